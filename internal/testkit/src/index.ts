@@ -1,0 +1,3 @@
+export { startRedis, type RedisServer } from './redis.ts'
+export { chromiumPath, chromiumArgs } from './chromium.ts'
+export { freePort } from './port.ts'

@@ -1,0 +1,170 @@
+/**
+ * Every error openrp throws is an {@link OpenRpError} with a stable `code`. Branch on `code`
+ * (or `instanceof`), never on `message`: messages are for people and may change.
+ *
+ * Messages never contain tokens, codes, verifiers or secrets.
+ *
+ * @module
+ */
+
+/** Every `code` an openrp error can carry. */
+export type ErrorCode =
+  // the provider answered with an RFC 6749 error
+  | 'OAUTH_ERROR'
+  | 'INTERACTION_REQUIRED'
+  | 'ACCESS_DENIED'
+  | 'DEVICE_CODE_EXPIRED'
+  | 'INVALID_GRANT'
+  // transport
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'HTTP_ERROR'
+  | 'INVALID_RESPONSE'
+  | 'RESPONSE_TOO_LARGE'
+  // caller mistakes
+  | 'INVALID_ARGUMENT'
+  | 'INSECURE_ENDPOINT'
+  | 'UNSUPPORTED'
+  // configuration and discovery
+  | 'DISCOVERY_ISSUER_MISMATCH'
+  | 'METADATA_INVALID'
+  // authorization response
+  | 'STATE_MISMATCH'
+  | 'STATE_MISSING'
+  | 'ISS_MISMATCH'
+  | 'ISS_MISSING'
+  | 'AUTHORIZATION_RESPONSE_INVALID'
+  // JWT / ID token
+  | 'JWT_MALFORMED'
+  | 'JWT_SIGNATURE_INVALID'
+  | 'JWT_ALG_NOT_ALLOWED'
+  | 'JWKS_NO_MATCHING_KEY'
+  | 'JWKS_MULTIPLE_MATCHING_KEYS'
+  | 'JWKS_INVALID'
+  | 'ID_TOKEN_CLAIM_MISSING'
+  | 'ID_TOKEN_ISS_MISMATCH'
+  | 'ID_TOKEN_AUD_MISMATCH'
+  | 'ID_TOKEN_AZP_MISMATCH'
+  | 'ID_TOKEN_EXPIRED'
+  | 'ID_TOKEN_IAT_INVALID'
+  | 'ID_TOKEN_NONCE_MISMATCH'
+  | 'ID_TOKEN_AT_HASH_MISMATCH'
+  | 'ID_TOKEN_C_HASH_MISMATCH'
+  | 'ID_TOKEN_S_HASH_MISMATCH'
+  | 'ID_TOKEN_AUTH_TIME_INVALID'
+  | 'ID_TOKEN_SUB_MISMATCH'
+  | 'ID_TOKEN_ISS_CHANGED'
+  | 'LOGOUT_TOKEN_INVALID'
+  // token endpoint responses
+  | 'TOKEN_RESPONSE_INVALID'
+  | 'DPOP_BINDING_MISSING'
+  | 'DPOP_NONCE_LOOP'
+  // userinfo
+  | 'USERINFO_SUB_MISMATCH'
+  | 'USERINFO_INVALID'
+  // state layers
+  | 'STORE_ERROR'
+  | 'LOCK_TIMEOUT'
+  | 'SESSION_EXPIRED'
+  | 'LOGIN_REQUIRED'
+  | 'POPUP_BLOCKED'
+  | 'POPUP_CLOSED'
+  | 'POPUP_TIMEOUT'
+  | 'SILENT_RENEW_TIMEOUT'
+  | 'REDIRECT_NOT_ALLOWED'
+
+/** Base class of every openrp error. */
+export class OpenRpError extends Error {
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** The provider answered with an RFC 6749 §5.2 / §4.1.2.1 error. */
+export class OAuthError extends OpenRpError {
+  /** The `error` parameter, e.g. `invalid_grant`. */
+  readonly error: string
+  readonly errorDescription: string | undefined
+  readonly errorUri: string | undefined
+  /** HTTP status of the response, when it came from an endpoint (not the front channel). */
+  readonly status: number | undefined
+  constructor(
+    init: { error: string; errorDescription?: string; errorUri?: string; status?: number },
+    code: ErrorCode = 'OAUTH_ERROR',
+  ) {
+    super(
+      code,
+      `The provider answered "${init.error}"${init.errorDescription ? `: ${init.errorDescription}` : ''}`,
+    )
+    this.error = init.error
+    this.errorDescription = init.errorDescription
+    this.errorUri = init.errorUri
+    this.status = init.status
+  }
+}
+
+/**
+ * The user must interact with the provider (`login_required`, `consent_required`,
+ * `interaction_required`, `account_selection_required`): a silent request cannot succeed.
+ */
+export class InteractionRequiredError extends OAuthError {
+  constructor(init: { error: string; errorDescription?: string; errorUri?: string; status?: number }) {
+    super(init, 'INTERACTION_REQUIRED')
+  }
+}
+
+/** A response or token failed a check. `code` names the check. */
+export class ValidationError extends OpenRpError {}
+
+/** The request could not be sent or the connection failed. */
+export class NetworkError extends OpenRpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NETWORK_ERROR', message, options)
+  }
+}
+
+/** The request took longer than the configured `timeoutMs`. */
+export class TimeoutError extends OpenRpError {
+  readonly timeoutMs: number
+  constructor(timeoutMs: number, what = 'The request') {
+    super('TIMEOUT', `${what} did not complete within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AbortError extends OpenRpError {
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super('ABORTED', message, options)
+  }
+}
+
+/** A Store could not read or write; the previous value is left as it was. */
+export class StoreError extends OpenRpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_ERROR', message, options)
+  }
+}
+
+/** A Lock could not be taken within its timeout. */
+export class LockTimeoutError extends OpenRpError {
+  constructor(name: string, timeoutMs: number) {
+    super('LOCK_TIMEOUT', `Lock "${name}" was not acquired within ${timeoutMs} ms`)
+  }
+}
+
+/** The caller passed something unusable (a programming error, not a provider fault). */
+export class InvalidArgumentError extends OpenRpError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message)
+  }
+}
+
+/** Narrowing helper: `isOpenRpError(e, 'TIMEOUT')`. */
+export function isOpenRpError(error: unknown, code?: ErrorCode): error is OpenRpError {
+  return error instanceof OpenRpError && (code === undefined || error.code === code)
+}

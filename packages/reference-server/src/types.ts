@@ -1,0 +1,238 @@
+/**
+ * Public types of the reference OpenID Provider: its options, clients, users, faults and the
+ * request log. Protocol data uses the spec's names (client_id, redirect_uris, ...).
+ */
+
+export type ClientAuthMethod =
+  | 'none'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+
+export type ResponseType =
+  | 'code'
+  | 'code id_token'
+  | 'code token'
+  | 'code id_token token'
+  | 'id_token'
+  | 'id_token token'
+
+/** A registered client (RFC 7591 metadata names). */
+export interface ClientConfig {
+  client_id: string
+  client_name?: string
+  /** Required for client_secret_basic / client_secret_post / client_secret_jwt. */
+  client_secret?: string
+  token_endpoint_auth_method: ClientAuthMethod
+  /** Public JWKS for private_key_jwt (and for verifying RFC 7523 assertions the client signs). */
+  jwks?: { keys: Record<string, unknown>[] }
+  /**
+   * Exact-match redirect URIs. A loopback IP URI (http://127.0.0.1/... or http://[::1]/...)
+   * of a native client (`application_type: 'native'`) matches any port (RFC 8252 §7.3).
+   */
+  redirect_uris?: string[]
+  post_logout_redirect_uris?: string[]
+  grant_types: string[]
+  response_types?: ResponseType[]
+  /** Scopes the client may ask for. */
+  scope: string
+  application_type?: 'web' | 'native'
+  /** Access tokens must be DPoP-bound for this client. */
+  dpop_bound_access_tokens?: boolean
+  /** The client must use PAR (RFC 9126). */
+  require_pushed_authorization_requests?: boolean
+  /** Lifetime of access tokens issued to this client, seconds (overrides the server default). */
+  access_token_ttl?: number
+  /** Audiences (resource indicators) this client may request tokens for. */
+  allowed_audiences?: string[]
+  /** Skip the consent page for this client (first-party). */
+  skip_consent?: boolean
+  backchannel_logout_uri?: string
+}
+
+export interface UserConfig {
+  username: string
+  password: string
+  /** Stable subject identifier. */
+  sub: string
+  /** Standard claims returned by userinfo and in ID tokens when scopes allow. */
+  claims: Record<string, unknown>
+}
+
+/** A trusted issuer of RFC 7523 JWT assertions or RFC 7522 SAML assertions. */
+export interface TrustedAssertionIssuer {
+  issuer: string
+  /** Public JWKS (JWT) or PEM certificate (SAML). */
+  jwks?: { keys: Record<string, unknown>[] }
+  certificate?: string
+}
+
+/** Handler for a vendor grant registered with `grants`. */
+export type VendorGrantHandler = (ctx: VendorGrantContext) => Promise<VendorGrantResult> | VendorGrantResult
+
+export interface VendorGrantContext {
+  client: ClientConfig
+  params: URLSearchParams
+  /** Verifies an access token this server issued; `undefined` when invalid, expired or revoked. */
+  verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined>
+}
+
+export type VendorGrantResult =
+  | { sub: string; scope?: string; audience?: string; extraClaims?: Record<string, unknown>; refreshToken?: boolean }
+  | { error: string; error_description?: string }
+
+export interface ReferenceServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number
+  /** Host to bind; loopback only (127.0.0.1 default, or ::1). */
+  host?: string
+  /** Defaults to `http://127.0.0.1:<port>`. */
+  issuer?: string
+  /** Replaces the demo clients when given. */
+  clients?: ClientConfig[]
+  /** Replaces the demo users when given. */
+  users?: UserConfig[]
+  trustedIssuers?: TrustedAssertionIssuer[]
+  /** Vendor grants by grant_type URI/name, e.g. `organization_switch`. */
+  grants?: Record<string, VendorGrantHandler>
+  /** Default access-token lifetime, seconds (3600). */
+  accessTokenTtl?: number
+  idTokenTtl?: number
+  refreshTokenTtl?: number
+  authorizationCodeTtl?: number
+  deviceCodeTtl?: number
+  /** Device flow polling interval, seconds (5). */
+  deviceInterval?: number
+  /** Expose POST /__control for browser tests (never on by default). */
+  enableControlEndpoint?: boolean
+  /** Require a DPoP-Nonce on every DPoP proof (server-wide). */
+  requireDpopNonce?: boolean
+  /** Log requests to stdout (the CLI turns this on). */
+  log?: boolean
+}
+
+/** Fault for one endpoint's HTTP behaviour. */
+export interface HttpFault {
+  /** Answer with this status (and an RFC 6749-style error body) instead of the real answer. */
+  status?: number
+  /** Retry-After header value: seconds (`'2'`) or an HTTP-date. */
+  retryAfter?: string
+  /** Wait this long before answering (a hung endpoint: a large value). */
+  delayMs?: number
+  /** Replace the body. */
+  body?: 'malformed_json' | 'html' | 'json_array' | 'oversized' | 'empty'
+  /** Apply this many times, then clear itself (default: until reset). */
+  times?: number
+}
+
+export type EndpointName =
+  | 'discovery'
+  | 'jwks'
+  | 'authorize'
+  | 'par'
+  | 'token'
+  | 'device_authorization'
+  | 'userinfo'
+  | 'introspection'
+  | 'revocation'
+  | 'end_session'
+  | 'api'
+
+/** How to spoil ID tokens. `null` means "remove the claim". */
+export interface IdTokenFaults {
+  badSignature?: boolean
+  /** Sign with this alg instead: `none` (unsigned), or `HS256` keyed with the client secret. */
+  alg?: 'none' | 'HS256'
+  iss?: string | null
+  aud?: string | string[] | null
+  azp?: string | null
+  sub?: string | null
+  /** Seconds relative to now for exp (e.g. -60 = expired a minute ago); null removes exp. */
+  expOffset?: number | null
+  /** Seconds relative to now for iat (e.g. 3600 = an hour in the future); null removes iat. */
+  iatOffset?: number | null
+  nonce?: string | null
+  atHash?: 'wrong' | null
+  cHash?: 'wrong' | null
+  sHash?: 'wrong' | null
+  /** Omit `kid` from the header, or use one the JWKS does not have. */
+  kid?: 'missing' | 'unknown'
+  /** Sign with a fresh key that is not published in the JWKS. */
+  unlistedKey?: boolean
+  /** Seconds relative to now for auth_time; null removes it. */
+  authTimeOffset?: number | null
+  /** Only ID tokens issued on this channel / grant are spoiled. */
+  only?: { channel?: 'authorization' | 'token'; grantType?: string }
+  times?: number
+}
+
+/** Everything the server can be told to do wrong. Each key names a fault. */
+export interface Faults {
+  http?: Partial<Record<EndpointName, HttpFault>>
+  idToken?: IdTokenFaults
+  /** The front-channel response: wrong/missing state or RFC 9207 iss. */
+  authorizationResponse?: { state?: 'wrong' | 'missing'; iss?: 'wrong' | 'missing'; times?: number }
+  /** Discovery document with another `issuer`. */
+  discoveryIssuer?: string
+  /** Token endpoint JSON changes. */
+  tokenResponse?: {
+    /** Omit expires_in. */
+    omitExpiresIn?: boolean
+    /** Answer `token_type: Bearer` and an unbound token although a DPoP proof was sent. */
+    dropDpopBinding?: boolean
+    /** Replace expires_in with this raw value. */
+    expiresIn?: unknown
+    times?: number
+  }
+  userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }
+  device?: {
+    /** Answer `slow_down` to this many polls, whatever their spacing. */
+    slowDown?: number
+    /** Raw `interval` in the device authorization response (e.g. 0, '5', or undefined to drop). */
+    interval?: unknown
+    expiresIn?: unknown
+  }
+  dpop?: {
+    /** Demand a fresh nonce on every request (use_dpop_nonce each time a proof has an old one). */
+    nonceEveryRequest?: boolean
+    /** Send a new DPoP-Nonce with every successful response. */
+    rotateNonce?: boolean
+  }
+}
+
+/** One request that reached the server. Secrets and tokens are not recorded. */
+export interface RequestRecord {
+  time: number
+  method: string
+  path: string
+  endpoint: EndpointName | 'login' | 'consent' | 'device' | 'control' | 'other'
+  status: number
+  clientId?: string
+  grantType?: string
+  /** For the device endpoints: the user_code involved (not a secret). */
+  userCode?: string
+}
+
+export interface ServerControl {
+  /** Replaces the active faults. */
+  setFaults(faults: Faults): void
+  resetFaults(): void
+  /** Adds a new signing key pair per alg and makes it current; old keys stay published. */
+  rotateKeys(options?: { dropOld?: boolean }): Promise<void>
+  /** What reached the server, oldest first; filter by endpoint and/or grant type. */
+  requests(filter?: { endpoint?: RequestRecord['endpoint']; grantType?: string }): RequestRecord[]
+  clearRequests(): void
+  /** Approves a pending device authorization as `username` (default: the first user). */
+  approveDevice(userCode: string, username?: string): void
+  denyDevice(userCode: string): void
+  /** Moves the server's clock (seconds); tokens issued later carry shifted iat/exp. */
+  setClockOffset(seconds: number): void
+}
+
+export interface ReferenceServer {
+  issuer: string
+  port: number
+  close(): Promise<void>
+  control: ServerControl
+}
