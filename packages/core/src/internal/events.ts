@@ -1,0 +1,50 @@
+/**
+ * A tiny typed event emitter for the stateful layers (TokenManager, tab sync). Not exported
+ * from the package: each class exposes its own `on()`.
+ *
+ * @module
+ */
+
+/** Removes the listener it was returned for. Calling it twice is harmless. */
+export type Unsubscribe = () => void
+
+/**
+ * Listeners per event name. A listener that throws does not stop the others or the emitter:
+ * its exception is re-thrown asynchronously so it surfaces as an uncaught error, as it would
+ * with any event source, instead of being swallowed.
+ */
+export class Emitter<Events extends { [name: string]: unknown }> {
+  readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
+
+  on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
+    let set = this.#listeners.get(event)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(event, set)
+    }
+    // Wrap so the same function can be subscribed twice and removed independently.
+    const entry = (payload: never) => listener(payload)
+    set.add(entry)
+    return () => {
+      set.delete(entry)
+    }
+  }
+
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    const set = this.#listeners.get(event)
+    if (!set) return
+    for (const listener of [...set]) {
+      try {
+        ;(listener as (payload: Events[K]) => void)(payload)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+
+  listenerCount(event: keyof Events): number {
+    return this.#listeners.get(event)?.size ?? 0
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Backoff and Retry-After for idempotent requests.
+ *
+ * @module
+ */
+
+/** Statuses worth another attempt: 408, 425, 429 and every 5xx except 501 / 505. */
+export function isRetryableStatus(status: number): boolean {
+  if (status === 408 || status === 425 || status === 429) return true
+  return status >= 500 && status !== 501 && status !== 505
+}
+
+/**
+ * Parses a Retry-After header (delay-seconds or HTTP-date, RFC 9110 §10.2.3) into ms.
+ * `undefined` when absent or unparsable; never negative.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+/** Delay before retry number `attempt` (1-based): Retry-After when given, else exponential. */
+export function retryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  policy: { baseDelayMs: number; maxDelayMs: number },
+): number {
+  const backoff = policy.baseDelayMs * 2 ** (attempt - 1)
+  return Math.min(retryAfterMs ?? backoff, policy.maxDelayMs)
+}
+
+/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

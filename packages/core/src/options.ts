@@ -1,0 +1,194 @@
+/**
+ * Client options (camelCase) and their resolved defaults.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from './errors.ts'
+
+/** RFC 7591 `token_endpoint_auth_method` values openrp speaks. */
+export type ClientAuthMethod =
+  | 'none'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+
+/** Retry policy for idempotent requests (discovery, JWKS, userinfo, client credentials). */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 2; 0 disables). */
+  maxRetries?: number
+  /** First backoff delay in ms, doubled each retry (default 250). */
+  baseDelayMs?: number
+  /** Longest wait between attempts, also caps Retry-After (default 10 000 ms). */
+  maxDelayMs?: number
+}
+
+/** Options of {@link Client} and {@link discover}. */
+export interface ClientOptions {
+  clientId: string
+  clientSecret?: string
+  /**
+   * Token endpoint authentication. Defaults to `client_secret_basic` when `clientSecret` is
+   * set, `private_key_jwt` when `privateKey` is set, `none` otherwise.
+   */
+  clientAuth?: ClientAuthMethod
+  /** For `private_key_jwt`: a private CryptoKey or a private JWK (its `kid` is used). */
+  privateKey?: CryptoKey | JsonWebKey | { key: CryptoKey; kid?: string }
+  redirectUri?: string
+  postLogoutRedirectUri?: string
+  /** Default scope of authorization requests (default `openid`). */
+  scope?: string
+  /** Sender-constrain tokens with DPoP (RFC 9449): `true` generates a non-extractable ES256 pair. */
+  dpop?: boolean | CryptoKeyPair
+  /** Use PAR (RFC 9126) for authorization requests; also used when the provider requires it. */
+  par?: boolean
+  /** Allowed clock difference with the provider, seconds (default 30). */
+  clockToleranceSec?: number
+  /** Timeout of each call (all attempts together), ms (default 30 000). */
+  timeoutMs?: number
+  /** A fetch implementation (default `globalThis.fetch`). */
+  fetch?: typeof fetch
+  /** Largest response body read, bytes (default 1 MiB). */
+  maxResponseBytes?: number
+  /** Retry policy of idempotent requests. Code and refresh-token POSTs are never retried. */
+  retry?: RetryOptions
+  /**
+   * Oldest acceptable ID token `iat`, seconds before now (default 600 = 10 minutes). A
+   * freshly issued ID token older than this is refused with `ID_TOKEN_IAT_INVALID`.
+   */
+  idTokenMaxAgeSec?: number
+  /** Minimum time between two JWKS refetches for unknown `kid`s, ms (default 30 000). */
+  jwksCooldownMs?: number
+  /**
+   * Allows plain `http:` endpoints on non-loopback hosts. Never use this in production: tokens
+   * and codes travel unencrypted. Loopback issuers (127.0.0.1, ::1, localhost) never need it.
+   */
+  dangerouslyAllowInsecureHttp?: boolean
+}
+
+/** {@link ClientOptions} with every default applied. */
+export interface ResolvedOptions {
+  clientId: string
+  clientSecret: string | undefined
+  clientAuth: ClientAuthMethod
+  privateKey: ClientOptions['privateKey']
+  redirectUri: string | undefined
+  postLogoutRedirectUri: string | undefined
+  scope: string
+  dpop: boolean | CryptoKeyPair
+  par: boolean
+  clockToleranceSec: number
+  timeoutMs: number
+  fetch: typeof fetch
+  maxResponseBytes: number
+  retry: Required<RetryOptions>
+  idTokenMaxAgeSec: number
+  jwksCooldownMs: number
+  dangerouslyAllowInsecureHttp: boolean
+}
+
+export const DEFAULTS = {
+  clockToleranceSec: 30,
+  timeoutMs: 30_000,
+  maxResponseBytes: 1024 * 1024,
+  idTokenMaxAgeSec: 600,
+  jwksCooldownMs: 30_000,
+  retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 10_000 },
+} as const
+
+/** Checks options and fills in defaults; throws InvalidArgumentError on unusable input. */
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options must be an object')
+  if (typeof options.clientId !== 'string' || options.clientId === '')
+    throw new InvalidArgumentError('options.clientId must be a non-empty string')
+  const clientAuth =
+    options.clientAuth ??
+    (options.clientSecret !== undefined
+      ? 'client_secret_basic'
+      : options.privateKey !== undefined
+        ? 'private_key_jwt'
+        : 'none')
+  const methods: ClientAuthMethod[] = [
+    'none',
+    'client_secret_basic',
+    'client_secret_post',
+    'client_secret_jwt',
+    'private_key_jwt',
+  ]
+  if (!methods.includes(clientAuth))
+    throw new InvalidArgumentError(`options.clientAuth must be one of ${methods.join(', ')}`)
+  if (clientAuth.startsWith('client_secret') && typeof options.clientSecret !== 'string')
+    throw new InvalidArgumentError(`options.clientSecret is required for ${clientAuth}`)
+  if (clientAuth === 'private_key_jwt' && options.privateKey === undefined)
+    throw new InvalidArgumentError('options.privateKey is required for private_key_jwt')
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  if (typeof fetchImpl !== 'function')
+    throw new InvalidArgumentError('no fetch implementation: pass options.fetch')
+  return {
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    clientAuth,
+    privateKey: options.privateKey,
+    redirectUri: optionalString(options.redirectUri, 'redirectUri'),
+    postLogoutRedirectUri: optionalString(options.postLogoutRedirectUri, 'postLogoutRedirectUri'),
+    scope: optionalString(options.scope, 'scope') ?? 'openid',
+    dpop: options.dpop ?? false,
+    par: options.par === true,
+    clockToleranceSec: nonNegative(
+      options.clockToleranceSec,
+      'clockToleranceSec',
+      DEFAULTS.clockToleranceSec,
+    ),
+    timeoutMs: positive(options.timeoutMs, 'timeoutMs', DEFAULTS.timeoutMs),
+    fetch: fetchImpl,
+    maxResponseBytes: positive(
+      options.maxResponseBytes,
+      'maxResponseBytes',
+      DEFAULTS.maxResponseBytes,
+    ),
+    retry: {
+      maxRetries: nonNegative(
+        options.retry?.maxRetries,
+        'retry.maxRetries',
+        DEFAULTS.retry.maxRetries,
+      ),
+      baseDelayMs: nonNegative(
+        options.retry?.baseDelayMs,
+        'retry.baseDelayMs',
+        DEFAULTS.retry.baseDelayMs,
+      ),
+      maxDelayMs: nonNegative(
+        options.retry?.maxDelayMs,
+        'retry.maxDelayMs',
+        DEFAULTS.retry.maxDelayMs,
+      ),
+    },
+    idTokenMaxAgeSec: positive(
+      options.idTokenMaxAgeSec,
+      'idTokenMaxAgeSec',
+      DEFAULTS.idTokenMaxAgeSec,
+    ),
+    jwksCooldownMs: nonNegative(options.jwksCooldownMs, 'jwksCooldownMs', DEFAULTS.jwksCooldownMs),
+    dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
+  }
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new InvalidArgumentError(`options.${name} must be a string`)
+  return value
+}
+
+function nonNegative(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError(`options.${name} must be a non-negative number`)
+  return value
+}
+
+function positive(value: unknown, name: string, fallback: number): number {
+  const n = nonNegative(value, name, fallback)
+  if (n === 0) throw new InvalidArgumentError(`options.${name} must be greater than 0`)
+  return n
+}

@@ -1,0 +1,180 @@
+/**
+ * The tokens one grant produced, as an immutable value with a plain-JSON form for stores.
+ *
+ * @module
+ */
+import { InvalidArgumentError, ValidationError } from './errors.ts'
+
+/** Claims of a validated ID token (OpenID Connect Core §2). */
+export interface IdTokenClaims {
+  iss: string
+  sub: string
+  aud: string | string[]
+  exp: number
+  iat: number
+  nonce?: string
+  auth_time?: number
+  azp?: string
+  acr?: string
+  amr?: string[]
+  sid?: string
+  [claim: string]: unknown
+}
+
+/** The JSON form of a {@link TokenSet} (what stores keep). */
+export interface TokenSetJSON {
+  accessToken: string
+  tokenType: string
+  /** Epoch seconds; `undefined` when the provider sent no `expires_in`. */
+  expiresAt?: number
+  refreshToken?: string
+  idToken?: string
+  /** Validated claims of `idToken` (kept so a restored set needs no re-validation). */
+  idTokenClaims?: IdTokenClaims
+  scope?: string
+  issuedTokenType?: string
+  /** Extra token response members (e.g. `authorization_details`), JSON only. */
+  extra?: Record<string, unknown>
+}
+
+/** What {@link TokenSet}'s constructor takes: the JSON form. */
+export type TokenSetInit = TokenSetJSON
+
+/**
+ * Tokens from one token (or front-channel) response. Immutable; `toJSON()` / `fromJSON()`
+ * round-trip through any {@link Store}.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.refresh(old)
+ * await store.set('tokens', tokens.toJSON())
+ * const again = TokenSet.fromJSON(await store.get('tokens'))
+ * if (again.isExpired(30)) { ... }
+ * ```
+ */
+export class TokenSet {
+  readonly accessToken: string
+  /** `Bearer` or `DPoP` (normalised case). */
+  readonly tokenType: string
+  /** Epoch seconds when the access token expires; `undefined` if unknown. */
+  readonly expiresAt: number | undefined
+  readonly refreshToken: string | undefined
+  readonly idToken: string | undefined
+  readonly scope: string | undefined
+  /** RFC 8693 `issued_token_type` (token exchange). */
+  readonly issuedTokenType: string | undefined
+  /** Other members of the token response. */
+  readonly extra: Readonly<Record<string, unknown>> | undefined
+  readonly #claims: IdTokenClaims | undefined
+
+  constructor(init: TokenSetInit) {
+    this.accessToken = init.accessToken
+    this.tokenType = normaliseTokenType(init.tokenType)
+    this.expiresAt = init.expiresAt
+    this.refreshToken = init.refreshToken
+    this.idToken = init.idToken
+    this.scope = init.scope
+    this.issuedTokenType = init.issuedTokenType
+    this.extra = init.extra
+    this.#claims = init.idTokenClaims
+  }
+
+  /** The validated ID token claims, or `undefined` when the set carries no ID token. */
+  claims(): IdTokenClaims | undefined {
+    return this.#claims ? { ...this.#claims } : undefined
+  }
+
+  /** Seconds until the access token expires (may be negative); `undefined` if unknown. */
+  expiresIn(now: number = nowSec()): number | undefined {
+    return this.expiresAt === undefined ? undefined : this.expiresAt - now
+  }
+
+  /**
+   * Whether the access token is expired, or expires within `skewSec` seconds. A set without
+   * `expiresAt` is never considered expired (the provider did not say).
+   */
+  isExpired(skewSec = 0, now: number = nowSec()): boolean {
+    if (this.expiresAt === undefined) return false
+    return this.expiresAt - skewSec <= now
+  }
+
+  /** Plain JSON for stores; `TokenSet.fromJSON(set.toJSON())` gives an equal set. */
+  toJSON(): TokenSetJSON {
+    const json: TokenSetJSON = { accessToken: this.accessToken, tokenType: this.tokenType }
+    if (this.expiresAt !== undefined) json.expiresAt = this.expiresAt
+    if (this.refreshToken !== undefined) json.refreshToken = this.refreshToken
+    if (this.idToken !== undefined) json.idToken = this.idToken
+    if (this.#claims !== undefined) json.idTokenClaims = { ...this.#claims }
+    if (this.scope !== undefined) json.scope = this.scope
+    if (this.issuedTokenType !== undefined) json.issuedTokenType = this.issuedTokenType
+    if (this.extra !== undefined) json.extra = { ...this.extra }
+    return json
+  }
+
+  /**
+   * Rebuilds a set from {@link TokenSet.toJSON} output (e.g. read back from a store).
+   * Throws a ValidationError with code `INVALID_ARGUMENT` on anything else.
+   */
+  static fromJSON(value: unknown): TokenSet {
+    if (value instanceof TokenSet) return value
+    if (!isRecord(value)) throw invalid('is not an object')
+    const { accessToken, tokenType, expiresAt, refreshToken, idToken, idTokenClaims, scope } = value
+    const { issuedTokenType, extra } = value
+    if (typeof accessToken !== 'string') throw invalid('has no accessToken string')
+    if (typeof tokenType !== 'string' || tokenType === '') throw invalid('has no tokenType')
+    if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
+      throw invalid('has a non-numeric expiresAt')
+    for (const [name, member] of Object.entries({
+      refreshToken,
+      idToken,
+      scope,
+      issuedTokenType,
+    })) {
+      if (member !== undefined && typeof member !== 'string') throw invalid(`has a bad ${name}`)
+    }
+    if (idTokenClaims !== undefined && !isClaims(idTokenClaims))
+      throw invalid('has malformed idTokenClaims')
+    if (extra !== undefined && !isRecord(extra)) throw invalid('has a non-object extra')
+    return new TokenSet({
+      accessToken,
+      tokenType,
+      expiresAt: expiresAt as number | undefined,
+      refreshToken: refreshToken as string | undefined,
+      idToken: idToken as string | undefined,
+      idTokenClaims: idTokenClaims as IdTokenClaims | undefined,
+      scope: scope as string | undefined,
+      issuedTokenType: issuedTokenType as string | undefined,
+      extra: extra as Record<string, unknown> | undefined,
+    })
+  }
+}
+
+/** Narrowing helper for arguments that accept a token string or a set. */
+export function accessTokenOf(tokenOrSet: string | TokenSet): string {
+  if (typeof tokenOrSet === 'string' && tokenOrSet !== '') return tokenOrSet
+  if (tokenOrSet instanceof TokenSet) return tokenOrSet.accessToken
+  throw new InvalidArgumentError('Expected an access token string or a TokenSet')
+}
+
+function normaliseTokenType(tokenType: string): string {
+  const lower = tokenType.toLowerCase()
+  if (lower === 'bearer') return 'Bearer'
+  if (lower === 'dpop') return 'DPoP'
+  return tokenType
+}
+
+function isClaims(value: unknown): value is IdTokenClaims {
+  return isRecord(value) && typeof value.iss === 'string' && typeof value.sub === 'string'
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function invalid(what: string): ValidationError {
+  return new ValidationError('INVALID_ARGUMENT', `TokenSet JSON ${what}`)
+}
+
+function nowSec(): number {
+  return Math.floor(Date.now() / 1000)
+}
