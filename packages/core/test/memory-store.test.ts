@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryStore } from '../src/memory-store.ts'
+
+describe('MemoryStore', () => {
+  it('round-trips JSON values and deletes them', async () => {
+    const store = new MemoryStore()
+    await store.set('a', { n: 1, list: ['x'] })
+    expect(await store.get('a')).toEqual({ n: 1, list: ['x'] })
+    await store.delete('a')
+    expect(await store.get('a')).toBeUndefined()
+    expect(await store.get('never-set')).toBeUndefined()
+  })
+
+  it('copies values so callers cannot mutate what is stored', async () => {
+    const store = new MemoryStore()
+    const value = { n: 1 }
+    await store.set('a', value)
+    value.n = 2
+    const read = await store.get<{ n: number }>('a')
+    expect(read).toEqual({ n: 1 })
+    read!.n = 3
+    expect(await store.get('a')).toEqual({ n: 1 })
+  })
+
+  it('drops an entry once its ttlSec has elapsed', async () => {
+    let now = 1_000_000
+    const store = new MemoryStore({ now: () => now })
+    await store.set('short', 'v', { ttlSec: 2 })
+    await store.set('forever', 'w')
+    now += 1_999
+    expect(await store.get('short')).toBe('v')
+    now += 1
+    expect(await store.get('short')).toBeUndefined()
+    now += 10_000_000
+    expect(await store.get('forever')).toBe('w')
+  })
+
+  it('expires with the real clock too', async () => {
+    const store = new MemoryStore()
+    await store.set('k', 1, { ttlSec: 0.05 })
+    expect(await store.get('k')).toBe(1)
+    await new Promise((r) => setTimeout(r, 80))
+    expect(await store.get('k')).toBeUndefined()
+  })
+
+  it('refuses a non-JSON value with STORE_ERROR and keeps the old one', async () => {
+    const store = new MemoryStore()
+    await store.set('k', 'old')
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    await expect(store.set('k', cyclic)).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    await expect(store.set('k', undefined)).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    await expect(store.set('k', 10n)).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    expect(await store.get('k')).toBe('old')
+  })
+
+  it('rejects a bad ttlSec with INVALID_ARGUMENT', async () => {
+    const store = new MemoryStore()
+    for (const ttlSec of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.set('k', 1, { ttlSec })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
+    expect(await store.get('k')).toBeUndefined()
+  })
+})
