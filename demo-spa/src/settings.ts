@@ -1,0 +1,32 @@
+/** The demo's own settings (which store, DPoP on/off, which client), kept in localStorage. */
+export type StoreChoiceName = 'memory' | 'session' | 'indexeddb' | 'encrypted-indexeddb'
+export type DemoClientKind = 'code' | 'legacy'
+
+export interface DemoSettings {
+  store: StoreChoiceName
+  dpop: boolean
+  client: DemoClientKind
+}
+
+const KEY = 'openrp-demo.settings'
+const STORES: StoreChoiceName[] = ['memory', 'session', 'indexeddb', 'encrypted-indexeddb']
+
+export function loadSettings(): DemoSettings {
+  const defaults: DemoSettings = { store: 'encrypted-indexeddb', dpop: false, client: 'code' }
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DemoSettings>
+    return {
+      store: STORES.includes(saved.store as StoreChoiceName)
+        ? (saved.store as StoreChoiceName)
+        : defaults.store,
+      dpop: typeof saved.dpop === 'boolean' ? saved.dpop : defaults.dpop,
+      client: saved.client === 'legacy' ? 'legacy' : 'code',
+    }
+  } catch {
+    return defaults
+  }
+}
+
+export function saveSettings(settings: DemoSettings): void {
+  localStorage.setItem(KEY, JSON.stringify(settings))
+}

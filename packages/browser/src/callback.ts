@@ -1,0 +1,40 @@
+/**
+ * What the popup and silent-renew callback pages run. They hand the response URL to the page
+ * that started the login (posting only to their own origin) and do nothing else: the tokens are
+ * obtained and validated by the SpaClient in the main page.
+ *
+ * @module
+ */
+import { CALLBACK_MESSAGE_TYPE, type CallbackMessage } from './callback-message.ts'
+
+/**
+ * Runs on the popup callback page (e.g. `/popup-callback.html`): posts the response to the
+ * opener and closes the popup. Returns `false` when there is no opener (the page was opened
+ * directly), leaving it open so it can say so.
+ *
+ * @example
+ * ```ts
+ * // popup-callback.ts, bundled into popup-callback.html
+ * import { handlePopupCallback } from '@openrp/browser'
+ * handlePopupCallback()
+ * ```
+ */
+export function handlePopupCallback(win: Window = window): boolean {
+  const opener = win.opener as Window | null
+  if (!opener) return false
+  const message: CallbackMessage = { type: CALLBACK_MESSAGE_TYPE, url: win.location.href }
+  opener.postMessage(message, win.location.origin)
+  win.close()
+  return true
+}
+
+/**
+ * Runs on the silent callback page (e.g. `/silent-callback.html`) inside the hidden iframe:
+ * posts the response to the parent page. Returns `false` when not framed.
+ */
+export function handleSilentCallback(win: Window = window): boolean {
+  if (win.parent === win) return false
+  const message: CallbackMessage = { type: CALLBACK_MESSAGE_TYPE, url: win.location.href }
+  win.parent.postMessage(message, win.location.origin)
+  return true
+}

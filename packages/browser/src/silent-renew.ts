@@ -1,0 +1,56 @@
+/**
+ * Silent renewal in a hidden iframe: an authorization request with `prompt=none` whose answer
+ * the silent callback page (see {@link handleSilentCallback}) posts back. Works only while the
+ * provider's session cookie reaches the iframe (same-site provider, or third-party cookies on).
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (prompt=none)
+ * @module
+ */
+import { OpenRpError } from '@openrp/core'
+import { isCallbackMessage } from './callback-message.ts'
+import type { SpaNavigator } from './navigator.ts'
+
+/** Hidden-iframe options. */
+export interface SilentRenewOptions {
+  /** Give up after this long (default 10 000 ms): `SILENT_RENEW_TIMEOUT`. */
+  timeoutMs?: number
+}
+
+/**
+ * Loads `authorizationUrl` in a hidden iframe and resolves with the response URL the silent
+ * callback page posts. Only a message from our own origin and from that iframe is accepted.
+ */
+export function runSilentRequest(
+  navigator: SpaNavigator,
+  authorizationUrl: string,
+  options: SilentRenewOptions = {},
+): Promise<string> {
+  const origin = navigator.origin()
+  const timeoutMs = options.timeoutMs ?? 10_000
+  return new Promise<string>((resolve, reject) => {
+    let frameWindow: unknown
+    const unsubscribe = navigator.onMessage((message) => {
+      if (message.origin !== origin || message.source !== frameWindow) return
+      if (!isCallbackMessage(message.data)) return
+      const { url } = message.data
+      done()
+      resolve(url)
+    })
+    const frame = navigator.createHiddenFrame(authorizationUrl)
+    frameWindow = frame.window
+    const timer = setTimeout(() => {
+      done()
+      reject(
+        new OpenRpError(
+          'SILENT_RENEW_TIMEOUT',
+          `Silent renewal did not answer within ${timeoutMs} ms (is the silent callback page served, and may the provider's cookies reach an iframe?)`,
+        ),
+      )
+    }, timeoutMs)
+    function done() {
+      clearTimeout(timer)
+      unsubscribe()
+      frame.remove()
+    }
+  })
+}
