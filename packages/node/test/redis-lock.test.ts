@@ -1,0 +1,141 @@
+import { freePort, type RedisServer, startRedis } from '@openrp/testkit'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisLock } from '../src/redis-lock.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let redis: RedisServer
+let raw: ReturnType<typeof createClient>
+beforeAll(async () => {
+  redis = await startRedis()
+  raw = createClient({ url: redis.url })
+  raw.on('error', () => {})
+  await raw.connect()
+})
+afterAll(async () => {
+  raw?.destroy()
+  await redis?.stop()
+})
+
+describe('RedisLock', () => {
+  it('excludes holders across separate connections', async () => {
+    const locks = Array.from({ length: 4 }, () => new RedisLock({ url: redis.url }))
+    try {
+      let inside = 0
+      let maxInside = 0
+      let runs = 0
+      await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          locks[i % locks.length]!.withLock(
+            'excl',
+            async () => {
+              inside++
+              runs++
+              maxInside = Math.max(maxInside, inside)
+              await sleep(5)
+              inside--
+            },
+            { timeoutMs: 20_000 },
+          ),
+        ),
+      )
+      expect(runs).toBe(24)
+      expect(maxInside).toBe(1)
+      expect(await raw.exists('openrp:lock:excl')).toBe(0)
+    } finally {
+      await Promise.all(locks.map((l) => l.close()))
+    }
+  })
+
+  it('times out a waiter with LOCK_TIMEOUT without running fn', async () => {
+    const a = new RedisLock({ url: redis.url })
+    const b = new RedisLock({ url: redis.url })
+    try {
+      let release!: () => void
+      const holding = a.withLock('busy', () => new Promise<void>((r) => (release = r)))
+      await sleep(50)
+      let ran = false
+      const started = Date.now()
+      await expect(
+        b.withLock(
+          'busy',
+          async () => {
+            ran = true
+          },
+          { timeoutMs: 300 },
+        ),
+      ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+      expect(ran).toBe(false)
+      release()
+      await holding
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('releases only its own lock (compare-and-delete)', async () => {
+    const lock = new RedisLock({ url: redis.url })
+    try {
+      await lock.withLock('owned', async () => {
+        // Our lease "expired" and someone else took the lock meanwhile.
+        await raw.set('openrp:lock:owned', 'someone-else', {
+          expiration: { type: 'PX', value: 10_000 },
+        })
+      })
+      expect(await raw.get('openrp:lock:owned')).toBe('someone-else')
+    } finally {
+      await lock.close()
+    }
+  })
+
+  it('is freed by its lease when a holder crashed without releasing', async () => {
+    await raw.set('openrp:lock:crashed', 'dead-holder', { expiration: { type: 'PX', value: 300 } })
+    const lock = new RedisLock({ url: redis.url })
+    try {
+      const started = Date.now()
+      expect(await lock.withLock('crashed', async () => 'got it', { timeoutMs: 5000 })).toBe(
+        'got it',
+      )
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    } finally {
+      await lock.close()
+    }
+  })
+
+  it('keeps extending the lease while fn runs longer than it', async () => {
+    const lock = new RedisLock({ url: redis.url, leaseMs: 300 })
+    const other = new RedisLock({ url: redis.url })
+    try {
+      let otherGot = false
+      await lock.withLock('long', async () => {
+        const attempt = other
+          .withLock(
+            'long',
+            async () => {
+              otherGot = true
+            },
+            { timeoutMs: 700 },
+          )
+          .catch((e: unknown) => e)
+        expect(await attempt).toMatchObject({ code: 'LOCK_TIMEOUT' })
+      })
+      expect(otherGot).toBe(false)
+    } finally {
+      await Promise.all([lock.close(), other.close()])
+    }
+  })
+
+  it('gives STORE_ERROR when Redis is unreachable', async () => {
+    const lock = new RedisLock({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      connectTimeoutMs: 300,
+    })
+    try {
+      await expect(lock.withLock('x', async () => 1)).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    } finally {
+      await lock.close()
+    }
+  })
+})
