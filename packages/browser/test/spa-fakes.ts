@@ -1,0 +1,74 @@
+/**
+ * A scripted SpaNavigator for unit tests of the SPA plumbing's own logic (timeouts, origin
+ * checks, cleanup). Protocol behaviour is tested in real Chromium against the reference server
+ * (e2e/), never with this.
+ */
+import type { FrameHandle, PopupHandle, ReceivedMessage, SpaNavigator } from '../src/navigator.ts'
+
+export class MemoryStorage {
+  readonly items = new Map<string, string>()
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value)
+  }
+  removeItem(key: string): void {
+    this.items.delete(key)
+  }
+}
+
+export class ScriptedNavigator implements SpaNavigator {
+  url = 'http://127.0.0.1:4001/'
+  readonly sessionStorage = new MemoryStorage()
+  readonly listeners = new Set<(message: ReceivedMessage) => void>()
+  readonly assigned: string[] = []
+  readonly frames: { url: string; window: object; removed: boolean }[] = []
+  popup: { window: object; url?: string; closed: boolean } | undefined
+  blockPopups = false
+
+  origin(): string {
+    return new URL(this.url).origin
+  }
+  currentUrl(): string {
+    return this.url
+  }
+  assign(url: string): void {
+    this.assigned.push(url)
+  }
+  replaceUrl(url: string): void {
+    this.url = new URL(url, this.url).toString()
+  }
+  openPopup(): PopupHandle | undefined {
+    if (this.blockPopups) return undefined
+    const popup = { window: {}, closed: false } as { window: object; url?: string; closed: boolean }
+    this.popup = popup
+    return {
+      window: popup.window,
+      navigate: (url) => {
+        popup.url = url
+      },
+      isClosed: () => popup.closed,
+      close: () => {
+        popup.closed = true
+      },
+    }
+  }
+  createHiddenFrame(url: string): FrameHandle {
+    const frame = { url, window: {}, removed: false }
+    this.frames.push(frame)
+    return {
+      window: frame.window,
+      remove: () => {
+        frame.removed = true
+      },
+    }
+  }
+  onMessage(listener: (message: ReceivedMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  post(message: ReceivedMessage): void {
+    for (const listener of [...this.listeners]) listener(message)
+  }
+}
