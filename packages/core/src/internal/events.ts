@@ -13,7 +13,7 @@ export type Unsubscribe = () => void
  * its exception is re-thrown asynchronously so it surfaces as an uncaught error, as it would
  * with any event source, instead of being swallowed.
  */
-export class Emitter<Events extends { [name: string]: unknown }> {
+export class Emitter<Events extends object> {
   readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
 
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
