@@ -1,4 +1,29 @@
-import type { ClientConfig, UserConfig } from './types.ts'
+import type { ClientConfig, TrustedAssertionIssuer, UserConfig } from './types.ts'
+
+/**
+ * Private half of the `pkjwt` demo client's key (P-256, ES256). Published on purpose: it is for
+ * a local test server only and lets demos and tests sign `private_key_jwt` client assertions and
+ * RFC 7523 JWT bearer assertions (as {@link DEMO_ASSERTION_ISSUER}).
+ */
+export const DEMO_PRIVATE_KEY_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'tkgoUJ0OYUEhdRIadfgiu4dmI6x9rhRdpBZikUJLdUY',
+  y: 'awdExq-2xV1QH9A3VetMdYdTBFpbDvxx1FDYFYX7-o4',
+  d: 'fbbgNstf_IXi1AakozTJBlvpwWK_kbExBNZBrMvblM8',
+  kid: 'pkjwt-demo-1',
+  alg: 'ES256',
+} as const
+
+/** The `iss` of RFC 7523 assertions the server trusts by default (signed with DEMO_PRIVATE_KEY_JWK). */
+export const DEMO_ASSERTION_ISSUER = 'https://assertions.example.test'
+
+const { d: _d, ...demoPublicKey } = DEMO_PRIVATE_KEY_JWK
+
+/** Trusted assertion issuers configured by default (JWT bearer, RFC 7523). */
+export const DEMO_TRUSTED_ISSUERS: TrustedAssertionIssuer[] = [
+  { issuer: DEMO_ASSERTION_ISSUER, jwks: { keys: [{ ...demoPublicKey, use: 'sig' }] } },
+]
 
 /** Where the demo SPA is served (`pnpm demo`). Demo clients' redirect URIs point here. */
 export const DEMO_SPA_ORIGIN = 'http://127.0.0.1:4001'
@@ -60,7 +85,14 @@ export const DEMO_CLIENTS: ClientConfig[] = [
     redirect_uris: spaRedirects,
     post_logout_redirect_uris: [`${DEMO_SPA_ORIGIN}/`],
     grant_types: ['authorization_code', 'implicit', 'refresh_token'],
-    response_types: ['code', 'code id_token', 'code token', 'code id_token token', 'id_token', 'id_token token'],
+    response_types: [
+      'code',
+      'code id_token',
+      'code token',
+      'code id_token token',
+      'id_token',
+      'id_token token',
+    ],
     scope: 'openid profile email offline_access api:read',
   },
   {
@@ -125,8 +157,11 @@ export const DEMO_CLIENTS: ClientConfig[] = [
         {
           kty: 'EC',
           crv: 'P-256',
-          x: 'placeholder-set-by-server',
-          y: 'placeholder-set-by-server',
+          x: 'tkgoUJ0OYUEhdRIadfgiu4dmI6x9rhRdpBZikUJLdUY',
+          y: 'awdExq-2xV1QH9A3VetMdYdTBFpbDvxx1FDYFYX7-o4',
+          kid: 'pkjwt-demo-1',
+          alg: 'ES256',
+          use: 'sig',
         },
       ],
     },

@@ -49,6 +49,8 @@ export interface ClientConfig {
   /** Skip the consent page for this client (first-party). */
   skip_consent?: boolean
   backchannel_logout_uri?: string
+  /** Algorithm of this client's ID tokens (RS256 by default). */
+  id_token_signed_response_alg?: 'RS256' | 'ES256'
 }
 
 export interface UserConfig {
@@ -69,7 +71,9 @@ export interface TrustedAssertionIssuer {
 }
 
 /** Handler for a vendor grant registered with `grants`. */
-export type VendorGrantHandler = (ctx: VendorGrantContext) => Promise<VendorGrantResult> | VendorGrantResult
+export type VendorGrantHandler = (
+  ctx: VendorGrantContext,
+) => Promise<VendorGrantResult> | VendorGrantResult
 
 export interface VendorGrantContext {
   client: ClientConfig
@@ -79,7 +83,13 @@ export interface VendorGrantContext {
 }
 
 export type VendorGrantResult =
-  | { sub: string; scope?: string; audience?: string; extraClaims?: Record<string, unknown>; refreshToken?: boolean }
+  | {
+      sub: string
+      scope?: string
+      audience?: string
+      extraClaims?: Record<string, unknown>
+      refreshToken?: boolean
+    }
   | { error: string; error_description?: string }
 
 export interface ReferenceServerOptions {
@@ -110,6 +120,11 @@ export interface ReferenceServerOptions {
   requireDpopNonce?: boolean
   /** Log requests to stdout (the CLI turns this on). */
   log?: boolean
+  /**
+   * Browser origins allowed by CORS. Defaults to the origins of every registered redirect URI
+   * (so the demo SPA at DEMO_SPA_ORIGIN is allowed).
+   */
+  corsOrigins?: string[]
 }
 
 /** Fault for one endpoint's HTTP behaviour. */

@@ -1,0 +1,191 @@
+/**
+ * Validation of authorization request parameters (RFC 6749 §4.1.1, OIDC Core §3, RFC 7636,
+ * OAuth 2.0 Multiple Response Types, RFC 8707), shared by /authorize and /par.
+ */
+import { splitList } from './http.ts'
+import type { AuthorizationRequest, ServerState } from './state.ts'
+import type { ClientConfig, ResponseType } from './types.ts'
+
+export const RESPONSE_TYPES: ResponseType[] = [
+  'code',
+  'code id_token',
+  'code token',
+  'code id_token token',
+  'id_token',
+  'id_token token',
+]
+export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const
+const PROMPTS = ['none', 'login', 'consent', 'select_account']
+
+/** Where to send an error, once client_id and redirect_uri are known to be good. */
+export interface ErrorTarget {
+  redirectUri: string
+  responseMode: AuthorizationRequest['responseMode']
+  state?: string
+}
+
+/** A refused authorization request; with `target` the error goes back to the client. */
+export class AuthorizationError extends Error {
+  readonly error: string
+  readonly target?: ErrorTarget
+  constructor(error: string, description: string, target?: ErrorTarget) {
+    super(description)
+    this.name = 'AuthorizationError'
+    this.error = error
+    this.target = target
+  }
+}
+
+/** Exact redirect URI match; loopback IP redirects of native clients match any port (RFC 8252 §7.3). */
+export function redirectUriAllowed(client: ClientConfig, uri: string): boolean {
+  const registered = client.redirect_uris ?? []
+  if (registered.includes(uri)) return true
+  if (client.application_type !== 'native') return false
+  let given: URL
+  try {
+    given = new URL(uri)
+  } catch {
+    return false
+  }
+  const loopback = (u: URL) =>
+    u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]')
+  if (!loopback(given)) return false
+  return registered.some((r) => {
+    const reg = new URL(r)
+    return (
+      loopback(reg) &&
+      reg.hostname === given.hostname &&
+      reg.pathname === given.pathname &&
+      reg.search === given.search &&
+      given.hash === ''
+    )
+  })
+}
+
+function defaultMode(responseType: ResponseType): AuthorizationRequest['responseMode'] {
+  return responseType === 'code' ? 'query' : 'fragment'
+}
+
+/**
+ * Validates the parameters. Errors found before client_id and redirect_uri are trusted have no
+ * `target` (they are shown to the user, never redirected).
+ */
+export function validateAuthorizationRequest(
+  state: ServerState,
+  params: URLSearchParams,
+): AuthorizationRequest {
+  const clientId = params.get('client_id')
+  const client = clientId ? state.clients.get(clientId) : undefined
+  if (!client) throw new AuthorizationError('invalid_request', 'unknown or missing client_id')
+  const redirectUri = params.get('redirect_uri')
+  if (!redirectUri) throw new AuthorizationError('invalid_request', 'redirect_uri is required')
+  if (!redirectUriAllowed(client, redirectUri)) {
+    throw new AuthorizationError(
+      'invalid_request',
+      'redirect_uri is not registered for this client',
+    )
+  }
+  if (params.has('request')) {
+    throw new AuthorizationError('request_not_supported', 'request objects are not supported')
+  }
+
+  const rawType = params.get('response_type') ?? ''
+  const responseType = RESPONSE_TYPES.find(
+    (t) => t.split(' ').sort().join(' ') === splitList(rawType).sort().join(' '),
+  )
+  const rawMode = params.get('response_mode')
+  const validMode = RESPONSE_MODES.find((m) => m === rawMode)
+  const target: ErrorTarget = {
+    redirectUri,
+    responseMode: validMode ?? (responseType ? defaultMode(responseType) : 'query'),
+    state: params.get('state') ?? undefined,
+  }
+  const fail = (error: string, description: string): never => {
+    throw new AuthorizationError(error, description, target)
+  }
+
+  if (!responseType) return fail('unsupported_response_type', 'unsupported response_type')
+  if (rawMode !== null && !validMode) fail('invalid_request', 'unsupported response_mode')
+  const responseMode = validMode ?? defaultMode(responseType)
+  if (responseMode === 'query' && responseType !== 'code') {
+    fail('invalid_request', 'response_mode query cannot carry tokens')
+  }
+  if (!(client.response_types ?? ['code']).includes(responseType)) {
+    fail('unauthorized_client', `this client may not use response_type ${responseType}`)
+  }
+  const needsGrant = responseType.includes('code') ? 'authorization_code' : 'implicit'
+  if (!client.grant_types.includes(needsGrant)) {
+    fail('unauthorized_client', `this client may not use the ${needsGrant} grant`)
+  }
+
+  const scope = splitList(params.get('scope'))
+  const allowed = splitList(client.scope)
+  const refused = scope.filter((s) => !allowed.includes(s))
+  if (refused.length)
+    fail('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`)
+  if (responseType.includes('id_token') && !scope.includes('openid')) {
+    fail('invalid_scope', 'response types with id_token need the openid scope')
+  }
+  const nonce = params.get('nonce') ?? undefined
+  if (responseType !== 'code' && scope.includes('openid') && !nonce) {
+    fail('invalid_request', 'nonce is required for implicit and hybrid flows')
+  }
+
+  const method = params.get('code_challenge_method')
+  const challenge = params.get('code_challenge') ?? undefined
+  if (method !== null && method !== 'S256') {
+    fail('invalid_request', 'code_challenge_method must be S256 (plain is refused)')
+  }
+  if (challenge !== undefined) {
+    if (method === null) fail('invalid_request', 'code_challenge_method S256 is required')
+    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) fail('invalid_request', 'malformed code_challenge')
+  } else if (method !== null) {
+    fail('invalid_request', 'code_challenge is missing')
+  }
+  if (
+    responseType.includes('code') &&
+    client.token_endpoint_auth_method === 'none' &&
+    challenge === undefined
+  ) {
+    fail('invalid_request', 'PKCE (code_challenge with S256) is required for public clients')
+  }
+
+  const prompt = splitList(params.get('prompt'))
+  if (prompt.some((p) => !PROMPTS.includes(p))) fail('invalid_request', 'unsupported prompt value')
+  if (prompt.includes('none') && prompt.length > 1) {
+    fail('invalid_request', 'prompt=none cannot be combined with other values')
+  }
+  const rawMaxAge = params.get('max_age')
+  let maxAge: number | undefined
+  if (rawMaxAge !== null) {
+    if (!/^\d+$/.test(rawMaxAge)) fail('invalid_request', 'max_age must be a non-negative integer')
+    maxAge = Number(rawMaxAge)
+  }
+  const resource = params.getAll('resource')
+  for (const r of resource) {
+    if (!(client.allowed_audiences ?? []).includes(r)) {
+      fail('invalid_target', `resource not allowed for this client: ${r}`)
+    }
+  }
+  const dpopJkt = params.get('dpop_jkt') ?? undefined
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) {
+    fail('invalid_request', 'malformed dpop_jkt')
+  }
+
+  return {
+    clientId: client.client_id,
+    redirectUri,
+    responseType,
+    responseMode,
+    scope,
+    state: target.state,
+    nonce,
+    codeChallenge: challenge,
+    prompt,
+    maxAge,
+    loginHint: params.get('login_hint') ?? undefined,
+    acrValues: splitList(params.get('acr_values')),
+    dpopJkt,
+    resource,
+  }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * openrp-server: runs the reference OpenID Provider.
+ *
+ *   openrp-server [--port 4000] [--host 127.0.0.1] [--issuer URL] [--config file.json] [--quiet]
+ *
+ * The JSON config file holds ReferenceServerOptions (clients, users, trustedIssuers, ttls, ...).
+ */
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { startReferenceServer } from './server.ts'
+import type { ReferenceServerOptions } from './types.ts'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4000' },
+    host: { type: 'string' },
+    issuer: { type: 'string' },
+    config: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    'enable-control': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (values.help) {
+  console.log(
+    'usage: openrp-server [--port 4000] [--host 127.0.0.1] [--issuer URL] [--config file.json] [--enable-control] [--quiet]',
+  )
+  process.exit(0)
+}
+
+const fromFile: ReferenceServerOptions = values.config
+  ? JSON.parse(await readFile(values.config, 'utf8'))
+  : {}
+const options: ReferenceServerOptions = {
+  ...fromFile,
+  port: Number(values.port),
+  log: !values.quiet,
+}
+if (values.host) options.host = values.host
+if (values.issuer) options.issuer = values.issuer
+if (values['enable-control']) options.enableControlEndpoint = true
+
+const server = await startReferenceServer(options)
+const { DEMO_CLIENTS, DEMO_USERS } = await import('./defaults.ts')
+const clients = options.clients ?? DEMO_CLIENTS
+const users = options.users ?? DEMO_USERS
+
+const lines = [
+  `openrp reference server listening`,
+  `  issuer:    ${server.issuer}`,
+  `  discovery: ${server.issuer}/.well-known/openid-configuration`,
+  '',
+  'clients:',
+  ...clients.flatMap((c) => [
+    `  ${c.client_id}  (${c.client_name ?? c.token_endpoint_auth_method})`,
+    `    auth: ${c.token_endpoint_auth_method}${c.client_secret ? `  secret: ${c.client_secret}` : ''}`,
+    `    grants: ${c.grant_types.join(', ')}`,
+    ...(c.redirect_uris?.length ? [`    redirect_uris: ${c.redirect_uris.join(' ')}`] : []),
+  ]),
+  '',
+  'users:',
+  ...users.map((u) => `  ${u.username} / ${u.password}  (sub ${u.sub})`),
+  '',
+]
+console.log(lines.join('\n'))
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close().finally(() => process.exit(0))
+  })
+}

@@ -1,0 +1,109 @@
+/**
+ * The authorization endpoint (GET and POST): validates the request (or takes it from PAR),
+ * then runs login and consent as the session and `prompt` / `max_age` demand.
+ */
+import type { Hono } from 'hono'
+import { AuthorizationError, validateAuthorizationRequest } from '../authorization-request.ts'
+import { deliverError, finishAuthorization } from '../authorization-response.ts'
+import { randomId } from '../crypto-utils.ts'
+import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
+import { errorPage } from '../pages.ts'
+import { getSession } from '../session.ts'
+import type { Interaction, ServerState, Session } from '../state.ts'
+
+/** Shows an error to the user (never redirected: the client or redirect URI is not trusted). */
+export function showError(c: AppContext, error: string, description: string, status = 400) {
+  c.header('Cache-Control', 'no-store')
+  return c.html(errorPage(error, description), status as 400)
+}
+
+/** Takes a pushed request (RFC 9126 §4): one use, same client, not expired. */
+function pushedParams(state: ServerState, params: URLSearchParams) {
+  const requestUri = params.get('request_uri')!
+  const record = state.par.get(requestUri)
+  state.par.delete(requestUri)
+  if (!record || record.expiresAt < state.now() || record.clientId !== params.get('client_id')) {
+    throw new AuthorizationError('invalid_request_uri', 'unknown, expired or used request_uri')
+  }
+  return record
+}
+
+/** Continues an interaction: login, consent, or the response to the client. */
+export async function continueAuthorization(
+  state: ServerState,
+  c: AppContext,
+  interaction: Interaction,
+  session: Session | undefined = getSession(state, c),
+): Promise<Response> {
+  const request = interaction.request!
+  const client = state.clients.get(request.clientId)!
+  const target = {
+    redirectUri: request.redirectUri,
+    responseMode: request.responseMode,
+    state: request.state,
+  }
+  const fresh =
+    session !== undefined &&
+    (request.maxAge === undefined || state.now() - session.authTime <= request.maxAge)
+  const needLogin = !fresh || (request.prompt.includes('login') && !interaction.loggedIn)
+  if (needLogin) {
+    if (request.prompt.includes('none')) {
+      state.interactions.delete(interaction.id)
+      return deliverError(state, c, target, 'login_required', 'the user must log in')
+    }
+    return c.redirect(`/login?interaction=${encodeURIComponent(interaction.id)}`, 303)
+  }
+  const granted = state.consents.get(`${session!.sub} ${client.client_id}`)
+  const needConsent =
+    !client.skip_consent &&
+    !interaction.consented &&
+    (request.prompt.includes('consent') || !request.scope.every((s) => granted?.has(s)))
+  if (needConsent) {
+    if (request.prompt.includes('none')) {
+      state.interactions.delete(interaction.id)
+      return deliverError(state, c, target, 'consent_required', 'the user must consent')
+    }
+    return c.redirect(`/consent?interaction=${encodeURIComponent(interaction.id)}`, 303)
+  }
+  state.interactions.delete(interaction.id)
+  return finishAuthorization(state, c, request, session!)
+}
+
+export function registerAuthorize(app: Hono<AppEnv>, state: ServerState): void {
+  app.on(['GET', 'POST'], '/authorize', async (c) => {
+    let params: URLSearchParams
+    try {
+      params = c.req.method === 'GET' ? readQuery(c) : await readForm(c)
+    } catch (err) {
+      return showError(c, 'invalid_request', (err as Error).message)
+    }
+    c.get('log').clientId = params.get('client_id') ?? undefined
+    try {
+      let dpopJkt: string | undefined
+      if (params.has('request_uri')) {
+        const pushed = pushedParams(state, params)
+        params = pushed.params
+        dpopJkt = pushed.dpopJkt
+      } else if (
+        state.clients.get(params.get('client_id') ?? '')?.require_pushed_authorization_requests
+      ) {
+        throw new AuthorizationError('invalid_request', 'this client must use PAR')
+      }
+      const request = validateAuthorizationRequest(state, params)
+      if (dpopJkt && !request.dpopJkt) request.dpopJkt = dpopJkt
+      const interaction: Interaction = {
+        id: randomId(24),
+        kind: 'authorize',
+        clientId: request.clientId,
+        request,
+        createdAt: state.now(),
+      }
+      state.interactions.set(interaction.id, interaction)
+      return await continueAuthorization(state, c, interaction)
+    } catch (err) {
+      if (!(err instanceof AuthorizationError)) throw err
+      if (!err.target) return showError(c, err.error, err.message)
+      return deliverError(state, c, err.target, err.error, err.message)
+    }
+  })
+}

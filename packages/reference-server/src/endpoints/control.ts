@@ -1,0 +1,60 @@
+/**
+ * POST /__control (only with `enableControlEndpoint`): the control API over HTTP for browser
+ * tests. Body: `{ "action": "setFaults", "faults": {...} }`, `{ "action": "requests",
+ * "filter": {...} }`, `{ "action": "approveDevice", "userCode": "...", "username": "..." }`, ...
+ */
+import type { Hono } from 'hono'
+import type { AppEnv } from '../http.ts'
+import type { Faults, ServerControl } from '../types.ts'
+
+interface ControlBody {
+  action?: string
+  faults?: Faults
+  dropOld?: boolean
+  filter?: Parameters<ServerControl['requests']>[0]
+  userCode?: string
+  username?: string
+  seconds?: number
+}
+
+export function registerControl(app: Hono<AppEnv>, control: ServerControl): void {
+  app.post('/__control', async (c) => {
+    let body: ControlBody
+    try {
+      body = await c.req.json()
+    } catch {
+      return c.json({ error: 'invalid_request', error_description: 'JSON body required' }, 400)
+    }
+    try {
+      switch (body.action) {
+        case 'setFaults':
+          control.setFaults(body.faults ?? {})
+          return c.json({ ok: true })
+        case 'resetFaults':
+          control.resetFaults()
+          return c.json({ ok: true })
+        case 'rotateKeys':
+          await control.rotateKeys({ dropOld: Boolean(body.dropOld) })
+          return c.json({ ok: true })
+        case 'requests':
+          return c.json({ ok: true, requests: control.requests(body.filter) })
+        case 'clearRequests':
+          control.clearRequests()
+          return c.json({ ok: true })
+        case 'approveDevice':
+          control.approveDevice(String(body.userCode), body.username)
+          return c.json({ ok: true })
+        case 'denyDevice':
+          control.denyDevice(String(body.userCode))
+          return c.json({ ok: true })
+        case 'setClockOffset':
+          control.setClockOffset(Number(body.seconds ?? 0))
+          return c.json({ ok: true })
+        default:
+          return c.json({ error: 'invalid_request', error_description: 'unknown action' }, 400)
+      }
+    } catch (err) {
+      return c.json({ error: 'invalid_request', error_description: (err as Error).message }, 400)
+    }
+  })
+}

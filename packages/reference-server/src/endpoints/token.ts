@@ -1,0 +1,61 @@
+/** The token endpoint (RFC 6749 §3.2): client authentication, DPoP, then the grant. */
+import type { Hono } from 'hono'
+import { authenticateClient } from '../clients.ts'
+import { currentNonce, DpopError, nonceHeaderForSuccess, verifyDpopProof } from '../dpop.ts'
+import { invalidRequest, OAuthHttpError, oauthErrorResponse } from '../errors.ts'
+import { BUILTIN_GRANTS } from '../grants/registry.ts'
+import { vendorGrant } from '../grants/vendor.ts'
+import { type AppContext, type AppEnv, readForm } from '../http.ts'
+import type { ServerState } from '../state.ts'
+
+/** Turns a refused DPoP proof into the token endpoint's 400 answer (RFC 9449 §7.1, §8). */
+export function dpopTokenError(state: ServerState, err: DpopError): OAuthHttpError {
+  const headers: Record<string, string> =
+    err.error === 'use_dpop_nonce' ? { 'DPoP-Nonce': currentNonce(state) } : {}
+  return new OAuthHttpError(err.error, err.message, 400, headers)
+}
+
+/** Validates the DPoP proof of a back-channel request; converts errors to OAuth errors. */
+export async function tokenEndpointDpop(state: ServerState, c: AppContext) {
+  try {
+    return await verifyDpopProof(state, c)
+  } catch (err) {
+    if (err instanceof DpopError) throw dpopTokenError(state, err)
+    throw err
+  }
+}
+
+export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
+  app.post('/token', async (c) => {
+    try {
+      const form = await readForm(c)
+      const grantType = form.get('grant_type')
+      c.get('log').grantType = grantType ?? undefined
+      const client = await authenticateClient(state, c, form, { allowPublic: true })
+      if (!grantType) throw invalidRequest('grant_type is required')
+      const vendor = state.vendorGrants[grantType]
+      const handler = BUILTIN_GRANTS[grantType] ?? (vendor ? vendorGrant(vendor) : undefined)
+      if (!handler) {
+        throw new OAuthHttpError('unsupported_grant_type', `unsupported grant_type ${grantType}`)
+      }
+      if (!client.grant_types.includes(grantType)) {
+        throw new OAuthHttpError('unauthorized_client', `this client may not use ${grantType}`)
+      }
+      let jkt = await tokenEndpointDpop(state, c)
+      if (client.dpop_bound_access_tokens && !jkt) {
+        throw new OAuthHttpError('invalid_dpop_proof', 'this client must send a DPoP proof')
+      }
+      if (state.faults.current.tokenResponse?.dropDpopBinding) jkt = undefined
+      const body = await handler({ state, c, client, form, grantType, jkt })
+      const fault = state.faults.tokenResponse()
+      if (fault?.omitExpiresIn) delete body.expires_in
+      if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
+      nonceHeaderForSuccess(state, c)
+      c.header('Cache-Control', 'no-store')
+      c.header('Pragma', 'no-cache')
+      return c.json(body)
+    } catch (err) {
+      return oauthErrorResponse(c, err)
+    }
+  })
+}

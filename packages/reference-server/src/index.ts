@@ -1,0 +1,40 @@
+/**
+ * @openrp/reference-server — a strict OpenID Provider for tests and local development.
+ *
+ * @packageDocumentation
+ */
+export { startReferenceServer } from './server.ts'
+export {
+  DEMO_ASSERTION_ISSUER,
+  DEMO_CLIENTS,
+  DEMO_PRIVATE_KEY_JWK,
+  DEMO_SPA_ORIGIN,
+  DEMO_TRUSTED_ISSUERS,
+  DEMO_USERS,
+} from './defaults.ts'
+export {
+  CompleteLoginError,
+  completeLogin,
+  CookieJar,
+  type CompletedLogin,
+  type CompleteLoginOptions,
+} from './testing.ts'
+export { organizationSwitchGrant } from './grants/organization-switch.ts'
+export type {
+  ClientAuthMethod,
+  ClientConfig,
+  EndpointName,
+  Faults,
+  HttpFault,
+  IdTokenFaults,
+  ReferenceServer,
+  ReferenceServerOptions,
+  RequestRecord,
+  ResponseType,
+  ServerControl,
+  TrustedAssertionIssuer,
+  UserConfig,
+  VendorGrantContext,
+  VendorGrantHandler,
+  VendorGrantResult,
+} from './types.ts'

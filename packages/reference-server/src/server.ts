@@ -1,0 +1,164 @@
+/** startReferenceServer: builds the state, wires the endpoints, listens on loopback. */
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { createControl } from './control.ts'
+import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
+import { registerAuthorize } from './endpoints/authorize.ts'
+import { registerConsent } from './endpoints/consent.ts'
+import { registerControl } from './endpoints/control.ts'
+import { registerDiscovery } from './endpoints/discovery.ts'
+import { registerJwks } from './endpoints/jwks.ts'
+import { registerLogin } from './endpoints/login.ts'
+import { registerToken } from './endpoints/token.ts'
+import { registerUserinfo } from './endpoints/userinfo.ts'
+import { FaultState } from './faults.ts'
+import { organizationSwitchGrant } from './grants/organization-switch.ts'
+import type { AppEnv } from './http.ts'
+import { httpFaults } from './http-faults.ts'
+import { KeyRing } from './keys.ts'
+import { endpointOf, RequestLog } from './request-log.ts'
+import type { ServerState } from './state.ts'
+import type { ReferenceServer, ReferenceServerOptions } from './types.ts'
+
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost']
+
+/** Paths a browser app on another origin calls with fetch. */
+const CORS_PATHS = [
+  '/.well-known/*',
+  '/jwks',
+  '/token',
+  '/userinfo',
+  '/revoke',
+  '/introspect',
+  '/par',
+  '/device_authorization',
+  '/api/*',
+  '/__control',
+]
+
+function defaultCorsOrigins(state: ServerState): Set<string> {
+  const origins = new Set<string>(state.options.corsOrigins ?? [])
+  if (!state.options.corsOrigins) {
+    for (const client of state.clients.values()) {
+      for (const uri of client.redirect_uris ?? []) origins.add(new URL(uri).origin)
+    }
+  }
+  return origins
+}
+
+function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use('*', async (c, next) => {
+    c.set('log', {})
+    await next()
+    const path = new URL(c.req.url).pathname
+    const info = c.get('log')
+    state.log.add({
+      time: Date.now(),
+      method: c.req.method,
+      path,
+      endpoint: endpointOf(path),
+      status: c.res.status,
+      clientId: info.clientId,
+      grantType: info.grantType,
+      userCode: info.userCode,
+    })
+  })
+  const corsHandler = cors({
+    origin: (origin) => (state.corsOrigins.has(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'DPoP', 'Content-Type'],
+    exposeHeaders: ['DPoP-Nonce', 'WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
+  })
+  for (const path of CORS_PATHS) app.use(path, corsHandler)
+  app.use('*', httpFaults(state, closing))
+  registerDiscovery(app, state)
+  registerJwks(app, state)
+  registerAuthorize(app, state)
+  registerLogin(app, state)
+  registerConsent(app, state)
+  registerToken(app, state)
+  registerUserinfo(app, state)
+  app.onError((err, c) => {
+    console.error('reference-server: unexpected error', err)
+    return c.json({ error: 'server_error', error_description: 'internal error' }, 500)
+  })
+  return app
+}
+
+/**
+ * Starts the reference OpenID Provider on a loopback address.
+ *
+ * @example
+ * ```ts
+ * const server = await startReferenceServer({ port: 0 })
+ * server.control.setFaults({ idToken: { badSignature: true, times: 1 } })
+ * // ... talk to server.issuer ...
+ * await server.close()
+ * ```
+ */
+export async function startReferenceServer(
+  options: ReferenceServerOptions = {},
+): Promise<ReferenceServer> {
+  const host = options.host ?? '127.0.0.1'
+  if (!LOOPBACK.includes(host)) throw new TypeError(`host must be a loopback address, got ${host}`)
+  const state: ServerState = {
+    issuer: options.issuer ?? '',
+    options,
+    clients: new Map(
+      (options.clients ?? DEMO_CLIENTS).map((c) => [c.client_id, structuredClone(c)]),
+    ),
+    users: structuredClone(options.users ?? DEMO_USERS),
+    trustedIssuers: options.trustedIssuers ?? DEMO_TRUSTED_ISSUERS,
+    vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
+    keys: await KeyRing.create(),
+    faults: new FaultState(),
+    log: new RequestLog(options.log),
+    corsOrigins: new Set(),
+    clockOffset: 0,
+    now: () => Math.floor(Date.now() / 1000) + state.clockOffset,
+    interactions: new Map(),
+    sessions: new Map(),
+    consents: new Map(),
+    grants: new Map(),
+    codes: new Map(),
+    accessTokens: new Map(),
+    refreshTokens: new Map(),
+    devices: new Map(),
+    par: new Map(),
+    seenJti: new Map(),
+    dpopNonces: [],
+  }
+  state.corsOrigins = defaultCorsOrigins(state)
+  const control = createControl(state)
+  const closing = new AbortController()
+  const app = buildApp(state, closing.signal)
+  if (options.enableControlEndpoint) registerControl(app, control)
+
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const urlHost = host === '::1' ? '[::1]' : host
+  state.issuer = options.issuer ?? `http://${urlHost}:${port}`
+
+  return {
+    issuer: state.issuer,
+    port,
+    control,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing.abort()
+        server.close((err) => (err ? reject(err) : resolve()))
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  }
+}

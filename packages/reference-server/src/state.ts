@@ -1,0 +1,171 @@
+/** The server's in-memory state, shared by every endpoint. */
+import type { KeyRing } from './keys.ts'
+import type { FaultState } from './faults.ts'
+import type { RequestLog } from './request-log.ts'
+import type {
+  ClientConfig,
+  ReferenceServerOptions,
+  TrustedAssertionIssuer,
+  UserConfig,
+  VendorGrantHandler,
+} from './types.ts'
+import type { ResponseType } from './types.ts'
+
+/** A validated authorization request waiting for login / consent. */
+export interface Interaction {
+  id: string
+  kind: 'authorize' | 'device'
+  clientId: string
+  /** Validated authorization parameters (authorize) . */
+  request?: AuthorizationRequest
+  /** The user code being approved (device). */
+  userCode?: string
+  createdAt: number
+  /** The user logged in during this interaction (prompt=login, max_age). */
+  loggedIn?: boolean
+  /** Consent given during this interaction. */
+  consented?: boolean
+}
+
+export interface AuthorizationRequest {
+  clientId: string
+  redirectUri: string
+  responseType: ResponseType
+  responseMode: 'query' | 'fragment' | 'form_post'
+  scope: string[]
+  state?: string
+  nonce?: string
+  codeChallenge?: string
+  prompt: string[]
+  maxAge?: number
+  loginHint?: string
+  acrValues: string[]
+  dpopJkt?: string
+  resource: string[]
+}
+
+export interface Session {
+  id: string
+  sub: string
+  authTime: number
+  acr: string
+}
+
+/** A grant is what a family of tokens hangs on: revoking it kills every token in it. */
+export interface GrantRecord {
+  id: string
+  clientId: string
+  sub: string
+  revoked: boolean
+}
+
+export interface CodeRecord {
+  code: string
+  grantId: string
+  request: AuthorizationRequest
+  sub: string
+  authTime: number
+  acr: string
+  expiresAt: number
+  used: boolean
+}
+
+export interface AccessTokenRecord {
+  jti: string
+  grantId?: string
+  clientId: string
+  sub: string
+  scope: string[]
+  expiresAt: number
+  revoked: boolean
+  jkt?: string
+}
+
+export interface RefreshTokenRecord {
+  token: string
+  grantId: string
+  clientId: string
+  sub: string
+  scope: string[]
+  expiresAt: number
+  used: boolean
+  authTime?: number
+  acr?: string
+  /** Bound to a DPoP key (public clients, RFC 9449 §5). */
+  jkt?: string
+  audience?: string[]
+  extraClaims?: Record<string, unknown>
+}
+
+export interface DeviceRecord {
+  deviceCode: string
+  userCode: string
+  clientId: string
+  scope: string[]
+  expiresAt: number
+  interval: number
+  lastPoll?: number
+  status: 'pending' | 'approved' | 'denied' | 'used'
+  sub?: string
+  authTime?: number
+}
+
+export interface ParRecord {
+  requestUri: string
+  clientId: string
+  params: URLSearchParams
+  expiresAt: number
+  dpopJkt?: string
+}
+
+export interface ServerState {
+  issuer: string
+  options: ReferenceServerOptions
+  clients: Map<string, ClientConfig>
+  users: UserConfig[]
+  trustedIssuers: TrustedAssertionIssuer[]
+  vendorGrants: Record<string, VendorGrantHandler>
+  keys: KeyRing
+  faults: FaultState
+  log: RequestLog
+  corsOrigins: Set<string>
+  clockOffset: number
+  /** Seconds since the epoch, shifted by setClockOffset. */
+  now(): number
+  interactions: Map<string, Interaction>
+  sessions: Map<string, Session>
+  /** `${sub} ${client_id}` -> consented scopes. */
+  consents: Map<string, Set<string>>
+  grants: Map<string, GrantRecord>
+  codes: Map<string, CodeRecord>
+  accessTokens: Map<string, AccessTokenRecord>
+  refreshTokens: Map<string, RefreshTokenRecord>
+  devices: Map<string, DeviceRecord>
+  par: Map<string, ParRecord>
+  /** Seen `jti`s of client assertions, JWT bearer assertions, DPoP proofs, SAML IDs -> expiry. */
+  seenJti: Map<string, number>
+  /** Valid DPoP nonces (current first). */
+  dpopNonces: string[]
+}
+
+export const ttl = (state: ServerState) => ({
+  accessToken: state.options.accessTokenTtl ?? 3600,
+  idToken: state.options.idTokenTtl ?? 3600,
+  refreshToken: state.options.refreshTokenTtl ?? 86_400 * 14,
+  code: state.options.authorizationCodeTtl ?? 60,
+  device: state.options.deviceCodeTtl ?? 600,
+  deviceInterval: state.options.deviceInterval ?? 5,
+})
+
+/** Records a one-time identifier; false when it was already seen (a replay). */
+export function rememberJti(state: ServerState, key: string, expiresAt: number): boolean {
+  const now = state.now()
+  for (const [k, exp] of state.seenJti) if (exp < now - 300) state.seenJti.delete(k)
+  if (state.seenJti.has(key)) return false
+  state.seenJti.set(key, expiresAt)
+  return true
+}
+
+export function findUser(state: ServerState, sub: string): UserConfig | undefined {
+  return state.users.find((u) => u.sub === sub)
+}

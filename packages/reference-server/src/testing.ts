@@ -1,0 +1,182 @@
+/**
+ * Test helpers: drive the server's real login and consent pages over HTTP, without a browser.
+ */
+
+/** A minimal cookie jar: name=value pairs from Set-Cookie, sent back on every request. */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>()
+
+  /** Takes the cookies a response sets (an expired / empty cookie is removed). */
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';')
+      const eq = pair.indexOf('=')
+      if (eq <= 0) continue
+      const name = pair.slice(0, eq).trim()
+      const value = pair.slice(eq + 1).trim()
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))
+      if (expired || value === '') this.#cookies.delete(name)
+      else this.#cookies.set(name, value)
+    }
+  }
+
+  /** The Cookie header value, or undefined when empty. */
+  header(): string | undefined {
+    if (this.#cookies.size === 0) return undefined
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  get(name: string): string | undefined {
+    return this.#cookies.get(name)
+  }
+
+  clear(): void {
+    this.#cookies.clear()
+  }
+}
+
+export interface CompleteLoginOptions {
+  /** Defaults to the first demo user, alice. */
+  username?: string
+  password?: string
+  /** Approve the consent page when shown (default true). */
+  consent?: boolean
+  /** Deny at the consent page. */
+  deny?: boolean
+  /** Keeps the provider session between calls (e.g. for prompt=none afterwards). */
+  cookieJar?: CookieJar
+}
+
+export interface CompletedLogin {
+  /** The final URL at the client's redirect URI (for form_post: the form's action). */
+  url: URL
+  /** The authorization response parameters, whatever the response mode. */
+  params: URLSearchParams
+  method: 'query' | 'fragment' | 'form_post'
+}
+
+/** Thrown when the login cannot complete (an error page, wrong password, too many redirects). */
+export class CompleteLoginError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'CompleteLoginError'
+    this.code = code
+  }
+}
+
+function inputs(form: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const tag of form.match(/<input\b[^>]*>/g) ?? []) {
+    const name = /\bname="([^"]*)"/.exec(tag)?.[1]
+    const value = /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? ''
+    if (name) out[unescapeHtml(name)] = unescapeHtml(value)
+  }
+  return out
+}
+
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+}
+
+function formOf(page: string, marker: string): { action: string; body: string } | undefined {
+  const match = new RegExp(`<form\\b[^>]*data-openrp="${marker}"[^>]*>([\\s\\S]*?)</form>`).exec(
+    page,
+  )
+  if (!match) return undefined
+  const action = /\baction="([^"]*)"/.exec(match[0])?.[1] ?? ''
+  return { action: unescapeHtml(action), body: match[1] ?? '' }
+}
+
+/**
+ * Completes an authorization request the way a user would: follows the redirects, fills in the
+ * reference server's login form, answers the consent page, and returns the authorization
+ * response delivered to the client's redirect URI (query, fragment or form_post).
+ *
+ * @example
+ * ```ts
+ * const { url, transaction } = await client.createAuthorizationRequest()
+ * const { params } = await completeLogin(url)
+ * const tokens = await client.handleAuthorizationResponse(params, transaction)
+ * ```
+ */
+export async function completeLogin(
+  authorizationUrl: string | URL,
+  options: CompleteLoginOptions = {},
+): Promise<CompletedLogin> {
+  const jar = options.cookieJar ?? new CookieJar()
+  const start = new URL(authorizationUrl)
+  const serverOrigin = start.origin
+  let url = start
+  let init: RequestInit = { method: 'GET' }
+  let loginTried = false
+  for (let step = 0; step < 20; step++) {
+    const headers = new Headers(init.headers)
+    const cookie = jar.header()
+    if (cookie) headers.set('cookie', cookie)
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' })
+    jar.store(response)
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location')
+      if (!location)
+        throw new CompleteLoginError('no_location', `redirect without Location from ${url}`)
+      const next = new URL(location, url)
+      if (next.origin !== serverOrigin) {
+        if (next.hash) {
+          return { url: next, params: new URLSearchParams(next.hash.slice(1)), method: 'fragment' }
+        }
+        return { url: next, params: new URLSearchParams(next.search), method: 'query' }
+      }
+      url = next
+      init = { method: 'GET' }
+      continue
+    }
+    const page = await response.text()
+    const formPost = formOf(page, 'form_post')
+    if (formPost) {
+      const params = new URLSearchParams(inputs(formPost.body))
+      return { url: new URL(formPost.action), params, method: 'form_post' }
+    }
+    const login = formOf(page, 'login')
+    if (login) {
+      if (loginTried) throw new CompleteLoginError('login_failed', 'the login was refused')
+      loginTried = true
+      const fields = inputs(login.body)
+      fields.username = options.username ?? 'alice'
+      fields.password = options.password ?? (options.username ? '' : 'wonderland')
+      url = new URL(login.action, url)
+      init = post(fields)
+      continue
+    }
+    const consent = formOf(page, 'consent')
+    if (consent) {
+      if (options.consent === false && !options.deny) {
+        throw new CompleteLoginError('consent_shown', 'the consent page was shown')
+      }
+      const fields = inputs(consent.body)
+      fields.decision = options.deny ? 'deny' : 'approve'
+      url = new URL(consent.action, url)
+      init = post(fields)
+      continue
+    }
+    const error = /data-openrp-error="([^"]*)"/.exec(page)?.[1]
+    throw new CompleteLoginError(
+      error ?? 'unexpected_page',
+      `unexpected answer ${response.status} from ${url.pathname}${error ? `: ${error}` : ''}`,
+    )
+  }
+  throw new CompleteLoginError('too_many_redirects', 'too many redirects')
+}
+
+function post(fields: Record<string, string>): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  }
+}
