@@ -11,3 +11,4 @@ export {
   type TokenManagerOptions,
   type VisibilityHook,
 } from './token-manager.ts'
+export { TokenSet, type TokenSetJSON } from './token-set.ts'
