@@ -1,0 +1,24 @@
+// @okta/okta-auth-js through its default entry (what its quick start imports); same steps as
+// okta-auth-js-core.ts. PKCE is its default; it verifies ID-token signatures.
+import { OktaAuth } from '@okta/okta-auth-js'
+import { CLIENT_ID, ISSUER, POST_LOGOUT_REDIRECT_URI, REDIRECT_URI, SCOPE } from './shared.ts'
+
+const auth = new OktaAuth({
+  issuer: ISSUER,
+  clientId: CLIENT_ID,
+  redirectUri: REDIRECT_URI,
+  postLogoutRedirectUri: POST_LOGOUT_REDIRECT_URI,
+  scopes: SCOPE.split(' '),
+  pkce: true,
+  tokenManager: { storage: 'localStorage', autoRenew: true },
+})
+
+export const login = () => auth.signInWithRedirect()
+export const callback = () => auth.handleLoginRedirect()
+export async function getAccessToken(): Promise<string | undefined> {
+  if (auth.tokenManager.hasExpired(await auth.tokenManager.get('accessToken'))) {
+    await auth.token.renewTokens()
+  }
+  return auth.getAccessToken()
+}
+export const logout = () => auth.signOut()

@@ -1,0 +1,81 @@
+import { DEMO_CLIENTS, startReferenceServer } from '@openrp/reference-server'
+import { startRedis } from '@openrp/testkit'
+import { runWorker } from './lib/child.ts'
+
+export interface FleetResult {
+  processes: number
+  durationSec: number
+  tokenTtlSec: number
+  skewSec: number
+  calls: number
+  tokenRequests: number
+  /** Groups of token requests closer together than half a token lifetime: one per expiry. */
+  expiries: number
+  maxRequestsPerExpiry: number
+}
+
+/**
+ * N processes share one RedisStore + RedisLock (a real redis-server) and call
+ * ClientCredentialsProvider.getToken() in loops while tokens expire every few seconds; the
+ * reference server counts the token requests that reach it.
+ */
+export async function measureFleet({
+  processes = 4,
+  durationSec = 24,
+  tokenTtlSec = 8,
+  skewSec = 2,
+} = {}): Promise<FleetResult> {
+  const redis = await startRedis()
+  const server = await startReferenceServer({
+    port: 0,
+    clients: [
+      ...DEMO_CLIENTS,
+      {
+        client_id: 'fleet',
+        client_name: 'Fleet of daemons (bench)',
+        client_secret: 'fleet-secret',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        scope: 'api:read',
+        access_token_ttl: tokenTtlSec,
+      },
+    ],
+  })
+  try {
+    const members = await Promise.all(
+      Array.from({ length: processes }, () =>
+        runWorker<{ calls: number }>('fleet-member.ts', {
+          REDIS_URL: redis.url,
+          ISSUER: server.issuer,
+          DURATION_MS: String(durationSec * 1000),
+          SKEW_SEC: String(skewSec),
+        }),
+      ),
+    )
+    const times = server.control
+      .requests({ endpoint: 'token', grantType: 'client_credentials' })
+      .filter((r) => r.clientId === 'fleet')
+      .map((r) => r.time)
+      .sort((a, b) => a - b)
+    const groups: number[] = []
+    let last = Number.NEGATIVE_INFINITY
+    for (const t of times) {
+      if (t - last > (tokenTtlSec * 1000) / 2) groups.push(0)
+      groups[groups.length - 1]!++
+      last = t
+    }
+    return {
+      processes,
+      durationSec,
+      tokenTtlSec,
+      skewSec,
+      calls: members.reduce((n, m) => n + m.calls, 0),
+      tokenRequests: times.length,
+      expiries: groups.length,
+      maxRequestsPerExpiry: Math.max(0, ...groups),
+    }
+  } finally {
+    await server.close()
+    await redis.stop()
+  }
+}

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * Runs a worker script (TypeScript, from sources like the runner) in a fresh Node process and
+ * returns the JSON it prints as its last stdout line. Its stderr is passed through. Rejects,
+ * with the worker's output, when it exits non-zero.
+ */
+export function runWorker<T>(
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<T> {
+  const path = fileURLToPath(new URL(`../workers/${script}`, import.meta.url))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=openrp-source', '--import', 'tsx', path], {
+      cwd: BENCH_DIR,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      const last = out.trim().split('\n').pop() ?? ''
+      if (code !== 0) {
+        reject(new Error(`${script} exited with ${code ?? signal}\n${out}`))
+        return
+      }
+      try {
+        resolve(JSON.parse(last) as T)
+      } catch {
+        reject(new Error(`${script} printed no JSON result:\n${out}`))
+      }
+    })
+  })
+}
+
+export { BENCH_DIR }

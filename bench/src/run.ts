@@ -1,0 +1,227 @@
+/**
+ * `pnpm bench`: bundle sizes, hot path, concurrency, ID-token validation, cold import and a
+ * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
+ * Writes bench/RESULTS.md. `--only=size,hot,idtoken,cold,fleet` runs some sections.
+ */
+import { writeFileSync } from 'node:fs'
+import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
+import { measureFleet } from './fleet.ts'
+import { ensureBuilt } from './lib/build.ts'
+import { makeLoopbackCert } from './lib/cert.ts'
+import { runWorker } from './lib/child.ts'
+import { ms, num, ratio, table, withRange } from './lib/format.ts'
+import { machineInfo, versionOf } from './lib/machine.ts'
+import type { Summary } from './lib/stats.ts'
+import { kb } from './size/bundle.ts'
+import { measureSizes } from './size/measure.ts'
+import { sizeChecks, sizeTable } from './size/table.ts'
+import { readFileSync } from 'node:fs'
+
+const SECTIONS = ['size', 'hot', 'idtoken', 'cold', 'fleet'] as const
+type Section = (typeof SECTIONS)[number]
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
+const log = (line: string) => console.error(line)
+const started = Date.now()
+const out: string[] = []
+const failures: string[] = []
+const headline: string[] = []
+
+async function section(id: Section, title: string, body: () => Promise<string[]>) {
+  if (!selected.has(id)) return
+  log(`\n== ${title}`)
+  const t = Date.now()
+  out.push(`## ${title}`, '')
+  try {
+    out.push(...(await body()), '')
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    failures.push(`${title}: ${message.split('\n')[0]}`)
+    out.push('**Not measured: this section failed.**', '', '```', message, '```', '')
+    log(`   FAILED: ${message}`)
+  }
+  log(`   (${((Date.now() - t) / 1000).toFixed(0)} s)`)
+}
+
+await section('size', 'Bundle size: typical SPA usage', async () => {
+  const rows = await measureSizes(log)
+  const openrp = rows[0]!.size
+  const budget = JSON.parse(
+    readFileSync(new URL('../size/budget.json', import.meta.url), 'utf8'),
+  ) as { openrpSpaGzipBytes: number }
+  const others = rows.slice(1)
+  const smallestVerifying = others
+    .filter((r) => r.subject.verifiesSignatures)
+    .sort((a, b) => a.size.gzip - b.size.gzip)[0]
+  const oidcClientTs = others.find((r) => r.subject.name === 'oidc-client-ts')
+  headline.push(
+    `openrp SPA bundle ${kb(openrp.gzip)} min+gzip` +
+      (oidcClientTs
+        ? `; oidc-client-ts ${ratio(oidcClientTs.size.gzip, openrp.gzip)} its size`
+        : '') +
+      (smallestVerifying
+        ? `; smallest other that verifies signatures (${smallestVerifying.subject.name}) ${ratio(smallestVerifying.size.gzip, openrp.gzip)}`
+        : ''),
+  )
+  return [
+    'Each library does the same steps in one entry file (`bench/size/entries/`): create the client, redirect login with PKCE, handle the callback, get an access token (refreshing when expired), log out. Same rollup settings for all (browser resolution, CommonJS interop, `NODE_ENV=production`, ESM, tree-shaken, dynamic imports inlined, terser). 1 KB = 1,000 bytes; gzip level 9, brotli quality 11.',
+    '',
+    sizeTable(rows),
+    '',
+    ...sizeChecks(rows).map((l) => `- ${l}`),
+    `- CI budget (bench/size/budget.json, \`size:check\`): ${budget.openrpSpaGzipBytes} bytes min+gzip; measured ${openrp.gzip} bytes.`,
+  ]
+})
+
+await section('hot', 'Hot path and concurrency (Node)', async () => {
+  const cert = makeLoopbackCert()
+  const result = await runWorker<{
+    cached: Record<string, Summary>
+    cachedMadeRequests: { openrp: number; msal: number }
+    concurrent: Record<string, Summary>
+    callers: number
+  }>('hot-path.ts', {
+    NODE_EXTRA_CA_CERTS: cert.certPath,
+    CERT: cert.certPath,
+    KEY: cert.keyPath,
+  })
+  const msalName = 'msal-node acquireTokenByClientCredential()'
+  const msal = result.cached[msalName]!.median
+  const tm = result.cached['openrp TokenManager.getAccessToken()']!.median
+  const cc = result.cached['openrp ClientCredentialsProvider.getToken()']!.median
+  const ccConcurrent = result.concurrent['openrp ClientCredentialsProvider.getToken()']!
+  const msalConcurrent = result.concurrent[msalName]!
+  headline.push(
+    `cached token: TokenManager ${ratio(tm, msal)} and ClientCredentialsProvider ${ratio(cc, msal)} the calls/s of msal-node`,
+    `${result.callers} concurrent callers, empty cache: openrp ${num(ccConcurrent.median)} token request(s), msal-node ${num(msalConcurrent.median)}`,
+  )
+  return [
+    `One process (\`src/workers/hot-path.ts\`): openrp against the reference server over http://127.0.0.1, msal-node (${versionOf('@azure/msal-node')}) against a local https token endpoint (self-signed certificate made with ${cert.madeWith}, trusted through NODE_EXTRA_CA_CERTS; known authority and metadata given up front, every non-loopback DNS lookup refused). Cached calls are awaited back to back; 7 interleaved rounds of 500 ms after a warm-up, median (min–max).`,
+    '',
+    table(
+      ['cached call', 'calls/s', 'vs msal-node'],
+      Object.entries(result.cached).map(([name, s]) => [name, withRange(s), ratio(s.median, msal)]),
+    ),
+    '',
+    `Token requests made while measuring the cached calls: openrp ${result.cachedMadeRequests.openrp}, msal-node ${result.cachedMadeRequests.msal}.`,
+    '',
+    `${result.callers} callers at once on an empty cache (a fresh client each run), token requests that reached the server, ${ccConcurrent.runs} runs:`,
+    '',
+    table(
+      ['subject', 'token requests, median (min–max)'],
+      Object.entries(result.concurrent).map(([name, s]) => [name, withRange(s)]),
+    ),
+  ]
+})
+
+await section('idtoken', 'ID-token validation', async () => {
+  const result = await runWorker<Record<string, Record<string, Summary>>>('id-token.ts')
+  const lines: string[] = [
+    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor. 7 interleaved rounds of 500 ms, median (min–max).`,
+    '',
+  ]
+  for (const [alg, subjects] of Object.entries(result)) {
+    const entries = Object.entries(subjects)
+    const oc = entries.find(([n]) => n.startsWith('openid-client'))![1].median
+    const jose = entries.find(([n]) => n.startsWith('jose'))![1].median
+    const openrp = entries.find(([n]) => n.startsWith('openrp'))![1].median
+    headline.push(
+      `ID-token validation ${alg}: openrp ${ratio(openrp, oc)} openid-client's rate, ${ratio(openrp, jose)} bare jwtVerify's`,
+    )
+    lines.push(
+      `### ${alg}`,
+      '',
+      table(
+        ['subject', 'validations/s', 'vs openid-client', 'vs jwtVerify'],
+        entries.map(([name, s]) => [
+          name,
+          withRange(s),
+          ratio(s.median, oc),
+          ratio(s.median, jose),
+        ]),
+      ),
+      '',
+    )
+  }
+  return lines
+})
+
+await section('cold', 'Cold import (whole process)', async () => {
+  ensureBuilt(['core', 'node'], log)
+  const result = measureColdImports()
+  const bare = result['bare node']!.median
+  const core = result['@openrp/core']!.median
+  const msal = result['@azure/msal-node']!.median
+  headline.push(
+    `cold import: @openrp/core process ${ratio(core, bare)} bare node (${ms(core - bare)} over it), msal-node ${ratio(msal, bare)}`,
+  )
+  return [
+    `\`node --input-type=module -e "await import('<package>')"\` from bench/, spawned and waited for, against the same process with an empty script (bare node). openrp packages are imported from their built dist. ${result['bare node']!.runs} interleaved runs after a warm-up, median (min–max).`,
+    '',
+    table(
+      ['process', 'version', 'wall time', 'vs bare node', 'over bare node'],
+      COLD_IMPORT_TARGETS.map(({ name, specifier }) => {
+        const s = result[name]!
+        return [
+          name,
+          specifier ? versionOf(specifier) : process.version,
+          withRange(s, ms),
+          ratio(s.median, bare),
+          specifier ? ms(s.median - bare) : '',
+        ]
+      }),
+    ),
+  ]
+})
+
+await section('fleet', 'Fleet: shared RedisStore + RedisLock', async () => {
+  const f = await measureFleet()
+  headline.push(
+    `fleet of ${f.processes} processes on Redis: ${f.tokenRequests} token requests over ${f.expiries} expiries (max ${f.maxRequestsPerExpiry} per expiry)`,
+  )
+  return [
+    `${f.processes} Node processes, each with a ClientCredentialsProvider on one RedisStore + RedisLock (a real redis-server), call getToken() in 4 loops for ${f.durationSec} s while the reference server issues tokens valid ${f.tokenTtlSec} s (renewed ${f.skewSec} s before expiry). The server counts the token requests; requests closer together than half a lifetime count as one expiry.`,
+    '',
+    table(
+      [
+        'processes',
+        'getToken() calls',
+        'token requests',
+        'expiries',
+        'requests per expiry',
+        'max in one expiry',
+      ],
+      [
+        [
+          f.processes,
+          num(f.calls),
+          f.tokenRequests,
+          f.expiries,
+          (f.tokenRequests / Math.max(1, f.expiries)).toFixed(2),
+          f.maxRequestsPerExpiry,
+        ],
+      ],
+    ),
+  ]
+})
+
+const command = `pnpm bench${only ? ` -- --only=${only}` : ''}`
+const header = [
+  '# openrp benchmark results',
+  '',
+  `Made by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+  `Machine: ${machineInfo()}. How: see [README.md](README.md).`,
+  '',
+  '## Headline',
+  '',
+  ...headline.map((h) => `- ${h}`),
+  ...(failures.length > 0
+    ? ['', '**Sections that failed:**', ...failures.map((f) => `- ${f}`)]
+    : []),
+  '',
+]
+const text = [...header, ...out].join('\n')
+writeFileSync(new URL('../RESULTS.md', import.meta.url), text)
+log(`\nwrote bench/RESULTS.md${failures.length ? ` (${failures.length} section(s) failed)` : ''}`)
+console.log(header.join('\n'))
+process.exit(failures.length > 0 ? 1 : 0)

@@ -1,0 +1,45 @@
+/**
+ * One process of the fleet: a ClientCredentialsProvider on the shared RedisStore + RedisLock,
+ * called by CONCURRENCY loops until DURATION_MS has passed. Prints one JSON line.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { discover } from '@openrp/core'
+import { ClientCredentialsProvider, RedisLock, RedisStore } from '@openrp/node'
+import { allowOnlyLoopback } from '../lib/loopback-guard.ts'
+
+allowOnlyLoopback()
+const env = (name: string) => {
+  const value = process.env[name]
+  if (!value) throw new Error(`fleet member: ${name} is not set`)
+  return value
+}
+const redisUrl = env('REDIS_URL')
+const durationMs = Number(env('DURATION_MS'))
+const concurrency = Number(process.env.CONCURRENCY ?? 4)
+const skewSec = Number(env('SKEW_SEC'))
+
+const store = new RedisStore({ url: redisUrl, prefix: 'bench:' })
+const lock = new RedisLock({ url: redisUrl, prefix: 'bench:lock:' })
+const client = await discover(env('ISSUER'), { clientId: 'fleet', clientSecret: 'fleet-secret' })
+const provider = new ClientCredentialsProvider({
+  client,
+  store,
+  lock,
+  scope: 'api:read',
+  refreshSkewSec: skewSec,
+})
+
+let calls = 0
+const until = Date.now() + durationMs
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (Date.now() < until) {
+      await provider.getToken()
+      calls++
+      await sleep(5)
+    }
+  }),
+)
+await store.close()
+await lock.close()
+console.log(JSON.stringify({ calls }))
