@@ -112,7 +112,12 @@ export class OAuthError extends OpenRpError {
  * `interaction_required`, `account_selection_required`): a silent request cannot succeed.
  */
 export class InteractionRequiredError extends OAuthError {
-  constructor(init: { error: string; errorDescription?: string; errorUri?: string; status?: number }) {
+  constructor(init: {
+    error: string
+    errorDescription?: string
+    errorUri?: string
+    status?: number
+  }) {
     super(init, 'INTERACTION_REQUIRED')
   }
 }

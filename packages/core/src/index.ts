@@ -1,14 +1,83 @@
-export * from './errors.ts'
+/**
+ * `@openrp/core`: an OAuth 2.0 / OpenID Connect relying party on fetch + WebCrypto.
+ *
+ * Use {@link Client} for everything in one object, or the standalone functions with a
+ * {@link ClientCore} to bundle only what you use.
+ *
+ * @module
+ */
+export {
+  AbortError,
+  type ErrorCode,
+  InteractionRequiredError,
+  InvalidArgumentError,
+  isOpenRpError,
+  LockTimeoutError,
+  NetworkError,
+  OAuthError,
+  OpenRpError,
+  StoreError,
+  TimeoutError,
+  ValidationError,
+} from './errors.ts'
 export type { Lock, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export { DEFAULT_LOCK_TIMEOUT_MS, InProcessLock } from './in-process-lock.ts'
+
+export { Client, discover } from './client.ts'
+export { type ClientCore, createClientCore, type ServerMetadata } from './client-core.ts'
+export { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 export {
-  TokenManager,
-  type RefreshingClient,
-  type TokenChangeMessage,
-  type TokenChangeNotifier,
-  type TokenManagerEvents,
-  type TokenManagerOptions,
-  type VisibilityHook,
-} from './token-manager.ts'
-export { TokenSet, type TokenSetJSON } from './token-set.ts'
+  type ClientAuthMethod,
+  type ClientOptions,
+  DEFAULTS,
+  type RetryOptions,
+} from './options.ts'
+export { type IdTokenClaims, TokenSet, type TokenSetInit, type TokenSetJSON } from './token-set.ts'
+export {
+  type AuthTransaction,
+  assertTransaction,
+  RESPONSE_TYPES,
+  type ResponseMode,
+  type ResponseType,
+} from './transaction.ts'
+export {
+  type AuthorizationRequest,
+  type AuthorizationRequestOptions,
+  createAuthorizationRequest,
+} from './authorization-request.ts'
+export {
+  type AuthorizationResponseInput,
+  type HandleAuthorizationResponseOptions,
+  handleAuthorizationResponse,
+  parseAuthorizationResponse,
+} from './authorization-response.ts'
+export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
+export type { JwksCache } from './jwks.ts'
+export { dpopThumbprint } from './dpop.ts'
+export { exchangeAuthorizationCode } from './grants/authorization-code.ts'
+export { type RefreshOptions, refresh } from './grants/refresh.ts'
+export { type ClientCredentialsOptions, clientCredentials } from './grants/client-credentials.ts'
+export {
+  type DeviceAuthorization,
+  type DeviceAuthorizationOptions,
+  type DevicePollOptions,
+  type DevicePollProgress,
+  deviceAuthorization,
+} from './grants/device.ts'
+export { TOKEN_TYPES, type TokenExchangeOptions, tokenExchange } from './grants/token-exchange.ts'
+export { type AssertionGrantOptions, jwtBearer } from './grants/jwt-bearer.ts'
+export { saml2Bearer } from './grants/saml2-bearer.ts'
+export { type PasswordOptions, password } from './grants/password.ts'
+export { type GrantOptions, type GrantParams, grant } from './grants/generic.ts'
+export { type UserinfoClaims, type UserinfoOptions, userinfo } from './userinfo.ts'
+export { type IntrospectOptions, type IntrospectionResult, introspect } from './introspection.ts'
+export { type RevokeOptions, revoke } from './revocation.ts'
+export { type EndSessionOptions, endSessionUrl } from './end-session.ts'
+export { fetchProtectedResource, type ProtectedResourceInit } from './resource.ts'
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  type LogoutTokenClaims,
+  type ValidateLogoutTokenOptions,
+  validateLogoutToken,
+} from './logout-token.ts'

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AbortError, InvalidArgumentError, OpenRpError, TimeoutError } from '../errors.ts'
+import { AbortError, InvalidArgumentError, type OpenRpError, TimeoutError } from '../errors.ts'
 
 export interface Deadline {
   readonly signal: AbortSignal
@@ -50,8 +50,8 @@ export async function withDeadline<T>(
     if (deadline.signal.aborted) throw deadline.error()
     return await fn(deadline)
   } catch (error) {
-    if (deadline.signal.aborted && !(error instanceof OpenRpError)) throw deadline.error(error)
-    if (deadline.signal.aborted && error instanceof AbortError) throw deadline.error(error)
+    if (deadline.signal.aborted && !(error instanceof TimeoutError || error instanceof AbortError))
+      throw deadline.error(error)
     throw error
   } finally {
     deadline.dispose()

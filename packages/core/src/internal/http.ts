@@ -10,7 +10,8 @@ import type { Deadline } from './deadline.ts'
 import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
 
 /** A fetch as oauth4webapi calls it (`customFetch`). */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+// biome-ignore lint/suspicious/noExplicitAny: oauth4webapi's body types vary per endpoint
+export type FetchLike = (url: string, init: any) => Promise<Response>
 
 export interface RequestPolicy {
   /** Retry on network errors, 5xx and 429 (only for idempotent requests). */
@@ -55,7 +56,7 @@ export function createFetch(
     for (let attempt = 0; ; attempt++) {
       let response: Response
       try {
-        response = await options.fetch(url, { ...init, signal: deadline.signal })
+        response = await options.fetch(url, { ...(init as RequestInit), signal: deadline.signal })
       } catch (error) {
         if (deadline.signal.aborted) throw deadline.error(error)
         if (attempt < maxRetries) {

@@ -1,0 +1,193 @@
+/**
+ * Authorization requests (OpenID Connect Core §3.1.2.1): URL plus a plain-JSON transaction.
+ * PKCE S256 for every response type with a code, a nonce for every OpenID request, PAR when
+ * asked for or required by the provider.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { operation } from './internal/operation.ts'
+import {
+  type AuthTransaction,
+  RESPONSE_TYPES,
+  type ResponseMode,
+  type ResponseType,
+} from './transaction.ts'
+
+export interface AuthorizationRequestOptions {
+  /** Default `code`. Hybrid and implicit types exist for legacy providers. */
+  responseType?: ResponseType
+  /** Default: `query` for `code`, `fragment` otherwise. */
+  responseMode?: ResponseMode
+  /** Default: the client's `scope` option. */
+  scope?: string
+  /** Default: the client's `redirectUri` option. */
+  redirectUri?: string
+  /** e.g. `login` (force re-authentication), `consent`, `none` (silent). */
+  prompt?: string
+  /** Seconds; the ID token's `auth_time` is then checked against it. */
+  maxAge?: number
+  loginHint?: string
+  acrValues?: string
+  uiLocales?: string
+  /** Further parameters; they cannot replace the security parameters. */
+  extraParams?: Record<string, string>
+  /** Push the request (RFC 9126) even if the client option `par` is off. */
+  par?: boolean
+  signal?: AbortSignal
+}
+
+export interface AuthorizationRequest {
+  /** Where to send the user agent. */
+  url: URL
+  /** Keep until the callback; plain JSON. */
+  transaction: AuthTransaction
+}
+
+const RESERVED = new Set([
+  'client_id',
+  'response_type',
+  'redirect_uri',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'request_uri',
+  'request',
+  'dpop_jkt',
+])
+
+/**
+ * Builds an authorization request.
+ *
+ * @example
+ * ```ts
+ * const { url, transaction } = await createAuthorizationRequest(core, { scope: 'openid profile' })
+ * await store.set(`tx:${transaction.state}`, transaction)
+ * location.assign(url)
+ * ```
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ * @see https://www.rfc-editor.org/rfc/rfc7636 (PKCE)
+ * @see https://www.rfc-editor.org/rfc/rfc9126 (PAR)
+ */
+export async function createAuthorizationRequest(
+  core: ClientCore,
+  options: AuthorizationRequestOptions = {},
+): Promise<AuthorizationRequest> {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options must be an object')
+  const responseType = options.responseType ?? 'code'
+  if (!RESPONSE_TYPES.includes(responseType))
+    throw new InvalidArgumentError(`responseType must be one of: ${RESPONSE_TYPES.join(', ')}`)
+  const redirectUri = options.redirectUri ?? core.options.redirectUri
+  if (typeof redirectUri !== 'string') throw new InvalidArgumentError('a redirectUri is required')
+  const scope = options.scope ?? core.options.scope
+  if (options.maxAge !== undefined && !(Number.isInteger(options.maxAge) && options.maxAge >= 0))
+    throw new InvalidArgumentError('maxAge must be a non-negative integer')
+  const endpoint = core.metadata.authorization_endpoint
+  if (typeof endpoint !== 'string')
+    throw new ValidationError('METADATA_INVALID', 'The provider has no authorization_endpoint')
+
+  const openid = scope.split(' ').includes('openid') || responseType.includes('id_token')
+  const transaction: AuthTransaction = {
+    state: oauth.generateRandomState(),
+    responseType,
+    redirectUri,
+    createdAt: Math.floor(Date.now() / 1000),
+    issuer: core.metadata.issuer,
+    scope,
+  }
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(options.extraParams ?? {})) {
+    if (RESERVED.has(key)) throw new InvalidArgumentError(`extraParams cannot set "${key}"`)
+    if (typeof value !== 'string')
+      throw new InvalidArgumentError(`extraParams.${key} must be a string`)
+    params.set(key, value)
+  }
+  params.set('client_id', core.options.clientId)
+  params.set('response_type', responseType)
+  params.set('redirect_uri', redirectUri)
+  params.set('scope', scope)
+  params.set('state', transaction.state)
+  if (openid) {
+    transaction.nonce = oauth.generateRandomNonce()
+    params.set('nonce', transaction.nonce)
+  }
+  if (responseType.includes('code')) {
+    transaction.codeVerifier = oauth.generateRandomCodeVerifier()
+    params.set('code_challenge', await oauth.calculatePKCECodeChallenge(transaction.codeVerifier))
+    params.set('code_challenge_method', 'S256')
+  }
+  if (options.responseMode !== undefined) {
+    if (!['query', 'fragment', 'form_post'].includes(options.responseMode))
+      throw new InvalidArgumentError('responseMode must be query, fragment or form_post')
+    if (options.responseMode === 'query' && responseType !== 'code')
+      throw new InvalidArgumentError('responseMode query cannot carry tokens (RFC 6749 §4.2.2)')
+    transaction.responseMode = options.responseMode
+    params.set('response_mode', options.responseMode)
+  }
+  if (options.maxAge !== undefined) {
+    transaction.maxAge = options.maxAge
+    params.set('max_age', String(options.maxAge))
+  }
+  setIf(params, 'prompt', options.prompt)
+  setIf(params, 'login_hint', options.loginHint)
+  setIf(params, 'acr_values', options.acrValues)
+  setIf(params, 'ui_locales', options.uiLocales)
+  const dpop = await core.dpop()
+  if (dpop && responseType.includes('code'))
+    params.set('dpop_jkt', await dpop.calculateThumbprint())
+
+  const url = new URL(endpoint)
+  const usePar =
+    options.par === true ||
+    core.options.par ||
+    core.metadata.require_pushed_authorization_requests === true
+  if (usePar) {
+    const requestUri = await pushAuthorizationRequest(core, params, options.signal)
+    url.searchParams.set('client_id', core.options.clientId)
+    url.searchParams.set('request_uri', requestUri)
+  } else {
+    for (const [key, value] of params) url.searchParams.append(key, value)
+  }
+  return { url, transaction }
+}
+
+function setIf(params: URLSearchParams, name: string, value: unknown): void {
+  if (value === undefined) return
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string`)
+  params.set(name, value)
+}
+
+async function pushAuthorizationRequest(
+  core: ClientCore,
+  params: URLSearchParams,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  return operation(core, { signal, retry: false, context: 'par' }, async (http) => {
+    const dpop = await core.dpop()
+    const send = async () => {
+      const response = await oauth.pushedAuthorizationRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        params,
+        {
+          ...http,
+          ...(dpop && { DPoP: dpop }),
+        },
+      )
+      return oauth.processPushedAuthorizationResponse(core.metadata, core.client, response)
+    }
+    let result: oauth.PushedAuthorizationResponse
+    try {
+      result = await send()
+    } catch (error) {
+      if (!oauth.isDPoPNonceError(error)) throw error
+      result = await send()
+    }
+    return result.request_uri
+  })
+}

@@ -1,0 +1,191 @@
+/**
+ * Authorization responses of every response type (code, hybrid, implicit) in query, fragment
+ * or form_post form: state, RFC 9207 `iss`, error responses, front-channel ID tokens, then the
+ * code exchange.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { oauthError } from './internal/map-error.ts'
+import { operation } from './internal/operation.ts'
+import { exchangeAuthorizationCode } from './grants/authorization-code.ts'
+import { validateIdToken } from './id-token.ts'
+import { tokenSetFromResponse } from './token-response.ts'
+import { type IdTokenClaims, TokenSet } from './token-set.ts'
+import {
+  type AuthTransaction,
+  assertTransaction,
+  defaultResponseMode,
+  type ResponseMode,
+} from './transaction.ts'
+
+/**
+ * What a callback handler has: the full callback URL (query or fragment), the raw query /
+ * fragment / form_post body string, or its parameters.
+ */
+export type AuthorizationResponseInput = string | URL | URLSearchParams | Record<string, string>
+
+export interface HandleAuthorizationResponseOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * Extracts the response parameters. Throws `AUTHORIZATION_RESPONSE_INVALID` for repeated or
+ * absent parameters and `INVALID_ARGUMENT` for input of the wrong type; never a TypeError.
+ */
+export function parseAuthorizationResponse(
+  input: unknown,
+  mode: ResponseMode = 'query',
+): URLSearchParams {
+  let params: URLSearchParams
+  if (input instanceof URL) {
+    params =
+      mode === 'fragment'
+        ? new URLSearchParams(input.hash.slice(1))
+        : new URLSearchParams(input.search)
+  } else if (typeof input === 'string') {
+    const url = URL.canParse(input) ? new URL(input) : undefined
+    if (url && /^[a-z][a-z0-9+.-]*:/i.test(input)) {
+      params =
+        mode === 'fragment'
+          ? new URLSearchParams(url.hash.slice(1))
+          : new URLSearchParams(url.search)
+    } else {
+      params = new URLSearchParams(input.replace(/^[?#]/, ''))
+    }
+  } else if (input instanceof URLSearchParams) {
+    params = new URLSearchParams(input)
+  } else if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    params = new URLSearchParams()
+    for (const [key, value] of Object.entries(input)) {
+      if (typeof value !== 'string') throw invalid(`parameter "${key}" is not a string`)
+      params.append(key, value)
+    }
+  } else {
+    throw new InvalidArgumentError(
+      'Expected a callback URL, a parameter string, URLSearchParams or an object',
+    )
+  }
+  const seen = new Set<string>()
+  for (const key of params.keys()) {
+    if (seen.has(key)) throw invalid(`parameter "${key}" is repeated`)
+    seen.add(key)
+  }
+  if (seen.size === 0) throw invalid('has no parameters (wrong response mode?)')
+  return params
+}
+
+/**
+ * Checks an authorization response against its transaction and returns the tokens.
+ *
+ * Order of checks: transaction issuer, state (`STATE_MISSING` / `STATE_MISMATCH`), RFC 9207
+ * `iss` (`ISS_MISSING` when the provider advertises it, `ISS_MISMATCH`), error responses
+ * (OAuthError; `InteractionRequiredError` for login/consent/interaction_required), then the
+ * front-channel ID token and the code exchange.
+ *
+ * Delete the transaction from your store before calling this: state is single use.
+ *
+ * @example
+ * ```ts
+ * const tokens = await handleAuthorizationResponse(core, location.href, transaction)
+ * ```
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
+ * @see https://www.rfc-editor.org/rfc/rfc9207
+ */
+export async function handleAuthorizationResponse(
+  core: ClientCore,
+  input: AuthorizationResponseInput,
+  transaction: AuthTransaction,
+  options: HandleAuthorizationResponseOptions = {},
+): Promise<TokenSet> {
+  assertTransaction(transaction)
+  if (transaction.issuer !== core.metadata.issuer)
+    throw new ValidationError('ISS_MISMATCH', 'The transaction was started with another issuer')
+  const params = parseAuthorizationResponse(
+    input,
+    transaction.responseMode ?? defaultResponseMode(transaction.responseType),
+  )
+  checkFrontChannel(core, params, transaction)
+  const error = params.get('error')
+  if (error !== null) {
+    throw oauthError({
+      error,
+      errorDescription: params.get('error_description') ?? undefined,
+      errorUri: params.get('error_uri') ?? undefined,
+    })
+  }
+  const type = transaction.responseType
+  const code = params.get('code') ?? undefined
+  const idToken = params.get('id_token') ?? undefined
+  const accessToken = params.get('access_token') ?? undefined
+  if (type.includes('code') && !code) throw invalid('has no code')
+  if (type.includes('id_token') && !idToken) throw invalid('has no id_token')
+  if (type.includes('token') && type.split(' ').includes('token') && !accessToken)
+    throw invalid('has no access_token')
+  if (!type.includes('id_token') && idToken)
+    throw invalid('carries an id_token that was not asked for')
+
+  let front: IdTokenClaims | undefined
+  if (idToken) {
+    front = await operation(
+      core,
+      { signal: options.signal, retry: false, context: 'id_token' },
+      () =>
+        validateIdToken(core, idToken, {
+          nonce: transaction.nonce,
+          maxAge: transaction.maxAge,
+          accessToken,
+          requireAtHash: accessToken !== undefined,
+          code,
+          requireCHash: code !== undefined,
+          state: transaction.state,
+          signal: options.signal,
+        }),
+    )
+  }
+  if (code) {
+    const callback = new URLSearchParams({ code, state: transaction.state })
+    const iss = params.get('iss')
+    if (iss !== null) callback.set('iss', iss)
+    const validated = operation(core, { retry: false, context: 'authorization' }, async () =>
+      oauth.validateAuthResponse(core.metadata, core.client, callback, transaction.state),
+    )
+    return exchangeAuthorizationCode(core, await validated, transaction, {
+      signal: options.signal,
+      subject: front?.sub,
+    })
+  }
+  if (accessToken) {
+    const body = Object.fromEntries(params)
+    return tokenSetFromResponse(body, front, false)
+  }
+  return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: front })
+}
+
+function checkFrontChannel(
+  core: ClientCore,
+  params: URLSearchParams,
+  transaction: AuthTransaction,
+): void {
+  const state = params.get('state')
+  if (state === null || state === '')
+    throw new ValidationError('STATE_MISSING', 'The response has no state')
+  if (state !== transaction.state)
+    throw new ValidationError('STATE_MISMATCH', "The response state is not this transaction's")
+  const iss = params.get('iss')
+  if (iss === null) {
+    if (core.metadata.authorization_response_iss_parameter_supported === true)
+      throw new ValidationError(
+        'ISS_MISSING',
+        'The response has no iss although the provider promises one',
+      )
+  } else if (iss !== core.metadata.issuer) {
+    throw new ValidationError('ISS_MISMATCH', 'The response iss names another issuer (mix-up)')
+  }
+}
+
+function invalid(what: string): ValidationError {
+  return new ValidationError('AUTHORIZATION_RESPONSE_INVALID', `The authorization response ${what}`)
+}

@@ -1,0 +1,41 @@
+/**
+ * DPoP (RFC 9449) helpers: one retry on `use_dpop_nonce`, and the binding check of token
+ * responses. The key pair and nonce cache live in the {@link ClientCore}'s DPoP handle
+ * (oauth4webapi remembers the `DPoP-Nonce` of every response per origin).
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { ValidationError } from './errors.ts'
+
+/**
+ * Runs `attempt` and, when the server demands a DPoP nonce, once more (the handle has cached
+ * the nonce by then). A second demand throws `DPOP_NONCE_LOOP`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449.html#section-8
+ */
+export async function withDpopNonceRetry<T>(
+  core: ClientCore,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await attempt()
+  } catch (error) {
+    if (!oauth.isDPoPNonceError(error) || (await core.dpop()) === undefined) throw error
+  }
+  try {
+    return await attempt()
+  } catch (error) {
+    if (oauth.isDPoPNonceError(error))
+      throw new ValidationError('DPOP_NONCE_LOOP', 'The server demanded a fresh DPoP nonce twice', {
+        cause: error,
+      })
+    throw error
+  }
+}
+
+/** JWK thumbprint of the DPoP key (the `dpop_jkt` authorization parameter), if DPoP is on. */
+export async function dpopThumbprint(core: ClientCore): Promise<string | undefined> {
+  return (await core.dpop())?.calculateThumbprint()
+}

@@ -1,0 +1,58 @@
+/**
+ * Authorization code grant (RFC 6749 §4.1.3) with PKCE. Never retried blindly: a replayed code
+ * revokes what it issued.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import { tokenRequest } from '../internal/token-request.ts'
+import type { TokenSet } from '../token-set.ts'
+import type { AuthTransaction } from '../transaction.ts'
+
+export interface CodeExchangeOptions {
+  signal?: AbortSignal | undefined
+  /** Hybrid flows: the front-channel ID token's `sub`, which the new ID token must repeat. */
+  subject?: string | undefined
+}
+
+/**
+ * Redeems a code. `callbackParameters` must come from oauth4webapi's `validateAuthResponse`
+ * (handleAuthorizationResponse does this): unvalidated parameters cannot reach the token endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export function exchangeAuthorizationCode(
+  core: ClientCore,
+  callbackParameters: URLSearchParams,
+  transaction: AuthTransaction,
+  options: CodeExchangeOptions = {},
+): Promise<TokenSet> {
+  const openid = transaction.nonce !== undefined
+  return tokenRequest(
+    core,
+    {
+      signal: options.signal,
+      nonce: transaction.nonce,
+      maxAge: transaction.maxAge,
+      subject: options.subject,
+      requireIdToken: openid,
+    },
+    (http) =>
+      oauth.authorizationCodeGrantRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        callbackParameters,
+        transaction.redirectUri,
+        transaction.codeVerifier ?? oauth.nopkce,
+        http,
+      ),
+    (response) =>
+      oauth.processAuthorizationCodeResponse(core.metadata, core.client, response, {
+        expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+        maxAge: transaction.maxAge ?? oauth.skipAuthTimeCheck,
+        requireIdToken: openid,
+      }),
+  )
+}

@@ -1,0 +1,53 @@
+/**
+ * Client credentials grant (RFC 6749 §4.4), for daemons and services. Safe to replay, so it
+ * is retried on 5xx / 429 / network errors like a GET.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import { tokenRequest } from '../internal/token-request.ts'
+import type { TokenSet } from '../token-set.ts'
+
+export interface ClientCredentialsOptions {
+  scope?: string
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[]
+  /** Audience of the token (a common vendor parameter). */
+  audience?: string
+  /** Further parameters. */
+  extraParams?: Record<string, string>
+  signal?: AbortSignal
+}
+
+/**
+ * Requests a machine-to-machine token.
+ *
+ * @example
+ * ```ts
+ * const tokens = await clientCredentials(core, { scope: 'api:read', audience: 'https://api.example.com' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export function clientCredentials(
+  core: ClientCore,
+  options: ClientCredentialsOptions = {},
+): Promise<TokenSet> {
+  const params = new URLSearchParams(options.extraParams)
+  if (options.scope !== undefined) params.set('scope', options.scope)
+  if (options.audience !== undefined) params.set('audience', options.audience)
+  for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
+  return tokenRequest(
+    core,
+    { signal: options.signal, retry: true },
+    (http) =>
+      oauth.clientCredentialsGrantRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        params,
+        http,
+      ),
+    (response) => oauth.processClientCredentialsResponse(core.metadata, core.client, response),
+  )
+}

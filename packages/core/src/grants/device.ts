@@ -1,0 +1,244 @@
+/**
+ * Device authorization grant (RFC 8628) for TV and other input-constrained apps.
+ *
+ * Lenient where providers are sloppy, documented here:
+ * - `interval` missing or not a number → 5 s (RFC 8628 §3.2 default); numeric strings are
+ *   parsed; values below 1 s (e.g. `0`) → 1 s.
+ * - `expires_in` missing, not a number or ≤ 0 → 600 s; numeric strings are parsed.
+ * - `slow_down` adds 5 s to the interval for good (§3.5).
+ * - A poll that times out, fails on the network or gets 429 / 5xx doubles the interval (at most
+ *   60 s) or waits Retry-After when given; polling goes on until the device code expires.
+ * - `expired_token` → OAuthError `DEVICE_CODE_EXPIRED`; `access_denied` → `ACCESS_DENIED`;
+ *   the AbortSignal → AbortError. Local expiry also throws `DEVICE_CODE_EXPIRED`.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import {
+  AbortError,
+  InvalidArgumentError,
+  OAuthError,
+  OpenRpError,
+  ValidationError,
+} from '../errors.ts'
+import { operation } from '../internal/operation.ts'
+import { parseRetryAfter, sleep } from '../internal/retry.ts'
+import { tokenRequest } from '../internal/token-request.ts'
+import type { TokenSet } from '../token-set.ts'
+
+export interface DeviceAuthorizationOptions {
+  scope?: string
+  extraParams?: Record<string, string>
+  signal?: AbortSignal
+}
+
+/** Progress report of {@link DeviceAuthorization.poll}. */
+export interface DevicePollProgress {
+  /** Why polling goes on. */
+  reason: 'authorization_pending' | 'slow_down' | 'backoff'
+  /** Seconds until the next poll. */
+  interval: number
+  /** Epoch seconds when the device code expires. */
+  expiresAt: number
+}
+
+export interface DevicePollOptions {
+  signal?: AbortSignal
+  onPending?: (progress: DevicePollProgress) => void
+}
+
+/** A started device authorization: show `userCode` / `verificationUri`, then `poll()`. */
+export interface DeviceAuthorization {
+  userCode: string
+  verificationUri: string
+  verificationUriComplete?: string
+  /** Epoch seconds. */
+  expiresAt: number
+  /** Seconds between polls (grows on slow_down and backoff). */
+  interval: number
+  /** Polls the token endpoint until the user approves, denies, or the code expires. */
+  poll(options?: DevicePollOptions): Promise<TokenSet>
+}
+
+const DEFAULT_INTERVAL = 5
+const DEFAULT_EXPIRES_IN = 600
+const MAX_BACKOFF = 60
+
+/**
+ * Starts the device flow.
+ *
+ * @example
+ * ```ts
+ * const device = await deviceAuthorization(core, { scope: 'openid offline_access' })
+ * show(device.verificationUriComplete ?? device.verificationUri, device.userCode)
+ * const tokens = await device.poll({ onPending: ({ interval }) => console.log(`waiting ${interval}s`) })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8628
+ */
+export async function deviceAuthorization(
+  core: ClientCore,
+  options: DeviceAuthorizationOptions = {},
+): Promise<DeviceAuthorization> {
+  const params = new URLSearchParams(options.extraParams)
+  const scope = options.scope ?? core.options.scope
+  if (typeof scope !== 'string') throw new InvalidArgumentError('scope must be a string')
+  params.set('scope', scope)
+  const body = await operation(
+    core,
+    { signal: options.signal, retry: true, context: 'device_authorization' },
+    async (http) => {
+      const response = await oauth.deviceAuthorizationRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        params,
+        http,
+      )
+      if (response.status !== 200)
+        await oauth.processDeviceAuthorizationResponse(core.metadata, core.client, response)
+      let json: unknown
+      try {
+        json = await response.json()
+      } catch {
+        throw new ValidationError(
+          'INVALID_RESPONSE',
+          'The device authorization response is not JSON',
+        )
+      }
+      return parseDeviceResponse(json)
+    },
+  )
+  const state = {
+    userCode: body.user_code,
+    verificationUri: body.verification_uri,
+    ...(body.verification_uri_complete !== undefined && {
+      verificationUriComplete: body.verification_uri_complete,
+    }),
+    expiresAt: Math.floor(Date.now() / 1000) + body.expires_in,
+    interval: body.interval,
+  }
+  const device: DeviceAuthorization = {
+    ...state,
+    poll: (pollOptions = {}) => pollDeviceCode(core, body.device_code, device, pollOptions),
+  }
+  return device
+}
+
+interface DeviceResponse {
+  device_code: string
+  user_code: string
+  verification_uri: string
+  verification_uri_complete?: string
+  expires_in: number
+  interval: number
+}
+
+/** Parses a device authorization response body with the leniency documented above. */
+export function parseDeviceResponse(json: unknown): DeviceResponse {
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ValidationError(
+      'INVALID_RESPONSE',
+      'The device authorization response is not a JSON object',
+    )
+  const j = json as Record<string, unknown>
+  const verificationUri = j.verification_uri ?? j.verification_url
+  for (const [name, value] of [
+    ['device_code', j.device_code],
+    ['user_code', j.user_code],
+    ['verification_uri', verificationUri],
+  ] as const) {
+    if (typeof value !== 'string' || value === '')
+      throw new ValidationError(
+        'INVALID_RESPONSE',
+        `The device authorization response has no ${name}`,
+      )
+  }
+  const complete = j.verification_uri_complete
+  const expiresIn = toSeconds(j.expires_in)
+  const interval = toSeconds(j.interval)
+  return {
+    device_code: j.device_code as string,
+    user_code: j.user_code as string,
+    verification_uri: verificationUri as string,
+    ...(typeof complete === 'string' && { verification_uri_complete: complete }),
+    expires_in: expiresIn === undefined || expiresIn <= 0 ? DEFAULT_EXPIRES_IN : expiresIn,
+    interval: interval === undefined ? DEFAULT_INTERVAL : Math.max(1, interval),
+  }
+}
+
+function toSeconds(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined
+}
+
+async function pollDeviceCode(
+  core: ClientCore,
+  deviceCode: string,
+  device: DeviceAuthorization,
+  options: DevicePollOptions,
+): Promise<TokenSet> {
+  const { signal, onPending } = options
+  let wait = device.interval
+  for (;;) {
+    if (Date.now() / 1000 + wait >= device.expiresAt) {
+      throw new OAuthError(
+        { error: 'expired_token', errorDescription: 'The device code expired' },
+        'DEVICE_CODE_EXPIRED',
+      )
+    }
+    try {
+      await sleep(wait * 1000, signal)
+    } catch (error) {
+      throw new AbortError(undefined, { cause: error })
+    }
+    let last: Response | undefined
+    try {
+      return await tokenRequest(
+        core,
+        { signal },
+        async (http) => {
+          last = await oauth.deviceCodeGrantRequest(
+            core.metadata,
+            core.client,
+            core.clientAuth,
+            deviceCode,
+            http,
+          )
+          return last
+        },
+        (response) => oauth.processDeviceCodeResponse(core.metadata, core.client, response),
+      )
+    } catch (error) {
+      if (!(error instanceof OpenRpError)) throw error
+      let reason: DevicePollProgress['reason']
+      if (error instanceof OAuthError && error.error === 'authorization_pending') {
+        reason = 'authorization_pending'
+        wait = device.interval
+      } else if (error instanceof OAuthError && error.error === 'slow_down') {
+        reason = 'slow_down'
+        device.interval += 5
+        wait = device.interval
+      } else if (isTransient(error, last)) {
+        reason = 'backoff'
+        const retryAfter = parseRetryAfter(last?.headers.get('retry-after'))
+        if (retryAfter !== undefined) {
+          wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
+        } else {
+          device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+          wait = device.interval
+        }
+      } else {
+        throw error
+      }
+      onPending?.({ reason, interval: wait, expiresAt: device.expiresAt })
+    }
+  }
+}
+
+function isTransient(error: OpenRpError, last: Response | undefined): boolean {
+  if (error.code === 'TIMEOUT' || error.code === 'NETWORK_ERROR') return true
+  if (error.code === 'ABORTED') return false
+  const status = last?.status
+  return status !== undefined && (status === 429 || status >= 500)
+}

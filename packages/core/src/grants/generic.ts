@@ -1,0 +1,77 @@
+/**
+ * Any other grant (vendor grants, extension grants) through the token endpoint.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import { tokenRequest } from '../internal/token-request.ts'
+import type { TokenSet } from '../token-set.ts'
+
+export interface GrantOptions {
+  signal?: AbortSignal
+}
+
+/** Parameters of a token request: strings, or lists for repeated parameters. */
+export type GrantParams = Record<string, string | string[] | undefined>
+
+/**
+ * Sends `grant_type=grantType` with `params` and validates the answer like any token response
+ * (an ID token in it is fully validated). Not retried.
+ *
+ * @example
+ * ```ts
+ * const org = await grant(core, 'organization_switch', { subject_token: tokens.accessToken, organization: 'acme' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.5
+ */
+export function grant(
+  core: ClientCore,
+  grantType: string,
+  params: GrantParams = {},
+  options: GrantOptions = {},
+): Promise<TokenSet> {
+  if (typeof grantType !== 'string' || grantType === '')
+    throw new InvalidArgumentError('grantType must be a non-empty string')
+  return genericGrant(core, grantType, toSearchParams(params), options.signal)
+}
+
+/** Shared by the named extension grants. */
+export function genericGrant(
+  core: ClientCore,
+  grantType: string,
+  params: URLSearchParams,
+  signal: AbortSignal | undefined,
+): Promise<TokenSet> {
+  return tokenRequest(
+    core,
+    { signal },
+    (http) =>
+      oauth.genericTokenEndpointRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        grantType,
+        params,
+        http,
+      ),
+    (response) => oauth.processGenericTokenEndpointResponse(core.metadata, core.client, response),
+  )
+}
+
+/** Builds form parameters, refusing non-string values with INVALID_ARGUMENT. */
+export function toSearchParams(params: GrantParams): URLSearchParams {
+  if (typeof params !== 'object' || params === null)
+    throw new InvalidArgumentError('params must be an object')
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue
+    for (const item of [value].flat()) {
+      if (typeof item !== 'string')
+        throw new InvalidArgumentError(`parameter "${key}" must be a string`)
+      search.append(key, item)
+    }
+  }
+  return search
+}

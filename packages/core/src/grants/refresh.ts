@@ -1,0 +1,63 @@
+/**
+ * Refresh token grant (RFC 6749 §6). Never retried blindly: a replayed refresh token can revoke
+ * the grant.
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import { tokenRequest } from '../internal/token-request.ts'
+import { TokenSet } from '../token-set.ts'
+
+export interface RefreshOptions {
+  /** Narrower scope than originally granted (RFC 6749 §6). */
+  scope?: string
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[]
+  signal?: AbortSignal
+}
+
+/**
+ * Exchanges a refresh token for new tokens. Given a TokenSet, a refreshed ID token must name
+ * the same `iss` and `sub` (`ID_TOKEN_ISS_CHANGED` / `ID_TOKEN_SUB_MISMATCH`); the old refresh
+ * token is kept when the provider does not rotate it, and the old ID token when it sends none.
+ *
+ * @example
+ * ```ts
+ * const fresh = await refresh(core, tokens)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ */
+export async function refresh(
+  core: ClientCore,
+  refreshTokenOrSet: string | TokenSet,
+  options: RefreshOptions = {},
+): Promise<TokenSet> {
+  const previous = refreshTokenOrSet instanceof TokenSet ? refreshTokenOrSet : undefined
+  const refreshToken = previous ? previous.refreshToken : refreshTokenOrSet
+  if (typeof refreshToken !== 'string' || refreshToken === '')
+    throw new InvalidArgumentError('refresh() needs a refresh token or a TokenSet that has one')
+  const claims = previous?.claims()
+  const params = new URLSearchParams()
+  if (options.scope !== undefined) params.set('scope', options.scope)
+  for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
+  const fresh = await tokenRequest(
+    core,
+    { signal: options.signal, subject: claims?.sub, previousIssuer: claims?.iss },
+    (http) =>
+      oauth.refreshTokenGrantRequest(core.metadata, core.client, core.clientAuth, refreshToken, {
+        ...http,
+        additionalParameters: params,
+      }),
+    (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
+  )
+  const json = fresh.toJSON()
+  json.refreshToken ??= refreshToken
+  if (json.idToken === undefined && previous?.idToken !== undefined) {
+    json.idToken = previous.idToken
+    json.idTokenClaims = claims
+  }
+  return new TokenSet(json)
+}

@@ -1,0 +1,68 @@
+/**
+ * OAuth 2.0 Token Exchange (RFC 8693): impersonation (subject token only) and delegation
+ * (subject and actor tokens).
+ *
+ * @module
+ */
+import type { ClientCore } from '../client-core.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import type { TokenSet } from '../token-set.ts'
+import { genericGrant, toSearchParams } from './generic.ts'
+
+/** RFC 8693 §3 token type identifiers. */
+export const TOKEN_TYPES = {
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  refreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
+  idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  saml2: 'urn:ietf:params:oauth:token-type:saml2',
+} as const
+
+export interface TokenExchangeOptions {
+  subjectToken: string
+  subjectTokenType: string
+  /** Delegation: the party acting on behalf of the subject. */
+  actorToken?: string
+  actorTokenType?: string
+  requestedTokenType?: string
+  audience?: string | string[]
+  resource?: string | string[]
+  scope?: string
+  signal?: AbortSignal
+}
+
+/**
+ * Exchanges a token for another (RFC 8693 §2.1). The result's `issuedTokenType` says what came
+ * back.
+ *
+ * @example
+ * ```ts
+ * const downstream = await tokenExchange(core, {
+ *   subjectToken: incoming, subjectTokenType: TOKEN_TYPES.accessToken,
+ *   audience: 'https://downstream.example.com',
+ * })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.1
+ */
+export function tokenExchange(core: ClientCore, options: TokenExchangeOptions): Promise<TokenSet> {
+  if (typeof options?.subjectToken !== 'string' || typeof options.subjectTokenType !== 'string')
+    throw new InvalidArgumentError('tokenExchange needs subjectToken and subjectTokenType')
+  if ((options.actorToken === undefined) !== (options.actorTokenType === undefined))
+    throw new InvalidArgumentError('actorToken and actorTokenType go together')
+  const params = toSearchParams({
+    subject_token: options.subjectToken,
+    subject_token_type: options.subjectTokenType,
+    actor_token: options.actorToken,
+    actor_token_type: options.actorTokenType,
+    requested_token_type: options.requestedTokenType,
+    audience: options.audience,
+    resource: options.resource,
+    scope: options.scope,
+  })
+  return genericGrant(
+    core,
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+    params,
+    options.signal,
+  )
+}

@@ -1,0 +1,38 @@
+/**
+ * The frame of every token endpoint call: deadline, fetch policy, DPoP proof with one nonce
+ * retry, response validation into a TokenSet.
+ *
+ * @module
+ */
+import type * as oauth from 'oauth4webapi'
+import type { ClientCore } from '../client-core.ts'
+import { withDpopNonceRetry } from '../dpop.ts'
+import { handleTokenResponse, type TokenResponseExpectations } from '../token-response.ts'
+import type { TokenSet } from '../token-set.ts'
+import { type HttpOptions, operation } from './operation.ts'
+
+export type TokenRequestOptions = HttpOptions & { DPoP?: oauth.DPoPHandle }
+
+export interface TokenCallSettings extends Omit<TokenResponseExpectations, 'dpop'> {
+  signal?: AbortSignal | undefined
+  /** Only for grants safe to replay (client credentials). */
+  retry?: boolean
+}
+
+/** Sends a token request built by `send` and validates its answer with `process`. */
+export function tokenRequest(
+  core: ClientCore,
+  settings: TokenCallSettings,
+  send: (options: TokenRequestOptions) => Promise<Response>,
+  process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
+): Promise<TokenSet> {
+  const { retry = false, ...expected } = settings
+  return operation(core, { signal: settings.signal, retry, context: 'token' }, async (http) => {
+    const dpop = await core.dpop()
+    const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
+    return withDpopNonceRetry(core, async () => {
+      const response = await send(options)
+      return handleTokenResponse(core, response, process, { ...expected, dpop: dpop !== undefined })
+    })
+  })
+}

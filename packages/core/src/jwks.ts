@@ -1,0 +1,107 @@
+/**
+ * The provider's JSON Web Key Set: fetched on first use, refetched once when a token names an
+ * unknown `kid` (concurrent refetches merged into one, then a cooldown so unknown kids cannot
+ * make openrp hammer the `jwks_uri`).
+ *
+ * @module
+ */
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+} from 'jose'
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { ValidationError } from './errors.ts'
+import { operation } from './internal/operation.ts'
+
+/** Cached JWKS of one provider. */
+export interface JwksCache {
+  /** A jose key resolver; `signal` aborts a fetch it triggers. */
+  resolver(signal?: AbortSignal): JWTVerifyGetKey
+  /** How many times the key set was fetched (for tests and metrics). */
+  readonly fetchCount: number
+}
+
+interface Loaded {
+  set: ReturnType<typeof createLocalJWKSet>
+  generation: number
+}
+
+/** Creates the cache; `getCore` breaks the core ↔ cache cycle. */
+export function createJwksCache(getCore: () => ClientCore): JwksCache {
+  let loaded: Loaded | undefined
+  let inflight: Promise<Loaded> | undefined
+  let lastRefetchAt = Number.NEGATIVE_INFINITY
+  let fetchCount = 0
+
+  function load(signal: AbortSignal | undefined): Promise<Loaded> {
+    inflight ??= fetchJwks(getCore(), signal)
+      .then((jwks) => {
+        fetchCount++
+        loaded = { set: createLocalJWKSet(jwks), generation: (loaded?.generation ?? 0) + 1 }
+        return loaded
+      })
+      .finally(() => {
+        inflight = undefined
+      })
+    return inflight
+  }
+
+  return {
+    get fetchCount() {
+      return fetchCount
+    },
+    resolver(signal) {
+      return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+        const current = loaded ?? (await load(signal))
+        try {
+          return await current.set(header, token)
+        } catch (error) {
+          if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
+          // Someone else refetched since we looked: try their set before fetching again.
+          if (loaded && loaded.generation !== current.generation) return loaded.set(header, token)
+          if (inflight) return (await inflight).set(header, token)
+          const cooldown = getCore().options.jwksCooldownMs
+          if (Date.now() - lastRefetchAt < cooldown) throw error
+          lastRefetchAt = Date.now()
+          return (await load(signal)).set(header, token)
+        }
+      }
+    },
+  }
+}
+
+async function fetchJwks(
+  core: ClientCore,
+  signal: AbortSignal | undefined,
+): Promise<JSONWebKeySet> {
+  const uri = core.metadata.jwks_uri
+  if (typeof uri !== 'string')
+    throw new ValidationError('METADATA_INVALID', 'The provider publishes no "jwks_uri"')
+  return operation(core, { signal, retry: true, context: 'jwks' }, async (http) => {
+    const res = await http[oauth.customFetch](uri, {
+      method: 'GET',
+      headers: { accept: 'application/json, application/jwk-set+json' },
+      redirect: 'manual',
+    })
+    if (res.status !== 200)
+      throw new ValidationError('JWKS_INVALID', `The JWKS endpoint answered HTTP ${res.status}`)
+    let body: unknown
+    try {
+      body = await res.json()
+    } catch {
+      throw new ValidationError('JWKS_INVALID', 'The JWKS is not valid JSON')
+    }
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      !Array.isArray((body as { keys?: unknown }).keys)
+    )
+      throw new ValidationError('JWKS_INVALID', 'The JWKS has no "keys" array')
+    return body as JSONWebKeySet
+  })
+}

@@ -1,0 +1,117 @@
+/**
+ * Back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.6), for server apps.
+ *
+ * @module
+ */
+import { decodeProtectedHeader, jwtVerify } from 'jose'
+import type { ClientCore } from './client-core.ts'
+import { OpenRpError, ValidationError } from './errors.ts'
+import { allowedIdTokenAlgs } from './id-token.ts'
+
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+
+export interface LogoutTokenClaims {
+  iss: string
+  aud: string | string[]
+  iat: number
+  jti: string
+  /** At least one of `sub` and `sid` is present. */
+  sub?: string
+  sid?: string
+  events: Record<string, unknown>
+  [claim: string]: unknown
+}
+
+export interface ValidateLogoutTokenOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * Validates a logout token posted to your `backchannel_logout_uri`. Every refusal is a
+ * ValidationError `LOGOUT_TOKEN_INVALID` (answer 400); the underlying check is the `cause`.
+ * Network failures fetching the JWKS keep their own codes (answer 5xx, the provider retries).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const { sub, sid } = await validateLogoutToken(core, form.get('logout_token'))
+ *   await endSessions({ sub, sid })
+ *   return new Response(null, { status: 200 })
+ * } catch (e) {
+ *   if (isOpenRpError(e, 'LOGOUT_TOKEN_INVALID')) return new Response(null, { status: 400 })
+ *   throw e
+ * }
+ * ```
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#Validation
+ */
+export async function validateLogoutToken(
+  core: ClientCore,
+  logoutToken: unknown,
+  options: ValidateLogoutTokenOptions = {},
+): Promise<LogoutTokenClaims> {
+  if (typeof logoutToken !== 'string' || logoutToken.split('.').length !== 3)
+    refuse('is not a compact JWS')
+  let header: ReturnType<typeof decodeProtectedHeader>
+  try {
+    header = decodeProtectedHeader(logoutToken)
+  } catch (error) {
+    refuse('has a malformed header', error)
+  }
+  const algorithms = allowedIdTokenAlgs(core)
+  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg))
+    refuse(`alg "${String(header.alg)}" is not allowed`)
+  if (
+    header.typ !== undefined &&
+    !['logout+jwt', 'application/logout+jwt', 'JWT'].includes(header.typ)
+  )
+    refuse('has a wrong typ')
+  let claims: Record<string, unknown>
+  try {
+    const result = await jwtVerify(logoutToken, core.jwks.resolver(options.signal), {
+      algorithms,
+      issuer: core.metadata.issuer,
+      audience: core.options.clientId,
+      clockTolerance: core.options.clockToleranceSec,
+      requiredClaims: ['iss', 'aud', 'iat', 'jti'],
+    })
+    claims = result.payload as Record<string, unknown>
+  } catch (error) {
+    if (
+      error instanceof OpenRpError &&
+      ['TIMEOUT', 'NETWORK_ERROR', 'ABORTED'].includes(error.code)
+    )
+      throw error
+    refuse('failed signature or claim checks', error)
+  }
+  const now = Math.floor(Date.now() / 1000)
+  if (typeof claims.iat !== 'number' || claims.iat > now + core.options.clockToleranceSec)
+    refuse('has a bad iat')
+  const events = claims.events
+  if (typeof events !== 'object' || events === null || Array.isArray(events))
+    refuse('has no events claim')
+  const event = (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT]
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    refuse('has no back-channel logout event')
+  if (claims.nonce !== undefined) refuse('carries a nonce')
+  if (typeof claims.sub !== 'string' && typeof claims.sid !== 'string')
+    refuse('has neither sub nor sid')
+  if (claims.sub !== undefined && typeof claims.sub !== 'string') refuse('has a bad sub')
+  if (claims.sid !== undefined && typeof claims.sid !== 'string') refuse('has a bad sid')
+  const aud = claims.aud
+  if (
+    Array.isArray(aud) &&
+    aud.length > 1 &&
+    claims.azp !== undefined &&
+    claims.azp !== core.options.clientId
+  )
+    refuse('has a foreign azp')
+  return claims as LogoutTokenClaims
+}
+
+function refuse(what: string, cause?: unknown): never {
+  throw new ValidationError(
+    'LOGOUT_TOKEN_INVALID',
+    `The logout token ${what}`,
+    cause === undefined ? undefined : { cause },
+  )
+}

@@ -1,0 +1,52 @@
+/**
+ * Token revocation (RFC 7009).
+ *
+ * @module
+ */
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { InvalidArgumentError } from './errors.ts'
+import { operation } from './internal/operation.ts'
+
+export interface RevokeOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * Revokes a token (`refresh_token` revokes the grant at most providers). Idempotent, so it is
+ * retried on 5xx / 429.
+ *
+ * @example
+ * ```ts
+ * await revoke(core, tokens.refreshToken, 'refresh_token')
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export function revoke(
+  core: ClientCore,
+  token: string,
+  tokenTypeHint?: string,
+  options: RevokeOptions = {},
+): Promise<void> {
+  if (typeof token !== 'string' || token === '')
+    throw new InvalidArgumentError('revoke() needs a token')
+  return operation(
+    core,
+    { signal: options.signal, retry: true, context: 'revocation' },
+    async (http) => {
+      const response = await oauth.revocationRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        token,
+        {
+          ...http,
+          ...(tokenTypeHint !== undefined && {
+            additionalParameters: { token_type_hint: tokenTypeHint },
+          }),
+        },
+      )
+      await oauth.processRevocationResponse(response)
+    },
+  )
+}

@@ -1,0 +1,111 @@
+/**
+ * Turns a token endpoint response into a {@link TokenSet}: oauth4webapi's checks, then the ones
+ * openrp adds (ID token signature and iat freshness, at_hash, sub/iss continuity, DPoP binding).
+ *
+ * @module
+ */
+import type * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { ValidationError } from './errors.ts'
+import { type IdTokenExpectations, validateIdToken } from './id-token.ts'
+import { type IdTokenClaims, TokenSet } from './token-set.ts'
+
+export interface TokenResponseExpectations
+  extends Pick<IdTokenExpectations, 'nonce' | 'maxAge' | 'subject' | 'previousIssuer' | 'signal'> {
+  /** An ID token must be present (authorization code flow with `openid`). */
+  requireIdToken?: boolean
+  /** Whether the request carried a DPoP proof (the token must then be DPoP-bound). */
+  dpop: boolean
+}
+
+const KNOWN = new Set([
+  'access_token',
+  'token_type',
+  'expires_in',
+  'refresh_token',
+  'id_token',
+  'scope',
+  'issued_token_type',
+])
+
+/**
+ * Validates `response` and builds the TokenSet. `process` is the oauth4webapi processing
+ * function matching the grant.
+ */
+export async function handleTokenResponse(
+  core: ClientCore,
+  response: Response,
+  process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
+  expected: TokenResponseExpectations,
+): Promise<TokenSet> {
+  let idTokenClaims: IdTokenClaims | undefined
+  if (response.status === 200) {
+    const body = await response
+      .clone()
+      .json()
+      .catch(() => undefined)
+    if (isRecord(body) && typeof body.id_token === 'string') {
+      idTokenClaims = await validateIdToken(core, body.id_token, {
+        ...expected,
+        accessToken: typeof body.access_token === 'string' ? body.access_token : undefined,
+      })
+    }
+  }
+  const result = await process(response)
+  if (expected.requireIdToken && result.id_token === undefined)
+    throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response has no ID token')
+  if (result.id_token !== undefined && idTokenClaims === undefined)
+    throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The ID token could not be validated')
+  return tokenSetFromResponse(result, idTokenClaims, expected.dpop)
+}
+
+/** Builds a TokenSet from a processed token response. */
+export function tokenSetFromResponse(
+  result: oauth.TokenEndpointResponse | Record<string, unknown>,
+  idTokenClaims: IdTokenClaims | undefined,
+  dpop: boolean,
+): TokenSet {
+  const r = result as Record<string, unknown>
+  if (typeof r.access_token !== 'string' || typeof r.token_type !== 'string')
+    throw new ValidationError(
+      'TOKEN_RESPONSE_INVALID',
+      'The token response lacks access_token or token_type',
+    )
+  const tokenType = r.token_type.toLowerCase()
+  if (dpop && tokenType !== 'dpop')
+    throw new ValidationError(
+      'DPOP_BINDING_MISSING',
+      'A DPoP proof was sent but the token is not DPoP-bound',
+    )
+  const expiresIn =
+    typeof r.expires_in === 'string' ? Number.parseFloat(r.expires_in) : r.expires_in
+  if (
+    expiresIn !== undefined &&
+    !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn >= 0)
+  )
+    throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response has a bad expires_in')
+  for (const name of ['refresh_token', 'id_token', 'scope', 'issued_token_type']) {
+    if (r[name] !== undefined && typeof r[name] !== 'string')
+      throw new ValidationError('TOKEN_RESPONSE_INVALID', `The token response has a bad ${name}`)
+  }
+  const extra: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(r)) if (!KNOWN.has(key)) extra[key] = value
+  return new TokenSet({
+    accessToken: r.access_token,
+    tokenType: r.token_type,
+    expiresAt:
+      typeof expiresIn === 'number'
+        ? Math.floor(Date.now() / 1000) + Math.floor(expiresIn)
+        : undefined,
+    refreshToken: r.refresh_token as string | undefined,
+    idToken: r.id_token as string | undefined,
+    idTokenClaims,
+    scope: r.scope as string | undefined,
+    issuedTokenType: r.issued_token_type as string | undefined,
+    extra: Object.keys(extra).length > 0 ? extra : undefined,
+  })
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

@@ -1,0 +1,140 @@
+/**
+ * The UserInfo endpoint (OpenID Connect Core §5.3): JSON or signed (`application/jwt`, verified
+ * against the provider's JWKS) responses, whose `sub` must be the expected one.
+ *
+ * @module
+ */
+import { decodeProtectedHeader, jwtVerify } from 'jose'
+import * as oauth from 'oauth4webapi'
+import type { ClientCore } from './client-core.ts'
+import { withDpopNonceRetry } from './dpop.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { mapError } from './internal/map-error.ts'
+import { operation } from './internal/operation.ts'
+import { TokenSet } from './token-set.ts'
+
+export interface UserinfoOptions {
+  /**
+   * The `sub` the answer must carry. Defaults to the TokenSet's ID token `sub`; with a bare
+   * access token and no `expectedSubject` the check is skipped.
+   */
+  expectedSubject?: string
+  signal?: AbortSignal
+}
+
+/** UserInfo claims; `sub` is always present. */
+export interface UserinfoClaims {
+  sub: string
+  [claim: string]: unknown
+}
+
+/**
+ * Fetches the user's claims. `USERINFO_SUB_MISMATCH` when `sub` is another user's, signature
+ * codes (`JWT_SIGNATURE_INVALID`, ...) for a bad signed response.
+ *
+ * @example
+ * ```ts
+ * const user = await userinfo(core, tokens) // sub checked against tokens.claims().sub
+ * ```
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
+ */
+export function userinfo(
+  core: ClientCore,
+  accessTokenOrSet: string | TokenSet,
+  options: UserinfoOptions = {},
+): Promise<UserinfoClaims> {
+  const set = accessTokenOrSet instanceof TokenSet ? accessTokenOrSet : undefined
+  const accessToken = set ? set.accessToken : accessTokenOrSet
+  if (typeof accessToken !== 'string' || accessToken === '')
+    throw new InvalidArgumentError('userinfo() needs an access token or a TokenSet')
+  const expectedSubject = options.expectedSubject ?? set?.claims()?.sub
+  return operation(
+    core,
+    { signal: options.signal, retry: false, context: 'userinfo' },
+    async (http) => {
+      const handle = await core.dpop()
+      const dpop = handle && (set === undefined || set.tokenType === 'DPoP') ? handle : undefined
+      return withDpopNonceRetry(core, async () => {
+        const response = await oauth.userInfoRequest(core.metadata, core.client, accessToken, {
+          ...http,
+          ...(dpop && { DPoP: dpop }),
+        })
+        const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+        if (response.status === 200 && type === 'application/jwt') {
+          return verifySignedUserinfo(core, await response.text(), expectedSubject, options.signal)
+        }
+        if (response.status === 200) {
+          const body = await response
+            .clone()
+            .json()
+            .catch(() => undefined)
+          checkSubject(body, expectedSubject)
+        }
+        const claims = await oauth.processUserInfoResponse(
+          core.metadata,
+          core.client,
+          expectedSubject ?? oauth.skipSubjectCheck,
+          response,
+        )
+        return claims as UserinfoClaims
+      })
+    },
+  )
+}
+
+function checkSubject(body: unknown, expected: string | undefined): asserts body is UserinfoClaims {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ValidationError('USERINFO_INVALID', 'The userinfo response is not a JSON object')
+  const sub = (body as { sub?: unknown }).sub
+  if (typeof sub !== 'string' || sub === '')
+    throw new ValidationError('USERINFO_INVALID', 'The userinfo response has no sub')
+  if (expected !== undefined && sub !== expected)
+    throw new ValidationError(
+      'USERINFO_SUB_MISMATCH',
+      'The userinfo sub is not the expected subject',
+    )
+}
+
+async function verifySignedUserinfo(
+  core: ClientCore,
+  jwt: string,
+  expectedSubject: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<UserinfoClaims> {
+  const advertised = core.metadata.userinfo_signing_alg_values_supported
+  const algorithms = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
+    (alg) => alg !== 'none' && !alg.startsWith('HS'),
+  )
+  let alg: unknown
+  try {
+    alg = decodeProtectedHeader(jwt).alg
+  } catch (error) {
+    throw new ValidationError('USERINFO_INVALID', 'The signed userinfo is not a JWS', {
+      cause: error,
+    })
+  }
+  if (typeof alg !== 'string' || !algorithms.includes(alg))
+    throw new ValidationError(
+      'JWT_ALG_NOT_ALLOWED',
+      `Signed userinfo alg "${String(alg)}" is not allowed`,
+    )
+  let payload: unknown
+  try {
+    const result = await jwtVerify(jwt, core.jwks.resolver(signal), {
+      algorithms,
+      issuer: core.metadata.issuer,
+      audience: core.options.clientId,
+      clockTolerance: core.options.clockToleranceSec,
+    })
+    payload = result.payload
+  } catch (error) {
+    const mapped = mapError(error, 'userinfo')
+    if (mapped.code.startsWith('ID_TOKEN_'))
+      throw new ValidationError('USERINFO_INVALID', 'The signed userinfo claims are wrong', {
+        cause: error,
+      })
+    throw mapped
+  }
+  checkSubject(payload, expectedSubject)
+  return payload
+}
