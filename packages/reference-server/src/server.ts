@@ -5,12 +5,19 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createControl } from './control.ts'
 import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
+import { registerApi } from './endpoints/api.ts'
 import { registerAuthorize } from './endpoints/authorize.ts'
 import { registerConsent } from './endpoints/consent.ts'
 import { registerControl } from './endpoints/control.ts'
+import { registerDevice } from './endpoints/device.ts'
+import { registerDeviceAuthorization } from './endpoints/device-authorization.ts'
 import { registerDiscovery } from './endpoints/discovery.ts'
+import { registerEndSession } from './endpoints/end-session.ts'
+import { registerIntrospection } from './endpoints/introspection.ts'
 import { registerJwks } from './endpoints/jwks.ts'
 import { registerLogin } from './endpoints/login.ts'
+import { registerPar } from './endpoints/par.ts'
+import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
 import { FaultState } from './faults.ts'
@@ -82,6 +89,13 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   registerConsent(app, state)
   registerToken(app, state)
   registerUserinfo(app, state)
+  registerPar(app, state)
+  registerDeviceAuthorization(app, state)
+  registerDevice(app, state)
+  registerIntrospection(app, state)
+  registerRevocation(app, state)
+  registerEndSession(app, state)
+  registerApi(app, state)
   app.onError((err, c) => {
     console.error('reference-server: unexpected error', err)
     return c.json({ error: 'server_error', error_description: 'internal error' }, 500)

@@ -255,3 +255,22 @@ export async function tokenResponse(
   }
   return body
 }
+
+/** Verifies an ID token this server issued (signature and iss; `exp` unless `allowExpired`). */
+export async function verifyIdToken(
+  state: ServerState,
+  token: string,
+  options: { allowExpired?: boolean } = {},
+): Promise<JWTPayload | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, state.keys.verifier(), {
+      issuer: state.issuer,
+      algorithms: ['RS256', 'ES256'],
+      currentDate: new Date(state.now() * 1000),
+      clockTolerance: options.allowExpired ? 10 * 365 * 86_400 : 0,
+    })
+    return payload
+  } catch {
+    return undefined
+  }
+}

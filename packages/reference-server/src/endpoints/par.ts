@@ -1,0 +1,46 @@
+/** Pushed authorization requests (RFC 9126): validated up front, answered with a request_uri. */
+import type { Hono } from 'hono'
+import { AuthorizationError, validateAuthorizationRequest } from '../authorization-request.ts'
+import { authenticateClient } from '../clients.ts'
+import { randomId } from '../crypto-utils.ts'
+import { invalidRequest, OAuthHttpError, oauthErrorResponse } from '../errors.ts'
+import { type AppEnv, readForm } from '../http.ts'
+import type { ServerState } from '../state.ts'
+import { tokenEndpointDpop } from './token.ts'
+
+const PAR_TTL = 60
+
+export function registerPar(app: Hono<AppEnv>, state: ServerState): void {
+  app.post('/par', async (c) => {
+    try {
+      const form = await readForm(c)
+      const client = await authenticateClient(state, c, form, { allowPublic: true })
+      if (form.has('request_uri'))
+        throw invalidRequest('request_uri is not allowed in a pushed request')
+      const params = new URLSearchParams(form)
+      for (const name of ['client_secret', 'client_assertion', 'client_assertion_type']) {
+        params.delete(name)
+      }
+      params.set('client_id', client.client_id)
+      try {
+        validateAuthorizationRequest(state, params)
+      } catch (err) {
+        if (err instanceof AuthorizationError) throw new OAuthHttpError(err.error, err.message)
+        throw err
+      }
+      const dpopJkt = await tokenEndpointDpop(state, c)
+      const requestUri = `urn:ietf:params:oauth:request_uri:${randomId(24)}`
+      state.par.set(requestUri, {
+        requestUri,
+        clientId: client.client_id,
+        params,
+        expiresAt: state.now() + PAR_TTL,
+        dpopJkt,
+      })
+      c.header('Cache-Control', 'no-store')
+      return c.json({ request_uri: requestUri, expires_in: PAR_TTL }, 201)
+    } catch (err) {
+      return oauthErrorResponse(c, err)
+    }
+  })
+}

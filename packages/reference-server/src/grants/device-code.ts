@@ -1,0 +1,45 @@
+/**
+ * The device_code grant (RFC 8628 §3.4–3.5): authorization_pending, slow_down (the interval
+ * grows by 5 seconds when polled too fast), expired_token, access_denied.
+ */
+import { OAuthHttpError, invalidGrant } from '../errors.ts'
+import { findUser } from '../state.ts'
+import { tokenResponse } from '../tokens.ts'
+import { type GrantHandler, requireParam, wantsRefresh } from './grant.ts'
+
+export const deviceCodeGrant: GrantHandler = async ({ state, client, form, jkt, grantType, c }) => {
+  const record = state.devices.get(requireParam(form, 'device_code'))
+  if (!record || record.clientId !== client.client_id) throw invalidGrant('unknown device_code')
+  c.get('log').userCode = record.userCode
+  if (record.status === 'used') throw invalidGrant('device_code already used')
+  if (record.expiresAt < state.now())
+    throw new OAuthHttpError('expired_token', 'device_code expired')
+  const now = Date.now() / 1000 + state.clockOffset
+  const tooFast = record.lastPoll !== undefined && now - record.lastPoll < record.interval
+  record.lastPoll = now
+  if (state.faults.deviceSlowDown() || tooFast) {
+    if (tooFast) record.interval += 5
+    throw new OAuthHttpError('slow_down', `polling too fast; interval is now ${record.interval} s`)
+  }
+  if (record.status === 'pending') {
+    throw new OAuthHttpError('authorization_pending', 'the user has not answered yet')
+  }
+  if (record.status === 'denied') {
+    record.status = 'used'
+    throw new OAuthHttpError('access_denied', 'the user denied the request')
+  }
+  record.status = 'used'
+  const sub = record.sub!
+  const isUser = findUser(state, sub) !== undefined
+  return tokenResponse(state, {
+    client,
+    sub,
+    scope: record.scope,
+    grantType,
+    jkt,
+    authTime: record.authTime,
+    idToken: isUser && record.scope.includes('openid') ? {} : undefined,
+    refresh: wantsRefresh(client, record.scope),
+    refreshJkt: client.token_endpoint_auth_method === 'none' ? jkt : undefined,
+  })
+}

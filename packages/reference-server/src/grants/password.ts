@@ -1,0 +1,28 @@
+/** The resource owner password grant (RFC 6749 §4.3): legacy, only for clients registered for it. */
+import { isPublic } from '../clients.ts'
+import { safeEqual } from '../crypto-utils.ts'
+import { invalidGrant } from '../errors.ts'
+import { splitList } from '../http.ts'
+import { tokenResponse } from '../tokens.ts'
+import { type GrantHandler, narrowScope, requireParam, wantsRefresh } from './grant.ts'
+
+export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+  const username = requireParam(form, 'username')
+  const password = requireParam(form, 'password')
+  const user = state.users.find((u) => u.username === username)
+  if (!user || !(await safeEqual(password, user.password))) {
+    throw invalidGrant('wrong username or password')
+  }
+  const scope = narrowScope(form.get('scope'), splitList(client.scope))
+  return tokenResponse(state, {
+    client,
+    sub: user.sub,
+    scope,
+    grantType,
+    jkt,
+    authTime: state.now(),
+    idToken: scope.includes('openid') ? {} : undefined,
+    refresh: wantsRefresh(client, scope),
+    refreshJkt: isPublic(client) ? jkt : undefined,
+  })
+}
