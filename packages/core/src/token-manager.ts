@@ -189,8 +189,12 @@ export class TokenManager {
           }),
         )
       }
+      const epoch = this.#epoch
       this.#read().then(
-        (current) => this.#schedule(current),
+        (current) => {
+          // Unless setTokenSet() / clear() ran meanwhile (then this read is stale).
+          if (current && epoch === this.#epoch && this.#timer === undefined) this.#schedule(current)
+        },
         () => {},
       )
     }

@@ -293,7 +293,6 @@ describe('TokenManager', () => {
     })
     try {
       const refreshed = new Promise<TokenSet>((resolve) => manager.on('refreshed', resolve))
-      manager.on('error', (e) => console.log('ERR', e))
       server.control.clearRequests()
       // Enters the skew window in about 300 ms.
       const soon = Math.floor(Date.now() / 1000) + 60
