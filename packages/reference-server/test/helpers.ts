@@ -54,3 +54,65 @@ export async function tokenRequest(
 }
 
 export const claims = (jwt: string) => decodeJwt(jwt) as Json
+
+/** A DPoP key and a proof factory (RFC 9449 §4.2). */
+export async function dpopKey() {
+  const { generateKeyPair, exportJWK, SignJWT, calculateJwkThumbprint } = await import('jose')
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  const jwk = await exportJWK(publicKey)
+  const jkt = await calculateJwkThumbprint(jwk)
+  return {
+    jkt,
+    proof: async (
+      htm: string,
+      htu: string,
+      extra: { accessToken?: string; nonce?: string; iat?: number; jti?: string } = {},
+    ) => {
+      const claims: Json = {
+        htm,
+        htu,
+        iat: extra.iat ?? Math.floor(Date.now() / 1000),
+        jti: extra.jti ?? crypto.randomUUID(),
+      }
+      if (extra.nonce) claims.nonce = extra.nonce
+      if (extra.accessToken) {
+        const digest = await crypto.subtle.digest(
+          'SHA-256',
+          new TextEncoder().encode(extra.accessToken),
+        )
+        claims.ath = base64url.encode(new Uint8Array(digest))
+      }
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .sign(privateKey)
+    },
+  }
+}
+
+/** Logs in alice through the spa client and returns the token response. */
+export async function loginTokens(
+  issuer: string,
+  completeLogin: (url: URL) => Promise<{ params: URLSearchParams }>,
+  params: Record<string, string | undefined> = {},
+  headers: Record<string, string> = {},
+) {
+  const { url, verifier } = await authorizeUrl(issuer, params)
+  const { params: response } = await completeLogin(url)
+  const code = response.get('code')
+  if (!code) throw new Error(`no code: ${response}`)
+  return tokenRequest(
+    issuer,
+    {
+      grant_type: 'authorization_code',
+      client_id: params.client_id ?? 'spa',
+      code,
+      redirect_uri: params.redirect_uri ?? 'http://127.0.0.1:4001/callback.html',
+      code_verifier: verifier,
+    },
+    headers,
+  )
+}
+
+export async function userinfo(issuer: string, accessToken: string) {
+  return fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })
+}

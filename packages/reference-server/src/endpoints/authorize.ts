@@ -42,9 +42,12 @@ export async function continueAuthorization(
     responseMode: request.responseMode,
     state: request.state,
   }
+  // max_age=0 behaves like prompt=login (OIDC Core §3.1.2.1).
   const fresh =
     session !== undefined &&
-    (request.maxAge === undefined || state.now() - session.authTime <= request.maxAge)
+    (interaction.loggedIn ||
+      request.maxAge === undefined ||
+      (request.maxAge > 0 && state.now() - session.authTime <= request.maxAge))
   const needLogin = !fresh || (request.prompt.includes('login') && !interaction.loggedIn)
   if (needLogin) {
     if (request.prompt.includes('none')) {
