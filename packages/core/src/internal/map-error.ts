@@ -111,6 +111,32 @@ const JOSE_CODES: Record<string, ErrorCode> = {
 }
 
 /**
+ * Like {@link mapError}, but first reads the body of a `WWW-Authenticate` challenge response
+ * whose challenge names no `error` (e.g. `Basic realm=...` on a 401 from the token endpoint),
+ * so the RFC 6749 error in the body is not lost.
+ */
+export async function mapErrorAsync(error: unknown, context: ErrorContext): Promise<OpenRpError> {
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const hasError = error.cause.some((c) => typeof c.parameters.error === 'string')
+    if (!hasError) {
+      const body = await error.response
+        .clone()
+        .json()
+        .catch(() => undefined)
+      if (typeof body?.error === 'string') {
+        return oauthError({
+          error: body.error,
+          errorDescription:
+            typeof body.error_description === 'string' ? body.error_description : undefined,
+          status: error.status,
+        })
+      }
+    }
+  }
+  return mapError(error, context)
+}
+
+/**
  * Maps anything thrown below openrp to an {@link OpenRpError}. OpenRpErrors pass through.
  * Messages of lower layers are not copied when they could echo response data; the original
  * error stays available as `cause`.

@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { type Deadline, withDeadline } from './deadline.ts'
 import { createFetch, type FetchLike } from './http.ts'
-import { type ErrorContext, mapError } from './map-error.ts'
+import { type ErrorContext, mapErrorAsync } from './map-error.ts'
 
 /** Options every oauth4webapi request gets (our fetch, our HTTPS policy). */
 export interface HttpOptions {
@@ -36,7 +36,7 @@ export function operation<T>(
     try {
       return await fn(http, deadline)
     } catch (error) {
-      throw mapError(error, settings.context)
+      throw await mapErrorAsync(error, settings.context)
     }
   })
 }

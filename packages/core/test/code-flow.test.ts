@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { DEMO_USERS } from '@openrp/reference-server'
+import { TokenSet } from '../src/index.ts'
+import { login, SPA_REDIRECT, useReferenceServer, WEB_REDIRECT } from './helpers/reference.ts'
+
+const h = useReferenceServer()
+const alice = DEMO_USERS[0]!
+
+describe('authorization code flow against the reference server', () => {
+  it('logs a public SPA client in with PKCE and validates the ID token', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid profile offline_access',
+    })
+    const { params, transaction, requestUrl } = await login(client)
+    expect(requestUrl.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(JSON.parse(JSON.stringify(transaction))).toEqual(transaction)
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens).toBeInstanceOf(TokenSet)
+    expect(tokens.tokenType).toBe('Bearer')
+    expect(tokens.refreshToken).toEqual(expect.any(String))
+    expect(tokens.claims()?.sub).toBe(alice.sub)
+    expect(tokens.claims()?.nonce).toBe(transaction.nonce)
+    expect(tokens.isExpired()).toBe(false)
+  })
+
+  it('accepts the callback URL itself (query response mode)', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    const { url, transaction } = await login(client)
+    const tokens = await client.handleAuthorizationResponse(url.href, transaction)
+    expect(tokens.claims()?.sub).toBe(alice.sub)
+  })
+
+  it('uses client_secret_basic for a confidential client, also with PKCE', async () => {
+    const client = await h.client({
+      clientId: 'web',
+      clientSecret: 'web-secret',
+      redirectUri: WEB_REDIRECT,
+    })
+    const { params, transaction, requestUrl } = await login(client)
+    expect(requestUrl.searchParams.get('code_challenge')).toEqual(expect.any(String))
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens.claims()?.sub).toBe(alice.sub)
+  })
+
+  it('sends prompt, max_age, login_hint, acr_values, ui_locales and checks auth_time', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    const { params, transaction, requestUrl } = await login(client, {
+      prompt: 'login',
+      maxAge: 300,
+      loginHint: 'alice',
+      uiLocales: 'en',
+      extraParams: { claims_locales: 'en' },
+    })
+    expect(requestUrl.searchParams.get('prompt')).toBe('login')
+    expect(requestUrl.searchParams.get('max_age')).toBe('300')
+    expect(transaction.maxAge).toBe(300)
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens.claims()?.auth_time).toEqual(expect.any(Number))
+  })
+
+  it('pushes the request with PAR when asked', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, par: true })
+    const { params, transaction, requestUrl } = await login(client)
+    expect(requestUrl.searchParams.get('request_uri')).toEqual(expect.any(String))
+    expect(requestUrl.searchParams.get('code_challenge')).toBeNull()
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens.claims()?.sub).toBe(alice.sub)
+    expect(h.server.control.requests({ endpoint: 'par' })).toHaveLength(1)
+  })
+
+  it('works with form_post', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    const { params, transaction, method } = await login(client, { responseMode: 'form_post' })
+    expect(method).toBe('form_post')
+    const tokens = await client.handleAuthorizationResponse(params.toString(), transaction)
+    expect(tokens.claims()?.sub).toBe(alice.sub)
+  })
+})

@@ -1,0 +1,50 @@
+/// <reference types="node" />
+/**
+ * Shared setup of integration tests: one reference server per test file, clients for its demo
+ * registrations, and a login helper that goes through the real login pages.
+ */
+import {
+  completeLogin,
+  DEMO_SPA_ORIGIN,
+  type ReferenceServer,
+  type ReferenceServerOptions,
+  startReferenceServer,
+} from '@openrp/reference-server'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { type Client, type ClientOptions, discover } from '../../src/index.ts'
+import type { AuthorizationRequestOptions } from '../../src/authorization-request.ts'
+
+export const SPA_REDIRECT = `${DEMO_SPA_ORIGIN}/callback.html`
+export const WEB_REDIRECT = 'http://127.0.0.1:4002/callback'
+
+export interface Harness {
+  server: ReferenceServer
+  client(options: ClientOptions): Promise<Client>
+}
+
+/** Starts a reference server for the file; faults and the request log reset after each test. */
+export function useReferenceServer(options: ReferenceServerOptions = {}): Harness {
+  const harness = {} as Harness
+  beforeAll(async () => {
+    harness.server = await startReferenceServer({ port: 0, ...options })
+    harness.client = (options) => discover(harness.server.issuer, options)
+  })
+  afterEach(() => {
+    harness.server.control.resetFaults()
+    harness.server.control.clearRequests()
+  })
+  afterAll(() => harness.server.close())
+  return harness
+}
+
+/** Runs a full front-channel login as alice and returns what reached the redirect URI. */
+export async function login(
+  client: Client,
+  options: AuthorizationRequestOptions = {},
+  username = 'alice',
+) {
+  const { url, transaction } = await client.createAuthorizationRequest(options)
+  const users: Record<string, string> = { alice: 'wonderland', bob: 'builder' }
+  const completed = await completeLogin(url, { username, password: users[username] })
+  return { ...completed, transaction, requestUrl: url }
+}
