@@ -69,10 +69,12 @@ export { type RefreshOptions, refresh } from './grants/refresh.ts'
 export { type ClientCredentialsOptions, clientCredentials } from './grants/client-credentials.ts'
 export {
   type DeviceAuthorization,
+  type DeviceAuthorizationJSON,
   type DeviceAuthorizationOptions,
   type DevicePollOptions,
   type DevicePollProgress,
   deviceAuthorization,
+  resumeDeviceAuthorization,
 } from './grants/device.ts'
 export { TOKEN_TYPES, type TokenExchangeOptions, tokenExchange } from './grants/token-exchange.ts'
 export { type AssertionGrantOptions, jwtBearer } from './grants/jwt-bearer.ts'

@@ -59,6 +59,24 @@ export interface DeviceAuthorization {
   interval: number
   /** Polls the token endpoint until the user approves, denies, or the code expires. */
   poll(options?: DevicePollOptions): Promise<TokenSet>
+  /**
+   * Plain JSON to keep the pending authorization in a Store and continue it after a restart
+   * with {@link resumeDeviceAuthorization}. It holds the `device_code`, a secret: keep it in a
+   * store only, never print or log it.
+   */
+  toJSON(): DeviceAuthorizationJSON
+}
+
+/** The JSON form of a pending {@link DeviceAuthorization}. */
+export interface DeviceAuthorizationJSON {
+  /** Secret: whoever has it can collect the user's tokens once approved. */
+  deviceCode: string
+  userCode: string
+  verificationUri: string
+  verificationUriComplete?: string
+  /** Epoch seconds. */
+  expiresAt: number
+  interval: number
 }
 
 const DEFAULT_INTERVAL = 5
@@ -118,9 +136,53 @@ export async function deviceAuthorization(
     expiresAt: Math.floor(Date.now() / 1000) + body.expires_in,
     interval: body.interval,
   }
+  return resumeDeviceAuthorization(core, { deviceCode: body.device_code, ...state })
+}
+
+/**
+ * Continues a device authorization kept as {@link DeviceAuthorization.toJSON} (e.g. by an app
+ * restarted before the user approved): same user code, polling goes on. Throws
+ * INVALID_ARGUMENT when `json` is not such a value.
+ *
+ * @example
+ * ```ts
+ * await store.set('device', device.toJSON(), { ttlSec: device.expiresAt - now })
+ * // after a restart:
+ * const device = resumeDeviceAuthorization(client.core, await store.get('device'))
+ * ```
+ */
+export function resumeDeviceAuthorization(core: ClientCore, json: unknown): DeviceAuthorization {
+  const j = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>
+  const { deviceCode, userCode, verificationUri, verificationUriComplete, expiresAt, interval } = j
+  if (
+    typeof deviceCode !== 'string' ||
+    deviceCode === '' ||
+    typeof userCode !== 'string' ||
+    typeof verificationUri !== 'string' ||
+    (verificationUriComplete !== undefined && typeof verificationUriComplete !== 'string') ||
+    typeof expiresAt !== 'number' ||
+    !Number.isFinite(expiresAt) ||
+    typeof interval !== 'number' ||
+    !(interval >= 1)
+  )
+    throw new InvalidArgumentError('not a pending device authorization (DeviceAuthorizationJSON)')
   const device: DeviceAuthorization = {
-    ...state,
-    poll: (pollOptions = {}) => pollDeviceCode(core, body.device_code, device, pollOptions),
+    userCode,
+    verificationUri,
+    ...(verificationUriComplete !== undefined && { verificationUriComplete }),
+    expiresAt,
+    interval,
+    poll: (pollOptions = {}) => pollDeviceCode(core, deviceCode, device, pollOptions),
+    toJSON: () => ({
+      deviceCode,
+      userCode: device.userCode,
+      verificationUri: device.verificationUri,
+      ...(device.verificationUriComplete !== undefined && {
+        verificationUriComplete: device.verificationUriComplete,
+      }),
+      expiresAt: device.expiresAt,
+      interval: device.interval,
+    }),
   }
   return device
 }
