@@ -1,0 +1,160 @@
+import { type Client, discover, MemoryStore } from '@openrp/core'
+import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+import { RedisLock } from '../src/redis-lock.ts'
+import { RedisStore } from '../src/redis-store.ts'
+
+const API = 'https://api.example.test'
+const DOWNSTREAM = 'https://downstream.example.test'
+
+let server: ReferenceServer
+let client: Client
+
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0, accessTokenTtl: 2 })
+  client = await discover(server.issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' })
+})
+afterAll(async () => {
+  await server?.close()
+})
+afterEach(() => {
+  server.control.resetFaults()
+  server.control.clearRequests()
+})
+
+const tokenRequests = () =>
+  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+
+describe('ClientCredentialsProvider (one process)', () => {
+  it('caches the token and shares one request among concurrent callers', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    const sets = await Promise.all(
+      Array.from({ length: 100 }, () => provider.getToken({ scope: 'api:read', audience: API })),
+    )
+    expect(tokenRequests()).toHaveLength(1)
+    expect(new Set(sets.map((s) => s.accessToken)).size).toBe(1)
+    expect(sets[0]!.scope).toBe('api:read')
+    const again = await provider.getToken({ scope: 'api:read', audience: API })
+    expect(again.accessToken).toBe(sets[0]!.accessToken)
+    expect(tokenRequests()).toHaveLength(1)
+  })
+
+  it('keeps one token per (scope, audience, resource); scope order does not matter', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    const a = await provider.getToken({ scope: 'api:read api:write', audience: API })
+    const b = await provider.getToken({ scope: 'api:write  api:read', audience: API })
+    const c = await provider.getToken({ scope: 'api:read', audience: API })
+    const d = await provider.getToken({ scope: 'api:read', audience: DOWNSTREAM })
+    expect(b.accessToken).toBe(a.accessToken)
+    expect(new Set([a, c, d].map((s) => s.accessToken)).size).toBe(3)
+    expect(tokenRequests()).toHaveLength(3)
+    expect(provider.keyOf({ scope: 'x y' })).toBe(provider.keyOf({ scope: 'y x' }))
+    expect(provider.keyOf({ resource: [API, DOWNSTREAM] })).toBe(
+      provider.keyOf({ resource: [DOWNSTREAM, API] }),
+    )
+    expect(provider.keyOf({ audience: API })).not.toBe(provider.keyOf({ resource: API }))
+  })
+
+  it('gets a new token ahead of expiry (skewSec)', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 1 })
+    const first = await provider.getToken({ scope: 'api:read' })
+    expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
+    // 2 s tokens, 1 s skew: after about a second the token is due.
+    await new Promise((r) => setTimeout(r, 1100))
+    const second = await provider.getToken({ scope: 'api:read' })
+    expect(second.accessToken).not.toBe(first.accessToken)
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('stores the token with a TTL of its lifetime', async () => {
+    const store = new MemoryStore()
+    const provider = new ClientCredentialsProvider({ client, store, skewSec: 0 })
+    const set = await provider.getToken({ scope: 'api:read' })
+    expect(await store.get(provider.keyOf({ scope: 'api:read' }))).toEqual(set.toJSON())
+    await new Promise((r) => setTimeout(r, 2100))
+    expect(await store.get(provider.keyOf({ scope: 'api:read' }))).toBeUndefined()
+  })
+
+  it('forceRefresh replaces a valid token once for concurrent callers', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    const old = await provider.getToken({ scope: 'api:read' })
+    const forced = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        provider.getToken({ scope: 'api:read', forceRefresh: true }),
+      ),
+    )
+    expect(tokenRequests()).toHaveLength(2)
+    expect(new Set(forced.map((s) => s.accessToken)).size).toBe(1)
+    expect(forced[0]!.accessToken).not.toBe(old.accessToken)
+    expect(await provider.getToken({ scope: 'api:read' })).toBe(forced[0])
+  })
+
+  it('passes the provider error through and caches nothing', async () => {
+    const store = new MemoryStore()
+    const provider = new ClientCredentialsProvider({ client, store })
+    await expect(provider.getToken({ scope: 'not-allowed' })).rejects.toMatchObject({
+      code: 'OAUTH_ERROR',
+      error: 'invalid_scope',
+    })
+    expect(await store.get(provider.keyOf({ scope: 'not-allowed' }))).toBeUndefined()
+  })
+
+  it('rejects a missing client with INVALID_ARGUMENT', () => {
+    expect(() => new ClientCredentialsProvider({} as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+  })
+})
+
+describe('ClientCredentialsProvider on Redis when Redis is killed mid-run', () => {
+  let redis: RedisServer
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    await redis?.stop()
+  })
+
+  it('gives STORE_ERROR while Redis is down and recovers when it returns', async () => {
+    const store = new RedisStore({ url: redis.url, prefix: 'kill:' })
+    const lock = new RedisLock({ url: redis.url, prefix: 'kill:lock:' })
+    try {
+      const provider = new ClientCredentialsProvider({ client, store, lock, skewSec: 0 })
+      const cached = await provider.getToken({ scope: 'api:read' })
+
+      await redis.stop(true)
+      // A token this process already holds is still served from memory...
+      expect(await provider.getToken({ scope: 'api:read' })).toBe(cached)
+      // ...but anything that needs the shared cache fails fast with a typed error.
+      const started = Date.now()
+      await expect(provider.getToken({ scope: 'api:write' })).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+      })
+      await expect(
+        provider.getToken({ scope: 'api:read', forceRefresh: true }),
+      ).rejects.toMatchObject({ code: 'STORE_ERROR' })
+      expect(Date.now() - started).toBeLessThan(3000)
+
+      await redis.restart()
+      let recovered: string | undefined
+      const deadline = Date.now() + 10_000
+      while (!recovered && Date.now() < deadline) {
+        try {
+          recovered = (await provider.getToken({ scope: 'api:write' })).accessToken
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'STORE_ERROR' })
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+      expect(recovered).toBeTypeOf('string')
+      const stored = await store.get<{ accessToken: string }>(
+        provider.keyOf({ scope: 'api:write' }),
+      )
+      expect(stored?.accessToken).toBe(recovered)
+    } finally {
+      await Promise.all([store.close(), lock.close()])
+    }
+  }, 30_000)
+})
