@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CookieJar, completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import {
+  CookieJar,
+  completeLogin,
+  type ReferenceServer,
+  startReferenceServer,
+} from '../src/index.ts'
 import { authorizeUrl, claims, tokenRequest, userinfo } from './helpers.ts'
 
 let server: ReferenceServer
@@ -34,11 +39,21 @@ describe('authorization code + PKCE', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.body.token_type).toBe('Bearer')
     const id = claims(res.body.id_token)
-    expect(id).toMatchObject({ iss: server.issuer, aud: 'spa', nonce: 'n-1', email: 'alice@example.test' })
+    expect(id).toMatchObject({
+      iss: server.issuer,
+      aud: 'spa',
+      nonce: 'n-1',
+      email: 'alice@example.test',
+    })
     expect(id.auth_time).toBeTypeOf('number')
     expect(id.at_hash).toBeTypeOf('string')
     const at = claims(res.body.access_token)
-    expect(at).toMatchObject({ iss: server.issuer, client_id: 'spa', sub: id.sub, aud: server.issuer })
+    expect(at).toMatchObject({
+      iss: server.issuer,
+      client_id: 'spa',
+      sub: id.sub,
+      aud: server.issuer,
+    })
     expect(res.body.refresh_token).toBeTypeOf('string')
     expect((await userinfo(server.issuer, res.body.access_token)).status).toBe(200)
   })
@@ -149,9 +164,11 @@ describe('authorization code + PKCE', () => {
 describe('login, consent and prompt', () => {
   it('rejects a wrong password on the login page', async () => {
     const { url } = await authorizeUrl(server.issuer, {})
-    await expect(completeLogin(url, { username: 'alice', password: 'nope' })).rejects.toMatchObject({
-      code: 'login_failed',
-    })
+    await expect(completeLogin(url, { username: 'alice', password: 'nope' })).rejects.toMatchObject(
+      {
+        code: 'login_failed',
+      },
+    )
   })
 
   it('pre-fills the login form with login_hint', async () => {
@@ -218,7 +235,9 @@ describe('login, consent and prompt', () => {
   })
 
   it('puts a supported acr_values value in the ID token', async () => {
-    const { url, verifier } = await authorizeUrl(server.issuer, { acr_values: 'urn:x urn:openrp:loa:2' })
+    const { url, verifier } = await authorizeUrl(server.issuer, {
+      acr_values: 'urn:x urn:openrp:loa:2',
+    })
     const res = await exchange((await completeLogin(url)).params.get('code')!, verifier)
     expect(claims(res.body.id_token).acr).toBe('urn:openrp:loa:2')
   })

@@ -1,10 +1,6 @@
 import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  DEMO_PRIVATE_KEY_JWK,
-  type ReferenceServer,
-  startReferenceServer,
-} from '../src/index.ts'
+import { DEMO_PRIVATE_KEY_JWK, type ReferenceServer, startReferenceServer } from '../src/index.ts'
 import { basic, claims, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
@@ -90,7 +86,11 @@ describe('client authentication', () => {
     const replay = await tokenRequest(server.issuer, params)
     expect(replay.status).toBe(401)
     expect(replay.body.error).toBe('invalid_client')
-    const wrongKey = await assertion('secret-jwt', new TextEncoder().encode('x'.repeat(40)), 'HS256')
+    const wrongKey = await assertion(
+      'secret-jwt',
+      new TextEncoder().encode('x'.repeat(40)),
+      'HS256',
+    )
     expect(
       (await tokenRequest(server.issuer, { ...params, client_assertion: wrongKey })).body.error,
     ).toBe('invalid_client')
@@ -157,7 +157,9 @@ describe('client credentials', () => {
     expect(res.status).toBe(200)
     expect(res.body.scope).toBe('api:read')
     expect(res.body.refresh_token).toBeUndefined()
-    const header = JSON.parse(atob(res.body.access_token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')))
+    const header = JSON.parse(
+      atob(res.body.access_token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')),
+    )
     expect(header.typ).toBe('at+jwt')
     const at = claims(res.body.access_token)
     expect(at).toMatchObject({ aud: 'https://api.example.test', client_id: 'm2m', sub: 'm2m' })
@@ -171,7 +173,11 @@ describe('client credentials', () => {
   })
 
   it('refuses audiences and scopes the client may not have', async () => {
-    const aud = await tokenRequest(server.issuer, { ...cc, audience: 'https://evil.example.test' }, m2m)
+    const aud = await tokenRequest(
+      server.issuer,
+      { ...cc, audience: 'https://evil.example.test' },
+      m2m,
+    )
     expect(aud.body.error).toBe('invalid_target')
     const scope = await tokenRequest(server.issuer, { ...cc, scope: 'openid' }, m2m)
     expect(scope.body.error).toBe('invalid_scope')
