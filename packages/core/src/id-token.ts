@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { decodeProtectedHeader, jwtVerify } from 'jose'
+import { decodeProtectedHeader } from 'jose'
 import type { ClientCore } from './client-core.ts'
+import { verifyWithJwks } from './jwks.ts'
 import { type ErrorCode, ValidationError } from './errors.ts'
 import { mapError } from './internal/map-error.ts'
 import { hashFor, leftHalfHash } from './internal/token-hash.ts'
@@ -68,18 +69,20 @@ export async function validateIdToken(
 
   const { clockToleranceSec, clientId, idTokenMaxAgeSec } = core.options
   let payload: Record<string, unknown>
-  let crv: string | undefined
   try {
-    const result = await jwtVerify(idToken, core.jwks.resolver(expected.signal), {
-      algorithms,
-      issuer: core.metadata.issuer,
-      audience: clientId,
-      clockTolerance: clockToleranceSec,
-      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-    })
+    const result = await verifyWithJwks(
+      core,
+      idToken,
+      {
+        algorithms,
+        issuer: core.metadata.issuer,
+        audience: clientId,
+        clockTolerance: clockToleranceSec,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+      },
+      expected.signal,
+    )
     payload = result.payload as Record<string, unknown>
-    crv = (result.key as CryptoKey & { algorithm?: { namedCurve?: string; name?: string } })
-      .algorithm?.name
   } catch (error) {
     throw mapError(error, 'id_token')
   }
@@ -111,7 +114,7 @@ export async function validateIdToken(
   if (expected.subject !== undefined && claims.sub !== expected.subject)
     fail('ID_TOKEN_SUB_MISMATCH', 'the ID token is about another subject')
 
-  const hash = hashFor(alg, crv === 'Ed448' ? 'Ed448' : undefined)
+  const hash = hashFor(alg)
   await checkHash(
     claims.at_hash,
     expected.accessToken,

@@ -12,6 +12,9 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+  jwtVerify,
 } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
@@ -104,4 +107,30 @@ async function fetchJwks(
       throw new ValidationError('JWKS_INVALID', 'The JWKS has no "keys" array')
     return body as JSONWebKeySet
   })
+}
+
+/**
+ * Verifies a JWT against the provider's JWKS. When the header names no `kid` and several keys
+ * fit, each is tried in turn (OpenID RP test `rp-id_token-kid-absent-multiple-jwks`).
+ */
+export async function verifyWithJwks(
+  core: ClientCore,
+  jwt: string,
+  options: JWTVerifyOptions,
+  signal?: AbortSignal,
+): Promise<JWTVerifyResult> {
+  try {
+    return await jwtVerify(jwt, core.jwks.resolver(signal), options)
+  } catch (error) {
+    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
+    const candidates = error as unknown as AsyncIterable<CryptoKey>
+    for await (const key of candidates) {
+      try {
+        return await jwtVerify(jwt, key, options)
+      } catch (inner) {
+        if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
+      }
+    }
+    throw new joseErrors.JWSSignatureVerificationFailed()
+  }
 }

@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { decodeProtectedHeader, jwtVerify } from 'jose'
+import { decodeProtectedHeader } from 'jose'
 import type { ClientCore } from './client-core.ts'
+import { verifyWithJwks } from './jwks.ts'
 import { OpenRpError, ValidationError } from './errors.ts'
 import { allowedIdTokenAlgs } from './id-token.ts'
 
@@ -67,13 +68,18 @@ export async function validateLogoutToken(
     refuse('has a wrong typ')
   let claims: Record<string, unknown>
   try {
-    const result = await jwtVerify(logoutToken, core.jwks.resolver(options.signal), {
-      algorithms,
-      issuer: core.metadata.issuer,
-      audience: core.options.clientId,
-      clockTolerance: core.options.clockToleranceSec,
-      requiredClaims: ['iss', 'aud', 'iat', 'jti'],
-    })
+    const result = await verifyWithJwks(
+      core,
+      logoutToken,
+      {
+        algorithms,
+        issuer: core.metadata.issuer,
+        audience: core.options.clientId,
+        clockTolerance: core.options.clockToleranceSec,
+        requiredClaims: ['iss', 'aud', 'iat', 'jti'],
+      },
+      options.signal,
+    )
     claims = result.payload as Record<string, unknown>
   } catch (error) {
     if (

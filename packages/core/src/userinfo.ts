@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { decodeProtectedHeader, jwtVerify } from 'jose'
+import { decodeProtectedHeader } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
+import { verifyWithJwks } from './jwks.ts'
 import { withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { mapError } from './internal/map-error.ts'
@@ -120,12 +121,17 @@ async function verifySignedUserinfo(
     )
   let payload: unknown
   try {
-    const result = await jwtVerify(jwt, core.jwks.resolver(signal), {
-      algorithms,
-      issuer: core.metadata.issuer,
-      audience: core.options.clientId,
-      clockTolerance: core.options.clockToleranceSec,
-    })
+    const result = await verifyWithJwks(
+      core,
+      jwt,
+      {
+        algorithms,
+        issuer: core.metadata.issuer,
+        audience: core.options.clientId,
+        clockTolerance: core.options.clockToleranceSec,
+      },
+      signal,
+    )
     payload = result.payload
   } catch (error) {
     const mapped = mapError(error, 'userinfo')
