@@ -3,7 +3,7 @@
  * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
  * Writes bench/RESULTS.md. `--only=size,hot,idtoken,cold,fleet` runs some sections.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
 import { measureFleet } from './fleet.ts'
 import { ensureBuilt } from './lib/build.ts'
@@ -15,7 +15,6 @@ import type { Summary } from './lib/stats.ts'
 import { kb } from './size/bundle.ts'
 import { measureSizes } from './size/measure.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
-import { readFileSync } from 'node:fs'
 
 const SECTIONS = ['size', 'hot', 'idtoken', 'cold', 'fleet'] as const
 type Section = (typeof SECTIONS)[number]
@@ -80,6 +79,7 @@ await section('hot', 'Hot path and concurrency (Node)', async () => {
     cachedMadeRequests: { openrp: number; msal: number }
     concurrent: Record<string, Summary>
     callers: number
+    msalUnexpectedRequests: string[]
   }>('hot-path.ts', {
     NODE_EXTRA_CA_CERTS: cert.certPath,
     CERT: cert.certPath,
@@ -103,7 +103,7 @@ await section('hot', 'Hot path and concurrency (Node)', async () => {
       Object.entries(result.cached).map(([name, s]) => [name, withRange(s), ratio(s.median, msal)]),
     ),
     '',
-    `Token requests made while measuring the cached calls: openrp ${result.cachedMadeRequests.openrp}, msal-node ${result.cachedMadeRequests.msal}.`,
+    `Token requests made while measuring the cached calls: openrp ${result.cachedMadeRequests.openrp}, msal-node ${result.cachedMadeRequests.msal}. Requests msal-node made to anything but the token endpoint: ${result.msalUnexpectedRequests.length === 0 ? 'none' : result.msalUnexpectedRequests.join(', ')}.`,
     '',
     `${result.callers} callers at once on an empty cache (a fresh client each run), token requests that reached the server, ${ccConcurrent.runs} runs:`,
     '',

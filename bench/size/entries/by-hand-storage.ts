@@ -44,13 +44,12 @@ export function saveTokens(
 export function clearTokens(): void {
   localStorage.removeItem(TOKENS_KEY)
 }
-export const isFresh = (t: StoredTokens | undefined): t is StoredTokens =>
-  t !== undefined && t.expires_at - 30 > Date.now() / 1000
+export const isFresh = (t: StoredTokens): boolean => t.expires_at - 30 > Date.now() / 1000
 /** Refresh under a cross-tab lock, re-reading the store first (another tab may have refreshed). */
 export async function refreshOnce(refresh: (current: StoredTokens) => Promise<StoredTokens>) {
   return navigator.locks.request('auth.refresh', async () => {
     const current = readTokens()
-    if (isFresh(current)) return current.access_token
+    if (current && isFresh(current)) return current.access_token
     if (!current?.refresh_token) throw new Error('not signed in')
     return (await refresh(current)).access_token
   })

@@ -1,10 +1,10 @@
-// @azure/msal-browser: PublicClientApplication (auth code + PKCE), localStorage cache,
+// @azure/msal-browser: createStandardPublicClientApplication (auth code + PKCE), localStorage cache,
 // acquireTokenSilent (refresh token when the access token expired). It does not verify
 // ID-token signatures.
-import { PublicClientApplication } from '@azure/msal-browser'
+import { createStandardPublicClientApplication } from '@azure/msal-browser'
 import { CLIENT_ID, ISSUER, POST_LOGOUT_REDIRECT_URI, REDIRECT_URI, SCOPE } from './shared.ts'
 
-const app = PublicClientApplication.createPublicClientApplication({
+const app = createStandardPublicClientApplication({
   auth: {
     clientId: CLIENT_ID,
     authority: ISSUER,

@@ -74,7 +74,7 @@ export async function callback(): Promise<void> {
 
 export async function getAccessToken(): Promise<string> {
   const cached = readTokens()
-  if (isFresh(cached)) return cached.access_token
+  if (cached && isFresh(cached)) return cached.access_token
   return refreshOnce(async (current) => {
     const as = await server()
     const res = await oauth.refreshTokenGrantRequest(as, client, clientAuth, current.refresh_token!)

@@ -17,9 +17,8 @@ const auth = new OktaAuth({
 export const login = () => auth.signInWithRedirect()
 export const callback = () => auth.handleLoginRedirect()
 export async function getAccessToken(): Promise<string | undefined> {
-  if (auth.tokenManager.hasExpired(await auth.tokenManager.get('accessToken'))) {
-    await auth.token.renewTokens()
-  }
+  const token = await auth.tokenManager.get('accessToken')
+  if (!token || auth.tokenManager.hasExpired(token)) await auth.tokenManager.renew('accessToken')
   return auth.getAccessToken()
 }
 export const logout = () => auth.signOut()

@@ -52,7 +52,7 @@ export async function callback(): Promise<void> {
 
 export async function getAccessToken(): Promise<string> {
   const cached = readTokens()
-  if (isFresh(cached)) return cached.access_token
+  if (cached && isFresh(cached)) return cached.access_token
   return refreshOnce(async (current) =>
     saveTokens(await oidc.refreshTokenGrant(await config(), current.refresh_token!), current),
   )

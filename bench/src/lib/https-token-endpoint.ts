@@ -12,6 +12,8 @@ export interface HttpsTokenEndpoint {
   /** OpenID metadata msal-node is given up front (so it makes no discovery request). */
   metadata: Record<string, string>
   tokenRequests(): number
+  /** Requests for anything but the token endpoint (answered 404), e.g. a discovery attempt. */
+  unexpectedRequests(): string[]
   resetCount(): void
   close(): Promise<void>
 }
@@ -27,6 +29,7 @@ export async function startHttpsTokenEndpoint(
   { delayMs = 5 } = {},
 ): Promise<HttpsTokenEndpoint> {
   let count = 0
+  const unexpected: string[] = []
   const server = createServer(
     { cert: readFileSync(certPath), key: readFileSync(keyPath) },
     (req, res) => {
@@ -55,6 +58,8 @@ export async function startHttpsTokenEndpoint(
           }, delayMs)
           return
         }
+        unexpected.push(`${req.method} ${req.url}`)
+        process.stderr.write(`https token endpoint: unexpected request ${req.method} ${req.url}\n`)
         res.writeHead(404, { 'content-type': 'application/json' })
         res.end('{"error":"not_found"}')
       })
@@ -75,6 +80,7 @@ export async function startHttpsTokenEndpoint(
       jwks_uri: `${authority}/discovery/v2.0/keys`,
     },
     tokenRequests: () => count,
+    unexpectedRequests: () => [...unexpected],
     resetCount: () => {
       count = 0
     },

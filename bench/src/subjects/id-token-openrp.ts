@@ -1,4 +1,4 @@
-import { Client } from '@openrp/core'
+import { Client, createClientCore, validateIdToken } from '@openrp/core'
 import {
   CLIENT_ID,
   cannedFetch,
@@ -18,4 +18,16 @@ export function openrpRefresh(fixture: IdTokenFixture): () => Promise<unknown> {
     if (!tokens.claims()?.sub) throw new Error('openrp returned no ID token claims')
     return tokens
   }
+}
+
+/**
+ * openrp's validateIdToken() alone (signature, alg allow-list, iss, aud, azp, exp, iat age,
+ * sub, nonce/auth_time/hash rules): comparable with the bare jwtVerify floor.
+ */
+export function openrpValidateIdToken(fixture: IdTokenFixture): () => Promise<unknown> {
+  const core = createClientCore(SERVER_METADATA, {
+    clientId: CLIENT_ID,
+    fetch: cannedFetch(fixture),
+  })
+  return () => validateIdToken(core, fixture.idToken)
 }

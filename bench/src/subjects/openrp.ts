@@ -7,8 +7,12 @@ export const discoverM2m = (issuer: string) =>
   discover(issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' })
 
 /** A ClientCredentialsProvider with the default in-memory cache. */
-export const ccProvider = (client: Client) =>
-  new ClientCredentialsProvider({ client, scope: 'api:read' })
+export const ccProvider = (client: Client) => new ClientCredentialsProvider({ client })
+
+/** The call a daemon makes before each API request. */
+export async function ccToken(provider: ClientCredentialsProvider): Promise<string> {
+  return (await provider.getToken({ scope: 'api:read' })).accessToken
+}
 
 /**
  * A TokenManager holding a token set with a refresh token, got from the demo

@@ -25,8 +25,7 @@ const provider = new ClientCredentialsProvider({
   client,
   store,
   lock,
-  scope: 'api:read',
-  refreshSkewSec: skewSec,
+  skewSec,
 })
 
 let calls = 0
@@ -34,7 +33,7 @@ const until = Date.now() + durationMs
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
-      await provider.getToken()
+      await provider.getToken({ scope: 'api:read' })
       calls++
       await sleep(5)
     }

@@ -6,7 +6,7 @@
 import { compareRates, type Summary } from '../lib/stats.ts'
 import { joseJwtVerify, openidClientRefresh } from '../subjects/id-token-competitors.ts'
 import { type IdTokenAlg, makeFixture } from '../subjects/id-token-fixtures.ts'
-import { openrpRefresh } from '../subjects/id-token-openrp.ts'
+import { openrpRefresh, openrpValidateIdToken } from '../subjects/id-token-openrp.ts'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const results: Record<string, Record<string, Summary>> = {}
@@ -15,6 +15,7 @@ for (const alg of ['RS256', 'ES256'] as IdTokenAlg[]) {
   const subjects = {
     'openrp client.refresh() (token response + ID token)': openrpRefresh(fixture),
     'openid-client refreshTokenGrant() + enableNonRepudiationChecks': openidClientRefresh(fixture),
+    'openrp validateIdToken() alone': openrpValidateIdToken(fixture),
     'jose jwtVerify() alone (floor)': joseJwtVerify(fixture),
   }
   // A first call each: fails loudly if a subject refuses the token, and loads the JWKS.
