@@ -1,0 +1,96 @@
+/**
+ * A {@link Store} on IndexedDB (through idb-keyval), shared by every tab of the origin.
+ *
+ * @module
+ */
+import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import { createStore, del, get, set, type UseStore } from 'idb-keyval'
+import {
+  type Envelope,
+  expiryOf,
+  isEnvelope,
+  openEnvelope,
+  toJsonText,
+} from './internal/json-value.ts'
+
+export interface IndexedDbStoreOptions {
+  /** IndexedDB database of this store (default `openrp`); not shared with other code. */
+  database?: string
+  /** Object store inside it (default `tokens`). */
+  objectStore?: string
+  /** Prepended to every key (default `openrp:`). */
+  prefix?: string
+  /** Clock in epoch milliseconds (tests). Defaults to `Date.now`. */
+  now?: () => number
+}
+
+/**
+ * Keeps JSON values in IndexedDB, in a database of its own (idb-keyval `createStore`), under
+ * `prefix + key`. Every tab of the origin sees the same values, which is what lets tabs share
+ * one session and one refresh (with `WebLocksLock`). Values written with `ttlSec` disappear once
+ * it elapses (checked on read).
+ *
+ * Values are kept as JSON text, not as objects: a read returns a copy and a value that is not
+ * JSON is refused on `set`. Backend failures (private mode without IndexedDB, quota exceeded,
+ * a blocked database) reject with `StoreError` (code `STORE_ERROR`); a failed `set` leaves the
+ * previous value in place (IndexedDB transactions are atomic).
+ *
+ * Page scripts of the origin can read these values; wrap the store in `EncryptedStore` so what
+ * IndexedDB holds is ciphertext under a non-extractable key.
+ *
+ * @example
+ * ```ts
+ * import { EncryptedStore, IndexedDbStore } from '@openrp/browser'
+ * const store = new EncryptedStore(new IndexedDbStore({ prefix: 'my-app:' }))
+ * ```
+ */
+export class IndexedDbStore implements Store {
+  readonly database: string
+  readonly objectStore: string
+  readonly prefix: string
+  readonly #now: () => number
+  #db: UseStore | undefined
+
+  constructor(options: IndexedDbStoreOptions = {}) {
+    this.database = options.database ?? 'openrp'
+    this.objectStore = options.objectStore ?? 'tokens'
+    this.prefix = options.prefix ?? 'openrp:'
+    this.#now = options.now ?? Date.now
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const stored = await this.#run('read', (db) => get<unknown>(this.prefix + key, db))
+    if (stored === undefined) return undefined
+    if (!isEnvelope(stored)) throw new StoreError('IndexedDbStore found a value it did not write')
+    if (stored.e !== undefined && stored.e <= this.#now()) {
+      await this.delete(key)
+      return undefined
+    }
+    return openEnvelope<T>(stored)
+  }
+
+  async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
+    const envelope: Envelope = { v: 1, j: toJsonText(value) }
+    const expiresAt = expiryOf(options.ttlSec, this.#now())
+    if (expiresAt !== undefined) envelope.e = expiresAt
+    await this.#run('write', (db) => set(this.prefix + key, envelope, db))
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run('delete', (db) => del(this.prefix + key, db))
+  }
+
+  async #run<T>(what: string, fn: (db: UseStore) => Promise<T>): Promise<T> {
+    try {
+      if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available')
+      this.#db ??= createStore(this.database, this.objectStore)
+      return await fn(this.#db)
+    } catch (cause) {
+      throw new StoreError(`IndexedDbStore could not ${what} (${errorName(cause)})`, { cause })
+    }
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown error'
+}

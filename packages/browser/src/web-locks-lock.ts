@@ -1,0 +1,72 @@
+/**
+ * A {@link Lock} on the Web Locks API: mutual exclusion across the tabs and workers of an origin.
+ *
+ * @module
+ */
+import {
+  InvalidArgumentError,
+  type Lock,
+  type LockOptions,
+  LockTimeoutError,
+  OpenRpError,
+} from '@openrp/core'
+
+export interface WebLocksLockOptions {
+  /** Prepended to every lock name (default `openrp:`). */
+  prefix?: string
+  /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
+  timeoutMs?: number
+}
+
+/**
+ * `navigator.locks.request(name, { mode: 'exclusive' }, fn)`: one holder per name across every
+ * tab of the origin. The browser releases the lock when `fn` settles, or when the holding tab
+ * closes or crashes, so a dead tab never blocks the others. A waiter that does not get the lock
+ * within `timeoutMs` gives up with `LockTimeoutError` (code `LOCK_TIMEOUT`) and `fn` never runs.
+ *
+ * Throws `UNSUPPORTED` where the Web Locks API is missing (e.g. an insecure context); use
+ * `InProcessLock` there.
+ *
+ * @example
+ * ```ts
+ * import { WebLocksLock } from '@openrp/browser'
+ * const manager = new TokenManager({ client, store, lock: new WebLocksLock(), key: 'session' })
+ * ```
+ * @see https://w3c.github.io/web-locks/
+ */
+export class WebLocksLock implements Lock {
+  readonly prefix: string
+  readonly #timeoutMs: number
+
+  constructor(options: WebLocksLockOptions = {}) {
+    this.prefix = options.prefix ?? 'openrp:'
+    this.#timeoutMs = options.timeoutMs ?? 30_000
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs
+    if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+    if (!locks) throw new OpenRpError('UNSUPPORTED', 'The Web Locks API is not available here')
+
+    const waiting = new AbortController()
+    const timer = setTimeout(() => waiting.abort(), timeoutMs)
+    let granted = false
+    try {
+      return await locks.request(
+        this.prefix + name,
+        { mode: 'exclusive', signal: waiting.signal },
+        async () => {
+          granted = true
+          clearTimeout(timer)
+          return fn()
+        },
+      )
+    } catch (error) {
+      if (!granted && waiting.signal.aborted) throw new LockTimeoutError(name, timeoutMs)
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
