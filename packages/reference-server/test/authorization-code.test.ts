@@ -76,10 +76,11 @@ describe('authorization code + PKCE', () => {
   })
 
   it('refuses a wrong code_verifier, a missing one, and a different redirect_uri', async () => {
-    for (const extra of [
+    const cases: Record<string, string>[] = [
       { code_verifier: 'x'.repeat(43) },
       { redirect_uri: 'http://127.0.0.1:4001/' },
-    ]) {
+    ]
+    for (const extra of cases) {
       const { url, verifier } = await authorizeUrl(server.issuer, {})
       const code = (await completeLogin(url)).params.get('code')!
       const res = await exchange(code, verifier, extra)

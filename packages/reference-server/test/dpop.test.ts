@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { basic, claims, dpopKey, loginTokens, tokenRequest } from './helpers.ts'
+
+let server: ReferenceServer
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0 })
+})
+afterAll(() => {
+  server.control.resetFaults()
+  return server.close()
+})
+
+const m2m = { authorization: basic('m2m', 'm2m-secret') }
+
+describe('DPoP at the token endpoint', () => {
+  it('binds the access token (cnf.jkt, token_type DPoP) and the resource demands the proof', async () => {
+    const key = await dpopKey()
+    const res = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials', scope: 'api:read' },
+      { ...m2m, dpop: await key.proof('POST', `${server.issuer}/token`) },
+    )
+    expect(res.status).toBe(200)
+    expect(res.body.token_type).toBe('DPoP')
+    expect(claims(res.body.access_token).cnf).toEqual({ jkt: key.jkt })
+    const at = res.body.access_token
+    const api = `${server.issuer}/api/data`
+    const ok = await fetch(api, {
+      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', api, { accessToken: at }) },
+    })
+    expect(ok.status).toBe(200)
+    expect((await ok.json()).token_type).toBe('DPoP')
+    const asBearer = await fetch(api, { headers: { authorization: `Bearer ${at}` } })
+    expect(asBearer.status).toBe(401)
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/DPoP .*error="invalid_token"/)
+    const noAth = await fetch(api, {
+      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', api) },
+    })
+    expect(noAth.status).toBe(401)
+    expect(noAth.headers.get('www-authenticate')).toContain('invalid_dpop_proof')
+    const otherKey = await dpopKey()
+    const wrongKey = await fetch(api, {
+      headers: { authorization: `DPoP ${at}`, dpop: await otherKey.proof('GET', api, { accessToken: at }) },
+    })
+    expect(wrongKey.status).toBe(401)
+  })
+
+  it('refuses bad proofs: htm, htu, stale iat, replayed jti, garbage', async () => {
+    const key = await dpopKey()
+    const token = `${server.issuer}/token`
+    const send = (proof: string) =>
+      tokenRequest(server.issuer, { grant_type: 'client_credentials' }, { ...m2m, dpop: proof })
+    const jti = crypto.randomUUID()
+    expect((await send(await key.proof('POST', token, { jti }))).status).toBe(200)
+    for (const proof of [
+      await key.proof('GET', token),
+      await key.proof('POST', `${server.issuer}/other`),
+      await key.proof('POST', token, { iat: Math.floor(Date.now() / 1000) - 600 }),
+      await key.proof('POST', token, { jti }),
+      'not.a.proof',
+    ]) {
+      const res = await send(proof)
+      expect(res.status).toBe(400)
+      expect(res.body.error).toBe('invalid_dpop_proof')
+    }
+  })
+
+  it('nonce challenge: use_dpop_nonce (400 + DPoP-Nonce) at the token endpoint, 401 at the resource', async () => {
+    server.control.setFaults({ dpop: { nonceEveryRequest: true } })
+    try {
+      const key = await dpopKey()
+      const token = `${server.issuer}/token`
+      const first = await tokenRequest(
+        server.issuer,
+        { grant_type: 'client_credentials' },
+        { ...m2m, dpop: await key.proof('POST', token) },
+      )
+      expect(first.status).toBe(400)
+      expect(first.body.error).toBe('use_dpop_nonce')
+      const nonce = first.headers.get('dpop-nonce')!
+      expect(nonce).toBeTruthy()
+      const second = await tokenRequest(
+        server.issuer,
+        { grant_type: 'client_credentials' },
+        { ...m2m, dpop: await key.proof('POST', token, { nonce }) },
+      )
+      expect(second.status).toBe(200)
+      const at = second.body.access_token
+      const next = second.headers.get('dpop-nonce')!
+      expect(next).not.toBe(nonce)
+      const api = `${server.issuer}/api/me`
+      const stale = await fetch(api, {
+        headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', api, { accessToken: at, nonce }) },
+      })
+      expect(stale.status).toBe(401)
+      expect(stale.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"')
+      const fresh = stale.headers.get('dpop-nonce')!
+      const ok = await fetch(api, {
+        headers: {
+          authorization: `DPoP ${at}`,
+          dpop: await key.proof('GET', api, { accessToken: at, nonce: fresh }),
+        },
+      })
+      expect(ok.status).toBe(200)
+    } finally {
+      server.control.resetFaults()
+    }
+  })
+
+  it('binds refresh tokens of public clients to the DPoP key', async () => {
+    const key = await dpopKey()
+    const token = `${server.issuer}/token`
+    const first = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', token) })
+    expect(first.body.token_type).toBe('DPoP')
+    const noProof = await tokenRequest(server.issuer, {
+      grant_type: 'refresh_token',
+      client_id: 'spa',
+      refresh_token: first.body.refresh_token,
+    })
+    expect(noProof.body.error).toBe('invalid_grant')
+    const first2 = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', token) })
+    const ok = await tokenRequest(
+      server.issuer,
+      { grant_type: 'refresh_token', client_id: 'spa', refresh_token: first2.body.refresh_token },
+      { dpop: await key.proof('POST', token) },
+    )
+    expect(ok.status).toBe(200)
+    expect(claims(ok.body.access_token).cnf.jkt).toBe(key.jkt)
+  })
+
+  it('userinfo accepts DPoP-bound tokens with a proof', async () => {
+    const key = await dpopKey()
+    const res = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', `${server.issuer}/token`) })
+    const at = res.body.access_token
+    const url = `${server.issuer}/userinfo`
+    const ok = await fetch(url, {
+      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', url, { accessToken: at }) },
+    })
+    expect(ok.status).toBe(200)
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('POST', url, { accessToken: at }) },
+    })
+    expect(post.status).toBe(200)
+  })
+
+  it('dpop_jkt in the authorization request binds the code to that key', async () => {
+    const key = await dpopKey()
+    const other = await dpopKey()
+    const res = await loginTokens(
+      server.issuer,
+      completeLogin,
+      { dpop_jkt: key.jkt },
+      { dpop: await other.proof('POST', `${server.issuer}/token`) },
+    )
+    expect(res.body.error).toBe('invalid_grant')
+  })
+})
