@@ -108,12 +108,12 @@ export function formatDevicePrompt(prompt: DevicePromptText): string {
 
 /** Where a device login is, for status lines and `onStatus` listeners. */
 export type DeviceLoginState =
-  /** Waiting for the user; the next poll is due in `interval` seconds. */
+  /** Waiting for the user; the token endpoint is asked every `interval` seconds. */
   | 'waiting'
-  /** A poll is in flight. */
-  | 'polling'
   /** The provider answered `slow_down`: the interval grew by 5 seconds (RFC 8628 §3.5). */
   | 'slow_down'
+  /** The provider could not be reached or failed (5xx, 429): trying again after `interval`. */
+  | 'retrying'
   | 'approved'
   | 'denied'
   | 'expired'
@@ -124,9 +124,9 @@ export interface DeviceLoginStatus {
   state: DeviceLoginState
   /** Seconds until the user code expires. */
   secondsLeft: number
-  /** Current polling interval, seconds (grows on `slow_down`). */
+  /** Seconds between polls (grows on `slow_down`, and while retrying). */
   interval: number
-  /** Token requests sent so far. */
+  /** Token requests answered so far. */
   polls: number
 }
 
@@ -145,10 +145,10 @@ export function formatDeviceStatus(status: DeviceLoginStatus): string {
   switch (status.state) {
     case 'waiting':
       return `Waiting for you to approve… ${left} (${every})`
-    case 'polling':
-      return `Checking whether you approved… ${left}`
     case 'slow_down':
       return `The provider asked us to slow down: now ${every}. ${capitalise(left)}`
+    case 'retrying':
+      return `The provider did not answer; trying again in ${status.interval} s. ${capitalise(left)}`
     case 'approved':
       return 'Approved. You are signed in.'
     case 'denied':

@@ -9,3 +9,32 @@ export {
   type ClientCredentialsProviderOptions,
   type GetTokenOptions,
 } from './client-credentials-provider.ts'
+export {
+  deviceLogin,
+  DeviceLoginError,
+  type DeviceLoginOptions,
+  type DeviceLoginPrompt,
+} from './device-login.ts'
+export {
+  createQrCode,
+  type DeviceLoginState,
+  type DeviceLoginStatus,
+  type DevicePromptText,
+  type DeviceQrCode,
+  formatCountdown,
+  formatDevicePrompt,
+  formatDeviceStatus,
+  type QrCodeOptions,
+} from './device-prompt.ts'
+export { loopbackLogin, type LoopbackLoginOptions } from './loopback-login.ts'
+export {
+  type LoopbackCallback,
+  type LoopbackListener,
+  type LoopbackListenerOptions,
+  startLoopbackListener,
+  type WaitForCallbackOptions,
+} from './loopback-listener.ts'
+export { openBrowser, type OpenBrowserOptions } from './open-browser.ts'
+export { type AuthorizedFetchOptions, createAuthorizedFetch } from './authorized-fetch.ts'
+export { exchangeOnBehalfOf, type OnBehalfOfOptions } from './token-exchange.ts'
+export type { StatusOutput } from './internal/status-line.ts'

@@ -116,6 +116,12 @@ describe('formatDeviceStatus', () => {
     expect(slow).toContain('1:00')
   })
 
+  it('says when it retries after a provider failure', () => {
+    const text = formatDeviceStatus({ state: 'retrying', secondsLeft: 30, interval: 20, polls: 4 })
+    expect(text).toContain('trying again in 20 s')
+    expect(text).toContain('0:30')
+  })
+
   it('has a distinct line for each end state', () => {
     const ends = (['approved', 'denied', 'expired', 'cancelled'] as const).map((state) =>
       formatDeviceStatus({ state, secondsLeft: 0, interval: 5, polls: 1 }),

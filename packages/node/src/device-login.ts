@@ -1,0 +1,339 @@
+/**
+ * The device authorization flow as a TV, console or CLI app runs it: show the user where to go
+ * and which code to enter (with a QR code), count down until the code expires, poll as the
+ * provider allows, and end with tokens or a typed error.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8628
+ * @module
+ */
+import {
+  AbortError,
+  type Client,
+  type DeviceAuthorization,
+  type DevicePollProgress,
+  InvalidArgumentError,
+  isOpenRpError,
+  OAuthError,
+  resumeDeviceAuthorization,
+  type Store,
+  type TokenSet,
+} from '@openrp/core'
+import {
+  createQrCode,
+  type DeviceLoginState,
+  type DeviceLoginStatus,
+  type DeviceQrCode,
+  formatDevicePrompt,
+  formatDeviceStatus,
+} from './device-prompt.ts'
+import { StatusLine, type StatusOutput } from './internal/status-line.ts'
+
+/** What the user must be shown, handed to {@link DeviceLoginOptions.onPrompt}. */
+export interface DeviceLoginPrompt {
+  userCode: string
+  verificationUri: string
+  verificationUriComplete: string | undefined
+  /** Epoch seconds when the user code expires. */
+  expiresAt: number
+  /** Polling interval, seconds. */
+  interval: number
+  /** QR code of `verificationUriComplete` (terminal and SVG forms), when the provider sent one. */
+  qr: DeviceQrCode | undefined
+  /** This continues a device authorization kept in the store (e.g. before a restart). */
+  resumed: boolean
+}
+
+/** Options of {@link deviceLogin}. */
+export interface DeviceLoginOptions {
+  /** Scope to request (default: the client's `scope`). */
+  scope?: string
+  /**
+   * Called once the user has something to do: draw your own screen from it (the SVG QR code is
+   * in `prompt.qr.svg`). The terminal prompt is still written to `output` unless it is `null`.
+   */
+  onPrompt?: (prompt: DeviceLoginPrompt) => void | Promise<void>
+  /** Called after every poll and at the end (waiting, slow_down, retrying, approved, ...). */
+  onStatus?: (status: DeviceLoginStatus) => void
+  /** Cancels the login: polling stops and the call rejects with `ABORTED`. */
+  signal?: AbortSignal
+  /**
+   * Keeps the pending device authorization (with its secret `device_code`) until it is approved,
+   * refused or expires, so an app restarted in between resumes polling with the same user code.
+   */
+  store?: Store
+  /** Key in `store` (default `openrp:device-authorization:<client_id>`). */
+  storeKey?: string
+  /**
+   * Where the prompt, QR code and status line go (default `process.stdout`; `null` for none).
+   * On a terminal the status line counts down in place; elsewhere it is written on change.
+   */
+  output?: StatusOutput | null
+  /** Draw the QR code in the terminal (default `true`; the SVG is made either way). */
+  qr?: boolean
+  /** Treat Ctrl-C (SIGINT) as a cancel while the login runs (default `true`). */
+  cancelOnSigint?: boolean
+}
+
+/**
+ * A device login ended without tokens because the user refused (`ACCESS_DENIED`) or nobody
+ * approved before the code expired (`DEVICE_CODE_EXPIRED`). The message is in plain words,
+ * fit to show as is.
+ */
+export class DeviceLoginError extends OAuthError {
+  constructor(
+    code: 'ACCESS_DENIED' | 'DEVICE_CODE_EXPIRED',
+    init: { error: string; errorDescription?: string; status?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(init, code)
+    this.message =
+      code === 'ACCESS_DENIED'
+        ? 'The sign-in was declined on the other device. Nothing was signed in.'
+        : 'The code expired before the sign-in was approved. Start again to get a new code.'
+    if (options?.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause })
+  }
+}
+
+/** What the store keeps between runs. `deviceCode` is a secret: it never leaves the store. */
+interface PendingDeviceLogin {
+  version: 1
+  issuer: string
+  clientId: string
+  scope: string | undefined
+  authorization: unknown
+  expiresAt: number
+}
+
+const STATE_OF: Record<DevicePollProgress['reason'], DeviceLoginState> = {
+  authorization_pending: 'waiting',
+  slow_down: 'slow_down',
+  backoff: 'retrying',
+}
+
+/** Leave this much of the code's life when resuming, seconds; less is not worth it. */
+const RESUME_MARGIN_SEC = 5
+
+/**
+ * Runs the device flow (RFC 8628) and resolves with the tokens once the user approves.
+ *
+ * It writes instructions to `output` (the verification URI, the user code and a QR code of
+ * `verification_uri_complete`), then a status line counting down to the code's expiry while it
+ * polls the token endpoint at the provider's `interval` (longer after each `slow_down`).
+ * Denial and expiry reject with a {@link DeviceLoginError} (`ACCESS_DENIED`,
+ * `DEVICE_CODE_EXPIRED`); `signal` or Ctrl-C reject with `ABORTED`, leaving no timer behind.
+ *
+ * With a `store`, the pending authorization survives a restart: the next call before the code
+ * expires shows the same code and keeps polling it.
+ *
+ * @example
+ * ```ts
+ * const client = await discover(issuer, { clientId: 'tv' })
+ * const tokens = await deviceLogin(client, {
+ *   scope: 'openid profile',
+ *   store: new FileStore({ path: '.tv-login.json' }),
+ * })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+ */
+export async function deviceLogin(
+  client: Client,
+  options: DeviceLoginOptions = {},
+): Promise<TokenSet> {
+  const output = options.output === undefined ? process.stdout : options.output
+  const line = output ? new StatusLine(output) : undefined
+  const controller = new AbortController()
+  const cleanups: (() => void)[] = []
+  const onAbort = () => controller.abort(new AbortError('The sign-in was cancelled'))
+  if (options.signal?.aborted) throw new AbortError('The sign-in was cancelled')
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  cleanups.push(() => options.signal?.removeEventListener('abort', onAbort))
+  if (options.cancelOnSigint ?? true) {
+    process.on('SIGINT', onAbort)
+    cleanups.push(() => process.off('SIGINT', onAbort))
+  }
+  const clientId = client.core.options.clientId
+  const storeKey = options.storeKey ?? `openrp:device-authorization:${clientId}`
+
+  const status: DeviceLoginStatus = { state: 'waiting', secondsLeft: 0, interval: 0, polls: 0 }
+  let expiresAt = 0
+  const show = (state: DeviceLoginState) => {
+    status.state = state
+    status.secondsLeft = Math.max(0, expiresAt - Date.now() / 1000)
+    options.onStatus?.({ ...status })
+    if (!line) return
+    const text = formatDeviceStatus(status)
+    if (['approved', 'denied', 'expired', 'cancelled'].includes(state)) line.finish(text)
+    else line.update(text, `${state}:${status.interval}`)
+  }
+
+  try {
+    const { authorization, resumed } = await startOrResume(client, options, storeKey)
+    expiresAt = authorization.expiresAt
+    status.interval = authorization.interval
+    const qr = authorization.verificationUriComplete
+      ? await createQrCode(authorization.verificationUriComplete, {
+          ansi: output?.isTTY === true,
+        })
+      : undefined
+    const prompt: DeviceLoginPrompt = {
+      userCode: authorization.userCode,
+      verificationUri: authorization.verificationUri,
+      verificationUriComplete: authorization.verificationUriComplete,
+      expiresAt: authorization.expiresAt,
+      interval: authorization.interval,
+      qr,
+      resumed,
+    }
+    await options.onPrompt?.(prompt)
+    output?.write(
+      formatDevicePrompt({ ...prompt, qr: options.qr === false ? undefined : qr?.terminal }),
+    )
+    show('waiting')
+
+    // The countdown: redrawn every second on a terminal; its timer dies with the login.
+    if (line?.interactive) {
+      const ticker = setInterval(() => show(status.state), 1000)
+      cleanups.push(() => clearInterval(ticker))
+    }
+    // Stop at expiry even if the provider never says `expired_token`.
+    const expiryTimer = setTimeout(
+      () => controller.abort(expiredError()),
+      Math.max(0, (expiresAt + 1) * 1000 - Date.now()),
+    )
+    cleanups.push(() => clearTimeout(expiryTimer))
+
+    try {
+      const tokens = await authorization.poll({
+        signal: controller.signal,
+        onPending: (progress: DevicePollProgress) => {
+          status.polls++
+          status.interval = progress.interval
+          show(STATE_OF[progress.reason])
+        },
+      })
+      status.polls++
+      await forget(options.store, storeKey)
+      show('approved')
+      return tokens
+    } catch (error) {
+      if (isOpenRpError(error) && error.code !== 'ABORTED' && !controller.signal.aborted)
+        status.polls++
+      throw await settleFailure(error, controller.signal, options.store, storeKey, show)
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) cleanup()
+    line?.release()
+  }
+}
+
+async function settleFailure(
+  error: unknown,
+  signal: AbortSignal,
+  store: Store | undefined,
+  storeKey: string,
+  show: (state: DeviceLoginState) => void,
+): Promise<unknown> {
+  const reason: unknown = signal.aborted ? signal.reason : undefined
+  if (reason instanceof DeviceLoginError) {
+    await forget(store, storeKey)
+    show('expired')
+    return reason
+  }
+  if (reason instanceof AbortError || isOpenRpError(error, 'ABORTED')) {
+    show('cancelled')
+    return reason instanceof AbortError ? reason : error
+  }
+  if (isOpenRpError(error, 'ACCESS_DENIED') || isOpenRpError(error, 'DEVICE_CODE_EXPIRED')) {
+    await forget(store, storeKey)
+    const denied = error.code === 'ACCESS_DENIED'
+    show(denied ? 'denied' : 'expired')
+    const oauthError = error as OAuthError
+    return new DeviceLoginError(
+      error.code as 'ACCESS_DENIED' | 'DEVICE_CODE_EXPIRED',
+      {
+        error: oauthError.error ?? (denied ? 'access_denied' : 'expired_token'),
+        ...(oauthError.errorDescription !== undefined && {
+          errorDescription: oauthError.errorDescription,
+        }),
+        ...(oauthError.status !== undefined && { status: oauthError.status }),
+      },
+      { cause: error },
+    )
+  }
+  // Other failures (network, a refused grant): keep the stored authorization for a retry
+  // unless the provider said the code is unusable.
+  if (isOpenRpError(error, 'INVALID_GRANT')) await forget(store, storeKey)
+  return error
+}
+
+function expiredError(): DeviceLoginError {
+  return new DeviceLoginError('DEVICE_CODE_EXPIRED', { error: 'expired_token' })
+}
+
+async function forget(store: Store | undefined, key: string): Promise<void> {
+  if (!store) return
+  try {
+    await store.delete(key)
+  } catch {
+    // A stale entry expires by its TTL and is refused on resume once its code has expired.
+  }
+}
+
+async function startOrResume(
+  client: Client,
+  options: DeviceLoginOptions,
+  storeKey: string,
+): Promise<{ authorization: DeviceAuthorization; resumed: boolean }> {
+  const { store } = options
+  const scope = options.scope
+  const issuer = client.metadata.issuer
+  const clientId = client.core.options.clientId
+  if (store) {
+    const saved = await store.get<PendingDeviceLogin>(storeKey)
+    if (
+      isPending(saved) &&
+      saved.issuer === issuer &&
+      saved.clientId === clientId &&
+      saved.scope === scope &&
+      saved.expiresAt - Date.now() / 1000 > RESUME_MARGIN_SEC
+    ) {
+      try {
+        const authorization = resumeDeviceAuthorization(client.core, saved.authorization)
+        return { authorization, resumed: true }
+      } catch {
+        // Unreadable: fall through to a fresh authorization.
+      }
+    }
+  }
+  if (scope !== undefined && typeof scope !== 'string')
+    throw new InvalidArgumentError('scope must be a string')
+  const authorization = await client.deviceAuthorization({
+    ...(scope !== undefined && { scope }),
+    ...(options.signal && { signal: options.signal }),
+  })
+  if (store) {
+    const ttlSec = Math.ceil(authorization.expiresAt - Date.now() / 1000)
+    const pending: PendingDeviceLogin = {
+      version: 1,
+      issuer,
+      clientId,
+      scope,
+      authorization: authorization.toJSON(),
+      expiresAt: authorization.expiresAt,
+    }
+    if (ttlSec > 0) await store.set(storeKey, pending, { ttlSec })
+  }
+  return { authorization, resumed: false }
+}
+
+function isPending(value: unknown): value is PendingDeviceLogin {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return (
+    v.version === 1 &&
+    typeof v.issuer === 'string' &&
+    typeof v.clientId === 'string' &&
+    typeof v.expiresAt === 'number' &&
+    v.authorization !== undefined
+  )
+}

@@ -1,0 +1,248 @@
+import { type Client, discover, isOpenRpError, MemoryStore } from '@openrp/core'
+import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { DeviceLoginError, type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
+import type { DeviceLoginStatus } from '../src/device-prompt.ts'
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** A writable that records what it is given (a log file, or a terminal when `isTTY`). */
+function capture(tty = false) {
+  const chunks: string[] = []
+  return {
+    isTTY: tty,
+    columns: 120,
+    write(text: string) {
+      chunks.push(text)
+      return true
+    },
+    get text() {
+      return chunks.join('')
+    },
+  }
+}
+
+let server: ReferenceServer
+let client: Client
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0, deviceInterval: 1 })
+  client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile' })
+})
+afterAll(() => server.close())
+beforeEach(() => {
+  server.control.resetFaults()
+  server.control.clearRequests()
+})
+
+function tokenPolls() {
+  return server.control.requests({ endpoint: 'token', grantType: DEVICE_GRANT })
+}
+
+function timers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+}
+
+describe('deviceLogin against the reference server', () => {
+  it('shows the URI, the code and a QR code, and resolves with the tokens once approved', async () => {
+    const output = capture()
+    const statuses: DeviceLoginStatus[] = []
+    let prompt: DeviceLoginPrompt | undefined
+    const tokens = await deviceLogin(client, {
+      output,
+      onStatus: (s) => statuses.push(s),
+      onPrompt: (p) => {
+        prompt = p
+        setTimeout(() => server.control.approveDevice(p.userCode, 'alice'), 1500)
+      },
+    })
+    expect(prompt).toBeDefined()
+    const p = prompt as DeviceLoginPrompt
+    expect(p.resumed).toBe(false)
+    expect(p.verificationUri).toBe(`${server.issuer}/device`)
+    expect(p.verificationUriComplete).toContain(encodeURIComponent(p.userCode))
+    expect(p.qr?.svg.startsWith('<svg')).toBe(true)
+    expect(output.text).toContain(p.userCode)
+    expect(output.text).toContain(p.verificationUri)
+    expect(output.text).toContain(p.qr?.terminal.trimEnd())
+    // Not a terminal: no escape codes, and the status is written on change, not every second.
+    expect(output.text).not.toContain('\x1b')
+    expect(output.text).toContain('Waiting for you to approve')
+    expect(output.text).toContain('You are signed in')
+    expect(statuses.at(-1)?.state).toBe('approved')
+    const polls = tokenPolls()
+    expect(statuses.at(-1)?.polls).toBe(polls.length)
+    expect(polls.length).toBeGreaterThanOrEqual(2)
+    const user = await client.userinfo(tokens)
+    expect(user.name).toBe('Alice Liddell')
+  })
+
+  it('counts down in place on a terminal, with a coloured QR code', async () => {
+    const output = capture(true)
+    await deviceLogin(client, {
+      output,
+      onPrompt: (p) => {
+        setTimeout(() => server.control.approveDevice(p.userCode), 2300)
+      },
+    })
+    expect(output.text).toContain('\x1b[47m')
+    const redraws = output.text.split('\r\x1b[2K').slice(1)
+    expect(redraws.length).toBeGreaterThanOrEqual(3)
+    const countdowns = redraws
+      .map((line) => /expires in (\d+):(\d\d)/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]) * 60 + Number(m[2]))
+    expect(countdowns.length).toBeGreaterThanOrEqual(2)
+    expect(countdowns.at(-1)).toBeLessThan(countdowns[0] as number)
+    expect(output.text.endsWith('\n')).toBe(true)
+  })
+
+  it('ends with ACCESS_DENIED in plain words when the user declines', async () => {
+    const output = capture()
+    const error = await deviceLogin(client, {
+      output,
+      onPrompt: (p) => {
+        setTimeout(() => server.control.denyDevice(p.userCode), 1200)
+      },
+    }).catch((e) => e)
+    expect(error).toBeInstanceOf(DeviceLoginError)
+    expect(error.code).toBe('ACCESS_DENIED')
+    expect(error.error).toBe('access_denied')
+    expect(error.message).toMatch(/declined/)
+    expect(output.text).toContain('declined')
+  })
+
+  it('ends with DEVICE_CODE_EXPIRED when nobody approves in time', async () => {
+    const short = await startReferenceServer({ port: 0, deviceInterval: 1, deviceCodeTtl: 3 })
+    try {
+      const tv = await discover(short.issuer, { clientId: 'tv', scope: 'openid' })
+      const started = Date.now()
+      const before = timers()
+      const error = await deviceLogin(tv, { output: null }).catch((e) => e)
+      expect(error).toBeInstanceOf(DeviceLoginError)
+      expect(error.code).toBe('DEVICE_CODE_EXPIRED')
+      expect(error.message).toMatch(/expired/)
+      expect(Date.now() - started).toBeLessThan(6000)
+      expect(timers()).toBeLessThanOrEqual(before)
+    } finally {
+      await short.close()
+    }
+  })
+
+  it('obeys slow_down: the interval grows by 5 s and the polls are spaced accordingly', async () => {
+    server.control.setFaults({ device: { slowDown: 1 } })
+    const statuses: DeviceLoginStatus[] = []
+    let userCode = ''
+    const done = deviceLogin(client, {
+      output: null,
+      onPrompt: (p) => {
+        userCode = p.userCode
+      },
+      onStatus: (s) => {
+        statuses.push(s)
+        if (s.state === 'slow_down') server.control.approveDevice(userCode)
+      },
+    })
+    await done
+    const slow = statuses.find((s) => s.state === 'slow_down')
+    expect(slow?.interval).toBe(6)
+    const polls = tokenPolls()
+    expect(polls.length).toBe(2)
+    const [first, second] = polls.map((r) => r.time)
+    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(5900)
+  }, 20_000)
+
+  it('cancels with ABORTED on the signal, leaving no timer behind', async () => {
+    const controller = new AbortController()
+    const before = timers()
+    const output = capture()
+    const error = await deviceLogin(client, {
+      output,
+      signal: controller.signal,
+      onPrompt: () => {
+        setTimeout(() => controller.abort(), 300)
+      },
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
+    expect(output.text).toContain('cancelled')
+    expect(timers()).toBeLessThanOrEqual(before)
+    expect(process.listenerCount('SIGINT')).toBe(0)
+  })
+
+  it('refuses to start when the signal is already aborted', async () => {
+    const error = await deviceLogin(client, {
+      output: null,
+      signal: AbortSignal.abort(),
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
+    expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(0)
+  })
+
+  it('resumes a stored pending authorization after a restart, with the same code', async () => {
+    const store = new MemoryStore()
+    const first = new AbortController()
+    const output1 = capture()
+    let code1 = ''
+    const error = await deviceLogin(client, {
+      store,
+      output: output1,
+      signal: first.signal,
+      onPrompt: (p) => {
+        code1 = p.userCode
+        setTimeout(() => first.abort(), 200)
+      },
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
+    const saved = await store.get<{ authorization: { deviceCode: string } }>(
+      'openrp:device-authorization:tv',
+    )
+    const deviceCode = saved?.authorization.deviceCode as string
+    expect(deviceCode.length).toBeGreaterThan(10)
+    expect(output1.text).not.toContain(deviceCode)
+
+    // "Restart": a new client object, same store.
+    const again = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile' })
+    const output2 = capture()
+    let prompt2: DeviceLoginPrompt | undefined
+    const tokens = await deviceLogin(again, {
+      store,
+      output: output2,
+      onPrompt: (p) => {
+        prompt2 = p
+        server.control.approveDevice(p.userCode)
+      },
+    })
+    expect(prompt2?.resumed).toBe(true)
+    expect(prompt2?.userCode).toBe(code1)
+    expect(output2.text).toContain('Continuing')
+    expect(output2.text).not.toContain(deviceCode)
+    expect(tokens.accessToken).toBeTruthy()
+    expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(1)
+    expect(await store.get('openrp:device-authorization:tv')).toBeUndefined()
+  })
+
+  it('starts afresh when the stored authorization was for another scope, and forgets it on denial', async () => {
+    const store = new MemoryStore()
+    const controller = new AbortController()
+    await deviceLogin(client, {
+      store,
+      scope: 'openid',
+      output: null,
+      signal: controller.signal,
+      onPrompt: () => controller.abort(),
+    }).catch(() => {})
+    let resumed: boolean | undefined
+    const error = await deviceLogin(client, {
+      store,
+      scope: 'openid profile',
+      output: null,
+      onPrompt: (p) => {
+        resumed = p.resumed
+        server.control.denyDevice(p.userCode)
+      },
+    }).catch((e) => e)
+    expect(resumed).toBe(false)
+    expect(error.code).toBe('ACCESS_DENIED')
+    expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(2)
+    expect(await store.get('openrp:device-authorization:tv')).toBeUndefined()
+  })
+})
