@@ -19,7 +19,7 @@ import type { VisibilityHook } from '@openrp/core'
 export function pageVisibility(): VisibilityHook {
   const doc = typeof document === 'undefined' ? undefined : document
   return {
-    isVisible: () => !doc || doc.visibilityState !== 'hidden',
+    isVisible: () => doc?.visibilityState !== 'hidden',
     onChange: (listener) => {
       if (!doc) return () => {}
       const handler = () => listener(doc.visibilityState !== 'hidden')
