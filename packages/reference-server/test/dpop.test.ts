@@ -27,7 +27,10 @@ describe('DPoP at the token endpoint', () => {
     const at = res.body.access_token
     const api = `${server.issuer}/api/data`
     const ok = await fetch(api, {
-      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', api, { accessToken: at }) },
+      headers: {
+        authorization: `DPoP ${at}`,
+        dpop: await key.proof('GET', api, { accessToken: at }),
+      },
     })
     expect(ok.status).toBe(200)
     expect((await ok.json()).token_type).toBe('DPoP')
@@ -41,7 +44,10 @@ describe('DPoP at the token endpoint', () => {
     expect(noAth.headers.get('www-authenticate')).toContain('invalid_dpop_proof')
     const otherKey = await dpopKey()
     const wrongKey = await fetch(api, {
-      headers: { authorization: `DPoP ${at}`, dpop: await otherKey.proof('GET', api, { accessToken: at }) },
+      headers: {
+        authorization: `DPoP ${at}`,
+        dpop: await otherKey.proof('GET', api, { accessToken: at }),
+      },
     })
     expect(wrongKey.status).toBe(401)
   })
@@ -91,7 +97,10 @@ describe('DPoP at the token endpoint', () => {
       expect(next).not.toBe(nonce)
       const api = `${server.issuer}/api/me`
       const stale = await fetch(api, {
-        headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', api, { accessToken: at, nonce }) },
+        headers: {
+          authorization: `DPoP ${at}`,
+          dpop: await key.proof('GET', api, { accessToken: at, nonce }),
+        },
       })
       expect(stale.status).toBe(401)
       expect(stale.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"')
@@ -111,7 +120,12 @@ describe('DPoP at the token endpoint', () => {
   it('binds refresh tokens of public clients to the DPoP key', async () => {
     const key = await dpopKey()
     const token = `${server.issuer}/token`
-    const first = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', token) })
+    const first = await loginTokens(
+      server.issuer,
+      completeLogin,
+      {},
+      { dpop: await key.proof('POST', token) },
+    )
     expect(first.body.token_type).toBe('DPoP')
     const noProof = await tokenRequest(server.issuer, {
       grant_type: 'refresh_token',
@@ -119,7 +133,12 @@ describe('DPoP at the token endpoint', () => {
       refresh_token: first.body.refresh_token,
     })
     expect(noProof.body.error).toBe('invalid_grant')
-    const first2 = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', token) })
+    const first2 = await loginTokens(
+      server.issuer,
+      completeLogin,
+      {},
+      { dpop: await key.proof('POST', token) },
+    )
     const ok = await tokenRequest(
       server.issuer,
       { grant_type: 'refresh_token', client_id: 'spa', refresh_token: first2.body.refresh_token },
@@ -131,16 +150,27 @@ describe('DPoP at the token endpoint', () => {
 
   it('userinfo accepts DPoP-bound tokens with a proof', async () => {
     const key = await dpopKey()
-    const res = await loginTokens(server.issuer, completeLogin, {}, { dpop: await key.proof('POST', `${server.issuer}/token`) })
+    const res = await loginTokens(
+      server.issuer,
+      completeLogin,
+      {},
+      { dpop: await key.proof('POST', `${server.issuer}/token`) },
+    )
     const at = res.body.access_token
     const url = `${server.issuer}/userinfo`
     const ok = await fetch(url, {
-      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('GET', url, { accessToken: at }) },
+      headers: {
+        authorization: `DPoP ${at}`,
+        dpop: await key.proof('GET', url, { accessToken: at }),
+      },
     })
     expect(ok.status).toBe(200)
     const post = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `DPoP ${at}`, dpop: await key.proof('POST', url, { accessToken: at }) },
+      headers: {
+        authorization: `DPoP ${at}`,
+        dpop: await key.proof('POST', url, { accessToken: at }),
+      },
     })
     expect(post.status).toBe(200)
   })

@@ -18,7 +18,13 @@ const legacy = (params: Record<string, string | undefined>) =>
   authorizeUrl(server.issuer, { client_id: 'legacy-spa', nonce: 'n-legacy', ...params })
 
 describe('hybrid and implicit response types', () => {
-  for (const responseType of ['code id_token', 'code token', 'code id_token token', 'id_token', 'id_token token']) {
+  for (const responseType of [
+    'code id_token',
+    'code token',
+    'code id_token token',
+    'id_token',
+    'id_token token',
+  ]) {
     it(`${responseType}: fragment by default, with the right hashes`, async () => {
       const { url } = await legacy({ response_type: responseType })
       const result = await completeLogin(url)
@@ -32,13 +38,18 @@ describe('hybrid and implicit response types', () => {
       expect(p.has('id_token')).toBe(parts.includes('id_token'))
       if (parts.includes('token')) expect(p.get('token_type')).toBe('Bearer')
       if (parts.includes('id_token')) {
-        const { payload } = await jwtVerify(p.get('id_token')!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
-          issuer: server.issuer,
-          audience: 'legacy-spa',
-        })
+        const { payload } = await jwtVerify(
+          p.get('id_token')!,
+          createRemoteJWKSet(new URL(`${server.issuer}/jwks`)),
+          {
+            issuer: server.issuer,
+            audience: 'legacy-spa',
+          },
+        )
         expect(payload.nonce).toBe('n-legacy')
         if (parts.includes('code')) expect(payload.c_hash).toBe(await halfHash(p.get('code')!))
-        if (parts.includes('token')) expect(payload.at_hash).toBe(await halfHash(p.get('access_token')!))
+        if (parts.includes('token'))
+          expect(payload.at_hash).toBe(await halfHash(p.get('access_token')!))
         expect(payload.s_hash).toBe(await halfHash('st-123'))
       }
     })
