@@ -132,6 +132,18 @@ export class NetworkError extends OpenRpError {
   }
 }
 
+/** An endpoint answered with an HTTP status it should not have, and no RFC 6749 error body. */
+export class HttpError extends OpenRpError {
+  readonly status: number
+  constructor(
+    status: number,
+    message = `The endpoint answered with unexpected HTTP status ${status}`,
+  ) {
+    super('HTTP_ERROR', message)
+    this.status = status
+  }
+}
+
 /** The request took longer than the configured `timeoutMs`. */
 export class TimeoutError extends OpenRpError {
   readonly timeoutMs: number

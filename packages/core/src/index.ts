@@ -9,6 +9,7 @@
 export {
   AbortError,
   type ErrorCode,
+  HttpError,
   InteractionRequiredError,
   InvalidArgumentError,
   isOpenRpError,

@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi'
 import {
   type ErrorCode,
+  HttpError,
   InteractionRequiredError,
   InvalidArgumentError,
   OAuthError,
@@ -133,6 +134,27 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
       }
     }
   }
+  if (
+    error instanceof oauth.OperationProcessingError &&
+    error.code === oauth.RESPONSE_IS_NOT_CONFORM
+  ) {
+    const response = error.cause
+    if (response instanceof Response) {
+      const body = await response
+        .clone()
+        .json()
+        .catch(() => undefined)
+      if (typeof body?.error === 'string') {
+        return oauthError({
+          error: body.error,
+          errorDescription:
+            typeof body.error_description === 'string' ? body.error_description : undefined,
+          status: response.status,
+        })
+      }
+      return new HttpError(response.status)
+    }
+  }
   return mapError(error, context)
 }
 
@@ -240,9 +262,7 @@ function mapProcessingError(
         cause: error,
       })
     case oauth.RESPONSE_IS_NOT_CONFORM:
-      return new OpenRpError('HTTP_ERROR', 'The endpoint answered with an unexpected HTTP status', {
-        cause: error,
-      })
+      return new HttpError(error.cause instanceof Response ? error.cause.status : 0)
     case oauth.HTTP_REQUEST_FORBIDDEN:
     case oauth.REQUEST_PROTOCOL_FORBIDDEN:
       return new ValidationError('INSECURE_ENDPOINT', error.message, { cause: error })

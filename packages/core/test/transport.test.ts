@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest'
+import { OpenRpError } from '../src/index.ts'
+import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
+
+const h = useReferenceServer()
+const m2m = (extra = {}) => h.client({ clientId: 'm2m', clientSecret: 'm2m-secret', ...extra })
+
+describe('retries of idempotent requests', () => {
+  it('retries discovery after a 503 with Retry-After in seconds', async () => {
+    h.server.control.setFaults({ http: { discovery: { status: 503, retryAfter: '1', times: 1 } } })
+    const started = Date.now()
+    await m2m()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    expect(h.server.control.requests({ endpoint: 'discovery' })).toHaveLength(2)
+  })
+
+  it('honours Retry-After as an HTTP-date', async () => {
+    const client = await m2m()
+    const date = new Date(Date.now() + 2000).toUTCString()
+    h.server.control.setFaults({ http: { token: { status: 429, retryAfter: date, times: 1 } } })
+    const started = Date.now()
+    await client.clientCredentials({ scope: 'api:read' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(2)
+  })
+
+  it('caps Retry-After at retry.maxDelayMs', async () => {
+    const client = await m2m({ retry: { maxDelayMs: 100 } })
+    h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '30', times: 1 } } })
+    const started = Date.now()
+    await client.clientCredentials()
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('gives up after maxRetries with the provider error', async () => {
+    const client = await m2m({ retry: { maxRetries: 2, baseDelayMs: 10 } })
+    h.server.control.setFaults({ http: { token: { status: 500 } } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      code: 'OAUTH_ERROR',
+      status: 500,
+    })
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(3)
+  })
+
+  it('retries the JWKS and userinfo GETs', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      retry: { baseDelayMs: 10 },
+    })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({
+      http: { jwks: { status: 502, times: 1 }, userinfo: { status: 503, times: 1 } },
+    })
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    await client.userinfo(tokens)
+    expect(h.server.control.requests({ endpoint: 'jwks' })).toHaveLength(2)
+    expect(h.server.control.requests({ endpoint: 'userinfo' })).toHaveLength(2)
+  })
+})
+
+describe('code and refresh-token POSTs are never retried blindly', () => {
+  it('does not retry an authorization code exchange on 503', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      retry: { baseDelayMs: 10 },
+    })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '0' } } })
+    await expect(client.handleAuthorizationResponse(params, transaction)).rejects.toMatchObject({
+      status: 503,
+    })
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
+  })
+
+  it('does not retry a refresh on 500', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid offline_access',
+    })
+    const { params, transaction } = await login(client)
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    h.server.control.clearRequests()
+    h.server.control.setFaults({ http: { token: { status: 500 } } })
+    await expect(client.refresh(tokens)).rejects.toBeInstanceOf(OpenRpError)
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
+  })
+})
+
+describe('timeouts, aborts and bad bodies', () => {
+  it('ends a hung token endpoint in TimeoutError within timeoutMs', async () => {
+    const client = await m2m({ timeoutMs: 300 })
+    h.server.control.setFaults({ http: { token: { delayMs: 5000 } } })
+    const started = Date.now()
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      timeoutMs: 300,
+    })
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('aborts on the caller signal', async () => {
+    const client = await m2m()
+    h.server.control.setFaults({ http: { token: { delayMs: 5000 } } })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 100)
+    await expect(client.clientCredentials({ signal: controller.signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    })
+    await expect(client.clientCredentials({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ABORTED',
+    })
+  })
+
+  it.each([
+    ['malformed_json', 'INVALID_RESPONSE'],
+    ['html', 'INVALID_RESPONSE'],
+    ['json_array', 'TOKEN_RESPONSE_INVALID'],
+    ['empty', 'INVALID_RESPONSE'],
+    ['oversized', 'RESPONSE_TOO_LARGE'],
+  ] as const)('refuses a %s token response with %s', async (body, code) => {
+    const client = await m2m({ retry: { maxRetries: 0 } })
+    h.server.control.setFaults({ http: { token: { body } } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({ code })
+  })
+
+  it('caps bodies at maxResponseBytes', async () => {
+    await expect(m2m({ maxResponseBytes: 64 })).rejects.toMatchObject({
+      code: 'RESPONSE_TOO_LARGE',
+    })
+  })
+
+  it('handles a token response without expires_in, or with a string one', async () => {
+    const client = await m2m()
+    h.server.control.setFaults({ tokenResponse: { omitExpiresIn: true } })
+    const noExpiry = await client.clientCredentials()
+    expect(noExpiry.expiresAt).toBeUndefined()
+    expect(noExpiry.isExpired()).toBe(false)
+    h.server.control.setFaults({ tokenResponse: { expiresIn: '120' } })
+    const stringy = await client.clientCredentials()
+    expect(stringy.expiresIn()).toBeGreaterThan(100)
+    h.server.control.setFaults({ tokenResponse: { expiresIn: 'soon' } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      code: 'TOKEN_RESPONSE_INVALID',
+    })
+  })
+})
