@@ -1,0 +1,149 @@
+import { type Client, discover, isOpenRpError } from '@openrp/core'
+import {
+  type CompleteLoginOptions,
+  completeLogin,
+  DEMO_USERS,
+  type ReferenceServer,
+  startReferenceServer,
+} from '@openrp/reference-server'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { loopbackLogin } from '../src/loopback-login.ts'
+
+let server: ReferenceServer
+let client: Client
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0 })
+  client = await discover(server.issuer, { clientId: 'cli', scope: 'openid profile' })
+})
+afterAll(() => server.close())
+beforeEach(() => server.control.resetFaults())
+
+interface BrowserVisit {
+  authorizationUrl: URL
+  callbackUrl: URL
+  status: number
+  page: string
+}
+
+/**
+ * Stands in for the system browser: signs in through the reference server's real login and
+ * consent pages, then follows the redirect to the loopback listener, as a browser would.
+ */
+function browser(options: CompleteLoginOptions = {}) {
+  let visit: Promise<BrowserVisit> | undefined
+  return {
+    open(url: URL) {
+      visit = (async () => {
+        const { url: callbackUrl } = await completeLogin(url, options)
+        const res = await fetch(callbackUrl)
+        return { authorizationUrl: url, callbackUrl, status: res.status, page: await res.text() }
+      })()
+      return true
+    },
+    get visit(): Promise<BrowserVisit> {
+      if (!visit) throw new Error('the browser was never opened')
+      return visit
+    },
+  }
+}
+
+function capture() {
+  const chunks: string[] = []
+  return {
+    write: (text: string) => chunks.push(text),
+    get text() {
+      return chunks.join('')
+    },
+  }
+}
+
+async function reachable(url: URL): Promise<boolean> {
+  try {
+    await fetch(url)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('loopbackLogin against the reference server', () => {
+  it('signs in through the browser with PKCE on a loopback redirect, and shows a success page', async () => {
+    const b = browser()
+    const output = capture()
+    const tokens = await loopbackLogin(client, { openBrowser: (url) => b.open(url), output })
+    const visit = await b.visit
+    const { searchParams } = visit.authorizationUrl
+    expect(searchParams.get('code_challenge_method')).toBe('S256')
+    expect(searchParams.get('code_challenge')).toBeTruthy()
+    const redirect = new URL(searchParams.get('redirect_uri') as string)
+    expect(redirect.hostname).toBe('127.0.0.1')
+    expect(Number(redirect.port)).toBeGreaterThan(0)
+    expect(redirect.pathname).toBe('/callback')
+    expect(visit.callbackUrl.origin).toBe(redirect.origin)
+    expect(visit.status).toBe(200)
+    expect(visit.page).toContain('signed in')
+    expect(tokens.claims()?.sub).toBe(DEMO_USERS[0]?.sub)
+    expect(output.text).toContain(visit.authorizationUrl.href)
+    expect(output.text).toContain('Signed in.')
+    // The page must not echo the code, and the listener is gone.
+    expect(visit.page).not.toContain(visit.callbackUrl.searchParams.get('code') as string)
+    expect(await reachable(redirect)).toBe(false)
+  })
+
+  it('prints the URL when no browser can be opened', async () => {
+    const output = capture()
+    const controller = new AbortController()
+    const done = loopbackLogin(client, {
+      openBrowser: false,
+      output,
+      signal: controller.signal,
+      onAuthorizationUrl: () => {
+        setTimeout(() => controller.abort(), 100)
+      },
+    })
+    const error = await done.catch((e) => e)
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
+    expect(output.text).toMatch(
+      /Open this address in a browser to sign in:\n\n {2}http:\/\/127\.0\.0\.1:\d+\/authorize\?/,
+    )
+  })
+
+  it('ends with ACCESS_DENIED when the user denies consent, and says so in the browser', async () => {
+    const b = browser({ deny: true })
+    const error = await loopbackLogin(client, {
+      // alice consented in an earlier test: ask again so she can deny.
+      prompt: 'consent',
+      openBrowser: (url) => b.open(url),
+      output: null,
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'ACCESS_DENIED')).toBe(true)
+    const visit = await b.visit
+    expect(visit.status).toBe(400)
+    expect(visit.page).toContain('declined')
+  })
+
+  it('refuses a response with the wrong state and times out cleanly', async () => {
+    server.control.setFaults({ authorizationResponse: { state: 'wrong' } })
+    const b = browser()
+    let redirect: URL | undefined
+    const error = await loopbackLogin(client, {
+      openBrowser: (url) => {
+        redirect = new URL(url.searchParams.get('redirect_uri') as string)
+        return b.open(url)
+      },
+      output: null,
+      timeoutMs: 1500,
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'TIMEOUT')).toBe(true)
+    const visit = await b.visit
+    expect(visit.status).toBe(400)
+    expect(visit.page).toContain('does not belong to the sign-in in progress')
+    expect(await reachable(redirect as URL)).toBe(false)
+  })
+
+  it('refuses bad options before listening', async () => {
+    await expect(loopbackLogin(client, { port: 70000, output: null })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+  })
+})
