@@ -1,3 +1,26 @@
+// Single-page apps: createSpaClient and its callback pages.
+export { createSpaClient, SpaClient } from './spa-client.ts'
+export type {
+  LoginOptions,
+  LogoutOptions,
+  RedirectCallbackResult,
+  RedirectLoginOptions,
+  SpaClientOptions,
+  StoreChoice,
+} from './spa-options.ts'
+export type { SpaEventName, SpaEvents } from './spa-events.ts'
+export { handlePopupCallback, handleSilentCallback } from './callback.ts'
+export {
+  browserNavigator,
+  type FrameHandle,
+  type PopupHandle,
+  type ReceivedMessage,
+  type SpaNavigator,
+} from './navigator.ts'
+export type { PopupOptions } from './popup.ts'
+export type { SilentRenewOptions } from './silent-renew.ts'
+export { AUTHORIZATION_RESPONSE_PARAMS, stripAuthorizationResponse } from './url-cleanup.ts'
+export { deleteDpopKeyPair, loadDpopKeyPair } from './dpop-key.ts'
 // Stores, locks and cross-tab notices for tokens.
 export { IndexedDbStore, type IndexedDbStoreOptions } from './indexeddb-store.ts'
 export { SessionStorageStore, type SessionStorageStoreOptions } from './session-storage-store.ts'

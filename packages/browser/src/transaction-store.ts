@@ -7,8 +7,8 @@
  */
 import { StoreError, ValidationError } from '@openrp/core'
 
-/** How a login was started; the callback must finish it the same way. */
-export type LoginMode = 'redirect' | 'popup' | 'silent'
+/** How a login (or logout) was started; the callback must finish it the same way. */
+export type LoginMode = 'redirect' | 'popup' | 'silent' | 'logout'
 
 /** What is kept for one pending login. `transaction` is core's plain-JSON AuthTransaction. */
 export interface PendingLogin<T = unknown> {

@@ -1,0 +1,512 @@
+/**
+ * `createSpaClient`: what a single-page app calls to sign users in and keep a valid access token.
+ * Authorization code + PKCE by redirect or popup, silent renewal (refresh token, else a hidden
+ * `prompt=none` iframe), RP-initiated logout, one refresh across tabs, optional DPoP.
+ *
+ * @module
+ */
+import {
+  type AuthTransaction,
+  type ClientCore,
+  createAuthorizationRequest,
+  createClientCore,
+  discoverMetadata,
+  endSessionUrl,
+  fetchProtectedResource,
+  handleAuthorizationResponse,
+  type IdTokenClaims,
+  InteractionRequiredError,
+  InvalidArgumentError,
+  isOpenRpError,
+  type Lock,
+  OpenRpError,
+  type ProtectedResourceInit,
+  refresh,
+  revoke,
+  TokenManager,
+  TokenSet,
+  ValidationError,
+} from '@openrp/core'
+import { loadDpopKeyPair } from './dpop-key.ts'
+import { browserNavigator, type SpaNavigator } from './navigator.ts'
+import { pageVisibility } from './page-visibility.ts'
+import { openLoginPopup, waitForPopupResponse } from './popup.ts'
+import { checkPostLogoutTarget, checkReturnTo } from './return-to.ts'
+import { runSilentRequest } from './silent-renew.ts'
+import { SpaEmitter, type SpaEvents } from './spa-events.ts'
+import type {
+  LoginOptions,
+  LogoutOptions,
+  RedirectCallbackResult,
+  RedirectLoginOptions,
+  SpaClientOptions,
+} from './spa-options.ts'
+import { defaultLock, resolveStore } from './spa-store.ts'
+import { TabSync } from './tab-sync.ts'
+import { TransactionStore } from './transaction-store.ts'
+import {
+  authorizationResponseParams,
+  hasAuthorizationResponse,
+  stripAuthorizationResponse,
+} from './url-cleanup.ts'
+
+const DEFAULT_SCOPE = 'openid profile email offline_access'
+
+/**
+ * Creates the SPA client. Nothing is fetched until the first call that needs the provider.
+ *
+ * @example
+ * ```ts
+ * const spa = createSpaClient({
+ *   issuer: 'https://op.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/`,
+ *   postLogoutRedirectUri: `${location.origin}/`,
+ * })
+ * if (spa.isRedirectCallback()) await spa.handleRedirectCallback()
+ * if (!(await spa.isAuthenticated())) await spa.loginWithRedirect()
+ * const res = await spa.fetch('https://api.example.com/me')
+ * ```
+ */
+export function createSpaClient(options: SpaClientOptions): SpaClient {
+  return new SpaClient(options)
+}
+
+/** A signed-in (or not yet) single-page app. Create with {@link createSpaClient}. */
+export class SpaClient {
+  readonly #options: SpaClientOptions
+  readonly #navigator: SpaNavigator
+  readonly #transactions: TransactionStore
+  readonly #events = new SpaEmitter()
+  readonly #key: string
+  readonly #redirectUri: string
+  readonly #popupRedirectUri: string
+  readonly #silentRedirectUri: string
+  #core: Promise<ClientCore> | undefined
+  #manager: Promise<TokenManager> | undefined
+  #sync: TabSync | undefined
+  #lockInstance: Lock | undefined
+  #signedInHere = false
+  #lastRenewedAccessToken: string | undefined
+  #closed = false
+
+  constructor(options: SpaClientOptions) {
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('createSpaClient() needs an options object')
+    if (!options.issuer && !options.metadata)
+      throw new InvalidArgumentError('createSpaClient() needs `issuer` or `metadata`')
+    if (typeof options.clientId !== 'string' || options.clientId === '')
+      throw new InvalidArgumentError('options.clientId must be a non-empty string')
+    if (typeof options.redirectUri !== 'string')
+      throw new InvalidArgumentError('options.redirectUri must be a URL string')
+    this.#options = options
+    this.#navigator = options.navigator ?? browserNavigator()
+    this.#key = options.storageKey ?? `openrp:${options.clientId}`
+    this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)
+    this.#redirectUri = options.redirectUri
+    this.#popupRedirectUri =
+      options.popupRedirectUri ?? new URL('popup-callback.html', options.redirectUri).toString()
+    this.#silentRedirectUri =
+      options.silentRedirectUri ?? new URL('silent-callback.html', options.redirectUri).toString()
+  }
+
+  /**
+   * Sends the browser to the provider's login page. Resolves just before the page unloads.
+   * The transaction (PKCE verifier, nonce, state) waits in sessionStorage, keyed by state.
+   */
+  async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<void> {
+    const origin = this.#navigator.origin()
+    const current = new URL(stripAuthorizationResponse(this.#navigator.currentUrl()))
+    const returnTo = checkReturnTo(
+      options.returnTo ?? current.pathname + current.search + current.hash,
+      origin,
+      this.#options.allowedReturnTo,
+    )
+    const core = await this.#protocol()
+    const { url, transaction } = await createAuthorizationRequest(core, {
+      ...this.#requestOptions(options),
+      redirectUri: this.#redirectUri,
+    })
+    this.#transactions.save(transaction.state, {
+      transaction,
+      mode: 'redirect',
+      returnTo,
+      createdAt: Date.now(),
+    })
+    this.#navigator.assign(url.toString())
+  }
+
+  /** Whether the current URL carries an authorization (or post-logout) response to handle. */
+  isRedirectCallback(url: string = this.#navigator.currentUrl()): boolean {
+    return hasAuthorizationResponse(url)
+  }
+
+  /**
+   * Completes a redirect login (any response type, query or fragment) or a return from the
+   * provider's logout. First removes `code`, `state`, tokens, `iss`, `session_state` and error
+   * parameters from the address bar (`history.replaceState`), whatever happens next.
+   *
+   * Throws ValidationError `STATE_MISMATCH` for an unknown or replayed state (nothing stored),
+   * `ISS_MISMATCH`, `ID_TOKEN_*`, OAuthError for error responses.
+   */
+  async handleRedirectCallback(
+    url: string = this.#navigator.currentUrl(),
+  ): Promise<RedirectCallbackResult> {
+    const params = authorizationResponseParams(url)
+    this.#navigator.replaceUrl(stripAuthorizationResponse(url))
+    const pending = this.#transactions.take(params.get('state'))
+    const returnTo = pending.returnTo ?? '/'
+    if (pending.mode === 'logout') return { type: 'logout', returnTo }
+    if (pending.mode !== 'redirect')
+      throw new OpenRpError('STATE_MISMATCH', `This response belongs to a ${pending.mode} login`)
+    const core = await this.#protocol()
+    const tokenSet = await handleAuthorizationResponse(
+      core,
+      url,
+      pending.transaction as AuthTransaction,
+    )
+    await this.#signedIn(tokenSet)
+    return { type: 'login', returnTo, tokenSet }
+  }
+
+  /**
+   * Signs in in a popup. Call it directly in a click handler: the popup opens synchronously,
+   * before anything is awaited. Rejects with `POPUP_BLOCKED`, `POPUP_CLOSED` or `POPUP_TIMEOUT`.
+   */
+  loginWithPopup(options: LoginOptions = {}): Promise<TokenSet> {
+    let popup: ReturnType<typeof openLoginPopup>
+    try {
+      popup = openLoginPopup(this.#navigator, this.#options.popup)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#completePopup(popup, options)
+  }
+
+  async #completePopup(
+    popup: ReturnType<typeof openLoginPopup>,
+    options: LoginOptions,
+  ): Promise<TokenSet> {
+    let state: string | undefined
+    try {
+      const core = await this.#protocol()
+      const { url, transaction } = await createAuthorizationRequest(core, {
+        ...this.#requestOptions(options),
+        redirectUri: this.#popupRedirectUri,
+      })
+      state = transaction.state
+      this.#transactions.save(state, { transaction, mode: 'popup', createdAt: Date.now() })
+      popup.navigate(url.toString())
+      const responseUrl = await waitForPopupResponse(this.#navigator, popup, this.#options.popup)
+      const pending = this.#transactions.take(
+        authorizationResponseParams(responseUrl).get('state'),
+        'popup',
+      )
+      state = undefined
+      const tokenSet = await handleAuthorizationResponse(
+        core,
+        responseUrl,
+        pending.transaction as AuthTransaction,
+      )
+      await this.#signedIn(tokenSet)
+      return tokenSet
+    } catch (error) {
+      popup.close()
+      throw error
+    } finally {
+      if (state) this.#transactions.discard(state)
+    }
+  }
+
+  /**
+   * A valid access token: the stored one, or a renewed one when it expires within
+   * `refreshSkewSec` (by refresh token, else silently in a hidden iframe). Tabs share one
+   * renewal. Throws `LOGIN_REQUIRED` when nobody is signed in, InteractionRequiredError when
+   * silent renewal needs the user (`login_required`), `SESSION_EXPIRED` when the provider
+   * refused the refresh token (the session is then cleared in every tab).
+   */
+  async getAccessToken(): Promise<string> {
+    const manager = await this.#tokens()
+    try {
+      return await manager.getAccessToken()
+    } catch (error) {
+      throw unwrapInteraction(error)
+    }
+  }
+
+  /** The stored tokens, as they are (no renewal), or `undefined` when signed out. */
+  async getTokenSet(): Promise<TokenSet | undefined> {
+    return (await this.#tokens()).getTokenSet()
+  }
+
+  /** The signed-in user's ID token claims, or `undefined` when signed out. */
+  async getUser(): Promise<IdTokenClaims | undefined> {
+    return (await this.getTokenSet())?.claims()
+  }
+
+  /** Whether a session exists whose access token is valid or can be renewed by refresh token. */
+  async isAuthenticated(): Promise<boolean> {
+    const tokens = await this.getTokenSet()
+    if (!tokens) return false
+    return (
+      tokens.refreshToken !== undefined || !tokens.isExpired() || this.#options.silent !== false
+    )
+  }
+
+  /**
+   * Renews the tokens now, whatever their remaining life ("refresh now"): by refresh token, else
+   * silently. Shares the cross-tab lock with automatic renewals; other tabs learn of the result.
+   */
+  async refresh(): Promise<TokenSet> {
+    const manager = await this.#tokens()
+    try {
+      return await manager.refresh()
+    } catch (error) {
+      throw unwrapInteraction(error)
+    }
+  }
+
+  /**
+   * `fetch` with the access token: `Authorization: Bearer …`, or a DPoP proof and
+   * `Authorization: DPoP …` when the token is DPoP-bound (one retry on `use_dpop_nonce`).
+   */
+  async fetch(url: string | URL, init: ProtectedResourceInit = {}): Promise<Response> {
+    const accessToken = await this.getAccessToken()
+    const tokens = await this.getTokenSet()
+    const core = await this.#protocol()
+    // Another tab may have renewed in between: use the stored set when it holds this token.
+    const tokenSet = tokens?.accessToken === accessToken ? tokens : accessToken
+    return fetchProtectedResource(core, url, tokenSet, init)
+  }
+
+  /**
+   * Signs out: revokes the tokens (unless `revoke: false`), clears the session in every tab,
+   * then sends the browser to the provider's end_session endpoint with `id_token_hint`,
+   * `post_logout_redirect_uri` and `state` (unless `localOnly`, or the provider has none).
+   */
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    const target = options.localOnly
+      ? undefined
+      : (options.returnTo ?? this.#options.postLogoutRedirectUri)
+    if (target !== undefined) {
+      const allowed = this.#options.allowedPostLogoutRedirectUris ?? [
+        this.#options.postLogoutRedirectUri ?? '',
+      ]
+      checkPostLogoutTarget(target, allowed)
+    }
+    const manager = await this.#tokens()
+    const tokens = await manager.getTokenSet()
+    const core = await this.#protocol()
+    if (tokens && options.revoke !== false && core.metadata.revocation_endpoint) {
+      for (const [token, hint] of [
+        [tokens.refreshToken, 'refresh_token'],
+        [tokens.accessToken, 'access_token'],
+      ] as const) {
+        if (!token) continue
+        await revoke(core, token, hint).catch((error) => this.#events.emit('error', asError(error)))
+      }
+    }
+    await manager.clear()
+    this.#signedInHere = false
+    this.#events.emit('logout', { source: 'this-tab' })
+    if (options.localOnly || !core.metadata.end_session_endpoint) return
+    const state = randomState()
+    this.#transactions.save(state, {
+      transaction: null,
+      mode: 'logout',
+      returnTo: '/',
+      createdAt: Date.now(),
+    })
+    const url = endSessionUrl(core, {
+      idTokenHint: tokens?.idToken,
+      postLogoutRedirectUri: target,
+      state,
+    })
+    this.#navigator.assign(url.toString())
+  }
+
+  /**
+   * Subscribes to `login`, `logout`, `refreshed`, `expired` or `error`; returns the
+   * unsubscribe function. `login`, `logout` and `refreshed` also fire for other tabs' changes.
+   */
+  on<K extends keyof SpaEvents>(event: K, listener: (payload: SpaEvents[K]) => void): () => void {
+    // Start listening to other tabs now, not at the first token request.
+    void this.#tokens().catch((error) => this.#events.emit('error', asError(error)))
+    return this.#events.on(event, listener)
+  }
+
+  /** Stops timers and cross-tab listening (e.g. when a test or a micro-frontend unmounts). */
+  close(): void {
+    this.#closed = true
+    void this.#manager?.then(
+      (manager) => manager.close(),
+      () => {},
+    )
+    this.#sync?.close()
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #requestOptions(options: LoginOptions) {
+    return {
+      responseType: options.responseType ?? this.#options.responseType ?? 'code',
+      scope: options.scope ?? this.#options.scope ?? DEFAULT_SCOPE,
+      prompt: options.prompt,
+      maxAge: options.maxAge,
+      loginHint: options.loginHint,
+      extraParams: options.extraParams,
+    }
+  }
+
+  #skew(): number {
+    return this.#options.refreshSkewSec ?? 60
+  }
+
+  #protocol(): Promise<ClientCore> {
+    this.#core ??= this.#createCore().catch((error) => {
+      this.#core = undefined
+      throw error
+    })
+    return this.#core
+  }
+
+  async #createCore(): Promise<ClientCore> {
+    const o = this.#options
+    const dpop = o.dpop ? await loadDpopKeyPair(this.#key, this.#lock()) : false
+    const clientOptions = {
+      clientId: o.clientId,
+      redirectUri: o.redirectUri,
+      postLogoutRedirectUri: o.postLogoutRedirectUri,
+      scope: o.scope ?? DEFAULT_SCOPE,
+      dpop,
+      clockToleranceSec: o.clockToleranceSec,
+      timeoutMs: o.timeoutMs,
+      fetch: o.fetch,
+    }
+    const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
+    return createClientCore(metadata, clientOptions)
+  }
+
+  #lock(): Lock {
+    this.#lockInstance ??= this.#options.lock ?? defaultLock()
+    return this.#lockInstance
+  }
+
+  #tokens(): Promise<TokenManager> {
+    this.#manager ??= this.#createManager().catch((error) => {
+      this.#manager = undefined
+      throw error
+    })
+    return this.#manager
+  }
+
+  async #createManager(): Promise<TokenManager> {
+    const store = resolveStore(this.#options.store)
+    this.#sync = new TabSync(`openrp:${this.#key}`)
+    const manager = new TokenManager({
+      client: {
+        refresh: (current) =>
+          current instanceof TokenSet
+            ? this.#renew(current)
+            : Promise.reject(new InvalidArgumentError('Expected the stored TokenSet')),
+      },
+      renew: this.#options.silent === false ? undefined : (current) => this.#renew(current),
+      store,
+      key: this.#key,
+      lock: this.#lock(),
+      skewSec: this.#skew(),
+      proactiveRefresh: this.#options.autoRefresh ?? true,
+      visibility: pageVisibility(),
+      notifier: this.#sync,
+    })
+    this.#signedInHere = (await manager.getTokenSet().catch(() => undefined)) !== undefined
+    manager.on('refreshed', (tokenSet) => {
+      // Our own renewals are announced by #renew's caller; the rest came from another tab.
+      if (tokenSet.accessToken === this.#lastRenewedAccessToken) {
+        this.#events.emit('refreshed', { tokenSet, source: 'this-tab' })
+        return
+      }
+      const wasSignedIn = this.#signedInHere
+      this.#signedInHere = true
+      this.#events.emit(wasSignedIn ? 'refreshed' : 'login', { tokenSet, source: 'other-tab' })
+    })
+    manager.on('expired', (error) => {
+      this.#signedInHere = false
+      this.#events.emit('expired', { error: asError(unwrapInteraction(error)) })
+    })
+    manager.on('error', (error) => this.#events.emit('error', asError(error)))
+    this.#sync.subscribe((message) => {
+      if (message.type !== 'logout') return
+      this.#signedInHere = false
+      this.#events.emit('logout', { source: 'other-tab' })
+    })
+    if (this.#closed) manager.close()
+    return manager
+  }
+
+  async #signedIn(tokenSet: TokenSet): Promise<void> {
+    const manager = await this.#tokens()
+    await manager.setTokenSet(tokenSet)
+    this.#signedInHere = true
+    this.#events.emit('login', { tokenSet, source: 'this-tab' })
+  }
+
+  /** New tokens for `current`: refresh token grant, else a silent `prompt=none` request. */
+  async #renew(current: TokenSet): Promise<TokenSet> {
+    const core = await this.#protocol()
+    const next = current.refreshToken
+      ? await refresh(core, current)
+      : await this.#silentRequest(current)
+    this.#lastRenewedAccessToken = next.accessToken
+    return next
+  }
+
+  async #silentRequest(previous: TokenSet): Promise<TokenSet> {
+    if (this.#options.silent === false) throw loginRequired()
+    const core = await this.#protocol()
+    const { url, transaction } = await createAuthorizationRequest(core, {
+      responseType: 'code',
+      scope: this.#options.scope ?? DEFAULT_SCOPE,
+      prompt: 'none',
+      redirectUri: this.#silentRedirectUri,
+    })
+    // The transaction never leaves memory: the iframe answers this very page.
+    const responseUrl = await runSilentRequest(
+      this.#navigator,
+      url.toString(),
+      this.#options.silent || undefined,
+    )
+    const tokenSet = await handleAuthorizationResponse(core, responseUrl, transaction)
+    const before = previous.claims()?.sub
+    const after = tokenSet.claims()?.sub
+    if (before && after && before !== after)
+      throw new ValidationError('ID_TOKEN_SUB_MISMATCH', 'Silent renewal returned another user')
+    return tokenSet
+  }
+}
+
+function loginRequired(): OpenRpError {
+  return new OpenRpError('LOGIN_REQUIRED', 'Nobody is signed in: call loginWithRedirect() first')
+}
+
+/** TokenManager reports a `login_required` silent renewal as SESSION_EXPIRED; surface its cause. */
+function unwrapInteraction(error: unknown): unknown {
+  if (isOpenRpError(error, 'SESSION_EXPIRED') && error.cause instanceof InteractionRequiredError)
+    return error.cause
+  return error
+}
+
+function asError(error: unknown): OpenRpError {
+  if (error instanceof OpenRpError) return error
+  return new OpenRpError('OAUTH_ERROR', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  })
+}
+
+function randomState(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24))
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
+}

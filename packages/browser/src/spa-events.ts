@@ -1,0 +1,54 @@
+/**
+ * Events of an {@link SpaClient}. `login`, `logout` and `refreshed` fire in every tab of the
+ * app (through the cross-tab notifier), not only in the tab that caused them.
+ *
+ * @module
+ */
+import type { OpenRpError, TokenSet } from '@openrp/core'
+
+/** Payload of each SpaClient event. */
+export interface SpaEvents {
+  /** A user signed in (here or in another tab). `tokenSet` is undefined for another tab's login. */
+  login: { tokenSet: TokenSet | undefined; source: 'this-tab' | 'other-tab' }
+  /** The session was ended (here or in another tab). */
+  logout: { source: 'this-tab' | 'other-tab' }
+  /** New tokens (refresh token or silent renew), here or in another tab. */
+  refreshed: { tokenSet: TokenSet | undefined; source: 'this-tab' | 'other-tab' }
+  /** The session could not be renewed (refresh token refused, login required) and was cleared. */
+  expired: { error: OpenRpError }
+  /** Something failed in the background (proactive refresh, revocation during logout). */
+  error: OpenRpError
+}
+
+/** Name of a SpaClient event. */
+export type SpaEventName = keyof SpaEvents
+
+/** Minimal typed emitter; a throwing listener does not stop the others. */
+export class SpaEmitter {
+  readonly #listeners = new Map<SpaEventName, Set<(payload: never) => void>>()
+
+  on<K extends SpaEventName>(event: K, listener: (payload: SpaEvents[K]) => void): () => void {
+    let set = this.#listeners.get(event)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(event, set)
+    }
+    const entry = (payload: never) => listener(payload)
+    set.add(entry)
+    return () => {
+      set.delete(entry)
+    }
+  }
+
+  emit<K extends SpaEventName>(event: K, payload: SpaEvents[K]): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        ;(listener as (payload: SpaEvents[K]) => void)(payload)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+}

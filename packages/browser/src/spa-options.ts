@@ -1,0 +1,116 @@
+/**
+ * Options of {@link createSpaClient}.
+ *
+ * @module
+ */
+import type { Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
+import type { SpaNavigator } from './navigator.ts'
+import type { PopupOptions } from './popup.ts'
+import type { SilentRenewOptions } from './silent-renew.ts'
+
+/**
+ * Where the SPA keeps its tokens.
+ *
+ * - `'encrypted-indexeddb'` (recommended): IndexedDB, encrypted with AES-GCM under a
+ *   non-extractable key. Survives reloads and is shared by tabs; a copied database file or a
+ *   browser-extension dump shows ciphertext only.
+ * - `'indexeddb'`: IndexedDB in clear; survives reloads, shared by tabs.
+ * - `'session'`: sessionStorage; this tab only, gone when it closes (no cross-tab login).
+ * - `'memory'`: this page only, gone on reload (then renewed silently if the provider allows).
+ * - any {@link Store}.
+ *
+ * No choice protects tokens from script running in the page (XSS); DPoP makes stolen tokens
+ * useless elsewhere.
+ */
+export type StoreChoice = 'memory' | 'session' | 'indexeddb' | 'encrypted-indexeddb' | Store
+
+/** Options of {@link createSpaClient}. */
+export interface SpaClientOptions {
+  /** The provider's issuer identifier; its metadata is discovered. Give this or `metadata`. */
+  issuer?: string | URL
+  /** Static provider metadata (no discovery request). */
+  metadata?: ServerMetadata
+  clientId: string
+  /** Where the provider sends redirect logins back (the page calling handleRedirectCallback). */
+  redirectUri: string
+  /** The page calling handlePopupCallback (default: `popup-callback.html` next to redirectUri). */
+  popupRedirectUri?: string
+  /** The page calling handleSilentCallback (default: `silent-callback.html` next to redirectUri). */
+  silentRedirectUri?: string
+  /** Where the provider sends the user after logout. */
+  postLogoutRedirectUri?: string
+  /** Post-logout targets `logout({ returnTo })` may name (default: `[postLogoutRedirectUri]`). */
+  allowedPostLogoutRedirectUris?: string[]
+  /**
+   * Paths `loginWithRedirect({ returnTo })` may name: exact paths, or prefixes ending in `/`.
+   * Default: any path on this origin. Other origins are always refused.
+   */
+  allowedReturnTo?: string[]
+  /** Default `'openid profile email offline_access'`. */
+  scope?: string
+  /** Default response type of loginWithRedirect / loginWithPopup (default `'code'`). */
+  responseType?: ResponseType
+  /** Default `'encrypted-indexeddb'` where IndexedDB exists, else `'memory'`. See {@link StoreChoice}. */
+  store?: StoreChoice
+  /** Key of the session in the store (default `openrp:<clientId>`). */
+  storageKey?: string
+  /** Bind tokens to a non-extractable ES256 key kept in IndexedDB (RFC 9449). Default off. */
+  dpop?: boolean
+  /** Cross-tab lock (default: WebLocksLock where the Web Locks API exists, else in-page). */
+  lock?: Lock
+  popup?: PopupOptions
+  /** Hidden-iframe renewal when there is no refresh token; `false` turns it off. */
+  silent?: SilentRenewOptions | false
+  /** Renew tokens this many seconds before they expire (default 60). */
+  refreshSkewSec?: number
+  /** Renew ahead of expiry on a timer, paused while the page is hidden (default true). */
+  autoRefresh?: boolean
+  /** Allowed clock difference with the provider, seconds (default 30). */
+  clockToleranceSec?: number
+  /** Timeout of each request to the provider, ms (default 30 000). */
+  timeoutMs?: number
+  /** The browser environment (default: {@link browserNavigator} over `window`). */
+  navigator?: SpaNavigator
+  /** A fetch implementation (default `globalThis.fetch`). */
+  fetch?: typeof fetch
+}
+
+/** Options of {@link SpaClient.loginWithRedirect} and {@link SpaClient.loginWithPopup}. */
+export interface LoginOptions {
+  /** Overrides the client's `responseType` (hybrid and implicit are for legacy providers). */
+  responseType?: ResponseType
+  /** e.g. `'login'` to force re-authentication, `'consent'`, `'select_account'`. */
+  prompt?: string
+  /** Seconds since the user's last authentication the app accepts. */
+  maxAge?: number
+  loginHint?: string
+  scope?: string
+  /** More authorization parameters (they cannot replace state, nonce, PKCE or redirect_uri). */
+  extraParams?: Record<string, string>
+}
+
+/** Options of {@link SpaClient.loginWithRedirect}. */
+export interface RedirectLoginOptions extends LoginOptions {
+  /** Path of this app to return to after login (checked against `allowedReturnTo`). */
+  returnTo?: string
+}
+
+/** Options of {@link SpaClient.logout}. */
+export interface LogoutOptions {
+  /** Revoke the refresh and access tokens at the provider first (RFC 7009). Default true. */
+  revoke?: boolean
+  /** Post-logout redirect URI (must be in `allowedPostLogoutRedirectUris`). */
+  returnTo?: string
+  /** Clear this app's session in every tab but stay signed in at the provider. */
+  localOnly?: boolean
+}
+
+/** What {@link SpaClient.handleRedirectCallback} finished. */
+export interface RedirectCallbackResult {
+  /** `'login'` after a login redirect, `'logout'` after the provider's post-logout redirect. */
+  type: 'login' | 'logout'
+  /** The app path given as `returnTo` when the redirect started. */
+  returnTo: string
+  /** The new tokens (login only). */
+  tokenSet?: import('@openrp/core').TokenSet
+}

@@ -1,0 +1,296 @@
+/**
+ * SpaClient against the real reference server over HTTP. The browser surface (address bar,
+ * popup, iframe, postMessage) is the scripted navigator; the provider's login form is filled by
+ * the reference server's `completeLogin` helper, as a browser would. Real Chromium runs of the
+ * same flows are in e2e/.
+ */
+import { InProcessLock, isOpenRpError, MemoryStore } from '@openrp/core'
+import {
+  CookieJar,
+  completeLogin,
+  DEMO_CLIENTS,
+  type ReferenceServer,
+  startReferenceServer,
+} from '@openrp/reference-server'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
+import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
+import type { SpaClientOptions } from '../src/spa-options.ts'
+import { ScriptedNavigator } from './spa-fakes.ts'
+
+const ORIGIN = 'http://127.0.0.1:4001'
+let server: ReferenceServer
+const clients: SpaClient[] = []
+
+beforeAll(async () => {
+  server = await startReferenceServer({
+    port: 0,
+    clients: DEMO_CLIENTS,
+    enableControlEndpoint: true,
+  })
+})
+afterAll(async () => {
+  await server?.close()
+})
+afterEach(() => {
+  for (const client of clients.splice(0)) client.close()
+  server.control.resetFaults()
+  server.control.clearRequests()
+})
+
+function setup(options: Partial<SpaClientOptions> = {}) {
+  const navigator = new ScriptedNavigator()
+  const store = new MemoryStore()
+  const spa = createSpaClient({
+    issuer: server.issuer,
+    clientId: 'spa',
+    redirectUri: `${ORIGIN}/`,
+    postLogoutRedirectUri: `${ORIGIN}/`,
+    scope: 'openid profile email offline_access api:read',
+    store,
+    lock: new InProcessLock(),
+    navigator,
+    autoRefresh: false,
+    ...options,
+  })
+  clients.push(spa)
+  return { spa, navigator, store }
+}
+
+/** Runs a redirect login through the provider's form; returns the callback URL. */
+async function redirectLogin(
+  spa: SpaClient,
+  navigator: ScriptedNavigator,
+  options: Parameters<SpaClient['loginWithRedirect']>[0] = {},
+  jar = new CookieJar(),
+): Promise<string> {
+  await spa.loginWithRedirect(options)
+  const authorizationUrl = navigator.assigned.at(-1)!
+  const done = await completeLogin(authorizationUrl, { cookieJar: jar })
+  navigator.url = done.url.toString()
+  return navigator.url
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+  } catch (error) {
+    return isOpenRpError(error) ? error.code : `not an OpenRpError: ${String(error)}`
+  }
+  return undefined
+}
+
+describe('redirect login', () => {
+  it('signs in with code + PKCE, strips the response from the address bar, refuses a replay', async () => {
+    const { spa, navigator, store } = setup()
+    const events: string[] = []
+    spa.on('login', ({ source }) => events.push(`login:${source}`))
+    navigator.url = `${ORIGIN}/orders?tab=2`
+    const callbackUrl = await redirectLogin(spa, navigator)
+    expect(new URL(callbackUrl).searchParams.get('code')).toBeTruthy()
+    expect(spa.isRedirectCallback()).toBe(true)
+
+    const result = await spa.handleRedirectCallback()
+    expect(result.type).toBe('login')
+    expect(result.returnTo).toBe('/orders?tab=2')
+    expect(result.tokenSet?.refreshToken).toBeTruthy()
+    expect(navigator.url).toBe(`${ORIGIN}/`)
+    expect(await spa.isAuthenticated()).toBe(true)
+    expect((await spa.getUser())?.preferred_username).toBe('alice')
+    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(events).toEqual(['login:this-tab'])
+
+    // The same response again: its transaction was used up.
+    const before = await spa.getTokenSet()
+    expect(await codeOf(spa.handleRedirectCallback(callbackUrl))).toBe('STATE_MISMATCH')
+    expect((await spa.getTokenSet())?.accessToken).toBe(before?.accessToken)
+  })
+
+  it('refuses a response with an unknown state and stores nothing', async () => {
+    const { spa, store } = setup()
+    const url = `${ORIGIN}/?code=forged&state=unknown&iss=${encodeURIComponent(server.issuer)}`
+    expect(await codeOf(spa.handleRedirectCallback(url))).toBe('STATE_MISMATCH')
+    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await spa.isAuthenticated()).toBe(false)
+  })
+
+  it('refuses a response whose iss names another provider', async () => {
+    const { spa, navigator, store } = setup()
+    server.control.setFaults({ authorizationResponse: { iss: 'wrong' } })
+    await redirectLogin(spa, navigator)
+    expect(await codeOf(spa.handleRedirectCallback())).toBe('ISS_MISMATCH')
+    expect(new URL(navigator.url).search).toBe('')
+    expect(await store.get('openrp:spa')).toBeUndefined()
+  })
+
+  it('refuses a returnTo on another origin before leaving the page', async () => {
+    const { spa, navigator } = setup()
+    expect(await codeOf(spa.loginWithRedirect({ returnTo: 'https://evil.test/' }))).toBe(
+      'REDIRECT_NOT_ALLOWED',
+    )
+    expect(navigator.assigned).toEqual([])
+  })
+
+  it.each([
+    ['code id_token' as const, true],
+    ['id_token token' as const, false],
+  ])('completes the legacy %s response from the fragment', async (responseType, hasRefresh) => {
+    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    const url = await redirectLogin(spa, navigator, { responseType })
+    expect(new URL(url).hash).toContain('id_token=')
+    const { tokenSet } = await spa.handleRedirectCallback()
+    expect(tokenSet?.claims()?.sub).toBeTruthy()
+    expect(tokenSet?.refreshToken !== undefined).toBe(hasRefresh)
+    expect(navigator.url).toBe(`${ORIGIN}/`)
+  })
+})
+
+describe('popup login', () => {
+  it('takes the response from its popup and signs in', async () => {
+    const { spa, navigator } = setup({ popup: { closedPollMs: 20, timeoutMs: 10_000 } })
+    const login = spa.loginWithPopup()
+    // The popup was opened synchronously, before any await.
+    expect(navigator.popup).toBeDefined()
+    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    const done = await completeLogin(navigator.popup!.url!)
+    expect(done.url.pathname).toBe('/popup-callback.html')
+    navigator.post({
+      origin: ORIGIN,
+      source: navigator.popup!.window,
+      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
+    })
+    const tokens = await login
+    expect(tokens.claims()?.preferred_username).toBe('alice')
+    expect(navigator.popup!.closed).toBe(true)
+    expect(await spa.isAuthenticated()).toBe(true)
+  })
+
+  it('rejects with POPUP_BLOCKED when the browser blocks it', async () => {
+    const { spa, navigator } = setup()
+    navigator.blockPopups = true
+    expect(await codeOf(spa.loginWithPopup())).toBe('POPUP_BLOCKED')
+  })
+
+  it('rejects with POPUP_CLOSED when the user closes it', async () => {
+    const { spa, navigator } = setup({ popup: { closedPollMs: 20 } })
+    const login = spa.loginWithPopup()
+    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    navigator.popup!.closed = true
+    expect(await codeOf(login)).toBe('POPUP_CLOSED')
+    expect(await spa.isAuthenticated()).toBe(false)
+  })
+})
+
+describe('tokens', () => {
+  it('refreshes once for many concurrent callers when the token is about to expire', async () => {
+    const { spa, navigator } = setup({ refreshSkewSec: 100_000 })
+    await redirectLogin(spa, navigator)
+    const { tokenSet } = await spa.handleRedirectCallback()
+    server.control.clearRequests()
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => spa.getAccessToken()))
+    expect(new Set(tokens).size).toBe(1)
+    expect(tokens[0]).not.toBe(tokenSet?.accessToken)
+    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
+      1,
+    )
+  })
+
+  it('refresh() renews now and calls the API with the new token', async () => {
+    const { spa, navigator } = setup()
+    await redirectLogin(spa, navigator)
+    const { tokenSet } = await spa.handleRedirectCallback()
+    const refreshed: string[] = []
+    spa.on('refreshed', ({ source }) => refreshed.push(source))
+    const next = await spa.refresh()
+    expect(next.accessToken).not.toBe(tokenSet?.accessToken)
+    expect(refreshed).toEqual(['this-tab'])
+    const response = await spa.fetch(`${server.issuer}/api/me`)
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { sub: string }).sub).toBe(tokenSet?.claims()?.sub)
+  })
+
+  it('renews silently in a hidden iframe when there is no refresh token', async () => {
+    const jar = new CookieJar()
+    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    await redirectLogin(spa, navigator, { responseType: 'id_token token' }, jar)
+    const { tokenSet } = await spa.handleRedirectCallback()
+    const renewal = spa.refresh()
+    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    const frame = navigator.frames[0]!
+    expect(new URL(frame.url).searchParams.get('prompt')).toBe('none')
+    const done = await completeLogin(frame.url, { cookieJar: jar })
+    navigator.post({
+      origin: ORIGIN,
+      source: frame.window,
+      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
+    })
+    const next = await renewal
+    expect(next.accessToken).not.toBe(tokenSet?.accessToken)
+    expect(next.claims()?.sub).toBe(tokenSet?.claims()?.sub)
+    expect(frame.removed).toBe(true)
+  })
+
+  it('surfaces login_required from silent renewal as InteractionRequiredError and ends the session', async () => {
+    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    await redirectLogin(spa, navigator, { responseType: 'id_token token' })
+    await spa.handleRedirectCallback()
+    const expired: unknown[] = []
+    spa.on('expired', (event) => expired.push(event))
+    const renewal = spa.refresh()
+    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    const frame = navigator.frames[0]!
+    // A fresh browser: no provider session cookie.
+    const done = await completeLogin(frame.url, { cookieJar: new CookieJar() }).catch(
+      () => undefined,
+    )
+    const state = new URL(frame.url).searchParams.get('state')
+    const answer =
+      done?.url.toString() ??
+      `${ORIGIN}/silent-callback.html?error=login_required&state=${state}&iss=${encodeURIComponent(server.issuer)}`
+    navigator.post({
+      origin: ORIGIN,
+      source: frame.window,
+      data: { type: CALLBACK_MESSAGE_TYPE, url: answer },
+    })
+    expect(await codeOf(renewal)).toBe('INTERACTION_REQUIRED')
+    expect(await spa.isAuthenticated()).toBe(false)
+    expect(expired).toHaveLength(1)
+  })
+
+  it('says LOGIN_REQUIRED when nobody signed in', async () => {
+    const { spa } = setup()
+    expect(await codeOf(spa.getAccessToken())).toBe('LOGIN_REQUIRED')
+  })
+})
+
+describe('logout', () => {
+  it('revokes, clears, and goes to end_session with id_token_hint, post_logout_redirect_uri and state', async () => {
+    const { spa, navigator, store } = setup()
+    await redirectLogin(spa, navigator)
+    const { tokenSet } = await spa.handleRedirectCallback()
+    server.control.clearRequests()
+    await spa.logout()
+    expect(server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
+    expect(await store.get('openrp:spa')).toBeUndefined()
+    const endSession = new URL(navigator.assigned.at(-1)!)
+    expect(endSession.searchParams.get('id_token_hint')).toBe(tokenSet?.idToken)
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${ORIGIN}/`)
+    const state = endSession.searchParams.get('state')
+    expect(state).toBeTruthy()
+
+    const back = await fetch(endSession, { redirect: 'manual' })
+    const location = back.headers.get('location')!
+    expect(new URL(location).searchParams.get('state')).toBe(state)
+    navigator.url = location
+    expect(await spa.handleRedirectCallback()).toEqual({ type: 'logout', returnTo: '/' })
+    expect(navigator.url).toBe(`${ORIGIN}/`)
+  })
+
+  it('refuses a post-logout target that is not allowed', async () => {
+    const { spa, navigator } = setup()
+    expect(await codeOf(spa.logout({ returnTo: 'https://evil.test/' }))).toBe(
+      'REDIRECT_NOT_ALLOWED',
+    )
+    expect(navigator.assigned).toEqual([])
+  })
+})
