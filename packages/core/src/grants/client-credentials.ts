@@ -39,7 +39,8 @@ export function clientCredentials(
   for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
   return tokenRequest(
     core,
-    { signal: options.signal, retry: true },
+    // A DPoP proof is single use: with DPoP on, no HTTP-layer replay.
+    { signal: options.signal, retry: core.options.dpop === false },
     (http) =>
       oauth.clientCredentialsGrantRequest(
         core.metadata,

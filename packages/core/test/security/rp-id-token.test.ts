@@ -6,7 +6,7 @@
  */
 import { DEMO_CLIENTS, DEMO_USERS, type IdTokenFaults } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
-import type { ResponseType } from '../../src/index.ts'
+import { discover, type ResponseType } from '../../src/index.ts'
 import {
   ALL_RESPONSE_TYPES,
   authorize,
@@ -15,6 +15,7 @@ import {
   hasCode,
   refused,
   session,
+  SPA_REDIRECT,
   useProvider,
 } from './harness.ts'
 
@@ -177,13 +178,7 @@ describe('ID token lifetime claims', () => {
 
 describe('rp-id_token-sig-es256 / oidcc-client-test-invalid-sig-es256', () => {
   const es256Client = () =>
-    import('../../src/index.ts').then(({ discover }) =>
-      discover(p.server.issuer, {
-        clientId: 'spa-es256',
-        redirectUri: 'http://127.0.0.1:4001/callback.html',
-        scope: 'openid profile',
-      }),
-    )
+    discover(p.server.issuer, { clientId: 'spa-es256', redirectUri: SPA_REDIRECT, scope: 'openid' })
 
   it('accepts an ES256-signed ID token', async () => {
     const client = await es256Client()

@@ -1,0 +1,102 @@
+import { DEMO_USERS } from '@openrp/reference-server'
+import { describe, expect, it } from 'vitest'
+import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
+
+const h = useReferenceServer()
+const alice = DEMO_USERS[0]!
+
+async function dpopLogin(dpop: boolean | CryptoKeyPair = true) {
+  const client = await h.client({
+    clientId: 'spa',
+    redirectUri: SPA_REDIRECT,
+    scope: 'openid offline_access api:read',
+    dpop,
+  })
+  const { params, transaction, requestUrl } = await login(client)
+  return {
+    client,
+    requestUrl,
+    tokens: await client.handleAuthorizationResponse(params, transaction),
+  }
+}
+
+describe('DPoP', () => {
+  it('binds tokens, sends dpop_jkt, and uses proofs for userinfo, resources and refresh', async () => {
+    const { client, tokens, requestUrl } = await dpopLogin()
+    expect(requestUrl.searchParams.get('dpop_jkt')).toEqual(expect.any(String))
+    expect(tokens.tokenType).toBe('DPoP')
+    expect(await client.userinfo(tokens)).toMatchObject({ sub: alice.sub })
+    const me = await client.fetchProtectedResource(`${h.server.issuer}/api/me`, tokens)
+    expect(await me.json()).toMatchObject({ sub: alice.sub, token_type: 'DPoP' })
+    const fresh = await client.refresh(tokens)
+    expect(fresh.tokenType).toBe('DPoP')
+  })
+
+  it('accepts a caller-provided key pair', async () => {
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])
+    const { tokens } = await dpopLogin(keys)
+    expect(tokens.tokenType).toBe('DPoP')
+  })
+
+  it('a DPoP-bound token is useless as a Bearer token', async () => {
+    const { tokens } = await dpopLogin()
+    const plain = await h.client({ clientId: 'spa' })
+    await expect(
+      plain.fetchProtectedResource(`${h.server.issuer}/api/me`, tokens.accessToken),
+    ).rejects.toMatchObject({
+      status: 401,
+    })
+  })
+
+  it('retries exactly once when a nonce is demanded on every request', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, dpop: true })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({ dpop: { nonceEveryRequest: true } })
+    h.server.control.clearRequests()
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens.tokenType).toBe('DPoP')
+    expect(h.server.control.requests({ endpoint: 'token' }).map((r) => r.status)).toEqual([
+      400, 200,
+    ])
+    // the 200 carried the next nonce, so userinfo needs no retry
+    await client.userinfo(tokens)
+    expect(h.server.control.requests({ endpoint: 'userinfo' }).map((r) => r.status)).toEqual([200])
+  })
+
+  it('retries a resource request once on a use_dpop_nonce challenge', async () => {
+    const { client, tokens } = await dpopLogin()
+    h.server.control.setFaults({ dpop: { nonceEveryRequest: true } })
+    h.server.control.clearRequests()
+    const me = await client.fetchProtectedResource(`${h.server.issuer}/api/me`, tokens)
+    expect(me.status).toBe(200)
+    expect(h.server.control.requests({ endpoint: 'api' }).map((r) => r.status)).toEqual([401, 200])
+  })
+
+  it('uses a DPoP-Nonce sent on a 200 for the next request', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid offline_access',
+      dpop: true,
+    })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({ dpop: { rotateNonce: true, nonceEveryRequest: true } })
+    h.server.control.clearRequests()
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    // the 200 carried a fresh nonce: the refresh needs no nonce retry
+    await client.refresh(tokens)
+    expect(h.server.control.requests({ endpoint: 'token' }).map((r) => r.status)).toEqual([
+      400, 200, 200,
+    ])
+  })
+
+  it('refuses a token response that dropped the DPoP binding', async () => {
+    const client = await h.client({ clientId: 'm2m', clientSecret: 'm2m-secret', dpop: true })
+    await expect(client.clientCredentials()).resolves.toMatchObject({ tokenType: 'DPoP' })
+    h.server.control.setFaults({ tokenResponse: { dropDpopBinding: true } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({ code: 'DPOP_BINDING_MISSING' })
+  })
+})
