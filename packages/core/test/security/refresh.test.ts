@@ -25,10 +25,30 @@ async function refreshWith(fault: IdTokenFaults) {
 
 describe('refreshed ID tokens', () => {
   it.each<[string, string, IdTokenFaults, string]>([
-    ['oidcc-client-test-refresh-token-invalid-issuer', 'another iss', { iss: 'https://op.example.test' }, 'ID_TOKEN_ISS_MISMATCH'],
-    ['oidcc-client-test-refresh-token-invalid-sub', 'another sub', { sub: 'someone-else' }, 'ID_TOKEN_SUB_MISMATCH'],
-    ['oidcc-client-test-refresh-token-invalid-aud', 'another aud', { aud: 'another-client' }, 'ID_TOKEN_AUD_MISMATCH'],
-    ['oidcc-client-test-refresh-token-invalid-azp', 'a foreign azp', { azp: 'another-client' }, 'ID_TOKEN_AZP_MISMATCH'],
+    [
+      'oidcc-client-test-refresh-token-invalid-issuer',
+      'another iss',
+      { iss: 'https://op.example.test' },
+      'ID_TOKEN_ISS_MISMATCH',
+    ],
+    [
+      'oidcc-client-test-refresh-token-invalid-sub',
+      'another sub',
+      { sub: 'someone-else' },
+      'ID_TOKEN_SUB_MISMATCH',
+    ],
+    [
+      'oidcc-client-test-refresh-token-invalid-aud',
+      'another aud',
+      { aud: 'another-client' },
+      'ID_TOKEN_AUD_MISMATCH',
+    ],
+    [
+      'oidcc-client-test-refresh-token-invalid-azp',
+      'a foreign azp',
+      { azp: 'another-client' },
+      'ID_TOKEN_AZP_MISMATCH',
+    ],
     ['refresh: bad signature', 'a bad signature', { badSignature: true }, 'JWT_SIGNATURE_INVALID'],
     ['refresh: alg none', 'alg none', { alg: 'none' }, 'JWT_ALG_NOT_ALLOWED'],
     ['refresh: expired', 'an expired token', { expOffset: -120 }, 'ID_TOKEN_EXPIRED'],
@@ -44,7 +64,9 @@ describe('refreshed ID tokens', () => {
   it('oidcc-client-test-refresh-token: a good refresh replaces the stored set', async () => {
     const s = await refreshWith({})
     const fresh = await s.manager.refresh()
-    expect(fresh.claims()?.sub).toBe((s.before as { idTokenClaims: { sub: string } }).idTokenClaims.sub)
+    expect(fresh.claims()?.sub).toBe(
+      (s.before as { idTokenClaims: { sub: string } }).idTokenClaims.sub,
+    )
     expect(await s.store.get(SESSION_KEY)).toEqual(fresh.toJSON())
   })
 })

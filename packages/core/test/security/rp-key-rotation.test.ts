@@ -28,7 +28,9 @@ describe('rp-key-rotation-op-sign-key-native', () => {
   it('follows a rotation that happens after the request and before signing (front channel)', async () => {
     const client = await p.legacy()
     await session(client).callback(await authorize(p, client, { responseType: 'id_token' }))
-    const { url, transaction } = await client.createAuthorizationRequest({ responseType: 'id_token' })
+    const { url, transaction } = await client.createAuthorizationRequest({
+      responseType: 'id_token',
+    })
     await p.server.control.rotateKeys({ dropOld: true })
     const { completeLogin } = await import('@openrp/reference-server')
     const { params } = await completeLogin(url)

@@ -18,35 +18,49 @@ import {
 const p = useProvider()
 
 describe('rp-nonce-unless-code-flow', () => {
-  it.each(ALL_RESPONSE_TYPES)('%s: the request carries a fresh nonce kept in the transaction', async (responseType) => {
-    const client = await p.legacy()
-    const first = await client.createAuthorizationRequest({ responseType })
-    const second = await client.createAuthorizationRequest({ responseType })
-    const nonce = first.url.searchParams.get('nonce')
-    expect(nonce).toBe(first.transaction.nonce)
-    expect(nonce?.length).toBeGreaterThanOrEqual(22)
-    expect(second.transaction.nonce).not.toBe(nonce)
-  })
+  it.each(ALL_RESPONSE_TYPES)(
+    '%s: the request carries a fresh nonce kept in the transaction',
+    async (responseType) => {
+      const client = await p.legacy()
+      const first = await client.createAuthorizationRequest({ responseType })
+      const second = await client.createAuthorizationRequest({ responseType })
+      const nonce = first.url.searchParams.get('nonce')
+      expect(nonce).toBe(first.transaction.nonce)
+      expect(nonce?.length).toBeGreaterThanOrEqual(22)
+      expect(second.transaction.nonce).not.toBe(nonce)
+    },
+  )
 
-  it.each(FRONT_ID_TOKEN)('%s: refuses a front-channel ID token without nonce', async (responseType) => {
-    const client = await p.legacy()
-    const s = session(client)
-    const response = await authorize(p, client, { responseType }, { idToken: { nonce: null } })
-    await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
-    await expectNothingStored(s.store)
-    expect(p.hits('token')).toBe(0)
-  })
+  it.each(FRONT_ID_TOKEN)(
+    '%s: refuses a front-channel ID token without nonce',
+    async (responseType) => {
+      const client = await p.legacy()
+      const s = session(client)
+      const response = await authorize(p, client, { responseType }, { idToken: { nonce: null } })
+      await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
+      await expectNothingStored(s.store)
+      expect(p.hits('token')).toBe(0)
+    },
+  )
 })
 
 describe('rp-nonce-invalid', () => {
-  it.each<ResponseType>(ALL_RESPONSE_TYPES)('%s: refuses an ID token whose nonce is not the transaction one', async (responseType) => {
-    const client = await p.legacy()
-    const s = session(client)
-    const response = await authorize(p, client, { responseType }, { idToken: { nonce: 'replayed-nonce' } })
-    await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
-    await expectNothingStored(s.store)
-    expect(p.hits('userinfo')).toBe(0)
-  })
+  it.each<ResponseType>(ALL_RESPONSE_TYPES)(
+    '%s: refuses an ID token whose nonce is not the transaction one',
+    async (responseType) => {
+      const client = await p.legacy()
+      const s = session(client)
+      const response = await authorize(
+        p,
+        client,
+        { responseType },
+        { idToken: { nonce: 'replayed-nonce' } },
+      )
+      await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
+      await expectNothingStored(s.store)
+      expect(p.hits('userinfo')).toBe(0)
+    },
+  )
 
   it('refuses a valid ID token replayed into another transaction (nonce bound to the request)', async () => {
     const client = await p.legacy()
@@ -55,7 +69,10 @@ describe('rp-nonce-invalid', () => {
     const replay = new URLSearchParams(a.params)
     replay.set('state', b.transaction.state)
     const s = session(client)
-    await refused(s.callback({ params: replay, transaction: b.transaction }), 'ID_TOKEN_NONCE_MISMATCH')
+    await refused(
+      s.callback({ params: replay, transaction: b.transaction }),
+      'ID_TOKEN_NONCE_MISMATCH',
+    )
     await expectNothingStored(s.store)
   })
 })

@@ -20,19 +20,25 @@ async function signedIn(responseType: ResponseType = 'code') {
 }
 
 describe('rp-userinfo-bad-sub-claim', () => {
-  it.each<ResponseType>(['code', 'id_token token', 'code id_token', 'code token', 'code id_token token'])(
-    '%s: refuses claims about another subject',
-    async (responseType) => {
-      const { client, tokens } = await signedIn(responseType)
-      p.server.control.setFaults({ userinfo: { sub: 'someone-else' } })
-      await refused(client.userinfo(tokens), 'USERINFO_SUB_MISMATCH')
-    },
-  )
+  it.each<ResponseType>([
+    'code',
+    'id_token token',
+    'code id_token',
+    'code token',
+    'code id_token token',
+  ])('%s: refuses claims about another subject', async (responseType) => {
+    const { client, tokens } = await signedIn(responseType)
+    p.server.control.setFaults({ userinfo: { sub: 'someone-else' } })
+    await refused(client.userinfo(tokens), 'USERINFO_SUB_MISMATCH')
+  })
 
   it('refuses claims about another subject given an explicit expectedSubject', async () => {
     const { client, tokens } = await signedIn()
     p.server.control.setFaults({ userinfo: { sub: 'someone-else' } })
-    await refused(client.userinfo(tokens.accessToken, { expectedSubject: alice.sub }), 'USERINFO_SUB_MISMATCH')
+    await refused(
+      client.userinfo(tokens.accessToken, { expectedSubject: alice.sub }),
+      'USERINFO_SUB_MISMATCH',
+    )
   })
 })
 
