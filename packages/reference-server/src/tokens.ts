@@ -173,7 +173,9 @@ export async function issueIdToken(state: ServerState, p: IdTokenParams): Promis
     const secret = new TextEncoder().encode(p.client.client_secret ?? randomId())
     return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(secret)
   }
-  const key = fault.unlistedKey ? await generateSigningKey(alg) : state.keys.current(alg)
+  // An alg the server supports but the client did not register (FAPI "alternate alg" test).
+  const signAlg = fault.alg === 'RS256' || fault.alg === 'ES256' ? fault.alg : alg
+  const key = fault.unlistedKey ? await generateSigningKey(signAlg) : state.keys.current(signAlg)
   const kid =
     fault.kid === 'missing'
       ? undefined
@@ -181,7 +183,7 @@ export async function issueIdToken(state: ServerState, p: IdTokenParams): Promis
         ? `unknown-${randomId(6)}`
         : key.kid
   const sign = (claims: JWTPayload) =>
-    new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT', kid }).sign(key.privateKey)
+    new SignJWT(claims).setProtectedHeader({ alg: signAlg, typ: 'JWT', kid }).sign(key.privateKey)
   const jwt = await sign(payload)
   if (!fault.badSignature) return jwt
   // A signature of other claims by the same key: well-formed, and wrong for this token.

@@ -157,8 +157,11 @@ export type EndpointName =
 /** How to spoil ID tokens. `null` means "remove the claim". */
 export interface IdTokenFaults {
   badSignature?: boolean
-  /** Sign with this alg instead: `none` (unsigned), or `HS256` keyed with the client secret. */
-  alg?: 'none' | 'HS256'
+  /**
+   * Sign with this alg instead: `none` (unsigned), `HS256` keyed with the client secret, or
+   * another published alg than the client's `id_token_signed_response_alg` (RS256 / ES256).
+   */
+  alg?: 'none' | 'HS256' | 'RS256' | 'ES256'
   iss?: string | null
   aud?: string | string[] | null
   azp?: string | null
