@@ -35,8 +35,13 @@ export interface IdTokenExpectations {
   signal?: AbortSignal | undefined
 }
 
-/** Algorithms the provider may sign ID tokens with: its metadata minus `none` and HMAC. */
+/**
+ * Algorithms the provider may sign ID tokens with: the client's registered
+ * `idTokenSignedResponseAlg` when set, else its metadata minus `none` and HMAC.
+ */
 export function allowedIdTokenAlgs(core: ClientCore): string[] {
+  const registered = core.options.idTokenSignedResponseAlg
+  if (registered !== undefined) return [registered]
   const advertised = core.metadata.id_token_signing_alg_values_supported
   const algs = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
     (alg) => typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS'),

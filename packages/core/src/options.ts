@@ -60,6 +60,13 @@ export interface ClientOptions {
   /** Minimum time between two JWKS refetches for unknown `kid`s, ms (default 30 000). */
   jwksCooldownMs?: number
   /**
+   * The alg this client registered for its ID tokens (`id_token_signed_response_alg`, e.g.
+   * `ES256` or `PS256` for FAPI 2.0). When set, ID tokens signed with any other alg are refused
+   * with `JWT_ALG_NOT_ALLOWED`; by default every alg the provider advertises (except `none`
+   * and HMAC) is accepted.
+   */
+  idTokenSignedResponseAlg?: string
+  /**
    * Allows plain `http:` endpoints on non-loopback hosts. Never use this in production: tokens
    * and codes travel unencrypted. Loopback issuers (127.0.0.1, ::1, localhost) never need it.
    */
@@ -84,6 +91,7 @@ export interface ResolvedOptions {
   retry: Required<RetryOptions>
   idTokenMaxAgeSec: number
   jwksCooldownMs: number
+  idTokenSignedResponseAlg: string | undefined
   dangerouslyAllowInsecureHttp: boolean
 }
 
@@ -170,6 +178,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       DEFAULTS.idTokenMaxAgeSec,
     ),
     jwksCooldownMs: nonNegative(options.jwksCooldownMs, 'jwksCooldownMs', DEFAULTS.jwksCooldownMs),
+    idTokenSignedResponseAlg: idTokenAlg(options.idTokenSignedResponseAlg),
     dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
   }
 }
@@ -191,4 +200,13 @@ function positive(value: unknown, name: string, fallback: number): number {
   const n = nonNegative(value, name, fallback)
   if (n === 0) throw new InvalidArgumentError(`options.${name} must be greater than 0`)
   return n
+}
+
+function idTokenAlg(value: unknown): string | undefined {
+  const alg = optionalString(value, 'idTokenSignedResponseAlg')
+  if (alg !== undefined && (alg === '' || alg === 'none' || alg.startsWith('HS')))
+    throw new InvalidArgumentError(
+      'options.idTokenSignedResponseAlg must be an asymmetric JWS alg (not none or HMAC)',
+    )
+  return alg
 }
