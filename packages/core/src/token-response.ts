@@ -65,7 +65,9 @@ export function tokenSetFromResponse(
   idTokenClaims: IdTokenClaims | undefined,
   dpop: boolean,
 ): TokenSet {
-  const r = result as Record<string, unknown>
+  if (!isRecord(result))
+    throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response is not a JSON object')
+  const r = result
   if (typeof r.access_token !== 'string' || typeof r.token_type !== 'string')
     throw new ValidationError(
       'TOKEN_RESPONSE_INVALID',

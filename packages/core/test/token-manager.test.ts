@@ -326,3 +326,42 @@ describe('TokenManager', () => {
     }
   })
 })
+
+describe('TokenManager proactive timer in Node', () => {
+  it('does not keep the process alive (the timer is unref’d)', async () => {
+    const { spawn } = await import('node:child_process')
+    const { pathToFileURL } = await import('node:url')
+    const { join } = await import('node:path')
+    const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', 'src', file)).href
+    const script = `
+      import { TokenManager } from '${src('token-manager.ts')}'
+      import { MemoryStore } from '${src('memory-store.ts')}'
+      const client = { refresh: async () => { throw new Error('not expected') } }
+      const manager = new TokenManager({ client, store: new MemoryStore(), key: 'k', proactiveRefresh: true })
+      await manager.setTokenSet({ accessToken: 'a', tokenType: 'Bearer', refreshToken: 'r',
+        expiresAt: Math.floor(Date.now() / 1000) + 3600 })
+      console.log('armed')
+    `
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        resolve(null)
+      }, 15_000)
+      child.once('exit', (c) => {
+        clearTimeout(timer)
+        resolve(c)
+      })
+    })
+    expect(out.trim()).toBe('armed')
+    expect(code).toBe(0)
+  }, 20_000)
+})
