@@ -4,7 +4,7 @@
  * @module
  */
 import type { ClientCore } from './client-core.ts'
-import { InvalidArgumentError, OpenRpError } from './errors.ts'
+import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { TokenSet } from './token-set.ts'
 
 export interface EndSessionOptions {
@@ -56,4 +56,38 @@ export function endSessionUrl(core: ClientCore, options: EndSessionOptions = {})
     url.searchParams.set(key, value)
   }
   return url
+}
+
+/**
+ * Checks the post-logout redirect the provider sent the user back to: its `state` must be the
+ * one given to {@link endSessionUrl}. Throws `STATE_MISSING` when it has none and
+ * `STATE_MISMATCH` when it is another (forged, replayed, or of another logout). Until this
+ * passes, nothing the redirect carries (e.g. where to go next) may be trusted.
+ *
+ * @example
+ * ```ts
+ * validateEndSessionResponse(request.url, await store.get('logout-state'))
+ * await store.delete('logout-state')
+ * ```
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+ */
+export function validateEndSessionResponse(
+  input: string | URL | URLSearchParams,
+  expectedState: string,
+): void {
+  if (typeof expectedState !== 'string' || expectedState === '')
+    throw new InvalidArgumentError('expectedState must be the non-empty state sent at logout')
+  let params: URLSearchParams
+  if (input instanceof URLSearchParams) params = input
+  else if (input instanceof URL) params = input.searchParams
+  else if (typeof input === 'string')
+    params = URL.canParse(input)
+      ? new URL(input).searchParams
+      : new URLSearchParams(input.replace(/^\?/, ''))
+  else throw new InvalidArgumentError('Expected the post-logout redirect URL or its parameters')
+  const states = params.getAll('state')
+  if (states.length === 0 || states[0] === '')
+    throw new ValidationError('STATE_MISSING', 'The post-logout redirect carries no state')
+  if (states.length > 1 || states[0] !== expectedState)
+    throw new ValidationError('STATE_MISMATCH', 'The post-logout redirect state is not ours')
 }

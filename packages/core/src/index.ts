@@ -85,7 +85,11 @@ export { type GrantOptions, type GrantParams, grant } from './grants/generic.ts'
 export { type UserinfoClaims, type UserinfoOptions, userinfo } from './userinfo.ts'
 export { type IntrospectOptions, type IntrospectionResult, introspect } from './introspection.ts'
 export { type RevokeOptions, revoke } from './revocation.ts'
-export { type EndSessionOptions, endSessionUrl } from './end-session.ts'
+export {
+  type EndSessionOptions,
+  endSessionUrl,
+  validateEndSessionResponse,
+} from './end-session.ts'
 export { fetchProtectedResource, type ProtectedResourceInit } from './resource.ts'
 export {
   BACKCHANNEL_LOGOUT_EVENT,
