@@ -337,3 +337,43 @@ describe('/api and the control endpoint', () => {
     }
   })
 })
+
+describe('client policies', () => {
+  it('require_pushed_authorization_requests and dpop_bound_access_tokens are enforced', async () => {
+    const s = await startReferenceServer({
+      port: 0,
+      clients: [
+        {
+          client_id: 'strict',
+          client_secret: 'strict-secret',
+          token_endpoint_auth_method: 'client_secret_basic',
+          redirect_uris: ['http://127.0.0.1:4002/callback'],
+          grant_types: ['authorization_code', 'client_credentials'],
+          scope: 'openid api:read',
+          require_pushed_authorization_requests: true,
+          dpop_bound_access_tokens: true,
+        },
+      ],
+    })
+    try {
+      const url = new URL(`${s.issuer}/authorize`)
+      url.search = new URLSearchParams({
+        client_id: 'strict',
+        response_type: 'code',
+        redirect_uri: 'http://127.0.0.1:4002/callback',
+        scope: 'openid',
+      }).toString()
+      const direct = await fetch(url, { redirect: 'manual' })
+      expect(direct.status).toBe(400)
+      const noProof = await tokenRequest(
+        s.issuer,
+        { grant_type: 'client_credentials' },
+        { authorization: basic('strict', 'strict-secret') },
+      )
+      expect(noProof.status).toBe(400)
+      expect(noProof.body.error).toBe('invalid_dpop_proof')
+    } finally {
+      await s.close()
+    }
+  })
+})
