@@ -56,7 +56,9 @@ export function createFetch(
     for (let attempt = 0; ; attempt++) {
       let response: Response
       try {
-        response = await options.fetch(url, { ...(init as RequestInit), signal: deadline.signal })
+        // Called unbound: browsers' fetch throws "Illegal invocation" with `this` = options.
+        const fetchImpl = options.fetch
+        response = await fetchImpl(url, { ...(init as RequestInit), signal: deadline.signal })
       } catch (error) {
         if (deadline.signal.aborted) throw deadline.error(error)
         if (attempt < maxRetries) {
