@@ -6,6 +6,8 @@ import { chromiumArgs, chromiumPath } from '@openrp/testkit'
 // loopback ports, so suites can run side by side.
 export default defineConfig({
   testDir: './tests',
+  // Bundles the browser test pages (harness/pages) once before the suites.
+  globalSetup: './harness/global-setup.ts',
   outputDir: './artifacts/test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },
