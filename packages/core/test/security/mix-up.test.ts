@@ -1,0 +1,117 @@
+/**
+ * Mix-up defence (RFC 9207, RFC 9700 §4.4): the response must come from the provider the
+ * request went to. Refused before the code reaches any token endpoint: `iss` missing while
+ * the provider promises it, `iss` naming another issuer, or a transaction of another provider.
+ */
+import { startReferenceServer, type ReferenceServer } from '@openrp/reference-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client, discover, type ResponseType } from '../../src/index.ts'
+import {
+  authorize,
+  expectNothingStored,
+  FRONT_ID_TOKEN,
+  refused,
+  session,
+  SPA_REDIRECT,
+  useProvider,
+} from './harness.ts'
+
+const p = useProvider()
+let other: ReferenceServer
+beforeAll(async () => {
+  other = await startReferenceServer({ port: 0 })
+})
+afterAll(() => other.close())
+
+describe('RFC 9207 iss in the authorization response', () => {
+  it.each<ResponseType>(['code', ...FRONT_ID_TOKEN])(
+    '%s: iss missing although advertised → ISS_MISSING',
+    async (responseType) => {
+      const client = await p.legacy()
+      const s = session(client)
+      const response = await authorize(
+        p,
+        client,
+        { responseType },
+        { authorizationResponse: { iss: 'missing' } },
+      )
+      await refused(s.callback(response), 'ISS_MISSING')
+      expect(p.hits('token')).toBe(0)
+      await expectNothingStored(s.store)
+    },
+  )
+
+  it.each<ResponseType>(['code', ...FRONT_ID_TOKEN])(
+    '%s: iss of another issuer → ISS_MISMATCH',
+    async (responseType) => {
+      const client = await p.legacy()
+      const s = session(client)
+      const response = await authorize(
+        p,
+        client,
+        { responseType },
+        { authorizationResponse: { iss: 'wrong' } },
+      )
+      await refused(s.callback(response), 'ISS_MISMATCH')
+      expect(p.hits('token')).toBe(0)
+      await expectNothingStored(s.store)
+    },
+  )
+
+  it('an error response naming another issuer is refused as a mix-up, not reported as the error', async () => {
+    const client = await p.spa()
+    const { transaction } = await client.createAuthorizationRequest()
+    const forged = new URLSearchParams({
+      error: 'access_denied',
+      state: transaction.state,
+      iss: 'https://attacker.example.test',
+    })
+    await refused(client.handleAuthorizationResponse(forged, transaction), 'ISS_MISMATCH')
+  })
+
+  it('without the metadata promise, a response without iss is accepted (RFC 9207 §2.4)', async () => {
+    const discovered = await p.spa()
+    const client = new Client(
+      { ...discovered.metadata, authorization_response_iss_parameter_supported: false },
+      { clientId: 'spa', redirectUri: SPA_REDIRECT, scope: 'openid' },
+    )
+    const s = session(client)
+    const response = await authorize(p, client, {}, { authorizationResponse: { iss: 'missing' } })
+    await s.callback(response)
+    expect(s.store.writes).toHaveLength(1)
+  })
+})
+
+describe('a response of provider B handled with provider A', () => {
+  it('refuses B`s genuine response for A`s transaction (its iss names B)', async () => {
+    const clientA = await p.spa()
+    const b = await discover(other.issuer, {
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid',
+    })
+    const fromB = await authorize({ ...p, server: other }, b)
+    const { transaction } = await clientA.createAuthorizationRequest()
+    const params = new URLSearchParams(fromB.params)
+    params.set('state', transaction.state) // the attacker knows A's state
+    const s = session(clientA)
+    await refused(s.callback({ params, transaction }), 'ISS_MISMATCH')
+    expect(p.hits('token')).toBe(0)
+    expect(other.control.requests({ endpoint: 'token' })).toHaveLength(0)
+    await expectNothingStored(s.store)
+  })
+
+  it('refuses a transaction started with another provider', async () => {
+    const clientA = await p.spa()
+    const b = await discover(other.issuer, {
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid',
+    })
+    const { params, transaction } = await authorize({ ...p, server: other }, b)
+    const s = session(clientA)
+    await refused(s.callback({ params, transaction }), 'ISS_MISMATCH')
+    expect(other.control.requests({ endpoint: 'token' })).toHaveLength(0)
+    await expectNothingStored(s.store)
+  })
+})
