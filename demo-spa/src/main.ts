@@ -83,7 +83,7 @@ async function render(): Promise<void> {
   if (!signedIn) return
   const tokens = await spa.getTokenSet()
   if (!tokens) return
-  const user = (await spa.getUser()) ?? {}
+  const user: Record<string, unknown> = (await spa.getUser()) ?? {}
   byTestId('user-name').textContent = String(user.name ?? user.preferred_username ?? user.sub ?? '')
   byTestId('user-sub').textContent = String(user.sub ?? '')
   byTestId('client-id').textContent = config.clients[settings.client]
@@ -96,10 +96,30 @@ async function render(): Promise<void> {
   startCountdown(tokens.expiresAt)
 }
 
+/** ID token claims about the protocol, not the user: shown with the decoded ID token instead. */
+const PROTOCOL_CLAIMS = new Set([
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'auth_time',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'azp',
+  'acr',
+  'amr',
+  'sid',
+  'jti',
+])
+
 function renderClaims(claims: Record<string, unknown>): void {
   const table = byTestId('user-claims')
   table.replaceChildren()
   for (const [name, value] of Object.entries(claims)) {
+    if (PROTOCOL_CLAIMS.has(name)) continue
     const row = document.createElement('tr')
     const th = document.createElement('th')
     th.textContent = name
