@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, discover } from '../src/client.ts'
@@ -329,9 +332,6 @@ describe('TokenManager', () => {
 
 describe('TokenManager proactive timer in Node', () => {
   it('does not keep the process alive (the timer is unref’d)', async () => {
-    const { spawn } = await import('node:child_process')
-    const { pathToFileURL } = await import('node:url')
-    const { join } = await import('node:path')
     const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', 'src', file)).href
     const script = `
       import { TokenManager } from '${src('token-manager.ts')}'
