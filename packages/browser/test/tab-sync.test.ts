@@ -2,7 +2,7 @@
 // multi-tab behaviour in Chromium is covered by the Playwright suites.
 import { describe, expect, it } from 'vitest'
 import { TabSync } from '../src/tab-sync.ts'
-import type { TokenChangeMessage } from '@openrp/core'
+import { MemoryStore, type TokenChangeMessage, TokenManager, type TokenSet } from '@openrp/core'
 
 const tick = () => new Promise((r) => setTimeout(r, 50))
 
@@ -42,5 +42,37 @@ describe('TabSync', () => {
     expect(got).toHaveLength(1)
     sync.close()
     raw.close()
+  })
+})
+
+describe('TabSync as a TokenManager notifier', () => {
+  it('tells the other tab of a new session, and of logout', async () => {
+    const name = `test-${Math.random()}`
+    const store = new MemoryStore() // stands for the IndexedDB both tabs see
+    const client = {
+      refresh: async (): Promise<TokenSet> => {
+        throw new Error('no refresh expected')
+      },
+    }
+    const tabA = new TabSync(name)
+    const tabB = new TabSync(name)
+    const a = new TokenManager({ client, store, key: 's', notifier: tabA })
+    const b = new TokenManager({ client, store, key: 's', notifier: tabB })
+    const seenByB: string[] = []
+    b.on('refreshed', (set) => seenByB.push(set.accessToken))
+    const messagesToB: string[] = []
+    tabB.subscribe((m) => messagesToB.push(m.type))
+
+    await a.setTokenSet({ accessToken: 'at-1', tokenType: 'Bearer', expiresAt: 4_000_000_000 })
+    await tick()
+    expect(seenByB).toEqual(['at-1'])
+    expect(await b.getAccessToken()).toBe('at-1')
+
+    await a.clear()
+    await tick()
+    expect(messagesToB).toEqual(['login', 'logout'])
+    await expect(b.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+    for (const x of [a, b]) x.close()
+    for (const x of [tabA, tabB]) x.close()
   })
 })
