@@ -2,7 +2,8 @@
  * The demo: builds the SPA bundle, starts the reference OpenID Provider and a static server for
  * the SPA, and prints what to open.
  *
- *   pnpm --filter @openrp/demo-spa start [--port 4001] [--issuer-port 4000] [--control] [--no-build]
+ *   pnpm --filter @openrp/demo-spa start [--port 4001] [--issuer-port 4000] [--control]
+ *     [--access-token-ttl <seconds>] [--no-build]
  *
  * `--port 0` / `--issuer-port 0` pick free ports; the demo clients' redirect URIs then follow the
  * real demo origin. Machine-readable lines (`DEMO_URL=`, `ISSUER=`, `DEMO_READY=1`) let test
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.DEMO_PORT ?? '4001' },
     'issuer-port': { type: 'string', default: process.env.PORT ?? '4000' },
     control: { type: 'boolean', default: false },
+    'access-token-ttl': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
@@ -59,6 +61,15 @@ function port(value: string | undefined, name: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     console.error(`--${name} must be a port number (0 = a free port), got "${value}"`)
+    process.exit(2)
+  }
+  return n
+}
+
+function positive(value: string, name: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`--${name} must be a positive number of seconds, got "${value}"`)
     process.exit(2)
   }
   return n
@@ -116,6 +127,9 @@ async function main(): Promise<void> {
     clients: rewriteOrigin(DEMO_CLIENTS, demoOrigin),
     corsOrigins: [demoOrigin],
     enableControlEndpoint: values.control,
+    ...(values['access-token-ttl'] && {
+      accessTokenTtl: positive(values['access-token-ttl'], 'access-token-ttl'),
+    }),
   })
   const issuer = provider.issuer
   config = JSON.stringify({
