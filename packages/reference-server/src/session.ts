@@ -22,6 +22,18 @@ export function startSession(state: ServerState, c: AppContext, sub: string): Se
   return session
 }
 
+/** A per-browser id (cookie) that login and consent steps must come back with. */
+export const BROWSER_COOKIE = 'openrp_browser'
+
+/** The browser's id, set on first use. Interactions are bound to it (no login CSRF). */
+export function browserId(c: AppContext): string {
+  const existing = getCookie(c, BROWSER_COOKIE)
+  if (existing && /^[A-Za-z0-9_-]{16,64}$/.test(existing)) return existing
+  const id = randomId(16)
+  setCookie(c, BROWSER_COOKIE, id, { httpOnly: true, sameSite: 'Lax', path: '/' })
+  return id
+}
+
 export function endSession(state: ServerState, c: AppContext): void {
   const id = getCookie(c, SESSION_COOKIE)
   if (id) state.sessions.delete(id)

@@ -21,6 +21,8 @@ export interface Interaction {
   /** The user code being approved (device). */
   userCode?: string
   createdAt: number
+  /** The browser (BROWSER_COOKIE) that started it; other browsers cannot continue it. */
+  browserId: string
   /** The user logged in during this interaction (prompt=login, max_age). */
   loggedIn?: boolean
   /** Consent given during this interaction. */

@@ -175,10 +175,26 @@ describe('login, consent and prompt', () => {
   it('pre-fills the login form with login_hint', async () => {
     const { url } = await authorizeUrl(server.issuer, { login_hint: 'bob' })
     const first = await fetch(url, { redirect: 'manual' })
-    const page = await fetch(new URL(first.headers.get('location')!, url))
+    const jar = new CookieJar()
+    jar.store(first)
+    const page = await fetch(new URL(first.headers.get('location')!, url), {
+      headers: { cookie: jar.header()! },
+    })
     const html = await page.text()
     expect(html).toMatch(/name="username"[^>]*value="bob"/)
     expect(page.headers.get('x-frame-options')).toBe('DENY')
+  })
+
+  it('binds the login page to the browser that started the request', async () => {
+    const { url } = await authorizeUrl(server.issuer, {})
+    const first = await fetch(url, { redirect: 'manual' })
+    const login = new URL(first.headers.get('location')!, url)
+    const otherBrowser = await fetch(login)
+    expect(otherBrowser.status).toBe(400)
+    const jar = new CookieJar()
+    jar.store(first)
+    const sameBrowser = await fetch(login, { headers: { cookie: jar.header()! } })
+    expect(sameBrowser.status).toBe(200)
   })
 
   it('answers access_denied when the user denies consent', async () => {

@@ -8,7 +8,7 @@ import { deliverError, finishAuthorization } from '../authorization-response.ts'
 import { randomId } from '../crypto-utils.ts'
 import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
 import { errorPage } from '../pages.ts'
-import { getSession } from '../session.ts'
+import { browserId, getSession } from '../session.ts'
 import type { Interaction, ServerState, Session } from '../state.ts'
 
 /** Shows an error to the user (never redirected: the client or redirect URI is not trusted). */
@@ -97,6 +97,7 @@ export function registerAuthorize(app: Hono<AppEnv>, state: ServerState): void {
       const interaction: Interaction = {
         id: randomId(24),
         kind: 'authorize',
+        browserId: browserId(c),
         clientId: request.clientId,
         request,
         createdAt: state.now(),

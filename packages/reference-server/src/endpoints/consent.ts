@@ -10,7 +10,7 @@ import { findInteraction, noFraming } from './login.ts'
 
 export function registerConsent(app: Hono<AppEnv>, state: ServerState): void {
   app.get('/consent', (c) => {
-    const interaction = findInteraction(state, c.req.query('interaction'))
+    const interaction = findInteraction(state, c, c.req.query('interaction'))
     if (!interaction?.request) {
       return showError(c, 'invalid_request', 'unknown or expired consent request')
     }
@@ -30,7 +30,7 @@ export function registerConsent(app: Hono<AppEnv>, state: ServerState): void {
 
   app.post('/consent', async (c) => {
     const form = await readForm(c).catch(() => undefined)
-    const interaction = findInteraction(state, form?.get('interaction'))
+    const interaction = findInteraction(state, c, form?.get('interaction'))
     const session = getSession(state, c)
     if (!form || !interaction?.request || !session) {
       return showError(c, 'invalid_request', 'unknown or expired consent request')

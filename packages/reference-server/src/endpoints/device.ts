@@ -4,7 +4,7 @@ import { decideDevice, normalizeUserCode } from '../control.ts'
 import { randomId } from '../crypto-utils.ts'
 import { type AppEnv, readForm } from '../http.ts'
 import { deviceConfirmPage, deviceEntryPage, messagePage } from '../pages.ts'
-import { getSession } from '../session.ts'
+import { browserId, getSession } from '../session.ts'
 import type { ServerState } from '../state.ts'
 import { noFraming } from './login.ts'
 
@@ -37,6 +37,7 @@ export function registerDevice(app: Hono<AppEnv>, state: ServerState): void {
       state.interactions.set(id, {
         id,
         kind: 'device',
+        browserId: browserId(c),
         clientId: record.clientId,
         userCode: record.userCode,
         createdAt: state.now(),

@@ -3,16 +3,17 @@ import type { Hono } from 'hono'
 import { safeEqual } from '../crypto-utils.ts'
 import { type AppContext, type AppEnv, readForm } from '../http.ts'
 import { loginPage } from '../pages.ts'
-import { startSession } from '../session.ts'
+import { getCookie } from 'hono/cookie'
+import { BROWSER_COOKIE, startSession } from '../session.ts'
 import type { Interaction, ServerState } from '../state.ts'
 import { continueAuthorization, showError } from './authorize.ts'
 
 const INTERACTION_TTL = 600
 
 /** An interaction still in progress, or undefined. */
-export function findInteraction(state: ServerState, id: string | null | undefined) {
+export function findInteraction(state: ServerState, c: AppContext, id: string | null | undefined) {
   const interaction = id ? state.interactions.get(id) : undefined
-  if (!interaction) return undefined
+  if (!interaction || getCookie(c, BROWSER_COOKIE) !== interaction.browserId) return undefined
   if (state.now() - interaction.createdAt > INTERACTION_TTL) {
     state.interactions.delete(interaction.id)
     return undefined
@@ -34,7 +35,7 @@ function clientName(state: ServerState, interaction: Interaction): string {
 
 export function registerLogin(app: Hono<AppEnv>, state: ServerState): void {
   app.get('/login', (c) => {
-    const interaction = findInteraction(state, c.req.query('interaction'))
+    const interaction = findInteraction(state, c, c.req.query('interaction'))
     if (!interaction) return showError(c, 'invalid_request', 'unknown or expired login request')
     noFraming(c)
     return c.html(
@@ -48,7 +49,7 @@ export function registerLogin(app: Hono<AppEnv>, state: ServerState): void {
 
   app.post('/login', async (c) => {
     const form = await readForm(c).catch(() => undefined)
-    const interaction = findInteraction(state, form?.get('interaction'))
+    const interaction = findInteraction(state, c, form?.get('interaction'))
     if (!form || !interaction) {
       return showError(c, 'invalid_request', 'unknown or expired login request')
     }
