@@ -21,7 +21,7 @@ export function parseRetryAfter(
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  if (!/^[A-Za-z]{3},/.test(trimmed)) return undefined // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined // HTTP-dates start with a day name
   const date = Date.parse(trimmed)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)

@@ -1,0 +1,49 @@
+/// <reference types="node" />
+/**
+ * An SPA that imports only the core, the code flow, refresh and end session must not carry the
+ * device flow, token exchange or other grants.
+ */
+import { build } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+const SPA_ENTRY = `
+import { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh, endSessionUrl } from './src/index.ts'
+export { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh, endSessionUrl }
+`
+
+async function bundle(contents: string): Promise<string> {
+  const result = await build({
+    stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    minify: false,
+    treeShaking: true,
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]!.text
+}
+
+describe('tree shaking', () => {
+  it('leaves unused grants out of an SPA bundle', async () => {
+    const code = await bundle(SPA_ENTRY)
+    expect(code).toContain('authorization_code')
+    for (const absent of [
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      'urn:ietf:params:oauth:grant-type:saml2-bearer',
+      'backchannel-logout',
+      'verification_uri',
+    ]) {
+      expect(code, absent).not.toContain(absent)
+    }
+  })
+
+  it('carries no Node built-ins', async () => {
+    const code = await bundle(`export * from './src/index.ts'`)
+    expect(code).not.toMatch(/from ["']node:/)
+    expect(code).not.toMatch(/require\(["']/)
+  })
+})
