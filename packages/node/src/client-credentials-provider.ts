@@ -19,8 +19,12 @@ export interface ClientCredentialsClient {
     audience?: string
     resource?: string | string[]
   }): Promise<TokenSet>
-  /** When present, it is part of the cache key, so several clients can share one store. */
-  readonly clientId?: string
+  /**
+   * A `Client` has these; they make cache keys specific to the issuer and client, so several
+   * clients can share one store.
+   */
+  readonly metadata?: { issuer: string }
+  readonly core?: { client: { client_id: string } }
 }
 
 /** Which token {@link ClientCredentialsProvider.getToken} should give. */
@@ -119,7 +123,8 @@ export class ClientCredentialsProvider {
     const scope = [...new Set((options.scope ?? '').split(/\s+/).filter(Boolean))].sort().join(' ')
     const resource = [...new Set([options.resource ?? []].flat())].sort().join(' ')
     const parts = [
-      this.#client.clientId ?? '',
+      this.#client.metadata?.issuer ?? '',
+      this.#client.core?.client.client_id ?? '',
       `scope=${scope}`,
       `aud=${options.audience ?? ''}`,
       `res=${resource}`,

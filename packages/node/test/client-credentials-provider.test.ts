@@ -158,3 +158,22 @@ describe('ClientCredentialsProvider on Redis when Redis is killed mid-run', () =
     }
   }, 30_000)
 })
+
+describe('ClientCredentialsProvider cache keys', () => {
+  it('differ per issuer and client, so clients can share one store', async () => {
+    const other = await discover(server.issuer, {
+      clientId: 'exchange',
+      clientSecret: 'exchange-secret',
+      clientAuth: 'client_secret_post',
+    })
+    const store = new MemoryStore()
+    const a = new ClientCredentialsProvider({ client, store, skewSec: 0 })
+    const b = new ClientCredentialsProvider({ client: other, store, skewSec: 0 })
+    expect(a.keyOf({ scope: 'api:read' })).not.toBe(b.keyOf({ scope: 'api:read' }))
+    expect(a.keyOf({ scope: 'api:read' })).toContain(encodeURIComponent(server.issuer))
+    const tokenA = await a.getToken({ scope: 'api:read' })
+    const tokenB = await b.getToken({ scope: 'api:read' })
+    expect(tokenB.accessToken).not.toBe(tokenA.accessToken)
+    expect(tokenRequests().map((r) => r.clientId)).toEqual(['m2m', 'exchange'])
+  })
+})
