@@ -73,16 +73,16 @@ describe('FileStore', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([])
   })
 
-  it('a failed write (rename impossible) leaves the old value and no temp file', async () => {
+  it('a failed write (rename impossible) rejects with STORE_ERROR and leaves no temp file', async () => {
     const store = new FileStore({ dir })
     await store.set('k', 'old')
-    // Make the destination a directory: the rename step fails after the temp file is written.
-    const other = new FileStore({ dir })
+    // Make the destination of 'k2' a non-empty directory: renaming the written temp file fails.
     const path = store.pathOf('k2')
     await mkdir(path)
     await writeFile(join(path, 'x'), 'occupied')
-    await expect(other.set('k2', 'new')).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    await expect(store.set('k2', 'new')).rejects.toMatchObject({ code: 'STORE_ERROR' })
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    expect(await readFile(join(path, 'x'), 'utf8')).toBe('occupied')
     expect(await store.get('k')).toBe('old')
   })
 
