@@ -197,7 +197,10 @@ export interface Faults {
   tokenResponse?: {
     /** Omit expires_in. */
     omitExpiresIn?: boolean
-    /** Answer `token_type: Bearer` and an unbound token although a DPoP proof was sent. */
+    /**
+     * Answer `token_type: Bearer` although a DPoP proof was sent: an unbound token, or for the
+     * code and refresh grants (whose code / refresh token may be key-bound) the bound one.
+     */
     dropDpopBinding?: boolean
     /** Replace expires_in with this raw value. */
     expiresIn?: unknown

@@ -45,8 +45,13 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       if (client.dpop_bound_access_tokens && !jkt) {
         throw new OAuthHttpError('invalid_dpop_proof', 'this client must send a DPoP proof')
       }
-      if (state.faults.current.tokenResponse?.dropDpopBinding) jkt = undefined
+      // dropDpopBinding: codes and refresh tokens may be bound to the proof key, so those grants
+      // keep the key for their checks and only the answer drops the binding (token_type Bearer).
+      const dropBinding = Boolean(state.faults.current.tokenResponse?.dropDpopBinding)
+      const keyBoundGrant = grantType === 'authorization_code' || grantType === 'refresh_token'
+      if (dropBinding && !keyBoundGrant) jkt = undefined
       const body = await handler({ state, c, client, form, grantType, jkt })
+      if (dropBinding && keyBoundGrant) body.token_type = 'Bearer'
       const fault = state.faults.tokenResponse()
       if (fault?.omitExpiresIn) delete body.expires_in
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
