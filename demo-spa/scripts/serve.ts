@@ -26,7 +26,10 @@ const root = resolve(import.meta.dirname, '..')
 const publicDir = join(root, 'public')
 const distDir = join(root, 'dist')
 
+// `pnpm start -- --port 0` passes the `--` through: drop it.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'))
 const { values } = parseArgs({
+  args,
   options: {
     port: { type: 'string', default: process.env.DEMO_PORT ?? '4001' },
     'issuer-port': { type: 'string', default: process.env.PORT ?? '4000' },
