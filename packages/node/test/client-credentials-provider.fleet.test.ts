@@ -75,5 +75,5 @@ describe('ClientCredentialsProvider across a fleet (8 processes, RedisStore + Re
     expect(second[0]).not.toBe(first[0])
 
     for (const worker of workers) worker.send('exit')
-  }, 90_000)
+  }, 180_000)
 })
