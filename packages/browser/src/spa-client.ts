@@ -104,10 +104,8 @@ export class SpaClient {
     this.#key = options.storageKey ?? `openrp:${options.clientId}`
     this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)
     this.#redirectUri = options.redirectUri
-    this.#popupRedirectUri =
-      options.popupRedirectUri ?? new URL('popup-callback.html', options.redirectUri).toString()
-    this.#silentRedirectUri =
-      options.silentRedirectUri ?? new URL('silent-callback.html', options.redirectUri).toString()
+    this.#popupRedirectUri = options.popupRedirectUri ?? sibling('popup-callback.html', options)
+    this.#silentRedirectUri = options.silentRedirectUri ?? sibling('silent-callback.html', options)
   }
 
   /**
@@ -158,7 +156,10 @@ export class SpaClient {
     const returnTo = pending.returnTo ?? '/'
     if (pending.mode === 'logout') return { type: 'logout', returnTo }
     if (pending.mode !== 'redirect')
-      throw new OpenRpError('STATE_MISMATCH', `This response belongs to a ${pending.mode} login`)
+      throw new ValidationError(
+        'STATE_MISMATCH',
+        `This response belongs to a ${pending.mode} login`,
+      )
     const core = await this.#protocol()
     const tokenSet = await handleAuthorizationResponse(
       core,
@@ -244,7 +245,10 @@ export class SpaClient {
     return (await this.getTokenSet())?.claims()
   }
 
-  /** Whether a session exists whose access token is valid or can be renewed by refresh token. */
+  /**
+   * Whether a session is stored whose access token is still valid or may be renewed (it has a
+   * refresh token, or silent renewal is on). No network: `getAccessToken()` tells for sure.
+   */
   async isAuthenticated(): Promise<boolean> {
     const tokens = await this.getTokenSet()
     if (!tokens) return false
@@ -482,6 +486,15 @@ export class SpaClient {
     if (before && after && before !== after)
       throw new ValidationError('ID_TOKEN_SUB_MISMATCH', 'Silent renewal returned another user')
     return tokenSet
+  }
+}
+
+/** `page` next to the redirect URI, e.g. `https://app/popup-callback.html`. */
+function sibling(page: string, options: SpaClientOptions): string {
+  try {
+    return new URL(page, options.redirectUri).toString()
+  } catch {
+    throw new InvalidArgumentError('options.redirectUri must be an absolute URL')
   }
 }
 
