@@ -27,7 +27,9 @@ try {
   // Ctrl-C stops waiting and closes the listener.
   const cancel = new AbortController()
   process.once('SIGINT', () => cancel.abort())
+  const prompt = setting(env, 'PROMPT')
   const tokens = await loopbackLogin(client, {
+    ...(prompt !== undefined && { prompt }),
     timeoutMs: timeoutSec * 1000,
     signal: cancel.signal,
     onAuthorizationUrl: (url) => console.log(`AUTHORIZATION_URL=${url.href}\n`),
