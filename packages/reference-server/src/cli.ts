@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { DEMO_CLIENTS, DEMO_USERS } from './defaults.ts'
 import { startReferenceServer } from './server.ts'
 import type { ReferenceServerOptions } from './types.ts'
 
@@ -43,7 +44,6 @@ if (values.issuer) options.issuer = values.issuer
 if (values['enable-control']) options.enableControlEndpoint = true
 
 const server = await startReferenceServer(options)
-const { DEMO_CLIENTS, DEMO_USERS } = await import('./defaults.ts')
 const clients = options.clients ?? DEMO_CLIENTS
 const users = options.users ?? DEMO_USERS
 

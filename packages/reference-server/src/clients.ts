@@ -90,7 +90,14 @@ export async function authenticateClient(
       return client
     case 'client_secret_basic':
     case 'client_secret_post': {
-      const given = method === 'client_secret_basic' ? formDecode(basic!.password) : secret!
+      let given = secret ?? ''
+      if (method === 'client_secret_basic') {
+        try {
+          given = formDecode(basic!.password)
+        } catch {
+          throw invalidClient('malformed Basic credentials')
+        }
+      }
       if (!client.client_secret || !(await safeEqual(given, client.client_secret))) {
         throw invalidClient('wrong client secret')
       }

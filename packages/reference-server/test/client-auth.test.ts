@@ -199,3 +199,15 @@ describe('client credentials', () => {
     }
   })
 })
+
+it('answers invalid_client (not a crash) for malformed Basic credentials', async () => {
+  for (const authorization of ['Basic !!!', `Basic ${btoa('m2m:%zz')}`, `Basic ${btoa('%zz:x')}`]) {
+    const res = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials' },
+      { authorization },
+    )
+    expect(res.status).toBe(401)
+    expect(res.body.error).toBe('invalid_client')
+  }
+})
