@@ -4,9 +4,18 @@ import { defineConfig } from 'vitest/config'
 // their sources through the "openrp-source" export condition, so tests need no build.
 export default defineConfig({
   resolve: { conditions: ['openrp-source', 'module', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['openrp-source', 'node', 'import', 'default'], externalConditions: ['openrp-source'] } },
+  ssr: {
+    resolve: {
+      conditions: ['openrp-source', 'node', 'import', 'default'],
+      externalConditions: ['openrp-source'],
+    },
+  },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'demo-node/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'demo-node/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -23,13 +23,25 @@ export function packageConfig(dir, input) {
       input: abs,
       external,
       plugins: [esbuild({ target: 'es2022', tsconfig: join(dir, 'tsconfig.json') })],
-      output: { dir: join(dir, 'dist'), format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      output: {
+        dir: join(dir, 'dist'),
+        format: 'esm',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+      },
     },
     {
       input: abs,
       external,
-      plugins: [dts({ tsconfig: join(dir, 'tsconfig.json'), compilerOptions: { customConditions: [] } })],
-      output: { dir: join(dir, 'dist'), format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+      plugins: [
+        dts({ tsconfig: join(dir, 'tsconfig.json'), compilerOptions: { customConditions: [] } }),
+      ],
+      output: {
+        dir: join(dir, 'dist'),
+        format: 'esm',
+        entryFileNames: '[name].d.ts',
+        chunkFileNames: 'chunks/[name]-[hash].d.ts',
+      },
     },
   ]
 }
