@@ -158,7 +158,12 @@ export async function handleAuthorizationResponse(
     })
   }
   if (accessToken) {
-    const body = Object.fromEntries(params)
+    // Only token members: state, iss and session_state are not part of the token set.
+    const body: Record<string, string> = {}
+    for (const name of ['access_token', 'token_type', 'expires_in', 'scope', 'id_token']) {
+      const value = params.get(name)
+      if (value !== null) body[name] = value
+    }
     return tokenSetFromResponse(body, front, false)
   }
   return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: front })
