@@ -107,7 +107,10 @@ async function main(): Promise<void> {
   const demoPort = port(values.port, 'port')
   const issuerPort = port(values['issuer-port'], 'issuer-port')
 
-  if (!values['no-build']) await build()
+  if (!values['no-build']) {
+    console.log('Building the demo bundle (rollup)…')
+    await build()
+  }
 
   // Listen first: with --port 0 the demo origin is known only now, and the provider must
   // register redirect URIs on that origin.
@@ -235,5 +238,8 @@ async function isFile(path: string): Promise<boolean> {
 
 main().catch((error) => {
   console.error('The demo could not start:', error instanceof Error ? error.message : error)
+  if ((error as { code?: string })?.code === 'EADDRINUSE') {
+    console.error('A port is taken: stop what uses it, or pass --port 0 --issuer-port 0 for free ports.')
+  }
   process.exit(1)
 })
