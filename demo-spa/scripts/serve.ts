@@ -239,7 +239,9 @@ async function isFile(path: string): Promise<boolean> {
 main().catch((error) => {
   console.error('The demo could not start:', error instanceof Error ? error.message : error)
   if ((error as { code?: string })?.code === 'EADDRINUSE') {
-    console.error('A port is taken: stop what uses it, or pass --port 0 --issuer-port 0 for free ports.')
+    console.error(
+      'A port is taken: stop what uses it, or pass --port 0 --issuer-port 0 for free ports.',
+    )
   }
   process.exit(1)
 })
