@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
 # The one test command (README: `npm test`). Installs what it needs, then runs lint, type checks,
-# the build, every unit and integration test (real reference server, real redis-server) and the
-# Playwright suites in real Chromium, then the bundle-size budget.
-set -euo pipefail
+# the build, every unit and integration test (real reference server, real redis-server), smoke
+# tests of the built packages, the Playwright suites in real Chromium, and the bundle-size budget.
+# Every stage runs even when an earlier one fails; the exit code says whether all passed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-tools.sh --system
+bash scripts/ensure-tools.sh --system || exit 1
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+reports=.cache/test-reports
+rm -rf "$reports" && mkdir -p "$reports"
+failed=()
+step() {
+  local name=$1
+  shift
+  printf '\n\033[1m== %s\033[0m\n' "$name"
+  "$@" || failed+=("$name")
+}
 
-step "lint"
-pnpm exec biome check .
-step "typecheck"
-pnpm -r --if-present run typecheck
-step "build"
-pnpm run build
-step "unit and integration tests (vitest)"
-pnpm exec vitest run
-if [ -d e2e ] && [ -f e2e/package.json ]; then
-  step "browser and end-to-end tests (Playwright, Chromium)"
-  pnpm --filter @openrp/e2e run test
-fi
+step "lint" pnpm exec biome check .
+step "typecheck" pnpm -r --if-present run typecheck
+step "build" pnpm run build
+step "unit and integration tests (vitest)" \
+  pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"
+step "smoke tests of the built packages (node:test)" \
+  bash -c "cd e2e && node --test --test-reporter=spec --test-reporter=tap \
+    --test-reporter-destination=stdout --test-reporter-destination=../$reports/smoke.tap smoke/"
+step "browser and end-to-end tests (Playwright, Chromium)" \
+  env PLAYWRIGHT_JSON_OUTPUT_NAME="../$reports/playwright.json" \
+  pnpm --filter @openrp/e2e exec playwright test --reporter=list,json
 if [ -f bench/package.json ] && grep -q '"size:check"' bench/package.json; then
-  step "bundle-size budget"
-  pnpm --filter @openrp/bench run size:check
+  step "bundle-size budget" pnpm --filter @openrp/bench run size:check
 fi
+
+node scripts/test-summary.mjs "$reports" "${failed[@]}"
