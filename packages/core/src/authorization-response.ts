@@ -122,8 +122,7 @@ export async function handleAuthorizationResponse(
   const accessToken = params.get('access_token') ?? undefined
   if (type.includes('code') && !code) throw invalid('has no code')
   if (type.includes('id_token') && !idToken) throw invalid('has no id_token')
-  if (type.includes('token') && type.split(' ').includes('token') && !accessToken)
-    throw invalid('has no access_token')
+  if (type.split(' ').includes('token') && !accessToken) throw invalid('has no access_token')
   if (!type.includes('id_token') && idToken)
     throw invalid('carries an id_token that was not asked for')
 
@@ -132,7 +131,7 @@ export async function handleAuthorizationResponse(
     front = await operation(
       core,
       { signal: options.signal, retry: false, context: 'id_token' },
-      () =>
+      (_http, deadline) =>
         validateIdToken(core, idToken, {
           nonce: transaction.nonce,
           maxAge: transaction.maxAge,
@@ -141,7 +140,7 @@ export async function handleAuthorizationResponse(
           code,
           requireCHash: code !== undefined,
           state: transaction.state,
-          signal: options.signal,
+          signal: deadline.signal,
         }),
     )
   }

@@ -51,34 +51,38 @@ export function userinfo(
   const expectedSubject = options.expectedSubject ?? set?.claims()?.sub
   // A DPoP proof is single use, so only Bearer userinfo GETs are retried at the HTTP layer.
   const retry = core.options.dpop === false
-  return operation(core, { signal: options.signal, retry, context: 'userinfo' }, async (http) => {
-    const handle = await core.dpop()
-    const dpop = handle && (set === undefined || set.tokenType === 'DPoP') ? handle : undefined
-    return withDpopNonceRetry(core, async () => {
-      const response = await oauth.userInfoRequest(core.metadata, core.client, accessToken, {
-        ...http,
-        ...(dpop && { DPoP: dpop }),
+  return operation(
+    core,
+    { signal: options.signal, retry, context: 'userinfo' },
+    async (http, deadline) => {
+      const handle = await core.dpop()
+      const dpop = handle && (set === undefined || set.tokenType === 'DPoP') ? handle : undefined
+      return withDpopNonceRetry(core, async () => {
+        const response = await oauth.userInfoRequest(core.metadata, core.client, accessToken, {
+          ...http,
+          ...(dpop && { DPoP: dpop }),
+        })
+        const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+        if (response.status === 200 && type === 'application/jwt') {
+          return verifySignedUserinfo(core, await response.text(), expectedSubject, deadline.signal)
+        }
+        if (response.status === 200) {
+          const body = await response
+            .clone()
+            .json()
+            .catch(() => undefined)
+          checkSubject(body, expectedSubject)
+        }
+        const claims = await oauth.processUserInfoResponse(
+          core.metadata,
+          core.client,
+          expectedSubject ?? oauth.skipSubjectCheck,
+          response,
+        )
+        return claims as UserinfoClaims
       })
-      const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
-      if (response.status === 200 && type === 'application/jwt') {
-        return verifySignedUserinfo(core, await response.text(), expectedSubject, options.signal)
-      }
-      if (response.status === 200) {
-        const body = await response
-          .clone()
-          .json()
-          .catch(() => undefined)
-        checkSubject(body, expectedSubject)
-      }
-      const claims = await oauth.processUserInfoResponse(
-        core.metadata,
-        core.client,
-        expectedSubject ?? oauth.skipSubjectCheck,
-        response,
-      )
-      return claims as UserinfoClaims
-    })
-  })
+    },
+  )
 }
 
 function checkSubject(body: unknown, expected: string | undefined): asserts body is UserinfoClaims {

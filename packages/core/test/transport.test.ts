@@ -101,6 +101,17 @@ describe('timeouts, aborts and bad bodies', () => {
     expect(Date.now() - started).toBeLessThan(1500)
   })
 
+  it('a hung JWKS during the code exchange ends in one TimeoutError within timeoutMs', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, timeoutMs: 400 })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
+    const started = Date.now()
+    await expect(client.handleAuthorizationResponse(params, transaction)).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    })
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
   it('aborts on the caller signal', async () => {
     const client = await m2m()
     h.server.control.setFaults({ http: { token: { delayMs: 5000 } } })

