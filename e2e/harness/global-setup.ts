@@ -1,12 +1,16 @@
 /**
- * Runs once before the suites: bundles the browser test pages. A page that fails to build is
- * reported here and by every test that opens it; the other pages still run.
+ * Runs once before the suites: bundles the browser test pages and the demo SPA. A bundle that
+ * fails to build is reported here and by every test that needs it; the others still run.
  */
+import { buildDemo } from './build-demo.ts'
 import { buildPages } from './build-pages.ts'
 
 export default async function globalSetup(): Promise<void> {
-  const errors = await buildPages()
+  const errors: Record<string, string | undefined> = {
+    ...(await buildPages()),
+    'demo-spa': await buildDemo(),
+  }
   for (const [name, error] of Object.entries(errors)) {
-    console.error(`e2e: the "${name}" test page did not build:\n${error}`)
+    if (error) console.error(`e2e: the "${name}" bundle did not build:\n${error}`)
   }
 }
