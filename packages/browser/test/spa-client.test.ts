@@ -263,6 +263,50 @@ describe('tokens', () => {
   })
 })
 
+describe('several tabs', () => {
+  it('tells the other tab about login and logout', async () => {
+    const a = setup({ storageKey: 'openrp:tabs-test' })
+    const store = a.store
+    const b = setup({ storageKey: 'openrp:tabs-test', store })
+    const seen: string[] = []
+    b.spa.on('login', ({ source }) => seen.push(`login:${source}`))
+    b.spa.on('logout', ({ source }) => seen.push(`logout:${source}`))
+    await b.spa.getTokenSet() // b listens from now on
+    await redirectLogin(a.spa, a.navigator)
+    await a.spa.handleRedirectCallback()
+    await expect.poll(() => seen).toEqual(['login:other-tab'])
+    expect(await b.spa.isAuthenticated()).toBe(true)
+    await a.spa.logout({ localOnly: true })
+    await expect.poll(() => seen).toEqual(['login:other-tab', 'logout:other-tab'])
+    expect(await b.spa.isAuthenticated()).toBe(false)
+  })
+})
+
+describe('session end', () => {
+  it('a refused refresh token ends the session once, with expired, and no retry loop', async () => {
+    const { spa, navigator, store } = setup()
+    await redirectLogin(spa, navigator)
+    const { tokenSet } = await spa.handleRedirectCallback()
+    const expired: string[] = []
+    spa.on('expired', ({ error }) => expired.push(error.code))
+    // The provider forgets the grant (as after a revocation elsewhere).
+    const revoked = await fetch(`${server.issuer}/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: tokenSet!.refreshToken!, client_id: 'spa' }),
+    })
+    expect(revoked.status).toBe(200)
+    server.control.clearRequests()
+    expect(await codeOf(spa.refresh())).toBe('SESSION_EXPIRED')
+    // Asking again answers from memory: no second refresh request.
+    expect(await codeOf(spa.getAccessToken())).toBe('SESSION_EXPIRED')
+    expect(expired).toEqual(['SESSION_EXPIRED'])
+    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
+      1,
+    )
+  })
+})
+
 describe('logout', () => {
   it('revokes, clears, and goes to end_session with id_token_hint, post_logout_redirect_uri and state', async () => {
     const { spa, navigator, store } = setup()
