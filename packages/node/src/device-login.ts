@@ -167,7 +167,16 @@ export async function deviceLogin(
   }
 
   try {
-    const { authorization, resumed } = await startOrResume(client, options, storeKey)
+    const { authorization, resumed } = await startOrResume(
+      client,
+      options,
+      storeKey,
+      controller.signal,
+    ).catch((error) => {
+      throw controller.signal.aborted && controller.signal.reason instanceof AbortError
+        ? controller.signal.reason
+        : error
+    })
     expiresAt = authorization.expiresAt
     status.interval = authorization.interval
     const qr = authorization.verificationUriComplete
@@ -283,6 +292,7 @@ async function startOrResume(
   client: Client,
   options: DeviceLoginOptions,
   storeKey: string,
+  signal: AbortSignal,
 ): Promise<{ authorization: DeviceAuthorization; resumed: boolean }> {
   const { store } = options
   const scope = options.scope
@@ -309,7 +319,7 @@ async function startOrResume(
     throw new InvalidArgumentError('scope must be a string')
   const authorization = await client.deviceAuthorization({
     ...(scope !== undefined && { scope }),
-    ...(options.signal && { signal: options.signal }),
+    signal,
   })
   if (store) {
     const ttlSec = Math.ceil(authorization.expiresAt - Date.now() / 1000)

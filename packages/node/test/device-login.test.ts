@@ -47,6 +47,7 @@ describe('deviceLogin against the reference server', () => {
     const output = capture()
     const statuses: DeviceLoginStatus[] = []
     let prompt: DeviceLoginPrompt | undefined
+    const before = timers()
     const tokens = await deviceLogin(client, {
       output,
       onStatus: (s) => statuses.push(s),
@@ -72,8 +73,26 @@ describe('deviceLogin against the reference server', () => {
     const polls = tokenPolls()
     expect(statuses.at(-1)?.polls).toBe(polls.length)
     expect(polls.length).toBeGreaterThanOrEqual(2)
+    expect(timers()).toBeLessThanOrEqual(before)
+    expect(process.listenerCount('SIGINT')).toBe(0)
     const user = await client.userinfo(tokens)
     expect(user.name).toBe('Alice Liddell')
+  })
+
+  it('shows that it retries when the token endpoint fails, then carries on', async () => {
+    server.control.setFaults({ http: { token: { status: 503, times: 1 } } })
+    const statuses: DeviceLoginStatus[] = []
+    const tokens = await deviceLogin(client, {
+      output: null,
+      onStatus: (s) => statuses.push(s),
+      onPrompt: (p) => {
+        setTimeout(() => server.control.approveDevice(p.userCode), 500)
+      },
+    })
+    expect(tokens.accessToken).toBeTruthy()
+    const retrying = statuses.find((s) => s.state === 'retrying')
+    expect(retrying?.interval).toBe(2)
+    expect(tokenPolls().map((r) => r.status)).toEqual([503, 200])
   })
 
   it('counts down in place on a terminal, with a coloured QR code', async () => {
@@ -165,6 +184,20 @@ describe('deviceLogin against the reference server', () => {
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
     expect(output.text).toContain('cancelled')
     expect(timers()).toBeLessThanOrEqual(before)
+    expect(process.listenerCount('SIGINT')).toBe(0)
+  })
+
+  it('treats Ctrl-C (SIGINT) as a cancel while it runs, and lets go of SIGINT afterwards', async () => {
+    expect(process.listenerCount('SIGINT')).toBe(0)
+    const error = await deviceLogin(client, {
+      output: null,
+      onPrompt: () => {
+        // Only deviceLogin listens to SIGINT in this worker, so emitting it reaches just that.
+        expect(process.listenerCount('SIGINT')).toBe(1)
+        setTimeout(() => process.emit('SIGINT'), 100)
+      },
+    }).catch((e) => e)
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
     expect(process.listenerCount('SIGINT')).toBe(0)
   })
 
