@@ -146,7 +146,8 @@ export async function startLoopbackListener(
         title: 'Wrong address',
         message: 'This listener answers only on its own address.',
       }
-    if (req.method !== 'GET' && req.method !== 'HEAD')
+    // Only GET: a HEAD (a prefetcher, a link checker) must not use up the one callback.
+    if (req.method !== 'GET')
       return { status: 405, title: 'Method not allowed', message: 'Only GET is accepted here.' }
     const pathname = (req.url ?? '').split('?')[0]
     if (pathname !== path) return { status: 404, title: 'Not found', message: 'Nothing here.' }

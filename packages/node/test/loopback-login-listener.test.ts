@@ -91,6 +91,7 @@ describe('startLoopbackListener', () => {
       (await rawGet(`${redirectUri.replace('/callback', '/CALLBACK')}?state=good-state`)).status,
     ).toBe(404)
     expect((await rawGet(`${redirectUri}?state=good-state`, {}, 'POST')).status).toBe(405)
+    expect((await rawGet(`${redirectUri}?code=x&state=good-state`, {}, 'HEAD')).status).toBe(405)
     const port = new URL(redirectUri).port
     expect(
       (await rawGet(`${redirectUri}?state=good-state`, { host: `evil.example:${port}` })).status,
