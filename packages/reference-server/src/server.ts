@@ -4,7 +4,6 @@ import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createControl } from './control.ts'
-import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
 import { registerApi } from './endpoints/api.ts'
 import { registerAuthorize } from './endpoints/authorize.ts'
 import { registerConsent } from './endpoints/consent.ts'
@@ -20,13 +19,11 @@ import { registerPar } from './endpoints/par.ts'
 import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
-import { FaultState } from './faults.ts'
-import { organizationSwitchGrant } from './grants/organization-switch.ts'
 import type { AppEnv } from './http.ts'
 import { httpFaults } from './http-faults.ts'
-import { KeyRing } from './keys.ts'
-import { endpointOf, RequestLog } from './request-log.ts'
-import type { ServerState } from './state.ts'
+import { endpointOf } from './request-log.ts'
+import { createServerState, type ServerState } from './state.ts'
+import { sweeper } from './sweep.ts'
 import type { ReferenceServer, ReferenceServerOptions } from './types.ts'
 
 const LOOPBACK = ['127.0.0.1', '::1', 'localhost']
@@ -57,7 +54,9 @@ function defaultCorsOrigins(state: ServerState): Set<string> {
 
 function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  const sweep = sweeper(state)
   app.use('*', async (c, next) => {
+    sweep()
     c.set('log', {})
     await next()
     const path = new URL(c.req.url).pathname
@@ -119,33 +118,7 @@ export async function startReferenceServer(
 ): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   if (!LOOPBACK.includes(host)) throw new TypeError(`host must be a loopback address, got ${host}`)
-  const state: ServerState = {
-    issuer: options.issuer ?? '',
-    options,
-    clients: new Map(
-      (options.clients ?? DEMO_CLIENTS).map((c) => [c.client_id, structuredClone(c)]),
-    ),
-    users: structuredClone(options.users ?? DEMO_USERS),
-    trustedIssuers: options.trustedIssuers ?? DEMO_TRUSTED_ISSUERS,
-    vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
-    keys: await KeyRing.create(),
-    faults: new FaultState(),
-    log: new RequestLog(options.log),
-    corsOrigins: new Set(),
-    clockOffset: 0,
-    now: () => Math.floor(Date.now() / 1000) + state.clockOffset,
-    interactions: new Map(),
-    sessions: new Map(),
-    consents: new Map(),
-    grants: new Map(),
-    codes: new Map(),
-    accessTokens: new Map(),
-    refreshTokens: new Map(),
-    devices: new Map(),
-    par: new Map(),
-    seenJti: new Map(),
-    dpopNonces: [],
-  }
+  const state = await createServerState(options)
   state.corsOrigins = defaultCorsOrigins(state)
   const control = createControl(state)
   const closing = new AbortController()

@@ -1,7 +1,9 @@
 /** The server's in-memory state, shared by every endpoint. */
-import type { KeyRing } from './keys.ts'
-import type { FaultState } from './faults.ts'
-import type { RequestLog } from './request-log.ts'
+import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
+import { FaultState } from './faults.ts'
+import { organizationSwitchGrant } from './grants/organization-switch.ts'
+import { KeyRing } from './keys.ts'
+import { RequestLog } from './request-log.ts'
 import type {
   ClientConfig,
   ReferenceServerOptions,
@@ -161,8 +163,6 @@ export const ttl = (state: ServerState) => ({
 
 /** Records a one-time identifier; false when it was already seen (a replay). */
 export function rememberJti(state: ServerState, key: string, expiresAt: number): boolean {
-  const now = state.now()
-  for (const [k, exp] of state.seenJti) if (exp < now - 300) state.seenJti.delete(k)
   if (state.seenJti.has(key)) return false
   state.seenJti.set(key, expiresAt)
   return true
@@ -170,4 +170,36 @@ export function rememberJti(state: ServerState, key: string, expiresAt: number):
 
 export function findUser(state: ServerState, sub: string): UserConfig | undefined {
   return state.users.find((u) => u.sub === sub)
+}
+
+/** Fresh state for `options` (the issuer is set once the port is known). */
+export async function createServerState(options: ReferenceServerOptions): Promise<ServerState> {
+  const state: ServerState = {
+    issuer: options.issuer ?? '',
+    options,
+    clients: new Map(
+      (options.clients ?? DEMO_CLIENTS).map((c) => [c.client_id, structuredClone(c)]),
+    ),
+    users: structuredClone(options.users ?? DEMO_USERS),
+    trustedIssuers: options.trustedIssuers ?? DEMO_TRUSTED_ISSUERS,
+    vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
+    keys: await KeyRing.create(),
+    faults: new FaultState(),
+    log: new RequestLog(options.log),
+    corsOrigins: new Set(),
+    clockOffset: 0,
+    now: () => Math.floor(Date.now() / 1000) + state.clockOffset,
+    interactions: new Map(),
+    sessions: new Map(),
+    consents: new Map(),
+    grants: new Map(),
+    codes: new Map(),
+    accessTokens: new Map(),
+    refreshTokens: new Map(),
+    devices: new Map(),
+    par: new Map(),
+    seenJti: new Map(),
+    dpopNonces: [],
+  }
+  return state
 }

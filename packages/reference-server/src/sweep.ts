@@ -1,0 +1,27 @@
+/** Drops expired in-memory records so a long-running server does not grow without bound. */
+import type { ServerState } from './state.ts'
+
+const GRACE = 300
+
+export function sweepExpired(state: ServerState): void {
+  // A moved clock (tests) would make valid records look expired: sweep only on real time.
+  if (state.clockOffset !== 0) return
+  const old = state.now() - GRACE
+  for (const [k, v] of state.codes) if (v.expiresAt < old) state.codes.delete(k)
+  for (const [k, v] of state.par) if (v.expiresAt < old) state.par.delete(k)
+  for (const [k, v] of state.devices) if (v.expiresAt < old) state.devices.delete(k)
+  for (const [k, v] of state.accessTokens) if (v.expiresAt < old) state.accessTokens.delete(k)
+  for (const [k, v] of state.refreshTokens) if (v.expiresAt < old) state.refreshTokens.delete(k)
+  for (const [k, v] of state.interactions) if (v.createdAt + 600 < old) state.interactions.delete(k)
+  for (const [k, exp] of state.seenJti) if (exp < old) state.seenJti.delete(k)
+}
+
+/** Runs `sweepExpired` at most once per `everySec` of wall-clock time. */
+export function sweeper(state: ServerState, everySec = 60): () => void {
+  let last = Date.now()
+  return () => {
+    if (Date.now() - last < everySec * 1000) return
+    last = Date.now()
+    sweepExpired(state)
+  }
+}
