@@ -23,6 +23,12 @@ export {
 } from './errors.ts'
 export type { Lock, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
+export { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
+export {
+  EncryptedStore,
+  type EncryptedStoreKey,
+  type EncryptedStoreOptions,
+} from './encrypted-store.ts'
 export { DEFAULT_LOCK_TIMEOUT_MS, InProcessLock } from './in-process-lock.ts'
 export {
   TokenManager,
