@@ -9,10 +9,11 @@ import { measureFleet } from './fleet.ts'
 import { ensureBuilt } from './lib/build.ts'
 import { makeLoopbackCert } from './lib/cert.ts'
 import { runWorker } from './lib/child.ts'
-import { ms, num, ratio, table, withRange } from './lib/format.ts'
+import { ms, num, ratio, table, times, withRange } from './lib/format.ts'
 import { machineInfo, versionOf } from './lib/machine.ts'
-import type { Summary } from './lib/stats.ts'
+import { medianRatio, type Summary } from './lib/stats.ts'
 import { kb } from './size/bundle.ts'
+import { bundleBreakdown } from './size/breakdown.ts'
 import { measureSizes } from './size/measure.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
 
@@ -44,23 +45,16 @@ async function section(id: Section, title: string, body: () => Promise<string[]>
 
 await section('size', 'Bundle size: typical SPA usage', async () => {
   const rows = await measureSizes(log)
+  const breakdown = await bundleBreakdown('openrp.ts')
   const openrp = rows[0]!.size
   const budget = JSON.parse(
     readFileSync(new URL('../size/budget.json', import.meta.url), 'utf8'),
   ) as { openrpSpaGzipBytes: number }
-  const others = rows.slice(1)
-  const smallestVerifying = others
-    .filter((r) => r.subject.verifiesSignatures)
-    .sort((a, b) => a.size.gzip - b.size.gzip)[0]
-  const oidcClientTs = others.find((r) => r.subject.name === 'oidc-client-ts')
   headline.push(
-    `openrp SPA bundle ${kb(openrp.gzip)} min+gzip` +
-      (oidcClientTs
-        ? `; oidc-client-ts ${ratio(oidcClientTs.size.gzip, openrp.gzip)} its size`
-        : '') +
-      (smallestVerifying
-        ? `; smallest other that verifies signatures (${smallestVerifying.subject.name}) ${ratio(smallestVerifying.size.gzip, openrp.gzip)}`
-        : ''),
+    `openrp SPA bundle ${kb(openrp.gzip)} min+gzip; the others, as a multiple of it: ${rows
+      .slice(1)
+      .map((r) => `${r.subject.name} ${ratio(r.size.gzip, openrp.gzip)}`)
+      .join(', ')}`,
   )
   return [
     'Each library does the same steps in one entry file (`bench/size/entries/`): create the client, redirect login with PKCE, handle the callback, get an access token (refreshing when expired), log out. Same rollup settings for all (browser resolution, CommonJS interop, `NODE_ENV=production`, ESM, tree-shaken, dynamic imports inlined, terser). 1 KB = 1,000 bytes; gzip level 9, brotli quality 11.',
@@ -69,6 +63,18 @@ await section('size', 'Bundle size: typical SPA usage', async () => {
     '',
     ...sizeChecks(rows).map((l) => `- ${l}`),
     `- CI budget (bench/size/budget.json, \`size:check\`): ${budget.openrpSpaGzipBytes} bytes min+gzip; measured ${openrp.gzip} bytes.`,
+    '',
+    "Where openrp's bytes come from (each module minified alone by esbuild, tree-shaken length; approximate shares of the uncompressed bundle):",
+    '',
+    table(
+      ['package', 'share', 'bytes'],
+      breakdown.packages.map((p) => [p.source, `${(p.share * 100).toFixed(0)}%`, num(p.bytes)]),
+    ),
+    '',
+    `Largest openrp modules: ${breakdown.modules
+      .slice(0, 10)
+      .map((m) => `\`${m.source}\` ${(m.share * 100).toFixed(1)}%`)
+      .join(', ')}.`,
   ]
 })
 
@@ -80,32 +86,35 @@ await section('hot', 'Hot path and concurrency (Node)', async () => {
     concurrent: Record<string, Summary>
     callers: number
     msalUnexpectedRequests: string[]
+    msalArrived: Summary
+    msalFailures: Summary
   }>('hot-path.ts', {
     NODE_EXTRA_CA_CERTS: cert.certPath,
     CERT: cert.certPath,
     KEY: cert.keyPath,
   })
   const msalName = 'msal-node acquireTokenByClientCredential()'
-  const msal = result.cached[msalName]!.median
-  const tm = result.cached['openrp TokenManager.getAccessToken()']!.median
-  const cc = result.cached['openrp ClientCredentialsProvider.getToken()']!.median
+  const msal = result.cached[msalName]!
+  const vsMsal = (s: Summary) => medianRatio(s, msal)
+  const tm = vsMsal(result.cached['openrp TokenManager.getAccessToken()']!)
+  const cc = vsMsal(result.cached['openrp ClientCredentialsProvider.getToken()']!)
   const ccConcurrent = result.concurrent['openrp ClientCredentialsProvider.getToken()']!
   const msalConcurrent = result.concurrent[msalName]!
   headline.push(
-    `cached token: TokenManager ${ratio(tm, msal)} and ClientCredentialsProvider ${ratio(cc, msal)} the calls/s of msal-node`,
+    `cached token: TokenManager ${times(tm)} and ClientCredentialsProvider ${times(cc)} the calls/s of msal-node`,
     `${result.callers} concurrent callers, empty cache: openrp ${num(ccConcurrent.median)} token request(s), msal-node ${num(msalConcurrent.median)}`,
   )
   return [
-    `One process (\`src/workers/hot-path.ts\`): openrp against the reference server over http://127.0.0.1, msal-node (${versionOf('@azure/msal-node')}) against a local https token endpoint (self-signed certificate made with ${cert.madeWith}, trusted through NODE_EXTRA_CA_CERTS; known authority and metadata given up front, every non-loopback DNS lookup refused). Cached calls are awaited back to back; 7 interleaved rounds of 500 ms after a warm-up, median (min–max).`,
+    `One process (\`src/workers/hot-path.ts\`): openrp against the reference server over http://127.0.0.1, msal-node (${versionOf('@azure/msal-node')}) against a local https token endpoint (self-signed certificate made with ${cert.madeWith}, trusted through NODE_EXTRA_CA_CERTS; known authority and metadata given up front, every non-loopback DNS lookup refused). Cached calls are awaited back to back; 7 interleaved rounds of 500 ms after a warm-up, median (min–max); ratios are the median of round-by-round ratios.`,
     '',
     table(
       ['cached call', 'calls/s', 'vs msal-node'],
-      Object.entries(result.cached).map(([name, s]) => [name, withRange(s), ratio(s.median, msal)]),
+      Object.entries(result.cached).map(([name, s]) => [name, withRange(s), times(vsMsal(s))]),
     ),
     '',
     `Token requests made while measuring the cached calls: openrp ${result.cachedMadeRequests.openrp}, msal-node ${result.cachedMadeRequests.msal}. Requests msal-node made to anything but the token endpoint: ${result.msalUnexpectedRequests.length === 0 ? 'none' : result.msalUnexpectedRequests.join(', ')}.`,
     '',
-    `${result.callers} callers at once on an empty cache (a fresh client each run), token requests that reached the server, ${ccConcurrent.runs} runs:`,
+    `${result.callers} callers at once on an empty cache (a fresh client each run), ${ccConcurrent.runs} runs. Token requests made: for openrp as counted by the reference server; for msal-node as fetch() calls to its token endpoint (requests it attempted; ${withRange(result.msalArrived)} reached the endpoint, ${withRange(result.msalFailures)} calls failed, e.g. TLS connect timeouts when a thousand handshakes meet a busy machine).`,
     '',
     table(
       ['subject', 'token requests, median (min–max)'],
@@ -117,16 +126,16 @@ await section('hot', 'Hot path and concurrency (Node)', async () => {
 await section('idtoken', 'ID-token validation', async () => {
   const result = await runWorker<Record<string, Record<string, Summary>>>('id-token.ts')
   const lines: string[] = [
-    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor. 7 interleaved rounds of 500 ms, median (min–max).`,
+    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor, and openrp's \`validateIdToken()\` alone beside it. 7 interleaved rounds of 500 ms, median (min–max); ratios are the median of round-by-round ratios.`,
     '',
   ]
   for (const [alg, subjects] of Object.entries(result)) {
     const entries = Object.entries(subjects)
-    const oc = entries.find(([n]) => n.startsWith('openid-client'))![1].median
-    const jose = entries.find(([n]) => n.startsWith('jose'))![1].median
-    const openrp = entries.find(([n]) => n.startsWith('openrp'))![1].median
+    const pick = (prefix: string) => entries.find(([n]) => n.startsWith(prefix))![1]
+    const oc = pick('openid-client')
+    const jose = pick('jose')
     headline.push(
-      `ID-token validation ${alg}: openrp ${ratio(openrp, oc)} openid-client's rate, ${ratio(openrp, jose)} bare jwtVerify's`,
+      `ID-token validation ${alg}: openrp client.refresh() ${times(medianRatio(pick('openrp client.refresh'), oc))} openid-client's rate; openrp validateIdToken() ${times(medianRatio(pick('openrp validateIdToken'), jose))} bare jwtVerify's`,
     )
     lines.push(
       `### ${alg}`,
@@ -136,8 +145,8 @@ await section('idtoken', 'ID-token validation', async () => {
         entries.map(([name, s]) => [
           name,
           withRange(s),
-          ratio(s.median, oc),
-          ratio(s.median, jose),
+          times(medianRatio(s, oc)),
+          times(medianRatio(s, jose)),
         ]),
       ),
       '',
@@ -149,14 +158,13 @@ await section('idtoken', 'ID-token validation', async () => {
 await section('cold', 'Cold import (whole process)', async () => {
   ensureBuilt(['core', 'node'], log)
   const result = measureColdImports()
-  const bare = result['bare node']!.median
-  const core = result['@openrp/core']!.median
-  const msal = result['@azure/msal-node']!.median
+  const bare = result['bare node']!
+  const vsBare = (name: string) => medianRatio(result[name]!, bare)
   headline.push(
-    `cold import: @openrp/core process ${ratio(core, bare)} bare node (${ms(core - bare)} over it), msal-node ${ratio(msal, bare)}`,
+    `cold import: @openrp/core process ${times(vsBare('@openrp/core'))} bare node, @openrp/node ${times(vsBare('@openrp/node'))}, openid-client ${times(vsBare('openid-client'))}, msal-node ${times(vsBare('@azure/msal-node'))}`,
   )
   return [
-    `\`node --input-type=module -e "await import('<package>')"\` from bench/, spawned and waited for, against the same process with an empty script (bare node). openrp packages are imported from their built dist. ${result['bare node']!.runs} interleaved runs after a warm-up, median (min–max).`,
+    `\`node --input-type=module -e "await import('<package>')"\` from bench/, spawned and waited for, against the same process with an empty script (bare node). openrp packages are imported from their built dist. ${result['bare node']!.runs} interleaved runs after a warm-up, median (min–max); ratios are the median of run-by-run ratios.`,
     '',
     table(
       ['process', 'version', 'wall time', 'vs bare node', 'over bare node'],
@@ -166,8 +174,8 @@ await section('cold', 'Cold import (whole process)', async () => {
           name,
           specifier ? versionOf(specifier) : process.version,
           withRange(s, ms),
-          ratio(s.median, bare),
-          specifier ? ms(s.median - bare) : '',
+          times(vsBare(name)),
+          specifier ? ms(s.median - bare.median) : '',
         ]
       }),
     ),

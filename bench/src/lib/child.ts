@@ -6,7 +6,7 @@ const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 /**
  * Runs a worker script (TypeScript, from sources like the runner) in a fresh Node process and
  * returns the JSON it prints as its last stdout line. Its stderr is passed through. Rejects,
- * with the worker's output, when it exits non-zero.
+ * with the worker's output (and the end of its stderr), when it exits non-zero.
  */
 export function runWorker<T>(
   script: string,
@@ -18,11 +18,16 @@ export function runWorker<T>(
     const child = spawn(process.execPath, ['--conditions=openrp-source', '--import', 'tsx', path], {
       cwd: BENCH_DIR,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
+    let err = ''
     child.stdout.on('data', (d: Buffer) => {
       out += d
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      process.stderr.write(d)
+      err = (err + d).slice(-4000)
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('error', reject)
@@ -30,7 +35,7 @@ export function runWorker<T>(
       clearTimeout(timer)
       const last = out.trim().split('\n').pop() ?? ''
       if (code !== 0) {
-        reject(new Error(`${script} exited with ${code ?? signal}\n${out}`))
+        reject(new Error(`${script} exited with ${code ?? signal}\n${out}\n${err}`))
         return
       }
       try {

@@ -18,9 +18,11 @@ export function num(n: number): string {
 export const withRange = (s: Summary, f: (n: number) => string = num) =>
   `${f(s.median)} (${f(s.min)}–${f(s.max)})`
 
-/** "12.3x". */
-export function ratio(a: number, b: number): string {
-  const r = a / b
+/** "12.3x": a / b. */
+export const ratio = (a: number, b: number): string => times(a / b)
+
+/** 12.34 -> "12.3x". */
+export function times(r: number): string {
   return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`
 }
 

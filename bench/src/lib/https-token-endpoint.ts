@@ -1,35 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 
-/** A minimal https token endpoint on 127.0.0.1 (client credentials only), for msal-node. */
-export interface HttpsTokenEndpoint {
+/** Where msal-node finds the local https token endpoint. */
+export interface HttpsTokenEndpointInfo {
   /** e.g. https://127.0.0.1:41234/tenant */
   authority: string
   /** host:port, for msal-node's knownAuthorities. */
   host: string
   /** OpenID metadata msal-node is given up front (so it makes no discovery request). */
   metadata: Record<string, string>
-  tokenRequests(): number
-  /** Requests for anything but the token endpoint (answered 404), e.g. a discovery attempt. */
-  unexpectedRequests(): string[]
-  resetCount(): void
-  close(): Promise<void>
 }
 
+/** What the endpoint saw. */
+export interface HttpsTokenEndpointStats {
+  tokenRequests: number
+  /** Requests for anything but the token endpoint (answered 404), e.g. a discovery attempt. */
+  unexpected: string[]
+}
+
+const STATS_PATH = '/__bench/stats'
+
 /**
- * Starts it with the certificate at `certPath` (trusted by the process through
- * NODE_EXTRA_CA_CERTS). Each token request gets a fresh random access token valid for an hour,
- * after `delayMs` (a network round trip's worth).
+ * Serves a minimal client-credentials token endpoint over https on 127.0.0.1 with the given
+ * certificate: each token request gets a fresh random access token valid for an hour, after
+ * `delayMs` (a network round trip's worth). GET /__bench/stats reports what it saw.
  */
-export async function startHttpsTokenEndpoint(
+export async function serveHttpsTokenEndpoint(
   certPath: string,
   keyPath: string,
   { delayMs = 5 } = {},
-): Promise<HttpsTokenEndpoint> {
-  let count = 0
-  const unexpected: string[] = []
+): Promise<HttpsTokenEndpointInfo> {
+  const stats: HttpsTokenEndpointStats = { tokenRequests: 0, unexpected: [] }
   const server = createServer(
     { cert: readFileSync(certPath), key: readFileSync(keyPath) },
     (req, res) => {
@@ -38,11 +44,9 @@ export async function startHttpsTokenEndpoint(
         body += d
       })
       req.on('end', () => {
-        if (
-          req.method === 'POST' &&
-          new URL(req.url ?? '/', 'https://127.0.0.1').pathname.endsWith('/oauth2/v2.0/token')
-        ) {
-          count++
+        const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname
+        if (req.method === 'POST' && path.endsWith('/oauth2/v2.0/token')) {
+          stats.tokenRequests++
           const params = new URLSearchParams(body)
           setTimeout(() => {
             res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
@@ -58,14 +62,21 @@ export async function startHttpsTokenEndpoint(
           }, delayMs)
           return
         }
-        unexpected.push(`${req.method} ${req.url}`)
-        process.stderr.write(`https token endpoint: unexpected request ${req.method} ${req.url}\n`)
+        if (req.method === 'GET' && path === STATS_PATH) {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(stats))
+          return
+        }
+        stats.unexpected.push(`${req.method} ${req.url}`)
         res.writeHead(404, { 'content-type': 'application/json' })
         res.end('{"error":"not_found"}')
       })
     },
   )
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  // A deep accept queue: 1,000 callers may connect at once.
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
+  )
   const { port } = server.address() as AddressInfo
   const host = `127.0.0.1:${port}`
   const authority = `https://${host}/tenant`
@@ -79,15 +90,46 @@ export async function startHttpsTokenEndpoint(
       end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
       jwks_uri: `${authority}/discovery/v2.0/keys`,
     },
-    tokenRequests: () => count,
-    unexpectedRequests: () => [...unexpected],
-    resetCount: () => {
-      count = 0
+  }
+}
+
+/** The endpoint running in its own process, as a real token server would. */
+export interface HttpsTokenEndpoint extends HttpsTokenEndpointInfo {
+  stats(): Promise<HttpsTokenEndpointStats>
+  close(): Promise<void>
+}
+
+/**
+ * Starts the endpoint in a child process (so its TLS work does not share the event loop of the
+ * client under test) and waits until it listens. The calling process must trust `certPath`
+ * (NODE_EXTRA_CA_CERTS) to read the stats.
+ */
+export async function startHttpsTokenEndpoint(
+  certPath: string,
+  keyPath: string,
+): Promise<HttpsTokenEndpoint> {
+  const script = fileURLToPath(new URL('../workers/https-endpoint.ts', import.meta.url))
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, CERT: certPath, KEY: keyPath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    lines.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`https endpoint exited with ${code}`)))
+  })
+  const info = JSON.parse(firstLine) as HttpsTokenEndpointInfo
+  return {
+    ...info,
+    async stats() {
+      const res = await fetch(`https://${info.host}${STATS_PATH}`)
+      return (await res.json()) as HttpsTokenEndpointStats
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
       }),
   }
 }

@@ -4,6 +4,8 @@ export interface Summary {
   min: number
   max: number
   runs: number
+  /** The values, in the order measured (round by round). */
+  values: number[]
 }
 
 export function summarize(values: number[]): Summary {
@@ -11,7 +13,24 @@ export function summarize(values: number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: values.length }
+  return {
+    median,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    runs: values.length,
+    values: [...values],
+  }
+}
+
+/**
+ * The median of round-by-round ratios a[i] / b[i]. Subjects are measured interleaved, so a
+ * ratio within one round sees the same machine load; on a busy machine this is steadier than
+ * the ratio of two medians.
+ */
+export function medianRatio(a: Summary, b: Summary): number {
+  const n = Math.min(a.values.length, b.values.length)
+  if (n === 0) throw new Error('no rounds to compare')
+  return summarize(a.values.slice(0, n).map((v, i) => v / b.values[i]!)).median
 }
 
 /**

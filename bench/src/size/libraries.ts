@@ -85,7 +85,6 @@ export const COMPETITORS: SizeSubject[] = [
  */
 export const FORBIDDEN_IN_SPA: { label: string; pattern: RegExp }[] = [
   { label: 'device flow', pattern: /urn:ietf:params:oauth:grant-type:device_code/ },
-  { label: 'device flow', pattern: /device_authorization_endpoint/ },
   { label: 'token exchange', pattern: /token-exchange/ },
   { label: 'JWT bearer grant', pattern: /grant-type:jwt-bearer/ },
   { label: 'SAML bearer grant', pattern: /saml2-bearer/ },

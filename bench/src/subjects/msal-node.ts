@@ -1,5 +1,5 @@
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node'
-import type { HttpsTokenEndpoint } from '../lib/https-token-endpoint.ts'
+import type { HttpsTokenEndpointInfo } from '../lib/https-token-endpoint.ts'
 
 export const MSAL_SCOPES = ['api://bench/.default']
 
@@ -8,7 +8,7 @@ export const MSAL_SCOPES = ['api://bench/.default']
  * everything up front (known authority, authority and cloud-discovery metadata) so it makes no
  * discovery request and never leaves 127.0.0.1.
  */
-export function msalClient(endpoint: HttpsTokenEndpoint): ConfidentialClientApplication {
+export function msalClient(endpoint: HttpsTokenEndpointInfo): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: {
       clientId: 'm2m',

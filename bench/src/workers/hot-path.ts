@@ -3,6 +3,8 @@
  * Started by run.ts with NODE_EXTRA_CA_CERTS (msal-node's https endpoint) and CERT / KEY paths.
  * Prints one JSON line.
  */
+// First: counts fetch() calls of every library imported after it.
+import { fetchCalls } from '../lib/count-fetch.ts'
 import { startReferenceServer } from '@openrp/reference-server'
 import { startHttpsTokenEndpoint } from '../lib/https-token-endpoint.ts'
 import { allowOnlyLoopback } from '../lib/loopback-guard.ts'
@@ -29,7 +31,8 @@ try {
   await manager.getAccessToken()
   const msal = msalClient(endpoint)
   await msalToken(msal)
-  const before = { openrp: tokenRequests(), msal: endpoint.tokenRequests() }
+  const msalRequests = async () => (await endpoint.stats()).tokenRequests
+  const before = { openrp: tokenRequests(), msal: await msalRequests() }
   const cached = await compareRates(
     {
       'openrp TokenManager.getAccessToken()': () => manager.getAccessToken(),
@@ -40,7 +43,7 @@ try {
   )
   const cachedMadeRequests = {
     openrp: tokenRequests() - before.openrp,
-    msal: endpoint.tokenRequests() - before.msal,
+    msal: (await msalRequests()) - before.msal,
   }
 
   // --- concurrent callers on an empty cache ---------------------------------------------------
@@ -49,6 +52,10 @@ try {
     'openrp TokenManager.getAccessToken() (expired, refresh)': [],
     'msal-node acquireTokenByClientCredential()': [],
   }
+  /** msal-node calls that failed (e.g. connect timeouts on a loaded machine), per run. */
+  const msalFailures: number[] = []
+  /** msal-node token requests that reached the endpoint, per run. */
+  const msalArrived: number[] = []
   for (let run = 0; run < RUNS; run++) {
     const fresh = ccProvider(m2m)
     let start = tokenRequests('client_credentials')
@@ -65,9 +72,14 @@ try {
     )
 
     const app = msalClient(endpoint)
-    start = endpoint.tokenRequests()
-    await Promise.all(Array.from({ length: CALLERS }, () => msalToken(app)))
-    counts['msal-node acquireTokenByClientCredential()']!.push(endpoint.tokenRequests() - start)
+    const attemptedBefore = fetchCalls(endpoint.metadata.token_endpoint!)
+    start = await msalRequests()
+    const settled = await Promise.allSettled(Array.from({ length: CALLERS }, () => msalToken(app)))
+    counts['msal-node acquireTokenByClientCredential()']!.push(
+      fetchCalls(endpoint.metadata.token_endpoint!) - attemptedBefore,
+    )
+    msalArrived.push((await msalRequests()) - start)
+    msalFailures.push(settled.filter((r) => r.status === 'rejected').length)
   }
   const concurrent = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, summarize(v)]))
 
@@ -77,7 +89,9 @@ try {
       cachedMadeRequests,
       concurrent,
       callers: CALLERS,
-      msalUnexpectedRequests: endpoint.unexpectedRequests(),
+      msalUnexpectedRequests: (await endpoint.stats()).unexpected,
+      msalArrived: summarize(msalArrived),
+      msalFailures: summarize(msalFailures),
     }),
   )
 } finally {
