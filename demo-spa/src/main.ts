@@ -34,7 +34,7 @@ function makeClient(kind: DemoClientKind): SpaClient {
     popupRedirectUri: `${origin}/popup-callback.html`,
     silentRedirectUri: `${origin}/silent-callback.html`,
     postLogoutRedirectUri: `${origin}/`,
-    scope: 'openid profile email offline_access api:read',
+    scope: `openid profile email${settings.refreshTokens ? ' offline_access' : ''} api:read`,
     store: settings.store,
     dpop: settings.dpop,
   })
@@ -227,8 +227,10 @@ function wire(): void {
 
   const storeSelect = byTestId('store-select') as HTMLSelectElement
   const dpopToggle = byTestId('dpop-toggle') as HTMLInputElement
+  const refreshToggle = byTestId('refresh-token-toggle') as HTMLInputElement
   storeSelect.value = settings.store
   dpopToggle.checked = settings.dpop
+  refreshToggle.checked = settings.refreshTokens
   const applySettings = async () => {
     // Tokens stay where the old setting put them; sign out so nothing is left behind.
     await spa.logout({ localOnly: true }).catch(() => {})
@@ -236,11 +238,13 @@ function wire(): void {
       ...settings,
       store: storeSelect.value as DemoSettings['store'],
       dpop: dpopToggle.checked,
+      refreshTokens: refreshToggle.checked,
     })
     window.location.reload()
   }
   storeSelect.addEventListener('change', () => void applySettings())
   dpopToggle.addEventListener('change', () => void applySettings())
+  refreshToggle.addEventListener('change', () => void applySettings())
 }
 
 async function start(): Promise<void> {

@@ -5,6 +5,8 @@ export type DemoClientKind = 'code' | 'legacy'
 export interface DemoSettings {
   store: StoreChoiceName
   dpop: boolean
+  /** Ask for `offline_access` (a refresh token); without it, renewal is a silent iframe. */
+  refreshTokens: boolean
   client: DemoClientKind
 }
 
@@ -12,7 +14,12 @@ const KEY = 'openrp-demo.settings'
 const STORES: StoreChoiceName[] = ['memory', 'session', 'indexeddb', 'encrypted-indexeddb']
 
 export function loadSettings(): DemoSettings {
-  const defaults: DemoSettings = { store: 'encrypted-indexeddb', dpop: false, client: 'code' }
+  const defaults: DemoSettings = {
+    store: 'encrypted-indexeddb',
+    dpop: false,
+    refreshTokens: true,
+    client: 'code',
+  }
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DemoSettings>
     return {
@@ -20,6 +27,8 @@ export function loadSettings(): DemoSettings {
         ? (saved.store as StoreChoiceName)
         : defaults.store,
       dpop: typeof saved.dpop === 'boolean' ? saved.dpop : defaults.dpop,
+      refreshTokens:
+        typeof saved.refreshTokens === 'boolean' ? saved.refreshTokens : defaults.refreshTokens,
       client: saved.client === 'legacy' ? 'legacy' : 'code',
     }
   } catch {
