@@ -1,6 +1,7 @@
 /**
  * Test helpers: drive the server's real login and consent pages over HTTP, without a browser.
  */
+import { DEMO_USERS } from './defaults.ts'
 
 /** A minimal cookie jar: name=value pairs from Set-Cookie, sent back on every request. */
 export class CookieJar {
@@ -38,6 +39,7 @@ export class CookieJar {
 export interface CompleteLoginOptions {
   /** Defaults to the first demo user, alice. */
   username?: string
+  /** Defaults to the demo user's password when `username` is a demo user. */
   password?: string
   /** Approve the consent page when shown (default true). */
   consent?: boolean
@@ -147,8 +149,10 @@ export async function completeLogin(
       if (loginTried) throw new CompleteLoginError('login_failed', 'the login was refused')
       loginTried = true
       const fields = inputs(login.body)
-      fields.username = options.username ?? 'alice'
-      fields.password = options.password ?? (options.username ? '' : 'wonderland')
+      const username = options.username ?? DEMO_USERS[0]!.username
+      fields.username = username
+      fields.password =
+        options.password ?? DEMO_USERS.find((u) => u.username === username)?.password ?? ''
       url = new URL(login.action, url)
       init = post(fields)
       continue

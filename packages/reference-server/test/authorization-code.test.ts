@@ -199,7 +199,7 @@ describe('login, consent and prompt', () => {
 
   it('answers access_denied when the user denies consent', async () => {
     const { url } = await authorizeUrl(server.issuer, {})
-    const result = await completeLogin(url, { username: 'bob', password: 'builder', deny: true })
+    const result = await completeLogin(url, { username: 'bob', deny: true })
     expect(result.params.get('error')).toBe('access_denied')
     expect(result.params.get('state')).toBe('st-123')
   })
