@@ -39,7 +39,7 @@ export interface IntrospectOptions {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
-export function introspect(
+export async function introspect(
   core: ClientCore,
   token: string | TokenSet,
   tokenTypeHint?: string,

@@ -30,7 +30,7 @@ export interface ProtectedResourceInit {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
-export function fetchProtectedResource(
+export async function fetchProtectedResource(
   core: ClientCore,
   url: string | URL,
   tokenSet: TokenSet | string,

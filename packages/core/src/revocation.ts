@@ -22,7 +22,7 @@ export interface RevokeOptions {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
-export function revoke(
+export async function revoke(
   core: ClientCore,
   token: string,
   tokenTypeHint?: string,

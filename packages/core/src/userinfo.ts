@@ -39,7 +39,7 @@ export interface UserinfoClaims {
  * ```
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
  */
-export function userinfo(
+export async function userinfo(
   core: ClientCore,
   accessTokenOrSet: string | TokenSet,
   options: UserinfoOptions = {},

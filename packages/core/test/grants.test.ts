@@ -147,9 +147,34 @@ describe('token exchange, JWT bearer, password, vendor grant', () => {
   it('refuses tokenExchange without a subject token type', async () => {
     const client = await gateway()
     // @ts-expect-error testing bad input
-    expect(() => client.tokenExchange({ subjectToken: 'x' })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    )
+    await expect(client.tokenExchange({ subjectToken: 'x' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+  })
+
+  it('rejects (never throws synchronously) on bad arguments of every grant', async () => {
+    const client = await gateway()
+    const bad: Array<() => Promise<unknown>> = [
+      // @ts-expect-error testing bad input
+      () => client.jwtBearer({}),
+      // @ts-expect-error testing bad input
+      () => client.saml2Bearer({ assertion: 5 }),
+      // @ts-expect-error testing bad input
+      () => client.password({ username: 'a' }),
+      () => client.grant(''),
+      // @ts-expect-error testing bad input
+      () => client.grant('organization_switch', { token: 5 }),
+      () => client.userinfo(''),
+      () => client.introspect(''),
+      () => client.revoke(''),
+      () => client.fetchProtectedResource('not a url', 'token'),
+      () => client.refresh(''),
+    ]
+    for (const call of bad) {
+      const promise = call()
+      expect(promise).toBeInstanceOf(Promise)
+      await expect(promise).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    }
   })
 
   it('uses a signed JWT assertion (RFC 7523)', async () => {

@@ -22,7 +22,7 @@ export interface CodeExchangeOptions {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  */
-export function exchangeAuthorizationCode(
+export async function exchangeAuthorizationCode(
   core: ClientCore,
   callbackParameters: URLSearchParams,
   transaction: AuthTransaction,

@@ -29,7 +29,7 @@ export interface ClientCredentialsOptions {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-export function clientCredentials(
+export async function clientCredentials(
   core: ClientCore,
   options: ClientCredentialsOptions = {},
 ): Promise<TokenSet> {

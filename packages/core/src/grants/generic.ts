@@ -26,7 +26,7 @@ export type GrantParams = Record<string, string | string[] | undefined>
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.5
  */
-export function grant(
+export async function grant(
   core: ClientCore,
   grantType: string,
   params: GrantParams = {},

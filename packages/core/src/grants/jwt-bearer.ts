@@ -23,7 +23,10 @@ export interface AssertionGrantOptions {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
-export function jwtBearer(core: ClientCore, options: AssertionGrantOptions): Promise<TokenSet> {
+export async function jwtBearer(
+  core: ClientCore,
+  options: AssertionGrantOptions,
+): Promise<TokenSet> {
   if (typeof options?.assertion !== 'string' || options.assertion === '')
     throw new InvalidArgumentError('jwtBearer needs an assertion')
   const params = toSearchParams({ assertion: options.assertion, scope: options.scope })

@@ -26,7 +26,7 @@ export interface PasswordOptions {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  * @deprecated Legacy grant; prefer the authorization code flow.
  */
-export function password(core: ClientCore, options: PasswordOptions): Promise<TokenSet> {
+export async function password(core: ClientCore, options: PasswordOptions): Promise<TokenSet> {
   if (typeof options?.username !== 'string' || typeof options.password !== 'string')
     throw new InvalidArgumentError('password() needs username and password strings')
   const params = toSearchParams({

@@ -20,7 +20,10 @@ import type { AssertionGrantOptions } from './jwt-bearer.ts'
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7522#section-2.1
  */
-export function saml2Bearer(core: ClientCore, options: AssertionGrantOptions): Promise<TokenSet> {
+export async function saml2Bearer(
+  core: ClientCore,
+  options: AssertionGrantOptions,
+): Promise<TokenSet> {
   if (typeof options?.assertion !== 'string' || options.assertion === '')
     throw new InvalidArgumentError('saml2Bearer needs an assertion')
   const assertion = options.assertion.trimStart().startsWith('<')

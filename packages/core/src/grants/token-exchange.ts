@@ -44,7 +44,10 @@ export interface TokenExchangeOptions {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.1
  */
-export function tokenExchange(core: ClientCore, options: TokenExchangeOptions): Promise<TokenSet> {
+export async function tokenExchange(
+  core: ClientCore,
+  options: TokenExchangeOptions,
+): Promise<TokenSet> {
   if (typeof options?.subjectToken !== 'string' || typeof options.subjectTokenType !== 'string')
     throw new InvalidArgumentError('tokenExchange needs subjectToken and subjectTokenType')
   if ((options.actorToken === undefined) !== (options.actorTokenType === undefined))
