@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { InvalidArgumentError, StoreError } from './errors.ts'
 import type { Store, StoreSetOptions } from './store.ts'
+import { toStoredJson, ttlSecToMs } from './store-value.ts'
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds (tests). Defaults to `Date.now`. */
@@ -52,30 +52,12 @@ export class MemoryStore implements Store {
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
-    const expiresAtMs = ttlToExpiry(options.ttlSec, this.#now())
-    this.#entries.set(key, { json: toJson(value), expiresAtMs })
+    const ttlMs = ttlSecToMs(options.ttlSec)
+    const expiresAtMs = ttlMs === undefined ? undefined : this.#now() + ttlMs
+    this.#entries.set(key, { json: toStoredJson(value), expiresAtMs })
   }
 
   async delete(key: string): Promise<void> {
     this.#entries.delete(key)
   }
-}
-
-function ttlToExpiry(ttlSec: number | undefined, nowMs: number): number | undefined {
-  if (ttlSec === undefined) return undefined
-  if (!(typeof ttlSec === 'number' && Number.isFinite(ttlSec) && ttlSec > 0)) {
-    throw new InvalidArgumentError('ttlSec must be a positive number of seconds')
-  }
-  return nowMs + ttlSec * 1000
-}
-
-function toJson(value: unknown): string {
-  let json: string | undefined
-  try {
-    json = JSON.stringify(value)
-  } catch (cause) {
-    throw new StoreError('The value is not serialisable as JSON', { cause })
-  }
-  if (json === undefined) throw new StoreError('The value is not serialisable as JSON')
-  return json
 }
