@@ -10,6 +10,9 @@ import { startDemo } from './node-demo.ts'
 // succeed, and the second run reuses the cached M2M token (file store, then Redis) — asserted
 // at the server by counting client_credentials requests.
 
+// Each test runs the daemon (a cold tsx start) twice.
+test.describe.configure({ timeout: 120_000 })
+
 const EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 let server: ReferenceServer
 test.beforeAll(async () => {

@@ -90,6 +90,7 @@ test('nobody approves in time: the TV ends with DEVICE_CODE_EXPIRED', async ({ p
 })
 
 test('slow_down: the TV polls less often, as often as the provider allows', async ({ page }) => {
+  test.setTimeout(90_000)
   server.control.setFaults({ device: { slowDown: 2 } })
   tv = startTv()
   const userCode = await tv.value('USER_CODE')
@@ -114,6 +115,7 @@ test('slow_down: the TV polls less often, as often as the provider allows', asyn
 })
 
 test('Ctrl-C cancels; started again, the TV resumes with the same code', async ({ page }) => {
+  test.setTimeout(90_000)
   tv = startTv()
   const firstCode = await tv.value('USER_CODE')
   await tv.waitFor(/Waiting for you to approve/)
