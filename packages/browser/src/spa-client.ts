@@ -100,6 +100,10 @@ export class SpaClient {
     if (typeof options.redirectUri !== 'string')
       throw new InvalidArgumentError('options.redirectUri must be a URL string')
     this.#options = options
+    if (!options.navigator && typeof window === 'undefined')
+      throw new InvalidArgumentError(
+        'createSpaClient() runs in a browser; elsewhere pass options.navigator',
+      )
     this.#navigator = options.navigator ?? browserNavigator()
     this.#key = options.storageKey ?? `openrp:${options.clientId}`
     this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)

@@ -80,6 +80,28 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return undefined
 }
 
+describe('createSpaClient', () => {
+  it('refuses unusable options with INVALID_ARGUMENT', () => {
+    const base = { clientId: 'spa', redirectUri: `${ORIGIN}/`, navigator: new ScriptedNavigator() }
+    const attempts: (() => unknown)[] = [
+      () => createSpaClient({ ...base }),
+      () => createSpaClient({ ...base, issuer: server.issuer, clientId: '' }),
+      () => createSpaClient({ ...base, issuer: server.issuer, redirectUri: 'not a url' }),
+      // Outside a browser (this test runs in Node) a navigator must be given.
+      () => createSpaClient({ issuer: server.issuer, clientId: 'spa', redirectUri: `${ORIGIN}/` }),
+    ]
+    for (const attempt of attempts) {
+      let code: string | undefined
+      try {
+        attempt()
+      } catch (error) {
+        code = isOpenRpError(error) ? error.code : String(error)
+      }
+      expect(code).toBe('INVALID_ARGUMENT')
+    }
+  })
+})
+
 describe('redirect login', () => {
   it('signs in with code + PKCE, strips the response from the address bar, refuses a replay', async () => {
     const { spa, navigator, store } = setup()
