@@ -16,7 +16,7 @@ import type { SilentRenewOptions } from './silent-renew.ts'
  *   browser-extension dump shows ciphertext only.
  * - `'indexeddb'`: IndexedDB in clear; survives reloads, shared by tabs.
  * - `'session'`: sessionStorage; this tab only, gone when it closes (no cross-tab login).
- * - `'memory'`: this page only, gone on reload (then renewed silently if the provider allows).
+ * - `'memory'`: this page only, gone on reload (the user signs in again).
  * - any {@link Store}.
  *
  * No choice protects tokens from script running in the page (XSS); DPoP makes stolen tokens
