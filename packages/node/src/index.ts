@@ -1,7 +1,11 @@
 export { FileStore, type FileStoreOptions } from './file-store.ts'
 export { RedisStore, type RedisStoreOptions } from './redis-store.ts'
 export { RedisLock, type RedisLockOptions } from './redis-lock.ts'
-export { EncryptedStore, type EncryptedStoreOptions } from './encrypted-store.ts'
+export {
+  EncryptedStore,
+  type EncryptedStoreKey,
+  type EncryptedStoreOptions,
+} from '@openrp/core'
 export type { RedisClient, RedisConnectionOptions } from './internal/redis-connection.ts'
 export {
   ClientCredentialsProvider,

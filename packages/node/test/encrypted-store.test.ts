@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryStore } from '@openrp/core'
+import { EncryptedStore as CoreEncryptedStore, MemoryStore } from '@openrp/core'
 import { describe, expect, it } from 'vitest'
-import { EncryptedStore } from '../src/encrypted-store.ts'
+import { EncryptedStore } from '../src/index.ts'
 import { FileStore } from '../src/file-store.ts'
 
 const secretValue = { accessToken: 'at-SECRET-123', refreshToken: 'rt-SECRET-456' }
 
 describe('EncryptedStore (node)', () => {
+  it("is @openrp/core's EncryptedStore, so both read each other's envelopes", () => {
+    expect(EncryptedStore).toBe(CoreEncryptedStore)
+  })
+
   it('round-trips through a FileStore and leaves only ciphertext on disk', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'openrp-enc-'))
     try {
