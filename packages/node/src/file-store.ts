@@ -6,7 +6,14 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InvalidArgumentError, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import {
+  InvalidArgumentError,
+  StoreError,
+  type Store,
+  type StoreSetOptions,
+  toStoredJson,
+  ttlSecToMs,
+} from '@openrp/core'
 
 export interface FileStoreOptions {
   /** Directory of the store; created with mode 0700 when missing. */
@@ -89,20 +96,9 @@ export class FileStore implements Store {
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
-    let expiresAt: number | undefined
-    if (options.ttlSec !== undefined) {
-      if (!(Number.isFinite(options.ttlSec) && options.ttlSec > 0)) {
-        throw new InvalidArgumentError('ttlSec must be a positive number of seconds')
-      }
-      expiresAt = this.#now() + options.ttlSec * 1000
-    }
-    let valueJson: string | undefined
-    try {
-      valueJson = JSON.stringify(value)
-    } catch (cause) {
-      throw new StoreError('The value is not serialisable as JSON', { cause })
-    }
-    if (valueJson === undefined) throw new StoreError('The value is not serialisable as JSON')
+    const ttlMs = ttlSecToMs(options.ttlSec)
+    const expiresAt = ttlMs === undefined ? undefined : this.#now() + ttlMs
+    const valueJson = toStoredJson(value)
     const header = JSON.stringify({ v: 1, key, expiresAt } satisfies Omit<FileEnvelope, 'value'>)
     const text = `${header.slice(0, -1)},"value":${valueJson}}`
     await this.#ensureDir()

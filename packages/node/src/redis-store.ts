@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { InvalidArgumentError, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import {
+  parseStoredJson,
+  type Store,
+  type StoreSetOptions,
+  toStoredJson,
+  ttlSecToMs,
+} from '@openrp/core'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -41,31 +47,17 @@ export class RedisStore implements Store {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const text = await this.#connection.run('GET', (c) => c.get(this.prefix + key))
     if (text === null || text === undefined) return undefined
-    try {
-      return JSON.parse(String(text)) as T
-    } catch (cause) {
-      throw new StoreError('RedisStore found a value that is not JSON', { cause })
-    }
+    return parseStoredJson<T>(String(text), 'RedisStore')
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
-    let json: string | undefined
-    try {
-      json = JSON.stringify(value)
-    } catch (cause) {
-      throw new StoreError('The value is not serialisable as JSON', { cause })
-    }
-    if (json === undefined) throw new StoreError('The value is not serialisable as JSON')
-    const { ttlSec } = options
-    if (ttlSec !== undefined && !(Number.isFinite(ttlSec) && ttlSec > 0)) {
-      throw new InvalidArgumentError('ttlSec must be a positive number of seconds')
-    }
-    const text = json
+    const text = toStoredJson(value)
+    const ttlMs = ttlSecToMs(options.ttlSec)
     await this.#connection.run('SET', (c) =>
-      ttlSec === undefined
+      ttlMs === undefined
         ? c.set(this.prefix + key, text)
         : c.set(this.prefix + key, text, {
-            expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlSec * 1000)) },
+            expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
           }),
     )
   }
