@@ -1,26 +1,15 @@
-import { freePort, type RedisServer, startRedis } from '@openrp/testkit'
-import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
+import { useRedis } from './helpers/redis.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-let redis: RedisServer
-let raw: ReturnType<typeof createClient>
-beforeAll(async () => {
-  redis = await startRedis()
-  raw = createClient({ url: redis.url })
-  raw.on('error', () => {})
-  await raw.connect()
-})
-afterAll(async () => {
-  raw?.destroy()
-  await redis?.stop()
-})
+const redis = useRedis()
 
 describe('RedisLock', () => {
   it('excludes holders across separate connections', async () => {
-    const locks = Array.from({ length: 4 }, () => new RedisLock({ url: redis.url }))
+    const locks = Array.from({ length: 4 }, () => new RedisLock({ url: redis.server.url }))
     try {
       let inside = 0
       let maxInside = 0
@@ -42,15 +31,15 @@ describe('RedisLock', () => {
       )
       expect(runs).toBe(24)
       expect(maxInside).toBe(1)
-      expect(await raw.exists('openrp:lock:excl')).toBe(0)
+      expect(await redis.raw.exists('openrp:lock:excl')).toBe(0)
     } finally {
       await Promise.all(locks.map((l) => l.close()))
     }
   })
 
   it('times out a waiter with LOCK_TIMEOUT without running fn', async () => {
-    const a = new RedisLock({ url: redis.url })
-    const b = new RedisLock({ url: redis.url })
+    const a = new RedisLock({ url: redis.server.url })
+    const b = new RedisLock({ url: redis.server.url })
     try {
       let release!: () => void
       const holding = a.withLock('busy', () => new Promise<void>((r) => (release = r)))
@@ -76,23 +65,25 @@ describe('RedisLock', () => {
   })
 
   it('releases only its own lock (compare-and-delete)', async () => {
-    const lock = new RedisLock({ url: redis.url })
+    const lock = new RedisLock({ url: redis.server.url })
     try {
       await lock.withLock('owned', async () => {
         // Our lease "expired" and someone else took the lock meanwhile.
-        await raw.set('openrp:lock:owned', 'someone-else', {
+        await redis.raw.set('openrp:lock:owned', 'someone-else', {
           expiration: { type: 'PX', value: 10_000 },
         })
       })
-      expect(await raw.get('openrp:lock:owned')).toBe('someone-else')
+      expect(await redis.raw.get('openrp:lock:owned')).toBe('someone-else')
     } finally {
       await lock.close()
     }
   })
 
   it('is freed by its lease when a holder crashed without releasing', async () => {
-    await raw.set('openrp:lock:crashed', 'dead-holder', { expiration: { type: 'PX', value: 300 } })
-    const lock = new RedisLock({ url: redis.url })
+    await redis.raw.set('openrp:lock:crashed', 'dead-holder', {
+      expiration: { type: 'PX', value: 300 },
+    })
+    const lock = new RedisLock({ url: redis.server.url })
     try {
       const started = Date.now()
       expect(await lock.withLock('crashed', async () => 'got it', { timeoutMs: 5000 })).toBe(
@@ -105,8 +96,8 @@ describe('RedisLock', () => {
   })
 
   it('keeps extending the lease while fn runs longer than it', async () => {
-    const lock = new RedisLock({ url: redis.url, leaseMs: 300 })
-    const other = new RedisLock({ url: redis.url })
+    const lock = new RedisLock({ url: redis.server.url, leaseMs: 300 })
+    const other = new RedisLock({ url: redis.server.url })
     try {
       let otherGot = false
       await lock.withLock('long', async () => {
