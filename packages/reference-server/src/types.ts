@@ -204,6 +204,8 @@ export interface Faults {
     dropDpopBinding?: boolean
     /** Replace expires_in with this raw value. */
     expiresIn?: unknown
+    /** Replace token_type with this raw value (e.g. `bearer` or `dpop` in lower case). */
+    tokenType?: string
     times?: number
   }
   userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }

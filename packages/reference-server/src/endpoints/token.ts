@@ -55,6 +55,7 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       const fault = state.faults.tokenResponse()
       if (fault?.omitExpiresIn) delete body.expires_in
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
+      if (fault?.tokenType !== undefined) body.token_type = fault.tokenType
       nonceHeaderForSuccess(state, c)
       c.header('Cache-Control', 'no-store')
       c.header('Pragma', 'no-cache')
