@@ -87,6 +87,22 @@ describe('fapi2-security-profile-final-client-test-happy-path', () => {
   })
 })
 
+describe('fapi2-security-profile-final-client-test-token-type-case-insensitivity', () => {
+  it('accepts token_type "dpop" in lower case and keeps using DPoP proofs', async () => {
+    const client = await fapi()
+    const s = session(client)
+    const tokens = await s.callback(
+      await authorize(p, client, {}, { tokenResponse: { tokenType: 'dpop' } }),
+    )
+    expect(tokens.tokenType).toBe('DPoP')
+    const me = await client.fetchProtectedResource(`${p.server.issuer}/api/me`, tokens)
+    expect(me.status).toBe(200)
+  })
+
+  it('refuses token_type "bearer" (any case) for a DPoP request: the binding was dropped', () =>
+    refusesWith({ tokenResponse: { tokenType: 'bearer' } }, 'DPOP_BINDING_MISSING', 1))
+})
+
 describe('fapi2-security-profile-final-client-test-* (ID token from the token endpoint)', () => {
   it.each<[string, IdTokenFaults, string]>([
     ['invalid-iss', { iss: 'https://op.example.test' }, 'ID_TOKEN_ISS_MISMATCH'],

@@ -57,6 +57,24 @@ describe('rp-response_type-* (the profiles happy paths)', () => {
   })
 })
 
+describe('rp-token_endpoint-client_secret_basic', () => {
+  it('a confidential client authenticates with client_secret_basic and is served', async () => {
+    const client = await p.web()
+    const s = session(client)
+    await s.callback(await authorize(p, client))
+    expect(p.server.control.requests({ endpoint: 'token' })[0]?.clientId).toBe('web')
+    expect(s.store.writes).toHaveLength(1)
+  })
+
+  it('a wrong secret is refused by the provider and nothing is stored', async () => {
+    const client = await p.web({ clientSecret: 'not-the-web-secret' })
+    const s = session(client)
+    const error = await refused(s.callback(await authorize(p, client)), 'OAUTH_ERROR')
+    expect(error).toMatchObject({ error: 'invalid_client' })
+    await expectNothingStored(s.store)
+  })
+})
+
 describe.each(ALL_RESPONSE_TYPES)('response_type=%s', (responseType) => {
   it('rp-id_token-issuer-mismatch: refuses another iss', () =>
     refusesIdToken(responseType, { iss: 'https://op.example.test' }, 'ID_TOKEN_ISS_MISMATCH'))
