@@ -99,3 +99,20 @@ test("a wrong client secret fails with the provider's error code and no API call
     await rm(cacheDir, { recursive: true, force: true })
   }
 })
+
+test('one command: without ISSUER the daemon starts its own reference server and succeeds', async () => {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'openrp-daemon-'))
+  try {
+    const daemon = startDemo('daemon', { TOKEN_CACHE_DIR: cacheDir })
+    const code = await daemon.exited
+    const out = daemon.stdout()
+    expect(code, out + daemon.stderr()).toBe(0)
+    expect(value(out, 'ISSUER')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(value(out, 'ISSUER')).not.toBe(server.issuer)
+    expect(value(out, 'API_STATUS')).toBe('200')
+    expect(value(out, 'DOWNSTREAM_STATUS')).toBe('200')
+    expect(server.control.requests()).toHaveLength(0)
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true })
+  }
+})

@@ -134,3 +134,17 @@ test('Ctrl-C cancels; started again, the TV resumes with the same code', async (
   expect(await tv.value('SIGNED_IN')).toBe('Alice Liddell')
   expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(1)
 })
+
+test('one command: without ISSUER the TV starts its own reference server', async ({ page }) => {
+  tv = startDemo('tv', { TV_STATE_DIR: stateDir, DEVICE_INTERVAL: '1' })
+  const issuer = await tv.value('ISSUER')
+  expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  expect(issuer).not.toBe(server.issuer)
+  const complete = await tv.value('VERIFICATION_URI_COMPLETE')
+  expect(complete.startsWith(`${issuer}/device?user_code=`)).toBe(true)
+  await page.goto(complete)
+  await signIn(page)
+  await page.getByRole('button', { name: 'Allow' }).click()
+  expect(await tv.value('SIGNED_IN')).toBe('Alice Liddell')
+  expect(await tv.exited).toBe(0)
+})
