@@ -1,0 +1,114 @@
+/**
+ * What the demo SPA refuses: a replayed or unknown state, a response from another issuer, and
+ * popups that never complete. Each gives a visible, typed error and leaves no session.
+ */
+import { chromium } from '@playwright/test'
+import { chromiumArgs, chromiumPath } from '@openrp/testkit'
+import { RESPONSE_PARAMS, redirectLogin } from '../fixtures/demo-flows.ts'
+import {
+  expect,
+  expectError,
+  expectNoSession,
+  expectStatus,
+  openDemo,
+  test,
+} from '../fixtures/demo.ts'
+import { signIn } from '../fixtures/login.ts'
+
+test.describe('demo SPA: refusals', () => {
+  test('a replayed callback (state already used) is refused', async ({ page, demo }) => {
+    let callbackUrl: string | undefined
+    page.on('request', (r) => {
+      if (r.isNavigationRequest() && r.url().startsWith(demo.origin) && /[?&]code=/.test(r.url()))
+        callbackUrl = r.url()
+    })
+    await openDemo(page, demo)
+    await redirectLogin(page, demo)
+    expect(callbackUrl).toBeDefined()
+    await page.evaluate(() => window.openrpDemo?.spa.logout({ localOnly: true }))
+    await expectStatus(page, 'signed-out')
+
+    await page.goto(callbackUrl!)
+    await expectError(page, 'STATE_MISMATCH')
+    await expectNoSession(page)
+    expect(page.url()).not.toMatch(RESPONSE_PARAMS)
+    // The replayed code never reached the token endpoint.
+    const exchanges = await demo.control.requests({
+      endpoint: 'token',
+      grantType: 'authorization_code',
+    })
+    expect(exchanges).toHaveLength(1)
+  })
+
+  test('a callback with an unknown state is refused', async ({ page, demo }) => {
+    await openDemo(page, demo)
+    const forged = new URL(demo.url)
+    forged.searchParams.set('code', 'forged-code')
+    forged.searchParams.set('state', 'a-state-this-tab-never-sent')
+    forged.searchParams.set('iss', demo.issuer)
+    await page.goto(forged.href)
+    await expectError(page, 'STATE_MISMATCH')
+    await expectNoSession(page)
+    expect(page.url()).not.toMatch(RESPONSE_PARAMS)
+    expect(await demo.control.requests({ endpoint: 'token' })).toEqual([])
+  })
+
+  test('a response with the wrong iss (mix-up) is refused', async ({ page, demo }) => {
+    await demo.control.setFaults({ authorizationResponse: { iss: 'wrong' } })
+    await openDemo(page, demo)
+    await page.getByTestId('login-redirect').click()
+    await signIn(page, demo.issuer)
+    await expectError(page, 'ISS_MISMATCH')
+    await expectNoSession(page)
+    expect(page.url()).not.toMatch(RESPONSE_PARAMS)
+    expect(await demo.control.requests({ endpoint: 'token' })).toEqual([])
+  })
+
+  test('a popup closed before sign-in completes gives POPUP_CLOSED', async ({ page, demo }) => {
+    await openDemo(page, demo)
+    const popupOpened = page.waitForEvent('popup')
+    await page.getByTestId('login-popup').click()
+    const popup = await popupOpened
+    await popup.waitForURL((url) => url.origin === demo.issuer && url.pathname === '/login')
+    await popup.close()
+    await expectError(page, 'POPUP_CLOSED')
+    await expectNoSession(page)
+    expect(await demo.control.requests({ endpoint: 'token' })).toEqual([])
+  })
+
+  test("a popup blocked by Chromium's popup blocker gives POPUP_BLOCKED", async ({ demo }) => {
+    // Playwright turns the popup blocker off, and its clicks count as user gestures. This
+    // browser keeps the blocker on, and the page's own script clicks "Sign in with popup" (no
+    // user gesture, as when an app calls loginWithPopup() outside a click handler).
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: chromiumArgs,
+      ignoreDefaultArgs: ['--disable-popup-blocking'],
+    })
+    try {
+      const page = await browser.newPage()
+      let opened = false
+      page.on('popup', () => {
+        opened = true
+      })
+      await page.addInitScript(() => {
+        const clickWhenReady = () => {
+          const status = document.querySelector('[data-testid="status"]')
+          if (status?.getAttribute('data-state') !== 'signed-out') {
+            setTimeout(clickWhenReady, 50)
+            return
+          }
+          document.querySelector<HTMLButtonElement>('[data-testid="login-popup"]')?.click()
+        }
+        addEventListener('DOMContentLoaded', clickWhenReady)
+      })
+      await page.goto(demo.url)
+      await expectError(page, 'POPUP_BLOCKED')
+      await expectNoSession(page)
+      expect(opened).toBe(false)
+      expect(await demo.control.requests({ endpoint: 'authorize' })).toEqual([])
+    } finally {
+      await browser.close()
+    }
+  })
+})
