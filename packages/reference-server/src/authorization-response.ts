@@ -63,7 +63,7 @@ export async function finishAuthorization(
 ): Promise<Response> {
   const client = state.clients.get(request.clientId)!
   const parts = request.responseType.split(' ')
-  const grantId = newGrant(state, client.client_id, session.sub)
+  const grantId = newGrant(state, client.client_id, session.sub, session.sid)
   const acr = chooseAcr(request.acrValues)
   const params: Record<string, string> = {}
   let code: string | undefined
@@ -77,6 +77,7 @@ export async function finishAuthorization(
       sub: session.sub,
       authTime: session.authTime,
       acr,
+      sid: session.sid,
       expiresAt: state.now() + ttl(state).code,
       used: false,
     })
@@ -109,6 +110,7 @@ export async function finishAuthorization(
       accessToken,
       code,
       state: request.state,
+      sid: session.sid,
       channel: 'authorization',
     })
   }

@@ -15,7 +15,13 @@ export function getSession(state: ServerState, c: AppContext): Session | undefin
 export function startSession(state: ServerState, c: AppContext, sub: string): Session {
   const old = getCookie(c, SESSION_COOKIE)
   if (old) state.sessions.delete(old)
-  const session: Session = { id: randomId(24), sub, authTime: state.now(), acr: ACR_DEFAULT }
+  const session: Session = {
+    id: randomId(24),
+    sid: randomId(16),
+    sub,
+    authTime: state.now(),
+    acr: ACR_DEFAULT,
+  }
   state.sessions.set(session.id, session)
   // SameSite=Lax: 127.0.0.1:4000 and :4001 are the same site, so silent renew in an iframe works.
   setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Lax', path: '/' })

@@ -49,7 +49,10 @@ export interface AuthorizationRequest {
 }
 
 export interface Session {
+  /** The cookie value (never shown to clients). */
   id: string
+  /** The `sid` claim of ID tokens and logout tokens (OIDC Back-Channel Logout). */
+  sid: string
   sub: string
   authTime: number
   acr: string
@@ -60,6 +63,8 @@ export interface GrantRecord {
   id: string
   clientId: string
   sub: string
+  /** The provider session the grant was given in (front-channel grants only). */
+  sid?: string
   revoked: boolean
 }
 
@@ -70,6 +75,7 @@ export interface CodeRecord {
   sub: string
   authTime: number
   acr: string
+  sid: string
   expiresAt: number
   used: boolean
 }
@@ -97,6 +103,7 @@ export interface RefreshTokenRecord {
   acr?: string
   /** Bound to a DPoP key (public clients, RFC 9449 §5). */
   jkt?: string
+  sid?: string
   audience?: string[]
   extraClaims?: Record<string, unknown>
 }

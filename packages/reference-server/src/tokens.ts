@@ -85,9 +85,9 @@ export async function verifyAccessToken(
 }
 
 /** Starts a grant (the family of tokens born from one authorization). */
-export function newGrant(state: ServerState, clientId: string, sub: string): string {
+export function newGrant(state: ServerState, clientId: string, sub: string, sid?: string): string {
   const id = randomId(16)
-  state.grants.set(id, { id, clientId, sub, revoked: false })
+  state.grants.set(id, { id, clientId, sub, sid, revoked: false })
   return id
 }
 
@@ -110,6 +110,7 @@ export interface IdTokenParams {
   accessToken?: string
   code?: string
   state?: string
+  sid?: string
   channel: 'authorization' | 'token'
   grantType?: string
   audience?: string[]
@@ -134,6 +135,7 @@ export async function issueIdToken(state: ServerState, p: IdTokenParams): Promis
   if (p.authTime !== undefined) payload.auth_time = p.authTime
   if (p.nonce !== undefined) payload.nonce = p.nonce
   if (p.acr) payload.acr = p.acr
+  if (p.sid) payload.sid = p.sid
   if (p.accessToken) payload.at_hash = await halfHash(p.accessToken)
   if (p.code) payload.c_hash = await halfHash(p.code)
   if (p.state !== undefined) payload.s_hash = await halfHash(p.state)
@@ -208,6 +210,8 @@ export interface TokenResponseParams {
   refreshJkt?: string
   /** Scope of the new refresh token when it differs from `scope` (a narrowed refresh). */
   refreshScope?: string[]
+  /** The provider session (`sid` claim), for code and refresh grants. */
+  sid?: string
   extraClaims?: Record<string, unknown>
 }
 
@@ -237,6 +241,7 @@ export async function tokenResponse(
       authTime: p.authTime,
       acr: p.acr,
       jkt: p.refreshJkt,
+      sid: p.sid,
       audience: p.audience,
       extraClaims: p.extraClaims,
     })
@@ -251,6 +256,7 @@ export async function tokenResponse(
       authTime: p.authTime,
       acr: p.acr,
       accessToken: access.token,
+      sid: p.sid,
       channel: 'token',
       grantType: p.grantType,
     })

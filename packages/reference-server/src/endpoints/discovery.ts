@@ -75,6 +75,7 @@ export function metadata(state: ServerState): Record<string, unknown> {
       'azp',
       'at_hash',
       'c_hash',
+      'sid',
       'name',
       'given_name',
       'family_name',
@@ -87,7 +88,8 @@ export function metadata(state: ServerState): Record<string, unknown> {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     frontchannel_logout_supported: false,
-    backchannel_logout_supported: false,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   }
 }
 

@@ -6,7 +6,8 @@
 import type { Hono } from 'hono'
 import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
 import { messagePage } from '../pages.ts'
-import { endSession } from '../session.ts'
+import { notifyBackchannelLogout } from '../backchannel-logout.ts'
+import { endSession, getSession } from '../session.ts'
 import type { ServerState } from '../state.ts'
 import { verifyIdToken } from '../tokens.ts'
 import { showError } from './authorize.ts'
@@ -46,7 +47,9 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
       return showError(c, 'invalid_request', 'post_logout_redirect_uri is not registered')
     }
   }
+  const session = getSession(state, c)
   endSession(state, c)
+  if (session) await notifyBackchannelLogout(state, session)
   c.header('Cache-Control', 'no-store')
   if (redirect !== null) {
     const url = new URL(redirect)

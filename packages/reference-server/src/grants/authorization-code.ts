@@ -52,6 +52,7 @@ export const authorizationCodeGrant: GrantHandler = async ({
     audience: request.resource,
     authTime: record.authTime,
     acr: record.acr,
+    sid: record.sid,
     idToken: request.scope.includes('openid') ? { nonce: request.nonce } : undefined,
     refresh: wantsRefresh(client, request.scope),
     refreshJkt: isPublic(client) ? jkt : undefined,

@@ -37,6 +37,7 @@ export const refreshTokenGrant: GrantHandler = async ({ state, client, form, jkt
     audience: record.audience,
     authTime: record.authTime,
     acr: record.acr,
+    sid: record.sid,
     idToken: isUser && scope.includes('openid') ? {} : undefined,
     refresh: true,
     refreshJkt: record.jkt ?? (isPublic(client) ? jkt : undefined),

@@ -1,0 +1,72 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  CookieJar,
+  completeLogin,
+  DEMO_CLIENTS,
+  type ReferenceServer,
+  startReferenceServer,
+} from '../src/index.ts'
+import { authorizeUrl, claims, tokenRequest } from './helpers.ts'
+
+const received: string[] = []
+const receiver = createServer((req, res) => {
+  let body = ''
+  req.on('data', (chunk) => {
+    body += chunk
+  })
+  req.on('end', () => {
+    received.push(new URLSearchParams(body).get('logout_token') ?? '')
+    res.writeHead(200).end()
+  })
+})
+let server: ReferenceServer
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const { port } = receiver.address() as AddressInfo
+  const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
+  server = await startReferenceServer({
+    port: 0,
+    clients: [{ ...spa, backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel` }],
+  })
+})
+afterAll(async () => {
+  await server.close()
+  await new Promise((resolve) => receiver.close(resolve))
+})
+
+it('sends a logout token with the session sid to clients of the ended session', async () => {
+  const jar = new CookieJar()
+  const { url, verifier } = await authorizeUrl(server.issuer, { scope: 'openid' })
+  const code = (await completeLogin(url, { cookieJar: jar })).params.get('code')!
+  const tokens = await tokenRequest(server.issuer, {
+    grant_type: 'authorization_code',
+    client_id: 'spa',
+    code,
+    redirect_uri: 'http://127.0.0.1:4001/callback.html',
+    code_verifier: verifier,
+  })
+  const sid = claims(tokens.body.id_token).sid
+  expect(sid).toBeTypeOf('string')
+  const res = await fetch(`${server.issuer}/end_session?id_token_hint=${tokens.body.id_token}`, {
+    headers: { cookie: jar.header()! },
+  })
+  expect(res.status).toBe(200)
+  expect(received).toHaveLength(1)
+  const jwks = createLocalJWKSet(await (await fetch(`${server.issuer}/jwks`)).json())
+  const { payload, protectedHeader } = await jwtVerify(received[0]!, jwks, {
+    issuer: server.issuer,
+    audience: 'spa',
+    typ: 'logout+jwt',
+  })
+  expect(payload).toMatchObject({ sid, sub: claims(tokens.body.id_token).sub })
+  expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} })
+  expect(payload.nonce).toBeUndefined()
+  expect(protectedHeader.typ).toBe('logout+jwt')
+  // Without a session cookie nothing is sent.
+  await fetch(`${server.issuer}/end_session?id_token_hint=${tokens.body.id_token}`)
+  expect(received).toHaveLength(1)
+})
