@@ -101,6 +101,27 @@ describe('a response of provider B handled with provider A', () => {
     await expectNothingStored(s.store)
   })
 
+  it('refuses a transaction of another provider even when no iss parameter is there to tell', async () => {
+    const discovered = await p.spa()
+    const clientA = new Client(
+      { ...discovered.metadata, authorization_response_iss_parameter_supported: false },
+      { clientId: 'spa', redirectUri: SPA_REDIRECT, scope: 'openid' },
+    )
+    const b = await discover(other.issuer, {
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid',
+    })
+    other.control.setFaults({ authorizationResponse: { iss: 'missing' } })
+    const { params, transaction } = await authorize({ ...p, server: other }, b)
+    other.control.resetFaults()
+    const s = session(clientA)
+    await refused(s.callback({ params, transaction }), 'ISS_MISMATCH')
+    expect(p.hits('token')).toBe(0)
+    expect(other.control.requests({ endpoint: 'token' })).toHaveLength(0)
+    await expectNothingStored(s.store)
+  })
+
   it('refuses a transaction started with another provider', async () => {
     const clientA = await p.spa()
     const b = await discover(other.issuer, {

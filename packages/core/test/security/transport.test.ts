@@ -133,19 +133,19 @@ describe('5xx and 429 on idempotent requests: retried, Retry-After honoured and 
 
 describe('never a blind retry of a code or refresh-token POST', () => {
   it.each([
-    ['503', { status: 503, times: 1 }],
-    ['429 with Retry-After', { status: 429, retryAfter: '1', times: 1 }],
-    ['a hung answer (timeout)', { delayMs: 1200, times: 1 }],
+    ['503', { status: 503, times: 1 }, 5000],
+    ['429 with Retry-After', { status: 429, retryAfter: '1', times: 1 }, 5000],
+    ['a hung answer (timeout)', { delayMs: 1200, times: 1 }, 500],
   ] as const)(
     'code exchange answered with %s: one request, error, nothing stored',
-    async (_name, http) => {
+    async (_name, http, timeoutMs) => {
       // Count what leaves the client (a hung request never shows in the server's log).
       const sent: string[] = []
       const counting: typeof fetch = (input, init) => {
         sent.push(input instanceof Request ? input.url : String(input))
         return fetch(input, init)
       }
-      const client = await p.spa({ timeoutMs: 500, retry: { baseDelayMs: 10 }, fetch: counting })
+      const client = await p.spa({ timeoutMs, retry: { baseDelayMs: 10 }, fetch: counting })
       const s = session(client)
       const response = await authorize(p, client)
       fault('token', http)
