@@ -1,6 +1,6 @@
 // The browser EncryptedStore with an explicit key runs on WebCrypto alone, so it is checked here;
 // the default key kept in IndexedDB is exercised in Chromium by the Playwright suites.
-import { MemoryStore } from '@openrp/core'
+import { EncryptedStore as CoreEncryptedStore, MemoryStore } from '@openrp/core'
 import { describe, expect, it } from 'vitest'
 import { EncryptedStore } from '../src/encrypted-store.ts'
 
@@ -33,6 +33,15 @@ describe('EncryptedStore (browser)', () => {
     await expect(store.get('moved')).rejects.toMatchObject({ code: 'STORE_ERROR' })
     const other = new EncryptedStore(inner, { key: await newKey() })
     await expect(other.get('a')).rejects.toMatchObject({ code: 'STORE_ERROR' })
+  })
+
+  it("reads what @openrp/core's (and so @openrp/node's) EncryptedStore wrote with the same key", async () => {
+    const inner = new MemoryStore()
+    const key = await newKey()
+    await new CoreEncryptedStore(inner, { key }).set('k', secret)
+    const store = new EncryptedStore(inner, { key })
+    expect(store).toBeInstanceOf(CoreEncryptedStore)
+    expect(await store.get('k')).toEqual(secret)
   })
 
   it('writes the envelope format shared with @openrp/node (v, alg, iv, ct)', async () => {
