@@ -5,13 +5,7 @@
  */
 import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
 import { createStore, del, get, set, type UseStore } from 'idb-keyval'
-import {
-  type Envelope,
-  expiryOf,
-  isEnvelope,
-  openEnvelope,
-  toJsonText,
-} from './internal/json-value.ts'
+import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
 
 export interface IndexedDbStoreOptions {
   /** IndexedDB database of this store (default `openrp`); not shared with other code. */
@@ -61,18 +55,13 @@ export class IndexedDbStore implements Store {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const stored = await this.#run('read', (db) => get<unknown>(this.prefix + key, db))
     if (stored === undefined) return undefined
-    if (!isEnvelope(stored)) throw new StoreError('IndexedDbStore found a value it did not write')
-    if (stored.e !== undefined && stored.e <= this.#now()) {
-      await this.delete(key)
-      return undefined
-    }
-    return openEnvelope<T>(stored)
+    const value = openEnvelope<T>(stored, this.#now(), 'IndexedDbStore')
+    if (value === undefined) await this.delete(key)
+    return value
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
-    const envelope: Envelope = { v: 1, j: toJsonText(value) }
-    const expiresAt = expiryOf(options.ttlSec, this.#now())
-    if (expiresAt !== undefined) envelope.e = expiresAt
+    const envelope = sealEnvelope(value, options.ttlSec, this.#now())
     await this.#run('write', (db) => set(this.prefix + key, envelope, db))
   }
 

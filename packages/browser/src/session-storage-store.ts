@@ -3,14 +3,8 @@
  *
  * @module
  */
-import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
-import {
-  type Envelope,
-  expiryOf,
-  isEnvelope,
-  openEnvelope,
-  toJsonText,
-} from './internal/json-value.ts'
+import { parseStoredJson, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
 
 export interface SessionStorageStoreOptions {
   /** Prepended to every key (default `openrp:`). */
@@ -49,26 +43,14 @@ export class SessionStorageStore implements Store {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const text = this.#run('read', (storage) => storage.getItem(this.prefix + key))
     if (text === null) return undefined
-    let envelope: unknown
-    try {
-      envelope = JSON.parse(text)
-    } catch (cause) {
-      throw new StoreError('SessionStorageStore found a value that is not JSON', { cause })
-    }
-    if (!isEnvelope(envelope)) {
-      throw new StoreError('SessionStorageStore found a value it did not write')
-    }
-    if (envelope.e !== undefined && envelope.e <= this.#now()) {
-      await this.delete(key)
-      return undefined
-    }
-    return openEnvelope<T>(envelope)
+    const stored = parseStoredJson(text, 'SessionStorageStore')
+    const value = openEnvelope<T>(stored, this.#now(), 'SessionStorageStore')
+    if (value === undefined) await this.delete(key)
+    return value
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
-    const envelope: Envelope = { v: 1, j: toJsonText(value) }
-    const expiresAt = expiryOf(options.ttlSec, this.#now())
-    if (expiresAt !== undefined) envelope.e = expiresAt
+    const envelope = sealEnvelope(value, options.ttlSec, this.#now())
     this.#run('write', (storage) => storage.setItem(this.prefix + key, JSON.stringify(envelope)))
   }
 
