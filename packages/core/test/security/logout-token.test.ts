@@ -23,6 +23,7 @@ let rp: Server
 let rpUrl: string
 let key: TestKey
 let unpublished: TestKey
+let ps256: TestKey
 let core: ClientCore
 /** Sessions the RP ended (sub/sid of each accepted token). */
 const ended: Array<{ sub?: string; sid?: string }> = []
@@ -30,7 +31,9 @@ const ended: Array<{ sub?: string; sid?: string }> = []
 beforeAll(async () => {
   key = await testKey('op-key-1')
   unpublished = await testKey('op-key-1')
-  provider = await startStaticProvider([key])
+  ps256 = await testKey('op-key-ps256', 'PS256')
+  // The PS256 key is published, but the provider advertises only RS256 and ES256.
+  provider = await startStaticProvider([key, ps256])
   core = provider.core({ clientId: 'client-1' })
   // The RP's backchannel_logout_uri: 200 when the token is valid, 400 when it is refused.
   rp = createServer((req, res) => {
@@ -111,6 +114,10 @@ describe('refused logout tokens answer 400 and end nothing', () => {
         new SignJWT(claims())
           .setProtectedHeader({ alg: 'HS256', typ: 'logout+jwt' })
           .sign(new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!')),
+    ],
+    [
+      'oidcc-client-test-backchannel-logout-wrong-alg (PS256, published but not advertised)',
+      () => signJwt(claims(), { key: ps256, header: { typ: 'logout+jwt' } }),
     ],
     ['oidcc-client-test-backchannel-logout-alg-none', async () => unsignedJwt(claims())],
     [
