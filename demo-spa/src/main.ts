@@ -44,6 +44,7 @@ function useClient(kind: DemoClientKind): SpaClient {
   if (settings.client !== kind || !spa) {
     settings = { ...settings, client: kind }
     saveSettings(settings)
+    spa?.close()
     spa = makeClient(kind)
     subscribe(spa)
     window.openrpDemo = { spa, settings, config }
