@@ -115,6 +115,8 @@ describe.each(ALL_RESPONSE_TYPES)('response_type=%s', (responseType) => {
   })
 
   it('rp-id_token-kid-absent-single-jwks: accepts a token without kid when one key fits', async () => {
+    await p.server.control.rotateKeys({ dropOld: true }) // exactly one RS256 key published
+    expect((await (await fetch(`${p.server.issuer}/jwks`)).json()).keys).toHaveLength(2) // RS256 + ES256
     const client = await p.legacy()
     const s = session(client)
     await s.callback(await authorize(p, client, { responseType }, { idToken: { kid: 'missing' } }))
