@@ -60,11 +60,14 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     },
     resolver(signal) {
       return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+        const fresh = loaded === undefined
         const current = loaded ?? (await load(signal))
         try {
           return await current.set(header, token)
         } catch (error) {
           if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
+          // The set was fetched for this very validation: fetching again cannot help.
+          if (fresh && loaded?.generation === current.generation) throw error
           // Someone else refetched since we looked: try their set before fetching again.
           if (loaded && loaded.generation !== current.generation) return loaded.set(header, token)
           if (inflight) return (await inflight).set(header, token)
