@@ -278,4 +278,39 @@ describe('deviceLogin against the reference server', () => {
     expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(2)
     expect(await store.get('openrp:device-authorization:tv')).toBeUndefined()
   })
+
+  it('starts afresh when the stored entry is unusable or about to expire', async () => {
+    const store = new MemoryStore()
+    const key = 'openrp:device-authorization:tv'
+    const base = { version: 1, issuer: server.issuer, clientId: 'tv', scope: undefined }
+    const entries = [
+      { ...base, authorization: { deviceCode: 42 }, expiresAt: Date.now() / 1000 + 300 },
+      {
+        ...base,
+        authorization: {
+          deviceCode: 'dc',
+          userCode: 'OLD-CODE',
+          verificationUri: `${server.issuer}/device`,
+          expiresAt: Date.now() / 1000 + 2,
+          interval: 1,
+        },
+        expiresAt: Date.now() / 1000 + 2,
+      },
+    ]
+    for (const entry of entries) {
+      await store.set(key, entry)
+      let prompt: DeviceLoginPrompt | undefined
+      await deviceLogin(client, {
+        store,
+        output: null,
+        onPrompt: (p) => {
+          prompt = p
+          server.control.approveDevice(p.userCode)
+        },
+      })
+      expect(prompt?.resumed).toBe(false)
+      expect(prompt?.userCode).not.toBe('OLD-CODE')
+    }
+    expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(2)
+  })
 })
