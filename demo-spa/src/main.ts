@@ -74,8 +74,14 @@ function subscribe(client: SpaClient): void {
   })
 }
 
+/** Bumped by every render(): an older render still awaiting gives way to the newer one. */
+let renders = 0
+
 async function render(): Promise<void> {
+  const generation = ++renders
+  const current = () => generation === renders
   const signedIn = await spa.isAuthenticated()
+  if (!current()) return
   byTestId('signed-out-panel').hidden = signedIn
   byTestId('signed-in-panel').hidden = !signedIn
   setStatus(signedIn ? 'signed-in' : 'signed-out')
@@ -83,8 +89,9 @@ async function render(): Promise<void> {
   countdown = undefined
   if (!signedIn) return
   const tokens = await spa.getTokenSet()
-  if (!tokens) return
+  if (!tokens || !current()) return
   const user: Record<string, unknown> = (await spa.getUser()) ?? {}
+  if (!current()) return
   byTestId('user-name').textContent = String(user.name ?? user.preferred_username ?? user.sub ?? '')
   byTestId('user-sub').textContent = String(user.sub ?? '')
   byTestId('client-id').textContent = config.clients[settings.client]
@@ -93,7 +100,9 @@ async function render(): Promise<void> {
   renderClaims(user)
   renderJwt('id-token', tokens.idToken)
   renderJwt('access-token', tokens.accessToken)
-  byTestId('access-token-fingerprint').textContent = await fingerprint(tokens.accessToken)
+  const print = await fingerprint(tokens.accessToken)
+  if (!current()) return
+  byTestId('access-token-fingerprint').textContent = print
   startCountdown(tokens.expiresAt)
 }
 
@@ -167,6 +176,7 @@ function startCountdown(expiresAt: number | undefined): void {
     meter.style.width = `${Math.max(0, Math.min(100, (left / total) * 100))}%`
   }
   tick()
+  if (countdown) clearInterval(countdown)
   countdown = setInterval(tick, 1000)
 }
 
