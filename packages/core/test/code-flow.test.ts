@@ -77,4 +77,22 @@ describe('authorization code flow against the reference server', () => {
     const tokens = await client.handleAuthorizationResponse(params.toString(), transaction)
     expect(tokens.claims()?.sub).toBe(alice.sub)
   })
+
+  it('a TokenSet restored from JSON keeps its claims, and refresh checks sub continuity with them', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid profile offline_access',
+    })
+    const { params, transaction } = await login(client)
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    const restored = TokenSet.fromJSON(JSON.parse(JSON.stringify(tokens)))
+    expect(restored.claims()).toEqual(tokens.claims())
+    const fresh = await client.refresh(restored)
+    expect(fresh.claims()?.sub).toBe(alice.sub)
+    h.server.control.setFaults({
+      idToken: { sub: 'someone-else', only: { grantType: 'refresh_token' } },
+    })
+    await expect(client.refresh(fresh)).rejects.toMatchObject({ code: 'ID_TOKEN_SUB_MISMATCH' })
+  })
 })
