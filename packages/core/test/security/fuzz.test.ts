@@ -94,7 +94,7 @@ describe('authorization response parser', () => {
         fc.constantFrom('query', 'fragment', 'form_post', 'bogus'),
         (input, mode) => settlesTyped(() => parseAuthorizationResponse(input, mode as never)),
       ),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     )
   })
 
@@ -124,7 +124,7 @@ describe('authorization response parser', () => {
         (params, tx) =>
           settlesTyped(() => client.handleAuthorizationResponse(params, tx as AuthTransaction)),
       ),
-      { numRuns: 1000 },
+      { numRuns: 600 },
     )
   })
 })
@@ -158,7 +158,7 @@ describe('token endpoint response', () => {
           await settlesTyped(() => client.refresh('a-refresh-token'))
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 300 },
     )
   })
 })
@@ -218,7 +218,7 @@ describe('JWT header and claims', () => {
             })
           }),
       ),
-      { numRuns: 2000 },
+      { numRuns: 1500 },
     )
   })
 
