@@ -21,6 +21,7 @@ import {
   useProvider,
   WEB_REDIRECT,
 } from './harness.ts'
+import { startTinyServer } from '../helpers/tiny-server.ts'
 
 const fapiClient = {
   ...DEMO_CLIENTS.find((c) => c.client_id === 'pkjwt')!,
@@ -101,6 +102,39 @@ describe('fapi2-security-profile-final-client-test-token-type-case-insensitivity
 
   it('refuses token_type "bearer" (any case) for a DPoP request: the binding was dropped', () =>
     refusesWith({ tokenResponse: { tokenType: 'bearer' } }, 'DPOP_BINDING_MISSING', 1))
+})
+
+describe('fapi2-security-profile-final-client-test-rs-dpop-auth-scheme-case-insensitivity', () => {
+  it('retries once when a resource server demands a nonce with a lower-case "dpop" scheme', async () => {
+    const client = await fapi()
+    const tokens = await session(client).callback(await authorize(p, client))
+    const rs = await startTinyServer()
+    const nonces: Array<string | undefined> = []
+    rs.route('/resource', (req, res) => {
+      const proof = String(req.headers.dpop ?? '')
+      const payload = JSON.parse(
+        Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString() || '{}',
+      )
+      nonces.push(payload.nonce)
+      if (payload.nonce !== 'rs-nonce-1') {
+        res
+          .writeHead(401, {
+            'www-authenticate': 'dpop error="use_dpop_nonce", error_description="nonce required"',
+            'dpop-nonce': 'rs-nonce-1',
+          })
+          .end()
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    try {
+      const response = await client.fetchProtectedResource(`${rs.url}/resource`, tokens)
+      expect(response.status).toBe(200)
+      expect(nonces).toEqual([undefined, 'rs-nonce-1'])
+    } finally {
+      await rs.close()
+    }
+  })
 })
 
 describe('fapi2-security-profile-final-client-test-* (ID token from the token endpoint)', () => {
