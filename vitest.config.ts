@@ -20,6 +20,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Most tests wait on real servers and timers rather than the CPU: run more files at once
+    // than there are cores.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 4),
   },
 })
