@@ -25,7 +25,13 @@ import {
  * What a callback handler has: the full callback URL (query or fragment), the raw query /
  * fragment / form_post body string, or its parameters.
  */
-export type AuthorizationResponseInput = string | URL | URLSearchParams | Record<string, string>
+export type AuthorizationResponseInput =
+  | string
+  | URL
+  | URLSearchParams
+  | Record<string, string>
+  /** A server's incoming callback request: GET (query) or form_post (POST body). */
+  | Request
 
 export interface HandleAuthorizationResponseOptions {
   signal?: AbortSignal
@@ -104,7 +110,7 @@ export async function handleAuthorizationResponse(
   if (transaction.issuer !== core.metadata.issuer)
     throw new ValidationError('ISS_MISMATCH', 'The transaction was started with another issuer')
   const params = parseAuthorizationResponse(
-    input,
+    await fromRequest(input),
     transaction.responseMode ?? defaultResponseMode(transaction.responseType),
   )
   checkFrontChannel(core, params, transaction)
@@ -166,6 +172,18 @@ export async function handleAuthorizationResponse(
     return tokenSetFromResponse(body, front, false)
   }
   return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: front })
+}
+
+/** Reads a callback Request: its form body for POST (form_post), its URL otherwise. */
+async function fromRequest(input: unknown): Promise<unknown> {
+  if (typeof Request === 'undefined' || !(input instanceof Request)) return input
+  if (input.method === 'POST') {
+    const type = input.headers.get('content-type') ?? ''
+    if (!type.startsWith('application/x-www-form-urlencoded'))
+      throw invalid('is a POST that is not form-encoded')
+    return new URLSearchParams(await input.text())
+  }
+  return new URL(input.url)
 }
 
 function checkFrontChannel(

@@ -70,6 +70,32 @@ describe('authorization code flow against the reference server', () => {
     expect(h.server.control.requests({ endpoint: 'par' })).toHaveLength(1)
   })
 
+  it('takes the callback as a Request (form_post POST, or GET)', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    const posted = await login(client, { responseMode: 'form_post' })
+    const post = new Request(SPA_REDIRECT, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: posted.params.toString(),
+    })
+    await expect(
+      client.handleAuthorizationResponse(post, posted.transaction),
+    ).resolves.toBeInstanceOf(TokenSet)
+    const got = await login(client)
+    const get = new Request(got.url)
+    await expect(client.handleAuthorizationResponse(get, got.transaction)).resolves.toBeInstanceOf(
+      TokenSet,
+    )
+    const json = new Request(SPA_REDIRECT, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
+    await expect(client.handleAuthorizationResponse(json, got.transaction)).rejects.toMatchObject({
+      code: 'AUTHORIZATION_RESPONSE_INVALID',
+    })
+  })
+
   it('works with form_post', async () => {
     const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
     const { params, transaction, method } = await login(client, { responseMode: 'form_post' })

@@ -32,6 +32,19 @@ describe('DPoP', () => {
     expect(fresh.tokenType).toBe('DPoP')
   })
 
+  it('sends a DPoP proof with a pushed authorization request', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      dpop: true,
+      par: true,
+    })
+    const { params, transaction, requestUrl } = await login(client)
+    expect(requestUrl.searchParams.get('request_uri')).toEqual(expect.any(String))
+    const tokens = await client.handleAuthorizationResponse(params, transaction)
+    expect(tokens.tokenType).toBe('DPoP')
+  })
+
   it('accepts a caller-provided key pair', async () => {
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
       'sign',
