@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:https'
+import { createServer, get } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -73,6 +73,9 @@ export async function serveHttpsTokenEndpoint(
       })
     },
   )
+  // Idle keep-alive connections stay open longer than any client's pool keeps them, so no
+  // client reuses a socket the server is closing ("other side closed").
+  server.keepAliveTimeout = 120_000
   // A deep accept queue: 1,000 callers may connect at once.
   await new Promise<void>((resolve) =>
     server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
@@ -121,10 +124,17 @@ export async function startHttpsTokenEndpoint(
   const info = JSON.parse(firstLine) as HttpsTokenEndpointInfo
   return {
     ...info,
-    async stats() {
-      const res = await fetch(`https://${info.host}${STATS_PATH}`)
-      return (await res.json()) as HttpsTokenEndpointStats
-    },
+    stats: () =>
+      // A new connection each time (agent: false), outside the fetch() pool under test.
+      new Promise<HttpsTokenEndpointStats>((resolve, reject) => {
+        get(`https://${info.host}${STATS_PATH}`, { agent: false }, (res) => {
+          let body = ''
+          res.on('data', (d: Buffer) => {
+            body += d
+          })
+          res.on('end', () => resolve(JSON.parse(body) as HttpsTokenEndpointStats))
+        }).on('error', reject)
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()

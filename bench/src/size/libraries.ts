@@ -40,7 +40,7 @@ export const COMPETITORS: SizeSubject[] = [
     entry: 'msal-browser.ts',
     packages: ['@azure/msal-browser'],
     verifiesSignatures: false,
-    note: 'PublicClientApplication',
+    note: 'createStandardPublicClientApplication',
   },
   {
     name: 'okta-auth-js (/core)',
