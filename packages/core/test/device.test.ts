@@ -125,14 +125,16 @@ describe('device authorization grant', () => {
   })
 
   it('backs off after a timed-out poll', async () => {
-    const client = await tv({ timeoutMs: 400 })
+    const client = await tv({ timeoutMs: 1000 })
     const device = await client.deviceAuthorization()
     h.server.control.approveDevice(device.userCode)
     // the hung answer is an error, so the poll that timed out did not consume the device code
-    h.server.control.setFaults({ http: { token: { delayMs: 2000, status: 503, times: 1 } } })
+    h.server.control.setFaults({ http: { token: { delayMs: 3000, status: 503, times: 1 } } })
     const progress: DevicePollProgress[] = []
     const tokens = await device.poll({ onPending: (p) => progress.push(p) })
-    expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
+    // the first poll timed out: the interval doubled (a loaded machine may add more backoffs)
+    expect(progress[0]).toMatchObject({ reason: 'backoff', interval: 2 })
+    expect(progress.every((p) => p.reason === 'backoff')).toBe(true)
     expect(tokens.claims()?.sub).toBe(alice.sub)
   })
 })
