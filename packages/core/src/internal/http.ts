@@ -73,6 +73,8 @@ export function createFetch(
         await wait(retryDelay(attempt + 1, retryAfter, options.retry), deadline)
         continue
       }
+      // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
+      if (response.status < 200 || response.status > 599) return response
       return readCapped(response, url, options.maxResponseBytes, deadline)
     }
   }
