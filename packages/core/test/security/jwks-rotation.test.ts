@@ -5,6 +5,10 @@
  */
 import { DEMO_USERS } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
+import { validateIdToken } from '../../src/index.ts'
+import { idTokenClaims, signJwt, testKey } from '../helpers/keys.ts'
+import { startStaticProvider } from '../helpers/provider.ts'
+import { json } from '../helpers/tiny-server.ts'
 import { type Authorized, authorize, refused, session, useProvider } from './harness.ts'
 
 const p = useProvider()
@@ -77,5 +81,40 @@ describe('no hammering of the jwks_uri', () => {
     await new Promise((resolve) => setTimeout(resolve, 250))
     await refused(session(client).callback(await unknown()), 'JWKS_NO_MATCHING_KEY')
     expect(p.hits('jwks')).toBe(1)
+  })
+})
+
+describe('oidcc-client-test-ignores-unparseable-key-in-jwks', () => {
+  it('ignores keys it cannot use (unknown kty, a post-quantum-shaped key) and verifies with the real one', async () => {
+    const key = await testKey('real-key', 'ES256')
+    const provider = await startStaticProvider([key])
+    provider.server.route('/jwks', (_req, res) =>
+      json(res, 200, {
+        keys: [
+          { kty: 'AKP', alg: 'ML-DSA-99', kid: 'pq-1', pub: 'not-a-real-key' },
+          { kty: 'MADE-UP', kid: 'x-1', crv: 'nothing' },
+          key.publicJwk,
+        ],
+      }),
+    )
+    try {
+      const core = provider.core()
+      const claims = idTokenClaims(provider.metadata.issuer, 'client-1')
+      for (const token of [
+        await signJwt(claims, { key }),
+        await signJwt(claims, { key, noKid: true }),
+      ])
+        await expect(validateIdToken(core, token, { nonce: 'n-1' })).resolves.toMatchObject({
+          sub: 'user-1',
+        })
+      await refused(
+        validateIdToken(core, await signJwt(claims, { key, header: { kid: 'pq-1' } }), {
+          nonce: 'n-1',
+        }),
+        'JWKS_NO_MATCHING_KEY',
+      )
+    } finally {
+      await provider.close()
+    }
   })
 })

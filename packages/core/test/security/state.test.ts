@@ -3,6 +3,7 @@
  * not the transaction's is refused before the code is redeemed, for every response type; a
  * replayed callback is refused (state and code are single use).
  */
+import { completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import { TransactionStore } from '../../../browser/src/transaction-store.ts'
 import {
@@ -94,5 +95,23 @@ describe('a replayed callback', () => {
     expect(p.hits('token')).toBe(1)
     await refused(callback(), 'STATE_MISMATCH')
     expect(p.hits('token')).toBe(1)
+  })
+})
+
+describe('oidcc-client-test-formpost-error', () => {
+  it('an error delivered by form_post is a typed ACCESS_DENIED after the state check; nothing stored', async () => {
+    const client = await p.legacy()
+    const { url, transaction } = await client.createAuthorizationRequest({
+      responseType: 'code id_token',
+      responseMode: 'form_post',
+    })
+    const { params, method } = await completeLogin(url, { deny: true })
+    expect(method).toBe('form_post')
+    expect(params.get('error')).toBe('access_denied')
+    p.server.control.clearRequests()
+    const s = session(client)
+    await refused(s.callback({ params, transaction }), 'ACCESS_DENIED')
+    expect(p.hits('token')).toBe(0)
+    await expectNothingStored(s.store)
   })
 })
