@@ -221,3 +221,17 @@ describe('rp-id_token-sig-es256 / oidcc-client-test-invalid-sig-es256', () => {
     expect(p.hits('token')).toBe(0)
   })
 })
+
+describe('kid absent, several keys, none of which verifies', () => {
+  it.each<ResponseType>(['code', 'id_token'])(
+    '%s: every candidate key fails → JWT_SIGNATURE_INVALID, nothing stored',
+    async (responseType) => {
+      await p.server.control.rotateKeys() // two RS256 keys published
+      await refusesIdToken(
+        responseType,
+        { kid: 'missing', badSignature: true },
+        'JWT_SIGNATURE_INVALID',
+      )
+    },
+  )
+})
