@@ -231,6 +231,39 @@ describe('other faults', () => {
     expect(claims(d.body.access_token).cnf).toBeUndefined()
   })
 
+  it('tokenResponse.tokenType replaces token_type; dropDpopBinding on the code grant answers Bearer', async () => {
+    const m2m = { authorization: basic('m2m', 'm2m-secret') }
+    server.control.setFaults({ tokenResponse: { tokenType: 'bearer' } })
+    expect(
+      (await tokenRequest(server.issuer, { grant_type: 'client_credentials' }, m2m)).body
+        .token_type,
+    ).toBe('bearer')
+    server.control.setFaults({ tokenResponse: { dropDpopBinding: true } })
+    const key = await dpopKey()
+    const { url, verifier } = await authorizeUrl(server.issuer, {})
+    const code = (await completeLogin(url)).params.get('code')!
+    const res = await tokenRequest(
+      server.issuer,
+      {
+        grant_type: 'authorization_code',
+        client_id: 'spa',
+        code,
+        redirect_uri: 'http://127.0.0.1:4001/callback.html',
+        code_verifier: verifier,
+      },
+      { dpop: await key.proof('POST', `${server.issuer}/token`) },
+    )
+    expect(res.status).toBe(200)
+    expect(res.body.token_type).toBe('Bearer')
+  })
+
+  it('idToken.alg ES256 signs with the published ES256 key instead of RS256', async () => {
+    server.control.setFaults({ idToken: { alg: 'ES256' } })
+    const jwt = await idToken()
+    expect(decodeProtectedHeader(jwt).alg).toBe('ES256')
+    await expect(verify(jwt)).resolves.toBeTruthy()
+  })
+
   it('userinfo: wrong sub, signed, badSignature', async () => {
     const at = (
       await tokenRequest(server.issuer, {
