@@ -32,6 +32,8 @@ export interface JwksCache {
 interface Loaded {
   set: ReturnType<typeof createLocalJWKSet>
   generation: number
+  /** Date.now() when fetched. */
+  at: number
 }
 
 /** Creates the cache; `getCore` breaks the core ↔ cache cycle. */
@@ -45,7 +47,11 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     inflight ??= fetchJwks(getCore(), signal)
       .then((jwks) => {
         fetchCount++
-        loaded = { set: createLocalJWKSet(jwks), generation: (loaded?.generation ?? 0) + 1 }
+        loaded = {
+          set: createLocalJWKSet(jwks),
+          generation: (loaded?.generation ?? 0) + 1,
+          at: Date.now(),
+        }
         return loaded
       })
       .finally(() => {
@@ -60,8 +66,11 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     },
     resolver(signal) {
       return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
-        const fresh = loaded === undefined
-        const current = loaded ?? (await load(signal))
+        // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
+        const stale =
+          loaded !== undefined && Date.now() - loaded.at > getCore().options.jwksMaxAgeMs
+        const fresh = loaded === undefined || stale
+        const current = fresh ? await load(signal) : (loaded as Loaded)
         try {
           return await current.set(header, token)
         } catch (error) {

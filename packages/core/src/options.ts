@@ -59,6 +59,8 @@ export interface ClientOptions {
   idTokenMaxAgeSec?: number
   /** Minimum time between two JWKS refetches for unknown `kid`s, ms (default 30 000). */
   jwksCooldownMs?: number
+  /** Age after which the cached JWKS is fetched again before use, ms (default 600 000). */
+  jwksMaxAgeMs?: number
   /**
    * The alg this client registered for its ID tokens (`id_token_signed_response_alg`, e.g.
    * `ES256` or `PS256` for FAPI 2.0). When set, ID tokens signed with any other alg are refused
@@ -91,6 +93,7 @@ export interface ResolvedOptions {
   retry: Required<RetryOptions>
   idTokenMaxAgeSec: number
   jwksCooldownMs: number
+  jwksMaxAgeMs: number
   idTokenSignedResponseAlg: string | undefined
   dangerouslyAllowInsecureHttp: boolean
 }
@@ -101,6 +104,7 @@ export const DEFAULTS = {
   maxResponseBytes: 1024 * 1024,
   idTokenMaxAgeSec: 600,
   jwksCooldownMs: 30_000,
+  jwksMaxAgeMs: 600_000,
   retry: { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 10_000 },
 } as const
 
@@ -178,6 +182,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       DEFAULTS.idTokenMaxAgeSec,
     ),
     jwksCooldownMs: nonNegative(options.jwksCooldownMs, 'jwksCooldownMs', DEFAULTS.jwksCooldownMs),
+    jwksMaxAgeMs: positive(options.jwksMaxAgeMs, 'jwksMaxAgeMs', DEFAULTS.jwksMaxAgeMs),
     idTokenSignedResponseAlg: idTokenAlg(options.idTokenSignedResponseAlg),
     dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
   }

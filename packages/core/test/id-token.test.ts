@@ -207,3 +207,16 @@ describe('JWKS cache', () => {
     expect(provider.server.count('/jwks') - before).toBe(1)
   })
 })
+
+describe('JWKS max age', () => {
+  it('fetches the set again once it is older than jwksMaxAgeMs', async () => {
+    const core = provider.core({ jwksMaxAgeMs: 200 })
+    await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
+    const before = provider.server.count('/jwks')
+    await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
+    expect(provider.server.count('/jwks')).toBe(before)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
+    expect(provider.server.count('/jwks')).toBe(before + 1)
+  })
+})
