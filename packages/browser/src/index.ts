@@ -5,6 +5,7 @@ export type {
   LogoutOptions,
   RedirectCallbackResult,
   RedirectLoginOptions,
+  SpaClientInit,
   SpaClientOptions,
   StoreChoice,
 } from './spa-options.ts'

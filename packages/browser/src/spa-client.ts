@@ -18,7 +18,6 @@ import {
   InteractionRequiredError,
   InvalidArgumentError,
   isOpenRpError,
-  type Lock,
   OpenRpError,
   type ProtectedResourceInit,
   refresh,
@@ -39,6 +38,7 @@ import type {
   LogoutOptions,
   RedirectCallbackResult,
   RedirectLoginOptions,
+  SpaClientInit,
   SpaClientOptions,
 } from './spa-options.ts'
 import { defaultLock, resolveStore } from './spa-store.ts'
@@ -69,12 +69,33 @@ const DEFAULT_SCOPE = 'openid profile email offline_access'
  * ```
  */
 export function createSpaClient(options: SpaClientOptions): SpaClient {
-  return new SpaClient(options)
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('createSpaClient() needs an options object')
+  return new SpaClient({
+    ...options,
+    store: resolveStore(options.store),
+    lock: options.lock ?? defaultLock(),
+  })
 }
 
-/** A signed-in (or not yet) single-page app. Create with {@link createSpaClient}. */
+/**
+ * A signed-in (or not yet) single-page app. Create with {@link createSpaClient}, or with
+ * `new SpaClient()` and the store and lock as instances: then the bundle carries only the store
+ * and lock you name, not every `StoreChoice`.
+ *
+ * @example
+ * ```ts
+ * const spa = new SpaClient({
+ *   issuer: 'https://op.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/`,
+ *   store: new EncryptedStore(new IndexedDbStore()),
+ *   lock: new WebLocksLock(),
+ * })
+ * ```
+ */
 export class SpaClient {
-  readonly #options: SpaClientOptions
+  readonly #options: SpaClientInit
   readonly #navigator: SpaNavigator
   readonly #transactions: TransactionStore
   readonly #events = new SpaEmitter()
@@ -85,14 +106,17 @@ export class SpaClient {
   #core: Promise<ClientCore> | undefined
   #manager: Promise<TokenManager> | undefined
   #sync: TabSync | undefined
-  #lockInstance: Lock | undefined
   #signedInHere = false
   #lastRenewedAccessToken: string | undefined
   #closed = false
 
-  constructor(options: SpaClientOptions) {
+  constructor(options: SpaClientInit) {
     if (typeof options !== 'object' || options === null)
-      throw new InvalidArgumentError('createSpaClient() needs an options object')
+      throw new InvalidArgumentError('SpaClient needs an options object')
+    if (typeof options.store?.get !== 'function' || typeof options.lock?.withLock !== 'function')
+      throw new InvalidArgumentError(
+        'SpaClient needs a Store and a Lock (createSpaClient picks both)',
+      )
     if (!options.issuer && !options.metadata)
       throw new InvalidArgumentError('createSpaClient() needs `issuer` or `metadata`')
     if (typeof options.clientId !== 'string' || options.clientId === '')
@@ -380,7 +404,7 @@ export class SpaClient {
 
   async #createCore(): Promise<ClientCore> {
     const o = this.#options
-    const dpop = o.dpop ? await loadDpopKeyPair(this.#key, this.#lock()) : false
+    const dpop = o.dpop ? await loadDpopKeyPair(this.#key, o.lock) : false
     const clientOptions = {
       clientId: o.clientId,
       redirectUri: o.redirectUri,
@@ -395,11 +419,6 @@ export class SpaClient {
     return createClientCore(metadata, clientOptions)
   }
 
-  #lock(): Lock {
-    this.#lockInstance ??= this.#options.lock ?? defaultLock()
-    return this.#lockInstance
-  }
-
   #tokens(): Promise<TokenManager> {
     this.#manager ??= this.#createManager().catch((error) => {
       this.#manager = undefined
@@ -409,7 +428,6 @@ export class SpaClient {
   }
 
   async #createManager(): Promise<TokenManager> {
-    const store = resolveStore(this.#options.store)
     this.#sync = new TabSync(`openrp:${this.#key}`)
     const manager = new TokenManager({
       client: {
@@ -419,9 +437,9 @@ export class SpaClient {
             : Promise.reject(new InvalidArgumentError('Expected the stored TokenSet')),
       },
       renew: this.#options.silent === false ? undefined : (current) => this.#renew(current),
-      store,
+      store: this.#options.store,
       key: this.#key,
-      lock: this.#lock(),
+      lock: this.#options.lock,
       skewSec: this.#skew(),
       proactiveRefresh: this.#options.autoRefresh ?? true,
       visibility: pageVisibility(),
@@ -494,7 +512,7 @@ export class SpaClient {
 }
 
 /** `page` next to the redirect URI, e.g. `https://app/popup-callback.html`. */
-function sibling(page: string, options: SpaClientOptions): string {
+function sibling(page: string, options: SpaClientInit): string {
   try {
     return new URL(page, options.redirectUri).toString()
   } catch {

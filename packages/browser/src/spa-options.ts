@@ -75,6 +75,15 @@ export interface SpaClientOptions {
   fetch?: typeof fetch
 }
 
+/**
+ * Options of the {@link SpaClient} constructor: {@link SpaClientOptions} with the store and the
+ * lock as instances. Nothing is picked by default, so a bundle holds only the ones named here.
+ */
+export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock'> {
+  store: Store
+  lock: Lock
+}
+
 /** Options of {@link SpaClient.loginWithRedirect} and {@link SpaClient.loginWithPopup}. */
 export interface LoginOptions {
   /** Overrides the client's `responseType` (hybrid and implicit are for legacy providers). */

@@ -14,8 +14,8 @@ import {
 } from '@openrp/reference-server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
-import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
-import type { SpaClientOptions } from '../src/spa-options.ts'
+import { createSpaClient, SpaClient } from '../src/spa-client.ts'
+import type { SpaClientInit, SpaClientOptions } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
 
 const ORIGIN = 'http://127.0.0.1:4001'
@@ -89,6 +89,15 @@ describe('createSpaClient', () => {
       () => createSpaClient({ ...base, issuer: server.issuer, redirectUri: 'not a url' }),
       // Outside a browser (this test runs in Node) a navigator must be given.
       () => createSpaClient({ issuer: server.issuer, clientId: 'spa', redirectUri: `${ORIGIN}/` }),
+      // A store name that does not exist, and SpaClient's constructor without instances.
+      () => createSpaClient({ ...base, issuer: server.issuer, store: 'cookies' as 'memory' }),
+      () => new SpaClient({ ...base, issuer: server.issuer } as unknown as SpaClientInit),
+      () =>
+        new SpaClient({
+          ...base,
+          issuer: server.issuer,
+          store: new MemoryStore(),
+        } as unknown as SpaClientInit),
     ]
     for (const attempt of attempts) {
       let code: string | undefined
@@ -99,6 +108,25 @@ describe('createSpaClient', () => {
       }
       expect(code).toBe('INVALID_ARGUMENT')
     }
+  })
+
+  it('new SpaClient takes the store and lock as instances and uses them', async () => {
+    const store = new MemoryStore()
+    const navigator = new ScriptedNavigator()
+    const spa = new SpaClient({
+      issuer: server.issuer,
+      clientId: 'spa',
+      redirectUri: `${ORIGIN}/`,
+      scope: 'openid profile email offline_access api:read',
+      store,
+      lock: new InProcessLock(),
+      navigator,
+      autoRefresh: false,
+    })
+    clients.push(spa)
+    await spa.handleRedirectCallback(await redirectLogin(spa, navigator))
+    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await spa.isAuthenticated()).toBe(true)
   })
 })
 
