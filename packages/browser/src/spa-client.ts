@@ -9,7 +9,7 @@ import {
   type AuthTransaction,
   type ClientCore,
   createAuthorizationRequest,
-  createClientCore,
+  createPublicClientCore,
   discoverMetadata,
   endSessionUrl,
   fetchProtectedResource,
@@ -416,7 +416,7 @@ export class SpaClient {
       fetch: o.fetch,
     }
     const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
-    return createClientCore(metadata, clientOptions)
+    return createPublicClientCore(metadata, clientOptions)
   }
 
   #tokens(): Promise<TokenManager> {

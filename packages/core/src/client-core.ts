@@ -51,11 +51,41 @@ const ENDPOINTS = [
 export function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore {
   const resolved = resolveOptions(options)
   checkMetadata(metadata, resolved)
+  return buildCore(metadata, resolved, createClientAuth(resolved))
+}
+
+/**
+ * {@link createClientCore} for a public client (no secret, no key: `clientAuth` `none`), such as
+ * a single-page or native app. A bundle that uses only this carries none of the client
+ * authentication methods. Throws `INVALID_ARGUMENT` when the options name a secret or a key.
+ *
+ * @example
+ * ```ts
+ * const core = createPublicClientCore(metadata, { clientId: 'spa', redirectUri })
+ * ```
+ */
+export function createPublicClientCore(
+  metadata: ServerMetadata,
+  options: ClientOptions,
+): ClientCore {
+  const resolved = resolveOptions(options)
+  if (resolved.clientAuth !== 'none')
+    throw new InvalidArgumentError(
+      'createPublicClientCore() is for public clients (clientAuth "none"): use createClientCore()',
+    )
+  checkMetadata(metadata, resolved)
+  return buildCore(metadata, resolved, oauth.None())
+}
+
+function buildCore(
+  metadata: ServerMetadata,
+  resolved: ResolvedOptions,
+  clientAuth: oauth.ClientAuth,
+): ClientCore {
   const client: oauth.Client = {
     client_id: resolved.clientId,
     [oauth.clockTolerance]: resolved.clockToleranceSec,
   }
-  const clientAuth = createClientAuth(resolved)
   let dpopHandle: Promise<oauth.DPoPHandle | undefined> | undefined
   const core: ClientCore = {
     metadata,

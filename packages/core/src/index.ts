@@ -41,7 +41,12 @@ export {
 } from './token-manager.ts'
 
 export { Client, discover } from './client.ts'
-export { type ClientCore, createClientCore, type ServerMetadata } from './client-core.ts'
+export {
+  type ClientCore,
+  createClientCore,
+  createPublicClientCore,
+  type ServerMetadata,
+} from './client-core.ts'
 export { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 export {
   type ClientAuthMethod,

@@ -3,6 +3,7 @@ import {
   Client,
   createAuthorizationRequest,
   createClientCore,
+  createPublicClientCore,
   type ServerMetadata,
 } from '../src/index.ts'
 
@@ -22,6 +23,20 @@ describe('client construction', () => {
     expect(
       () => new Client(insecure, { clientId: 'c', dangerouslyAllowInsecureHttp: true }),
     ).not.toThrow()
+  })
+
+  it('builds a public client core, and refuses one with a secret or a key', async () => {
+    const core = createPublicClientCore(metadata, { clientId: 'spa', redirectUri: 'app:/cb' })
+    const { url } = await createAuthorizationRequest(core)
+    expect(url.searchParams.get('client_id')).toBe('spa')
+    for (const options of [
+      { clientId: 'c', clientSecret: 's' },
+      { clientId: 'c', clientAuth: 'client_secret_post' as const, clientSecret: 's' },
+    ]) {
+      expect(() => createPublicClientCore(metadata, options)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
   })
 
   it.each(['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000'])(

@@ -41,6 +41,21 @@ describe('tree shaking', () => {
     }
   })
 
+  it('leaves client authentication methods out of a public client bundle', async () => {
+    const code = await bundle(`
+import { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh } from './src/index.ts'
+export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh }
+`)
+    expect(code).toContain('authorization_code')
+    for (const absent of ['client-assertion-type', 'client_assertion']) {
+      expect(code, absent).not.toContain(absent)
+    }
+    // The same imports with createClientCore do carry them: the check above can fail.
+    expect(await bundle(`export { createClientCore } from './src/index.ts'`)).toContain(
+      'client-assertion-type',
+    )
+  })
+
   it('carries no Node built-ins', async () => {
     const code = await bundle(`export * from './src/index.ts'`)
     expect(code).not.toMatch(/from ["']node:/)
