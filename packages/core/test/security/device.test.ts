@@ -4,12 +4,12 @@
  * handled as documented, and a code that expires ends polling with DEVICE_CODE_EXPIRED.
  */
 import { describe, expect, it } from 'vitest'
-import { type DevicePollProgress, discover } from '../../src/index.ts'
+import { Client, type DevicePollProgress, discoverMetadata } from '../../src/index.ts'
 import { refused, useProvider } from './harness.ts'
 
 const p = useProvider({ deviceInterval: 1 })
-const tv = (timeoutMs?: number) =>
-  discover(p.server.issuer, {
+const tv = async (timeoutMs?: number) =>
+  new Client(await discoverMetadata(p.server.issuer), {
     clientId: 'tv',
     scope: 'openid profile',
     ...(timeoutMs && { timeoutMs }),
@@ -17,12 +17,16 @@ const tv = (timeoutMs?: number) =>
 
 describe('polling faults', () => {
   it('a poll that times out backs off (interval doubled), then succeeds', async () => {
-    const client = await tv(300)
+    const client = await tv(1500)
+    // interval 2 s; the first poll hangs 3 s on the server (still pending when it answers),
+    // the client gives up after 1.5 s and backs off to 4 s; the user approves in between.
+    p.server.control.setFaults({
+      device: { interval: 2 },
+      http: { token: { delayMs: 3000, times: 1 } },
+    })
     const device = await client.deviceAuthorization()
-    p.server.control.setFaults({ http: { token: { delayMs: 1000, times: 1 } } })
     const progress: DevicePollProgress[] = []
-    // The user approves once the hung (still pending) poll has been answered on the server.
-    const approve = () => setTimeout(() => p.server.control.approveDevice(device.userCode), 1000)
+    const approve = () => setTimeout(() => p.server.control.approveDevice(device.userCode), 2500)
     const tokens = await device.poll({
       onPending: (e) => {
         progress.push(e)
@@ -30,7 +34,7 @@ describe('polling faults', () => {
       },
     })
     expect(tokens.claims()?.sub).toBeDefined()
-    expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
+    expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 4 })])
   })
 
   it('503 with Retry-After waits that long, then succeeds', async () => {

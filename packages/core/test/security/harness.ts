@@ -18,9 +18,9 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import {
   type AuthorizationRequestOptions,
   type AuthTransaction,
-  type Client,
+  Client,
   type ClientOptions,
-  discover,
+  discoverMetadata,
   MemoryStore,
   type OpenRpError,
   isOpenRpError,
@@ -53,10 +53,12 @@ export function useProvider(options: ReferenceServerOptions = {}): Provider {
   const provider = {} as Provider
   beforeAll(async () => {
     const server = await startReferenceServer({ port: 0, ...options })
+    // Discovery runs with default transport options, so a test's short timeoutMs (or custom
+    // fetch) applies to what it exercises, not to discovery on a loaded machine.
     const make =
       (base: ClientOptions) =>
-      (extra: Partial<ClientOptions> = {}) =>
-        discover(server.issuer, { ...base, ...extra })
+      async (extra: Partial<ClientOptions> = {}) =>
+        new Client(await discoverMetadata(server.issuer), { ...base, ...extra })
     Object.assign(provider, {
       server,
       spa: make({

@@ -104,6 +104,7 @@ describe('oidcc-client-test-formpost-error', () => {
     const { url, transaction } = await client.createAuthorizationRequest({
       responseType: 'code id_token',
       responseMode: 'form_post',
+      prompt: 'consent', // alice consented earlier in this file: ask again so she can deny
     })
     const { params, method } = await completeLogin(url, { deny: true })
     expect(method).toBe('form_post')
