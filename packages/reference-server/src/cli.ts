@@ -46,6 +46,10 @@ if (values['enable-control']) options.enableControlEndpoint = true
 const server = await startReferenceServer(options)
 const clients = options.clients ?? DEMO_CLIENTS
 const users = options.users ?? DEMO_USERS
+// The demo's secrets and passwords are published test values and worth printing; those of a
+// --config file belong to someone's own apps and are never written to the console.
+const showSecrets = options.clients === undefined
+const showPasswords = options.users === undefined
 
 const lines = [
   `openrp reference server listening`,
@@ -55,13 +59,17 @@ const lines = [
   'clients:',
   ...clients.flatMap((c) => [
     `  ${c.client_id}  (${c.client_name ?? c.token_endpoint_auth_method})`,
-    `    auth: ${c.token_endpoint_auth_method}${c.client_secret ? `  secret: ${c.client_secret}` : ''}`,
+    `    auth: ${c.token_endpoint_auth_method}${c.client_secret ? `  secret: ${showSecrets ? c.client_secret : '(from config)'}` : ''}`,
     `    grants: ${c.grant_types.join(', ')}`,
     ...(c.redirect_uris?.length ? [`    redirect_uris: ${c.redirect_uris.join(' ')}`] : []),
   ]),
   '',
   'users:',
-  ...users.map((u) => `  ${u.username} / ${u.password}  (sub ${u.sub})`),
+  ...users.map((u) =>
+    showPasswords
+      ? `  ${u.username} / ${u.password}  (sub ${u.sub})`
+      : `  ${u.username}  (sub ${u.sub}, password from config)`,
+  ),
   '',
 ]
 console.log(lines.join('\n'))
