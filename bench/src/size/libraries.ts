@@ -20,6 +20,18 @@ export const OPENRP: SizeSubject = {
   note: 'createSpaClient + IndexedDbStore + WebLocksLock',
 }
 
+/** The same steps through `new SpaClient`, naming the store and lock it carries. */
+export const OPENRP_SPA_CLIENT: SizeSubject = {
+  name: 'openrp (new SpaClient)',
+  entry: 'openrp-spa-client.ts',
+  packages: ['@openrp/browser', '@openrp/core'],
+  verifiesSignatures: true,
+  note: 'new SpaClient with IndexedDbStore + WebLocksLock instances',
+}
+
+/** The openrp bundles size:check holds to a budget. */
+export const OPENRP_BUNDLES = [OPENRP, OPENRP_SPA_CLIENT]
+
 export const COMPETITORS: SizeSubject[] = [
   {
     name: 'oidc-client-ts',

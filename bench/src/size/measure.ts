@@ -1,6 +1,6 @@
 import { versionOf } from '../lib/machine.ts'
 import { type BundleSize, bundleEntry } from './bundle.ts'
-import { COMPETITORS, OPENRP, type SizeSubject } from './libraries.ts'
+import { COMPETITORS, OPENRP_BUNDLES, type SizeSubject } from './libraries.ts'
 
 export interface SizeRow {
   subject: SizeSubject
@@ -8,10 +8,10 @@ export interface SizeRow {
   size: BundleSize
 }
 
-/** Bundles openrp and every competitor entry, one after the other (rollup is CPU-bound). */
+/** Bundles the openrp entries and every competitor entry, one after the other (rollup is CPU-bound). */
 export async function measureSizes(log: (line: string) => void = () => {}): Promise<SizeRow[]> {
   const rows: SizeRow[] = []
-  for (const subject of [OPENRP, ...COMPETITORS]) {
+  for (const subject of [...OPENRP_BUNDLES, ...COMPETITORS]) {
     log(`  bundling ${subject.name}`)
     const size = await bundleEntry(subject.entry)
     const versions = subject.packages.map((p) => `${p}@${versionOf(p)}`).join(', ')

@@ -20,7 +20,7 @@ export function sizeTable(rows: SizeRow[]): string {
       'notes',
     ],
     rows.map(({ subject, versions, size }) => [
-      subject === openrp.subject ? `**${subject.name}**` : subject.name,
+      subject.entry.startsWith('openrp') ? `**${subject.name}**` : subject.name,
       versions,
       subject.verifiesSignatures ? 'yes' : 'no',
       kb(size.min),
@@ -33,15 +33,16 @@ export function sizeTable(rows: SizeRow[]): string {
   )
 }
 
-/** Lines about the openrp bundle's contents (forbidden strings, outside imports). */
+/** Lines about the openrp bundles' contents (forbidden strings, outside imports). */
 export function sizeChecks(rows: SizeRow[]): string[] {
-  const openrp = rows.find((r) => r.subject.entry === 'openrp.ts')!
-  return [
-    openrp.size.forbidden.length === 0
-      ? 'openrp SPA bundle: no device-flow, token-exchange, JWT/SAML-bearer or Redis strings, no `node:` imports.'
-      : `openrp SPA bundle CONTAINS: ${openrp.size.forbidden.join(', ')}.`,
-    openrp.size.externals.length === 0
-      ? 'openrp SPA bundle: self-contained (no imports left outside the bundle).'
-      : `openrp SPA bundle imports from outside: ${openrp.size.externals.join(', ')}.`,
-  ]
+  return rows
+    .filter((r) => r.subject.entry.startsWith('openrp'))
+    .flatMap(({ subject, size }) => [
+      size.forbidden.length === 0
+        ? `${subject.name}: no device-flow, token-exchange, JWT/SAML-bearer or Redis strings, no \`node:\` imports.`
+        : `${subject.name} CONTAINS: ${size.forbidden.join(', ')}.`,
+      size.externals.length === 0
+        ? `${subject.name}: self-contained (no imports left outside the bundle).`
+        : `${subject.name} imports from outside: ${size.externals.join(', ')}.`,
+    ])
 }
