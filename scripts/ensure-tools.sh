@@ -26,10 +26,13 @@ fi
 
 if [ "$need_system" = 1 ]; then
   missing=()
-  if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  # The same places the test kit looks (internal/testkit): $CHROMIUM_PATH, else a system Chromium
+  # or Chrome; $REDIS_SERVER, else redis-server on the PATH.
+  if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 &&
+    ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
     missing+=(chromium)
   fi
-  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v "${REDIS_SERVER:-redis-server}" >/dev/null 2>&1 || missing+=(redis-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
       say "installing ${missing[*]} with apt-get"

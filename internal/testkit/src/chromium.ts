@@ -1,21 +1,36 @@
 import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
 
-const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+const names = ['chromium', 'chromium-browser', 'google-chrome']
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
- * The Chromium binary tests drive: $CHROMIUM_PATH, else a system Chromium. Throws (never skips)
- * when there is none, so a missing browser fails the run loudly.
+ * The Chromium binary tests drive: $CHROMIUM_PATH, else a system Chromium or Chrome on the PATH.
+ * Throws (never skips) when there is none, so a missing browser fails the run loudly.
  */
 export function chromiumPath(): string {
   const fromEnv = process.env.CHROMIUM_PATH
-  for (const path of fromEnv ? [fromEnv] : candidates) {
-    try {
-      accessSync(path, constants.X_OK)
-      return path
-    } catch {}
+  if (fromEnv) {
+    if (executable(fromEnv)) return fromEnv
+    throw new Error(`CHROMIUM_PATH=${fromEnv} is not an executable file.`)
+  }
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
+  for (const name of names) {
+    for (const dir of dirs) {
+      const path = join(dir, name)
+      if (executable(path)) return path
+    }
   }
   throw new Error(
-    `No Chromium found (looked at ${fromEnv ?? candidates.join(', ')}). Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`,
+    `No Chromium found (looked for ${names.join(', ')} on the PATH). Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`,
   )
 }
 
