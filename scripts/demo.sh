@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# The demo command (README: `npm run demo`): installs what it needs, builds, starts the reference
-# OpenID Provider and the demo SPA, and prints what to open.
+# The demo command (README: `npm run demo`): installs what it needs, then starts the reference
+# OpenID Provider (port 4000) and the demo SPA (port 4001) from source, and prints what to open.
+# Flags go to demo-spa/scripts/serve.ts, e.g. `npm run demo -- --port 0 --issuer-port 0`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh
-pnpm run build >/dev/null
-if [ -f demo-spa/package.json ]; then
-  exec pnpm --filter @openrp/demo-spa run start
-else
-  exec node packages/reference-server/dist/cli.js --port "${PORT:-4000}"
-fi
+exec pnpm --silent --filter @openrp/demo-spa run start -- "$@"
