@@ -36,7 +36,7 @@ describe('timeouts: a hung endpoint ends in TIMEOUT within timeoutMs', () => {
     fault('token', { delayMs: 20_000 })
     const start = performance.now()
     await refused(s.callback(response), 'TIMEOUT')
-    expect(performance.now() - start).toBeLessThan(2000)
+    expect(performance.now() - start).toBeLessThan(3000)
     await expectNothingStored(s.store)
   })
 
@@ -45,7 +45,7 @@ describe('timeouts: a hung endpoint ends in TIMEOUT within timeoutMs', () => {
     const ms = await timed(() =>
       refused(discover(p.server.issuer, { clientId: 'spa', timeoutMs: 300 }), 'TIMEOUT'),
     )
-    expect(ms).toBeLessThan(2000)
+    expect(ms).toBeLessThan(3000)
   })
 
   it('JWKS: TIMEOUT while validating an ID token, nothing stored', async () => {
@@ -103,7 +103,7 @@ describe('5xx and 429 on idempotent requests: retried, Retry-After honoured and 
     const ms = await timed(() =>
       discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10, maxDelayMs: 200 } }),
     )
-    expect(ms).toBeLessThan(1500)
+    expect(ms).toBeLessThan(3000)
     expect(p.hits('discovery')).toBe(2)
   })
 
