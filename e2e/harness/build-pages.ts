@@ -24,17 +24,20 @@ export const PAGES_DIR = join(e2eRoot, '.cache', 'pages')
 export async function buildPages(): Promise<Partial<Record<PageName, string>>> {
   await mkdir(PAGES_DIR, { recursive: true })
   const errors: Partial<Record<PageName, string>> = {}
-  for (const name of PAGES) {
-    const errorFile = join(PAGES_DIR, `${name}.error.txt`)
-    await rm(errorFile, { force: true })
-    try {
-      await buildPage(name)
-    } catch (error) {
-      const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)
-      errors[name] = text
-      await writeFile(errorFile, text)
-    }
-  }
+  await Promise.all(
+    PAGES.map(async (name) => {
+      const errorFile = join(PAGES_DIR, `${name}.error.txt`)
+      await rm(errorFile, { force: true })
+      try {
+        await buildPage(name)
+      } catch (error) {
+        const text =
+          error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)
+        errors[name] = text
+        await writeFile(errorFile, text)
+      }
+    }),
+  )
   return errors
 }
 

@@ -6,10 +6,8 @@ import { buildDemo } from './build-demo.ts'
 import { buildPages } from './build-pages.ts'
 
 export default async function globalSetup(): Promise<void> {
-  const errors: Record<string, string | undefined> = {
-    ...(await buildPages()),
-    'demo-spa': await buildDemo(),
-  }
+  const [pages, demo] = await Promise.all([buildPages(), buildDemo()])
+  const errors: Record<string, string | undefined> = { ...pages, 'demo-spa': demo }
   for (const [name, error] of Object.entries(errors)) {
     if (error) console.error(`e2e: the "${name}" bundle did not build:\n${error}`)
   }

@@ -110,11 +110,12 @@ test.describe('token lifecycle across tabs', () => {
         // Every fourth rotation: an expiry seen by all tabs at once (one of them refreshes).
         await tabs[i % TABS]!.evaluate(() => window.lifecycle.expireStoredToken())
         const results = await allAtOnce(tabs, 100)
-        const seen = results.map((r) => (r.ok ? r.accessToken : `${r.name}:${r.code}`))
-        expect(new Set(seen).size, `rotation ${i}: tabs disagree`).toBe(1)
-        refreshTokens.push(
-          (await tabs[(i + 1) % TABS]!.evaluate(() => window.lifecycle.stored()))?.refreshToken,
+        const seen = results.map((r) =>
+          r.ok ? `${r.accessToken} ${r.storedRefreshToken}` : `${r.name}:${r.code}`,
         )
+        expect(new Set(seen).size, `rotation ${i}: tabs disagree`).toBe(1)
+        const first = results[0]!
+        refreshTokens.push(first.ok ? first.storedRefreshToken : undefined)
       } else {
         // Otherwise "refresh now" in the next tab, which must use what another tab stored.
         const result = await tabs[i % TABS]!.evaluate(() => window.lifecycle.refreshNow())

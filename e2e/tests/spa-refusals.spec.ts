@@ -1,9 +1,8 @@
 /**
  * What the demo SPA refuses: a replayed or unknown state, a response from another issuer, and
- * popups that never complete. Each gives a visible, typed error and leaves no session.
+ * a popup closed before it completes (a blocked popup: spa-popup-blocked.spec.ts). Each gives a
+ * visible, typed error and leaves no session.
  */
-import { chromium } from '@playwright/test'
-import { chromiumArgs, chromiumPath } from '@openrp/testkit'
 import { RESPONSE_PARAMS, redirectLogin } from '../fixtures/demo-flows.ts'
 import {
   expect,
@@ -74,41 +73,5 @@ test.describe('demo SPA: refusals', () => {
     await expectError(page, 'POPUP_CLOSED')
     await expectNoSession(page)
     expect(await demo.control.requests({ endpoint: 'token' })).toEqual([])
-  })
-
-  test("a popup blocked by Chromium's popup blocker gives POPUP_BLOCKED", async ({ demo }) => {
-    // Playwright turns the popup blocker off, and its clicks count as user gestures. This
-    // browser keeps the blocker on, and the page's own script clicks "Sign in with popup" (no
-    // user gesture, as when an app calls loginWithPopup() outside a click handler).
-    const browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: chromiumArgs,
-      ignoreDefaultArgs: ['--disable-popup-blocking'],
-    })
-    try {
-      const page = await browser.newPage()
-      let opened = false
-      page.on('popup', () => {
-        opened = true
-      })
-      await page.addInitScript(() => {
-        const clickWhenReady = () => {
-          const status = document.querySelector('[data-testid="status"]')
-          if (status?.getAttribute('data-state') !== 'signed-out') {
-            setTimeout(clickWhenReady, 50)
-            return
-          }
-          document.querySelector<HTMLButtonElement>('[data-testid="login-popup"]')?.click()
-        }
-        addEventListener('DOMContentLoaded', clickWhenReady)
-      })
-      await page.goto(demo.url)
-      await expectError(page, 'POPUP_BLOCKED')
-      await expectNoSession(page)
-      expect(opened).toBe(false)
-      expect(await demo.control.requests({ endpoint: 'authorize' })).toEqual([])
-    } finally {
-      await browser.close()
-    }
   })
 })

@@ -96,8 +96,10 @@ test.describe('demo SPA: session', () => {
 
   test('DPoP-bound API call', async ({ page, demo }) => {
     await openDemo(page, demo)
+    // Changing the setting signs out locally and reloads the page.
+    const reloaded = page.waitForEvent('load')
     await page.getByTestId('dpop-toggle').check()
-    await page.waitForLoadState('load')
+    await reloaded
     await expectStatus(page, 'signed-out')
     await expect(page.getByTestId('dpop-toggle')).toBeChecked()
 

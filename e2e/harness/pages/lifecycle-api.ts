@@ -40,8 +40,13 @@ export interface Lifecycle {
   callback?: Promise<Outcome<{ tokens: TokenSummary }>>
   /** Marks the stored access token as expired (writes the store directly, tells no one). */
   expireStoredToken(): Promise<void>
-  /** `getAccessToken()` started when the wall clock reaches `atMs` (all tabs share it). */
-  getAccessTokenAt(atMs: number): Promise<Outcome<{ accessToken: string }>>
+  /**
+   * `getAccessToken()` started when the wall clock reaches `atMs` (all tabs share it); with the
+   * refresh token this tab then reads from the store.
+   */
+  getAccessTokenAt(
+    atMs: number,
+  ): Promise<Outcome<{ accessToken: string; storedRefreshToken: string | undefined }>>
   /** `refresh()`: renew now, whatever the remaining life. */
   refreshNow(): Promise<Outcome<{ tokens: TokenSummary }>>
   /** The stored set as this tab reads it. */

@@ -145,7 +145,12 @@ const lifecycle: Lifecycle = {
     const { manager } = need()
     await new Promise((ok) => setTimeout(ok, Math.max(0, atMs - Date.now())))
     try {
-      return { ok: true, accessToken: await fingerprint(await manager.getAccessToken()) }
+      const accessToken = await fingerprint(await manager.getAccessToken())
+      const stored = await manager.getTokenSet()
+      const storedRefreshToken = stored?.refreshToken
+        ? await fingerprint(stored.refreshToken)
+        : undefined
+      return { ok: true, accessToken, storedRefreshToken }
     } catch (error) {
       return describeError(error)
     }
