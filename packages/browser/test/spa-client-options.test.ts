@@ -1,0 +1,211 @@
+/**
+ * SpaClient against the real reference server over HTTP: the login options it passes through to
+ * the authorization request (`prompt`, `maxAge`, `loginHint`, `extraParams`), and the `error`
+ * event when a refresh fails. The browser surface is the scripted navigator; the provider's
+ * pages are answered by the reference server's `completeLogin` helper.
+ */
+import {
+  InProcessLock,
+  isOpenRpError,
+  MemoryStore,
+  OAuthError,
+  type OpenRpError,
+} from '@openrp/core'
+import {
+  completeLogin,
+  DEMO_CLIENTS,
+  type ReferenceServer,
+  startReferenceServer,
+} from '@openrp/reference-server'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
+import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
+import type { SpaClientOptions } from '../src/spa-options.ts'
+import { ScriptedNavigator } from './spa-fakes.ts'
+
+const ORIGIN = 'http://127.0.0.1:4001'
+let server: ReferenceServer
+const clients: SpaClient[] = []
+
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS })
+})
+afterAll(async () => {
+  await server?.close()
+})
+afterEach(() => {
+  for (const client of clients.splice(0)) client.close()
+  server.control.resetFaults()
+  server.control.clearRequests()
+})
+
+function setup(options: Partial<SpaClientOptions> & { store?: MemoryStore } = {}) {
+  const navigator = new ScriptedNavigator()
+  const store = options.store ?? new MemoryStore()
+  const spa = createSpaClient({
+    issuer: server.issuer,
+    clientId: 'spa',
+    redirectUri: `${ORIGIN}/`,
+    scope: 'openid profile email offline_access api:read',
+    store,
+    lock: new InProcessLock(),
+    navigator,
+    autoRefresh: false,
+    ...options,
+  })
+  clients.push(spa)
+  return { spa, navigator, store }
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
+}
+
+/** Signs in as `username` by redirect; returns the authorization URL that was used. */
+async function signIn(
+  spa: SpaClient,
+  navigator: ScriptedNavigator,
+  options: Parameters<SpaClient['loginWithRedirect']>[0] = {},
+  username = 'alice',
+): Promise<URL> {
+  await spa.loginWithRedirect(options)
+  const authorizationUrl = new URL(navigator.assigned.at(-1)!)
+  const password = username === 'bob' ? 'builder' : 'wonderland'
+  const done = await completeLogin(authorizationUrl, { username, password })
+  navigator.url = done.url.toString()
+  await spa.handleRedirectCallback()
+  return authorizationUrl
+}
+
+describe('login options reach the authorization request', () => {
+  it('loginWithRedirect sends prompt, max_age, login_hint and extraParams, and the login completes', async () => {
+    const { spa, navigator } = setup()
+    const url = await signIn(
+      spa,
+      navigator,
+      { prompt: 'login', maxAge: 300, loginHint: 'bob', extraParams: { claims_locales: 'de' } },
+      'bob',
+    )
+    expect(url.searchParams.get('prompt')).toBe('login')
+    expect(url.searchParams.get('max_age')).toBe('300')
+    expect(url.searchParams.get('login_hint')).toBe('bob')
+    expect(url.searchParams.get('claims_locales')).toBe('de')
+    const user = await spa.getUser()
+    expect(user?.preferred_username).toBe('bob')
+    // max_age was kept in the transaction: the ID token had to carry auth_time.
+    expect(user?.auth_time).toEqual(expect.any(Number))
+  })
+
+  it('sends none of them when they are not given', async () => {
+    const { spa, navigator } = setup()
+    await spa.loginWithRedirect()
+    const url = new URL(navigator.assigned.at(-1)!)
+    for (const name of ['prompt', 'max_age', 'login_hint', 'claims_locales'])
+      expect(url.searchParams.has(name)).toBe(false)
+  })
+
+  it('loginWithPopup sends them too', async () => {
+    const { spa, navigator } = setup({ popup: { closedPollMs: 20, timeoutMs: 10_000 } })
+    const login = spa.loginWithPopup({
+      prompt: 'consent',
+      maxAge: 60,
+      loginHint: 'alice',
+      extraParams: { claims_locales: 'fr' },
+    })
+    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    const url = new URL(navigator.popup!.url!)
+    expect(url.searchParams.get('prompt')).toBe('consent')
+    expect(url.searchParams.get('max_age')).toBe('60')
+    expect(url.searchParams.get('login_hint')).toBe('alice')
+    expect(url.searchParams.get('claims_locales')).toBe('fr')
+    const done = await completeLogin(url)
+    navigator.post({
+      origin: ORIGIN,
+      source: navigator.popup!.window,
+      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
+    })
+    const tokens = await login
+    expect(tokens.claims()?.preferred_username).toBe('alice')
+    expect(tokens.claims()?.auth_time).toEqual(expect.any(Number))
+  })
+
+  it('refuses extraParams that would override a protocol parameter, before leaving the page', async () => {
+    const { spa, navigator } = setup()
+    const overrides: Record<string, string>[] = [
+      { state: 'mine' },
+      { redirect_uri: 'https://evil.test/' },
+    ]
+    for (const extraParams of overrides) {
+      const error = await errorOf(spa.loginWithRedirect({ extraParams }))
+      expect(isOpenRpError(error) && error.code).toBe('INVALID_ARGUMENT')
+    }
+    const error = await errorOf(spa.loginWithRedirect({ loginHint: 42 as unknown as string }))
+    expect(isOpenRpError(error) && error.code).toBe('INVALID_ARGUMENT')
+    expect(navigator.assigned).toEqual([])
+  })
+})
+
+describe('the error event', () => {
+  it('fires with a typed error when refresh() fails at the token endpoint; the session stays', async () => {
+    const { spa, navigator, store } = setup()
+    await signIn(spa, navigator)
+    const before = await spa.getTokenSet()
+    const errors: OpenRpError[] = []
+    const expired: unknown[] = []
+    spa.on('error', (error) => errors.push(error))
+    spa.on('expired', (event) => expired.push(event))
+    server.control.setFaults({ http: { token: { status: 500 } } })
+
+    const error = await errorOf(spa.refresh())
+    expect(error).toBeInstanceOf(OAuthError)
+    expect(isOpenRpError(error) && error.code).toBe('OAUTH_ERROR')
+    expect((error as OAuthError).error).toBe('server_error')
+    expect((error as OAuthError).status).toBe(500)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBe(error)
+    expect(expired).toEqual([])
+    // A server fault is not the end of the session: the tokens are still there.
+    expect((await spa.getTokenSet())?.refreshToken).toBe(before?.refreshToken)
+    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await spa.isAuthenticated()).toBe(true)
+    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
+      1,
+    )
+  })
+
+  it('fires for getAccessToken() when the due refresh fails', async () => {
+    const { spa, navigator } = setup({ refreshSkewSec: 100_000 })
+    await signIn(spa, navigator)
+    const errors: string[] = []
+    spa.on('error', (error) => errors.push(error.code))
+    server.control.setFaults({ http: { token: { status: 503 } } })
+    const error = await errorOf(spa.getAccessToken())
+    expect(isOpenRpError(error) && error.code).toBe('OAUTH_ERROR')
+    expect((error as OAuthError).status).toBe(503)
+    expect(errors).toEqual(['OAUTH_ERROR'])
+  })
+
+  it('fires for a background (proactive) refresh that fails, with no caller to reject', async () => {
+    // A first page signs in and stores the session, then goes away.
+    const store = new MemoryStore()
+    const first = setup({ store })
+    await signIn(first.spa, first.navigator)
+    first.spa.close()
+    server.control.setFaults({ http: { token: { status: 500 } } })
+
+    // The next page load finds tokens that are due and refreshes them on its own.
+    const { spa } = setup({ store, autoRefresh: true, refreshSkewSec: 100_000 })
+    const errors: OpenRpError[] = []
+    spa.on('error', (error) => errors.push(error))
+    await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1)
+    expect(errors[0]).toBeInstanceOf(OAuthError)
+    expect(errors[0]?.code).toBe('OAUTH_ERROR')
+    expect((errors[0] as OAuthError).status).toBe(500)
+    expect(await store.get('openrp:spa')).toBeDefined()
+  })
+})
