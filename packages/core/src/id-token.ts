@@ -70,7 +70,11 @@ export async function validateIdToken(
   }
   const algorithms = allowedIdTokenAlgs(core)
   if (typeof alg !== 'string' || !algorithms.includes(alg))
-    throw new ValidationError('JWT_ALG_NOT_ALLOWED', `ID token alg "${String(alg)}" is not allowed`)
+    throw new ValidationError(
+      'JWT_ALG_NOT_ALLOWED',
+      // Not String(alg): a header `alg` object may have no usable toString.
+      `ID token alg ${typeof alg === 'string' ? `"${alg}"` : `of type ${typeof alg}`} is not allowed`,
+    )
 
   const { clockToleranceSec, clientId, idTokenMaxAgeSec } = core.options
   let payload: Record<string, unknown>

@@ -60,7 +60,9 @@ export async function validateLogoutToken(
   }
   const algorithms = allowedIdTokenAlgs(core)
   if (typeof header.alg !== 'string' || !algorithms.includes(header.alg))
-    refuse(`alg "${String(header.alg)}" is not allowed`)
+    refuse(
+      `alg ${typeof header.alg === 'string' ? `"${header.alg}"` : `of type ${typeof header.alg}`} is not allowed`,
+    )
   if (
     header.typ !== undefined &&
     !['logout+jwt', 'application/logout+jwt', 'JWT'].includes(header.typ)

@@ -119,7 +119,7 @@ async function verifySignedUserinfo(
   if (typeof alg !== 'string' || !algorithms.includes(alg))
     throw new ValidationError(
       'JWT_ALG_NOT_ALLOWED',
-      `Signed userinfo alg "${String(alg)}" is not allowed`,
+      `Signed userinfo alg ${typeof alg === 'string' ? `"${alg}"` : `of type ${typeof alg}`} is not allowed`,
     )
   let payload: unknown
   try {
