@@ -6,19 +6,20 @@
  * @module
  */
 import {
+  type CompactJWSHeaderParameters,
+  type CompactVerifyResult,
+  compactVerify,
   createLocalJWKSet,
   errors as joseErrors,
   type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
   type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-  jwtVerify,
 } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { ValidationError } from './errors.ts'
+import { checkJwtClaims, type JwtClaimChecks } from './internal/jwt-claims.ts'
 import { operation } from './internal/operation.ts'
 
 /** Cached JWKS of one provider. */
@@ -121,28 +122,49 @@ async function fetchJwks(
   })
 }
 
+/** The algorithms a JWT may be signed with, and its claim checks. */
+export interface JwtVerification extends JwtClaimChecks {
+  algorithms: string[]
+}
+
 /**
- * Verifies a JWT against the provider's JWKS. When the header names no `kid` and several keys
- * fit, each is tried in turn (OpenID RP test `rp-id_token-kid-absent-multiple-jwks`).
+ * Verifies a JWT against the provider's JWKS (jose `compactVerify`), then its registered claims
+ * ({@link checkJwtClaims}). When the header names no `kid` and several keys fit, each is tried
+ * in turn (OpenID RP test `rp-id_token-kid-absent-multiple-jwks`).
  */
 export async function verifyWithJwks(
   core: ClientCore,
   jwt: string,
-  options: JWTVerifyOptions,
+  options: JwtVerification,
   signal?: AbortSignal,
-): Promise<JWTVerifyResult> {
+): Promise<{ payload: Record<string, unknown>; protectedHeader: CompactJWSHeaderParameters }> {
+  const verify = { algorithms: options.algorithms }
+  let result: CompactVerifyResult
   try {
-    return await jwtVerify(jwt, core.jwks.resolver(signal), options)
+    result = await compactVerify(jwt, core.jwks.resolver(signal), verify)
   } catch (error) {
     if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
-    const candidates = error as unknown as AsyncIterable<CryptoKey>
-    for await (const key of candidates) {
-      try {
-        return await jwtVerify(jwt, key, options)
-      } catch (inner) {
-        if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
-      }
-    }
-    throw new joseErrors.JWSSignatureVerificationFailed()
+    result = await verifyWithCandidates(jwt, error as unknown as AsyncIterable<CryptoKey>, verify)
   }
+  if (result.protectedHeader.b64 === false)
+    throw new ValidationError('JWT_MALFORMED', 'A JWT cannot have an unencoded payload')
+  return {
+    payload: checkJwtClaims(result.payload, options),
+    protectedHeader: result.protectedHeader,
+  }
+}
+
+async function verifyWithCandidates(
+  jwt: string,
+  candidates: AsyncIterable<CryptoKey>,
+  options: { algorithms: string[] },
+): Promise<CompactVerifyResult> {
+  for await (const key of candidates) {
+    try {
+      return await compactVerify(jwt, key, options)
+    } catch (inner) {
+      if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
+    }
+  }
+  throw new joseErrors.JWSSignatureVerificationFailed()
 }
