@@ -64,6 +64,7 @@ test.describe('demo SPA: sign-in', () => {
   })
 
   test('popup login: the page stays put and signs in', async ({ page, demo }) => {
+    const requests = recordRequests(page)
     await openDemo(page, demo)
     const before = page.url()
     const popupOpened = page.waitForEvent('popup')
@@ -77,6 +78,16 @@ test.describe('demo SPA: sign-in', () => {
     expect(
       (await demo.control.requests({ endpoint: 'token', grantType: 'authorization_code' })).length,
     ).toBe(1)
+    // The popup's callback page (its URL holds code and state) leaks them through no Referer.
+    const sent = await requests.all()
+    expect(sent.some((r) => r.frameUrl.startsWith(`${demo.origin}/popup-callback.html?`))).toBe(
+      true,
+    )
+    for (const request of sent) {
+      expect(request.headers.referer ?? '', `Referer of ${request.url}`).not.toMatch(
+        /[?#&](code|state)=/,
+      )
+    }
   })
 
   test('hybrid login (code id_token, legacy client): signed in, fragment cleared', async ({

@@ -4,7 +4,15 @@
  * counted at the reference server.
  */
 import { recordRequests, redirectLogin } from '../fixtures/demo-flows.ts'
-import { alice, expect, expectNoSession, expectStatus, openDemo, test } from '../fixtures/demo.ts'
+import {
+  alice,
+  expect,
+  expectError,
+  expectNoSession,
+  expectStatus,
+  openDemo,
+  test,
+} from '../fixtures/demo.ts'
 import { signIn } from '../fixtures/login.ts'
 
 test.describe('demo SPA: session', () => {
@@ -55,6 +63,21 @@ test.describe('demo SPA: session', () => {
       [],
     )
     expect(await demo.control.requests({ endpoint: 'login' })).toEqual([])
+  })
+
+  test('silent renew needing the user (provider session gone) says INTERACTION_REQUIRED', async ({
+    context,
+    page,
+    demo,
+  }) => {
+    await openDemo(page, demo)
+    await redirectLogin(page, demo, 'login-implicit', 'legacy-spa')
+    // The provider no longer knows the browser: prompt=none must answer login_required.
+    await context.clearCookies()
+    await page.getByTestId('refresh-now').click()
+    await expectError(page, 'INTERACTION_REQUIRED')
+    await expectNoSession(page)
+    expect(await demo.control.requests({ endpoint: 'token' })).toEqual([])
   })
 
   test('logout: revokes, ends the provider session through end_session, signs out', async ({
