@@ -32,38 +32,51 @@ test.describe('demo SPA: session', () => {
     expect(await demo.control.requests({ endpoint: 'authorize' })).toHaveLength(1)
   })
 
-  test('silent renew in a hidden iframe when there is no refresh token', async ({ page, demo }) => {
-    await openDemo(page, demo)
-    // The legacy implicit login returns no refresh token: renewal must go to the provider.
-    await redirectLogin(page, demo, 'login-implicit', 'legacy-spa')
-    expect(
-      await page.evaluate(async () => (await window.openrpDemo?.spa.getTokenSet())?.refreshToken),
-    ).toBeUndefined()
-    const fingerprint = page.getByTestId('access-token-fingerprint')
-    const before = await fingerprint.textContent()
-    const url = page.url()
-    await demo.control.clearRequests()
+  for (const variant of ['code flow without offline_access', 'implicit login'] as const) {
+    test(`silent renew in a hidden iframe when there is no refresh token (${variant})`, async ({
+      page,
+      demo,
+    }) => {
+      await openDemo(page, demo)
+      // Without a refresh token, renewal must go to the provider.
+      if (variant === 'implicit login') {
+        await redirectLogin(page, demo, 'login-implicit', 'legacy-spa')
+      } else {
+        const reloaded = page.waitForEvent('load')
+        await page.getByTestId('refresh-token-toggle').uncheck()
+        await reloaded
+        await expectStatus(page, 'signed-out')
+        await redirectLogin(page, demo)
+      }
+      expect(
+        await page.evaluate(async () => (await window.openrpDemo?.spa.getTokenSet())?.refreshToken),
+      ).toBeUndefined()
+      const fingerprint = page.getByTestId('access-token-fingerprint')
+      const before = await fingerprint.textContent()
+      const url = page.url()
+      await demo.control.clearRequests()
 
-    const requests = recordRequests(page)
-    await page.getByTestId('refresh-now').click()
-    await expect(fingerprint).not.toHaveText(before!)
-    await expectStatus(page, 'signed-in')
-    await expect(page.getByTestId('user-sub')).toHaveText(alice.sub)
-    expect(page.url()).toBe(url)
+      const requests = recordRequests(page)
+      await page.getByTestId('refresh-now').click()
+      await expect(fingerprint).not.toHaveText(before!)
+      await expectStatus(page, 'signed-in')
+      await expect(page.getByTestId('user-sub')).toHaveText(alice.sub)
+      expect(page.url()).toBe(url)
 
-    const authorize = (await requests.all()).filter((r) =>
-      r.url.startsWith(`${demo.issuer}/authorize`),
-    )
-    expect(authorize).toHaveLength(1)
-    const silent = new URL(authorize[0]!.url)
-    expect(silent.searchParams.get('prompt')).toBe('none')
-    // Sent from a frame, not from the page itself.
-    expect(authorize[0]!.frameUrl).not.toBe(url)
-    expect(await demo.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toEqual(
-      [],
-    )
-    expect(await demo.control.requests({ endpoint: 'login' })).toEqual([])
-  })
+      const authorize = (await requests.all()).filter((r) =>
+        r.url.startsWith(`${demo.issuer}/authorize`),
+      )
+      expect(authorize).toHaveLength(1)
+      const silent = new URL(authorize[0]!.url)
+      expect(silent.searchParams.get('prompt')).toBe('none')
+      // Sent from a frame, not from the page itself.
+      expect(authorize[0]!.frameUrl).not.toBe(url)
+      expect(
+        await demo.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
+      ).toEqual([])
+      expect(await demo.control.requests({ endpoint: 'login' })).toEqual([])
+    })
+  }
 
   test('silent renew needing the user (provider session gone) says INTERACTION_REQUIRED', async ({
     context,
