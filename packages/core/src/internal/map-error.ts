@@ -37,53 +37,25 @@ const INTERACTION_ERRORS = new Set([
   'account_selection_required',
 ])
 
-/** Builds the openrp error for an RFC 6749 error response. */
-export function oauthError(init: {
-  error: string
-  errorDescription?: string | undefined
-  errorUri?: string | undefined
-  status?: number | undefined
-}): OAuthError {
-  const clean = {
-    error: init.error,
-    ...(init.errorDescription !== undefined && { errorDescription: init.errorDescription }),
-    ...(init.errorUri !== undefined && { errorUri: init.errorUri }),
-    ...(init.status !== undefined && { status: init.status }),
-  }
-  if (INTERACTION_ERRORS.has(init.error)) return new InteractionRequiredError(clean)
-  switch (init.error) {
-    case 'access_denied':
-      return new OAuthError(clean, 'ACCESS_DENIED')
-    case 'expired_token':
-      return new OAuthError(clean, 'DEVICE_CODE_EXPIRED')
-    case 'invalid_grant':
-      return new OAuthError(clean, 'INVALID_GRANT')
-    default:
-      return new OAuthError(clean)
-  }
+/** `error` values with a code of their own (the rest are `OAUTH_ERROR`). */
+const OAUTH_CODES: Record<string, ErrorCode> = {
+  access_denied: 'ACCESS_DENIED',
+  expired_token: 'DEVICE_CODE_EXPIRED',
+  invalid_grant: 'INVALID_GRANT',
 }
 
-function invalidResponseCode(context: ErrorContext): ErrorCode {
-  switch (context) {
-    case 'token':
-      return 'TOKEN_RESPONSE_INVALID'
-    case 'userinfo':
-      return 'USERINFO_INVALID'
-    case 'discovery':
-      return 'METADATA_INVALID'
-    case 'jwks':
-      return 'JWKS_INVALID'
-    case 'authorization':
-      return 'AUTHORIZATION_RESPONSE_INVALID'
-    case 'logout_token':
-      return 'LOGOUT_TOKEN_INVALID'
-    case 'id_token':
-      return 'JWT_MALFORMED'
-    default:
-      return 'INVALID_RESPONSE'
-  }
+/** The code of "the response is not what it should be", per context. */
+const INVALID_RESPONSE_CODES: Partial<Record<ErrorContext, ErrorCode>> = {
+  token: 'TOKEN_RESPONSE_INVALID',
+  userinfo: 'USERINFO_INVALID',
+  discovery: 'METADATA_INVALID',
+  jwks: 'JWKS_INVALID',
+  authorization: 'AUTHORIZATION_RESPONSE_INVALID',
+  logout_token: 'LOGOUT_TOKEN_INVALID',
+  id_token: 'JWT_MALFORMED',
 }
 
+/** oauth4webapi claim names (JWT_CLAIM_COMPARISON, JWT_TIMESTAMP_CHECK) to codes. */
 const CLAIM_CODES: Record<string, ErrorCode> = {
   iss: 'ID_TOKEN_ISS_MISMATCH',
   aud: 'ID_TOKEN_AUD_MISMATCH',
@@ -98,6 +70,7 @@ const CLAIM_CODES: Record<string, ErrorCode> = {
   s_hash: 'ID_TOKEN_S_HASH_MISMATCH',
 }
 
+/** jose error codes to openrp codes (other jose errors: the context's invalid-response code). */
 const JOSE_CODES: Record<string, ErrorCode> = {
   ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'JWT_SIGNATURE_INVALID',
   ERR_JWKS_NO_MATCHING_KEY: 'JWKS_NO_MATCHING_KEY',
@@ -111,49 +84,84 @@ const JOSE_CODES: Record<string, ErrorCode> = {
   ERR_JWT_EXPIRED: 'ID_TOKEN_EXPIRED',
 }
 
+/** oauth4webapi OperationProcessingError codes with a fixed openrp code. */
+const PROCESSING_CODES: Record<string, ErrorCode> = {
+  [oauth.RESPONSE_IS_NOT_JSON]: 'INVALID_RESPONSE',
+  [oauth.PARSE_ERROR]: 'INVALID_RESPONSE',
+  [oauth.HTTP_REQUEST_FORBIDDEN]: 'INSECURE_ENDPOINT',
+  [oauth.REQUEST_PROTOCOL_FORBIDDEN]: 'INSECURE_ENDPOINT',
+  [oauth.MISSING_SERVER_METADATA]: 'METADATA_INVALID',
+  [oauth.INVALID_SERVER_METADATA]: 'METADATA_INVALID',
+  [oauth.KEY_SELECTION]: 'JWKS_NO_MATCHING_KEY',
+  [oauth.JWT_USERINFO_EXPECTED]: 'USERINFO_INVALID',
+}
+
+/** oauth4webapi JSON_ATTRIBUTE_COMPARISON attributes with a code of their own. */
+const ATTRIBUTE_CODES: Record<string, ErrorCode> = {
+  issuer: 'DISCOVERY_ISSUER_MISMATCH',
+  sub: 'USERINFO_SUB_MISMATCH',
+}
+
+/** `table[key]` when `key` is the table's own (never an Object.prototype member). */
+function lookup(table: Record<string, ErrorCode>, key: unknown): ErrorCode | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined
+}
+
+/** Builds the openrp error for an RFC 6749 error response. */
+export function oauthError(init: {
+  error: string
+  errorDescription?: string | undefined
+  errorUri?: string | undefined
+  status?: number | undefined
+}): OAuthError {
+  const clean = {
+    error: init.error,
+    ...(init.errorDescription !== undefined && { errorDescription: init.errorDescription }),
+    ...(init.errorUri !== undefined && { errorUri: init.errorUri }),
+    ...(init.status !== undefined && { status: init.status }),
+  }
+  if (INTERACTION_ERRORS.has(init.error)) return new InteractionRequiredError(clean)
+  return new OAuthError(clean, lookup(OAUTH_CODES, init.error))
+}
+
+function invalidResponseCode(context: ErrorContext): ErrorCode {
+  return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
+}
+
+/** The RFC 6749 error in a response body, if it has one. */
+async function bodyError(response: Response, status: number): Promise<OAuthError | undefined> {
+  const body = await response
+    .clone()
+    .json()
+    .catch(() => undefined)
+  if (typeof body?.error !== 'string') return undefined
+  return oauthError({
+    error: body.error,
+    errorDescription:
+      typeof body.error_description === 'string' ? body.error_description : undefined,
+    status,
+  })
+}
+
 /**
  * Like {@link mapError}, but first reads the body of a `WWW-Authenticate` challenge response
  * whose challenge names no `error` (e.g. `Basic realm=...` on a 401 from the token endpoint),
  * so the RFC 6749 error in the body is not lost.
  */
 export async function mapErrorAsync(error: unknown, context: ErrorContext): Promise<OpenRpError> {
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const hasError = error.cause.some((c) => typeof c.parameters.error === 'string')
-    if (!hasError) {
-      const body = await error.response
-        .clone()
-        .json()
-        .catch(() => undefined)
-      if (typeof body?.error === 'string') {
-        return oauthError({
-          error: body.error,
-          errorDescription:
-            typeof body.error_description === 'string' ? body.error_description : undefined,
-          status: error.status,
-        })
-      }
-    }
+  if (
+    error instanceof oauth.WWWAuthenticateChallengeError &&
+    !error.cause.some((c) => typeof c.parameters.error === 'string')
+  ) {
+    const fromBody = await bodyError(error.response, error.status)
+    if (fromBody) return fromBody
   }
   if (
     error instanceof oauth.OperationProcessingError &&
-    error.code === oauth.RESPONSE_IS_NOT_CONFORM
+    error.code === oauth.RESPONSE_IS_NOT_CONFORM &&
+    error.cause instanceof Response
   ) {
-    const response = error.cause
-    if (response instanceof Response) {
-      const body = await response
-        .clone()
-        .json()
-        .catch(() => undefined)
-      if (typeof body?.error === 'string') {
-        return oauthError({
-          error: body.error,
-          errorDescription:
-            typeof body.error_description === 'string' ? body.error_description : undefined,
-          status: response.status,
-        })
-      }
-      return new HttpError(response.status)
-    }
+    return (await bodyError(error.cause, error.cause.status)) ?? new HttpError(error.cause.status)
   }
   return mapError(error, context)
 }
@@ -176,8 +184,7 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
     return oauthError({ error: error.error, errorDescription: error.error_description })
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const challenge = error.cause[0]
-    const params = challenge?.parameters ?? {}
+    const params = error.cause[0]?.parameters ?? {}
     return oauthError({
       error: params.error ?? 'invalid_request',
       errorDescription: params.error_description,
@@ -192,41 +199,21 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
   }
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') {
-    if (code in JOSE_CODES) {
-      return new ValidationError(JOSE_CODES[code] as ErrorCode, joseMessage(code), { cause: error })
-    }
-    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
-      const claim = String((error as { claim?: unknown }).claim)
-      const reason = (error as { reason?: unknown }).reason
-      const mapped =
-        reason === 'missing' ? 'ID_TOKEN_CLAIM_MISSING' : (CLAIM_CODES[claim] ?? 'JWT_MALFORMED')
-      return new ValidationError(
-        context === 'logout_token' ? 'LOGOUT_TOKEN_INVALID' : mapped,
-        `JWT "${claim}" claim check failed`,
-        {
-          cause: error,
-        },
-      )
-    }
-    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE')) {
+    const jose = lookup(JOSE_CODES, code)
+    if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
+    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
       return new ValidationError(invalidResponseCode(context), 'A JOSE object was refused', {
         cause: error,
       })
-    }
-    if (code.startsWith('ERR_INVALID_ARG')) {
+    if (code.startsWith('ERR_INVALID_ARG'))
       return new InvalidArgumentError((error as Error).message)
-    }
   }
-  if (error instanceof TypeError || error instanceof SyntaxError) {
-    return new ValidationError(invalidResponseCode(context), 'Malformed input was refused', {
-      cause: error,
-    })
-  }
-  return new ValidationError(invalidResponseCode(context), 'Unexpected failure', { cause: error })
-}
-
-function joseMessage(code: string): string {
-  return `JOSE check failed (${code})`
+  const malformed = error instanceof TypeError || error instanceof SyntaxError
+  return new ValidationError(
+    invalidResponseCode(context),
+    malformed ? 'Malformed input was refused' : 'Unexpected failure',
+    { cause: error },
+  )
 }
 
 function mapProcessingError(
@@ -234,48 +221,17 @@ function mapProcessingError(
   context: ErrorContext,
 ): OpenRpError {
   const cause = (error.cause ?? {}) as { claim?: string; attribute?: string }
-  switch (error.code) {
-    case oauth.JSON_ATTRIBUTE_COMPARISON:
-      if (cause.attribute === 'issuer')
-        return new ValidationError(
-          'DISCOVERY_ISSUER_MISMATCH',
-          'The discovered issuer differs from the one asked for',
-          { cause: error },
-        )
-      if (cause.attribute === 'sub')
-        return new ValidationError(
-          'USERINFO_SUB_MISMATCH',
-          'The userinfo "sub" differs from the expected subject',
-          { cause: error },
-        )
-      return new ValidationError(invalidResponseCode(context), error.message, { cause: error })
-    case oauth.JWT_CLAIM_COMPARISON:
-    case oauth.JWT_TIMESTAMP_CHECK: {
-      const mapped = cause.claim !== undefined ? CLAIM_CODES[cause.claim] : undefined
-      return new ValidationError(mapped ?? invalidResponseCode(context), error.message, {
-        cause: error,
-      })
-    }
-    case oauth.RESPONSE_IS_NOT_JSON:
-    case oauth.PARSE_ERROR:
-      return new ValidationError('INVALID_RESPONSE', 'The response is not valid JSON', {
-        cause: error,
-      })
-    case oauth.RESPONSE_IS_NOT_CONFORM:
-      return new HttpError(error.cause instanceof Response ? error.cause.status : 0)
-    case oauth.HTTP_REQUEST_FORBIDDEN:
-    case oauth.REQUEST_PROTOCOL_FORBIDDEN:
-      return new ValidationError('INSECURE_ENDPOINT', error.message, { cause: error })
-    case oauth.MISSING_SERVER_METADATA:
-    case oauth.INVALID_SERVER_METADATA:
-      return new ValidationError('METADATA_INVALID', error.message, { cause: error })
-    case oauth.KEY_SELECTION:
-      return new ValidationError('JWKS_NO_MATCHING_KEY', error.message, { cause: error })
-    case oauth.JWT_USERINFO_EXPECTED:
-      return new ValidationError('USERINFO_INVALID', error.message, { cause: error })
-    default:
-      if (/claim missing/.test(error.message))
-        return new ValidationError('ID_TOKEN_CLAIM_MISSING', error.message, { cause: error })
-      return new ValidationError(invalidResponseCode(context), error.message, { cause: error })
-  }
+  if (error.code === oauth.RESPONSE_IS_NOT_CONFORM)
+    return new HttpError(error.cause instanceof Response ? error.cause.status : 0)
+  const code =
+    lookup(PROCESSING_CODES, error.code) ??
+    (error.code === oauth.JSON_ATTRIBUTE_COMPARISON
+      ? lookup(ATTRIBUTE_CODES, cause.attribute)
+      : error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK
+        ? lookup(CLAIM_CODES, cause.claim)
+        : /claim missing/.test(error.message)
+          ? 'ID_TOKEN_CLAIM_MISSING'
+          : undefined) ??
+    invalidResponseCode(context)
+  return new ValidationError(code, error.message, { cause: error })
 }
