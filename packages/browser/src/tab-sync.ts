@@ -31,6 +31,7 @@ export class TabSync implements TokenChangeNotifier {
   readonly name: string
   readonly #channel: BroadcastChannel | undefined
   readonly #listeners = new Set<(message: TokenChangeMessage) => void>()
+  #closed = false
 
   constructor(name = 'openrp') {
     this.name = name
@@ -42,9 +43,9 @@ export class TabSync implements TokenChangeNotifier {
     })
   }
 
-  /** Sends `message` to the other tabs. */
+  /** Sends `message` to the other tabs; does nothing once closed. */
   publish(message: TokenChangeMessage): void {
-    if (!TYPES.has(message.type)) return
+    if (this.#closed || !TYPES.has(message.type)) return
     this.#channel?.postMessage({ type: message.type })
   }
 
@@ -56,8 +57,12 @@ export class TabSync implements TokenChangeNotifier {
     }
   }
 
-  /** Stops listening and closes the channel. */
+  /**
+   * Stops listening and closes the channel. Later `publish()` calls (e.g. from a refresh that
+   * settles after the app closed its client) are ignored instead of throwing.
+   */
   close(): void {
+    this.#closed = true
     this.#listeners.clear()
     this.#channel?.close()
   }
