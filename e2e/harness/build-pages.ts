@@ -14,7 +14,7 @@ import esbuild from 'rollup-plugin-esbuild'
 const e2eRoot = resolve(import.meta.dirname, '..')
 
 /** The page bundles, by name (`<name>.ts` in harness/pages, served as `/<name>.html`). */
-export const PAGES = ['core', 'lifecycle'] as const
+export const PAGES = ['core', 'lifecycle', 'stores'] as const
 export type PageName = (typeof PAGES)[number]
 
 /** Where the bundles land (gitignored). */
