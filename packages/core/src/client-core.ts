@@ -51,17 +51,21 @@ const ENDPOINTS = [
 export function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore {
   const resolved = resolveOptions(options)
   checkMetadata(metadata, resolved)
-  return buildCore(metadata, resolved, createClientAuth(resolved))
+  return buildCore(metadata, resolved, createClientAuth(resolved), (client) =>
+    createDpopHandle(client, resolved.dpop),
+  )
 }
 
 /**
  * {@link createClientCore} for a public client (no secret, no key: `clientAuth` `none`), such as
  * a single-page or native app. A bundle that uses only this carries none of the client
- * authentication methods. Throws `INVALID_ARGUMENT` when the options name a secret or a key.
+ * authentication methods, and no DPoP code unless it also uses {@link withDpop}. Throws
+ * `INVALID_ARGUMENT` when the options name a secret, a key or `dpop`.
  *
  * @example
  * ```ts
  * const core = createPublicClientCore(metadata, { clientId: 'spa', redirectUri })
+ * const bound = withDpop(core, keyPair) // DPoP (RFC 9449), if wanted
  * ```
  */
 export function createPublicClientCore(
@@ -73,14 +77,19 @@ export function createPublicClientCore(
     throw new InvalidArgumentError(
       'createPublicClientCore() is for public clients (clientAuth "none"): use createClientCore()',
     )
+  if (resolved.dpop !== false)
+    throw new InvalidArgumentError(
+      'createPublicClientCore() takes no dpop option: use withDpop(core, keyPair)',
+    )
   checkMetadata(metadata, resolved)
-  return buildCore(metadata, resolved, oauth.None())
+  return buildCore(metadata, resolved, oauth.None(), async () => undefined)
 }
 
 function buildCore(
   metadata: ServerMetadata,
   resolved: ResolvedOptions,
   clientAuth: oauth.ClientAuth,
+  createDpop: (client: oauth.Client) => Promise<oauth.DPoPHandle | undefined>,
 ): ClientCore {
   const client: oauth.Client = {
     client_id: resolved.clientId,
@@ -94,7 +103,7 @@ function buildCore(
     clientAuth,
     jwks: createJwksCache(() => core),
     dpop() {
-      dpopHandle ??= createDpopHandle(client, resolved.dpop)
+      dpopHandle ??= createDpop(client)
       return dpopHandle
     },
   }

@@ -7,7 +7,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
-import { ValidationError } from './errors.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
 
 /**
  * Runs `attempt` and, when the server demands a DPoP nonce, once more (the handle has cached
@@ -38,4 +38,34 @@ export async function withDpopNonceRetry<T>(
 /** JWK thumbprint of the DPoP key (the `dpop_jkt` authorization parameter), if DPoP is on. */
 export async function dpopThumbprint(core: ClientCore): Promise<string | undefined> {
   return (await core.dpop())?.calculateThumbprint()
+}
+
+/**
+ * The same core with DPoP (RFC 9449): its token, PAR, userinfo and resource requests carry
+ * proofs signed with `keyPair`, and tokens must come back DPoP-bound. For cores made without
+ * the `dpop` option, e.g. by createPublicClientCore, so that bundles without DPoP carry none of
+ * its code. Throws `INVALID_ARGUMENT` for a key pair that cannot sign.
+ *
+ * @example
+ * ```ts
+ * const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+ *   'sign',
+ *   'verify',
+ * ])
+ * const core = withDpop(createPublicClientCore(metadata, { clientId: 'spa' }), keyPair)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ */
+export function withDpop(core: ClientCore, keyPair: CryptoKeyPair): ClientCore {
+  let handle: oauth.DPoPHandle
+  try {
+    handle = oauth.DPoP(core.client, keyPair)
+  } catch {
+    throw new InvalidArgumentError('withDpop() needs a CryptoKeyPair usable for signing')
+  }
+  return {
+    ...core,
+    options: { ...core.options, dpop: keyPair },
+    dpop: () => Promise.resolve(handle),
+  }
 }

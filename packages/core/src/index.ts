@@ -75,7 +75,7 @@ export {
 } from './authorization-response.ts'
 export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
 export type { JwksCache } from './jwks.ts'
-export { dpopThumbprint } from './dpop.ts'
+export { dpopThumbprint, withDpop } from './dpop.ts'
 export { exchangeAuthorizationCode } from './grants/authorization-code.ts'
 export { type RefreshOptions, refresh } from './grants/refresh.ts'
 export { type ClientCredentialsOptions, clientCredentials } from './grants/client-credentials.ts'

@@ -1,5 +1,14 @@
-import { DEMO_USERS } from '@openrp/reference-server'
+import { completeLogin, DEMO_USERS } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
+import {
+  createAuthorizationRequest,
+  createPublicClientCore,
+  discoverMetadata,
+  handleAuthorizationResponse,
+  isOpenRpError,
+  refresh,
+  withDpop,
+} from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 
 const h = useReferenceServer()
@@ -21,6 +30,45 @@ async function dpopLogin(dpop: boolean | CryptoKeyPair = true) {
 }
 
 describe('DPoP', () => {
+  it('withDpop binds the tokens of a public client core made without the dpop option', async () => {
+    const options = { clientId: 'spa', redirectUri: SPA_REDIRECT, scope: 'openid offline_access' }
+    const metadata = await discoverMetadata(h.server.issuer, options)
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])
+    const core = withDpop(createPublicClientCore(metadata, options), keys)
+    const { url, transaction } = await createAuthorizationRequest(core)
+    expect(url.searchParams.get('dpop_jkt')).toEqual(expect.any(String))
+    const { params } = await completeLogin(url, { username: 'alice', password: 'wonderland' })
+    const tokens = await handleAuthorizationResponse(core, params, transaction)
+    expect(tokens.tokenType).toBe('DPoP')
+    expect((await refresh(core, tokens)).tokenType).toBe('DPoP')
+  })
+
+  it('withDpop refuses a key pair that cannot sign; createPublicClientCore refuses dpop', async () => {
+    const options = { clientId: 'spa', redirectUri: SPA_REDIRECT }
+    const metadata = await discoverMetadata(h.server.issuer, options)
+    const core = createPublicClientCore(metadata, options)
+    const codeOf = (run: () => unknown) => {
+      try {
+        run()
+      } catch (error) {
+        return isOpenRpError(error) ? error.code : String(error)
+      }
+      return undefined
+    }
+    const aes = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+      'encrypt',
+      'decrypt',
+    ])
+    const notAPair = { privateKey: aes, publicKey: aes } as CryptoKeyPair
+    expect(codeOf(() => withDpop(core, notAPair))).toBe('INVALID_ARGUMENT')
+    expect(codeOf(() => createPublicClientCore(metadata, { ...options, dpop: true }))).toBe(
+      'INVALID_ARGUMENT',
+    )
+  })
+
   it('binds tokens, sends dpop_jkt, and uses proofs for userinfo, resources and refresh', async () => {
     const { client, tokens, requestUrl } = await dpopLogin()
     expect(requestUrl.searchParams.get('dpop_jkt')).toEqual(expect.any(String))
