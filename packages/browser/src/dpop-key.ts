@@ -6,8 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-2
  * @module
  */
-import type { Lock } from '@openrp/core'
-import { StoreError } from '@openrp/core'
+import { type ClientCore, type Lock, StoreError, withDpop } from '@openrp/core'
 import { createStore, get, set, del, type UseStore } from 'idb-keyval'
 
 const DATABASE = 'openrp-dpop'
@@ -54,5 +53,28 @@ export async function deleteDpopKeyPair(name: string): Promise<void> {
     await del(name, keyDatabase())
   } catch (cause) {
     throw new StoreError('Could not delete the DPoP key pair from IndexedDB', { cause })
+  }
+}
+
+/**
+ * DPoP for a {@link SpaClient} made with `new SpaClient()`; `createSpaClient({ dpop: true })`
+ * uses {@link indexedDbDpop}. Without it, the bundle carries no DPoP code.
+ */
+export interface SpaDpop {
+  /** `core` with DPoP proofs signed by the key pair named `name` (`lock` guards its creation). */
+  attach(core: ClientCore, name: string, lock: Lock): Promise<ClientCore>
+}
+
+/**
+ * DPoP with the SPA's non-extractable key pair kept in IndexedDB ({@link loadDpopKeyPair}).
+ *
+ * @example
+ * ```ts
+ * const spa = new SpaClient({ ...options, store, lock, dpop: indexedDbDpop() })
+ * ```
+ */
+export function indexedDbDpop(): SpaDpop {
+  return {
+    attach: async (core, name, lock) => withDpop(core, await loadDpopKeyPair(name, lock)),
   }
 }

@@ -21,7 +21,12 @@ export {
 export type { PopupOptions } from './popup.ts'
 export type { SilentRenewOptions } from './silent-renew.ts'
 export { AUTHORIZATION_RESPONSE_PARAMS, stripAuthorizationResponse } from './url-cleanup.ts'
-export { deleteDpopKeyPair, loadDpopKeyPair } from './dpop-key.ts'
+export {
+  deleteDpopKeyPair,
+  indexedDbDpop,
+  loadDpopKeyPair,
+  type SpaDpop,
+} from './dpop-key.ts'
 // Stores, locks and cross-tab notices for tokens.
 export { IndexedDbStore, type IndexedDbStoreOptions } from './indexeddb-store.ts'
 export { SessionStorageStore, type SessionStorageStoreOptions } from './session-storage-store.ts'

@@ -26,7 +26,7 @@ import {
   TokenSet,
   ValidationError,
 } from '@openrp/core'
-import { loadDpopKeyPair } from './dpop-key.ts'
+import { indexedDbDpop } from './dpop-key.ts'
 import { browserNavigator, type SpaNavigator } from './navigator.ts'
 import { pageVisibility } from './page-visibility.ts'
 import { openLoginPopup, waitForPopupResponse } from './popup.ts'
@@ -75,13 +75,14 @@ export function createSpaClient(options: SpaClientOptions): SpaClient {
     ...options,
     store: resolveStore(options.store),
     lock: options.lock ?? defaultLock(),
+    dpop: options.dpop ? indexedDbDpop() : undefined,
   })
 }
 
 /**
  * A signed-in (or not yet) single-page app. Create with {@link createSpaClient}, or with
- * `new SpaClient()` and the store and lock as instances: then the bundle carries only the store
- * and lock you name, not every `StoreChoice`.
+ * `new SpaClient()` and the store, lock and DPoP as instances: then the bundle carries only the
+ * ones you name, not every `StoreChoice` and no DPoP code unless asked for.
  *
  * @example
  * ```ts
@@ -91,6 +92,7 @@ export function createSpaClient(options: SpaClientOptions): SpaClient {
  *   redirectUri: `${location.origin}/`,
  *   store: new EncryptedStore(new IndexedDbStore()),
  *   lock: new WebLocksLock(),
+ *   dpop: indexedDbDpop(), // optional
  * })
  * ```
  */
@@ -117,6 +119,8 @@ export class SpaClient {
       throw new InvalidArgumentError(
         'SpaClient needs a Store and a Lock (createSpaClient picks both)',
       )
+    if (options.dpop !== undefined && typeof options.dpop?.attach !== 'function')
+      throw new InvalidArgumentError('SpaClient needs dpop as a SpaDpop, e.g. indexedDbDpop()')
     if (!options.issuer && !options.metadata)
       throw new InvalidArgumentError('createSpaClient() needs `issuer` or `metadata`')
     if (typeof options.clientId !== 'string' || options.clientId === '')
@@ -404,19 +408,18 @@ export class SpaClient {
 
   async #createCore(): Promise<ClientCore> {
     const o = this.#options
-    const dpop = o.dpop ? await loadDpopKeyPair(this.#key, o.lock) : false
     const clientOptions = {
       clientId: o.clientId,
       redirectUri: o.redirectUri,
       postLogoutRedirectUri: o.postLogoutRedirectUri,
       scope: o.scope ?? DEFAULT_SCOPE,
-      dpop,
       clockToleranceSec: o.clockToleranceSec,
       timeoutMs: o.timeoutMs,
       fetch: o.fetch,
     }
     const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
-    return createPublicClientCore(metadata, clientOptions)
+    const core = createPublicClientCore(metadata, clientOptions)
+    return o.dpop ? o.dpop.attach(core, this.#key, o.lock) : core
   }
 
   #tokens(): Promise<TokenManager> {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
+import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
 import type { SilentRenewOptions } from './silent-renew.ts'
@@ -76,12 +77,15 @@ export interface SpaClientOptions {
 }
 
 /**
- * Options of the {@link SpaClient} constructor: {@link SpaClientOptions} with the store and the
- * lock as instances. Nothing is picked by default, so a bundle holds only the ones named here.
+ * Options of the {@link SpaClient} constructor: {@link SpaClientOptions} with the store, the
+ * lock and DPoP as instances. Nothing is picked by default, so a bundle holds only the ones
+ * named here.
  */
-export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock'> {
+export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' | 'dpop'> {
   store: Store
   lock: Lock
+  /** DPoP, e.g. {@link indexedDbDpop}`()` (what `dpop: true` means to createSpaClient). */
+  dpop?: SpaDpop
 }
 
 /** Options of {@link SpaClient.loginWithRedirect} and {@link SpaClient.loginWithPopup}. */

@@ -98,6 +98,15 @@ describe('createSpaClient', () => {
           issuer: server.issuer,
           store: new MemoryStore(),
         } as unknown as SpaClientInit),
+      // DPoP as a boolean is createSpaClient's; the constructor takes a SpaDpop.
+      () =>
+        new SpaClient({
+          ...base,
+          issuer: server.issuer,
+          store: new MemoryStore(),
+          lock: new InProcessLock(),
+          dpop: true,
+        } as unknown as SpaClientInit),
     ]
     for (const attempt of attempts) {
       let code: string | undefined
