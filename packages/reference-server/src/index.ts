@@ -8,6 +8,9 @@ export {
   DEMO_ASSERTION_ISSUER,
   DEMO_CLIENTS,
   DEMO_PRIVATE_KEY_JWK,
+  DEMO_SAML_CERTIFICATE_PEM,
+  DEMO_SAML_ISSUER,
+  DEMO_SAML_PRIVATE_KEY_PEM,
   DEMO_SPA_ORIGIN,
   DEMO_TRUSTED_ISSUERS,
   DEMO_USERS,
@@ -16,8 +19,10 @@ export {
   CompleteLoginError,
   completeLogin,
   CookieJar,
+  createSamlAssertion,
   type CompletedLogin,
   type CompleteLoginOptions,
+  type SamlAssertionOptions,
 } from './testing.ts'
 export { organizationSwitchGrant } from './grants/organization-switch.ts'
 export type {

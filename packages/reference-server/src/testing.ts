@@ -1,7 +1,10 @@
 /**
- * Test helpers: drive the server's real login and consent pages over HTTP, without a browser.
+ * Test helpers: drive the server's real login and consent pages over HTTP, without a browser,
+ * and sign SAML 2.0 assertions as the demo SAML identity provider.
  */
-import { DEMO_USERS } from './defaults.ts'
+import { base64url } from 'jose'
+import { SignedXml } from 'xml-crypto'
+import { DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_USERS } from './defaults.ts'
 
 /** A minimal cookie jar: name=value pairs from Set-Cookie, sent back on every request. */
 export class CookieJar {
@@ -183,4 +186,100 @@ function post(fields: Record<string, string>): RequestInit {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields).toString(),
   }
+}
+
+export interface SamlAssertionOptions {
+  /** The Subject NameID: the `sub` of the tokens issued for the assertion. */
+  subject: string
+  /** The AudienceRestriction Audience: the reference server's issuer (or its token endpoint). */
+  audience: string
+  /** The assertion's Issuer; defaults to {@link DEMO_SAML_ISSUER}. */
+  issuer?: string
+  /** The bearer SubjectConfirmationData Recipient; defaults to `${audience}/token`. */
+  recipient?: string
+  /** NotOnOrAfter in seconds from now (Conditions and SubjectConfirmationData); default 300, negative for an expired assertion. */
+  notOnOrAfterSec?: number
+  /** PEM private key (RSA) that signs; defaults to {@link DEMO_SAML_PRIVATE_KEY_PEM}. */
+  privateKey?: string
+  /** PEM certificate put in the signature's KeyInfo (the server ignores it: it trusts only its configured certificates). */
+  certificate?: string
+  /** `false` leaves the assertion unsigned (for refusal tests); default true. */
+  signed?: boolean
+}
+
+const SIG_RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#'
+const ASSERTION_XPATH = "/*[local-name(.)='Assertion']"
+
+function escapeXml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+}
+
+function assertionXml(o: SamlAssertionOptions): string {
+  const now = new Date()
+  const until = new Date(now.getTime() + (o.notOnOrAfterSec ?? 300) * 1000).toISOString()
+  const notBefore = new Date(now.getTime() - 60_000).toISOString()
+  const issuer = escapeXml(o.issuer ?? DEMO_SAML_ISSUER)
+  const recipient = escapeXml(o.recipient ?? `${o.audience}/token`)
+  return [
+    `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_${crypto.randomUUID()}" Version="2.0" IssueInstant="${now.toISOString()}">`,
+    `<saml:Issuer>${issuer}</saml:Issuer>`,
+    '<saml:Subject>',
+    `<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">${escapeXml(o.subject)}</saml:NameID>`,
+    '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">',
+    `<saml:SubjectConfirmationData NotOnOrAfter="${until}" Recipient="${recipient}"/>`,
+    '</saml:SubjectConfirmation>',
+    '</saml:Subject>',
+    `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${until}">`,
+    `<saml:AudienceRestriction><saml:Audience>${escapeXml(o.audience)}</saml:Audience></saml:AudienceRestriction>`,
+    '</saml:Conditions>',
+    `<saml:AuthnStatement AuthnInstant="${now.toISOString()}"><saml:AuthnContext>`,
+    '<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef>',
+    '</saml:AuthnContext></saml:AuthnStatement>',
+    '</saml:Assertion>',
+  ].join('')
+}
+
+function signAssertion(xml: string, privateKey: string, certificate?: string): string {
+  const sig = new SignedXml({
+    privateKey,
+    ...(certificate !== undefined && { publicCert: certificate }),
+    signatureAlgorithm: SIG_RSA_SHA256,
+    canonicalizationAlgorithm: EXC_C14N,
+  })
+  sig.addReference({
+    xpath: ASSERTION_XPATH,
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', EXC_C14N],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  })
+  sig.computeSignature(xml, {
+    location: { reference: `${ASSERTION_XPATH}/*[local-name(.)='Issuer']`, action: 'after' },
+  })
+  return sig.getSignedXml()
+}
+
+/**
+ * A SAML 2.0 assertion for the RFC 7522 bearer grant, enveloped-signed (RSA-SHA256, exclusive
+ * C14N) by the demo SAML identity provider, which the server trusts by default; returned
+ * base64url-encoded, ready to be the `assertion` parameter. Options make it wrong on purpose
+ * (another key, an expired one, another audience or recipient, unsigned).
+ *
+ * @example
+ * ```ts
+ * const assertion = createSamlAssertion({ subject: 'saml-user-7', audience: server.issuer })
+ * const tokens = await client.saml2Bearer({ assertion, scope: 'api:read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7522.html
+ */
+export function createSamlAssertion(options: SamlAssertionOptions): string {
+  const xml = assertionXml(options)
+  const out =
+    options.signed === false
+      ? xml
+      : signAssertion(xml, options.privateKey ?? DEMO_SAML_PRIVATE_KEY_PEM, options.certificate)
+  return base64url.encode(out)
 }

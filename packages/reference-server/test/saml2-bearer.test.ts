@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { base64url } from 'jose'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { SignedXml } from 'xml-crypto'
-import { type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import {
+  createSamlAssertion,
+  DEMO_SAML_ISSUER,
+  type ReferenceServer,
+  type SamlAssertionOptions,
+  startReferenceServer,
+} from '../src/index.ts'
 import { claims, tokenRequest } from './helpers.ts'
 
-const IDP = 'https://saml-idp.example.test'
 const GRANT = 'urn:ietf:params:oauth:grant-type:saml2-bearer'
 
 /** A fresh self-signed RSA certificate (openssl, which fails loudly when missing). */
@@ -44,54 +48,18 @@ function selfSigned(): { key: string; cert: string } {
 }
 
 let server: ReferenceServer
-let idp: { key: string; cert: string }
 let other: { key: string; cert: string }
 beforeAll(async () => {
-  idp = selfSigned()
   other = selfSigned()
-  server = await startReferenceServer({
-    port: 0,
-    trustedIssuers: [{ issuer: IDP, certificate: idp.cert }],
-  })
+  // default options: the demo SAML identity provider (DEMO_SAML_ISSUER) is trusted
+  server = await startReferenceServer({ port: 0 })
 })
 afterAll(() => server.close())
 
-function assertionXml(
-  o: {
-    issuer?: string
-    audience?: string
-    recipient?: string
-    notOnOrAfter?: Date
-    subject?: string
-  } = {},
-) {
-  const now = new Date()
-  const until = (o.notOnOrAfter ?? new Date(now.getTime() + 300_000)).toISOString()
-  const id = `_${crypto.randomUUID()}`
-  return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${now.toISOString()}"><saml:Issuer>${o.issuer ?? IDP}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">${o.subject ?? 'saml-user-7'}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${until}" Recipient="${o.recipient ?? `${server.issuer}/token`}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="${new Date(now.getTime() - 60_000).toISOString()}" NotOnOrAfter="${until}"><saml:AudienceRestriction><saml:Audience>${o.audience ?? server.issuer}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${now.toISOString()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>`
-}
-
-function sign(xml: string, key = idp.key): string {
-  const sig = new SignedXml({
-    privateKey: key,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  })
-  sig.addReference({
-    xpath: "/*[local-name(.)='Assertion']",
-    transforms: [
-      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-      'http://www.w3.org/2001/10/xml-exc-c14n#',
-    ],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  })
-  sig.computeSignature(xml, {
-    location: {
-      reference: "/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
-      action: 'after',
-    },
-  })
-  return sig.getSignedXml()
+/** A signed assertion from the demo SAML identity provider, as XML. */
+function assertionXml(o: Partial<SamlAssertionOptions> = {}): string {
+  const encoded = createSamlAssertion({ subject: 'saml-user-7', audience: server.issuer, ...o })
+  return new TextDecoder().decode(base64url.decode(encoded))
 }
 
 const send = (xml: string) =>
@@ -104,7 +72,8 @@ const send = (xml: string) =>
   })
 
 it('issues a token for a signed assertion of a trusted issuer; the assertion is single use', async () => {
-  const xml = sign(assertionXml())
+  const xml = assertionXml()
+  expect(xml).toContain(`<saml:Issuer>${DEMO_SAML_ISSUER}</saml:Issuer>`)
   const ok = await send(xml)
   expect(ok.status).toBe(200)
   expect(claims(ok.body.access_token)).toMatchObject({ sub: 'saml-user-7', scope: 'api:read' })
@@ -113,13 +82,18 @@ it('issues a token for a signed assertion of a trusted issuer; the assertion is 
 
 it('refuses unsigned, tampered, foreign-key, wrong audience/recipient and expired assertions', async () => {
   const cases = [
-    assertionXml(),
-    sign(assertionXml()).replace('saml-user-7', 'admin'),
-    sign(assertionXml(), other.key),
-    sign(assertionXml({ audience: 'https://other.example.test' })),
-    sign(assertionXml({ recipient: 'https://other.example.test/token' })),
-    sign(assertionXml({ notOnOrAfter: new Date(Date.now() - 60_000) })),
-    sign(assertionXml({ issuer: 'https://unknown-idp.example.test' })),
+    assertionXml({ signed: false }),
+    assertionXml().replace('saml-user-7', 'admin'),
+    assertionXml({ privateKey: other.key }),
+    // a foreign key's certificate in KeyInfo is not trusted: only the configured one is
+    assertionXml({ privateKey: other.key, certificate: other.cert }),
+    assertionXml({
+      audience: 'https://other.example.test',
+      recipient: `${server.issuer}/token`,
+    }),
+    assertionXml({ recipient: 'https://other.example.test/token' }),
+    assertionXml({ notOnOrAfterSec: -60 }),
+    assertionXml({ issuer: 'https://unknown-idp.example.test' }),
   ]
   for (const xml of cases) {
     const res = await send(xml)
@@ -129,11 +103,44 @@ it('refuses unsigned, tampered, foreign-key, wrong audience/recipient and expire
 })
 
 it('refuses a signature-wrapping attempt (signed assertion moved, unsigned one in front)', async () => {
-  const signed = sign(assertionXml({ subject: 'honest-user' }))
-  const evil = assertionXml({ subject: 'admin' }).replace(
+  const signed = assertionXml({ subject: 'honest-user' })
+  const evil = assertionXml({ subject: 'admin', signed: false }).replace(
     '</saml:Assertion>',
     `<saml:Advice>${signed}</saml:Advice></saml:Assertion>`,
   )
   const res = await send(evil)
   expect(res.body.error).toBe('invalid_grant')
+})
+
+it('accepts an assertion of a configured issuer and certificate (trustedIssuers option)', async () => {
+  const issuer = 'https://own-idp.example.test'
+  const own = await startReferenceServer({
+    port: 0,
+    trustedIssuers: [{ issuer, certificate: other.cert }],
+  })
+  try {
+    const request = (assertion: string) =>
+      tokenRequest(own.issuer, {
+        grant_type: GRANT,
+        client_id: 'exchange',
+        client_secret: 'exchange-secret',
+        assertion,
+        scope: 'api:read',
+      })
+    const ok = await request(
+      createSamlAssertion({
+        issuer,
+        subject: 'own-user',
+        audience: own.issuer,
+        privateKey: other.key,
+      }),
+    )
+    expect(ok.status).toBe(200)
+    expect(claims(ok.body.access_token).sub).toBe('own-user')
+    // the option replaces the defaults: the demo identity provider is no longer trusted
+    const demo = await request(createSamlAssertion({ subject: 'own-user', audience: own.issuer }))
+    expect(demo.body.error).toBe('invalid_grant')
+  } finally {
+    await own.close()
+  }
 })
