@@ -21,7 +21,10 @@ export class DpopError extends Error {
 
 /** Whether proofs must carry a nonce right now. */
 export function nonceRequired(state: ServerState): boolean {
-  return Boolean(state.options.requireDpopNonce || state.faults.current.dpop?.nonceEveryRequest)
+  const fault = state.faults.current.dpop
+  return Boolean(
+    state.options.requireDpopNonce || fault?.nonceEveryRequest || fault?.rejectEveryNonce,
+  )
 }
 
 /** The nonce clients must use next. */
@@ -78,6 +81,11 @@ export async function verifyDpopProof(
     if (payload.ath !== (await sha256(options.accessToken))) {
       throw new DpopError('invalid_dpop_proof', 'ath does not match the access token')
     }
+  }
+  if (state.faults.current.dpop?.rejectEveryNonce) {
+    // Fault: every proof, whatever its nonce, is challenged with a new nonce.
+    rotateNonce(state)
+    throw new DpopError('use_dpop_nonce', 'a fresh DPoP nonce is required')
   }
   if (nonceRequired(state)) {
     if (typeof payload.nonce !== 'string' || !state.dpopNonces.includes(payload.nonce)) {

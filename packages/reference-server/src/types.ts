@@ -221,6 +221,11 @@ export interface Faults {
     nonceEveryRequest?: boolean
     /** Send a new DPoP-Nonce with every successful response. */
     rotateNonce?: boolean
+    /**
+     * Answer every DPoP proof, whatever its nonce, with `use_dpop_nonce` and a new DPoP-Nonce
+     * (token, userinfo and resource requests): a client must give up after one retry.
+     */
+    rejectEveryNonce?: boolean
   }
 }
 

@@ -117,6 +117,62 @@ describe('DPoP at the token endpoint', () => {
     }
   })
 
+  it('rejectEveryNonce fault: every proof is challenged with a new nonce, also the one just issued', async () => {
+    const key = await dpopKey()
+    const token = `${server.issuer}/token`
+    const api = `${server.issuer}/api/me`
+    const bound = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials' },
+      { ...m2m, dpop: await key.proof('POST', token) },
+    )
+    expect(bound.status).toBe(200)
+    const at = bound.body.access_token
+    server.control.setFaults({ dpop: { rejectEveryNonce: true } })
+    try {
+      const seen: string[] = []
+      let nonce: string | undefined
+      for (let i = 0; i < 3; i++) {
+        const res = await tokenRequest(
+          server.issuer,
+          { grant_type: 'client_credentials' },
+          { ...m2m, dpop: await key.proof('POST', token, nonce ? { nonce } : {}) },
+        )
+        expect(res.status).toBe(400)
+        expect(res.body.error).toBe('use_dpop_nonce')
+        nonce = res.headers.get('dpop-nonce')!
+        expect(nonce).toBeTruthy()
+        expect(seen).not.toContain(nonce)
+        seen.push(nonce)
+      }
+      const resource = await fetch(api, {
+        headers: {
+          authorization: `DPoP ${at}`,
+          dpop: await key.proof('GET', api, { accessToken: at, nonce }),
+        },
+      })
+      expect(resource.status).toBe(401)
+      expect(resource.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"')
+      expect(resource.headers.get('dpop-nonce')).toBeTruthy()
+      expect(resource.headers.get('dpop-nonce')).not.toBe(nonce)
+      // a bad proof is still invalid_dpop_proof, not a nonce challenge
+      const wrongHtm = await tokenRequest(
+        server.issuer,
+        { grant_type: 'client_credentials' },
+        { ...m2m, dpop: await key.proof('GET', token, { nonce }) },
+      )
+      expect(wrongHtm.body.error).toBe('invalid_dpop_proof')
+    } finally {
+      server.control.resetFaults()
+    }
+    const after = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials' },
+      { ...m2m, dpop: await key.proof('POST', token) },
+    )
+    expect(after.status).toBe(200)
+  })
+
   it('binds refresh tokens of public clients to the DPoP key', async () => {
     const key = await dpopKey()
     const token = `${server.issuer}/token`
