@@ -1,12 +1,12 @@
 /**
  * What a device-flow app shows its user: the verification URI, the user code, a QR code of
  * `verification_uri_complete`, a countdown until the code expires and the polling state.
- * Pure functions (no I/O), so apps that draw their own screen can reuse them.
+ * Pure functions (no I/O), so apps that draw their own screen can reuse them. The `qrcode`
+ * module is loaded on the first {@link createQrCode} call, not when this module is imported.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3 (user interaction)
  * @module
  */
-import QRCode from 'qrcode'
 
 /** A QR code in the two forms apps need. */
 export interface DeviceQrCode {
@@ -41,6 +41,7 @@ export async function createQrCode(
   options: QrCodeOptions = {},
 ): Promise<DeviceQrCode> {
   const ansi = options.ansi ?? true
+  const { default: QRCode } = await import('qrcode')
   const [terminal, svg] = await Promise.all([
     ansi
       ? QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })

@@ -3,10 +3,13 @@
  * bounded time instead of queueing commands forever, and the client reconnects on its own when
  * Redis returns. Shared by RedisStore and RedisLock; not exported from the package.
  *
+ * The `redis` module is loaded with a dynamic `import()` on the first command, so apps that
+ * import `@openrp/node` without using Redis never pay for loading node-redis.
+ *
  * @module
  */
 import { InvalidArgumentError, StoreError } from '@openrp/core'
-import { createClient } from 'redis'
+import type { createClient } from 'redis'
 
 /** A node-redis v5 client (`createClient()` result). */
 export type RedisClient = ReturnType<typeof createClient>
@@ -29,45 +32,31 @@ export interface RedisConnectionOptions {
 }
 
 export class RedisConnection {
-  readonly client: RedisClient
+  readonly #options: RedisConnectionOptions
   readonly #owned: boolean
   readonly #connectTimeoutMs: number
+  #client: RedisClient | undefined
+  #creating: Promise<RedisClient> | undefined
   #started = false
   #everReady = false
 
   constructor(options: RedisConnectionOptions) {
-    const connectTimeoutMs = options.connectTimeoutMs ?? 2000
-    this.#connectTimeoutMs = connectTimeoutMs
+    this.#options = options
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000
     if (options.client) {
-      this.client = options.client
       this.#owned = false
+      this.#adopt(options.client)
     } else {
       if (!options.url) throw new InvalidArgumentError('A Redis url or client is required')
-      const maxDelay = options.maxReconnectDelayMs ?? 1000
-      this.client = createClient({
-        url: options.url,
-        disableOfflineQueue: true,
-        commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
-        socket: {
-          connectTimeout: connectTimeoutMs,
-          reconnectStrategy: (retries) => Math.min(25 * 2 ** retries, maxDelay),
-        },
-      })
       this.#owned = true
     }
-    // node-redis emits 'error' for every failed (re)connection; without a listener an
-    // EventEmitter 'error' would crash the process. Failures reach callers as StoreError.
-    this.client.on('error', () => {})
-    this.client.on('ready', () => {
-      this.#everReady = true
-    })
   }
 
   /** Runs `fn` on a ready client; any failure (offline, timeout, reply error) is a StoreError. */
   async run<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
-    await this.#ready()
+    const client = await this.#ready()
     try {
-      return await fn(this.client)
+      return await fn(client)
     } catch (cause) {
       throw new StoreError(`Redis ${what} failed`, { cause })
     }
@@ -75,35 +64,81 @@ export class RedisConnection {
 
   /** Closes the client if openrp created it. */
   async close(): Promise<void> {
-    if (!this.#owned || !this.client.isOpen) return
+    if (!this.#owned) return
+    const client = this.#client ?? (await this.#creating?.catch(() => undefined))
+    if (!client?.isOpen) return
     try {
-      await this.client.close()
+      await client.close()
     } catch {
-      this.client.destroy()
+      client.destroy()
     }
   }
 
-  async #ready(): Promise<void> {
-    if (this.client.isReady) return
-    if (!this.#started && !this.client.isOpen) {
+  /** The client: the one given, or one created from `url` (loading `redis` on first call). */
+  #getClient(): RedisClient | Promise<RedisClient> {
+    if (this.#client) return this.#client
+    this.#creating ??= this.#create().catch((cause: unknown) => {
+      this.#creating = undefined
+      throw cause
+    })
+    return this.#creating
+  }
+
+  async #create(): Promise<RedisClient> {
+    let redis: typeof import('redis')
+    try {
+      redis = await import('redis')
+    } catch (cause) {
+      throw new StoreError('Could not load the redis module', { cause })
+    }
+    const options = this.#options
+    const maxDelay = options.maxReconnectDelayMs ?? 1000
+    const client = redis.createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
+      socket: {
+        connectTimeout: this.#connectTimeoutMs,
+        reconnectStrategy: (retries) => Math.min(25 * 2 ** retries, maxDelay),
+      },
+    })
+    this.#adopt(client)
+    return client
+  }
+
+  #adopt(client: RedisClient): void {
+    this.#client = client
+    // node-redis emits 'error' for every failed (re)connection; without a listener an
+    // EventEmitter 'error' would crash the process. Failures reach callers as StoreError.
+    client.on('error', () => {})
+    client.on('ready', () => {
+      this.#everReady = true
+    })
+  }
+
+  async #ready(): Promise<RedisClient> {
+    const client = await this.#getClient()
+    if (client.isReady) return client
+    if (!this.#started && !client.isOpen) {
       this.#started = true
-      this.client.connect().catch(() => {})
+      client.connect().catch(() => {})
     }
     // After a connection was lost, fail at once (the client reconnects in the background);
     // before the first connection, give it connectTimeoutMs.
-    if (this.#everReady || !this.client.isOpen) {
+    if (this.#everReady || !client.isOpen) {
       throw new StoreError('Redis is not reachable (reconnecting)')
     }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.client.off('ready', onReady)
+        client.off('ready', onReady)
         reject(new StoreError(`Redis did not connect within ${this.#connectTimeoutMs} ms`))
       }, this.#connectTimeoutMs)
       const onReady = () => {
         clearTimeout(timer)
         resolve()
       }
-      this.client.once('ready', onReady)
+      client.once('ready', onReady)
     })
+    return client
   }
 }
