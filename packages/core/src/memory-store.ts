@@ -4,7 +4,7 @@
  * @module
  */
 import type { Store, StoreSetOptions } from './store.ts'
-import { toStoredJson, ttlSecToMs } from './store-value.ts'
+import { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds (tests). Defaults to `Date.now`. */
@@ -12,16 +12,21 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** The value as JSON text: every read returns a fresh copy, as a real backend would. */
-  json: string
+  /** A deep-frozen copy of the value made on `set` (through JSON): read as is. */
+  value: unknown
   /** Epoch ms after which the entry is gone; `undefined` = no TTL. */
   expiresAtMs: number | undefined
 }
 
 /**
- * Keeps JSON values in a `Map`. Values are copied on `set` and on `get` (through JSON), so a
- * caller mutating an object it stored or read never changes what is stored, and a value that is
- * not JSON is refused up front, as a file or Redis store would refuse it.
+ * Keeps JSON values in a `Map`. `set` stores a copy made through JSON, so a value that is not
+ * JSON is refused up front (as a file or Redis store would refuse it) and a caller mutating an
+ * object after storing it never changes what is stored.
+ *
+ * Values read with `get` are **frozen** (deeply): the stored copy itself, handed out without
+ * copying, so a read costs no parsing and no caller can change what others read. Assigning to
+ * one throws a `TypeError` in strict mode; copy it first (`structuredClone(value)`) to edit it.
+ * Until the next `set`, every read of a key gives the same object.
  *
  * Entries written with `ttlSec` disappear once it elapses (checked on read; nothing runs in the
  * background).
@@ -30,7 +35,7 @@ interface Entry {
  * ```ts
  * const store = new MemoryStore()
  * await store.set('tokens', tokenSet.toJSON(), { ttlSec: 3600 })
- * const json = await store.get('tokens')
+ * const json = await store.get('tokens') // frozen
  * ```
  */
 export class MemoryStore implements Store {
@@ -43,21 +48,35 @@ export class MemoryStore implements Store {
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const entry = this.#entries.get(key)
-    if (!entry) return undefined
+    if (entry === undefined) return undefined
     if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.#now()) {
       this.#entries.delete(key)
       return undefined
     }
-    return JSON.parse(entry.json) as T
+    return entry.value as T
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
     const ttlMs = ttlSecToMs(options.ttlSec)
+    const copy = deepFreeze(parseStoredJson(toStoredJson(value), 'MemoryStore'))
     const expiresAtMs = ttlMs === undefined ? undefined : this.#now() + ttlMs
-    this.#entries.set(key, { json: toStoredJson(value), expiresAtMs })
+    this.#entries.set(key, { value: copy, expiresAtMs })
   }
 
   async delete(key: string): Promise<void> {
     this.#entries.delete(key)
   }
+}
+
+/** Freezes a JSON value and everything in it (iteratively: any depth JSON allows). */
+function deepFreeze<T>(value: T): T {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (typeof item === 'object' && item !== null) {
+      Object.freeze(item)
+      for (const member of Object.values(item)) pending.push(member)
+    }
+  }
+  return value
 }

@@ -18,8 +18,61 @@ describe('MemoryStore', () => {
     value.n = 2
     const read = await store.get<{ n: number }>('a')
     expect(read).toEqual({ n: 1 })
-    read!.n = 3
+    // Values read are frozen: writing to one throws instead of changing what others read.
+    expect(() => {
+      read!.n = 3
+    }).toThrow(TypeError)
     expect(await store.get('a')).toEqual({ n: 1 })
+  })
+
+  it('hands out deeply frozen values: no caller can change what the next one reads', async () => {
+    const store = new MemoryStore()
+    await store.set('a', { claims: { sub: 'alice', amr: ['pwd'] }, list: [{ x: 1 }] })
+    type Value = { claims: { sub: string; amr: string[] }; list: { x: number }[] }
+    const read = (await store.get<Value>('a'))!
+    expect(Object.isFrozen(read)).toBe(true)
+    expect(() => {
+      read.claims.sub = 'mallory'
+    }).toThrow(TypeError)
+    expect(() => read.claims.amr.push('otp')).toThrow(TypeError)
+    expect(() => {
+      read.list[0]!.x = 2
+    }).toThrow(TypeError)
+    expect(() => {
+      delete (read as Partial<Value>).list
+    }).toThrow(TypeError)
+    expect(await store.get('a')).toEqual({
+      claims: { sub: 'alice', amr: ['pwd'] },
+      list: [{ x: 1 }],
+    })
+  })
+
+  it('gives the same object until the next set, then a new one', async () => {
+    const store = new MemoryStore()
+    const written = { n: 1 }
+    await store.set('a', written)
+    const first = await store.get('a')
+    expect(first).not.toBe(written)
+    expect(await store.get('a')).toBe(first)
+    await store.set('a', { n: 1 })
+    const second = await store.get('a')
+    expect(second).not.toBe(first)
+    expect(second).toEqual(first)
+  })
+
+  it('stores and freezes a deeply nested value', async () => {
+    const store = new MemoryStore()
+    let deep: unknown[] = []
+    const root = deep
+    for (let i = 0; i < 2000; i++) {
+      const next: unknown[] = []
+      deep.push(next)
+      deep = next
+    }
+    await store.set('deep', root)
+    let read = (await store.get<unknown[]>('deep'))!
+    for (let i = 0; i < 2000; i++) read = read[0] as unknown[]
+    expect(Object.isFrozen(read)).toBe(true)
   })
 
   it('drops an entry once its ttlSec has elapsed', async () => {
