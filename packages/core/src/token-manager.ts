@@ -143,6 +143,13 @@ export class TokenManager {
   readonly #unsubscribe: Unsubscribe[] = []
 
   #jitter = 0
+  /**
+   * The frozen store value the last read parsed, and the set built from it: a store that hands
+   * out frozen values (MemoryStore) gives the same object until the next write, which then
+   * needs no parsing. Any other value is parsed, so a set someone else stored is never missed.
+   */
+  #readJson: unknown
+  #readSet: TokenSet | undefined
   #inflight: Promise<TokenSet> | undefined
   /** `expired` was emitted for the current session. */
   #expired = false
@@ -208,10 +215,18 @@ export class TokenManager {
    * ended, or the refresh's error (`NETWORK_ERROR`, `OAUTH_ERROR`, `STORE_ERROR`, `LOCK_TIMEOUT`...).
    */
   async getAccessToken(): Promise<string> {
-    return (await this.#valid()).accessToken
+    // The hot path, kept to one await and no allocation of its own: what #valid() does.
+    if (this.#inflight) return (await this.#inflight).accessToken
+    const json = await this.#store.get(this.key)
+    const current = json === undefined ? undefined : this.#toTokenSet(json)
+    if (current && !this.#needsRefresh(current)) return current.accessToken
+    return (await this.#validFrom(current)).accessToken
   }
 
-  /** The stored token set as it is (no refresh), or `undefined`. */
+  /**
+   * The stored token set as it is (no refresh), or `undefined`. Read-only like every TokenSet,
+   * and frozen when the store hands out frozen values (MemoryStore): then callers share it.
+   */
   getTokenSet(): Promise<TokenSet | undefined> {
     return this.#read()
   }
@@ -266,7 +281,11 @@ export class TokenManager {
 
   async #valid(): Promise<TokenSet> {
     if (this.#inflight) return this.#inflight
-    const current = await this.#read()
+    return this.#validFrom(await this.#read())
+  }
+
+  /** The valid set given what the store holds: `current`, or a refreshed one. */
+  async #validFrom(current: TokenSet | undefined): Promise<TokenSet> {
     if (!current) throw this.#noSession()
     if (!this.#needsRefresh(current)) return current
     return this.#startRefresh()
@@ -357,12 +376,25 @@ export class TokenManager {
 
   async #read(): Promise<TokenSet | undefined> {
     const json = await this.#store.get(this.key)
-    if (json === undefined) return undefined
+    return json === undefined ? undefined : this.#toTokenSet(json)
+  }
+
+  /** The set a store value holds; the same (frozen) set again for the same frozen value. */
+  #toTokenSet(json: unknown): TokenSet {
+    if (json === this.#readJson && this.#readSet !== undefined) return this.#readSet
+    let set: TokenSet
     try {
-      return TokenSet.fromJSON(json)
+      set = TokenSet.fromJSON(json)
     } catch (cause) {
       throw new StoreError('The stored token set is malformed', { cause })
     }
+    // Only a frozen value cannot change behind our back between two reads that return it.
+    if (Object.isFrozen(json)) {
+      Object.freeze(set)
+      this.#readJson = json
+      this.#readSet = set
+    }
+    return set
   }
 
   #needsRefresh(set: TokenSet): boolean {

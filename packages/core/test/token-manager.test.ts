@@ -74,6 +74,64 @@ describe('TokenManager', () => {
     expect(server.control.requests()).toHaveLength(0)
   })
 
+  it('hot path reads the store on every call and returns a set another party stored at once', async () => {
+    const [mine, theirs] = await Promise.all([login(), login()])
+    const store = new CountingStore()
+    const manager = new TokenManager({ client, store, key: KEY })
+    await manager.setTokenSet(mine)
+    for (let i = 0; i < 3; i++) expect(await manager.getAccessToken()).toBe(mine.accessToken)
+    // Another tab or process replaces the stored set: the very next call returns its token.
+    await store.set(KEY, theirs.toJSON())
+    store.reads = 0
+    expect(await manager.getAccessToken()).toBe(theirs.accessToken)
+    expect(await manager.getAccessToken()).toBe(theirs.accessToken)
+    expect(store.reads).toBe(2)
+    expect((await manager.getTokenSet())?.refreshToken).toBe(theirs.refreshToken)
+    // ...and back again, with content equal to what was read before.
+    await store.set(KEY, mine.toJSON())
+    expect(await manager.getAccessToken()).toBe(mine.accessToken)
+    await store.delete(KEY)
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+  })
+
+  it('hot path on a store that hands out one mutable object: a change in place is seen', async () => {
+    const [mine, theirs] = await Promise.all([login(), login()])
+    // A store of someone's own that returns its object itself, not a copy and not frozen.
+    const value: Record<string, unknown> = { ...mine.toJSON() }
+    const store = {
+      get: async <T>() => value as T,
+      set: async () => {},
+      delete: async () => {},
+    }
+    const manager = new TokenManager({ client, store, key: KEY })
+    expect(await manager.getAccessToken()).toBe(mine.accessToken)
+    Object.assign(value, theirs.toJSON())
+    expect(await manager.getAccessToken()).toBe(theirs.accessToken)
+  })
+
+  it('the token set it hands out is frozen: a caller cannot change what others get', async () => {
+    const tokens = await login()
+    const manager = new TokenManager({ client, store: new MemoryStore(), key: KEY })
+    await manager.setTokenSet(tokens)
+    const set = (await manager.getTokenSet())!
+    expect(() => {
+      ;(set as { accessToken: string }).accessToken = 'forged'
+    }).toThrow(TypeError)
+    expect(await manager.getAccessToken()).toBe(tokens.accessToken)
+    expect((await manager.getTokenSet())?.accessToken).toBe(tokens.accessToken)
+  })
+
+  it('a malformed stored set is STORE_ERROR on every call, also after a good one', async () => {
+    const tokens = await login()
+    const store = new MemoryStore()
+    const manager = new TokenManager({ client, store, key: KEY })
+    await manager.setTokenSet(tokens)
+    expect(await manager.getAccessToken()).toBe(tokens.accessToken)
+    await store.set(KEY, { accessToken: 42 })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'STORE_ERROR' })
+  })
+
   it('1,000 concurrent callers on an expired token: exactly 1 refresh request', async () => {
     const tokens = await login()
     const store = new MemoryStore()
