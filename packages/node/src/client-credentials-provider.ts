@@ -92,6 +92,14 @@ export class ClientCredentialsProvider {
   readonly #lockTimeoutMs: number
   readonly #memory = new Map<string, TokenSet>()
   readonly #inflight = new Map<string, Promise<TokenSet>>()
+  /**
+   * keyOf() results of calls without `resource`, by scope, then audience, as given (`undefined`
+   * as `''`, which gives the same key), for the issuer and client id they were made with.
+   */
+  readonly #keys = new Map<string, Map<string, string>>()
+  #keysCount = 0
+  #keysIssuer: string | undefined
+  #keysClientId: string | undefined
 
   constructor(options: ClientCredentialsProviderOptions) {
     if (typeof options?.client?.clientCredentials !== 'function') {
@@ -108,7 +116,7 @@ export class ClientCredentialsProvider {
 
   /** A valid token for these parameters (cached while it has more than `skewSec` left). */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
-    const key = this.keyOf(options)
+    const key = this.#keyOfCached(options)
     const cached = this.#memory.get(key)
     if (!options.forceRefresh && cached && this.#fresh(cached)) return cached
     const running = this.#inflight.get(key)
@@ -130,6 +138,43 @@ export class ClientCredentialsProvider {
       `res=${resource}`,
     ]
     return this.#keyPrefix + parts.map(encodeURIComponent).join('|')
+  }
+
+  /**
+   * {@link keyOf}, remembered for the common call (string scope and audience, no resource):
+   * computing it is most of the work of a cached getToken(). Not when a subclass overrides
+   * keyOf(), which may depend on more than the options and the client.
+   */
+  #keyOfCached(options: GetTokenOptions): string {
+    const { scope = '', audience = '' } = options
+    if (
+      options.resource !== undefined ||
+      typeof scope !== 'string' ||
+      typeof audience !== 'string' ||
+      this.keyOf !== ClientCredentialsProvider.prototype.keyOf
+    ) {
+      return this.keyOf(options)
+    }
+    const issuer = this.#client.metadata?.issuer
+    const clientId = this.#client.core?.client.client_id
+    if (issuer !== this.#keysIssuer || clientId !== this.#keysClientId || this.#keysCount >= 1000) {
+      this.#keys.clear()
+      this.#keysCount = 0
+      this.#keysIssuer = issuer
+      this.#keysClientId = clientId
+    }
+    let byAudience = this.#keys.get(scope)
+    let key = byAudience?.get(audience)
+    if (key === undefined) {
+      key = this.keyOf(options)
+      if (byAudience === undefined) {
+        byAudience = new Map()
+        this.#keys.set(scope, byAudience)
+      }
+      byAudience.set(audience, key)
+      this.#keysCount++
+    }
+    return key
   }
 
   async #obtain(key: string, options: GetTokenOptions, cached: TokenSet | undefined) {
@@ -174,7 +219,9 @@ export class ClientCredentialsProvider {
     return !tokens.isExpired(this.#skewSec, Date.now() / 1000)
   }
 
+  /** Keeps `tokens` for `key`, frozen: every caller of the key gets this very object. */
   #remember(key: string, tokens: TokenSet): TokenSet {
+    Object.freeze(tokens)
     this.#memory.set(key, tokens)
     return tokens
   }

@@ -57,6 +57,91 @@ describe('ClientCredentialsProvider (one process)', () => {
     expect(provider.keyOf({ audience: API })).not.toBe(provider.keyOf({ resource: API }))
   })
 
+  it('uses the key keyOf() gives for every form of the options, also when asked again', async () => {
+    // Tokens of the default lifetime, so the second round finds every one still cached.
+    const longLived = await startReferenceServer({ port: 0 })
+    const store = new MemoryStore()
+    const provider = new ClientCredentialsProvider({
+      client: await discover(longLived.issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' }),
+      store,
+    })
+    const calls = [
+      {},
+      { scope: '' },
+      { scope: 'api:read' },
+      { scope: 'api:write api:read' },
+      { scope: 'api:read api:write' },
+      { audience: API },
+      { audience: '' },
+      { scope: 'api:read', audience: API },
+      { scope: 'api:read', audience: DOWNSTREAM },
+      { scope: 'api:read', resource: API },
+      { scope: 'api:read', audience: API, resource: [DOWNSTREAM, API] },
+    ]
+    try {
+      const first = []
+      for (const options of calls) {
+        const set = await provider.getToken(options)
+        expect(await store.get(provider.keyOf(options))).toEqual(set.toJSON())
+        first.push(set)
+      }
+      for (const [i, options] of calls.entries()) {
+        expect(await provider.getToken(options)).toBe(first[i])
+      }
+      // {} = scope '' = audience ''; the two scope orders are one key: 8 distinct keys.
+      expect(new Set(first.map((set) => set.accessToken)).size).toBe(8)
+      expect(
+        longLived.control.requests({ endpoint: 'token', grantType: 'client_credentials' }),
+      ).toHaveLength(8)
+    } finally {
+      await longLived.close()
+    }
+  })
+
+  it('keys follow the issuer and client id of the client, also once remembered', async () => {
+    const metadata = { issuer: server.issuer }
+    const moving = {
+      clientCredentials: (options: Parameters<Client['clientCredentials']>[0]) =>
+        client.clientCredentials(options),
+      get metadata() {
+        return metadata
+      },
+      core: client.core,
+    }
+    const provider = new ClientCredentialsProvider({ client: moving, skewSec: 0 })
+    const first = await provider.getToken({ scope: 'api:read' })
+    expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
+    metadata.issuer = 'https://elsewhere.example.test'
+    const second = await provider.getToken({ scope: 'api:read' })
+    expect(second.accessToken).not.toBe(first.accessToken)
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('honours a subclass keyOf() on every call', async () => {
+    let tenant = 'a'
+    class PerTenant extends ClientCredentialsProvider {
+      override keyOf(options: Parameters<ClientCredentialsProvider['keyOf']>[0]) {
+        return `${tenant}:${super.keyOf(options)}`
+      }
+    }
+    const provider = new PerTenant({ client, skewSec: 0 })
+    const a = await provider.getToken({ scope: 'api:read' })
+    tenant = 'b'
+    const b = await provider.getToken({ scope: 'api:read' })
+    expect(b.accessToken).not.toBe(a.accessToken)
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('the token it hands out is frozen: a caller cannot change what the next one gets', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    const set = await provider.getToken({ scope: 'api:read' })
+    expect(() => {
+      ;(set as { accessToken: string }).accessToken = 'forged'
+    }).toThrow(TypeError)
+    expect((await provider.getToken({ scope: 'api:read' })).accessToken).toBe(set.accessToken)
+    expect(tokenRequests()).toHaveLength(1)
+  })
+
   it('gets a new token ahead of expiry (skewSec)', async () => {
     const provider = new ClientCredentialsProvider({ client, skewSec: 1 })
     const first = await provider.getToken({ scope: 'api:read' })
