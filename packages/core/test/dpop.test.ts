@@ -32,7 +32,7 @@ async function dpopLogin(dpop: boolean | CryptoKeyPair = true) {
 describe('DPoP', () => {
   it('withDpop binds the tokens of a public client core made without the dpop option', async () => {
     const options = { clientId: 'spa', redirectUri: SPA_REDIRECT, scope: 'openid offline_access' }
-    const metadata = await discoverMetadata(h.server.issuer, options)
+    const metadata = await discoverMetadata(h.server.issuer)
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
       'sign',
       'verify',
@@ -48,7 +48,7 @@ describe('DPoP', () => {
 
   it('withDpop refuses a key pair that cannot sign; createPublicClientCore refuses dpop', async () => {
     const options = { clientId: 'spa', redirectUri: SPA_REDIRECT }
-    const metadata = await discoverMetadata(h.server.issuer, options)
+    const metadata = await discoverMetadata(h.server.issuer)
     const core = createPublicClientCore(metadata, options)
     const codeOf = (run: () => unknown) => {
       try {
