@@ -9,19 +9,17 @@
  * and tests. BROWSER=none keeps the browser closed (open the printed URL yourself). See
  * README.md for the other environment variables.
  */
-import { discover, isOpenRpError } from '@openrp/core'
 import { loopbackLogin } from '@openrp/node'
+import { discoverDemoClient } from './client.ts'
 import { setting, useProvider } from './provider.ts'
+import { runSignIn } from './run.ts'
 
 const env = process.env
 const provider = await useProvider(env)
-let exitCode = 0
-try {
-  const clientSecret = setting(env, 'CLIENT_SECRET')
-  const client = await discover(provider.issuer, {
-    clientId: setting(env, 'CLIENT_ID', 'cli'),
-    ...(clientSecret !== undefined && { clientSecret }),
-    scope: setting(env, 'SCOPE', 'openid profile email'),
+await runSignIn(provider, async () => {
+  const client = await discoverDemoClient(env, provider.issuer, {
+    clientId: 'cli',
+    scope: 'openid profile email',
   })
   const timeoutSec = Number(setting(env, 'LOGIN_TIMEOUT', '300'))
   // Ctrl-C stops waiting and closes the listener.
@@ -38,12 +36,4 @@ try {
   const name = typeof user.name === 'string' ? user.name : user.sub
   console.log(`\nSigned in as ${name}${typeof user.email === 'string' ? ` <${user.email}>` : ''}.`)
   console.log(`SIGNED_IN=${name}`)
-} catch (error) {
-  exitCode = isOpenRpError(error, 'ABORTED') ? 130 : 1
-  const code = isOpenRpError(error) ? error.code : 'UNEXPECTED'
-  console.error(`\n${error instanceof Error ? error.message : String(error)}`)
-  console.log(`ERROR=${code}`)
-} finally {
-  await provider.close()
-}
-process.exit(exitCode)
+})

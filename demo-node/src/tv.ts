@@ -11,22 +11,20 @@
 import { writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { discover, isOpenRpError } from '@openrp/core'
 import { deviceLogin, FileStore } from '@openrp/node'
+import { discoverDemoClient } from './client.ts'
 import { setting, useProvider } from './provider.ts'
+import { runSignIn } from './run.ts'
 
 const env = process.env
 const provider = await useProvider(env, {
   deviceInterval: optionalNumber(env.DEVICE_INTERVAL),
   deviceCodeTtl: optionalNumber(env.DEVICE_CODE_TTL),
 })
-let exitCode = 0
-try {
-  const clientSecret = setting(env, 'CLIENT_SECRET')
-  const client = await discover(provider.issuer, {
-    clientId: setting(env, 'CLIENT_ID', 'tv'),
-    ...(clientSecret !== undefined && { clientSecret }),
-    scope: setting(env, 'SCOPE', 'openid profile'),
+await runSignIn(provider, async () => {
+  const client = await discoverDemoClient(env, provider.issuer, {
+    clientId: 'tv',
+    scope: 'openid profile',
   })
   // Where a pending sign-in waits across restarts: run the app again before the code expires
   // and it shows the same code.
@@ -55,15 +53,7 @@ try {
   const name = typeof user.name === 'string' ? user.name : user.sub
   console.log(`\nWelcome, ${name}!`)
   console.log(`SIGNED_IN=${name}`)
-} catch (error) {
-  exitCode = isOpenRpError(error, 'ABORTED') ? 130 : 1
-  const code = isOpenRpError(error) ? error.code : 'UNEXPECTED'
-  console.error(`\n${error instanceof Error ? error.message : String(error)}`)
-  console.log(`ERROR=${code}`)
-} finally {
-  await provider.close()
-}
-process.exit(exitCode)
+})
 
 function optionalNumber(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
