@@ -1,10 +1,6 @@
-import commonjs from '@rollup/plugin-commonjs'
-import json from '@rollup/plugin-json'
-import { nodeResolve } from '@rollup/plugin-node-resolve'
-import replace from '@rollup/plugin-replace'
 import { rollup } from 'rollup'
 import esbuild from 'rollup-plugin-esbuild'
-import { ENTRIES_DIR } from './bundle.ts'
+import { browserResolvePlugins, ENTRIES_DIR } from './bundle.ts'
 
 /** Share of a bundle's code per package (or per openrp package). */
 export interface BundleShare {
@@ -33,18 +29,7 @@ export async function bundleBreakdown(
     input: new URL(entry, ENTRIES_DIR).pathname,
     onwarn() {},
     plugins: [
-      replace({
-        preventAssignment: true,
-        values: { 'process.env.NODE_ENV': JSON.stringify('production') },
-      }),
-      nodeResolve({
-        browser: true,
-        exportConditions: ['openrp-source', 'browser', 'module', 'import', 'default'],
-        extensions: ['.ts', '.mjs', '.js', '.json'],
-        preferBuiltins: false,
-      }),
-      commonjs(),
-      json(),
+      ...browserResolvePlugins(),
       esbuild({ target: 'es2022', minify: true, include: /\.[cm]?[jt]s$/, exclude: [] }),
     ],
   })

@@ -4,12 +4,34 @@ import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import replace from '@rollup/plugin-replace'
 import terser from '@rollup/plugin-terser'
-import { rollup } from 'rollup'
+import { type Plugin, rollup } from 'rollup'
 import esbuild from 'rollup-plugin-esbuild'
 import { FORBIDDEN_IN_SPA } from './libraries.ts'
 
 /** Where the entry files live. */
 export const ENTRIES_DIR = new URL('../../size/entries/', import.meta.url)
+
+/**
+ * The resolution every size bundle shares: NODE_ENV=production, browser resolution with the
+ * `openrp-source` condition first (openrp bundles from its TypeScript sources), CommonJS
+ * interop and JSON. The caller adds its own esbuild step.
+ */
+export function browserResolvePlugins(): Plugin[] {
+  return [
+    replace({
+      preventAssignment: true,
+      values: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    }),
+    nodeResolve({
+      browser: true,
+      exportConditions: ['openrp-source', 'browser', 'module', 'import', 'default'],
+      extensions: ['.ts', '.mjs', '.js', '.json'],
+      preferBuiltins: false,
+    }),
+    commonjs(),
+    json(),
+  ]
+}
 
 /** One bundle's bytes and what it imports from outside. */
 export interface BundleSize {
@@ -38,18 +60,7 @@ export async function bundleEntry(entry: string): Promise<BundleSize> {
       warnings.push(warning.message)
     },
     plugins: [
-      replace({
-        preventAssignment: true,
-        values: { 'process.env.NODE_ENV': JSON.stringify('production') },
-      }),
-      nodeResolve({
-        browser: true,
-        exportConditions: ['openrp-source', 'browser', 'module', 'import', 'default'],
-        extensions: ['.ts', '.mjs', '.js', '.json'],
-        preferBuiltins: false,
-      }),
-      commonjs(),
-      json(),
+      ...browserResolvePlugins(),
       esbuild({ target: 'es2022', minify: false, sourceMap: false }),
     ],
   })
