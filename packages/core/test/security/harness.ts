@@ -148,6 +148,25 @@ export async function refused(promise: Promise<unknown>, code: string): Promise<
   return error as OpenRpError
 }
 
+/**
+ * One login with the `legacy-spa` client (every response type) under `faults`: the callback
+ * must be refused with `code` and store nothing. Returns the error; the caller checks which
+ * endpoints were (not) reached.
+ */
+export async function refusesLogin(
+  provider: Provider,
+  responseType: ResponseType,
+  faults: Faults,
+  code: string,
+): Promise<OpenRpError> {
+  const client = await provider.legacy()
+  const s = session(client)
+  const response = await authorize(provider, client, { responseType }, faults)
+  const error = await refused(s.callback(response), code)
+  await expectNothingStored(s.store)
+  return error
+}
+
 /** Asserts that the store holds no session and was never written to. */
 export async function expectNothingStored(store: RecordingStore): Promise<void> {
   expect(store.writes).toEqual([])

@@ -11,6 +11,7 @@ import {
   expectNothingStored,
   FRONT_ID_TOKEN,
   refused,
+  refusesLogin,
   session,
   SPA_REDIRECT,
   useProvider,
@@ -27,34 +28,26 @@ describe('RFC 9207 iss in the authorization response', () => {
   it.each<ResponseType>(['code', ...FRONT_ID_TOKEN])(
     '%s: iss missing although advertised → ISS_MISSING',
     async (responseType) => {
-      const client = await p.legacy()
-      const s = session(client)
-      const response = await authorize(
+      await refusesLogin(
         p,
-        client,
-        { responseType },
+        responseType,
         { authorizationResponse: { iss: 'missing' } },
+        'ISS_MISSING',
       )
-      await refused(s.callback(response), 'ISS_MISSING')
       expect(p.hits('token')).toBe(0)
-      await expectNothingStored(s.store)
     },
   )
 
   it.each<ResponseType>(['code', ...FRONT_ID_TOKEN])(
     '%s: iss of another issuer → ISS_MISMATCH',
     async (responseType) => {
-      const client = await p.legacy()
-      const s = session(client)
-      const response = await authorize(
+      await refusesLogin(
         p,
-        client,
-        { responseType },
+        responseType,
         { authorizationResponse: { iss: 'wrong' } },
+        'ISS_MISMATCH',
       )
-      await refused(s.callback(response), 'ISS_MISMATCH')
       expect(p.hits('token')).toBe(0)
-      await expectNothingStored(s.store)
     },
   )
 

@@ -14,6 +14,7 @@ import {
   FRONT_ID_TOKEN,
   hasCode,
   refused,
+  refusesLogin,
   session,
   SPA_REDIRECT,
   useProvider,
@@ -33,11 +34,7 @@ async function refusesIdToken(
   fault: IdTokenFaults,
   code: string,
 ): Promise<void> {
-  const client = await p.legacy()
-  const s = session(client)
-  const response = await authorize(p, client, { responseType }, { idToken: fault })
-  await refused(s.callback(response), code)
-  await expectNothingStored(s.store)
+  await refusesLogin(p, responseType, { idToken: fault }, code)
   // A front-channel ID token is checked before the code is redeemed.
   if (FRONT_ID_TOKEN.includes(responseType)) expect(p.hits('token')).toBe(0)
   expect(p.hits('userinfo')).toBe(0)
@@ -159,17 +156,13 @@ describe('ID tokens from the token endpoint are verified too (hybrid: the second
     ['a wrong at_hash', { atHash: 'wrong' }, 'ID_TOKEN_AT_HASH_MISMATCH'],
   ])('refuses %s', async (_name, fault, code) => {
     for (const responseType of HYBRID_FRONT) {
-      const client = await p.legacy()
-      const s = session(client)
-      const response = await authorize(
+      await refusesLogin(
         p,
-        client,
-        { responseType },
+        responseType,
         { idToken: { ...fault, only: { channel: 'token' } } },
+        code,
       )
-      await refused(s.callback(response), code)
       expect(p.hits('token')).toBe(1)
-      await expectNothingStored(s.store)
     }
   })
 })

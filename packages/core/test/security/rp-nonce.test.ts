@@ -11,6 +11,7 @@ import {
   expectNothingStored,
   FRONT_ID_TOKEN,
   refused,
+  refusesLogin,
   session,
   useProvider,
 } from './harness.ts'
@@ -34,11 +35,7 @@ describe('rp-nonce-unless-code-flow', () => {
   it.each(FRONT_ID_TOKEN)(
     '%s: refuses a front-channel ID token without nonce',
     async (responseType) => {
-      const client = await p.legacy()
-      const s = session(client)
-      const response = await authorize(p, client, { responseType }, { idToken: { nonce: null } })
-      await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
-      await expectNothingStored(s.store)
+      await refusesLogin(p, responseType, { idToken: { nonce: null } }, 'ID_TOKEN_NONCE_MISMATCH')
       expect(p.hits('token')).toBe(0)
     },
   )
@@ -48,16 +45,12 @@ describe('rp-nonce-invalid', () => {
   it.each<ResponseType>(ALL_RESPONSE_TYPES)(
     '%s: refuses an ID token whose nonce is not the transaction one',
     async (responseType) => {
-      const client = await p.legacy()
-      const s = session(client)
-      const response = await authorize(
+      await refusesLogin(
         p,
-        client,
-        { responseType },
+        responseType,
         { idToken: { nonce: 'replayed-nonce' } },
+        'ID_TOKEN_NONCE_MISMATCH',
       )
-      await refused(s.callback(response), 'ID_TOKEN_NONCE_MISMATCH')
-      await expectNothingStored(s.store)
       expect(p.hits('userinfo')).toBe(0)
     },
   )

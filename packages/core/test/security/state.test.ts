@@ -7,10 +7,11 @@ import { completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import { TransactionStore } from '../../../browser/src/transaction-store.ts'
 import {
-  authorize,
   ALL_RESPONSE_TYPES,
+  authorize,
   expectNothingStored,
   refused,
+  refusesLogin,
   session,
   SESSION_KEY,
   useProvider,
@@ -20,31 +21,23 @@ const p = useProvider()
 
 describe.each(ALL_RESPONSE_TYPES)('response_type=%s', (responseType) => {
   it('refuses a response without state (STATE_MISSING), before the token endpoint', async () => {
-    const client = await p.legacy()
-    const s = session(client)
-    const response = await authorize(
+    await refusesLogin(
       p,
-      client,
-      { responseType },
+      responseType,
       { authorizationResponse: { state: 'missing' } },
+      'STATE_MISSING',
     )
-    await refused(s.callback(response), 'STATE_MISSING')
     expect(p.hits('token')).toBe(0)
-    await expectNothingStored(s.store)
   })
 
   it('refuses a response with another state (STATE_MISMATCH), before the token endpoint', async () => {
-    const client = await p.legacy()
-    const s = session(client)
-    const response = await authorize(
+    await refusesLogin(
       p,
-      client,
-      { responseType },
+      responseType,
       { authorizationResponse: { state: 'wrong' } },
+      'STATE_MISMATCH',
     )
-    await refused(s.callback(response), 'STATE_MISMATCH')
     expect(p.hits('token')).toBe(0)
-    await expectNothingStored(s.store)
   })
 })
 
