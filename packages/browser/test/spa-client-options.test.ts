@@ -4,58 +4,16 @@
  * event when a refresh fails. The browser surface is the scripted navigator; the provider's
  * pages are answered by the reference server's `completeLogin` helper.
  */
-import {
-  InProcessLock,
-  isOpenRpError,
-  MemoryStore,
-  OAuthError,
-  type OpenRpError,
-} from '@openrp/core'
-import {
-  completeLogin,
-  DEMO_CLIENTS,
-  type ReferenceServer,
-  startReferenceServer,
-} from '@openrp/reference-server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { isOpenRpError, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
+import { completeLogin } from '@openrp/reference-server'
+import { describe, expect, it } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
-import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
-import type { SpaClientOptions } from '../src/spa-options.ts'
-import { ScriptedNavigator } from './spa-fakes.ts'
+import type { SpaClient } from '../src/spa-client.ts'
+import type { ScriptedNavigator } from './spa-fakes.ts'
+import { ORIGIN, useSpaServer } from './spa-server.ts'
 
-const ORIGIN = 'http://127.0.0.1:4001'
-let server: ReferenceServer
-const clients: SpaClient[] = []
-
-beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS })
-})
-afterAll(async () => {
-  await server?.close()
-})
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close()
-  server.control.resetFaults()
-  server.control.clearRequests()
-})
-
-function setup(options: Partial<SpaClientOptions> & { store?: MemoryStore } = {}) {
-  const navigator = new ScriptedNavigator()
-  const store = options.store ?? new MemoryStore()
-  const spa = createSpaClient({
-    issuer: server.issuer,
-    clientId: 'spa',
-    redirectUri: `${ORIGIN}/`,
-    scope: 'openid profile email offline_access api:read',
-    store,
-    lock: new InProcessLock(),
-    navigator,
-    autoRefresh: false,
-    ...options,
-  })
-  clients.push(spa)
-  return { spa, navigator, store }
-}
+const rp = useSpaServer()
+const { setup } = rp
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -159,7 +117,7 @@ describe('the error event', () => {
     const expired: unknown[] = []
     spa.on('error', (error) => errors.push(error))
     spa.on('expired', (event) => expired.push(event))
-    server.control.setFaults({ http: { token: { status: 500 } } })
+    rp.server.control.setFaults({ http: { token: { status: 500 } } })
 
     const error = await errorOf(spa.refresh())
     expect(error).toBeInstanceOf(OAuthError)
@@ -173,9 +131,9 @@ describe('the error event', () => {
     expect((await spa.getTokenSet())?.refreshToken).toBe(before?.refreshToken)
     expect(await store.get('openrp:spa')).toBeDefined()
     expect(await spa.isAuthenticated()).toBe(true)
-    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
-      1,
-    )
+    expect(
+      rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
+    ).toHaveLength(1)
   })
 
   it('fires for getAccessToken() when the due refresh fails', async () => {
@@ -183,7 +141,7 @@ describe('the error event', () => {
     await signIn(spa, navigator)
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
-    server.control.setFaults({ http: { token: { status: 503 } } })
+    rp.server.control.setFaults({ http: { token: { status: 503 } } })
     const error = await errorOf(spa.getAccessToken())
     expect(isOpenRpError(error) && error.code).toBe('OAUTH_ERROR')
     expect((error as OAuthError).status).toBe(503)
@@ -196,7 +154,7 @@ describe('the error event', () => {
     const first = setup({ store })
     await signIn(first.spa, first.navigator)
     first.spa.close()
-    server.control.setFaults({ http: { token: { status: 500 } } })
+    rp.server.control.setFaults({ http: { token: { status: 500 } } })
 
     // The next page load finds tokens that are due and refreshes them on its own.
     const { spa } = setup({ store, autoRefresh: true, refreshSkewSec: 100_000 })

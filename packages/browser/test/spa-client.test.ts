@@ -5,57 +5,16 @@
  * same flows are in e2e/.
  */
 import { InProcessLock, isOpenRpError, MemoryStore } from '@openrp/core'
-import {
-  CookieJar,
-  completeLogin,
-  DEMO_CLIENTS,
-  type ReferenceServer,
-  startReferenceServer,
-} from '@openrp/reference-server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CookieJar, completeLogin } from '@openrp/reference-server'
+import { describe, expect, it } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
-import type { SpaClientInit, SpaClientOptions } from '../src/spa-options.ts'
+import type { SpaClientInit } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
+import { ORIGIN, useSpaServer } from './spa-server.ts'
 
-const ORIGIN = 'http://127.0.0.1:4001'
-let server: ReferenceServer
-const clients: SpaClient[] = []
-
-beforeAll(async () => {
-  server = await startReferenceServer({
-    port: 0,
-    clients: DEMO_CLIENTS,
-    enableControlEndpoint: true,
-  })
-})
-afterAll(async () => {
-  await server?.close()
-})
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close()
-  server.control.resetFaults()
-  server.control.clearRequests()
-})
-
-function setup(options: Partial<SpaClientOptions> = {}) {
-  const navigator = new ScriptedNavigator()
-  const store = new MemoryStore()
-  const spa = createSpaClient({
-    issuer: server.issuer,
-    clientId: 'spa',
-    redirectUri: `${ORIGIN}/`,
-    postLogoutRedirectUri: `${ORIGIN}/`,
-    scope: 'openid profile email offline_access api:read',
-    store,
-    lock: new InProcessLock(),
-    navigator,
-    autoRefresh: false,
-    ...options,
-  })
-  clients.push(spa)
-  return { spa, navigator, store }
-}
+const rp = useSpaServer({ enableControlEndpoint: true }, { postLogoutRedirectUri: `${ORIGIN}/` })
+const { setup } = rp
 
 /** Runs a redirect login through the provider's form; returns the callback URL. */
 async function redirectLogin(
@@ -85,24 +44,25 @@ describe('createSpaClient', () => {
     const base = { clientId: 'spa', redirectUri: `${ORIGIN}/`, navigator: new ScriptedNavigator() }
     const attempts: (() => unknown)[] = [
       () => createSpaClient({ ...base }),
-      () => createSpaClient({ ...base, issuer: server.issuer, clientId: '' }),
-      () => createSpaClient({ ...base, issuer: server.issuer, redirectUri: 'not a url' }),
+      () => createSpaClient({ ...base, issuer: rp.server.issuer, clientId: '' }),
+      () => createSpaClient({ ...base, issuer: rp.server.issuer, redirectUri: 'not a url' }),
       // Outside a browser (this test runs in Node) a navigator must be given.
-      () => createSpaClient({ issuer: server.issuer, clientId: 'spa', redirectUri: `${ORIGIN}/` }),
+      () =>
+        createSpaClient({ issuer: rp.server.issuer, clientId: 'spa', redirectUri: `${ORIGIN}/` }),
       // A store name that does not exist, and SpaClient's constructor without instances.
-      () => createSpaClient({ ...base, issuer: server.issuer, store: 'cookies' as 'memory' }),
-      () => new SpaClient({ ...base, issuer: server.issuer } as unknown as SpaClientInit),
+      () => createSpaClient({ ...base, issuer: rp.server.issuer, store: 'cookies' as 'memory' }),
+      () => new SpaClient({ ...base, issuer: rp.server.issuer } as unknown as SpaClientInit),
       () =>
         new SpaClient({
           ...base,
-          issuer: server.issuer,
+          issuer: rp.server.issuer,
           store: new MemoryStore(),
         } as unknown as SpaClientInit),
       // DPoP as a boolean is createSpaClient's; the constructor takes a SpaDpop.
       () =>
         new SpaClient({
           ...base,
-          issuer: server.issuer,
+          issuer: rp.server.issuer,
           store: new MemoryStore(),
           lock: new InProcessLock(),
           dpop: true,
@@ -123,7 +83,7 @@ describe('createSpaClient', () => {
     const store = new MemoryStore()
     const navigator = new ScriptedNavigator()
     const spa = new SpaClient({
-      issuer: server.issuer,
+      issuer: rp.server.issuer,
       clientId: 'spa',
       redirectUri: `${ORIGIN}/`,
       scope: 'openid profile email offline_access api:read',
@@ -132,7 +92,7 @@ describe('createSpaClient', () => {
       navigator,
       autoRefresh: false,
     })
-    clients.push(spa)
+    rp.track(spa)
     await spa.handleRedirectCallback(await redirectLogin(spa, navigator))
     expect(await store.get('openrp:spa')).toBeDefined()
     expect(await spa.isAuthenticated()).toBe(true)
@@ -167,7 +127,7 @@ describe('redirect login', () => {
 
   it('refuses a response with an unknown state and stores nothing', async () => {
     const { spa, store } = setup()
-    const url = `${ORIGIN}/?code=forged&state=unknown&iss=${encodeURIComponent(server.issuer)}`
+    const url = `${ORIGIN}/?code=forged&state=unknown&iss=${encodeURIComponent(rp.server.issuer)}`
     expect(await codeOf(spa.handleRedirectCallback(url))).toBe('STATE_MISMATCH')
     expect(await store.get('openrp:spa')).toBeUndefined()
     expect(await spa.isAuthenticated()).toBe(false)
@@ -175,7 +135,7 @@ describe('redirect login', () => {
 
   it('refuses a response whose iss names another provider', async () => {
     const { spa, navigator, store } = setup()
-    server.control.setFaults({ authorizationResponse: { iss: 'wrong' } })
+    rp.server.control.setFaults({ authorizationResponse: { iss: 'wrong' } })
     await redirectLogin(spa, navigator)
     expect(await codeOf(spa.handleRedirectCallback())).toBe('ISS_MISMATCH')
     expect(new URL(navigator.url).search).toBe('')
@@ -245,13 +205,13 @@ describe('tokens', () => {
     const { spa, navigator } = setup({ refreshSkewSec: 100_000 })
     await redirectLogin(spa, navigator)
     const { tokenSet } = await spa.handleRedirectCallback()
-    server.control.clearRequests()
+    rp.server.control.clearRequests()
     const tokens = await Promise.all(Array.from({ length: 20 }, () => spa.getAccessToken()))
     expect(new Set(tokens).size).toBe(1)
     expect(tokens[0]).not.toBe(tokenSet?.accessToken)
-    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
-      1,
-    )
+    expect(
+      rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
+    ).toHaveLength(1)
   })
 
   it('refresh() renews now and calls the API with the new token', async () => {
@@ -263,7 +223,7 @@ describe('tokens', () => {
     const next = await spa.refresh()
     expect(next.accessToken).not.toBe(tokenSet?.accessToken)
     expect(refreshed).toEqual(['this-tab'])
-    const response = await spa.fetch(`${server.issuer}/api/me`)
+    const response = await spa.fetch(`${rp.server.issuer}/api/me`)
     expect(response.status).toBe(200)
     expect(((await response.json()) as { sub: string }).sub).toBe(tokenSet?.claims()?.sub)
   })
@@ -305,7 +265,7 @@ describe('tokens', () => {
     const state = new URL(frame.url).searchParams.get('state')
     const answer =
       done?.url.toString() ??
-      `${ORIGIN}/silent-callback.html?error=login_required&state=${state}&iss=${encodeURIComponent(server.issuer)}`
+      `${ORIGIN}/silent-callback.html?error=login_required&state=${state}&iss=${encodeURIComponent(rp.server.issuer)}`
     navigator.post({
       origin: ORIGIN,
       source: frame.window,
@@ -349,20 +309,20 @@ describe('session end', () => {
     const expired: string[] = []
     spa.on('expired', ({ error }) => expired.push(error.code))
     // The provider forgets the grant (as after a revocation elsewhere).
-    const revoked = await fetch(`${server.issuer}/revoke`, {
+    const revoked = await fetch(`${rp.server.issuer}/revoke`, {
       method: 'POST',
       body: new URLSearchParams({ token: tokenSet!.refreshToken!, client_id: 'spa' }),
     })
     expect(revoked.status).toBe(200)
-    server.control.clearRequests()
+    rp.server.control.clearRequests()
     expect(await codeOf(spa.refresh())).toBe('SESSION_EXPIRED')
     // Asking again answers from memory: no second refresh request.
     expect(await codeOf(spa.getAccessToken())).toBe('SESSION_EXPIRED')
     expect(expired).toEqual(['SESSION_EXPIRED'])
     expect(await store.get('openrp:spa')).toBeUndefined()
-    expect(server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toHaveLength(
-      1,
-    )
+    expect(
+      rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
+    ).toHaveLength(1)
   })
 })
 
@@ -371,9 +331,9 @@ describe('logout', () => {
     const { spa, navigator, store } = setup()
     await redirectLogin(spa, navigator)
     const { tokenSet } = await spa.handleRedirectCallback()
-    server.control.clearRequests()
+    rp.server.control.clearRequests()
     await spa.logout()
-    expect(server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
+    expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
     expect(await store.get('openrp:spa')).toBeUndefined()
     const endSession = new URL(navigator.assigned.at(-1)!)
     expect(endSession.searchParams.get('id_token_hint')).toBe(tokenSet?.idToken)

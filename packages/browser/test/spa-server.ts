@@ -1,0 +1,84 @@
+/**
+ * Shared setup of the SpaClient tests that run against the real reference server over HTTP:
+ * one server per file (faults and the request log reset after each test), and SpaClients on
+ * the scripted navigator with a MemoryStore, an InProcessLock and no automatic refresh, closed
+ * after each test.
+ */
+import { InProcessLock, MemoryStore } from '@openrp/core'
+import {
+  DEMO_CLIENTS,
+  type ReferenceServer,
+  type ReferenceServerOptions,
+  startReferenceServer,
+} from '@openrp/reference-server'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
+import type { SpaClientOptions } from '../src/spa-options.ts'
+import { ScriptedNavigator } from './spa-fakes.ts'
+
+/** The app's origin (the scripted navigator starts at its root). */
+export const ORIGIN = 'http://127.0.0.1:4001'
+
+export interface SpaServer {
+  /** The file's reference server (set once `beforeAll` ran). */
+  readonly server: ReferenceServer
+  /**
+   * A `spa` client over the scripted navigator; `options` override the file's defaults. The
+   * store is `options.store` or a new MemoryStore.
+   */
+  setup(options?: Partial<SpaClientOptions> & { store?: MemoryStore }): {
+    spa: SpaClient
+    navigator: ScriptedNavigator
+    store: MemoryStore
+  }
+  /** Closes `spa` after the test. */
+  track(spa: SpaClient): void
+}
+
+/** Starts the reference server (demo clients) for the file; `defaults` apply to every setup(). */
+export function useSpaServer(
+  serverOptions: Omit<ReferenceServerOptions, 'port' | 'clients'> = {},
+  defaults: Partial<SpaClientOptions> = {},
+): SpaServer {
+  let server: ReferenceServer | undefined
+  const clients: SpaClient[] = []
+  beforeAll(async () => {
+    server = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS, ...serverOptions })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close()
+    server?.control.resetFaults()
+    server?.control.clearRequests()
+  })
+  const harness: SpaServer = {
+    get server() {
+      if (!server) throw new Error('the reference server is not started yet')
+      return server
+    },
+    setup(options = {}) {
+      const navigator = new ScriptedNavigator()
+      const store = options.store ?? new MemoryStore()
+      const spa = createSpaClient({
+        issuer: harness.server.issuer,
+        clientId: 'spa',
+        redirectUri: `${ORIGIN}/`,
+        scope: 'openid profile email offline_access api:read',
+        store,
+        lock: new InProcessLock(),
+        navigator,
+        autoRefresh: false,
+        ...defaults,
+        ...options,
+      })
+      clients.push(spa)
+      return { spa, navigator, store }
+    },
+    track(spa) {
+      clients.push(spa)
+    },
+  }
+  return harness
+}
