@@ -7,6 +7,7 @@
 import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { ValidationError } from './errors.ts'
+import { peekJson } from './internal/http.ts'
 import { type IdTokenExpectations, validateIdToken } from './id-token.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
 
@@ -40,10 +41,7 @@ export async function handleTokenResponse(
 ): Promise<TokenSet> {
   let idTokenClaims: IdTokenClaims | undefined
   if (response.status === 200) {
-    const body = await response
-      .clone()
-      .json()
-      .catch(() => undefined)
+    const body = await peekJson(response).catch(() => undefined)
     if (isRecord(body) && typeof body.id_token === 'string') {
       idTokenClaims = await validateIdToken(core, body.id_token, {
         ...expected,

@@ -134,7 +134,23 @@ async function readCapped(
     headers: response.headers,
   })
   Object.defineProperty(copy, 'url', { value: response.url || url })
+  if (!nullBody) bufferedBodies.set(copy, body)
   return copy
+}
+
+/** The bytes behind each Response {@link readCapped} made, so callers can parse them again without clone(). */
+const bufferedBodies = new WeakMap<Response, Uint8Array>()
+const utf8 = new TextDecoder()
+
+/**
+ * The body of `response` parsed as JSON, leaving `response` unread: from the bytes already in
+ * memory when this module read it (no clone, no second stream), else through `clone()`.
+ * Rejects like `Response.json()` when the body is not JSON.
+ */
+export async function peekJson(response: Response): Promise<unknown> {
+  const bytes = bufferedBodies.get(response)
+  if (bytes === undefined || response.bodyUsed) return response.clone().json()
+  return JSON.parse(utf8.decode(bytes))
 }
 
 function tooLarge(maxBytes: number): ValidationError {
