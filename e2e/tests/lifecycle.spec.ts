@@ -13,6 +13,18 @@ import type { LifecycleConfig } from '../harness/pages/lifecycle-api.ts'
 
 const TABS = 5
 
+/** Opens the lifecycle page, logs in through the login form and returns the callback result. */
+async function signInOnPage(page: Page, pages: PageServer, config: LifecycleConfig) {
+  await openPage(page, pages, 'lifecycle')
+  await page.evaluate(([c, scope]) => window.lifecycle.beginLogin(c, scope), [
+    config,
+    BROWSER_SCOPE,
+  ] as const)
+  await signIn(page, config.issuer)
+  await waitForPage(page)
+  return page.evaluate(() => window.lifecycle.callback)
+}
+
 /** Logs in in a first tab through the login form, then opens the other tabs on the session. */
 async function signedInTabs(
   context: BrowserContext,
@@ -20,14 +32,7 @@ async function signedInTabs(
   pages: PageServer,
   config: LifecycleConfig,
 ): Promise<Page[]> {
-  await openPage(first, pages, 'lifecycle')
-  await first.evaluate(([c, scope]) => window.lifecycle.beginLogin(c, scope), [
-    config,
-    BROWSER_SCOPE,
-  ] as const)
-  await signIn(first, config.issuer)
-  await waitForPage(first)
-  const login = await first.evaluate(() => window.lifecycle.callback)
+  const login = await signInOnPage(first, pages, config)
   expect(login).toMatchObject({ ok: true, tokens: { refreshToken: expect.any(String) } })
   const tabs = [first]
   for (let i = 1; i < TABS; i++) {
@@ -145,14 +150,7 @@ test.describe('token lifecycle across tabs', () => {
     provider,
   }) => {
     const config = { issuer: provider.issuer, clientId: BROWSER_CLIENT, encrypted: true }
-    await openPage(page, pages, 'lifecycle')
-    await page.evaluate(([c, scope]) => window.lifecycle.beginLogin(c, scope), [
-      config,
-      BROWSER_SCOPE,
-    ] as const)
-    await signIn(page, provider.issuer)
-    await waitForPage(page)
-    expect(await page.evaluate(() => window.lifecycle.callback)).toMatchObject({ ok: true })
+    expect(await signInOnPage(page, pages, config)).toMatchObject({ ok: true })
 
     const report = await page.evaluate(() => window.lifecycle.findPlaintext())
     expect(report.values).toBeGreaterThan(0)
@@ -175,14 +173,7 @@ test.describe('token lifecycle across tabs', () => {
     provider,
   }) => {
     const config = { issuer: provider.issuer, clientId: BROWSER_CLIENT, encrypted: false }
-    await openPage(page, pages, 'lifecycle')
-    await page.evaluate(([c, scope]) => window.lifecycle.beginLogin(c, scope), [
-      config,
-      BROWSER_SCOPE,
-    ] as const)
-    await signIn(page, provider.issuer)
-    await waitForPage(page)
-    expect(await page.evaluate(() => window.lifecycle.callback)).toMatchObject({ ok: true })
+    expect(await signInOnPage(page, pages, config)).toMatchObject({ ok: true })
 
     const report = await page.evaluate(() => window.lifecycle.findPlaintext())
     expect(report.found).toMatchObject({ accessToken: true, refreshToken: true, idToken: true })
