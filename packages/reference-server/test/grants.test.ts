@@ -29,30 +29,23 @@ const JWT = 'urn:ietf:params:oauth:token-type:jwt'
 
 describe('password grant', () => {
   const auth = { client_id: 'legacy-password', client_secret: 'password-secret' }
-  it('issues tokens for the right password, only to a client registered for it', async () => {
-    const ok = await tokenRequest(server.issuer, {
-      ...auth,
+  /** alice's password grant, sent with `client` credentials. */
+  const passwordGrant = (client: Record<string, string>, password: string, extra = {}) =>
+    tokenRequest(server.issuer, {
+      ...client,
       grant_type: 'password',
       username: 'alice',
-      password: 'wonderland',
-      scope: 'openid offline_access',
+      password,
+      ...extra,
     })
+  it('issues tokens for the right password, only to a client registered for it', async () => {
+    const ok = await passwordGrant(auth, 'wonderland', { scope: 'openid offline_access' })
     expect(ok.status).toBe(200)
     expect(claims(ok.body.id_token).sub).toBe('a1c3b7e2-5f0d-4c7e-9a51-0a11ce000001')
     expect(ok.body.refresh_token).toBeTypeOf('string')
-    const wrong = await tokenRequest(server.issuer, {
-      ...auth,
-      grant_type: 'password',
-      username: 'alice',
-      password: 'nope',
-    })
+    const wrong = await passwordGrant(auth, 'nope')
     expect(wrong.body.error).toBe('invalid_grant')
-    const other = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: 'password',
-      username: 'alice',
-      password: 'wonderland',
-    })
+    const other = await passwordGrant(exchangeAuth, 'wonderland')
     expect(other.body.error).toBe('unauthorized_client')
   })
 })
