@@ -7,10 +7,9 @@
 import { isOpenRpError, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
 import { completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
-import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import type { SpaClient } from '../src/spa-client.ts'
 import type { ScriptedNavigator } from './spa-fakes.ts'
-import { ORIGIN, useSpaServer } from './spa-server.ts'
+import { postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer()
 const { setup } = rp
@@ -82,11 +81,7 @@ describe('login options reach the authorization request', () => {
     expect(url.searchParams.get('login_hint')).toBe('alice')
     expect(url.searchParams.get('claims_locales')).toBe('fr')
     const done = await completeLogin(url)
-    navigator.post({
-      origin: ORIGIN,
-      source: navigator.popup!.window,
-      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
-    })
+    postCallback(navigator, navigator.popup!.window, done.url.toString())
     const tokens = await login
     expect(tokens.claims()?.preferred_username).toBe('alice')
     expect(tokens.claims()?.auth_time).toEqual(expect.any(Number))

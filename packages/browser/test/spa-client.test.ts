@@ -7,11 +7,10 @@
 import { InProcessLock, isOpenRpError, MemoryStore } from '@openrp/core'
 import { CookieJar, completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
-import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
-import { ORIGIN, useSpaServer } from './spa-server.ts'
+import { ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer({ enableControlEndpoint: true }, { postLogoutRedirectUri: `${ORIGIN}/` })
 const { setup } = rp
@@ -173,11 +172,7 @@ describe('popup login', () => {
     await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
     const done = await completeLogin(navigator.popup!.url!)
     expect(done.url.pathname).toBe('/popup-callback.html')
-    navigator.post({
-      origin: ORIGIN,
-      source: navigator.popup!.window,
-      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
-    })
+    postCallback(navigator, navigator.popup!.window, done.url.toString())
     const tokens = await login
     expect(tokens.claims()?.preferred_username).toBe('alice')
     expect(navigator.popup!.closed).toBe(true)
@@ -238,11 +233,7 @@ describe('tokens', () => {
     const frame = navigator.frames[0]!
     expect(new URL(frame.url).searchParams.get('prompt')).toBe('none')
     const done = await completeLogin(frame.url, { cookieJar: jar })
-    navigator.post({
-      origin: ORIGIN,
-      source: frame.window,
-      data: { type: CALLBACK_MESSAGE_TYPE, url: done.url.toString() },
-    })
+    postCallback(navigator, frame.window, done.url.toString())
     const next = await renewal
     expect(next.accessToken).not.toBe(tokenSet?.accessToken)
     expect(next.claims()?.sub).toBe(tokenSet?.claims()?.sub)
@@ -266,11 +257,7 @@ describe('tokens', () => {
     const answer =
       done?.url.toString() ??
       `${ORIGIN}/silent-callback.html?error=login_required&state=${state}&iss=${encodeURIComponent(rp.server.issuer)}`
-    navigator.post({
-      origin: ORIGIN,
-      source: frame.window,
-      data: { type: CALLBACK_MESSAGE_TYPE, url: answer },
-    })
+    postCallback(navigator, frame.window, answer)
     expect(await codeOf(renewal)).toBe('INTERACTION_REQUIRED')
     expect(await spa.isAuthenticated()).toBe(false)
     expect(expired).toHaveLength(1)

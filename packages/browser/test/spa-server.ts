@@ -12,6 +12,7 @@ import {
   startReferenceServer,
 } from '@openrp/reference-server'
 import { afterAll, afterEach, beforeAll } from 'vitest'
+import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
 import type { SpaClientOptions } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
@@ -81,4 +82,12 @@ export function useSpaServer(
     },
   }
   return harness
+}
+
+/**
+ * What the callback page does in a popup or iframe: posts the callback `url` to the app (at
+ * ORIGIN) from `source`, that window.
+ */
+export function postCallback(navigator: ScriptedNavigator, source: object, url: string): void {
+  navigator.post({ origin: ORIGIN, source, data: { type: CALLBACK_MESSAGE_TYPE, url } })
 }
