@@ -144,12 +144,13 @@ const utf8 = new TextDecoder()
 
 /**
  * The body of `response` parsed as JSON, leaving `response` unread: from the bytes already in
- * memory when this module read it (no clone, no second stream), else through `clone()`.
+ * memory when this module read it (no clone, no second stream, even after the body was
+ * consumed), else through `clone()`.
  * Rejects like `Response.json()` when the body is not JSON.
  */
 export async function peekJson(response: Response): Promise<unknown> {
   const bytes = bufferedBodies.get(response)
-  if (bytes === undefined || response.bodyUsed) return response.clone().json()
+  if (bytes === undefined) return response.clone().json()
   return JSON.parse(utf8.decode(bytes))
 }
 
