@@ -9,7 +9,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
-import { authorizeUrl, claims, tokenRequest } from './helpers.ts'
+import { claims, loginTokens } from './helpers.ts'
 
 const received: string[] = []
 const receiver = createServer((req, res) => {
@@ -40,14 +40,8 @@ afterAll(async () => {
 
 it('sends a logout token with the session sid to clients of the ended session', async () => {
   const jar = new CookieJar()
-  const { url, verifier } = await authorizeUrl(server.issuer, { scope: 'openid' })
-  const code = (await completeLogin(url, { cookieJar: jar })).params.get('code')!
-  const tokens = await tokenRequest(server.issuer, {
-    grant_type: 'authorization_code',
-    client_id: 'spa',
-    code,
-    redirect_uri: 'http://127.0.0.1:4001/callback.html',
-    code_verifier: verifier,
+  const tokens = await loginTokens(server.issuer, (url) => completeLogin(url, { cookieJar: jar }), {
+    scope: 'openid',
   })
   const sid = claims(tokens.body.id_token).sid
   expect(sid).toBeTypeOf('string')

@@ -235,15 +235,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
 describe('end_session', () => {
   it('checks id_token_hint, requires a registered post_logout_redirect_uri, echoes state, ends the session', async () => {
     const jar = new CookieJar()
-    const { url, verifier } = await authorizeUrl(server.issuer, {})
-    const code = (await completeLogin(url, { cookieJar: jar })).params.get('code')!
-    const tokens = await tokenRequest(server.issuer, {
-      grant_type: 'authorization_code',
-      client_id: 'spa',
-      code,
-      redirect_uri: 'http://127.0.0.1:4001/callback.html',
-      code_verifier: verifier,
-    })
+    const tokens = await loginTokens(server.issuer, (url) => completeLogin(url, { cookieJar: jar }))
     const idToken = tokens.body.id_token
     const endUrl = (params: Record<string, string>) => {
       const u = new URL(`${server.issuer}/end_session`)
