@@ -101,6 +101,15 @@ describe('token exchange (RFC 8693)', () => {
     })
     return res.body as { access_token: string; id_token: string }
   }
+  /** A token exchange (RFC 8693 §2.1) by the `exchange` client; `extra` adds parameters. */
+  const exchange = (subjectToken: string, subjectTokenType: string, extra = {}) =>
+    tokenRequest(server.issuer, {
+      ...exchangeAuth,
+      grant_type: TE,
+      subject_token: subjectToken,
+      subject_token_type: subjectTokenType,
+      ...extra,
+    })
   async function m2mToken() {
     const res = await tokenRequest(
       server.issuer,
@@ -112,11 +121,7 @@ describe('token exchange (RFC 8693)', () => {
 
   it('impersonation: same sub, narrowed scope, audience, issued_token_type', async () => {
     const { access_token } = await userToken()
-    const res = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: TE,
-      subject_token: access_token,
-      subject_token_type: AT,
+    const res = await exchange(access_token, AT, {
       audience: 'https://downstream.example.test',
       scope: 'api:read',
     })
@@ -135,22 +140,14 @@ describe('token exchange (RFC 8693)', () => {
 
   it('delegation: actor_token gives an act claim', async () => {
     const { access_token } = await userToken()
-    const res = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: TE,
-      subject_token: access_token,
-      subject_token_type: AT,
+    const res = await exchange(access_token, AT, {
       actor_token: await m2mToken(),
       actor_token_type: AT,
     })
     expect(res.status).toBe(200)
     expect(claims(res.body.access_token).act).toEqual({ sub: 'm2m' })
     // A second hop nests the previous actor.
-    const again = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: TE,
-      subject_token: res.body.access_token,
-      subject_token_type: JWT,
+    const again = await exchange(res.body.access_token, JWT, {
       actor_token: await m2mToken(),
       actor_token_type: AT,
     })
@@ -159,25 +156,13 @@ describe('token exchange (RFC 8693)', () => {
 
   it('requested_token_type id_token and jwt; id_token as subject', async () => {
     const { access_token, id_token } = await userToken()
-    const asId = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: TE,
-      subject_token: access_token,
-      subject_token_type: AT,
-      requested_token_type: ID,
-    })
+    const asId = await exchange(access_token, AT, { requested_token_type: ID })
     expect(asId.body).toMatchObject({ issued_token_type: ID, token_type: 'N_A' })
     expect(claims(asId.body.access_token)).toMatchObject({
       aud: 'exchange',
       sub: claims(id_token).sub,
     })
-    const fromId = await tokenRequest(server.issuer, {
-      ...exchangeAuth,
-      grant_type: TE,
-      subject_token: id_token,
-      subject_token_type: ID,
-      requested_token_type: JWT,
-    })
+    const fromId = await exchange(id_token, ID, { requested_token_type: JWT })
     expect(fromId.body.issued_token_type).toBe(JWT)
     expect(claims(fromId.body.access_token).sub).toBe(claims(id_token).sub)
   })
