@@ -1,7 +1,15 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
-import { authorizeUrl, basic, claims, dpopKey, type Json, tokenRequest } from './helpers.ts'
+import {
+  authorizeUrl,
+  basic,
+  claims,
+  dpopKey,
+  type Json,
+  passwordTokens,
+  tokenRequest,
+} from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
@@ -12,14 +20,7 @@ afterAll(() => server.close())
 
 /** An ID token from the token endpoint (password grant: no browser needed). */
 async function idToken(): Promise<string> {
-  const res = await tokenRequest(server.issuer, {
-    grant_type: 'password',
-    client_id: 'legacy-password',
-    client_secret: 'password-secret',
-    username: 'alice',
-    password: 'wonderland',
-    scope: 'openid',
-  })
+  const res = await passwordTokens(server.issuer, 'openid')
   return res.body.id_token
 }
 
@@ -265,16 +266,7 @@ describe('other faults', () => {
   })
 
   it('userinfo: wrong sub, signed, badSignature', async () => {
-    const at = (
-      await tokenRequest(server.issuer, {
-        grant_type: 'password',
-        client_id: 'legacy-password',
-        client_secret: 'password-secret',
-        username: 'alice',
-        password: 'wonderland',
-        scope: 'openid email',
-      })
-    ).body.access_token
+    const at = (await passwordTokens(server.issuer, 'openid email')).body.access_token
     const get = () =>
       fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${at}` } })
     server.control.setFaults({ userinfo: { sub: 'mallory' } })

@@ -53,6 +53,18 @@ export async function tokenRequest(
   return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers }
 }
 
+/** alice's tokens for `scope` by the password grant of `legacy-password` (no browser needed). */
+export function passwordTokens(issuer: string, scope: string) {
+  return tokenRequest(issuer, {
+    grant_type: 'password',
+    client_id: 'legacy-password',
+    client_secret: 'password-secret',
+    username: 'alice',
+    password: 'wonderland',
+    scope,
+  })
+}
+
 export const claims = (jwt: string) => decodeJwt(jwt) as Json
 
 /** A DPoP key and a proof factory (RFC 9449 §4.2). */

@@ -1,7 +1,15 @@
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
-import { basic, claims, dpopKey, type Json, loginTokens, tokenRequest } from './helpers.ts'
+import {
+  basic,
+  claims,
+  dpopKey,
+  type Json,
+  loginTokens,
+  passwordTokens,
+  tokenRequest,
+} from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
@@ -29,14 +37,7 @@ it('userinfo accepts the token in a POST body (RFC 6750 §2.2) but not twice', a
 })
 
 it('userinfo refuses tokens without openid (403 insufficient_scope) and garbage (401)', async () => {
-  const res = await tokenRequest(server.issuer, {
-    grant_type: 'password',
-    client_id: 'legacy-password',
-    client_secret: 'password-secret',
-    username: 'alice',
-    password: 'wonderland',
-    scope: 'api:read',
-  })
+  const res = await passwordTokens(server.issuer, 'api:read')
   const noOpenid = await fetch(`${server.issuer}/userinfo`, {
     headers: { authorization: `Bearer ${res.body.access_token}` },
   })
