@@ -10,6 +10,7 @@ import {
   type ClientCore,
   createAuthorizationRequest,
   createPublicClientCore,
+  Emitter,
   discoverMetadata,
   endSessionUrl,
   fetchProtectedResource,
@@ -32,7 +33,7 @@ import { pageVisibility } from './page-visibility.ts'
 import { openLoginPopup, waitForPopupResponse } from './popup.ts'
 import { checkPostLogoutTarget, checkReturnTo } from './return-to.ts'
 import { runSilentRequest } from './silent-renew.ts'
-import { SpaEmitter, type SpaEvents } from './spa-events.ts'
+import type { SpaEvents } from './spa-events.ts'
 import type {
   LoginOptions,
   LogoutOptions,
@@ -100,7 +101,7 @@ export class SpaClient {
   readonly #options: SpaClientInit
   readonly #navigator: SpaNavigator
   readonly #transactions: TransactionStore
-  readonly #events = new SpaEmitter()
+  readonly #events = new Emitter<SpaEvents>()
   readonly #key: string
   readonly #redirectUri: string
   readonly #popupRedirectUri: string

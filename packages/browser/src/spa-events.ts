@@ -22,33 +22,3 @@ export interface SpaEvents {
 
 /** Name of a SpaClient event. */
 export type SpaEventName = keyof SpaEvents
-
-/** Minimal typed emitter; a throwing listener does not stop the others. */
-export class SpaEmitter {
-  readonly #listeners = new Map<SpaEventName, Set<(payload: never) => void>>()
-
-  on<K extends SpaEventName>(event: K, listener: (payload: SpaEvents[K]) => void): () => void {
-    let set = this.#listeners.get(event)
-    if (!set) {
-      set = new Set()
-      this.#listeners.set(event, set)
-    }
-    const entry = (payload: never) => listener(payload)
-    set.add(entry)
-    return () => {
-      set.delete(entry)
-    }
-  }
-
-  emit<K extends SpaEventName>(event: K, payload: SpaEvents[K]): void {
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
-      try {
-        ;(listener as (payload: SpaEvents[K]) => void)(payload)
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
-      }
-    }
-  }
-}

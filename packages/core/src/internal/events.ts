@@ -1,6 +1,6 @@
 /**
- * A tiny typed event emitter for the stateful layers (TokenManager, tab sync). Not exported
- * from the package: each class exposes its own `on()`.
+ * A tiny typed event emitter for the stateful layers (TokenManager here, SpaClient in
+ * @openrp/browser). Exported so the layers above share it; each class exposes its own `on()`.
  *
  * @module
  */
