@@ -125,7 +125,13 @@ export async function startReferenceServer(
   const app = buildApp(state, closing.signal)
   if (options.enableControlEndpoint) registerControl(app, control)
 
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host })
+  // overrideGlobalObjects: false leaves the host process's Request / Response alone (the server
+  // is embedded in test processes whose own code checks `instanceof Response`).
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: host,
+    overrideGlobalObjects: false,
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, host, () => {
