@@ -6,6 +6,7 @@
  */
 import { NetworkError, OpenRpError, ValidationError } from '../errors.ts'
 import type { ResolvedOptions } from '../options.ts'
+import { BufferedResponse } from './buffered-response.ts'
 import type { Deadline } from './deadline.ts'
 import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
 
@@ -88,7 +89,7 @@ async function wait(ms: number, deadline: Deadline): Promise<void> {
   }
 }
 
-/** Reads the body into memory (at most `maxBytes`) and returns an equivalent Response. */
+/** Reads the body into memory (at most `maxBytes`) and returns it as a {@link BufferedResponse}. */
 async function readCapped(
   response: Response,
   url: string,
@@ -121,26 +122,18 @@ async function readCapped(
       throw new NetworkError('The response body could not be read', { cause: error })
     }
   }
-  const body = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
+  let body: Uint8Array
+  if (chunks.length === 1) body = chunks[0] as Uint8Array
+  else {
+    body = new Uint8Array(size)
+    let offset = 0
+    for (const chunk of chunks) {
+      body.set(chunk, offset)
+      offset += chunk.byteLength
+    }
   }
-  const nullBody = [101, 103, 204, 205, 304].includes(response.status)
-  const copy = new Response(nullBody ? null : body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  })
-  Object.defineProperty(copy, 'url', { value: response.url || url })
-  if (!nullBody) bufferedBodies.set(copy, body)
-  return copy
+  return new BufferedResponse(body, response, url)
 }
-
-/** The bytes behind each Response {@link readCapped} made, so callers can parse them again without clone(). */
-const bufferedBodies = new WeakMap<Response, Uint8Array>()
-const utf8 = new TextDecoder()
 
 /**
  * The body of `response` parsed as JSON, leaving `response` unread: from the bytes already in
@@ -149,10 +142,11 @@ const utf8 = new TextDecoder()
  * Rejects like `Response.json()` when the body is not JSON.
  */
 export async function peekJson(response: Response): Promise<unknown> {
-  const bytes = bufferedBodies.get(response)
-  if (bytes === undefined) return response.clone().json()
-  return JSON.parse(utf8.decode(bytes))
+  if (response instanceof BufferedResponse) return JSON.parse(utf8.decode(response.peek()))
+  return response.clone().json()
 }
+
+const utf8 = new TextDecoder()
 
 function tooLarge(maxBytes: number): ValidationError {
   return new ValidationError('RESPONSE_TOO_LARGE', `The response body exceeds ${maxBytes} bytes`)
