@@ -22,37 +22,45 @@ import { ValidationError } from './errors.ts'
 import { checkJwtClaims, type JwtClaimChecks } from './internal/jwt-claims.ts'
 import { operation } from './internal/operation.ts'
 
+/** One fetched key set. */
+export interface LoadedJwks {
+  readonly jwks: JSONWebKeySet
+  /** 1 for the first fetch, then one more per refetch. */
+  readonly generation: number
+  /** Date.now() when fetched. */
+  readonly at: number
+}
+
 /** Cached JWKS of one provider. */
 export interface JwksCache {
-  /** A jose key resolver; `signal` aborts a fetch it triggers. */
-  resolver(signal?: AbortSignal): JWTVerifyGetKey
+  /** The current key set: fetched on first use, and again once older than `jwksMaxAgeMs`. */
+  current(signal?: AbortSignal): Promise<LoadedJwks>
+  /**
+   * A newer key set after `seen` named no key for a token: someone else's refetch if there
+   * was one since, else a new fetch, unless `seen` was itself fetched for this validation or the
+   * cooldown (`jwksCooldownMs`) since the last refetch has not passed (`undefined`).
+   */
+  refetch(
+    seen: LoadedJwks,
+    fetchedNow: boolean,
+    signal?: AbortSignal,
+  ): Promise<LoadedJwks | undefined>
   /** How many times the key set was fetched (for tests and metrics). */
   readonly fetchCount: number
 }
 
-interface Loaded {
-  set: ReturnType<typeof createLocalJWKSet>
-  generation: number
-  /** Date.now() when fetched. */
-  at: number
-}
-
 /** Creates the cache; `getCore` breaks the core ↔ cache cycle. */
 export function createJwksCache(getCore: () => ClientCore): JwksCache {
-  let loaded: Loaded | undefined
-  let inflight: Promise<Loaded> | undefined
+  let loaded: LoadedJwks | undefined
+  let inflight: Promise<LoadedJwks> | undefined
   let lastRefetchAt = Number.NEGATIVE_INFINITY
   let fetchCount = 0
 
-  function load(signal: AbortSignal | undefined): Promise<Loaded> {
+  function load(signal: AbortSignal | undefined): Promise<LoadedJwks> {
     inflight ??= fetchJwks(getCore(), signal)
       .then((jwks) => {
         fetchCount++
-        loaded = {
-          set: createLocalJWKSet(jwks),
-          generation: (loaded?.generation ?? 0) + 1,
-          at: Date.now(),
-        }
+        loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: Date.now() }
         return loaded
       })
       .finally(() => {
@@ -65,28 +73,21 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     get fetchCount() {
       return fetchCount
     },
-    resolver(signal) {
-      return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
-        // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
-        const stale =
-          loaded !== undefined && Date.now() - loaded.at > getCore().options.jwksMaxAgeMs
-        const fresh = loaded === undefined || stale
-        const current = fresh ? await load(signal) : (loaded as Loaded)
-        try {
-          return await current.set(header, token)
-        } catch (error) {
-          if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
-          // The set was fetched for this very validation: fetching again cannot help.
-          if (fresh && loaded?.generation === current.generation) throw error
-          // Someone else refetched since we looked: try their set before fetching again.
-          if (loaded && loaded.generation !== current.generation) return loaded.set(header, token)
-          if (inflight) return (await inflight).set(header, token)
-          const cooldown = getCore().options.jwksCooldownMs
-          if (Date.now() - lastRefetchAt < cooldown) throw error
-          lastRefetchAt = Date.now()
-          return (await load(signal)).set(header, token)
-        }
-      }
+    current(signal) {
+      // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
+      if (loaded !== undefined && Date.now() - loaded.at <= getCore().options.jwksMaxAgeMs)
+        return Promise.resolve(loaded)
+      return load(signal)
+    },
+    async refetch(seen, fetchedNow, signal) {
+      // The set was fetched for this very validation: fetching again cannot help.
+      if (fetchedNow && loaded?.generation === seen.generation) return undefined
+      // Someone else refetched since: try their set before fetching again.
+      if (loaded && loaded.generation !== seen.generation) return loaded
+      if (inflight) return inflight
+      if (Date.now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
+      lastRefetchAt = Date.now()
+      return load(signal)
     },
   }
 }
@@ -122,6 +123,29 @@ async function fetchJwks(
   })
 }
 
+const localSets = new WeakMap<LoadedJwks, ReturnType<typeof createLocalJWKSet>>()
+
+/** A jose key resolver over the cache: refetches once when a token names an unknown key. */
+function joseResolver(cache: JwksCache, signal: AbortSignal | undefined): JWTVerifyGetKey {
+  const local = (set: LoadedJwks) => {
+    let keys = localSets.get(set)
+    if (!keys) localSets.set(set, (keys = createLocalJWKSet(set.jwks)))
+    return keys
+  }
+  return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    const before = cache.fetchCount
+    const current = await cache.current(signal)
+    try {
+      return await local(current)(header, token)
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
+      const newer = await cache.refetch(current, cache.fetchCount !== before, signal)
+      if (!newer) throw error
+      return local(newer)(header, token)
+    }
+  }
+}
+
 /** The algorithms a JWT may be signed with, and its claim checks. */
 export interface JwtVerification extends JwtClaimChecks {
   algorithms: string[]
@@ -141,7 +165,7 @@ export async function verifyWithJwks(
   const verify = { algorithms: options.algorithms }
   let result: CompactVerifyResult
   try {
-    result = await compactVerify(jwt, core.jwks.resolver(signal), verify)
+    result = await compactVerify(jwt, joseResolver(core.jwks, signal), verify)
   } catch (error) {
     if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
     result = await verifyWithCandidates(jwt, error as unknown as AsyncIterable<CryptoKey>, verify)
