@@ -13,6 +13,7 @@ import {
   errors as joseErrors,
   type FlattenedJWSInput,
   type JSONWebKeySet,
+  type JWK,
   type JWSHeaderParameters,
   type JWTVerifyGetKey,
 } from 'jose'
@@ -191,4 +192,90 @@ async function verifyWithCandidates(
     }
   }
   throw new joseErrors.JWSSignatureVerificationFailed()
+}
+
+/** Each key as a one-key set, for trying the candidates of a token that names no `kid`. */
+const singleKeySets = new WeakMap<object, JSONWebKeySet>()
+
+/**
+ * Verifies the signature of the JWT in a token endpoint response that oauth4webapi has processed
+ * (`validateApplicationLevelSignature`), with keys from openrp's cache: an unknown key triggers
+ * the cache's one refetch, and a token that names no `kid` while several keys fit is tried
+ * against each. oauth4webapi never fetches the JWKS itself here. Throws `JWT_SIGNATURE_INVALID`
+ * or `JWKS_NO_MATCHING_KEY`.
+ */
+export async function verifyResponseSignature(
+  core: ClientCore,
+  response: Response,
+  signal?: AbortSignal,
+): Promise<void> {
+  const before = core.jwks.fetchCount
+  let set = await core.jwks.current(signal)
+  for (;;) {
+    try {
+      return await verifyWithSet(core, response, set.jwks)
+    } catch (error) {
+      const candidates = keyCandidates(error)
+      if (candidates === undefined) throw error
+      if (candidates.length > 1) return verifyWithEach(core, response, candidates)
+      const newer = await core.jwks.refetch(set, core.jwks.fetchCount !== before, signal)
+      if (!newer)
+        throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT', {
+          cause: error,
+        })
+      set = newer
+    }
+  }
+}
+
+async function verifyWithEach(
+  core: ClientCore,
+  response: Response,
+  candidates: object[],
+): Promise<void> {
+  for (const key of candidates) {
+    let single = singleKeySets.get(key)
+    if (!single) singleKeySets.set(key, (single = { keys: [key as JWK] }))
+    try {
+      return await verifyWithSet(core, response, single)
+    } catch (error) {
+      if (!(error instanceof ValidationError && error.code === 'JWT_SIGNATURE_INVALID')) throw error
+    }
+  }
+  throw new ValidationError('JWT_SIGNATURE_INVALID', 'No key of the provider verifies the JWT')
+}
+
+const refuseFetch = () =>
+  Promise.reject(new Error('the JWKS comes from openrp\u2019s cache, never from a fetch here'))
+
+async function verifyWithSet(
+  core: ClientCore,
+  response: Response,
+  jwks: JSONWebKeySet,
+): Promise<void> {
+  try {
+    // A fresh metadata object each time: oauth4webapi then takes the keys from `jwksCache`
+    // (ours) instead of its own per-issuer cache, and caches only the imported CryptoKeys.
+    await oauth.validateApplicationLevelSignature({ ...core.metadata }, response, {
+      [oauth.jwksCache]: { jwks: jwks as oauth.JWKS, uat: Math.floor(Date.now() / 1000) },
+      [oauth.customFetch]: refuseFetch,
+    })
+  } catch (error) {
+    if (
+      error instanceof oauth.OperationProcessingError &&
+      (error.cause as { signature?: unknown } | undefined)?.signature !== undefined
+    )
+      throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid', {
+        cause: error,
+      })
+    throw error
+  }
+}
+
+/** The keys oauth4webapi found fitting when it could not pick one, else `undefined`. */
+function keyCandidates(error: unknown): object[] | undefined {
+  if (!(error instanceof oauth.OperationProcessingError) || error.code !== oauth.KEY_SELECTION)
+    return undefined
+  const candidates = (error.cause as { candidates?: unknown } | undefined)?.candidates
+  return Array.isArray(candidates) ? candidates : undefined
 }

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import type * as oauth from 'oauth4webapi'
+import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { ValidationError } from './errors.ts'
+import { checkIdTokenAlg, checkIdTokenClaims, type IdTokenExpectations } from './id-token-claims.ts'
 import { peekJson } from './internal/http.ts'
-import { type IdTokenExpectations, validateIdToken } from './id-token.ts'
+import { verifyResponseSignature } from './jwks.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
 
 export interface TokenResponseExpectations
@@ -31,7 +32,9 @@ const KNOWN = new Set([
 
 /**
  * Validates `response` and builds the TokenSet. `process` is the oauth4webapi processing
- * function matching the grant.
+ * function matching the grant; it checks the body and the ID token's registered claims. The ID
+ * token's `alg` is checked first (never `none` or HMAC), its signature after processing
+ * (oauth4webapi, keys from openrp's JWKS cache), then the claims openrp adds.
  */
 export async function handleTokenResponse(
   core: ClientCore,
@@ -39,21 +42,27 @@ export async function handleTokenResponse(
   process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
   expected: TokenResponseExpectations,
 ): Promise<TokenSet> {
-  let idTokenClaims: IdTokenClaims | undefined
+  let alg: string | undefined
   if (response.status === 200) {
     const body = await peekJson(response).catch(() => undefined)
-    if (isRecord(body) && typeof body.id_token === 'string') {
-      idTokenClaims = await validateIdToken(core, body.id_token, {
-        ...expected,
-        accessToken: typeof body.access_token === 'string' ? body.access_token : undefined,
-      })
-    }
+    if (isRecord(body) && body.id_token !== undefined)
+      alg = checkIdTokenAlg(core, body.id_token as string)
   }
   const result = await process(response)
   if (expected.requireIdToken && result.id_token === undefined)
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response has no ID token')
-  if (result.id_token !== undefined && idTokenClaims === undefined)
-    throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The ID token could not be validated')
+  let idTokenClaims: IdTokenClaims | undefined
+  if (result.id_token !== undefined) {
+    if (alg === undefined)
+      throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The ID token could not be validated')
+    await verifyResponseSignature(core, response, expected.signal)
+    idTokenClaims = await checkIdTokenClaims(
+      core,
+      oauth.getValidatedIdTokenClaims(result) as IdTokenClaims,
+      alg,
+      { ...expected, accessToken: result.access_token },
+    )
+  }
   return tokenSetFromResponse(result, idTokenClaims, expected.dpop)
 }
 

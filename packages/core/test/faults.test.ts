@@ -78,6 +78,13 @@ describe('ID tokens from the token endpoint are fully validated', () => {
     await expect(codeFlowWith({ kid: 'missing' })).resolves.toMatchObject({ tokenType: 'Bearer' })
   })
 
+  it('refuses a bad signature without kid when several keys fit (each one tried)', async () => {
+    await h.server.control.rotateKeys()
+    await expect(codeFlowWith({ kid: 'missing', badSignature: true })).rejects.toMatchObject({
+      code: 'JWT_SIGNATURE_INVALID',
+    })
+  })
+
   it('follows a key rotation that happened just before signing (one refetch)', async () => {
     const client = await spa()
     const first = await login(client)

@@ -96,6 +96,21 @@ const PROCESSING_CODES: Record<string, ErrorCode> = {
   [oauth.JWT_USERINFO_EXPECTED]: 'USERINFO_INVALID',
 }
 
+/** A failed claim comparison: extra audiences without a matching azp are an azp failure. */
+function claimCode(message: string, claim: string | undefined): ErrorCode | undefined {
+  if (claim === 'aud' && /untrusted audiences/.test(message)) return 'ID_TOKEN_AZP_MISMATCH'
+  return lookup(CLAIM_CODES, claim)
+}
+
+/** A missing claim: a missing nonce or auth_time fails that claim's own check. */
+function missingClaimCode(message: string): ErrorCode | undefined {
+  const claim = /^JWT "([a-z_]+)" .*claim missing/.exec(message)?.[1]
+  if (claim === undefined) return undefined
+  if (claim === 'nonce') return 'ID_TOKEN_NONCE_MISMATCH'
+  if (claim === 'auth_time') return 'ID_TOKEN_AUTH_TIME_INVALID'
+  return 'ID_TOKEN_CLAIM_MISSING'
+}
+
 /** oauth4webapi JSON_ATTRIBUTE_COMPARISON attributes with a code of their own. */
 const ATTRIBUTE_CODES: Record<string, ErrorCode> = {
   issuer: 'DISCOVERY_ISSUER_MISMATCH',
@@ -241,10 +256,8 @@ function mapProcessingError(
     (error.code === oauth.JSON_ATTRIBUTE_COMPARISON
       ? lookup(ATTRIBUTE_CODES, cause.attribute)
       : error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK
-        ? lookup(CLAIM_CODES, cause.claim)
-        : /claim missing/.test(error.message)
-          ? 'ID_TOKEN_CLAIM_MISSING'
-          : undefined) ??
+        ? claimCode(error.message, cause.claim)
+        : missingClaimCode(error.message)) ??
     invalidResponseCode(context)
   return new ValidationError(code, error.message, { cause: error })
 }

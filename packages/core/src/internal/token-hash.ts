@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { base64url } from 'jose'
-
 /** The hash function a JWS `alg` (and, for EdDSA, curve) implies; `undefined` if unknown. */
 export function hashFor(alg: string, crv?: string): 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined {
   if (alg === 'EdDSA' || alg === 'Ed25519') return crv === 'Ed448' ? undefined : 'SHA-512'
@@ -19,5 +17,7 @@ export async function leftHalfHash(
   hash: 'SHA-256' | 'SHA-384' | 'SHA-512',
 ): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest(hash, new TextEncoder().encode(value)))
-  return base64url.encode(digest.slice(0, digest.length / 2))
+  let binary = ''
+  for (const byte of digest.subarray(0, digest.length / 2)) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
