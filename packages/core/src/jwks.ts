@@ -245,6 +245,19 @@ async function verifyWithEach(
   throw new ValidationError('JWT_SIGNATURE_INVALID', 'No key of the provider verifies the JWT')
 }
 
+/**
+ * oauth4webapi caches a key set per metadata object; giving it one metadata object per key set
+ * of ours makes our set the one it uses (it takes it from `jwksCache` when it has none for that
+ * object, and keeps it up to five minutes), while it keeps the imported CryptoKeys.
+ */
+const metadataPerSet = new WeakMap<JSONWebKeySet, oauth.AuthorizationServer>()
+
+function metadataFor(core: ClientCore, jwks: JSONWebKeySet): oauth.AuthorizationServer {
+  let metadata = metadataPerSet.get(jwks)
+  if (!metadata) metadataPerSet.set(jwks, (metadata = { ...core.metadata }))
+  return metadata
+}
+
 const refuseFetch = () =>
   Promise.reject(new Error('the JWKS comes from openrp\u2019s cache, never from a fetch here'))
 
@@ -254,9 +267,7 @@ async function verifyWithSet(
   jwks: JSONWebKeySet,
 ): Promise<void> {
   try {
-    // A fresh metadata object each time: oauth4webapi then takes the keys from `jwksCache`
-    // (ours) instead of its own per-issuer cache, and caches only the imported CryptoKeys.
-    await oauth.validateApplicationLevelSignature({ ...core.metadata }, response, {
+    await oauth.validateApplicationLevelSignature(metadataFor(core, jwks), response, {
       [oauth.jwksCache]: { jwks: jwks as oauth.JWKS, uat: Math.floor(Date.now() / 1000) },
       [oauth.customFetch]: refuseFetch,
     })

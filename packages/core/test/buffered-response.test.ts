@@ -60,6 +60,15 @@ describe('BufferedResponse', () => {
     expect(copy.status).toBe(200)
   })
 
+  it('peekJson leaves the body unread, and json() then reuses the parsed value once', async () => {
+    const res = make('{"id_token":"x"}')
+    const peeked = await peekJson(res)
+    expect(res.bodyUsed).toBe(false)
+    expect(await res.json()).toBe(peeked)
+    expect(res.bodyUsed).toBe(true)
+    await expect(res.json()).rejects.toBeInstanceOf(TypeError)
+  })
+
   it('peekJson reads the bytes again after the body was consumed', async () => {
     const res = make('{"id_token":"x"}')
     await res.json()

@@ -53,9 +53,11 @@ export async function refresh(
       }),
     (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
   )
+  const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
+  if (fresh.refreshToken !== undefined && !keepIdToken) return fresh
   const json = fresh.toJSON()
   json.refreshToken ??= refreshToken
-  if (json.idToken === undefined && previous?.idToken !== undefined) {
+  if (keepIdToken) {
     json.idToken = previous.idToken
     json.idTokenClaims = claims
   }

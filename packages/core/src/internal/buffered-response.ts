@@ -20,6 +20,7 @@ export class BufferedResponse extends Response {
   readonly #url: string
   #used = false
   #real: Response | undefined
+  #peeked: { value: unknown } | undefined
 
   /** `from` gives status, headers and url; its own body must already have been read. */
   constructor(bytes: Uint8Array, from: Response, url: string) {
@@ -59,7 +60,10 @@ export class BufferedResponse extends Response {
 
   // biome-ignore lint/suspicious/noExplicitAny: the signature of Response.json()
   override json(): Promise<any> {
-    return this.#real ? this.#real.json() : this.#read((bytes) => JSON.parse(utf8.decode(bytes)))
+    if (this.#real) return this.#real.json()
+    const peeked = this.#peeked
+    this.#peeked = undefined
+    return this.#read((bytes) => peeked?.value ?? JSON.parse(utf8.decode(bytes)))
   }
   override text(): Promise<string> {
     return this.#real ? this.#real.text() : this.#read((bytes) => utf8.decode(bytes))
@@ -81,9 +85,16 @@ export class BufferedResponse extends Response {
     return new BufferedResponse(this.#bytes, this.#from, this.#url)
   }
 
-  /** The bytes, even after the body was consumed (openrp's own second look). */
-  peek(): Uint8Array {
-    return this.#bytes
+  /**
+   * The body parsed as JSON without consuming it (openrp's look before oauth4webapi's). The next
+   * `json()` hands out this same value instead of parsing again: whoever peeks must not rely
+   * on it staying unchanged.
+   */
+  peekJson(): unknown {
+    if (this.#peeked) return this.#peeked.value
+    const value: unknown = JSON.parse(utf8.decode(this.#bytes))
+    if (!this.bodyUsed) this.#peeked = { value }
+    return value
   }
 
   async #read<T>(parse: (bytes: Uint8Array) => T): Promise<T> {
