@@ -130,7 +130,10 @@ const localSets = new WeakMap<LoadedJwks, ReturnType<typeof createLocalJWKSet>>(
 function joseResolver(cache: JwksCache, signal: AbortSignal | undefined): JWTVerifyGetKey {
   const local = (set: LoadedJwks) => {
     let keys = localSets.get(set)
-    if (!keys) localSets.set(set, (keys = createLocalJWKSet(set.jwks)))
+    if (!keys) {
+      keys = createLocalJWKSet(set.jwks)
+      localSets.set(set, keys)
+    }
     return keys
   }
   return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
@@ -235,7 +238,10 @@ async function verifyWithEach(
 ): Promise<void> {
   for (const key of candidates) {
     let single = singleKeySets.get(key)
-    if (!single) singleKeySets.set(key, (single = { keys: [key as JWK] }))
+    if (!single) {
+      single = { keys: [key as JWK] }
+      singleKeySets.set(key, single)
+    }
     try {
       return await verifyWithSet(core, response, single)
     } catch (error) {
@@ -254,7 +260,10 @@ const metadataPerSet = new WeakMap<JSONWebKeySet, oauth.AuthorizationServer>()
 
 function metadataFor(core: ClientCore, jwks: JSONWebKeySet): oauth.AuthorizationServer {
   let metadata = metadataPerSet.get(jwks)
-  if (!metadata) metadataPerSet.set(jwks, (metadata = { ...core.metadata }))
+  if (!metadata) {
+    metadata = { ...core.metadata }
+    metadataPerSet.set(jwks, metadata)
+  }
   return metadata
 }
 
