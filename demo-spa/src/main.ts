@@ -2,7 +2,7 @@
  * The demo SPA: every way @openrp/browser signs a user in, what it keeps, and an API call.
  * See ../README.md for the data-testid selectors the e2e suite relies on.
  */
-import { createSpaClient, type SpaClient } from '@openrp/browser'
+import { createSpaClient, type SpaClient, withHybridAndImplicit } from '@openrp/browser'
 import { fingerprint, decodeJwt, formatClaims } from './jwt-view.ts'
 import { type DemoClientKind, type DemoSettings, loadSettings, saveSettings } from './settings.ts'
 import { byTestId, clearError, logEvent, setBusy, setStatus, showError } from './ui.ts'
@@ -37,6 +37,8 @@ function makeClient(kind: DemoClientKind): SpaClient {
     scope: `openid profile email${settings.refreshTokens ? ' offline_access' : ''} api:read`,
     store: settings.store,
     dpop: settings.dpop,
+    // The legacy client signs in with hybrid and implicit responses too.
+    ...(kind === 'legacy' && { hybridAndImplicit: withHybridAndImplicit }),
   })
 }
 

@@ -34,3 +34,5 @@ export { EncryptedStore, type EncryptedStoreOptions } from './encrypted-store.ts
 export { WebLocksLock, type WebLocksLockOptions } from './web-locks-lock.ts'
 export { TabSync } from './tab-sync.ts'
 export { pageVisibility } from './page-visibility.ts'
+/** Opt-in for the legacy response types with an ID token in the redirect (see SpaClientOptions). */
+export { withHybridAndImplicit } from '@openrp/core'

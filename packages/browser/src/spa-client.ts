@@ -419,7 +419,8 @@ export class SpaClient {
       fetch: o.fetch,
     }
     const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
-    const core = createPublicClientCore(metadata, clientOptions)
+    const publicCore = createPublicClientCore(metadata, clientOptions)
+    const core = o.hybridAndImplicit ? o.hybridAndImplicit(publicCore) : publicCore
     return o.dpop ? o.dpop.attach(core, this.#key, o.lock) : core
   }
 

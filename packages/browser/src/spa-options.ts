@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
+import type { ClientCore, Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
 import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
@@ -57,6 +57,13 @@ export interface SpaClientOptions {
   storageKey?: string
   /** Bind tokens to a non-extractable ES256 key kept in IndexedDB (RFC 9449). Default off. */
   dpop?: boolean
+  /**
+   * `withHybridAndImplicit` from @openrp/core, for the legacy response types with an ID token
+   * in the redirect (`code id_token`, `code id_token token`, `id_token`, `id_token token`).
+   * Without it those are refused before the redirect (`UNSUPPORTED`), and the bundle carries no
+   * jose: the code flow verifies ID tokens through oauth4webapi.
+   */
+  hybridAndImplicit?: (core: ClientCore) => ClientCore
   /** Cross-tab lock (default: WebLocksLock where the Web Locks API exists, else in-page). */
   lock?: Lock
   popup?: PopupOptions

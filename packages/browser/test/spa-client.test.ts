@@ -4,7 +4,7 @@
  * the reference server's `completeLogin` helper, as a browser would. Real Chromium runs of the
  * same flows are in e2e/.
  */
-import { InProcessLock, isOpenRpError, MemoryStore } from '@openrp/core'
+import { InProcessLock, isOpenRpError, MemoryStore, withHybridAndImplicit } from '@openrp/core'
 import { CookieJar, completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
@@ -149,11 +149,23 @@ describe('redirect login', () => {
     expect(navigator.assigned).toEqual([])
   })
 
+  it.each(['code id_token' as const, 'id_token token' as const])(
+    'refuses %s before leaving the page unless hybridAndImplicit is given',
+    async (responseType) => {
+      const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+      expect(await codeOf(spa.loginWithRedirect({ responseType }))).toBe('UNSUPPORTED')
+      expect(navigator.assigned).toEqual([])
+    },
+  )
+
   it.each([
     ['code id_token' as const, true],
     ['id_token token' as const, false],
   ])('completes the legacy %s response from the fragment', async (responseType, hasRefresh) => {
-    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    const { spa, navigator } = setup({
+      clientId: 'legacy-spa',
+      hybridAndImplicit: withHybridAndImplicit,
+    })
     const url = await redirectLogin(spa, navigator, { responseType })
     expect(new URL(url).hash).toContain('id_token=')
     const { tokenSet } = await spa.handleRedirectCallback()
@@ -225,7 +237,10 @@ describe('tokens', () => {
 
   it('renews silently in a hidden iframe when there is no refresh token', async () => {
     const jar = new CookieJar()
-    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    const { spa, navigator } = setup({
+      clientId: 'legacy-spa',
+      hybridAndImplicit: withHybridAndImplicit,
+    })
     await redirectLogin(spa, navigator, { responseType: 'id_token token' }, jar)
     const { tokenSet } = await spa.handleRedirectCallback()
     const renewal = spa.refresh()
@@ -241,7 +256,10 @@ describe('tokens', () => {
   })
 
   it('surfaces login_required from silent renewal as InteractionRequiredError and ends the session', async () => {
-    const { spa, navigator } = setup({ clientId: 'legacy-spa' })
+    const { spa, navigator } = setup({
+      clientId: 'legacy-spa',
+      hybridAndImplicit: withHybridAndImplicit,
+    })
     await redirectLogin(spa, navigator, { responseType: 'id_token token' })
     await spa.handleRedirectCallback()
     const expired: unknown[] = []

@@ -6,12 +6,11 @@
  * @module
  */
 import * as oauth from 'oauth4webapi'
-import type { ClientCore } from './client-core.ts'
+import { type ClientCore, frontChannelValidator } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { oauthError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
 import { exchangeAuthorizationCode } from './grants/authorization-code.ts'
-import { validateIdToken } from './id-token.ts'
 import { tokenSetFromResponse } from './token-response.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
 import {
@@ -138,7 +137,7 @@ export async function handleAuthorizationResponse(
       core,
       { signal: options.signal, retry: false, context: 'id_token' },
       (_http, deadline) =>
-        validateIdToken(core, idToken, {
+        frontChannelValidator(core)(core, idToken, {
           nonce: transaction.nonce,
           maxAge: transaction.maxAge,
           accessToken,

@@ -7,10 +7,13 @@
  */
 import { importJWK } from 'jose'
 import * as oauth from 'oauth4webapi'
-import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
+import type { IdTokenExpectations } from './id-token-claims.ts'
+import { validateIdToken } from './id-token.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import type { IdTokenClaims } from './token-set.ts'
 
 /** Provider metadata (RFC 8414 / OpenID Connect Discovery names). */
 export type ServerMetadata = oauth.AuthorizationServer
@@ -23,8 +26,29 @@ export interface ClientCore {
   readonly client: oauth.Client
   readonly clientAuth: oauth.ClientAuth
   readonly jwks: JwksCache
+  /**
+   * Validates ID tokens of the front channel (hybrid and implicit responses) with jose. Set by
+   * {@link createClientCore}; a public core has it only through {@link withHybridAndImplicit}.
+   */
+  readonly frontChannelIdTokens?: FrontChannelIdTokenValidator
   /** The DPoP handle when `dpop` is on (the key pair is generated on first use). */
   dpop(): Promise<oauth.DPoPHandle | undefined>
+}
+
+/** How a core validates an ID token of the front channel ({@link validateIdToken}). */
+export type FrontChannelIdTokenValidator = (
+  core: ClientCore,
+  idToken: string,
+  expected: IdTokenExpectations,
+) => Promise<IdTokenClaims>
+
+/** The core's front-channel ID-token validator; `UNSUPPORTED` when it has none. */
+export function frontChannelValidator(core: ClientCore): FrontChannelIdTokenValidator {
+  if (core.frontChannelIdTokens) return core.frontChannelIdTokens
+  throw new OpenRpError(
+    'UNSUPPORTED',
+    'Response types with a front-channel ID token need withHybridAndImplicit(core)',
+  )
 }
 
 const ENDPOINTS = [
@@ -51,15 +75,34 @@ const ENDPOINTS = [
 export function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore {
   const resolved = resolveOptions(options)
   checkMetadata(metadata, resolved)
-  return buildCore(metadata, resolved, createClientAuth(resolved), (client) =>
-    createDpopHandle(client, resolved.dpop),
+  return withHybridAndImplicit(
+    buildCore(metadata, resolved, createClientAuth(resolved), (client) =>
+      createDpopHandle(client, resolved.dpop),
+    ),
   )
+}
+
+/**
+ * The core with front-channel ID-token validation (jose), for the response types that carry an
+ * ID token in the redirect: `code id_token`, `code id_token token`, `id_token`, `id_token token`.
+ * {@link createClientCore} includes it; a {@link createPublicClientCore} core without it refuses
+ * those response types (`UNSUPPORTED`), so a code-flow bundle carries no jose.
+ *
+ * @example
+ * ```ts
+ * const core = withHybridAndImplicit(createPublicClientCore(metadata, { clientId: 'legacy-spa' }))
+ * const { url, transaction } = await createAuthorizationRequest(core, { responseType: 'code id_token' })
+ * ```
+ */
+export function withHybridAndImplicit(core: ClientCore): ClientCore {
+  return { ...core, frontChannelIdTokens: validateIdToken }
 }
 
 /**
  * {@link createClientCore} for a public client (no secret, no key: `clientAuth` `none`), such as
  * a single-page or native app. A bundle that uses only this carries none of the client
- * authentication methods, and no DPoP code unless it also uses {@link withDpop}. Throws
+ * authentication methods, no DPoP code unless it also uses {@link withDpop}, and no jose unless
+ * it also uses {@link withHybridAndImplicit} (response types with a front-channel ID token). Throws
  * `INVALID_ARGUMENT` when the options name a secret, a key or `dpop`.
  *
  * @example

@@ -46,7 +46,9 @@ export {
   type ClientCore,
   createClientCore,
   createPublicClientCore,
+  type FrontChannelIdTokenValidator,
   type ServerMetadata,
+  withHybridAndImplicit,
 } from './client-core.ts'
 export { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 export {

@@ -56,6 +56,40 @@ export { createPublicClientCore, createAuthorizationRequest, handleAuthorization
     )
   })
 
+  it('leaves jose out of a public code-flow bundle, unless withHybridAndImplicit is used', async () => {
+    const entry = (extra: string) => `
+import { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} } from './src/index.ts'
+export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} }
+`
+    // jose's own module paths appear in esbuild's unminified output comments.
+    expect(await bundle(entry(''))).not.toMatch(/node_modules\/jose\//)
+    expect(await bundle(entry(', withHybridAndImplicit'))).toMatch(/node_modules\/jose\//)
+  })
+
+  it('refuses front-channel ID tokens on a public core without withHybridAndImplicit', async () => {
+    const { createPublicClientCore, createAuthorizationRequest, withHybridAndImplicit } =
+      await import('../src/index.ts')
+    const metadata = {
+      issuer: 'https://op.example.test',
+      authorization_endpoint: 'https://op.example.test/authorize',
+      token_endpoint: 'https://op.example.test/token',
+      jwks_uri: 'https://op.example.test/jwks',
+    }
+    const core = createPublicClientCore(metadata, {
+      clientId: 'spa',
+      redirectUri: 'https://app.example.test/',
+    })
+    for (const responseType of ['code id_token', 'id_token', 'id_token token'] as const) {
+      await expect(createAuthorizationRequest(core, { responseType })).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+      })
+    }
+    const { url } = await createAuthorizationRequest(withHybridAndImplicit(core), {
+      responseType: 'code id_token',
+    })
+    expect(url.searchParams.get('response_type')).toBe('code id_token')
+  })
+
   it('carries no Node built-ins', async () => {
     const code = await bundle(`export * from './src/index.ts'`)
     expect(code).not.toMatch(/from ["']node:/)
