@@ -95,3 +95,23 @@ test('openrp-server CLI starts and prints its issuer', async () => {
     child.kill()
   }
 })
+
+test('importing @openrp/core and @openrp/node does not load Node\u2019s fetch implementation', async () => {
+  // Touching the global Response / fetch at import time makes Node load undici (tens of ms of
+  // cold start in every process that merely imports openrp).
+  const script = `
+    await import('@openrp/core'); await import('@openrp/node')
+    const loaded = process.moduleLoadList.filter((m) => m.includes('undici'))
+    process.stdout.write(JSON.stringify(loaded))`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('.', import.meta.url),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  child.stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  assert.equal(code, 0)
+  assert.deepEqual(JSON.parse(out), [])
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BufferedResponse } from '../src/internal/buffered-response.ts'
+import { type BufferedResponse, bufferedResponse } from '../src/internal/buffered-response.ts'
 import { peekJson } from '../src/internal/http.ts'
 
 const utf8 = new TextEncoder()
@@ -10,7 +10,7 @@ function make(body: string, init: ResponseInit & { url?: string } = {}): Buffere
     statusText: init.statusText ?? 'OK',
     headers: init.headers ?? { 'content-type': 'application/json', 'x-trace': 'a1' },
   })
-  return new BufferedResponse(utf8.encode(body), from, init.url ?? 'https://op.example/token')
+  return bufferedResponse(utf8.encode(body), from, init.url ?? 'https://op.example/token')
 }
 
 describe('BufferedResponse', () => {

@@ -6,7 +6,7 @@
  */
 import { NetworkError, OpenRpError, ValidationError } from '../errors.ts'
 import type { ResolvedOptions } from '../options.ts'
-import { BufferedResponse } from './buffered-response.ts'
+import { bufferedResponse, isBufferedResponse } from './buffered-response.ts'
 import type { Deadline } from './deadline.ts'
 import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
 
@@ -90,7 +90,7 @@ async function wait(ms: number, deadline: Deadline): Promise<void> {
   }
 }
 
-/** Reads the body into memory (at most `maxBytes`) and returns it as a {@link BufferedResponse}. */
+/** Reads the body into memory (at most `maxBytes`) and returns it as a buffered response. */
 async function readCapped(
   response: Response,
   url: string,
@@ -133,7 +133,7 @@ async function readCapped(
       offset += chunk.byteLength
     }
   }
-  return new BufferedResponse(body, response, url)
+  return bufferedResponse(body, response, url)
 }
 
 /**
@@ -143,7 +143,7 @@ async function readCapped(
  * Rejects like `Response.json()` when the body is not JSON.
  */
 export async function peekJson(response: Response): Promise<unknown> {
-  if (response instanceof BufferedResponse) return response.peekJson()
+  if (isBufferedResponse(response)) return response.peekJson()
   return response.clone().json()
 }
 
