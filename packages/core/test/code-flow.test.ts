@@ -96,6 +96,30 @@ describe('authorization code flow against the reference server', () => {
     })
   })
 
+  it('takes a callback Request made before the global Request was replaced (as Hono does)', async () => {
+    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    const got = await login(client)
+    const request = new Request(got.url)
+    const original = globalThis.Request
+    class Swapped extends original {}
+    Object.defineProperty(globalThis, 'Request', {
+      value: Swapped,
+      configurable: true,
+      writable: true,
+    })
+    try {
+      await expect(
+        client.handleAuthorizationResponse(request, got.transaction),
+      ).resolves.toBeInstanceOf(TokenSet)
+    } finally {
+      Object.defineProperty(globalThis, 'Request', {
+        value: original,
+        configurable: true,
+        writable: true,
+      })
+    }
+  })
+
   it('works with form_post', async () => {
     const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
     const { params, transaction, method } = await login(client, { responseMode: 'form_post' })
