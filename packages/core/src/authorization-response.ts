@@ -10,6 +10,7 @@ import { type ClientCore, frontChannelValidator } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { oauthError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
+import { isWebObject } from './internal/web-object.ts'
 import { exchangeAuthorizationCode } from './grants/authorization-code.ts'
 import { tokenSetFromResponse } from './token-response.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
@@ -173,19 +174,9 @@ export async function handleAuthorizationResponse(
   return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: front })
 }
 
-/**
- * Whether `input` is a Request, also one of a replaced global (servers such as
- * @hono/node-server swap `globalThis.Request` for their own class).
- */
-function isRequest(input: unknown): input is Request {
-  if (typeof input !== 'object' || input === null) return false
-  if (typeof Request !== 'undefined' && input instanceof Request) return true
-  return (input as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Request'
-}
-
 /** Reads a callback Request: its form body for POST (form_post), its URL otherwise. */
 async function fromRequest(input: unknown): Promise<unknown> {
-  if (!isRequest(input)) return input
+  if (!isWebObject(input, 'Request')) return input
   if (input.method === 'POST') {
     const type = input.headers.get('content-type') ?? ''
     if (!type.startsWith('application/x-www-form-urlencoded'))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USERS } from '@openrp/reference-server'
 import { TokenSet } from '../src/index.ts'
+import { withReplacedGlobal } from './helpers/replaced-global.ts'
 import { login, SPA_REDIRECT, useReferenceServer, WEB_REDIRECT } from './helpers/reference.ts'
 
 const h = useReferenceServer()
@@ -100,24 +101,11 @@ describe('authorization code flow against the reference server', () => {
     const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
     const got = await login(client)
     const request = new Request(got.url)
-    const original = globalThis.Request
-    class Swapped extends original {}
-    Object.defineProperty(globalThis, 'Request', {
-      value: Swapped,
-      configurable: true,
-      writable: true,
-    })
-    try {
-      await expect(
+    await expect(
+      withReplacedGlobal('Request', () =>
         client.handleAuthorizationResponse(request, got.transaction),
-      ).resolves.toBeInstanceOf(TokenSet)
-    } finally {
-      Object.defineProperty(globalThis, 'Request', {
-        value: original,
-        configurable: true,
-        writable: true,
-      })
-    }
+      ),
+    ).resolves.toBeInstanceOf(TokenSet)
   })
 
   it('works with form_post', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { OpenRpError } from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
+import { withReplacedGlobal } from './helpers/replaced-global.ts'
 
 const h = useReferenceServer()
 const m2m = (extra = {}) => h.client({ clientId: 'm2m', clientSecret: 'm2m-secret', ...extra })
@@ -163,25 +164,8 @@ describe('a host process that replaced globalThis.Response', () => {
   it('still reports the provider status and error (as with @hono/node-server in the process)', async () => {
     const client = await m2m()
     h.server.control.setFaults({ http: { token: { status: 500 } } })
-    const original = globalThis.Response
-    // What @hono/node-server does by default: a lighter class in place of the global.
-    class Swapped extends original {}
-    Object.defineProperty(globalThis, 'Response', {
-      value: Swapped,
-      configurable: true,
-      writable: true,
-    })
-    try {
-      await expect(client.clientCredentials()).rejects.toMatchObject({
-        code: 'OAUTH_ERROR',
-        status: 500,
-      })
-    } finally {
-      Object.defineProperty(globalThis, 'Response', {
-        value: original,
-        configurable: true,
-        writable: true,
-      })
-    }
+    await expect(
+      withReplacedGlobal('Response', () => client.clientCredentials()),
+    ).rejects.toMatchObject({ code: 'OAUTH_ERROR', status: 500 })
   })
 })

@@ -14,6 +14,7 @@ import {
   OpenRpError,
   ValidationError,
 } from '../errors.ts'
+import { isWebObject } from './web-object.ts'
 
 /** Where the error happened; picks the code of "the response is not what it should be". */
 export type ErrorContext =
@@ -143,19 +144,6 @@ function invalidResponseCode(context: ErrorContext): ErrorCode {
   return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
 }
 
-/**
- * Whether `value` is a Response, also one of another realm or a replaced global (servers such as
- * @hono/node-server swap `globalThis.Response`, so `instanceof` alone misses fetch's responses).
- */
-function isResponse(value: unknown): value is Response {
-  return (
-    value instanceof Response ||
-    (typeof value === 'object' &&
-      value !== null &&
-      (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Response')
-  )
-}
-
 /** The RFC 6749 error in a response body, if it has one. */
 async function bodyError(response: Response, status: number): Promise<OAuthError | undefined> {
   const body = await response
@@ -187,7 +175,7 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
   if (
     error instanceof oauth.OperationProcessingError &&
     error.code === oauth.RESPONSE_IS_NOT_CONFORM &&
-    isResponse(error.cause)
+    isWebObject(error.cause, 'Response')
   ) {
     return (await bodyError(error.cause, error.cause.status)) ?? new HttpError(error.cause.status)
   }
@@ -250,7 +238,7 @@ function mapProcessingError(
 ): OpenRpError {
   const cause = (error.cause ?? {}) as { claim?: string; attribute?: string }
   if (error.code === oauth.RESPONSE_IS_NOT_CONFORM)
-    return new HttpError(isResponse(error.cause) ? error.cause.status : 0)
+    return new HttpError(isWebObject(error.cause, 'Response') ? error.cause.status : 0)
   const code =
     lookup(PROCESSING_CODES, error.code) ??
     (error.code === oauth.JSON_ATTRIBUTE_COMPARISON
