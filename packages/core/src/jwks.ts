@@ -126,28 +126,47 @@ async function fetchJwks(
 
 const localSets = new WeakMap<LoadedJwks, ReturnType<typeof createLocalJWKSet>>()
 
+/**
+ * Runs `attempt` with the current key set and, when it finds no key for the token (`noKey`),
+ * once more with a newer set if the cache's refetch policy gives one; else the first error
+ * stands. Shared by the jose resolver and the oauth4webapi path.
+ */
+async function withKeySet<T>(
+  cache: JwksCache,
+  signal: AbortSignal | undefined,
+  attempt: (set: LoadedJwks) => Promise<T>,
+  noKey: (error: unknown) => boolean,
+): Promise<T> {
+  const before = cache.fetchCount
+  const current = await cache.current(signal)
+  try {
+    return await attempt(current)
+  } catch (error) {
+    if (!noKey(error)) throw error
+    const newer = await cache.refetch(current, cache.fetchCount !== before, signal)
+    if (!newer) throw error
+    return attempt(newer)
+  }
+}
+
 /** A jose key resolver over the cache: refetches once when a token names an unknown key. */
 function joseResolver(cache: JwksCache, signal: AbortSignal | undefined): JWTVerifyGetKey {
-  const local = (set: LoadedJwks) => {
-    let keys = localSets.get(set)
-    if (!keys) {
-      keys = createLocalJWKSet(set.jwks)
-      localSets.set(set, keys)
-    }
-    return keys
+  return (header: JWSHeaderParameters, token: FlattenedJWSInput) =>
+    withKeySet(
+      cache,
+      signal,
+      (set) => localKeys(set)(header, token),
+      (error) => error instanceof joseErrors.JWKSNoMatchingKey,
+    )
+}
+
+function localKeys(set: LoadedJwks): ReturnType<typeof createLocalJWKSet> {
+  let keys = localSets.get(set)
+  if (!keys) {
+    keys = createLocalJWKSet(set.jwks)
+    localSets.set(set, keys)
   }
-  return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
-    const before = cache.fetchCount
-    const current = await cache.current(signal)
-    try {
-      return await local(current)(header, token)
-    } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
-      const newer = await cache.refetch(current, cache.fetchCount !== before, signal)
-      if (!newer) throw error
-      return local(newer)(header, token)
-    }
-  }
+  return keys
 }
 
 /** The algorithms a JWT may be signed with, and its claim checks. */
@@ -212,22 +231,23 @@ export async function verifyResponseSignature(
   response: Response,
   signal?: AbortSignal,
 ): Promise<void> {
-  const before = core.jwks.fetchCount
-  let set = await core.jwks.current(signal)
-  for (;;) {
+  const attempt = async (set: LoadedJwks) => {
     try {
-      return await verifyWithSet(core, response, set.jwks)
+      await verifyWithSet(core, response, set.jwks)
     } catch (error) {
       const candidates = keyCandidates(error)
-      if (candidates === undefined) throw error
-      if (candidates.length > 1) return verifyWithEach(core, response, candidates)
-      const newer = await core.jwks.refetch(set, core.jwks.fetchCount !== before, signal)
-      if (!newer)
-        throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT', {
-          cause: error,
-        })
-      set = newer
+      if (candidates !== undefined && candidates.length > 1)
+        return verifyWithEach(core, response, candidates)
+      throw error
     }
+  }
+  try {
+    await withKeySet(core.jwks, signal, attempt, (error) => keyCandidates(error) !== undefined)
+  } catch (error) {
+    if (keyCandidates(error) === undefined) throw error
+    throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT', {
+      cause: error,
+    })
   }
 }
 
