@@ -127,7 +127,8 @@ test('Ctrl-C cancels; started again, the TV resumes with the same code', async (
   tv = startTv()
   expect(await tv.value('USER_CODE')).toBe(firstCode)
   expect(await tv.value('RESUMED')).toBe('true')
-  expect(tv.stdout()).toContain('Continuing the sign-in started earlier.')
+  // The terminal prompt prints this after the RESUMED line: wait for it rather than race it.
+  await tv.waitFor(/Continuing the sign-in started earlier\./)
   await page.goto(await tv.value('VERIFICATION_URI_COMPLETE'))
   await signIn(page)
   await page.getByRole('button', { name: 'Allow' }).click()

@@ -132,9 +132,11 @@ test.describe('demo SPA: session', () => {
 
   test('DPoP-bound API call', async ({ page, demo }) => {
     await openDemo(page, demo)
-    // Changing the setting signs out locally and reloads the page.
+    // Changing the setting signs out locally and reloads the page. click(), not check(): check()
+    // re-reads the box after the click, and may read the reloaded page's static (unchecked)
+    // markup before the app has applied the setting, then click again.
     const reloaded = page.waitForEvent('load')
-    await page.getByTestId('dpop-toggle').check()
+    await page.getByTestId('dpop-toggle').click()
     await reloaded
     await expectStatus(page, 'signed-out')
     await expect(page.getByTestId('dpop-toggle')).toBeChecked()
