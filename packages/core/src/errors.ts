@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'ID_TOKEN_SUB_MISMATCH'
   | 'ID_TOKEN_ISS_CHANGED'
   | 'LOGOUT_TOKEN_INVALID'
+  | 'LOGOUT_TOKEN_REPLAYED'
   // token endpoint responses
   | 'TOKEN_RESPONSE_INVALID'
   | 'DPOP_BINDING_MISSING'

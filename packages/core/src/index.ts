@@ -107,6 +107,7 @@ export {
 export { fetchProtectedResource, type ProtectedResourceInit } from './resource.ts'
 export {
   BACKCHANNEL_LOGOUT_EVENT,
+  DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC,
   type LogoutTokenClaims,
   type ValidateLogoutTokenOptions,
   validateLogoutToken,

@@ -6,8 +6,10 @@
 import { decodeProtectedHeader } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { verifyWithJwks } from './jwks.ts'
-import { OpenRpError, ValidationError } from './errors.ts'
+import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { allowedIdTokenAlgs } from './id-token.ts'
+import { InProcessLock } from './in-process-lock.ts'
+import type { Lock, Store } from './store.ts'
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
@@ -25,20 +27,48 @@ export interface LogoutTokenClaims {
 
 export interface ValidateLogoutTokenOptions {
   signal?: AbortSignal
+  /**
+   * The oldest `iat` accepted, in seconds before now (plus the clock tolerance). Default 300:
+   * providers send logout tokens at once and retry for minutes at most.
+   */
+  maxTokenAgeSec?: number
+  /**
+   * Remembers the `jti` of every accepted token until it would be refused as too old anyway, so
+   * the same token posted again is refused with `LOGOUT_TOKEN_REPLAYED` (answer 200 or 400 as
+   * you prefer: the first delivery already ended the sessions). A shared store (e.g. RedisStore)
+   * covers a fleet.
+   */
+  replayStore?: Store
+  /**
+   * Makes "unseen? then remember" one step for everyone sharing `replayStore` (e.g. RedisLock).
+   * Default: one lock for this process.
+   */
+  replayLock?: Lock
 }
+
+/** The default {@link ValidateLogoutTokenOptions.maxTokenAgeSec}. */
+export const DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC = 300
+
+const processReplayLock = new InProcessLock()
 
 /**
  * Validates a logout token posted to your `backchannel_logout_uri`. Every refusal is a
- * ValidationError `LOGOUT_TOKEN_INVALID` (answer 400); the underlying check is the `cause`.
- * Network failures fetching the JWKS keep their own codes (answer 5xx, the provider retries).
+ * ValidationError `LOGOUT_TOKEN_INVALID` (answer 400); the underlying check is the `cause`. A
+ * token issued more than `maxTokenAgeSec` ago is refused too. With `replayStore`, a token seen
+ * before is refused with `LOGOUT_TOKEN_REPLAYED`. Network failures fetching the JWKS, and a
+ * failing replay store, keep their own codes (answer 5xx, the provider retries).
  *
  * @example
  * ```ts
  * try {
- *   const { sub, sid } = await validateLogoutToken(core, form.get('logout_token'))
+ *   const { sub, sid } = await validateLogoutToken(core, form.get('logout_token'), {
+ *     replayStore: redisStore,
+ *     replayLock: redisLock,
+ *   })
  *   await endSessions({ sub, sid })
  *   return new Response(null, { status: 200 })
  * } catch (e) {
+ *   if (isOpenRpError(e, 'LOGOUT_TOKEN_REPLAYED')) return new Response(null, { status: 200 })
  *   if (isOpenRpError(e, 'LOGOUT_TOKEN_INVALID')) return new Response(null, { status: 400 })
  *   throw e
  * }
@@ -50,6 +80,11 @@ export async function validateLogoutToken(
   logoutToken: unknown,
   options: ValidateLogoutTokenOptions = {},
 ): Promise<LogoutTokenClaims> {
+  const maxAgeSec = options.maxTokenAgeSec ?? DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC
+  if (!(Number.isFinite(maxAgeSec) && maxAgeSec > 0))
+    throw new InvalidArgumentError('maxTokenAgeSec must be a positive number of seconds')
+  if (options.replayStore !== undefined && typeof options.replayStore.get !== 'function')
+    throw new InvalidArgumentError('replayStore must be a Store')
   if (typeof logoutToken !== 'string' || logoutToken.split('.').length !== 3)
     refuse('is not a compact JWS')
   let header: ReturnType<typeof decodeProtectedHeader>
@@ -92,8 +127,10 @@ export async function validateLogoutToken(
     refuse('failed signature or claim checks', error)
   }
   const now = Math.floor(Date.now() / 1000)
-  if (typeof claims.iat !== 'number' || claims.iat > now + core.options.clockToleranceSec)
-    refuse('has a bad iat')
+  const tolerance = core.options.clockToleranceSec
+  if (typeof claims.iat !== 'number' || claims.iat > now + tolerance) refuse('has a bad iat')
+  if (claims.iat < now - maxAgeSec - tolerance) refuse('is too old')
+  if (typeof claims.jti !== 'string' || claims.jti === '') refuse('has a bad jti')
   const events = claims.events
   if (typeof events !== 'object' || events === null || Array.isArray(events))
     refuse('has no events claim')
@@ -113,7 +150,28 @@ export async function validateLogoutToken(
     claims.azp !== core.options.clientId
   )
     refuse('has a foreign azp')
+  if (options.replayStore !== undefined) {
+    // Kept until the age check would refuse the token anyway.
+    const ttlSec = Math.max(1, (claims.iat as number) + maxAgeSec + tolerance - now + 1)
+    await rememberJti(options.replayStore, options.replayLock ?? processReplayLock, {
+      key: `openrp:logout-jti:${core.metadata.issuer}:${claims.jti}`,
+      ttlSec,
+    })
+  }
   return claims as LogoutTokenClaims
+}
+
+/** Refuses a `jti` already in `store`, else records it; one step under `lock`. */
+async function rememberJti(
+  store: Store,
+  lock: Lock,
+  { key, ttlSec }: { key: string; ttlSec: number },
+): Promise<void> {
+  await lock.withLock(key, async () => {
+    if ((await store.get(key)) !== undefined)
+      throw new ValidationError('LOGOUT_TOKEN_REPLAYED', 'This logout token was seen before')
+    await store.set(key, 1, { ttlSec })
+  })
 }
 
 function refuse(what: string, cause?: unknown): never {
