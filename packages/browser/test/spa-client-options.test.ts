@@ -9,7 +9,7 @@ import { completeLogin } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import type { SpaClient } from '../src/spa-client.ts'
 import type { ScriptedNavigator } from './spa-fakes.ts'
-import { postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer()
 const { setup } = rp
@@ -132,8 +132,9 @@ describe('the error event', () => {
   })
 
   it('fires for getAccessToken() when the due refresh fails', async () => {
-    const { spa, navigator } = setup({ refreshSkewSec: 100_000 })
+    const { spa, navigator, store } = setup()
     await signIn(spa, navigator)
+    await makeDue(store)
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
     rp.server.control.setFaults({ http: { token: { status: 503 } } })
@@ -149,10 +150,11 @@ describe('the error event', () => {
     const first = setup({ store })
     await signIn(first.spa, first.navigator)
     first.spa.close()
+    await makeDue(store)
     rp.server.control.setFaults({ http: { token: { status: 500 } } })
 
     // The next page load finds tokens that are due and refreshes them on its own.
-    const { spa } = setup({ store, autoRefresh: true, refreshSkewSec: 100_000 })
+    const { spa } = setup({ store, autoRefresh: true })
     const errors: OpenRpError[] = []
     spa.on('error', (error) => errors.push(error))
     await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1)

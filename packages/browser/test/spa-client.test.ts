@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
-import { ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer({ enableControlEndpoint: true }, { postLogoutRedirectUri: `${ORIGIN}/` })
 const { setup } = rp
@@ -209,9 +209,10 @@ describe('popup login', () => {
 
 describe('tokens', () => {
   it('refreshes once for many concurrent callers when the token is about to expire', async () => {
-    const { spa, navigator } = setup({ refreshSkewSec: 100_000 })
+    const { spa, navigator, store } = setup()
     await redirectLogin(spa, navigator)
     const { tokenSet } = await spa.handleRedirectCallback()
+    await makeDue(store)
     rp.server.control.clearRequests()
     const tokens = await Promise.all(Array.from({ length: 20 }, () => spa.getAccessToken()))
     expect(new Set(tokens).size).toBe(1)

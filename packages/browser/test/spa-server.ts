@@ -4,7 +4,7 @@
  * the scripted navigator with a MemoryStore, an InProcessLock and no automatic refresh, closed
  * after each test.
  */
-import { InProcessLock, MemoryStore } from '@openrp/core'
+import { InProcessLock, MemoryStore, type Store, type TokenSetJSON } from '@openrp/core'
 import {
   DEMO_CLIENTS,
   type ReferenceServer,
@@ -90,4 +90,15 @@ export function useSpaServer(
  */
 export function postCallback(navigator: ScriptedNavigator, source: object, url: string): void {
   navigator.post({ origin: ORIGIN, source, data: { type: CALLBACK_MESSAGE_TYPE, url } })
+}
+
+/**
+ * Rewrites the session stored under `key` so its access token is due for renewal: issued an
+ * hour ago, expiring in 30 s (inside the default 60 s skew; a fresh token would not be due).
+ */
+export async function makeDue(store: Store, key = 'openrp:spa'): Promise<void> {
+  const json = (await store.get(key)) as TokenSetJSON | undefined
+  if (json === undefined) throw new Error(`nothing stored under ${key}`)
+  const now = Math.floor(Date.now() / 1000)
+  await store.set(key, { ...json, issuedAt: now - 3570, expiresAt: now + 30 })
 }

@@ -98,6 +98,8 @@ export interface TokenManagerEvents {
 const MAX_TIMER_MS = 2 ** 31 - 1
 /** After a failed proactive refresh, try again this much later. */
 const PROACTIVE_RETRY_MS = 30_000
+/** The proactive timer never re-arms sooner than this after it ran. */
+const MIN_REARM_MS = 1_000
 
 /**
  * Hands out a valid access token for one session and refreshes it exactly once when it nears
@@ -397,8 +399,11 @@ export class TokenManager {
     return set
   }
 
+  /** Due for renewal; a set nothing can renew is used until it expires. */
   #needsRefresh(set: TokenSet): boolean {
-    return set.isExpired(this.#skewSec + this.#jitter, Date.now() / 1000)
+    const now = Date.now() / 1000
+    if (set.refreshToken === undefined && this.#renew === undefined) return set.isExpired(0, now)
+    return set.needsRenewal(this.#skewSec + this.#jitter, now)
   }
 
   #noSession(): OpenRpError {
@@ -429,12 +434,16 @@ export class TokenManager {
     }
   }
 
-  #schedule(set: TokenSet | undefined): void {
+  /** Arms the proactive timer for `set`, at least `minDelayMs` from now. */
+  #schedule(set: TokenSet | undefined, minDelayMs = 0): void {
     if (!this.#proactive || this.#closed) return
     this.#cancelTimer()
     if (!set || set.expiresAt === undefined) return
-    const dueMs = (set.expiresAt - this.#skewSec - this.#jitter) * 1000 - Date.now()
-    this.#arm(Math.max(0, dueMs))
+    // A set nothing can renew is only looked at again when it expires (to end the session).
+    const renewable = set.refreshToken !== undefined || this.#renew !== undefined
+    const skew = renewable ? set.renewalSkew(this.#skewSec + this.#jitter) : 0
+    const dueMs = (set.expiresAt - skew) * 1000 - Date.now()
+    this.#arm(Math.max(minDelayMs, dueMs))
   }
 
   #arm(delayMs: number): void {
@@ -452,8 +461,9 @@ export class TokenManager {
     }
     this.#valid().then(
       (set) => {
-        // Still early (the timer fired before the skew window): look again when due.
-        if (this.#timer === undefined) this.#schedule(set)
+        // Still early (the timer fired before the skew window), or nothing changed: look again
+        // when due, never in a tight loop.
+        if (this.#timer === undefined) this.#schedule(set, MIN_REARM_MS)
       },
       (error: unknown) => {
         if (isOpenRpError(error, 'SESSION_EXPIRED') || isOpenRpError(error, 'LOGIN_REQUIRED'))

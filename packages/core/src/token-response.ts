@@ -99,13 +99,12 @@ export function tokenSetFromResponse(
   }
   const extra: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(r)) if (!KNOWN.has(key)) extra[key] = value
+  const now = Math.floor(Date.now() / 1000)
   return new TokenSet({
     accessToken: r.access_token,
     tokenType: r.token_type,
-    expiresAt:
-      typeof expiresIn === 'number'
-        ? Math.floor(Date.now() / 1000) + Math.floor(expiresIn)
-        : undefined,
+    expiresAt: typeof expiresIn === 'number' ? now + Math.floor(expiresIn) : undefined,
+    issuedAt: now,
     refreshToken: r.refresh_token as string | undefined,
     idToken: r.id_token as string | undefined,
     idTokenClaims,

@@ -27,6 +27,8 @@ export interface TokenSetJSON {
   tokenType: string
   /** Epoch seconds; `undefined` when the provider sent no `expires_in`. */
   expiresAt?: number
+  /** Epoch seconds when the response arrived; `undefined` when not known. */
+  issuedAt?: number
   refreshToken?: string
   idToken?: string
   /** Validated claims of `idToken` (kept so a restored set needs no re-validation). */
@@ -58,6 +60,8 @@ export class TokenSet {
   readonly tokenType: string
   /** Epoch seconds when the access token expires; `undefined` if unknown. */
   readonly expiresAt: number | undefined
+  /** Epoch seconds when the token response arrived; `undefined` if unknown. */
+  readonly issuedAt: number | undefined
   readonly refreshToken: string | undefined
   readonly idToken: string | undefined
   readonly scope: string | undefined
@@ -71,6 +75,7 @@ export class TokenSet {
     this.accessToken = init.accessToken
     this.tokenType = normaliseTokenType(init.tokenType)
     this.expiresAt = init.expiresAt
+    this.issuedAt = init.issuedAt
     this.refreshToken = init.refreshToken
     this.idToken = init.idToken
     this.scope = init.scope
@@ -98,10 +103,26 @@ export class TokenSet {
     return this.expiresAt - skewSec <= now
   }
 
+  /**
+   * Whether it is time to renew: like {@link TokenSet.isExpired}, but `skewSec` is capped at half
+   * the token's lifetime when `issuedAt` is known, so a token that lives less than `skewSec` is
+   * used for half its life instead of being renewed on every call.
+   */
+  needsRenewal(skewSec = 0, now: number = nowSec()): boolean {
+    return this.isExpired(this.renewalSkew(skewSec), now)
+  }
+
+  /** The skew {@link TokenSet.needsRenewal} applies: `skewSec`, at most half the lifetime. */
+  renewalSkew(skewSec: number): number {
+    if (this.expiresAt === undefined || this.issuedAt === undefined) return skewSec
+    return Math.min(skewSec, Math.max(0, (this.expiresAt - this.issuedAt) / 2))
+  }
+
   /** Plain JSON for stores; `TokenSet.fromJSON(set.toJSON())` gives an equal set. */
   toJSON(): TokenSetJSON {
     const json: TokenSetJSON = { accessToken: this.accessToken, tokenType: this.tokenType }
     if (this.expiresAt !== undefined) json.expiresAt = this.expiresAt
+    if (this.issuedAt !== undefined) json.issuedAt = this.issuedAt
     if (this.refreshToken !== undefined) json.refreshToken = this.refreshToken
     if (this.idToken !== undefined) json.idToken = this.idToken
     if (this.#claims !== undefined) json.idTokenClaims = { ...this.#claims }
@@ -119,11 +140,13 @@ export class TokenSet {
     if (value instanceof TokenSet) return value
     if (!isRecord(value)) throw invalid('is not an object')
     const { accessToken, tokenType, expiresAt, refreshToken, idToken, idTokenClaims, scope } = value
-    const { issuedTokenType, extra } = value
+    const { issuedAt, issuedTokenType, extra } = value
     if (typeof accessToken !== 'string') throw invalid('has no accessToken string')
     if (typeof tokenType !== 'string' || tokenType === '') throw invalid('has no tokenType')
     if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
       throw invalid('has a non-numeric expiresAt')
+    if (issuedAt !== undefined && !(typeof issuedAt === 'number' && Number.isFinite(issuedAt)))
+      throw invalid('has a non-numeric issuedAt')
     for (const [name, member] of Object.entries({
       refreshToken,
       idToken,
@@ -139,6 +162,7 @@ export class TokenSet {
       accessToken,
       tokenType,
       expiresAt: expiresAt as number | undefined,
+      issuedAt: issuedAt as number | undefined,
       refreshToken: refreshToken as string | undefined,
       idToken: idToken as string | undefined,
       idTokenClaims: idTokenClaims as IdTokenClaims | undefined,

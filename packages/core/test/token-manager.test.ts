@@ -357,7 +357,9 @@ describe('TokenManager', () => {
       server.control.clearRequests()
       // Enters the skew window in about 300 ms.
       const soon = Math.floor(Date.now() / 1000) + 60
-      await manager.setTokenSet(new TokenSet({ ...tokens.toJSON(), expiresAt: soon }))
+      await manager.setTokenSet(
+        new TokenSet({ ...tokens.toJSON(), issuedAt: soon - 3600, expiresAt: soon }),
+      )
       await new Promise((r) => setTimeout(r, 1300))
       expect(refreshRequests()).toHaveLength(0)
 
@@ -384,6 +386,90 @@ describe('TokenManager', () => {
       expect(() => new TokenManager(options as never)).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       )
+    }
+  })
+})
+
+describe('TokenManager with tokens that live less than skewSec', () => {
+  let shortLived: ReferenceServer
+  let shortClient: Client
+  beforeAll(async () => {
+    // 4-second access tokens: far below the default 60 s skew.
+    shortLived = await startReferenceServer({ port: 0, accessTokenTtl: 4 })
+    shortClient = await discover(shortLived.issuer, {
+      clientId: 'spa',
+      redirectUri: 'http://127.0.0.1:4001/',
+      scope: 'openid offline_access',
+    })
+  })
+  afterAll(() => shortLived?.close())
+
+  async function shortLogin(): Promise<TokenSet> {
+    const { url, transaction } = await shortClient.createAuthorizationRequest()
+    const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
+    return shortClient.handleAuthorizationResponse(done.url, transaction)
+  }
+  const refreshes = () =>
+    shortLived.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
+
+  it('uses a fresh token for half its life instead of refreshing on every call', async () => {
+    const manager = new TokenManager({ client: shortClient, store: new MemoryStore(), key: KEY })
+    const tokens = await shortLogin()
+    expect(tokens.expiresAt! - tokens.issuedAt!).toBe(4)
+    await manager.setTokenSet(tokens)
+    shortLived.control.clearRequests()
+    for (let i = 0; i < 5; i++) expect(await manager.getAccessToken()).toBe(tokens.accessToken)
+    expect(refreshes()).toHaveLength(0)
+    // Past half its life: one refresh, then the new token is used.
+    await new Promise((r) => setTimeout(r, 2100))
+    const next = await manager.getAccessToken()
+    expect(next).not.toBe(tokens.accessToken)
+    for (let i = 0; i < 5; i++) expect(await manager.getAccessToken()).toBe(next)
+    expect(refreshes()).toHaveLength(1)
+  })
+
+  it('proactive refresh renews about once per half-life, never in a loop', async () => {
+    const manager = new TokenManager({
+      client: shortClient,
+      store: new MemoryStore(),
+      key: KEY,
+      proactiveRefresh: true,
+    })
+    try {
+      await manager.setTokenSet(await shortLogin())
+      shortLived.control.clearRequests()
+      await new Promise((r) => setTimeout(r, 4500))
+      // Due at 2 s and again about 2 s after each refresh: two, perhaps three, in 4.5 s.
+      expect(refreshes().length).toBeGreaterThanOrEqual(1)
+      expect(refreshes().length).toBeLessThanOrEqual(3)
+    } finally {
+      manager.close()
+    }
+  }, 10_000)
+
+  it('a set nothing can renew is read once, not in a loop, while inside the skew window', async () => {
+    const store = new CountingStore()
+    const manager = new TokenManager({
+      client: shortClient,
+      store,
+      key: KEY,
+      proactiveRefresh: true,
+      jitterSec: 0,
+    })
+    try {
+      const now = Math.floor(Date.now() / 1000)
+      await manager.setTokenSet({
+        accessToken: 'no-refresh',
+        tokenType: 'Bearer',
+        issuedAt: now - 3570,
+        expiresAt: now + 30,
+      })
+      store.reads = 0
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(store.reads).toBeLessThanOrEqual(1)
+      expect(await manager.getAccessToken()).toBe('no-refresh')
+    } finally {
+      manager.close()
     }
   })
 })

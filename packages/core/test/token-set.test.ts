@@ -48,6 +48,30 @@ describe('TokenSet', () => {
     expect(unknown.expiresIn()).toBeUndefined()
   })
 
+  it('caps the renewal skew at half the lifetime when issuedAt is known', () => {
+    const short = new TokenSet({
+      accessToken: 'a',
+      tokenType: 'Bearer',
+      issuedAt: 1000,
+      expiresAt: 1045,
+    })
+    expect(short.renewalSkew(60)).toBe(22.5)
+    expect(short.needsRenewal(60, 1010)).toBe(false)
+    expect(short.needsRenewal(60, 1023)).toBe(true)
+    const long = new TokenSet({ ...short.toJSON(), expiresAt: 4600 })
+    expect(long.renewalSkew(60)).toBe(60)
+    expect(long.needsRenewal(60, 4539)).toBe(false)
+    expect(long.needsRenewal(60, 4540)).toBe(true)
+    // Unknown lifetime: the skew as given.
+    const unknown = new TokenSet({ accessToken: 'a', tokenType: 'Bearer', expiresAt: 1045 })
+    expect(unknown.renewalSkew(60)).toBe(60)
+    expect(unknown.needsRenewal(60, 990)).toBe(true)
+    expect(TokenSet.fromJSON(short.toJSON()).issuedAt).toBe(1000)
+    expect(() => TokenSet.fromJSON({ ...short.toJSON(), issuedAt: 'soon' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+  })
+
   it('hands out copies of the claims', () => {
     const set = new TokenSet({ accessToken: 'at', tokenType: 'Bearer', idTokenClaims: claims })
     const c = set.claims()!

@@ -216,7 +216,7 @@ export class ClientCredentialsProvider {
   }
 
   #fresh(tokens: TokenSet): boolean {
-    return !tokens.isExpired(this.#skewSec, Date.now() / 1000)
+    return !tokens.needsRenewal(this.#skewSec, Date.now() / 1000)
   }
 
   /** Keeps `tokens` for `key`, frozen: every caller of the key gets this very object. */

@@ -38,14 +38,11 @@ describe('rotation', () => {
   })
 
   it('50 concurrent callers of an expiring token cause one refresh', async () => {
-    const { client, store } = await signedIn()
-    const manager = new TokenManager({
-      client,
-      store,
-      key: SESSION_KEY,
-      skewSec: 7200,
-      jitterSec: 0,
-    })
+    const { client, store, first } = await signedIn()
+    // Issued an hour ago, 30 s left: due for renewal.
+    const now = Math.floor(Date.now() / 1000)
+    await store.set(SESSION_KEY, { ...first.toJSON(), issuedAt: now - 3570, expiresAt: now + 30 })
+    const manager = new TokenManager({ client, store, key: SESSION_KEY, jitterSec: 0 })
     const tokens = await Promise.all(Array.from({ length: 50 }, () => manager.getAccessToken()))
     expect(new Set(tokens).size).toBe(1)
     expect(p.hits('token')).toBe(1)
