@@ -9,7 +9,8 @@ import { OpenRpError } from '@openrp/core'
 /**
  * Resolves `returnTo` against `origin` and checks it: it must be on the app's own origin and,
  * when `allowed` is given, equal one of its entries or start with one that ends in `/`.
- * Returns the path + query + fragment to keep. Throws OpenRpError `REDIRECT_NOT_ALLOWED`.
+ * Returns the path + query + fragment to keep, which is itself a path on `origin` (never
+ * `//host`, never a backslash). Throws OpenRpError `REDIRECT_NOT_ALLOWED`.
  */
 export function checkReturnTo(
   returnTo: string,
@@ -24,6 +25,11 @@ export function checkReturnTo(
   }
   if (url.origin !== origin) throw notAllowed('returnTo must stay on this origin')
   const target = url.pathname + url.search + url.hash
+  // Dot segments can leave a path starting with `//` (`/.//evil.example`, `${origin}//evil`):
+  // same origin here, but protocol-relative, i.e. another host, wherever the app uses it.
+  // Check the string handed back, not only the URL it came from.
+  if (target.startsWith('//') || target.includes('\\') || !sameOrigin(target, origin))
+    throw notAllowed('returnTo must be a path on this origin')
   if (allowed && allowed.length > 0) {
     const ok = allowed.some((entry) => {
       const path = new URL(entry, `${origin}/`)
@@ -44,6 +50,14 @@ export function checkReturnTo(
 export function checkPostLogoutTarget(target: string, allowed: readonly string[]): string {
   if (!allowed.includes(target)) throw notAllowed('returnTo is not an allowed post-logout target')
   return target
+}
+
+function sameOrigin(target: string, origin: string): boolean {
+  try {
+    return new URL(target, `${origin}/`).origin === origin
+  } catch {
+    return false
+  }
 }
 
 function notAllowed(message: string): OpenRpError {
