@@ -159,6 +159,11 @@ export class TokenManager {
   #deadRefreshToken: string | undefined
   /** Bumped by setTokenSet/clear, so a refresh that started before does not resurrect tokens. */
   #epoch = 0
+  /**
+   * A refreshed set the store refused to take, and the stored set it replaces: the provider has
+   * rotated that set's refresh token, so it must never be sent again. Written at the next chance.
+   */
+  #unsaved: { replaces: TokenSet; set: TokenSet } | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #waitingForVisible = false
   #closed = false
@@ -244,23 +249,44 @@ export class TokenManager {
     return this.#startRefresh(seen)
   }
 
-  /** Stores a new session's token set (after login) and starts over after an expiry. */
+  /**
+   * Stores a new session's token set (after login) and starts over after an expiry. Waits for a
+   * refresh another context is running (under the lock), so its result cannot overwrite this.
+   */
   async setTokenSet(tokens: TokenSet | TokenSetJSON): Promise<void> {
     const set = TokenSet.fromJSON(tokens)
     this.#epoch++
-    await this.#store.set(this.key, set.toJSON())
+    this.#unsaved = undefined
+    await this.#exclusive(() => this.#store.set(this.key, set.toJSON()))
     this.#expired = false
     this.#deadRefreshToken = undefined
     this.#schedule(set)
     this.#notifier?.publish({ type: 'login' })
   }
 
-  /** Forgets the session (logout): deletes the stored set and stops the timer. */
+  /**
+   * Forgets the session (logout): deletes the stored set and stops the timer. Like
+   * {@link TokenManager.setTokenSet}, it waits for a refresh running elsewhere; if the lock
+   * cannot be had in time it deletes anyway (a refresh that ends later finds the set gone and
+   * does not write it back).
+   */
   async clear(): Promise<void> {
     this.#epoch++
+    this.#unsaved = undefined
     this.#cancelTimer()
-    await this.#store.delete(this.key)
+    await this.#exclusive(() => this.#store.delete(this.key))
     this.#notifier?.publish({ type: 'logout' })
+  }
+
+  /** Runs a store write under the refresh lock, or without it when the lock times out. */
+  async #exclusive(write: () => Promise<void>): Promise<void> {
+    if (!this.#lock) return write()
+    try {
+      await this.#lock.withLock(`${this.key}:refresh`, write, { timeoutMs: this.#lockTimeoutMs })
+    } catch (error) {
+      if (!isOpenRpError(error, 'LOCK_TIMEOUT')) throw error
+      await write()
+    }
   }
 
   /**
@@ -319,8 +345,23 @@ export class TokenManager {
   /** Runs with the lock held (if any). */
   async #refreshNow(forcedFrom: TokenSet | undefined): Promise<TokenSet> {
     // Another tab or process may have refreshed while we waited for the lock.
-    const current = await this.#read()
-    if (!current) throw this.#noSession()
+    const stored = await this.#read()
+    if (!stored) throw this.#noSession()
+    let current = stored
+    /** What the store holds now (the set to compare with before writing). */
+    let inStore = stored
+    const unsaved = this.#unsaved
+    if (unsaved && sameTokens(unsaved.replaces, stored)) {
+      // Our last refresh never reached the store: its set is the current one.
+      current = unsaved.set
+      try {
+        await this.#store.set(this.key, current.toJSON())
+        this.#unsaved = undefined
+        inStore = current
+      } catch (error) {
+        this.#events.emit('error', error)
+      }
+    }
     const stale = forcedFrom ? !rotatedSince(forcedFrom, current) : this.#needsRefresh(current)
     if (!stale) return current
     if (current.refreshToken !== undefined && current.refreshToken === this.#deadRefreshToken) {
@@ -343,17 +384,26 @@ export class TokenManager {
     } catch (error) {
       if (!endsSession(error)) throw error
       // A sibling without our lock may have rotated the token first: ours was then "reused".
-      const stored = await this.#read().catch(() => undefined)
-      if (stored && rotatedSince(current, stored) && !stored.isExpired()) return stored
+      const sibling = await this.#read().catch(() => undefined)
+      if (sibling && rotatedSince(current, sibling) && !sibling.isExpired()) return sibling
       return this.#expire(current, error)
     }
-    if (epoch !== this.#epoch) {
-      // setTokenSet() or clear() ran meanwhile: their result wins.
-      const stored = await this.#read()
-      if (!stored) throw this.#noSession()
-      return stored
+    // setTokenSet() or clear() ran meanwhile, here or in another context (a logout in another
+    // tab, a new login): their result wins, and this refresh's result is dropped.
+    const latest = await this.#read()
+    if (epoch !== this.#epoch || !latest || !sameTokens(latest, inStore)) {
+      if (!latest) throw this.#noSession()
+      return latest
     }
-    await this.#store.set(this.key, next.toJSON())
+    try {
+      await this.#store.set(this.key, next.toJSON())
+      this.#unsaved = undefined
+    } catch (error) {
+      // The provider has rotated the refresh token: keep the new set rather than lose it, and
+      // never send the used one again. The write is retried at the next refresh check.
+      this.#unsaved = { replaces: inStore, set: next }
+      this.#events.emit('error', error)
+    }
     this.#rollJitter()
     this.#schedule(next)
     this.#events.emit('refreshed', next)
@@ -430,6 +480,9 @@ export class TokenManager {
         () => {},
       )
     } else {
+      // Another context logged out: a refresh running here must not write its result back.
+      this.#epoch++
+      this.#unsaved = undefined
       this.#cancelTimer()
     }
   }
@@ -486,6 +539,11 @@ function endsSession(error: unknown): boolean {
     return true
   }
   return error instanceof OAuthError && error.error === 'invalid_grant'
+}
+
+/** The same tokens (the set a refresh started from is still the one stored). */
+function sameTokens(a: TokenSet, b: TokenSet): boolean {
+  return a.accessToken === b.accessToken && a.refreshToken === b.refreshToken
 }
 
 function rotatedSince(used: TokenSet, stored: TokenSet): boolean {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, discover } from '../src/client.ts'
-import { isOpenRpError, type OpenRpError } from '../src/errors.ts'
+import { isOpenRpError, type OpenRpError, StoreError } from '../src/errors.ts'
 import { InProcessLock } from '../src/in-process-lock.ts'
 import { MemoryStore } from '../src/memory-store.ts'
 import { TokenManager, type VisibilityHook } from '../src/token-manager.ts'
@@ -387,6 +387,90 @@ describe('TokenManager', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       )
     }
+  })
+})
+
+describe('TokenManager when the store or another context interferes', () => {
+  /** A MemoryStore whose next `failWrites` writes throw STORE_ERROR. */
+  class FlakyStore extends MemoryStore {
+    failWrites = 0
+    override async set(key: string, value: unknown): Promise<void> {
+      if (this.failWrites > 0) {
+        this.failWrites--
+        throw new StoreError('disk full')
+      }
+      return super.set(key, value)
+    }
+  }
+
+  it('a refreshed set the store refuses is kept, never lost: the used refresh token is not sent again', async () => {
+    const store = new FlakyStore()
+    const manager = new TokenManager({ client, store, key: KEY })
+    const errors: unknown[] = []
+    manager.on('error', (error) => errors.push(error))
+    const tokens = await login()
+    await manager.setTokenSet(expired(tokens))
+    server.control.clearRequests()
+
+    store.failWrites = 1
+    const first = await manager.getAccessToken()
+    expect(first).not.toBe(tokens.accessToken)
+    expect(errors).toEqual([expect.objectContaining({ code: 'STORE_ERROR' })])
+    // The store still holds the old set; the next call writes the kept one instead of refreshing.
+    expect(await manager.getAccessToken()).toBe(first)
+    expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(first)
+    // And the session goes on: a forced refresh uses the rotated refresh token.
+    const again = await manager.refresh()
+    expect(again.accessToken).not.toBe(first)
+    expect(refreshRequests().map((r) => r.status)).toEqual([200, 200])
+  })
+
+  it('while the store keeps failing, the kept set is handed out and no refresh token is reused', async () => {
+    const store = new FlakyStore()
+    const manager = new TokenManager({ client, store, key: KEY })
+    manager.on('error', () => {})
+    await manager.setTokenSet(expired(await login()))
+    server.control.clearRequests()
+    store.failWrites = 100
+    const first = await manager.getAccessToken()
+    for (let i = 0; i < 3; i++) expect(await manager.getAccessToken()).toBe(first)
+    expect(refreshRequests().map((r) => r.status)).toEqual([200])
+  })
+
+  it('a logout in another context during a refresh is not undone by that refresh (shared lock)', async () => {
+    const store = new MemoryStore()
+    const lock = new InProcessLock()
+    const tabA = new TokenManager({ client, store, lock, key: KEY })
+    const tabB = new TokenManager({ client, store, lock, key: KEY })
+    await tabA.setTokenSet(expired(await login()))
+    server.control.setFaults({ http: { token: { delayMs: 600 } } })
+    const refreshing = settle(tabA.getAccessToken())
+    await new Promise((r) => setTimeout(r, 100))
+    await tabB.clear()
+    await refreshing
+    expect(await store.get(KEY)).toBeUndefined()
+    await expect(tabA.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+  })
+
+  it('a logout or a new login elsewhere during a refresh wins, even without a lock', async () => {
+    const store = new MemoryStore()
+    const tabA = new TokenManager({ client, store, key: KEY })
+    const tabB = new TokenManager({ client, store, key: KEY })
+    await tabA.setTokenSet(expired(await login()))
+    server.control.setFaults({ http: { token: { delayMs: 600 } } })
+    const loggedOut = settle(tabA.getAccessToken())
+    await new Promise((r) => setTimeout(r, 100))
+    await tabB.clear()
+    expect(await loggedOut).toMatchObject({ code: 'LOGIN_REQUIRED' })
+    expect(await store.get(KEY)).toBeUndefined()
+
+    await tabA.setTokenSet(expired(await login()))
+    const other = await login()
+    const replaced = tabA.getAccessToken()
+    await new Promise((r) => setTimeout(r, 100))
+    await tabB.setTokenSet(other)
+    expect(await replaced).toBe(other.accessToken)
+    expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(other.accessToken)
   })
 })
 
