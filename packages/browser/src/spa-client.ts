@@ -72,9 +72,14 @@ const DEFAULT_SCOPE = 'openid profile email offline_access'
 export function createSpaClient(options: SpaClientOptions): SpaClient {
   if (typeof options !== 'object' || options === null)
     throw new InvalidArgumentError('createSpaClient() needs an options object')
+  const perTab =
+    options.store === 'session' ||
+    options.store === 'memory' ||
+    (options.store === undefined && typeof indexedDB === 'undefined')
   return new SpaClient({
     ...options,
     store: resolveStore(options.store),
+    storeScope: options.storeScope ?? (perTab ? 'tab' : 'shared'),
     lock: options.lock ?? defaultLock(),
     dpop: options.dpop ? indexedDbDpop() : undefined,
   })
@@ -110,6 +115,8 @@ export class SpaClient {
   #manager: Promise<TokenManager> | undefined
   #sync: TabSync | undefined
   #signedInHere = false
+  /** `sub` of the session last seen here: another tab's login as someone else is a `login`. */
+  #user: string | undefined
   #lastRenewedAccessToken: string | undefined
   #closed = false
 
@@ -273,17 +280,22 @@ export class SpaClient {
     return (await this.#tokens()).getTokenSet()
   }
 
-  /** The signed-in user's ID token claims, or `undefined` when signed out. */
+  /**
+   * The signed-in user's ID token claims, or `undefined` when signed out. A stored session that
+   * cannot be read (STORE_ERROR, e.g. written by another store setting or encrypted with a lost
+   * key) counts as signed out, and is reported as an `error` event.
+   */
   async getUser(): Promise<IdTokenClaims | undefined> {
-    return (await this.getTokenSet())?.claims()
+    return (await this.#readableTokenSet())?.claims()
   }
 
   /**
    * Whether a session is stored whose access token is still valid or may be renewed (it has a
-   * refresh token, or silent renewal is on). No network: `getAccessToken()` tells for sure.
+   * refresh token, or silent renewal is on). No network: `getAccessToken()` tells for sure. An
+   * unreadable stored session counts as signed out (see {@link SpaClient.getUser}).
    */
   async isAuthenticated(): Promise<boolean> {
-    const tokens = await this.getTokenSet()
+    const tokens = await this.#readableTokenSet()
     if (!tokens) return false
     return (
       tokens.refreshToken !== undefined || !tokens.isExpired() || this.#options.silent !== false
@@ -317,9 +329,11 @@ export class SpaClient {
   }
 
   /**
-   * Signs out: revokes the tokens (unless `revoke: false`), clears the session in every tab,
-   * then sends the browser to the provider's end_session endpoint with `id_token_hint`,
-   * `post_logout_redirect_uri` and `state` (unless `localOnly`, or the provider has none).
+   * Signs out: clears the session in every tab first (so nothing is left behind if the provider
+   * is down or the tab closes), then revokes the tokens (unless `revoke: false`; failures are
+   * `error` events), then sends the browser to the provider's end_session endpoint with
+   * `id_token_hint`, `post_logout_redirect_uri` and `state` (unless `localOnly`, or the provider
+   * has none). With `localOnly`, it resolves even when the provider cannot be reached.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
     const target = options.localOnly
@@ -332,20 +346,34 @@ export class SpaClient {
       checkPostLogoutTarget(target, allowed)
     }
     const manager = await this.#tokens()
-    const tokens = await manager.getTokenSet()
-    const core = await this.#protocol()
-    if (tokens && options.revoke !== false && core.metadata.revocation_endpoint) {
-      for (const [token, hint] of [
-        [tokens.refreshToken, 'refresh_token'],
-        [tokens.accessToken, 'access_token'],
-      ] as const) {
-        if (!token) continue
-        await revoke(core, token, hint).catch((error) => this.#events.emit('error', asError(error)))
-      }
-    }
+    const tokens = await this.#readableTokenSet()
     await manager.clear()
     this.#signedInHere = false
+    this.#user = undefined
     this.#events.emit('logout', { source: 'this-tab' })
+    const revoking = tokens !== undefined && options.revoke !== false
+    if (options.localOnly && !revoking) return
+    let core: ClientCore
+    try {
+      core = await this.#protocol()
+    } catch (error) {
+      if (!options.localOnly) throw error
+      this.#events.emit('error', asError(error))
+      return
+    }
+    if (revoking && core.metadata.revocation_endpoint) {
+      const revocations = [
+        [tokens.refreshToken, 'refresh_token'],
+        [tokens.accessToken, 'access_token'],
+      ] as const
+      await Promise.all(
+        revocations.map(([token, hint]) =>
+          token
+            ? revoke(core, token, hint).catch((error) => this.#events.emit('error', asError(error)))
+            : undefined,
+        ),
+      )
+    }
     if (options.localOnly || !core.metadata.end_session_endpoint) return
     const state = randomState()
     this.#transactions.save(state, {
@@ -450,16 +478,20 @@ export class SpaClient {
       visibility: pageVisibility(),
       notifier: this.#sync,
     })
-    this.#signedInHere = (await manager.getTokenSet().catch(() => undefined)) !== undefined
+    const stored = await manager.getTokenSet().catch(() => undefined)
+    this.#signedInHere = stored !== undefined
+    this.#user = stored?.claims()?.sub
     manager.on('refreshed', (tokenSet) => {
       // Our own renewals are announced by #renew's caller; the rest came from another tab.
       if (tokenSet.accessToken === this.#lastRenewedAccessToken) {
         this.#events.emit('refreshed', { tokenSet, source: 'this-tab' })
         return
       }
-      const wasSignedIn = this.#signedInHere
+      const sub = tokenSet.claims()?.sub
+      const sameUser = this.#signedInHere && (sub === undefined || sub === this.#user)
       this.#signedInHere = true
-      this.#events.emit(wasSignedIn ? 'refreshed' : 'login', { tokenSet, source: 'other-tab' })
+      if (sub !== undefined) this.#user = sub
+      this.#events.emit(sameUser ? 'refreshed' : 'login', { tokenSet, source: 'other-tab' })
     })
     manager.on('expired', (error) => {
       this.#signedInHere = false
@@ -469,16 +501,34 @@ export class SpaClient {
     this.#sync.subscribe((message) => {
       if (message.type !== 'logout') return
       this.#signedInHere = false
+      this.#user = undefined
+      // A store of this tab's own still holds this tab's session: a logout ends it everywhere.
+      if (this.#options.storeScope === 'tab')
+        this.#options.store
+          .delete(this.#key)
+          .catch((error) => this.#events.emit('error', asError(error)))
       this.#events.emit('logout', { source: 'other-tab' })
     })
     if (this.#closed) manager.close()
     return manager
   }
 
+  /** The stored set; an unreadable one (STORE_ERROR) is reported and counts as none. */
+  async #readableTokenSet(): Promise<TokenSet | undefined> {
+    try {
+      return await this.getTokenSet()
+    } catch (error) {
+      if (!isOpenRpError(error, 'STORE_ERROR')) throw error
+      this.#events.emit('error', error)
+      return undefined
+    }
+  }
+
   async #signedIn(tokenSet: TokenSet): Promise<void> {
     const manager = await this.#tokens()
     await manager.setTokenSet(tokenSet)
     this.#signedInHere = true
+    this.#user = tokenSet.claims()?.sub
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
   }
 

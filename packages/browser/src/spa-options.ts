@@ -53,6 +53,13 @@ export interface SpaClientOptions {
   responseType?: ResponseType
   /** Default `'encrypted-indexeddb'` where IndexedDB exists, else `'memory'`. See {@link StoreChoice}. */
   store?: StoreChoice
+  /**
+   * `'tab'` when every tab has a store of its own (sessionStorage, memory): a logout in another
+   * tab then also deletes this tab's session. Default: `'tab'` for the `'session'` and
+   * `'memory'` choices, else `'shared'` (IndexedDB: one session for all tabs). Give it with a
+   * Store instance of your own that is per tab.
+   */
+  storeScope?: 'shared' | 'tab'
   /** Key of the session in the store (default `openrp:<clientId>`). */
   storageKey?: string
   /** Bind tokens to a non-extractable ES256 key kept in IndexedDB (RFC 9449). Default off. */

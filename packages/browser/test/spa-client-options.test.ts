@@ -164,3 +164,109 @@ describe('the error event', () => {
     expect(await store.get('openrp:spa')).toBeDefined()
   })
 })
+
+describe('logout is local first', () => {
+  it('the session is gone before a slow revocation answers', async () => {
+    const { spa, navigator, store } = setup()
+    await signIn(spa, navigator)
+    rp.server.control.setFaults({ http: { revocation: { delayMs: 1500 } } })
+    const done = spa.logout({ localOnly: true })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(await store.get('openrp:spa')).toBeUndefined()
+    await done
+    // Both tokens were revoked, side by side.
+    expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
+  })
+
+  it('a local logout succeeds with the provider down; the failure is an error event', async () => {
+    // A first page signs in; the next page load (no discovery yet) logs out while the provider
+    // cannot be reached.
+    const store = new MemoryStore()
+    const first = setup({ store })
+    await signIn(first.spa, first.navigator)
+    first.spa.close()
+    rp.server.control.setFaults({ http: { discovery: { status: 503 } } })
+    const { spa } = setup({ store })
+    const errors: string[] = []
+    spa.on('error', (error) => errors.push(error.code))
+    const logouts: string[] = []
+    spa.on('logout', ({ source }) => logouts.push(source))
+    await spa.logout({ localOnly: true })
+    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(logouts).toEqual(['this-tab'])
+    expect(errors.length).toBeGreaterThanOrEqual(1)
+    // A logout that must reach end_session still clears first, then rejects.
+    const again = setup({ store })
+    await signInWithStore(store)
+    await expect(again.spa.logout()).rejects.toMatchObject({ code: expect.any(String) })
+    expect(await store.get('openrp:spa')).toBeUndefined()
+  })
+
+  async function signInWithStore(store: MemoryStore): Promise<void> {
+    rp.server.control.resetFaults()
+    const page = setup({ store })
+    await signIn(page.spa, page.navigator)
+    page.spa.close()
+    rp.server.control.setFaults({ http: { discovery: { status: 503 } } })
+  }
+})
+
+describe('an unreadable stored session', () => {
+  it('counts as signed out (an error event says why), and logout still clears it', async () => {
+    const store = new MemoryStore()
+    await store.set('openrp:spa', { not: 'a token set' })
+    const { spa } = setup({ store })
+    const errors: string[] = []
+    spa.on('error', (error) => errors.push(error.code))
+    expect(await spa.isAuthenticated()).toBe(false)
+    expect(await spa.getUser()).toBeUndefined()
+    expect(errors).toContain('STORE_ERROR')
+    await expect(spa.getAccessToken()).rejects.toMatchObject({ code: 'STORE_ERROR' })
+    await spa.logout({ localOnly: true })
+    expect(await store.get('openrp:spa')).toBeUndefined()
+  })
+})
+
+describe('tabs', () => {
+  it("with a store per tab, another tab's logout deletes this tab's session too", async () => {
+    const tabA = setup({ storeScope: 'tab' })
+    const tabB = setup({ storeScope: 'tab' })
+    await signIn(tabA.spa, tabA.navigator)
+    await signIn(tabB.spa, tabB.navigator)
+    const logouts: string[] = []
+    tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    await tabA.spa.logout({ localOnly: true, revoke: false })
+    await expect.poll(() => tabB.store.get('openrp:spa')).toBeUndefined()
+    expect(logouts).toEqual(['other-tab'])
+    expect(await tabB.spa.isAuthenticated()).toBe(false)
+  })
+
+  it("with a shared store (the default), another tab's logout leaves a newer session alone", async () => {
+    const store = new MemoryStore()
+    const tabA = setup({ store })
+    const tabB = setup({ store })
+    await signIn(tabA.spa, tabA.navigator)
+    const logouts: string[] = []
+    tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    await tabA.spa.logout({ localOnly: true, revoke: false })
+    await expect.poll(() => logouts).toEqual(['other-tab'])
+    // The shared store was cleared by tab A; tab B signs in again and keeps that session.
+    await signIn(tabB.spa, tabB.navigator)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await store.get('openrp:spa')).toBeDefined()
+  })
+
+  it('another tab signing in as someone else is a login here, not a refresh', async () => {
+    const store = new MemoryStore()
+    const tabA = setup({ store })
+    const tabB = setup({ store })
+    await signIn(tabA.spa, tabA.navigator)
+    const events: string[] = []
+    tabA.spa.on('login', ({ source }) => events.push(`login:${source}`))
+    tabA.spa.on('refreshed', ({ source }) => events.push(`refreshed:${source}`))
+    await tabA.spa.getUser()
+    await signIn(tabB.spa, tabB.navigator, { prompt: 'login' }, 'bob')
+    await expect.poll(() => events).toContain('login:other-tab')
+    expect((await tabA.spa.getUser())?.sub).toBe((await tabB.spa.getUser())?.sub)
+  })
+})
