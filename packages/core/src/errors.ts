@@ -93,8 +93,20 @@ export class OAuthError extends OpenRpError {
   readonly errorUri: string | undefined
   /** HTTP status of the response, when it came from an endpoint (not the front channel). */
   readonly status: number | undefined
+  /**
+   * The pause the provider asked for in a `Retry-After` header (ms), when it sent one. A request
+   * that may be retried is not retried when this exceeds `retry.maxDelayMs`: it fails at once,
+   * and the caller decides when to try again.
+   */
+  readonly retryAfterMs: number | undefined
   constructor(
-    init: { error: string; errorDescription?: string; errorUri?: string; status?: number },
+    init: {
+      error: string
+      errorDescription?: string
+      errorUri?: string
+      status?: number
+      retryAfterMs?: number
+    },
     code: ErrorCode = 'OAUTH_ERROR',
   ) {
     super(
@@ -105,6 +117,7 @@ export class OAuthError extends OpenRpError {
     this.errorDescription = init.errorDescription
     this.errorUri = init.errorUri
     this.status = init.status
+    this.retryAfterMs = init.retryAfterMs
   }
 }
 
@@ -118,6 +131,7 @@ export class InteractionRequiredError extends OAuthError {
     errorDescription?: string
     errorUri?: string
     status?: number
+    retryAfterMs?: number
   }) {
     super(init, 'INTERACTION_REQUIRED')
   }
@@ -136,12 +150,16 @@ export class NetworkError extends OpenRpError {
 /** An endpoint answered with an HTTP status it should not have, and no RFC 6749 error body. */
 export class HttpError extends OpenRpError {
   readonly status: number
+  /** The pause the provider asked for in a `Retry-After` header (ms), as on {@link OAuthError}. */
+  readonly retryAfterMs: number | undefined
   constructor(
     status: number,
     message = `The endpoint answered with unexpected HTTP status ${status}`,
+    options: { retryAfterMs?: number | undefined } = {},
   ) {
     super('HTTP_ERROR', message)
     this.status = status
+    this.retryAfterMs = options.retryAfterMs
   }
 }
 

@@ -13,13 +13,19 @@ describe('Retry-After and backoff', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined()
   })
 
-  it('caps delays and backs off exponentially', () => {
+  it('caps backoff delays and backs off exponentially', () => {
     const policy = { baseDelayMs: 100, maxDelayMs: 1000 }
     expect(retryDelay(1, undefined, policy)).toBe(100)
     expect(retryDelay(3, undefined, policy)).toBe(400)
     expect(retryDelay(10, undefined, policy)).toBe(1000)
-    expect(retryDelay(1, 30_000, policy)).toBe(1000)
     expect(retryDelay(1, 0, policy)).toBe(0)
+    expect(retryDelay(1, 1000, policy)).toBe(1000)
+  })
+
+  it('gives no delay (no retry) when Retry-After asks for more than maxDelayMs', () => {
+    const policy = { baseDelayMs: 100, maxDelayMs: 1000 }
+    expect(retryDelay(1, 1001, policy)).toBeUndefined()
+    expect(retryDelay(1, 30_000, policy)).toBeUndefined()
   })
 
   it('retries 408, 425, 429 and 5xx except 501 / 505', () => {

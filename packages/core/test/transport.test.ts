@@ -25,12 +25,27 @@ describe('retries of idempotent requests', () => {
     expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(2)
   })
 
-  it('caps Retry-After at retry.maxDelayMs', async () => {
+  it('fails at once with retryAfterMs when Retry-After exceeds retry.maxDelayMs', async () => {
     const client = await m2m({ retry: { maxDelayMs: 100 } })
-    h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '30', times: 1 } } })
+    h.server.control.setFaults({ http: { token: { status: 429, retryAfter: '30' } } })
     const started = Date.now()
-    await client.clientCredentials()
-    expect(Date.now() - started).toBeLessThan(2000)
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      code: 'OAUTH_ERROR',
+      status: 429,
+      retryAfterMs: 30_000,
+    })
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
+  })
+
+  it('reports retryAfterMs on the error after the last retry', async () => {
+    const client = await m2m({ retry: { maxRetries: 1, maxDelayMs: 2000 } })
+    h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '0' } } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      status: 503,
+      retryAfterMs: 0,
+    })
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(2)
   })
 
   it('gives up after maxRetries with the provider error', async () => {

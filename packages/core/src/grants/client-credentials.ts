@@ -1,6 +1,7 @@
 /**
- * Client credentials grant (RFC 6749 §4.4), for daemons and services. Safe to replay, so it
- * is retried on 5xx / 429 / network errors like a GET.
+ * Client credentials grant (RFC 6749 §4.4), for daemons and services. Safe to repeat, so it
+ * is retried on 5xx / 429 / network errors like a GET (each attempt a new request, with a fresh
+ * client assertion and DPoP proof).
  *
  * @module
  */
@@ -39,8 +40,8 @@ export async function clientCredentials(
   for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
   return tokenRequest(
     core,
-    // A DPoP proof is single use: with DPoP on, no HTTP-layer replay.
-    { signal: options.signal, retry: core.options.dpop === false },
+    // Each retry builds a new request: a fresh client assertion and DPoP proof, never a replay.
+    { signal: options.signal, retry: true },
     (http) =>
       oauth.clientCredentialsGrantRequest(
         core.metadata,

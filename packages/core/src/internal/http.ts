@@ -1,6 +1,6 @@
 /**
  * The one place requests leave openrp: HTTPS policy, deadline, body size cap and retries of
- * idempotent requests. oauth4webapi gets it through its `customFetch` option.
+ * idempotent operations. oauth4webapi gets the fetch through its `customFetch` option.
  *
  * @module
  */
@@ -43,43 +43,81 @@ export function assertSecureUrl(
 }
 
 /**
- * Builds the fetch for one operation: follows the deadline, caps the body, retries when the
- * policy allows.
+ * Thrown by the fetch of an attempt that may be retried when its request failed in a way worth
+ * another attempt; {@link withRetries} catches it, waits `delayMs` and runs the attempt again.
  */
-export function createFetch(
+class RetryAttempt extends Error {
+  constructor(
+    readonly fetch: FetchLike,
+    readonly delayMs: number,
+  ) {
+    super('retry')
+  }
+}
+
+/**
+ * Runs `attempt` with a fetch that follows the deadline and caps the body. When the policy
+ * allows retries and a request fails on the network or gets 408 / 425 / 429 / 5xx, the whole
+ * attempt runs again after a backoff (or `Retry-After`): oauth4webapi builds the request anew,
+ * so each one carries a fresh client assertion (`jti`, RFC 7523 §3) and a fresh DPoP proof
+ * (RFC 9449 §11.1), never a replayed one. A `Retry-After` longer than `retry.maxDelayMs` ends
+ * the retries at once with the provider's answer (its error then has `retryAfterMs`). The last
+ * attempt's response goes to `attempt` as it is, so the provider's error is reported.
+ */
+export async function withRetries<T>(
   options: ResolvedOptions,
   deadline: Deadline,
   policy: RequestPolicy,
-): FetchLike {
-  return async (url, init) => {
-    // An https: URL passes the policy as it is; only other schemes need a parse.
-    if (!url.startsWith('https://')) assertSecureUrl(new URL(url), options)
-    const maxRetries = policy.retry ? options.retry.maxRetries : 0
-    for (let attempt = 0; ; attempt++) {
-      let response: Response
-      try {
-        // Called unbound: browsers' fetch throws "Illegal invocation" with `this` = options.
-        const fetchImpl = options.fetch
-        response = await fetchImpl(url, { ...(init as RequestInit), signal: deadline.signal })
-      } catch (error) {
-        if (deadline.signal.aborted) throw deadline.error(error)
-        if (attempt < maxRetries) {
-          await wait(retryDelay(attempt + 1, undefined, options.retry), deadline)
-          continue
-        }
-        throw new NetworkError(`Request to ${new URL(url).origin} failed`, { cause: error })
-      }
-      if (attempt < maxRetries && isRetryableStatus(response.status)) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
-        await response.body?.cancel().catch(() => {})
-        await wait(retryDelay(attempt + 1, retryAfter, options.retry), deadline)
-        continue
-      }
-      // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
-      if (response.status < 200 || response.status > 599) return response
-      return readCapped(response, url, options.maxResponseBytes, deadline)
+  attempt: (fetch: FetchLike) => Promise<T>,
+): Promise<T> {
+  const maxRetries = policy.retry ? options.retry.maxRetries : 0
+  for (let retries = 0; ; retries++) {
+    const fetch = createFetch(options, deadline, retries < maxRetries ? retries + 1 : undefined)
+    try {
+      return await attempt(fetch)
+    } catch (error) {
+      if (!(error instanceof RetryAttempt) || error.fetch !== fetch) throw error
+      await wait(error.delayMs, deadline)
     }
   }
+}
+
+/**
+ * The fetch of one attempt: follows the deadline and caps the body. `retry` is the number of
+ * the retry that may follow (1-based), `undefined` when none may.
+ */
+function createFetch(
+  options: ResolvedOptions,
+  deadline: Deadline,
+  retry: number | undefined,
+): FetchLike {
+  const fetch: FetchLike = async (url, init) => {
+    // An https: URL passes the policy as it is; only other schemes need a parse.
+    if (!url.startsWith('https://')) assertSecureUrl(new URL(url), options)
+    let response: Response
+    try {
+      // Called unbound: browsers' fetch throws "Illegal invocation" with `this` = options.
+      const fetchImpl = options.fetch
+      response = await fetchImpl(url, { ...(init as RequestInit), signal: deadline.signal })
+    } catch (error) {
+      if (deadline.signal.aborted) throw deadline.error(error)
+      const delay = retry === undefined ? undefined : retryDelay(retry, undefined, options.retry)
+      if (delay !== undefined) throw new RetryAttempt(fetch, delay)
+      throw new NetworkError(`Request to ${new URL(url).origin} failed`, { cause: error })
+    }
+    if (retry !== undefined && isRetryableStatus(response.status)) {
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
+      const delay = retryDelay(retry, retryAfter, options.retry)
+      if (delay !== undefined) {
+        await response.body?.cancel().catch(() => {})
+        throw new RetryAttempt(fetch, delay)
+      }
+    }
+    // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
+    if (response.status < 200 || response.status > 599) return response
+    return readCapped(response, url, options.maxResponseBytes, deadline)
+  }
+  return fetch
 }
 
 async function wait(ms: number, deadline: Deadline): Promise<void> {

@@ -14,6 +14,7 @@ import {
   OpenRpError,
   ValidationError,
 } from '../errors.ts'
+import { parseRetryAfter } from './retry.ts'
 import { isWebObject } from './web-object.ts'
 
 /** Where the error happened; picks the code of "the response is not what it should be". */
@@ -129,12 +130,14 @@ export function oauthError(init: {
   errorDescription?: string | undefined
   errorUri?: string | undefined
   status?: number | undefined
+  retryAfterMs?: number | undefined
 }): OAuthError {
   const clean = {
     error: init.error,
     ...(init.errorDescription !== undefined && { errorDescription: init.errorDescription }),
     ...(init.errorUri !== undefined && { errorUri: init.errorUri }),
     ...(init.status !== undefined && { status: init.status }),
+    ...(init.retryAfterMs !== undefined && { retryAfterMs: init.retryAfterMs }),
   }
   if (INTERACTION_ERRORS.has(init.error)) return new InteractionRequiredError(clean)
   return new OAuthError(clean, lookup(OAUTH_CODES, init.error))
@@ -142,6 +145,18 @@ export function oauthError(init: {
 
 function invalidResponseCode(context: ErrorContext): ErrorCode {
   return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
+}
+
+/** The pause a response's `Retry-After` header asks for (ms), if it has one. */
+function retryAfterOf(response: unknown): number | undefined {
+  if (!isWebObject(response, 'Response')) return undefined
+  return parseRetryAfter(response.headers.get('retry-after'))
+}
+
+/** The error for an unexpected HTTP status without an RFC 6749 error body. */
+function httpError(response: unknown): HttpError {
+  if (!isWebObject(response, 'Response')) return new HttpError(0)
+  return new HttpError(response.status, undefined, { retryAfterMs: retryAfterOf(response) })
 }
 
 /** The RFC 6749 error in a response body, if it has one. */
@@ -156,6 +171,7 @@ async function bodyError(response: Response, status: number): Promise<OAuthError
     errorDescription:
       typeof body.error_description === 'string' ? body.error_description : undefined,
     status,
+    retryAfterMs: retryAfterOf(response),
   })
 }
 
@@ -177,7 +193,7 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
     error.code === oauth.RESPONSE_IS_NOT_CONFORM &&
     isWebObject(error.cause, 'Response')
   ) {
-    return (await bodyError(error.cause, error.cause.status)) ?? new HttpError(error.cause.status)
+    return (await bodyError(error.cause, error.cause.status)) ?? httpError(error.cause)
   }
   return mapError(error, context)
 }
@@ -194,6 +210,7 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
       error: error.error,
       errorDescription: error.error_description,
       status: error.status,
+      retryAfterMs: retryAfterOf(error.response),
     })
   }
   if (error instanceof oauth.AuthorizationResponseError) {
@@ -205,6 +222,7 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
       error: params.error ?? 'invalid_request',
       errorDescription: params.error_description,
       status: error.status,
+      retryAfterMs: retryAfterOf(error.response),
     })
   }
   if (error instanceof oauth.UnsupportedOperationError) {
@@ -237,8 +255,7 @@ function mapProcessingError(
   context: ErrorContext,
 ): OpenRpError {
   const cause = (error.cause ?? {}) as { claim?: string; attribute?: string }
-  if (error.code === oauth.RESPONSE_IS_NOT_CONFORM)
-    return new HttpError(isWebObject(error.cause, 'Response') ? error.cause.status : 0)
+  if (error.code === oauth.RESPONSE_IS_NOT_CONFORM) return httpError(error.cause)
   const code =
     lookup(PROCESSING_CODES, error.code) ??
     (error.code === oauth.JSON_ATTRIBUTE_COMPARISON

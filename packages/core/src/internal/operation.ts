@@ -6,7 +6,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { type Deadline, withDeadline } from './deadline.ts'
-import { createFetch, type FetchLike } from './http.ts'
+import { type FetchLike, withRetries } from './http.ts'
 import { type ErrorContext, mapErrorAsync } from './map-error.ts'
 
 /** Options every oauth4webapi request gets (our fetch, our HTTPS policy). */
@@ -17,24 +17,26 @@ export interface HttpOptions {
 
 export interface OperationSettings {
   signal?: AbortSignal | undefined
-  /** Idempotent requests only: retry on network errors, 5xx and 429. */
+  /**
+   * Idempotent operations only: on network errors, 5xx and 429 run `fn` again (each attempt
+   * builds its request anew).
+   */
   retry: boolean
   context: ErrorContext
 }
 
-/** Runs `fn` with a fresh deadline and maps every error it throws. */
+/** Runs `fn` with a fresh deadline (one for all its attempts) and maps every error it throws. */
 export function operation<T>(
   core: Pick<ClientCore, 'options'>,
   settings: OperationSettings,
   fn: (http: HttpOptions, deadline: Deadline) => Promise<T>,
 ): Promise<T> {
   return withDeadline(core.options.timeoutMs, settings.signal, async (deadline) => {
-    const http: HttpOptions = {
-      [oauth.customFetch]: createFetch(core.options, deadline, { retry: settings.retry }),
-      [oauth.allowInsecureRequests]: true,
-    }
     try {
-      return await fn(http, deadline)
+      // A retry runs `fn` again: a new request with a fresh client assertion and DPoP proof.
+      return await withRetries(core.options, deadline, settings, (fetch) =>
+        fn({ [oauth.customFetch]: fetch, [oauth.allowInsecureRequests]: true }, deadline),
+      )
     } catch (error) {
       throw await mapErrorAsync(error, settings.context)
     }

@@ -27,14 +27,18 @@ export function parseRetryAfter(
   return Math.max(0, date - now)
 }
 
-/** Delay before retry number `attempt` (1-based): Retry-After when given, else exponential. */
+/**
+ * Delay before retry number `attempt` (1-based): Retry-After when given, else exponential
+ * backoff capped at `maxDelayMs`. `undefined` when Retry-After asks for more than `maxDelayMs`:
+ * retrying sooner than the provider asked would only add load, so the request fails at once.
+ */
 export function retryDelay(
   attempt: number,
   retryAfterMs: number | undefined,
   policy: { baseDelayMs: number; maxDelayMs: number },
-): number {
-  const backoff = policy.baseDelayMs * 2 ** (attempt - 1)
-  return Math.min(retryAfterMs ?? backoff, policy.maxDelayMs)
+): number | undefined {
+  if (retryAfterMs !== undefined) return retryAfterMs > policy.maxDelayMs ? undefined : retryAfterMs
+  return Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs)
 }
 
 /** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */

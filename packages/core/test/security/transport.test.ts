@@ -1,7 +1,8 @@
 /**
  * Transport faults of a misbehaving provider (the reference server's `http` faults): hung
  * endpoints end in TIMEOUT within the configured time; 5xx / 429 are retried with backoff,
- * honouring Retry-After (seconds and HTTP-date) within the cap, for idempotent requests only;
+ * honouring Retry-After (seconds and HTTP-date; beyond the cap: no retry, the provider's error
+ * with retryAfterMs), for idempotent requests only;
  * code and refresh-token POSTs are never retried blindly; bad bodies are typed errors. Nothing
  * is stored from a failed response.
  */
@@ -98,13 +99,17 @@ describe('5xx and 429 on idempotent requests: retried, Retry-After honoured and 
     expect(p.hits('discovery')).toBe(2)
   })
 
-  it('a Retry-After beyond retry.maxDelayMs is capped', async () => {
+  it('a Retry-After beyond retry.maxDelayMs is not cut short: one request, typed error', async () => {
     fault('discovery', { status: 429, retryAfter: '3600', times: 1 })
-    const ms = await timed(() =>
-      discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10, maxDelayMs: 200 } }),
-    )
-    expect(ms).toBeLessThan(3000)
-    expect(p.hits('discovery')).toBe(2)
+    const ms = await timed(async () => {
+      const error = await refused(
+        discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10, maxDelayMs: 200 } }),
+        'OAUTH_ERROR',
+      )
+      expect(error).toMatchObject({ status: 429, retryAfterMs: 3_600_000 })
+    })
+    expect(ms).toBeLessThan(1000)
+    expect(p.hits('discovery')).toBe(1)
   })
 
   it('gives up after retry.maxRetries with a typed error', async () => {
