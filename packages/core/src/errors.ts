@@ -61,6 +61,7 @@ export type ErrorCode =
   | 'TOKEN_RESPONSE_INVALID'
   | 'DPOP_BINDING_MISSING'
   | 'DPOP_NONCE_LOOP'
+  | 'DPOP_KEY_MISMATCH'
   // userinfo
   | 'USERINFO_SUB_MISMATCH'
   | 'USERINFO_INVALID'
