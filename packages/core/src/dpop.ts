@@ -8,6 +8,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { TokenSet } from './token-set.ts'
 
 /**
  * Runs `attempt` and, when the server demands a DPoP nonce, once more (the handle has cached
@@ -33,6 +34,30 @@ export async function withDpopNonceRetry<T>(
       })
     throw error
   }
+}
+
+/** `tokens` recording the thumbprint of the key they are bound to (`dpopJkt`). */
+export async function boundToKey(tokens: TokenSet, handle: oauth.DPoPHandle): Promise<TokenSet> {
+  const dpopJkt = await handle.calculateThumbprint()
+  return new TokenSet({ ...tokens.toJSON(), dpopJkt })
+}
+
+/**
+ * Throws `DPOP_KEY_MISMATCH` when `tokens` are bound to another DPoP key than this core's (or
+ * the core has none): e.g. a process restarted with a fresh `dpop: true` key, or fleet members
+ * with keys of their own sharing one store. Nothing is sent: the provider would refuse the
+ * proof, and a refused refresh token would end the session for everyone sharing it.
+ */
+export async function assertDpopKey(core: ClientCore, tokens: TokenSet): Promise<void> {
+  if (tokens.dpopJkt === undefined) return
+  const ours = await dpopThumbprint(core)
+  if (ours !== tokens.dpopJkt)
+    throw new ValidationError(
+      'DPOP_KEY_MISMATCH',
+      ours === undefined
+        ? 'These tokens are DPoP-bound, and this client has no DPoP key'
+        : 'These tokens are bound to another DPoP key than this client’s (persist the key pair)',
+    )
 }
 
 /** JWK thumbprint of the DPoP key (the `dpop_jkt` authorization parameter), if DPoP is on. */

@@ -6,7 +6,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
-import { withDpopNonceRetry } from './dpop.ts'
+import { assertDpopKey, withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { accessTokenOf, TokenSet } from './token-set.ts'
@@ -44,6 +44,8 @@ export async function fetchProtectedResource(
     throw new InvalidArgumentError('url must be an absolute URL')
   }
   const method = (init.method ?? 'GET').toUpperCase()
+  if (tokenSet instanceof TokenSet && tokenSet.dpopJkt !== undefined)
+    await assertDpopKey(core, tokenSet)
   return operation(
     core,
     { signal: init.signal, retry: false, context: 'resource' },

@@ -35,6 +35,8 @@ export interface TokenSetJSON {
   idTokenClaims?: IdTokenClaims
   scope?: string
   issuedTokenType?: string
+  /** RFC 7638 thumbprint of the DPoP key the tokens are bound to (DPoP-bound sets only). */
+  dpopJkt?: string
   /** Extra token response members (e.g. `authorization_details`), JSON only. */
   extra?: Record<string, unknown>
 }
@@ -67,6 +69,8 @@ export class TokenSet {
   readonly scope: string | undefined
   /** RFC 8693 `issued_token_type` (token exchange). */
   readonly issuedTokenType: string | undefined
+  /** RFC 7638 thumbprint of the DPoP key the tokens are bound to; `undefined` when not bound. */
+  readonly dpopJkt: string | undefined
   /** Other members of the token response. */
   readonly extra: Readonly<Record<string, unknown>> | undefined
   readonly #claims: IdTokenClaims | undefined
@@ -80,6 +84,7 @@ export class TokenSet {
     this.idToken = init.idToken
     this.scope = init.scope
     this.issuedTokenType = init.issuedTokenType
+    this.dpopJkt = init.dpopJkt
     this.extra = init.extra
     this.#claims = init.idTokenClaims
   }
@@ -128,6 +133,7 @@ export class TokenSet {
     if (this.#claims !== undefined) json.idTokenClaims = { ...this.#claims }
     if (this.scope !== undefined) json.scope = this.scope
     if (this.issuedTokenType !== undefined) json.issuedTokenType = this.issuedTokenType
+    if (this.dpopJkt !== undefined) json.dpopJkt = this.dpopJkt
     if (this.extra !== undefined) json.extra = { ...this.extra }
     return json
   }
@@ -140,7 +146,7 @@ export class TokenSet {
     if (value instanceof TokenSet) return value
     if (!isRecord(value)) throw invalid('is not an object')
     const { accessToken, tokenType, expiresAt, refreshToken, idToken, idTokenClaims, scope } = value
-    const { issuedAt, issuedTokenType, extra } = value
+    const { issuedAt, issuedTokenType, dpopJkt, extra } = value
     if (typeof accessToken !== 'string') throw invalid('has no accessToken string')
     if (typeof tokenType !== 'string' || tokenType === '') throw invalid('has no tokenType')
     if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
@@ -152,6 +158,7 @@ export class TokenSet {
       idToken,
       scope,
       issuedTokenType,
+      dpopJkt,
     })) {
       if (member !== undefined && typeof member !== 'string') throw invalid(`has a bad ${name}`)
     }
@@ -168,6 +175,7 @@ export class TokenSet {
       idTokenClaims: idTokenClaims as IdTokenClaims | undefined,
       scope: scope as string | undefined,
       issuedTokenType: issuedTokenType as string | undefined,
+      dpopJkt: dpopJkt as string | undefined,
       extra: extra as Record<string, unknown> | undefined,
     })
   }

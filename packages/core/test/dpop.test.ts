@@ -5,8 +5,12 @@ import {
   createPublicClientCore,
   discoverMetadata,
   handleAuthorizationResponse,
+  dpopThumbprint,
   isOpenRpError,
+  MemoryStore,
   refresh,
+  TokenManager,
+  TokenSet,
   withDpop,
 } from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
@@ -159,5 +163,41 @@ describe('DPoP', () => {
     await expect(client.clientCredentials()).resolves.toMatchObject({ tokenType: 'DPoP' })
     h.server.control.setFaults({ tokenResponse: { dropDpopBinding: true } })
     await expect(client.clientCredentials()).rejects.toMatchObject({ code: 'DPOP_BINDING_MISSING' })
+  })
+
+  it('records the key a set is bound to; another key refuses it before sending anything', async () => {
+    const { client, tokens } = await dpopLogin()
+    expect(tokens.dpopJkt).toBe(await dpopThumbprint(client.core))
+    // Kept through the store's JSON form and a refresh.
+    const restored = TokenSet.fromJSON(JSON.parse(JSON.stringify(tokens.toJSON())))
+    expect(restored.dpopJkt).toBe(tokens.dpopJkt)
+    const fresh = await client.refresh(restored)
+    expect(fresh.dpopJkt).toBe(tokens.dpopJkt)
+
+    // A restarted process with a fresh `dpop: true` key, and a client without DPoP.
+    const restarted = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, dpop: true })
+    const plain = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT })
+    h.server.control.clearRequests()
+    for (const other of [restarted, plain]) {
+      await expect(other.refresh(fresh)).rejects.toMatchObject({ code: 'DPOP_KEY_MISMATCH' })
+      await expect(
+        other.fetchProtectedResource(`${h.server.issuer}/api/me`, fresh),
+      ).rejects.toMatchObject({ code: 'DPOP_KEY_MISMATCH' })
+    }
+    expect(h.server.control.requests()).toEqual([])
+    // The grant is intact: the right key still refreshes it.
+    await expect(client.refresh(fresh)).resolves.toMatchObject({ tokenType: 'DPoP' })
+  })
+
+  it('TokenManager keeps the session when another key meets it (no SESSION_EXPIRED, no delete)', async () => {
+    const { tokens } = await dpopLogin()
+    const store = new MemoryStore()
+    const restarted = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, dpop: true })
+    const manager = new TokenManager({ client: restarted, store, key: 'session' })
+    manager.on('error', () => {})
+    const now = Math.floor(Date.now() / 1000)
+    await manager.setTokenSet(new TokenSet({ ...tokens.toJSON(), expiresAt: now - 5 }))
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'DPOP_KEY_MISMATCH' })
+    expect(TokenSet.fromJSON(await store.get('session')).refreshToken).toBe(tokens.refreshToken)
   })
 })

@@ -16,15 +16,19 @@ describe('TokenSet', () => {
       accessToken: 'at',
       tokenType: 'dpop',
       expiresAt: 1_900_000_000,
+      issuedAt: 1_899_996_400,
       refreshToken: 'rt',
       idToken: 'a.b.c',
       idTokenClaims: claims,
       scope: 'openid',
       issuedTokenType: 'urn:ietf:params:oauth:token-type:access_token',
+      dpopJkt: 'jkt',
       extra: { authorization_details: [{ type: 'x' }] },
     })
     const again = TokenSet.fromJSON(JSON.parse(JSON.stringify(set)))
     expect(again.toJSON()).toEqual(set.toJSON())
+    expect(again.issuedAt).toBe(1_899_996_400)
+    expect(again.dpopJkt).toBe('jkt')
     expect(again.tokenType).toBe('DPoP')
     expect(again.claims()).toEqual(claims)
   })

@@ -6,6 +6,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
+import { assertDpopKey } from '../dpop.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import { TokenSet } from '../token-set.ts'
@@ -22,6 +23,8 @@ export interface RefreshOptions {
  * Exchanges a refresh token for new tokens. Given a TokenSet, a refreshed ID token must name
  * the same `iss` and `sub` (`ID_TOKEN_ISS_CHANGED` / `ID_TOKEN_SUB_MISMATCH`); the old refresh
  * token is kept when the provider does not rotate it, and the old ID token when it sends none.
+ * A set bound to another DPoP key than the core's is refused before anything is sent
+ * (`DPOP_KEY_MISMATCH`).
  *
  * @example
  * ```ts
@@ -39,6 +42,8 @@ export async function refresh(
   const refreshToken = previous ? previous.refreshToken : refreshTokenOrSet
   if (typeof refreshToken !== 'string' || refreshToken === '')
     throw new InvalidArgumentError('refresh() needs a refresh token or a TokenSet that has one')
+  // Bound to another DPoP key: the provider would refuse it (and may revoke the grant).
+  if (previous?.dpopJkt !== undefined) await assertDpopKey(core, previous)
   const claims = previous?.claims()
   const params = new URLSearchParams()
   if (options.scope !== undefined) params.set('scope', options.scope)

@@ -6,7 +6,7 @@
  */
 import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
-import { withDpopNonceRetry } from '../dpop.ts'
+import { boundToKey, withDpopNonceRetry } from '../dpop.ts'
 import { handleTokenResponse, type TokenResponseExpectations } from '../token-response.ts'
 import type { TokenSet } from '../token-set.ts'
 import { type HttpOptions, operation } from './operation.ts'
@@ -33,7 +33,7 @@ export function tokenRequest(
     async (http, deadline) => {
       const dpop = await core.dpop()
       const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
-      return withDpopNonceRetry(core, async () => {
+      const tokens = await withDpopNonceRetry(core, async () => {
         const response = await send(options)
         return handleTokenResponse(core, response, process, {
           ...expected,
@@ -42,6 +42,7 @@ export function tokenRequest(
           dpop: dpop !== undefined,
         })
       })
+      return dpop ? boundToKey(tokens, dpop) : tokens
     },
   )
 }
