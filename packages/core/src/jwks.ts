@@ -1,7 +1,9 @@
 /**
  * The provider's JSON Web Key Set: fetched on first use, refetched once when a token names an
  * unknown `kid` (concurrent refetches merged into one, then a cooldown so unknown kids cannot
- * make openrp hammer the `jwks_uri`).
+ * make openrp hammer the `jwks_uri`). Concurrent callers share one fetch, bounded by the core's
+ * `timeoutMs`; each caller's own signal only ends its own wait. When refreshing a set older than
+ * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving.
  *
  * @module
  */
@@ -19,9 +21,10 @@ import {
 } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
-import { ValidationError } from './errors.ts'
+import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
 import { checkJwtClaims, type JwtClaimChecks } from './internal/jwt-claims.ts'
 import { operation } from './internal/operation.ts'
+import { isRetryableStatus } from './internal/retry.ts'
 
 /** One fetched key set. */
 export interface LoadedJwks {
@@ -34,7 +37,11 @@ export interface LoadedJwks {
 
 /** Cached JWKS of one provider. */
 export interface JwksCache {
-  /** The current key set: fetched on first use, and again once older than `jwksMaxAgeMs`. */
+  /**
+   * The current key set: fetched on first use, and again once older than `jwksMaxAgeMs` (when
+   * that refresh fails for network reasons, the old set, refreshed again after
+   * `jwksCooldownMs`). `signal` ends this caller's wait (ABORTED), not the shared fetch.
+   */
   current(signal?: AbortSignal): Promise<LoadedJwks>
   /**
    * A newer key set after `seen` named no key for a token: someone else's refetch if there
@@ -55,19 +62,31 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
   let loaded: LoadedJwks | undefined
   let inflight: Promise<LoadedJwks> | undefined
   let lastRefetchAt = Number.NEGATIVE_INFINITY
+  /** After a stale set's refresh failed on the network: no new attempt before this time. */
+  let staleUntil = Number.NEGATIVE_INFINITY
   let fetchCount = 0
 
-  function load(signal: AbortSignal | undefined): Promise<LoadedJwks> {
-    inflight ??= fetchJwks(getCore(), signal)
+  /**
+   * The one fetch every caller shares. It runs under the core's own `timeoutMs` only, never
+   * under a caller's signal: a caller that gives up stops waiting ({@link untilAborted}), the
+   * others keep waiting for the same fetch.
+   */
+  function load(): Promise<LoadedJwks> {
+    if (inflight) return inflight
+    const started = fetchJwks(getCore())
       .then((jwks) => {
         fetchCount++
         loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: Date.now() }
+        staleUntil = Number.NEGATIVE_INFINITY
         return loaded
       })
       .finally(() => {
         inflight = undefined
       })
-    return inflight
+    // Every caller may have given up by the time it fails: not an unhandled rejection.
+    started.catch(() => {})
+    inflight = started
+    return started
   }
 
   return {
@@ -75,39 +94,84 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
       return fetchCount
     },
     current(signal) {
+      const now = Date.now()
       // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
-      if (loaded !== undefined && Date.now() - loaded.at <= getCore().options.jwksMaxAgeMs)
+      if (
+        loaded !== undefined &&
+        (now - loaded.at <= getCore().options.jwksMaxAgeMs || now < staleUntil)
+      )
         return Promise.resolve(loaded)
-      return load(signal)
+      const stale = loaded
+      if (stale === undefined) return untilAborted(load(), signal)
+      // The provider cannot be reached: the last good set serves until it can (retried at most
+      // every jwksCooldownMs). A set that names no key for a token is still refetched as before.
+      const refreshed = load().catch((error: unknown) => {
+        if (!isTransient(error)) throw error
+        staleUntil = Date.now() + getCore().options.jwksCooldownMs
+        return stale
+      })
+      return untilAborted(refreshed, signal)
     },
     async refetch(seen, fetchedNow, signal) {
       // The set was fetched for this very validation: fetching again cannot help.
       if (fetchedNow && loaded?.generation === seen.generation) return undefined
       // Someone else refetched since: try their set before fetching again.
       if (loaded && loaded.generation !== seen.generation) return loaded
-      if (inflight) return inflight
+      if (inflight) return untilAborted(inflight, signal)
       if (Date.now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
       lastRefetchAt = Date.now()
-      return load(signal)
+      return untilAborted(load(), signal)
     },
   }
 }
 
-async function fetchJwks(
-  core: ClientCore,
-  signal: AbortSignal | undefined,
-): Promise<JSONWebKeySet> {
+/** `promise`, or ABORTED as soon as `signal` fires (the shared work goes on for the others). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Errors of fetchJwks for an HTTP status worth another attempt later (5xx, 429, ...). */
+const transientStatusErrors = new WeakSet<object>()
+
+/** Whether a JWKS fetch failed for network reasons: no answer in time, or 408/425/429/5xx. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true
+  return typeof error === 'object' && error !== null && transientStatusErrors.has(error)
+}
+
+async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
   const uri = core.metadata.jwks_uri
   if (typeof uri !== 'string')
     throw new ValidationError('METADATA_INVALID', 'The provider publishes no "jwks_uri"')
-  return operation(core, { signal, retry: true, context: 'jwks' }, async (http) => {
+  return operation(core, { retry: true, context: 'jwks' }, async (http) => {
     const res = await http[oauth.customFetch](uri, {
       method: 'GET',
       headers: { accept: 'application/json, application/jwk-set+json' },
       redirect: 'manual',
     })
-    if (res.status !== 200)
-      throw new ValidationError('JWKS_INVALID', `The JWKS endpoint answered HTTP ${res.status}`)
+    if (res.status !== 200) {
+      const error = new ValidationError(
+        'JWKS_INVALID',
+        `The JWKS endpoint answered HTTP ${res.status}`,
+      )
+      if (isRetryableStatus(res.status)) transientStatusErrors.add(error)
+      throw error
+    }
     let body: unknown
     try {
       body = await res.json()

@@ -1,0 +1,111 @@
+/**
+ * Regression: the JWKS fetch that concurrent validations share is not tied to the first
+ * caller's AbortSignal or deadline, and a stale key set keeps serving while the provider's
+ * `jwks_uri` cannot be reached (but never stands in for a refetch after an unknown `kid`).
+ */
+import { describe, expect, it } from 'vitest'
+import { type ClientOptions, validateIdToken } from '../src/index.ts'
+import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
+
+const h = useReferenceServer()
+
+const spa = (extra: Partial<ClientOptions> = {}) =>
+  h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, scope: 'openid profile', ...extra })
+
+/** A fresh ID token of alice, from a client of its own (its JWKS cache stays apart). */
+async function idToken(): Promise<string> {
+  const client = await spa()
+  const { params, transaction } = await login(client)
+  const tokens = await client.handleAuthorizationResponse(params, transaction)
+  return tokens.idToken!
+}
+
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code,
+  )
+
+const jwksHits = () => h.server.control.requests({ endpoint: 'jwks' }).length
+
+describe('one shared JWKS fetch, each caller with its own signal', () => {
+  it('the first caller aborting does not fail the others', async () => {
+    const token = await idToken()
+    const client = await spa() // empty JWKS cache
+    h.server.control.clearRequests()
+    h.server.control.setFaults({ http: { jwks: { delayMs: 500, times: 1 } } })
+    const results = await Promise.all([
+      outcome(validateIdToken(client.core, token, { signal: AbortSignal.timeout(100) })),
+      outcome(validateIdToken(client.core, token, {})),
+    ])
+    expect(results).toEqual(['ABORTED', 'ok'])
+    expect(jwksHits()).toBe(1)
+
+    // Without a caller signal, the shared fetch still ends at the core's timeoutMs.
+    const hung = await spa({ timeoutMs: 300 })
+    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
+    const started = Date.now()
+    const timedOut = await Promise.all([
+      outcome(validateIdToken(hung.core, token)),
+      outcome(validateIdToken(hung.core, token)),
+    ])
+    expect(timedOut).toEqual(['TIMEOUT', 'TIMEOUT'])
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('a caller that joins the fetch of one that aborts later is not failed by it', async () => {
+    const token = await idToken()
+    const client = await spa()
+    h.server.control.setFaults({ http: { jwks: { delayMs: 300, times: 1 } } })
+    const first = outcome(validateIdToken(client.core, token, { signal: AbortSignal.timeout(80) }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const second = outcome(validateIdToken(client.core, token))
+    expect([await first, await second]).toEqual(['ABORTED', 'ok'])
+  })
+})
+
+describe('a stale key set while the jwks_uri is down', () => {
+  const stale = async (extra: Partial<ClientOptions> = {}) => {
+    const client = await spa({ jwksMaxAgeMs: 50, retry: { maxRetries: 0 }, ...extra })
+    const token = await idToken()
+    await validateIdToken(client.core, token) // loads the set
+    await new Promise((resolve) => setTimeout(resolve, 80)) // older than jwksMaxAgeMs now
+    h.server.control.clearRequests()
+    return { client, token }
+  }
+
+  it('a 503 serves the last good set (refreshed again after the cooldown), never for an unknown kid', async () => {
+    const { client, token } = await stale()
+    h.server.control.setFaults({ http: { jwks: { status: 503 } } })
+    await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
+      iss: h.server.issuer,
+    })
+    await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
+      iss: h.server.issuer,
+    })
+    expect(jwksHits()).toBe(1)
+    // A token signed with a key the stale set lacks needs the refetch, which fails: refused.
+    h.server.control.resetFaults()
+    await h.server.control.rotateKeys({ dropOld: true })
+    const rotated = await idToken()
+    h.server.control.clearRequests()
+    h.server.control.setFaults({ http: { jwks: { status: 503 } } })
+    await expect(validateIdToken(client.core, rotated)).rejects.toMatchObject({
+      code: 'JWKS_INVALID',
+    })
+    expect(jwksHits()).toBe(1)
+  })
+
+  it('a hung jwks_uri (core timeout) serves the last good set, a malformed one does not', async () => {
+    const { client, token } = await stale({ timeoutMs: 300, jwksCooldownMs: 0 })
+    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
+    await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
+      iss: h.server.issuer,
+    })
+    // The provider answered, with garbage: that is no network failure.
+    h.server.control.setFaults({ http: { jwks: { body: 'malformed_json' } } })
+    await expect(validateIdToken(client.core, token)).rejects.toMatchObject({
+      code: 'JWKS_INVALID',
+    })
+  })
+})
