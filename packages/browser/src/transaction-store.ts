@@ -80,6 +80,26 @@ export class TransactionStore {
     return pending
   }
 
+  /**
+   * Whether an unexpired login of `mode` waits for `state`, without taking it: tells a return
+   * from the provider's logout (`?state=…` alone) from an app's own `state` parameter.
+   * Unreadable storage counts as nothing pending.
+   */
+  isPending(state: string, mode?: LoginMode): boolean {
+    let raw: string | null
+    try {
+      raw = this.#storage.getItem(this.#prefix + state)
+    } catch {
+      return false
+    }
+    const pending = parse(raw)
+    return (
+      pending !== undefined &&
+      Date.now() - pending.createdAt <= TRANSACTION_TTL_MS &&
+      (!mode || pending.mode === mode)
+    )
+  }
+
   /** Drops the pending login for `state`, if any (e.g. after a popup was closed). */
   discard(state: string): void {
     try {

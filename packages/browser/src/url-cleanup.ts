@@ -26,47 +26,99 @@ export const AUTHORIZATION_RESPONSE_PARAMS: readonly string[] = [
   'error_uri',
 ]
 
+/** Parameters only an authorization response carries next to `state`. */
+const RESULT_PARAMS = ['code', 'error', 'access_token', 'id_token']
+
+/** A `state` alone: a return from the provider's logout, or an app's own `?state=CA`. */
+const LOGOUT_RETURN_PARAMS = ['state', 'iss', 'session_state']
+
 /**
- * The same URL without authorization response parameters, in the query and in the fragment.
- * Other parameters (an app's own `?tab=2` or `#/route`) are kept.
+ * Tells whether a `state` that comes back alone (no code, error or token) belongs to a pending
+ * logout of this client. Without it, a lone `state` counts only when nothing but `state`,
+ * `iss` and `session_state` is in that part of the URL (a bare post-logout return).
+ */
+export type PendingStateCheck = (state: string) => boolean
+
+/**
+ * The same URL without authorization response parameters, in the part (query or fragment) that
+ * holds the response. A URL that is not an authorization response comes back as it is: an
+ * app's own `?state=open` or hash route `#/orders?tab=2` is never touched, and the parameters
+ * kept are not re-encoded.
  *
  * @example
  * ```ts
- * stripAuthorizationResponse('https://app.test/?code=x&state=y&tab=2#id_token=z')
- * // 'https://app.test/?tab=2'
+ * stripAuthorizationResponse('https://app.test/?code=x&state=y&tab=2#/orders?tab=2')
+ * // 'https://app.test/?tab=2#/orders?tab=2'
  * ```
  */
-export function stripAuthorizationResponse(url: string | URL): string {
-  const clean = new URL(url)
-  for (const name of AUTHORIZATION_RESPONSE_PARAMS) clean.searchParams.delete(name)
-  const fragment = clean.hash.slice(1)
-  if (fragment.includes('=')) {
-    const params = new URLSearchParams(fragment)
-    for (const name of AUTHORIZATION_RESPONSE_PARAMS) params.delete(name)
-    const rest = params.toString()
-    clean.hash = rest ? `#${rest}` : ''
-  }
-  let text = clean.toString()
-  // `new URL('https://a/?')` keeps a lone '?' or '#'; drop them for a tidy address bar.
-  text = text.replace(/\?(?=#|$)/, '').replace(/#$/, '')
-  return text
+export function stripAuthorizationResponse(
+  url: string | URL,
+  isPendingState?: PendingStateCheck,
+): string {
+  const parsed = new URL(url)
+  let query = parsed.search.slice(1)
+  let fragment = parsed.hash.slice(1)
+  if (isResponse(fragmentParams(fragment), isPendingState)) fragment = withoutResponse(fragment)
+  else if (isResponse(parsed.searchParams, isPendingState)) query = withoutResponse(query)
+  else return parsed.href
+  const base = parsed.href.split(/[?#]/, 1)[0]
+  return `${base}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`
 }
 
 /**
  * The authorization response parameters of `url`: the fragment when it holds `state`, `code`,
- * tokens or `error` (implicit and hybrid responses), otherwise the query.
+ * tokens or `error` (implicit and hybrid responses), otherwise the query. A hash route
+ * (`#/path?…`) is never read as a response.
  */
 export function authorizationResponseParams(url: string | URL): URLSearchParams {
   const parsed = new URL(url)
-  const fragment = new URLSearchParams(parsed.hash.slice(1))
-  const fragmentHasResponse = ['state', 'code', 'id_token', 'access_token', 'error'].some((name) =>
-    fragment.has(name),
-  )
+  const fragment = fragmentParams(parsed.hash.slice(1))
+  const fragmentHasResponse = ['state', ...RESULT_PARAMS].some((name) => fragment.has(name))
   return fragmentHasResponse ? fragment : parsed.searchParams
 }
 
-/** Whether `url` carries an authorization response (success or error) in query or fragment. */
-export function hasAuthorizationResponse(url: string | URL): boolean {
-  const params = authorizationResponseParams(url)
-  return params.has('state') || params.has('code') || params.has('error') || params.has('id_token')
+/**
+ * Whether `url` carries an authorization response: `state` with a `code`, an `error` or a
+ * token, in the query or the fragment; or a `state` alone that `isPendingState` recognises as a
+ * logout of this client (see {@link PendingStateCheck} for the rule without it).
+ */
+export function hasAuthorizationResponse(
+  url: string | URL,
+  isPendingState?: PendingStateCheck,
+): boolean {
+  const parsed = new URL(url)
+  return (
+    isResponse(fragmentParams(parsed.hash.slice(1)), isPendingState) ||
+    isResponse(parsed.searchParams, isPendingState)
+  )
+}
+
+function isResponse(params: URLSearchParams, isPendingState?: PendingStateCheck): boolean {
+  const state = params.get('state')
+  if (!state) return false
+  if (RESULT_PARAMS.some((name) => params.has(name))) return true
+  if (isPendingState) return isPendingState(state)
+  return [...params.keys()].every((name) => LOGOUT_RETURN_PARAMS.includes(name))
+}
+
+/** A fragment read as parameters; a hash route (`/…`, `!/…`) holds none. */
+function fragmentParams(fragment: string): URLSearchParams {
+  return /^!?\//.test(fragment) ? new URLSearchParams() : new URLSearchParams(fragment)
+}
+
+/** `a=1&code=x&b=2` without the response parameters, the others kept byte for byte. */
+function withoutResponse(part: string): string {
+  return part
+    .split('&')
+    .filter((pair) => pair !== '' && !AUTHORIZATION_RESPONSE_PARAMS.includes(paramName(pair)))
+    .join('&')
+}
+
+function paramName(pair: string): string {
+  const name = pair.split('=', 1)[0]!.replace(/\+/g, ' ')
+  try {
+    return decodeURIComponent(name)
+  } catch {
+    return name
+  }
 }
