@@ -43,8 +43,11 @@ test.describe('demo SPA: session', () => {
         await redirectLogin(page, demo, 'login-implicit', 'legacy-spa')
       } else {
         const reloaded = page.waitForEvent('load')
-        await page.getByTestId('refresh-token-toggle').uncheck()
+        // click(), not uncheck(): the change reloads the page, and uncheck() would look at the
+        // reloaded page's box and may click it again.
+        await page.getByTestId('refresh-token-toggle').click()
         await reloaded
+        await expect(page.getByTestId('refresh-token-toggle')).not.toBeChecked()
         await expectStatus(page, 'signed-out')
         await redirectLogin(page, demo)
       }
