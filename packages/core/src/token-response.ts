@@ -81,7 +81,7 @@ export function tokenSetFromResponse(
       'The token response lacks access_token or token_type',
     )
   const tokenType = r.token_type.toLowerCase()
-  if (dpop && tokenType !== 'dpop')
+  if (dpop && tokenType !== 'dpop' && !notAnAccessToken(tokenType, r.issued_token_type))
     throw new ValidationError(
       'DPOP_BINDING_MISSING',
       'A DPoP proof was sent but the token is not DPoP-bound',
@@ -102,7 +102,8 @@ export function tokenSetFromResponse(
   const now = Math.floor(Date.now() / 1000)
   return new TokenSet({
     accessToken: r.access_token,
-    tokenType: r.token_type,
+    // RFC 8693 `N_A` (only token exchange lets it through oauth4webapi, which lowercases it).
+    tokenType: tokenType === 'n_a' ? 'N_A' : r.token_type,
     expiresAt: typeof expiresIn === 'number' ? now + Math.floor(expiresIn) : undefined,
     issuedAt: now,
     refreshToken: r.refresh_token as string | undefined,
@@ -112,6 +113,18 @@ export function tokenSetFromResponse(
     issuedTokenType: r.issued_token_type as string | undefined,
     extra: Object.keys(extra).length > 0 ? extra : undefined,
   })
+}
+
+/**
+ * Token exchange (RFC 8693 §2.2.1) may issue something that is no access token: `token_type`
+ * `N_A`, or an ID token or refresh token. Such a token is not DPoP-bound.
+ */
+function notAnAccessToken(tokenType: string, issuedTokenType: unknown): boolean {
+  return (
+    tokenType === 'n_a' ||
+    issuedTokenType === 'urn:ietf:params:oauth:token-type:id_token' ||
+    issuedTokenType === 'urn:ietf:params:oauth:token-type:refresh_token'
+  )
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

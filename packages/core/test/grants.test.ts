@@ -144,6 +144,47 @@ describe('token exchange, JWT bearer, password, vendor grant', () => {
     expect(info.act).toBeDefined()
   })
 
+  it('exchanges for an ID token: token_type N_A (RFC 8693 §2.2.1)', async () => {
+    const { tokens } = await aliceTokens()
+    const client = await gateway()
+    const exchanged = await client.tokenExchange({
+      subjectToken: tokens.accessToken,
+      subjectTokenType: TOKEN_TYPES.accessToken,
+      requestedTokenType: TOKEN_TYPES.idToken,
+    })
+    expect(exchanged.issuedTokenType).toBe(TOKEN_TYPES.idToken)
+    expect(exchanged.tokenType).toBe('N_A')
+    expect(exchanged.accessToken.split('.')).toHaveLength(3)
+    // Only token exchange accepts N_A: another grant answering it is refused.
+    h.server.control.setFaults({ tokenResponse: { tokenType: 'N_A' } })
+    await expect(client.clientCredentials({ scope: 'api:read' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    })
+  })
+
+  it('with DPoP: an N_A token need not be bound, an exchanged access token must be', async () => {
+    const { tokens } = await aliceTokens()
+    const client = await h.client({
+      clientId: 'exchange',
+      clientSecret: 'exchange-secret',
+      clientAuth: 'client_secret_post',
+      dpop: true,
+    })
+    const request = {
+      subjectToken: tokens.accessToken,
+      subjectTokenType: TOKEN_TYPES.accessToken,
+    }
+    const idToken = await client.tokenExchange({
+      ...request,
+      requestedTokenType: TOKEN_TYPES.idToken,
+    })
+    expect(idToken.tokenType).toBe('N_A')
+    h.server.control.setFaults({ tokenResponse: { dropDpopBinding: true } })
+    await expect(
+      client.tokenExchange({ ...request, requestedTokenType: TOKEN_TYPES.accessToken }),
+    ).rejects.toMatchObject({ code: 'DPOP_BINDING_MISSING' })
+  })
+
   it('refuses tokenExchange without a subject token type', async () => {
     const client = await gateway()
     // @ts-expect-error testing bad input

@@ -37,12 +37,16 @@ export async function grant(
   return genericGrant(core, grantType, toSearchParams(params), options.signal)
 }
 
-/** Shared by the named extension grants. */
+/**
+ * Shared by the named extension grants. `processing` goes to oauth4webapi's response checks
+ * (e.g. token types the grant recognises besides `Bearer` and `DPoP`).
+ */
 export function genericGrant(
   core: ClientCore,
   grantType: string,
   params: URLSearchParams,
   signal: AbortSignal | undefined,
+  processing?: oauth.ProcessTokenResponseOptions,
 ): Promise<TokenSet> {
   return tokenRequest(
     core,
@@ -56,7 +60,8 @@ export function genericGrant(
         params,
         http,
       ),
-    (response) => oauth.processGenericTokenEndpointResponse(core.metadata, core.client, response),
+    (response) =>
+      oauth.processGenericTokenEndpointResponse(core.metadata, core.client, response, processing),
   )
 }
 

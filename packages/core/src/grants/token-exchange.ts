@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
@@ -33,7 +34,9 @@ export interface TokenExchangeOptions {
 
 /**
  * Exchanges a token for another (RFC 8693 §2.1). The result's `issuedTokenType` says what came
- * back.
+ * back; its `accessToken` holds the issued token whatever its type, and `tokenType` is `N_A`
+ * when that is no access token (e.g. `requestedTokenType: TOKEN_TYPES.idToken`). A token that is
+ * no access token need not be DPoP-bound.
  *
  * @example
  * ```ts
@@ -67,5 +70,15 @@ export async function tokenExchange(
     'urn:ietf:params:oauth:grant-type:token-exchange',
     params,
     options.signal,
+    EXCHANGE_PROCESSING,
   )
+}
+
+/**
+ * RFC 8693 §2.2.1: `token_type` is `N_A` when the issued token is not an access token (an ID
+ * token, a refresh token, a SAML assertion...). oauth4webapi lowercases it; the TokenSet says
+ * `N_A`.
+ */
+const EXCHANGE_PROCESSING: oauth.ProcessTokenResponseOptions = {
+  recognizedTokenTypes: { n_a: () => {} },
 }
