@@ -49,8 +49,10 @@ const STALE_TEMP_MS = 60_000
  * A file that is not a valid store file gives a `StoreError` on `get` and is left untouched
  * for inspection, never silently overwritten by a read.
  *
- * Writers of the same key in several processes are last-writer-wins; pair the store with a
- * Lock when that matters (TokenManager does).
+ * Writers of the same key in several processes are last-writer-wins. When that matters, give
+ * the code that writes a {@link FileLock} on the same host: a `TokenManager` with
+ * `store: new FileStore({ dir })` and `lock: new FileLock({ dir })` refreshes a session once
+ * however many processes (runs of a CLI) need it, so no refresh token is replayed.
  *
  * @example
  * ```ts

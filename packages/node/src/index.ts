@@ -1,3 +1,4 @@
+export { FileLock, type FileLockOptions } from './file-lock.ts'
 export { FileStore, type FileStoreOptions } from './file-store.ts'
 export { RedisStore, type RedisStoreOptions } from './redis-store.ts'
 export { RedisLock, type RedisLockOptions } from './redis-lock.ts'

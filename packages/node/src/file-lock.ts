@@ -1,0 +1,233 @@
+/**
+ * A {@link Lock} on the local file system: mutual exclusion across the processes of one host.
+ *
+ * @module
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  InvalidArgumentError,
+  type Lock,
+  type LockOptions,
+  LockTimeoutError,
+  StoreError,
+} from '@openrp/core'
+
+export interface FileLockOptions {
+  /**
+   * Directory of the lock files; created with mode 0700 when missing. It may be the directory
+   * of a {@link FileStore}: lock files end in `.lock`, store files in `.json`.
+   */
+  dir: string
+  /**
+   * Lease of a held lock in ms (default 15000). While `fn` runs the lock file is touched every
+   * third of it; a lock file not touched for a whole lease belongs to a holder that crashed
+   * (or hangs) and is taken over by the next waiter.
+   */
+  leaseMs?: number
+  /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
+  timeoutMs?: number
+}
+
+/** What a lock file holds: who took it (for people looking at the directory, and release). */
+interface LockFileContent {
+  token: string
+  pid: number
+  host: string
+}
+
+/**
+ * One lock file per name, `<sha256(name)>.lock` in `dir`, created with `open(path, 'wx')`:
+ * the file system lets exactly one process create it. The file holds a random token of this
+ * acquisition; its modification time is the lease, renewed every third of `leaseMs` while `fn`
+ * runs. Waiters poll with capped, jittered backoff until `timeoutMs`, then reject with
+ * `LockTimeoutError` (code `LOCK_TIMEOUT`).
+ *
+ * A lock whose lease ran out (its holder crashed) is taken over: the waiter renames the file
+ * aside, checks that what it moved is still the expired lock (and puts it back if another
+ * process had just taken the lock), then competes for the lock like any other waiter.
+ * Release compares the token first, so a holder whose lease ran out never deletes the lock of
+ * the process that took over.
+ *
+ * Pair it with a {@link FileStore} for a `TokenManager` shared by the processes of one host
+ * (several runs of a CLI): only one process refreshes, the others read the rotated tokens.
+ *
+ * File system failures (the directory cannot be created, a permission error) are
+ * `StoreError` (code `STORE_ERROR`).
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from '@openrp/core'
+ * import { FileLock, FileStore } from '@openrp/node'
+ * const dir = join(homedir(), '.config', 'my-cli', 'tokens')
+ * const tokens = new TokenManager({
+ *   client,
+ *   store: new FileStore({ dir }),
+ *   lock: new FileLock({ dir }),
+ *   key: 'default',
+ * })
+ * const accessToken = await tokens.getAccessToken()
+ * ```
+ */
+export class FileLock implements Lock {
+  readonly dir: string
+  readonly #leaseMs: number
+  readonly #timeoutMs: number
+  #dirReady: Promise<void> | undefined
+
+  constructor(options: FileLockOptions) {
+    if (!options || typeof options.dir !== 'string' || options.dir === '') {
+      throw new InvalidArgumentError('FileLock needs a dir')
+    }
+    this.dir = options.dir
+    this.#leaseMs = options.leaseMs ?? 15_000
+    this.#timeoutMs = options.timeoutMs ?? 30_000
+    if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
+    if (!(this.#timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
+  }
+
+  /** The lock file of `name`. */
+  pathOf(name: string): string {
+    return join(this.dir, `${createHash('sha256').update(name).digest('hex')}.lock`)
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs
+    if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
+    const path = this.pathOf(name)
+    const token = randomUUID()
+    await this.#ensureDir()
+    await this.#acquire(path, token, name, timeoutMs)
+    const keepAlive = setInterval(() => {
+      void renew(path, token)
+    }, this.#leaseMs / 3)
+    keepAlive.unref()
+    try {
+      return await fn()
+    } finally {
+      clearInterval(keepAlive)
+      // If this fails, the lease frees the lock on its own.
+      await release(path, token).catch(() => {})
+    }
+  }
+
+  async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    const content: LockFileContent = { token, pid: process.pid, host: hostname() }
+    let delay = 5
+    for (;;) {
+      if (await tryCreate(path, JSON.stringify(content))) return
+      const current = await statOrUndefined(path)
+      const expired = current !== undefined && Date.now() - current.mtimeMs > this.#leaseMs
+      if (expired) await this.#takeOver(path)
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
+      // Released or taken over meanwhile: try again at once.
+      if (expired || !current) continue
+      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay))
+      delay = Math.min(delay * 2, 100)
+    }
+  }
+
+  /**
+   * Removes an expired lock file. It is renamed aside first (one process wins the rename) and
+   * removed only if what was moved is still expired; a fresh lock moved by accident (another
+   * waiter took over and created a new lock between our stat and our rename) is put back.
+   */
+  async #takeOver(path: string): Promise<void> {
+    const aside = `${path}.${randomUUID()}.tmp`
+    try {
+      await rename(path, aside)
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return
+      throw new StoreError('FileLock could not take over an expired lock', { cause: error })
+    }
+    try {
+      const moved = await stat(aside)
+      if (Date.now() - moved.mtimeMs <= this.#leaseMs) {
+        // Put it back unless someone created a lock meanwhile (link never replaces a file).
+        await link(aside, path).catch(() => {})
+      }
+    } finally {
+      await unlink(aside).catch(() => {})
+    }
+  }
+
+  #ensureDir(): Promise<void> {
+    this.#dirReady ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(
+      () => {},
+      (error: unknown) => {
+        this.#dirReady = undefined
+        throw new StoreError(`FileLock could not create ${this.dir}`, { cause: error })
+      },
+    )
+    return this.#dirReady
+  }
+}
+
+/** Creates the lock file; false when it exists already. */
+async function tryCreate(path: string, content: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, 'wx', 0o600)
+  } catch (error) {
+    if (errnoOf(error) === 'EEXIST') return false
+    throw new StoreError(`FileLock could not create ${path}`, { cause: error })
+  }
+  try {
+    await handle.writeFile(content, 'utf8')
+  } finally {
+    await handle.close()
+  }
+  return true
+}
+
+/** Touches the lock file while it is still ours (its token), extending the lease. */
+async function renew(path: string, token: string): Promise<void> {
+  try {
+    if ((await readToken(path)) !== token) return
+    const now = new Date()
+    await utimes(path, now, now)
+  } catch {
+    // Missed renewals only shorten the lease; the next one may succeed.
+  }
+}
+
+/** Deletes the lock file only if it still holds our token. */
+async function release(path: string, token: string): Promise<void> {
+  if ((await readToken(path)) === token) await unlink(path)
+}
+
+async function readToken(path: string): Promise<string | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LockFileContent> | null
+    return typeof parsed?.token === 'string' ? parsed.token : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path)
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    throw new StoreError(`FileLock could not read ${path}`, { cause: error })
+  }
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined
+}

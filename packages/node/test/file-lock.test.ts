@@ -1,0 +1,210 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { discover, isOpenRpError, TokenSet } from '@openrp/core'
+import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { FileLock } from '../src/file-lock.ts'
+import { FileStore } from '../src/file-store.ts'
+
+const EXEC_ARGV = ['--conditions=openrp-source', '--import', 'tsx']
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let dir: string
+const children: ChildProcess[] = []
+beforeEach(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'openrp-filelock-')), 'locks')
+})
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL')
+  await rm(join(dir, '..'), { recursive: true, force: true })
+})
+
+describe('FileLock', () => {
+  it('runs holders of one name one at a time, across instances, and removes its file', async () => {
+    const a = new FileLock({ dir })
+    const b = new FileLock({ dir })
+    let inside = 0
+    let most = 0
+    const work = async () => {
+      inside++
+      most = Math.max(most, inside)
+      await sleep(20)
+      inside--
+    }
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).withLock('refresh', work)),
+    )
+    expect(most).toBe(1)
+    // Other names do not wait.
+    await a.withLock('refresh', () => b.withLock('other', async () => {}, { timeoutMs: 50 }))
+    expect((await readdir(dir)).filter((n) => !n.startsWith('.'))).toEqual([])
+    expect((await stat(dir)).mode & 0o777).toBe(0o700)
+  })
+
+  it('rejects with LOCK_TIMEOUT when the lock stays held, and fn never runs', async () => {
+    const lock = new FileLock({ dir })
+    let release!: () => void
+    const held = lock.withLock('k', () => new Promise<void>((r) => (release = r)))
+    await sleep(20)
+    let ran = false
+    const started = Date.now()
+    const error = await new FileLock({ dir })
+      .withLock(
+        'k',
+        async () => {
+          ran = true
+        },
+        { timeoutMs: 200 },
+      )
+      .catch((e: unknown) => e)
+    expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    expect(ran).toBe(false)
+    release()
+    await held
+  })
+
+  it('keeps the lease alive while fn runs longer than the lease', async () => {
+    const lock = new FileLock({ dir, leaseMs: 150 })
+    let release!: () => void
+    const held = lock.withLock('k', () => new Promise<void>((r) => (release = r)))
+    await sleep(20)
+    // Waits three leases: a lock file left untouched would be taken over.
+    const error = await new FileLock({ dir, leaseMs: 150 })
+      .withLock('k', async () => 'taken', { timeoutMs: 500 })
+      .catch((e: unknown) => e)
+    expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
+    release()
+    await held
+  })
+
+  it('takes over the lock of a holder that crashed (killed process), after its lease', async () => {
+    const leaseMs = 400
+    const child = fork(
+      join(import.meta.dirname, 'fixtures', 'file-lock-holder.ts'),
+      [dir, 'refresh', String(leaseMs)],
+      { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    )
+    children.push(child)
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', (m) => (m === 'held' ? resolve() : reject(new Error(String(m)))))
+      child.once('exit', (code) => reject(new Error(`holder exited early (${code})`)))
+    })
+    const lock = new FileLock({ dir, leaseMs })
+    // Alive: its lease is renewed, so a short wait times out.
+    await expect(
+      lock.withLock('refresh', async () => {}, { timeoutMs: 600 }),
+    ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+    const started = Date.now()
+    expect(await lock.withLock('refresh', async () => 'mine', { timeoutMs: 5000 })).toBe('mine')
+    expect(Date.now() - started).toBeLessThan(leaseMs + 1000)
+    expect((await readdir(dir)).filter((n) => !n.startsWith('.'))).toEqual([])
+  })
+
+  it('takes over a stale lock file (old modification time), even an empty one', async () => {
+    const lock = new FileLock({ dir, leaseMs: 1000 })
+    await mkdir(dir, { recursive: true })
+    const path = lock.pathOf('k')
+    for (const content of ['{"token":"crashed","pid":1,"host":"h"}', '']) {
+      await writeFile(path, content)
+      const old = new Date(Date.now() - 5000)
+      await utimes(path, old, old)
+      expect(await lock.withLock('k', async () => 'ok', { timeoutMs: 100 })).toBe('ok')
+    }
+    // A fresh one is not taken over.
+    await writeFile(path, '{"token":"alive","pid":1,"host":"h"}')
+    await expect(lock.withLock('k', async () => {}, { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'LOCK_TIMEOUT',
+    })
+    expect(await readFile(path, 'utf8')).toContain('alive')
+  })
+
+  it('on release never deletes a lock file that is not its own', async () => {
+    const lock = new FileLock({ dir })
+    const path = lock.pathOf('k')
+    await lock.withLock('k', async () => {
+      // Another process took the lock over meanwhile (e.g. after this holder's lease ran out).
+      await writeFile(path, '{"token":"someone-else","pid":1,"host":"h"}')
+    })
+    expect(await readFile(path, 'utf8')).toContain('someone-else')
+  })
+
+  it('refuses bad options with INVALID_ARGUMENT and an uncreatable dir with STORE_ERROR', async () => {
+    expect(() => new FileLock({ dir: '' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+    expect(() => new FileLock({ dir, leaseMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
+    await mkdir(join(dir, '..'), { recursive: true })
+    await writeFile(join(dir, '..', 'file'), 'not a directory')
+    await expect(
+      new FileLock({ dir: join(dir, '..', 'file', 'locks') }).withLock('k', async () => {}),
+    ).rejects.toMatchObject({ code: 'STORE_ERROR' })
+  })
+})
+
+describe('TokenManager on FileStore + FileLock, several processes (a CLI run twice at once)', () => {
+  let server: ReferenceServer
+  beforeAll(async () => {
+    server = await startReferenceServer({ port: 0 })
+  })
+  afterAll(() => server?.close())
+
+  function startCli(): Promise<ChildProcess> {
+    const child = fork(
+      join(import.meta.dirname, 'fixtures', 'file-lock-refresher.ts'),
+      [server.issuer, dir],
+      { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    )
+    children.push(child)
+    return new Promise((resolve, reject) => {
+      child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(String(m)))))
+      child.once('exit', (code) => reject(new Error(`child exited early (${code})`)))
+    })
+  }
+
+  function ask(child: ChildProcess): Promise<{ token?: string; error?: string }> {
+    return new Promise((resolve) => {
+      child.once('message', (m: { token?: string; error?: string }) => resolve(m))
+      child.send('go')
+    })
+  }
+
+  it('refreshes an expired session exactly once; every process gets the same access token', async () => {
+    const client = await discover(server.issuer, {
+      clientId: 'web',
+      clientSecret: 'web-secret',
+      redirectUri: 'http://127.0.0.1:4002/callback',
+      scope: 'openid offline_access api:read',
+    })
+    const { url, transaction } = await client.createAuthorizationRequest()
+    const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
+    const tokens = await client.handleAuthorizationResponse(done.url, transaction)
+    const expired = new TokenSet({
+      ...tokens.toJSON(),
+      expiresAt: Math.floor(Date.now() / 1000) - 5,
+    })
+    await new FileStore({ dir }).set('default', expired.toJSON())
+
+    const clis = await Promise.all(Array.from({ length: 3 }, startCli))
+    server.control.clearRequests()
+    // A slow token endpoint widens the window in which unlocked processes would all refresh.
+    server.control.setFaults({ http: { token: { delayMs: 200, times: 1 } } })
+    const answers = await Promise.all(clis.map(ask))
+
+    expect(answers.map((a) => a.error)).toEqual([undefined, undefined, undefined])
+    expect(new Set(answers.map((a) => a.token)).size).toBe(1)
+    expect(answers[0]!.token).not.toBe(tokens.accessToken)
+    const refreshes = server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
+    expect(refreshes.map((r) => r.status)).toEqual([200])
+    // The rotated refresh token still works: the family was not revoked by a replay.
+    const stored = TokenSet.fromJSON(await new FileStore({ dir }).get('default'))
+    await expect(client.refresh(stored)).resolves.toBeInstanceOf(TokenSet)
+  }, 60_000)
+})
