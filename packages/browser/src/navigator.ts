@@ -50,7 +50,10 @@ export interface SpaNavigator {
   createHiddenFrame(url: string): FrameHandle
   /** Listens to `message` events on the page's window; returns the unsubscribe function. */
   onMessage(listener: (message: ReceivedMessage) => void): () => void
-  /** Per-tab storage for login transactions (sessionStorage in browsers). */
+  /**
+   * Per-tab storage for login transactions (sessionStorage in browsers). Its methods may throw
+   * (storage blocked); callers turn that into StoreError.
+   */
   readonly sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 }
 
@@ -97,6 +100,19 @@ export function browserNavigator(win: Window = window): SpaNavigator {
       win.addEventListener('message', handler)
       return () => win.removeEventListener('message', handler)
     },
-    sessionStorage: win.sessionStorage,
+    sessionStorage: lazySessionStorage(win),
+  }
+}
+
+/**
+ * `win.sessionStorage`, read at each use: where storage is blocked (cookies off, sandboxed
+ * frame) reading it throws, and that must fail the call that needs it (TransactionStore turns
+ * it into StoreError), not the construction of the client.
+ */
+function lazySessionStorage(win: Window): SpaNavigator['sessionStorage'] {
+  return {
+    getItem: (key) => win.sessionStorage.getItem(key),
+    setItem: (key, value) => win.sessionStorage.setItem(key, value),
+    removeItem: (key) => win.sessionStorage.removeItem(key),
   }
 }
