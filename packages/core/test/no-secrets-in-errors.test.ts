@@ -56,4 +56,24 @@ describe('no secrets in error messages', () => {
       h.server.control.resetFaults()
     }
   })
+
+  it('a refused token response keeps no token in its cause objects, the rest stays', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      scope: 'openid offline_access',
+    })
+    const { params, transaction } = await login(client)
+    h.server.control.setFaults({ tokenResponse: { expiresIn: 'soon', times: 1 } })
+    const error = await client.handleAuthorizationResponse(params, transaction).then(
+      () => undefined,
+      (e) => e,
+    )
+    expect(error).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID' })
+    const body = (error.cause?.cause as { body?: Record<string, unknown> } | undefined)?.body
+    expect(body).toMatchObject({ expires_in: 'soon', token_type: 'bearer' })
+    for (const name of ['access_token', 'refresh_token', 'id_token'])
+      expect(body?.[name], name).toBe('[redacted]')
+    expect(JSON.stringify(error.cause.cause)).not.toMatch(/eyJ/)
+  })
 })

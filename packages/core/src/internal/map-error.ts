@@ -198,6 +198,30 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
   return mapError(error, context)
 }
 
+/** Members of a response body that are credentials: every `*_token`, and the device code. */
+const SECRET_MEMBER = /(?:^|_)token$|^device_code$/
+const REDACTED = '[redacted]'
+
+/**
+ * oauth4webapi keeps the parsed response body in `cause.body` of its errors; for a token
+ * response that holds live tokens. They are replaced by `[redacted]` (the rest of the body
+ * stays, for diagnosis) before the error becomes the `cause` of an openrp error.
+ */
+function redactBody<E extends Error>(error: E): E {
+  const cause = error.cause
+  if (typeof cause !== 'object' || cause === null) return error
+  const body = (cause as { body?: unknown }).body
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return error
+  let redacted: Record<string, unknown> | undefined
+  for (const key of Object.keys(body)) {
+    if (!SECRET_MEMBER.test(key)) continue
+    redacted ??= { ...body }
+    redacted[key] = REDACTED
+  }
+  if (redacted) error.cause = { ...cause, body: redacted }
+  return error
+}
+
 /**
  * Maps anything thrown below openrp to an {@link OpenRpError}. OpenRpErrors pass through.
  * Messages of lower layers are not copied when they could echo response data; the original
@@ -226,10 +250,10 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
     })
   }
   if (error instanceof oauth.UnsupportedOperationError) {
-    return new OpenRpError('UNSUPPORTED', error.message, { cause: error })
+    return new OpenRpError('UNSUPPORTED', error.message, { cause: redactBody(error) })
   }
   if (error instanceof oauth.OperationProcessingError) {
-    return mapProcessingError(error, context)
+    return mapProcessingError(redactBody(error), context)
   }
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') {

@@ -1,8 +1,9 @@
 /**
  * No token, code, PKCE verifier or client secret in any error message or log line. The flows
  * below fail in every way the battery knows; a recording fetch learns every secret that went
- * over the wire (request bodies and token responses), and every error thrown (with its cause
- * chain and own properties) and everything written to the console is scanned for them.
+ * over the wire (request bodies and token responses), and every error thrown (its cause chain,
+ * own properties and the plain objects they hold, such as a parsed response body) and everything
+ * written to the console is scanned for them.
  */
 import type { Faults, IdTokenFaults } from '@openrp/reference-server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -159,6 +160,9 @@ describe('flows that fail', () => {
 
   it('transport faults and bad bodies on the token endpoint', async () => {
     const c = await client()
+    // A token response with every token and a bad expires_in: refused after parsing.
+    const r = await front(c, { tokenResponse: { expiresIn: 'soon', times: 1 } })
+    await collect(() => c.handleAuthorizationResponse(r.params, r.transaction))
     for (const http of [
       { status: 500 },
       { status: 429, retryAfter: '1' },
@@ -199,21 +203,36 @@ describe('flows that fail', () => {
   })
 })
 
-/** Every secret (8+ chars) found in the errors' messages, own properties, causes or in `logs`. */
+/**
+ * Every string reachable from `value`: an Error's message, stack and own properties (enumerable
+ * or not), and whatever plain objects and arrays hold (e.g. the parsed response `body` that
+ * oauth4webapi keeps in a cause). Web objects (Response, Headers, CryptoKey...) are not opened.
+ */
+function strings(value: unknown, out: string[], seen = new Set<unknown>(), depth = 0): string[] {
+  if (typeof value === 'string') {
+    out.push(value)
+    return out
+  }
+  if (typeof value !== 'object' || value === null || seen.has(value) || depth > 8) return out
+  seen.add(value)
+  const proto = Object.getPrototypeOf(value)
+  if (value instanceof Error) {
+    out.push(String(value), value.stack ?? '')
+    for (const key of Reflect.ownKeys(value)) {
+      const own = Object.getOwnPropertyDescriptor(value, key)
+      if (own && 'value' in own) strings(own.value, out, seen, depth + 1)
+    }
+  } else if (Array.isArray(value) || proto === Object.prototype || proto === null) {
+    for (const item of Object.values(value)) strings(item, out, seen, depth + 1)
+  }
+  return out
+}
+
+/** Every secret (8+ chars) found anywhere in the errors (see `strings`) or in `logs`. */
 function leaks(found: unknown[], logs: string[]) {
   const long = [...secrets].filter((s) => s.length >= 8)
   const texts: string[] = [...logs]
-  for (const error of found) {
-    let current: unknown = error
-    for (let depth = 0; current instanceof Error && depth < 6; depth++) {
-      texts.push(String(current), current.message, current.stack ?? '')
-      const own = Object.fromEntries(
-        Object.entries(current).filter(([, v]) => typeof v !== 'object' || v === null),
-      )
-      texts.push(JSON.stringify(own))
-      current = current.cause
-    }
-  }
+  for (const error of found) strings(error, texts)
   return texts.flatMap((text) =>
     long
       .filter((secret) => text.includes(secret))
@@ -228,10 +247,14 @@ describe('the scan', () => {
     expect(leaks(errors, logged)).toEqual([])
   })
 
-  it('the scan finds a planted secret (in a cause, and in a log line)', () => {
+  it('the scan finds a planted secret (in a cause, a cause object, and in a log line)', () => {
     const secret = [...secrets].find((s) => s.length >= 20)!
     const planted = new Error('outer', { cause: new Error(`inner ${secret}`) })
     expect(leaks([planted], []).length).toBeGreaterThan(0)
+    const inBody = new Error('outer', {
+      cause: new Error('inner', { cause: { body: { nested: [{ refresh_token: secret }] } } }),
+    })
+    expect(leaks([inBody], []).length).toBeGreaterThan(0)
     expect(leaks([], [`token=${secret}`])).toHaveLength(1)
   })
 })
