@@ -8,7 +8,8 @@ import { InvalidArgumentError, OpenRpError, type TokenSet, ValidationError } fro
 import type { ClientCredentialsProvider, GetTokenOptions } from './client-credentials-provider.ts'
 
 /** Options of {@link createAuthorizedFetch}. */
-export interface AuthorizedFetchOptions extends Omit<GetTokenOptions, 'forceRefresh'> {
+export interface AuthorizedFetchOptions
+  extends Omit<GetTokenOptions, 'forceRefresh' | 'rejectedToken'> {
   /**
    * Origins the token may be sent to, e.g. `['https://api.example.com']`. Requests elsewhere
    * are refused with `INVALID_ARGUMENT` before anything is sent, so a URL built from outside
@@ -30,7 +31,7 @@ export interface AuthorizedFetchOptions extends Omit<GetTokenOptions, 'forceRefr
  *
  * @example
  * ```ts
- * const provider = new ClientCredentialsProvider({ client, store: new FileStore({ path }) })
+ * const provider = new ClientCredentialsProvider({ client, store: new FileStore({ dir }) })
  * const api = createAuthorizedFetch(provider, {
  *   audience: 'https://api.example.com',
  *   allowedOrigins: ['https://api.example.com'],
@@ -66,11 +67,13 @@ export function createAuthorizedFetch(
         `The token is not sent over ${url.protocol} to ${url.hostname}`,
       )
 
-    const first = await fetchImpl(withToken(request.clone(), await provider.getToken(tokenOptions)))
+    const sent = await provider.getToken(tokenOptions)
+    const first = await fetchImpl(withToken(request.clone(), sent))
     if (first.status !== 401) return first
-    // Drain the first answer so its connection can be reused, then retry with a fresh token.
+    // Drain the first answer so its connection can be reused, then retry with a fresh token:
+    // a new one only if no other request has replaced the refused one already.
     await first.body?.cancel().catch(() => {})
-    const fresh = await provider.getToken({ ...tokenOptions, forceRefresh: true })
+    const fresh = await provider.getToken({ ...tokenOptions, rejectedToken: sent.accessToken })
     return fetchImpl(withToken(request, fresh))
   }
   return authorizedFetch as typeof fetch

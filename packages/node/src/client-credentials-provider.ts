@@ -35,8 +35,16 @@ export interface GetTokenOptions {
   /** RFC 8707 resource indicator(s). */
   resource?: string | string[]
   /**
-   * Ignore the cached token (e.g. the resource just answered 401 with it) and get another,
-   * unless another caller or process already replaced it meanwhile.
+   * The access token a resource just refused (answered 401 to). A new token is fetched only
+   * if the cached (or shared) token is still this one; when another caller or process has
+   * replaced it already, that replacement is returned. So any number of late 401s for the
+   * same old token cause one token request. Prefer it over `forceRefresh`.
+   */
+  rejectedToken?: string
+  /**
+   * Ignore the token cached now and get another (unless another process replaced it
+   * meanwhile). Each forced call replaces whatever is cached at that moment, even a token
+   * fetched a moment ago: to replace a token a resource refused, pass `rejectedToken`.
    */
   forceRefresh?: boolean
 }
@@ -56,6 +64,12 @@ export interface ClientCredentialsProviderOptions {
   keyPrefix?: string
   /** Wait for `lock` at most this long (default 30000 ms); then LOCK_TIMEOUT. */
   lockTimeoutMs?: number
+  /**
+   * Lifetime assumed for a token whose response had no `expires_in` (default 300 s): it is
+   * cached (in memory and in `store`, with that TTL) and its `expiresAt` set to that long
+   * after it was received, then a new one is requested.
+   */
+  defaultLifetimeSec?: number
 }
 
 /**
@@ -90,6 +104,7 @@ export class ClientCredentialsProvider {
   readonly #skewSec: number
   readonly #keyPrefix: string
   readonly #lockTimeoutMs: number
+  readonly #defaultLifetimeSec: number
   readonly #memory = new Map<string, TokenSet>()
   readonly #inflight = new Map<string, Promise<TokenSet>>()
   /**
@@ -111,16 +126,32 @@ export class ClientCredentialsProvider {
     this.#skewSec = options.skewSec ?? 60
     this.#keyPrefix = options.keyPrefix ?? 'openrp:cc:'
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+    this.#defaultLifetimeSec = options.defaultLifetimeSec ?? 300
     if (!(this.#skewSec >= 0)) throw new InvalidArgumentError('skewSec must be >= 0')
+    if (!(this.#defaultLifetimeSec > 0 && Number.isFinite(this.#defaultLifetimeSec)))
+      throw new InvalidArgumentError('defaultLifetimeSec must be a positive number')
   }
 
   /** A valid token for these parameters (cached while it has more than `skewSec` left). */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
     const key = this.#keyOfCached(options)
     const cached = this.#memory.get(key)
-    if (!options.forceRefresh && cached && this.#fresh(cached)) return cached
+    const { rejectedToken } = options
+    if (rejectedToken !== undefined && typeof rejectedToken !== 'string')
+      throw new InvalidArgumentError('rejectedToken must be a string')
+    if (
+      cached &&
+      this.#fresh(cached) &&
+      (rejectedToken !== undefined ? cached.accessToken !== rejectedToken : !options.forceRefresh)
+    )
+      return cached
     const running = this.#inflight.get(key)
-    if (running) return running
+    if (running) {
+      if (rejectedToken === undefined) return running
+      // A request under way may end with the refused token itself (read from the store).
+      const tokens = await running
+      return tokens.accessToken !== rejectedToken ? tokens : this.getToken(options)
+    }
     const promise = this.#obtain(key, options, cached).finally(() => this.#inflight.delete(key))
     this.#inflight.set(key, promise)
     return promise
@@ -180,20 +211,24 @@ export class ClientCredentialsProvider {
   async #obtain(key: string, options: GetTokenOptions, cached: TokenSet | undefined) {
     // Fast path for a fleet: another process may have fetched a token already.
     const seen = await this.#read(key)
-    if (!options.forceRefresh && seen && this.#fresh(seen)) return this.#remember(key, seen)
-    const replaced = options.forceRefresh ? (cached ?? seen) : undefined
+    // The token to replace: the one the resource refused, or (forced) the one cached now.
+    const replaced =
+      options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
+    if (seen && this.#fresh(seen) && seen.accessToken !== replaced) return this.#remember(key, seen)
 
     const run = async (): Promise<TokenSet> => {
       const current = this.#lock ? await this.#read(key) : seen
-      // Fresh, and (when forced) not the token being replaced: someone else just fetched it.
-      if (current && this.#fresh(current) && current.accessToken !== replaced?.accessToken) {
+      // Fresh and not the token being replaced: someone else just fetched it.
+      if (current && this.#fresh(current) && current.accessToken !== replaced) {
         return this.#remember(key, current)
       }
-      const tokens = await this.#client.clientCredentials({
-        scope: options.scope,
-        audience: options.audience,
-        resource: options.resource,
-      })
+      const tokens = this.#withLifetime(
+        await this.#client.clientCredentials({
+          scope: options.scope,
+          audience: options.audience,
+          resource: options.resource,
+        }),
+      )
       const ttlSec = tokens.expiresIn()
       await this.#store.set(
         key,
@@ -213,6 +248,17 @@ export class ClientCredentialsProvider {
     } catch (cause) {
       throw new StoreError('The cached token is malformed', { cause })
     }
+  }
+
+  /** A token without `expires_in` lives `defaultLifetimeSec`, not forever. */
+  #withLifetime(tokens: TokenSet): TokenSet {
+    if (tokens.expiresAt !== undefined) return tokens
+    const now = Math.floor(Date.now() / 1000)
+    return TokenSet.fromJSON({
+      ...tokens.toJSON(),
+      issuedAt: tokens.issuedAt ?? now,
+      expiresAt: now + this.#defaultLifetimeSec,
+    })
   }
 
   #fresh(tokens: TokenSet): boolean {

@@ -54,6 +54,29 @@ describe('createAuthorizedFetch against the reference server API', () => {
     expect(fresh.accessToken).not.toBe(stale.accessToken)
   })
 
+  it('late 401s for the same refused token cause one token request, not one each', async () => {
+    const provider = new ClientCredentialsProvider({ client: m2m })
+    const revoked = await provider.getToken({ scope: 'api:read' })
+    await m2m.revoke(revoked.accessToken, 'access_token')
+    server.control.clearRequests()
+    // Requests carrying the revoked token reach the API one after another (slow links): the
+    // later 401s arrive after the first retry has already replaced the token.
+    let sent = 0
+    const staggered: typeof fetch = async (input, init) => {
+      const request = new Request(input, init)
+      if (request.headers.get('authorization') === `Bearer ${revoked.accessToken}`)
+        await new Promise((r) => setTimeout(r, 60 * sent++))
+      return fetch(request)
+    }
+    const api = createAuthorizedFetch(provider, { scope: 'api:read', fetch: staggered })
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () => api(`${server.issuer}/api/data`).then((r) => r.status)),
+    )
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
+    expect(apiRequests().filter((r) => r.status === 401)).toHaveLength(6)
+    expect(tokenRequests()).toBe(1)
+  })
+
   it('returns the second 401 as is instead of looping', async () => {
     // A token for another audience is refused by this API every time.
     const provider = new ClientCredentialsProvider({ client: m2m })

@@ -1,8 +1,12 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Client, discover, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
 import { type RedisServer, startRedis } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+import { FileStore } from '../src/file-store.ts'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 
@@ -174,6 +178,81 @@ describe('ClientCredentialsProvider (one process)', () => {
     expect(new Set(forced.map((s) => s.accessToken)).size).toBe(1)
     expect(forced[0]!.accessToken).not.toBe(old.accessToken)
     expect(await provider.getToken({ scope: 'api:read' })).toBe(forced[0])
+  })
+
+  it('rejectedToken replaces the refused token once; later calls for it get the replacement', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    const old = await provider.getToken({ scope: 'api:read' })
+    const first = await provider.getToken({ scope: 'api:read', rejectedToken: old.accessToken })
+    expect(first.accessToken).not.toBe(old.accessToken)
+    // Late callers that were refused the same old token: no new request.
+    const late = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        provider.getToken({ scope: 'api:read', rejectedToken: old.accessToken }),
+      ),
+    )
+    expect(late.map((s) => s.accessToken)).toEqual(Array(5).fill(first.accessToken))
+    expect(tokenRequests()).toHaveLength(2)
+    // The replacement refused in its turn is replaced.
+    const next = await provider.getToken({ scope: 'api:read', rejectedToken: first.accessToken })
+    expect(next.accessToken).not.toBe(first.accessToken)
+    expect(tokenRequests()).toHaveLength(3)
+    await expect(
+      provider.getToken({ scope: 'api:read', rejectedToken: 42 as never }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  it('rejectedToken: a token another process already replaced in the shared store is used', async () => {
+    const store = new MemoryStore()
+    const a = new ClientCredentialsProvider({ client, store, skewSec: 0 })
+    const b = new ClientCredentialsProvider({ client, store, skewSec: 0 })
+    const old = await a.getToken({ scope: 'api:read' })
+    expect((await b.getToken({ scope: 'api:read' })).accessToken).toBe(old.accessToken)
+    const replaced = await a.getToken({ scope: 'api:read', rejectedToken: old.accessToken })
+    // b still has the old token in memory; the resource refuses it too.
+    const got = await b.getToken({ scope: 'api:read', rejectedToken: old.accessToken })
+    expect(got.accessToken).toBe(replaced.accessToken)
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('a token without expires_in lives defaultLifetimeSec (memory and store TTL), not forever', async () => {
+    server.control.setFaults({ tokenResponse: { omitExpiresIn: true } })
+    const dir = await mkdtemp(join(tmpdir(), 'openrp-cc-'))
+    try {
+      const store = new FileStore({ dir })
+      const provider = new ClientCredentialsProvider({
+        client,
+        store,
+        skewSec: 0,
+        defaultLifetimeSec: 1,
+      })
+      const before = Date.now()
+      const first = await provider.getToken({ scope: 'api:read' })
+      expect(first.expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 1)
+      expect(first.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 1)
+      const envelope = JSON.parse(
+        await readFile(store.pathOf(provider.keyOf({ scope: 'api:read' })), 'utf8'),
+      ) as { expiresAt?: number }
+      expect(envelope.expiresAt).toBeGreaterThan(before)
+      expect(envelope.expiresAt).toBeLessThanOrEqual(Date.now() + 1000)
+      expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
+      expect(tokenRequests()).toHaveLength(1)
+      await new Promise((r) => setTimeout(r, 2100))
+      const second = await provider.getToken({ scope: 'api:read' })
+      expect(second.accessToken).not.toBe(first.accessToken)
+      expect(tokenRequests()).toHaveLength(2)
+      // The default is five minutes.
+      const byDefault = await new ClientCredentialsProvider({ client }).getToken({
+        scope: 'api:read',
+      })
+      expect(byDefault.expiresIn()).toBeGreaterThan(295)
+      expect(byDefault.expiresIn()).toBeLessThanOrEqual(300)
+      expect(() => new ClientCredentialsProvider({ client, defaultLifetimeSec: 0 })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('passes the provider error through and caches nothing', async () => {
