@@ -1,14 +1,16 @@
 /**
  * Login in a popup: the popup is opened blank inside the user's click, pointed at the provider
  * once the authorization URL is ready, and answers by `postMessage` from the popup callback page
- * (see {@link handlePopupCallback}). Only a message from our own origin and from that very
- * popup is accepted.
+ * (see {@link handlePopupCallback}). Only a message from our own origin, from that very popup
+ * and carrying that flow's `state` is accepted. Each flow has a window of its own, so two logins
+ * started together do not share (and navigate) one popup.
  *
  * @module
  */
 import { OpenRpError } from '@openrp/core'
 import { isCallbackMessage } from './callback-message.ts'
 import type { PopupHandle, SpaNavigator } from './navigator.ts'
+import { authorizationResponseParams } from './url-cleanup.ts'
 
 /** Popup window options. */
 export interface PopupOptions {
@@ -22,29 +24,50 @@ export interface PopupOptions {
 
 const DEFAULT_TIMEOUT_MS = 300_000
 
+/** A login popup: a {@link PopupHandle} that remembers the `state` it was sent with. */
+export interface LoginPopup extends PopupHandle {
+  /** The `state` of the authorization URL given to `navigate`, once it was given. */
+  readonly state: string | undefined
+}
+
 /**
- * Opens the blank popup. Call it synchronously in the click handler, before any `await`.
- * Throws OpenRpError `POPUP_BLOCKED` when the browser refused to open it.
+ * Opens the blank popup, in a window named for this flow alone. Call it synchronously in the
+ * click handler, before any `await`. Throws OpenRpError `POPUP_BLOCKED` when the browser refused
+ * to open it.
  */
-export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = {}): PopupHandle {
-  const popup = navigator.openPopup('openrp-login', options.features ?? defaultFeatures())
+export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = {}): LoginPopup {
+  // Not a secret, only unique: window.open() with a name already in use reuses that window.
+  const name = `openrp-login-${crypto.getRandomValues(new Uint32Array(2)).join('-')}`
+  const popup = navigator.openPopup(name, options.features ?? defaultFeatures())
   if (!popup) {
     throw new OpenRpError(
       'POPUP_BLOCKED',
       'The browser blocked the login popup; call loginWithPopup() directly from a click',
     )
   }
-  return popup
+  let state: string | undefined
+  return {
+    window: popup.window,
+    get state() {
+      return state
+    },
+    navigate(url) {
+      state = new URL(url).searchParams.get('state') ?? undefined
+      popup.navigate(url)
+    },
+    isClosed: () => popup.isClosed(),
+    close: () => popup.close(),
+  }
 }
 
 /**
- * Waits for the popup's callback page to post the authorization response URL. Rejects with
- * `POPUP_CLOSED` when the popup closes first and `POPUP_TIMEOUT` after `timeoutMs`; the popup is
- * closed in every case.
+ * Waits for the popup's callback page to post the authorization response URL. A response whose
+ * `state` is not the popup's (another flow's) is ignored. Rejects with `POPUP_CLOSED` when the
+ * popup closes first and `POPUP_TIMEOUT` after `timeoutMs`; the popup is closed in every case.
  */
 export function waitForPopupResponse(
   navigator: SpaNavigator,
-  popup: PopupHandle,
+  popup: PopupHandle | LoginPopup,
   options: PopupOptions = {},
 ): Promise<string> {
   const origin = navigator.origin()
@@ -63,6 +86,7 @@ export function waitForPopupResponse(
       if (message.origin !== origin || message.source !== popup.window) return
       if (!isCallbackMessage(message.data)) return
       const { url } = message.data
+      if (!isForThisFlow(url, 'state' in popup ? popup.state : undefined)) return
       finish(() => resolve(url))
     })
     const poll = setInterval(() => {
@@ -93,6 +117,20 @@ export function waitForPopupResponse(
       timeoutMs,
     )
   })
+}
+
+/**
+ * Whether `url` answers the flow that sent `state`. A response without state is let through:
+ * the transaction store refuses it (`STATE_MISSING`) rather than the popup timing out.
+ */
+function isForThisFlow(url: string, state: string | undefined): boolean {
+  if (state === undefined) return true
+  try {
+    const received = authorizationResponseParams(url).get('state')
+    return received === null || received === state
+  } catch {
+    return false
+  }
 }
 
 function defaultFeatures(): string {

@@ -25,6 +25,8 @@ export class ScriptedNavigator implements SpaNavigator {
   readonly assigned: string[] = []
   readonly frames: { url: string; window: object; removed: boolean }[] = []
   popup: { window: object; url?: string; closed: boolean } | undefined
+  /** Window names given to openPopup, in order. */
+  readonly popupNames: string[] = []
   blockPopups = false
 
   origin(): string {
@@ -39,8 +41,9 @@ export class ScriptedNavigator implements SpaNavigator {
   replaceUrl(url: string): void {
     this.url = new URL(url, this.url).toString()
   }
-  openPopup(): PopupHandle | undefined {
+  openPopup(name: string): PopupHandle | undefined {
     if (this.blockPopups) return undefined
+    this.popupNames.push(name)
     const popup = { window: {}, closed: false } as { window: object; url?: string; closed: boolean }
     this.popup = popup
     return {
