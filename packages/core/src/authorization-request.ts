@@ -32,7 +32,12 @@ export interface AuthorizationRequestOptions {
   loginHint?: string
   acrValues?: string
   uiLocales?: string
-  /** Further parameters; they cannot replace the security parameters. */
+  /**
+   * Further parameters (e.g. `claims_locales`, `id_token_hint`). Refused with
+   * `INVALID_ARGUMENT`: the protocol parameters openrp sets (`state`, `nonce`, PKCE...) and those
+   * with an option of their own (`scope`, `response_mode`, `max_age`, `prompt`, `login_hint`,
+   * `acr_values`, `ui_locales`), which the transaction must record to check the response.
+   */
   extraParams?: Record<string, string>
   /** Push the request (RFC 9126) even if the client option `par` is off. */
   par?: boolean
@@ -46,6 +51,7 @@ export interface AuthorizationRequest {
   transaction: AuthTransaction
 }
 
+/** Parameters openrp sets itself: never from extraParams. */
 const RESERVED = new Set([
   'client_id',
   'response_type',
@@ -58,6 +64,20 @@ const RESERVED = new Set([
   'request',
   'dpop_jkt',
 ])
+
+/**
+ * Parameters with an option of their own: through extraParams they would escape the transaction
+ * (`max_age` unchecked against `auth_time`, `response_mode` unrecorded) or be overwritten.
+ */
+const OPTION_PARAMS: Record<string, keyof AuthorizationRequestOptions> = {
+  scope: 'scope',
+  response_mode: 'responseMode',
+  max_age: 'maxAge',
+  prompt: 'prompt',
+  login_hint: 'loginHint',
+  acr_values: 'acrValues',
+  ui_locales: 'uiLocales',
+}
 
 /**
  * Builds an authorization request.
@@ -86,6 +106,7 @@ export async function createAuthorizationRequest(
   const redirectUri = options.redirectUri ?? core.options.redirectUri
   if (typeof redirectUri !== 'string') throw new InvalidArgumentError('a redirectUri is required')
   const scope = options.scope ?? core.options.scope
+  if (typeof scope !== 'string') throw new InvalidArgumentError('scope must be a string')
   if (options.maxAge !== undefined && !(Number.isInteger(options.maxAge) && options.maxAge >= 0))
     throw new InvalidArgumentError('maxAge must be a non-negative integer')
   const endpoint = core.metadata.authorization_endpoint
@@ -102,8 +123,15 @@ export async function createAuthorizationRequest(
     scope,
   }
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(options.extraParams ?? {})) {
+  const extra = options.extraParams ?? {}
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+    throw new InvalidArgumentError('extraParams must be an object of strings')
+  for (const [key, value] of Object.entries(extra)) {
     if (RESERVED.has(key)) throw new InvalidArgumentError(`extraParams cannot set "${key}"`)
+    if (Object.hasOwn(OPTION_PARAMS, key))
+      throw new InvalidArgumentError(
+        `extraParams cannot set "${key}": use the ${OPTION_PARAMS[key]} option`,
+      )
     if (typeof value !== 'string')
       throw new InvalidArgumentError(`extraParams.${key} must be a string`)
     params.set(key, value)
