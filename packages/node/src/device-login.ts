@@ -14,8 +14,10 @@ import {
   InvalidArgumentError,
   isOpenRpError,
   OAuthError,
+  type OpenRpError,
   resumeDeviceAuthorization,
   type Store,
+  StoreError,
   type TokenSet,
 } from '@openrp/core'
 import {
@@ -72,6 +74,12 @@ export interface DeviceLoginOptions {
   qr?: boolean
   /** Treat Ctrl-C (SIGINT) as a cancel while the login runs (default `true`). */
   cancelOnSigint?: boolean
+  /**
+   * Called when `store` fails (a `StoreError`, code `STORE_ERROR`): an entry that cannot be
+   * read counts as nothing saved, a failed write only means this login cannot be resumed after
+   * a restart; the login carries on either way. A one-line note also goes to `output`.
+   */
+  onWarning?: (error: OpenRpError) => void
 }
 
 /**
@@ -130,7 +138,7 @@ const RESUME_MARGIN_SEC = 5
  * const client = await discover(issuer, { clientId: 'tv' })
  * const tokens = await deviceLogin(client, {
  *   scope: 'openid profile',
- *   store: new FileStore({ path: '.tv-login.json' }),
+ *   store: new FileStore({ dir: join(homedir(), '.config', 'my-tv', 'login') }),
  * })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
@@ -167,11 +175,16 @@ export async function deviceLogin(
   }
 
   try {
+    const warn = (error: OpenRpError, note: string) => {
+      output?.write(`${note}\n`)
+      options.onWarning?.(error)
+    }
     const { authorization, resumed } = await startOrResume(
       client,
       options,
       storeKey,
       controller.signal,
+      warn,
     ).catch((error) => {
       throw controller.signal.aborted && controller.signal.reason instanceof AbortError
         ? controller.signal.reason
@@ -293,13 +306,22 @@ async function startOrResume(
   options: DeviceLoginOptions,
   storeKey: string,
   signal: AbortSignal,
+  warn: (error: OpenRpError, note: string) => void,
 ): Promise<{ authorization: DeviceAuthorization; resumed: boolean }> {
   const { store } = options
   const scope = options.scope
   const issuer = client.metadata.issuer
   const clientId = client.core.options.clientId
   if (store) {
-    const saved = await store.get<PendingDeviceLogin>(storeKey)
+    // An entry that cannot be read (a damaged file, an unreachable Redis) is nothing saved.
+    const saved = await store.get<PendingDeviceLogin>(storeKey).catch(async (error: unknown) => {
+      warn(
+        asStoreError(error, 'The saved device sign-in could not be read'),
+        'Note: the saved sign-in could not be read; starting a new one.',
+      )
+      await forget(store, storeKey)
+      return undefined
+    })
     if (
       isPending(saved) &&
       saved.issuer === issuer &&
@@ -331,9 +353,22 @@ async function startOrResume(
       authorization: authorization.toJSON(),
       expiresAt: authorization.expiresAt,
     }
-    if (ttlSec > 0) await store.set(storeKey, pending, { ttlSec })
+    if (ttlSec > 0) {
+      try {
+        await store.set(storeKey, pending, { ttlSec })
+      } catch (error) {
+        warn(
+          asStoreError(error, 'The device sign-in could not be saved'),
+          'Note: this sign-in could not be saved; it cannot be resumed after a restart.',
+        )
+      }
+    }
   }
   return { authorization, resumed: false }
+}
+
+function asStoreError(error: unknown, message: string): OpenRpError {
+  return isOpenRpError(error) ? error : new StoreError(message, { cause: error })
 }
 
 function isPending(value: unknown): value is PendingDeviceLogin {
