@@ -51,7 +51,10 @@ export interface LoopbackListener {
    * listener.
    */
   waitForCallback(options: WaitForCallbackOptions): Promise<LoopbackCallback>
-  /** Stops listening and drops open connections (idempotent). */
+  /**
+   * Stops listening and drops open connections (idempotent). A pending
+   * {@link waitForCallback} rejects with `ABORTED` and leaves no timer behind.
+   */
   close(): Promise<void>
 }
 
@@ -156,6 +159,10 @@ export async function startLoopbackListener(
 
   function close(): Promise<void> {
     if (closed) return closed
+    // A caller still waiting hears that nothing will come; its timer and listeners go with it.
+    const pending = waiter
+    waiter = undefined
+    pending?.reject(new AbortError('The loopback listener was closed'))
     if (held) {
       const res = held
       held = undefined
@@ -183,7 +190,7 @@ export async function startLoopbackListener(
       return new Promise<LoopbackCallback>((resolve, reject) => {
         const fail = (error: Error) => {
           cleanup()
-          waiter = undefined
+          if (waiter === entry) waiter = undefined
           void close()
           reject(error)
         }
@@ -192,13 +199,13 @@ export async function startLoopbackListener(
           () => fail(new TimeoutError(timeoutMs, 'The browser sign-in')),
           timeoutMs,
         )
+        // The wait alone never keeps the process alive: the listening server does that.
+        timer.unref()
         const cleanup = () => {
           clearTimeout(timer)
           signal?.removeEventListener('abort', onAbort)
         }
-        if (signal?.aborted) return onAbort()
-        signal?.addEventListener('abort', onAbort, { once: true })
-        waiter = {
+        const entry: NonNullable<typeof waiter> = {
           state,
           resolve: (callback) => {
             cleanup()
@@ -206,6 +213,9 @@ export async function startLoopbackListener(
           },
           reject: fail,
         }
+        if (signal?.aborted) return onAbort()
+        signal?.addEventListener('abort', onAbort, { once: true })
+        waiter = entry
       })
     },
   }

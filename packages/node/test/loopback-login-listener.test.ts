@@ -135,6 +135,16 @@ describe('startLoopbackListener', () => {
     expect((await browser).status).toBe(503)
   })
 
+  it('close() ends a pending wait with ABORTED at once, long before its timeout', async () => {
+    listener = await startLoopbackListener()
+    const started = Date.now()
+    const waiting = listener.waitForCallback({ state: 's', timeoutMs: 60_000 }).catch((e) => e)
+    await listener.close()
+    const error = await waiting
+    expect(isOpenRpError(error, 'ABORTED')).toBe(true)
+    expect(Date.now() - started).toBeLessThan(1000)
+  }, 5000)
+
   it('rejects bad options with INVALID_ARGUMENT', async () => {
     await expect(startLoopbackListener({ host: 'localhost' as '127.0.0.1' })).rejects.toMatchObject(
       { code: 'INVALID_ARGUMENT' },
