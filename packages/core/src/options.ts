@@ -13,13 +13,19 @@ export type ClientAuthMethod =
   | 'client_secret_jwt'
   | 'private_key_jwt'
 
-/** Retry policy for idempotent requests (discovery, JWKS, userinfo, client credentials). */
+/**
+ * Retry policy for idempotent requests (discovery, JWKS, userinfo, introspection, revocation,
+ * device authorization, client credentials). Each retry is a new request.
+ */
 export interface RetryOptions {
   /** Retries after the first attempt (default 2; 0 disables). */
   maxRetries?: number
   /** First backoff delay in ms, doubled each retry (default 250). */
   baseDelayMs?: number
-  /** Longest wait between attempts, also caps Retry-After (default 10 000 ms). */
+  /**
+   * Longest wait between attempts (default 10 000 ms). A longer Retry-After ends the retries:
+   * the provider's error is thrown at once, with `retryAfterMs`.
+   */
   maxDelayMs?: number
 }
 

@@ -8,7 +8,7 @@ import { decodeProtectedHeader } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { verifyWithJwks } from './jwks.ts'
-import { withDpopNonceRetry } from './dpop.ts'
+import { assertDpopKey, withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { mapError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
@@ -49,11 +49,11 @@ export async function userinfo(
   if (typeof accessToken !== 'string' || accessToken === '')
     throw new InvalidArgumentError('userinfo() needs an access token or a TokenSet')
   const expectedSubject = options.expectedSubject ?? set?.claims()?.sub
-  // A DPoP proof is single use, so only Bearer userinfo GETs are retried at the HTTP layer.
-  const retry = core.options.dpop === false
+  if (set?.dpopJkt !== undefined) await assertDpopKey(core, set)
+  // Each attempt is a new request (a fresh DPoP proof too), so userinfo GETs are retried.
   return operation(
     core,
-    { signal: options.signal, retry, context: 'userinfo' },
+    { signal: options.signal, retry: true, context: 'userinfo' },
     async (http, deadline) => {
       const handle = await core.dpop()
       const dpop = handle && (set === undefined || set.tokenType === 'DPoP') ? handle : undefined
