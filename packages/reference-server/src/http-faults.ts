@@ -56,6 +56,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
+/** Adds the `pageHeaders` fault's headers to every HTML page. */
+export function pageHeaderFaults(state: ServerState): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next()
+    const headers = state.faults.current.pageHeaders
+    if (!headers || !(c.res.headers.get('content-type') ?? '').startsWith('text/html')) return
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value)
+  }
+}
+
 /** Applies the endpoint's HTTP fault before the real handler runs. */
 export function httpFaults(state: ServerState, closing: AbortSignal): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

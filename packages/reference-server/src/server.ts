@@ -20,7 +20,7 @@ import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
 import type { AppEnv } from './http.ts'
-import { httpFaults } from './http-faults.ts'
+import { httpFaults, pageHeaderFaults } from './http-faults.ts'
 import { endpointOf } from './request-log.ts'
 import { createServerState, type ServerState } from './state.ts'
 import { sweeper } from './sweep.ts'
@@ -80,6 +80,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
     maxAge: 600,
   })
   for (const path of CORS_PATHS) app.use(path, corsHandler)
+  app.use('*', pageHeaderFaults(state))
   app.use('*', httpFaults(state, closing))
   registerDiscovery(app, state)
   registerJwks(app, state)

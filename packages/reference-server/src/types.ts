@@ -193,6 +193,11 @@ export interface Faults {
   authorizationResponse?: { state?: 'wrong' | 'missing'; iss?: 'wrong' | 'missing'; times?: number }
   /** Discovery document with another `issuer`. */
   discoveryIssuer?: string
+  /**
+   * Extra headers on every HTML page the provider serves (login, consent, device, logout), e.g.
+   * `{ 'Cross-Origin-Opener-Policy': 'same-origin' }`, which severs a login popup from its opener.
+   */
+  pageHeaders?: Record<string, string>
   /** Token endpoint JSON changes. */
   tokenResponse?: {
     /** Omit expires_in. */

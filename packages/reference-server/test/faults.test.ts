@@ -205,6 +205,18 @@ describe('other faults', () => {
     expect(p2.get('iss')).not.toBe(server.issuer)
   })
 
+  it('pageHeaders: on the HTML pages only', async () => {
+    server.control.setFaults({ pageHeaders: { 'Cross-Origin-Opener-Policy': 'same-origin' } })
+    const page = await fetch((await authorizeUrl(server.issuer, {})).url, { redirect: 'follow' })
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    const meta = await fetch(`${server.issuer}/.well-known/openid-configuration`)
+    expect(meta.headers.get('cross-origin-opener-policy')).toBeNull()
+    server.control.resetFaults()
+    const plain = await fetch((await authorizeUrl(server.issuer, {})).url, { redirect: 'follow' })
+    expect(plain.headers.get('cross-origin-opener-policy')).toBeNull()
+  })
+
   it('discoveryIssuer', async () => {
     server.control.setFaults({ discoveryIssuer: 'https://other.example.test' })
     const meta = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()
