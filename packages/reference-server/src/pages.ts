@@ -126,6 +126,20 @@ export function deviceConfirmPage(p: {
   )
 }
 
+/** "Sign out?" for a logout request without id_token_hint (RP-Initiated Logout §2). */
+export function logoutConfirmPage(params: Record<string, string>): Html {
+  return layout(
+    'Sign out?',
+    html`<h1>Sign out?</h1>
+<p>An application asks to end your session at the reference server.</p>
+<form method="post" action="/end_session" data-openrp="logout-confirm">
+  ${Object.entries(params).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  <button type="submit" name="decision" value="logout">Sign out</button>
+  <button type="submit" name="decision" value="stay" class="secondary">Stay signed in</button>
+</form>`,
+  )
+}
+
 export function messagePage(title: string, message: string): Html {
   return layout(title, html`<h1>${title}</h1><p data-openrp="message">${message}</p>`)
 }

@@ -56,6 +56,8 @@ export interface Session {
   sub: string
   authTime: number
   acr: string
+  /** One-time token of the pending "sign out?" question (logout without id_token_hint). */
+  logoutConfirmation?: string
 }
 
 /** A grant is what a family of tokens hangs on: revoking it kills every token in it. */

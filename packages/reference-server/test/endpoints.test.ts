@@ -270,6 +270,67 @@ describe('end_session', () => {
   })
 })
 
+describe('end_session without id_token_hint', () => {
+  it('asks the signed-in user first; only the form with its one-time token signs out', async () => {
+    const jar = new CookieJar()
+    await loginTokens(server.issuer, (url) => completeLogin(url, { cookieJar: jar }))
+    const cookie = { cookie: jar.header()! }
+    const stillSignedIn = async () => {
+      const silent = await authorizeUrl(server.issuer, { prompt: 'none' })
+      const res = await fetch(silent.url, { redirect: 'manual', headers: cookie })
+      return new URL(res.headers.get('location')!).searchParams.get('error') === null
+    }
+    const back = 'http://127.0.0.1:4001/'
+    const ask = await fetch(
+      `${server.issuer}/end_session?client_id=spa&state=s1&post_logout_redirect_uri=${encodeURIComponent(back)}`,
+      { redirect: 'manual', headers: cookie },
+    )
+    expect(ask.status).toBe(200)
+    const page = await ask.text()
+    expect(page).toContain('data-openrp="logout-confirm"')
+    const token = /name="logout_confirmation" value="([^"]+)"/.exec(page)?.[1]
+    expect(token).toEqual(expect.any(String))
+    expect(await stillSignedIn()).toBe(true)
+
+    const post = (fields: Record<string, string>) =>
+      fetch(`${server.issuer}/end_session`, {
+        method: 'POST',
+        headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: back, ...fields }),
+        redirect: 'manual',
+      })
+    // A forged confirmation (another site's form) only asks again.
+    const forged = await post({ decision: 'logout', logout_confirmation: 'guess', state: 's1' })
+    expect(forged.status).toBe(200)
+    expect(await stillSignedIn()).toBe(true)
+    // The token of the forged round replaced the first one; read the current one.
+    const current = /name="logout_confirmation" value="([^"]+)"/.exec(await forged.text())![1]!
+    const confirmed = await post({ decision: 'logout', logout_confirmation: current, state: 's1' })
+    expect(confirmed.status).toBe(303)
+    expect(confirmed.headers.get('location')).toBe(`${back}?state=s1`)
+    expect(await stillSignedIn()).toBe(false)
+  })
+
+  it('"Stay signed in" goes back to the client and keeps the session', async () => {
+    const jar = new CookieJar()
+    await loginTokens(server.issuer, (url) => completeLogin(url, { cookieJar: jar }))
+    const cookie = { cookie: jar.header()! }
+    const ask = await fetch(`${server.issuer}/end_session`, { headers: cookie })
+    const token = /name="logout_confirmation" value="([^"]+)"/.exec(await ask.text())![1]!
+    const stay = await fetch(`${server.issuer}/end_session`, {
+      method: 'POST',
+      headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ decision: 'stay', logout_confirmation: token }),
+    })
+    expect(await stay.text()).toContain('Still signed in')
+    const silent = await authorizeUrl(server.issuer, { prompt: 'none' })
+    const res = await fetch(silent.url, { redirect: 'manual', headers: cookie })
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toEqual(
+      expect.any(String),
+    )
+  })
+})
+
 describe('/api and the control endpoint', () => {
   it('serves /api/me and /api/data to valid tokens only', async () => {
     const tokens = (

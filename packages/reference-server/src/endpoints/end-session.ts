@@ -1,11 +1,14 @@
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): `id_token_hint` must be an ID
  * token of this server whose audience matches `client_id`; `post_logout_redirect_uri` must be
- * registered for that client; `state` is echoed; the session cookie is cleared.
+ * registered for that client; `state` is echoed; the session cookie is cleared. Without
+ * `id_token_hint`, a signed-in user is asked first (§2: the OP MUST ask), through a form with a
+ * one-time token, so another site cannot sign the user out by a link.
  */
 import type { Hono } from 'hono'
 import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
-import { messagePage } from '../pages.ts'
+import { randomId } from '../crypto-utils.ts'
+import { logoutConfirmPage, messagePage } from '../pages.ts'
 import { notifyBackchannelLogout } from '../backchannel-logout.ts'
 import { endSession, getSession } from '../session.ts'
 import type { ServerState } from '../state.ts'
@@ -48,16 +51,43 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
     }
   }
   const session = getSession(state, c)
+  c.header('Cache-Control', 'no-store')
+  if (!hint && session) {
+    const answer = params.get('logout_confirmation')
+    const confirmed =
+      c.req.method === 'POST' &&
+      answer !== null &&
+      answer === session.logoutConfirmation &&
+      params.get('decision') === 'logout'
+    if (!confirmed) {
+      if (c.req.method === 'POST' && answer !== null && answer === session.logoutConfirmation) {
+        // "Stay signed in": back to the client (with its state), session untouched.
+        session.logoutConfirmation = undefined
+        return redirect !== null
+          ? c.redirect(backTo(redirect, params.get('state')), 303)
+          : c.html(messagePage('Still signed in', 'Your session at the reference server goes on.'))
+      }
+      session.logoutConfirmation = randomId(16)
+      const keep: Record<string, string> = {}
+      for (const name of ['client_id', 'post_logout_redirect_uri', 'state', 'ui_locales']) {
+        const value = params.get(name)
+        if (value !== null) keep[name] = value
+      }
+      keep.logout_confirmation = session.logoutConfirmation
+      return c.html(logoutConfirmPage(keep))
+    }
+  }
   endSession(state, c)
   if (session) await notifyBackchannelLogout(state, session)
-  c.header('Cache-Control', 'no-store')
-  if (redirect !== null) {
-    const url = new URL(redirect)
-    const st = params.get('state')
-    if (st !== null) url.searchParams.set('state', st)
-    return c.redirect(url.href, 303)
-  }
+  if (redirect !== null) return c.redirect(backTo(redirect, params.get('state')), 303)
   return c.html(messagePage('Signed out', 'You are signed out of the reference server.'))
+}
+
+/** The post-logout redirect URI with `state` echoed. */
+function backTo(redirect: string, state: string | null): string {
+  const url = new URL(redirect)
+  if (state !== null) url.searchParams.set('state', state)
+  return url.href
 }
 
 export function registerEndSession(app: Hono<AppEnv>, state: ServerState): void {
