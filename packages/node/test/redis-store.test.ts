@@ -1,5 +1,6 @@
-import { freePort } from '@openrp/testkit'
-import { describe, expect, it } from 'vitest'
+import { freePort, type RedisServer, startRedis } from '@openrp/testkit'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
 
@@ -58,6 +59,59 @@ describe('RedisStore', () => {
       await expect(store.set('k', 1)).rejects.toMatchObject({ code: 'STORE_ERROR' })
       expect(Date.now() - started).toBeLessThan(2000)
     } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('RedisStore connection errors', () => {
+  let secured: RedisServer
+  beforeAll(async () => {
+    // A real redis-server that requires a password (set at run time: startRedis takes no args).
+    secured = await startRedis()
+    const admin = createClient({ url: secured.url })
+    admin.on('error', () => {})
+    await admin.connect()
+    await admin.configSet('requirepass', 'right-password')
+    admin.destroy()
+  })
+  afterAll(() => secured?.stop())
+
+  it('gives the reason Redis refused the connection as the cause (WRONGPASS, NOAUTH)', async () => {
+    const wrong = new RedisStore({
+      url: secured.url.replace('redis://', 'redis://default:wrong-password@'),
+      connectTimeoutMs: 300,
+    })
+    const none = new RedisStore({ url: secured.url, connectTimeoutMs: 300 })
+    try {
+      for (let i = 0; i < 2; i++) {
+        const error = await wrong.get('k').catch((e: unknown) => e)
+        expect(error).toMatchObject({ code: 'STORE_ERROR' })
+        expect(String((error as { cause?: Error }).cause?.message)).toContain('WRONGPASS')
+        expect((error as Error).message).not.toContain('wrong-password')
+      }
+      const error = await none.get('k').catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'STORE_ERROR' })
+      expect(String((error as { cause?: Error }).cause?.message)).toContain('NOAUTH')
+    } finally {
+      await Promise.all([wrong.close(), none.close()])
+    }
+  })
+
+  it('20 concurrent first calls share one wait for the connection (no listener warning)', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    const store = new RedisStore({
+      url: secured.url.replace('redis://', 'redis://default:right-password@'),
+    })
+    try {
+      const values = await Promise.all(Array.from({ length: 20 }, (_, i) => store.get(`k${i}`)))
+      expect(values).toEqual(Array(20).fill(undefined))
+      await new Promise((r) => setImmediate(r))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
       await store.close()
     }
   })

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, StoreError } from '@openrp/core'
+import { InvalidArgumentError, StoreError, TimeoutError } from '@openrp/core'
 import type { createClient } from 'redis'
 
 /** A node-redis v5 client (`createClient()` result). */
@@ -23,7 +23,11 @@ export interface RedisConnectionOptions {
    * (offline queue off, command timeout, reconnect with capped backoff).
    */
   client?: RedisClient
-  /** Per-command timeout of the client openrp creates (default 2000 ms). */
+  /**
+   * How long one command may take, from the call to the reply (default 2000 ms); then
+   * StoreError. node-redis's own timeout stops counting once a command is written, so a Redis
+   * that stops answering would otherwise hang the caller.
+   */
   commandTimeoutMs?: number
   /** How long the first connection may take before StoreError (default 2000 ms). */
   connectTimeoutMs?: number
@@ -35,14 +39,22 @@ export class RedisConnection {
   readonly #options: RedisConnectionOptions
   readonly #owned: boolean
   readonly #connectTimeoutMs: number
+  readonly #commandTimeoutMs: number
   #client: RedisClient | undefined
   #creating: Promise<RedisClient> | undefined
   #started = false
   #everReady = false
+  /** The last connection error the client reported, given as `cause` to callers. */
+  #lastError: unknown
+  /** One wait for the first connection, shared by every caller that arrives meanwhile. */
+  #firstReady: Promise<void> | undefined
 
   constructor(options: RedisConnectionOptions) {
     this.#options = options
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000
+    if (!(this.#commandTimeoutMs > 0 && this.#connectTimeoutMs > 0))
+      throw new InvalidArgumentError('commandTimeoutMs and connectTimeoutMs must be > 0')
     if (options.client) {
       this.#owned = false
       this.#adopt(options.client)
@@ -55,10 +67,20 @@ export class RedisConnection {
   /** Runs `fn` on a ready client; any failure (offline, timeout, reply error) is a StoreError. */
   async run<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     const client = await this.#ready()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TimeoutError(this.#commandTimeoutMs, `Redis ${what}`)),
+        this.#commandTimeoutMs,
+      )
+    })
     try {
-      return await fn(client)
+      // A reply that comes after the timeout is read and dropped by the client.
+      return await Promise.race([fn(client), timeout])
     } catch (cause) {
       throw new StoreError(`Redis ${what} failed`, { cause })
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -96,7 +118,7 @@ export class RedisConnection {
     const client = redis.createClient({
       url: options.url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: options.commandTimeoutMs ?? 2000 },
+      commandOptions: { timeout: this.#commandTimeoutMs },
       socket: {
         connectTimeout: this.#connectTimeoutMs,
         reconnectStrategy: (retries) => Math.min(25 * 2 ** retries, maxDelay),
@@ -110,9 +132,13 @@ export class RedisConnection {
     this.#client = client
     // node-redis emits 'error' for every failed (re)connection; without a listener an
     // EventEmitter 'error' would crash the process. Failures reach callers as StoreError.
-    client.on('error', () => {})
+    // The last one is kept as the `cause` of the StoreError callers get (e.g. WRONGPASS).
+    client.on('error', (error: unknown) => {
+      this.#lastError = error
+    })
     client.on('ready', () => {
       this.#everReady = true
+      this.#lastError = undefined
     })
   }
 
@@ -121,17 +147,34 @@ export class RedisConnection {
     if (client.isReady) return client
     if (!this.#started && !client.isOpen) {
       this.#started = true
-      client.connect().catch(() => {})
+      client.connect().catch((error: unknown) => {
+        this.#lastError = error
+      })
     }
     // After a connection was lost, fail at once (the client reconnects in the background);
     // before the first connection, give it connectTimeoutMs.
     if (this.#everReady || !client.isOpen) {
-      throw new StoreError('Redis is not reachable (reconnecting)')
+      throw new StoreError(`Redis is not reachable (reconnecting)${this.#reason()}`, {
+        cause: this.#lastError,
+      })
     }
-    await new Promise<void>((resolve, reject) => {
+    this.#firstReady ??= this.#waitForReady(client).finally(() => {
+      this.#firstReady = undefined
+    })
+    await this.#firstReady
+    return client
+  }
+
+  #waitForReady(client: RedisClient): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.off('ready', onReady)
-        reject(new StoreError(`Redis did not connect within ${this.#connectTimeoutMs} ms`))
+        reject(
+          new StoreError(
+            `Redis did not connect within ${this.#connectTimeoutMs} ms${this.#reason()}`,
+            { cause: this.#lastError },
+          ),
+        )
       }, this.#connectTimeoutMs)
       const onReady = () => {
         clearTimeout(timer)
@@ -139,6 +182,11 @@ export class RedisConnection {
       }
       client.once('ready', onReady)
     })
-    return client
+  }
+
+  /** `: <last error>` for messages; Redis errors carry no secrets (never the password). */
+  #reason(): string {
+    const error = this.#lastError
+    return error instanceof Error && error.message ? `: ${error.message}` : ''
   }
 }
