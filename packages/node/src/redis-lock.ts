@@ -88,9 +88,21 @@ export class RedisLock implements Lock {
     const deadline = Date.now() + timeoutMs
     let delay = 5
     for (;;) {
-      const reply = await this.#connection.run('SET NX', (c) =>
-        c.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: this.#leaseMs } }),
-      )
+      let reply: string | null
+      try {
+        reply = await this.#connection.run('SET NX', (c) =>
+          c.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: this.#leaseMs } }),
+        )
+      } catch (error) {
+        // The command may have reached Redis and taken the lock although we saw no reply (a
+        // command timeout): release it, by our token, rather than leave it for a whole lease.
+        // Not awaited: the caller hears of the failure now; the release follows the SET on the
+        // same connection.
+        this.#connection
+          .run('release', (c) => c.eval(RELEASE, { keys: [key], arguments: [token] }))
+          .catch(() => {})
+        throw error
+      }
       if (reply === 'OK') return
       const remaining = deadline - Date.now()
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)

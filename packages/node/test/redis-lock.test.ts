@@ -118,6 +118,37 @@ describe('RedisLock', () => {
     }
   })
 
+  it('releases its lock when the SET NX timed out but Redis carried it out (no orphan for a lease)', async () => {
+    const lock = new RedisLock({ url: redis.server.url, commandTimeoutMs: 200, prefix: 'orphan:' })
+    try {
+      await lock.withLock('warm-up', async () => {})
+      // Redis holds writes for 700 ms: the SET NX times out for the client, then runs.
+      await redis.raw.sendCommand(['CLIENT', 'PAUSE', '700', 'WRITE'])
+      let ran = false
+      const started = Date.now()
+      const error = await lock
+        .withLock('k', async () => {
+          ran = true
+        })
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'STORE_ERROR', cause: { code: 'TIMEOUT' } })
+      expect(Date.now() - started).toBeLessThan(600)
+      expect(ran).toBe(false)
+      await sleep(1000)
+      expect(await redis.raw.get('orphan:k')).toBeNull()
+      // Another holder gets it at once instead of after a 15 s lease.
+      const other = new RedisLock({ url: redis.server.url, prefix: 'orphan:' })
+      try {
+        expect(await other.withLock('k', async () => 'got', { timeoutMs: 200 })).toBe('got')
+      } finally {
+        await other.close()
+      }
+    } finally {
+      await redis.raw.sendCommand(['CLIENT', 'UNPAUSE'])
+      await lock.close()
+    }
+  })
+
   it('gives STORE_ERROR when Redis is unreachable', async () => {
     const lock = new RedisLock({
       url: `redis://127.0.0.1:${await freePort()}`,
