@@ -90,10 +90,9 @@ export class FileStore implements Store {
     }
     const envelope = parseEnvelope(text, key)
     if (!envelope) throw new StoreError(`FileStore file ${path} is corrupt`)
-    if (envelope.expiresAt !== undefined && envelope.expiresAt <= this.#now()) {
-      await this.delete(key)
-      return undefined
-    }
+    // Expired: nothing. The file is left for the next set or delete to replace: removing it
+    // here could remove a fresh value another process has just renamed into place.
+    if (envelope.expiresAt !== undefined && envelope.expiresAt <= this.#now()) return undefined
     return envelope.value as T
   }
 

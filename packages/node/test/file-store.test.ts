@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { renameSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -45,6 +46,27 @@ describe('FileStore', () => {
     await expect(store.set('k', 'v', { ttlSec: 0 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     })
+  })
+
+  it('reading an expired value never removes a fresh one another process just wrote', async () => {
+    const writer = new FileStore({ dir })
+    await writer.set('k', 'fresh')
+    const fresh = join(dir, 'fresh-copy')
+    await rename(writer.pathOf('k'), fresh)
+    await writer.set('k', 'old', { ttlSec: 1 })
+    // The reader's clock is read right after it read the expired file: the other process's
+    // rename lands in exactly that window.
+    let armed = true
+    const reader = new FileStore({
+      dir,
+      now: () => {
+        if (armed) renameSync(fresh, writer.pathOf('k'))
+        armed = false
+        return Date.now() + 5000
+      },
+    })
+    expect(await reader.get('k')).toBeUndefined()
+    expect(await writer.get('k')).toBe('fresh')
   })
 
   it('gives STORE_ERROR for a corrupt file and leaves the file as it was', async () => {
