@@ -179,6 +179,9 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(content, 'utf8')
+  } catch (error) {
+    await unlink(path).catch(() => {})
+    throw new StoreError(`FileLock could not write ${path}`, { cause: error })
   } finally {
     await handle.close()
   }
