@@ -3,6 +3,7 @@
  * the second navigated the first's popup, the first flow took the second's reply, and one of
  * them failed with STATE_MISMATCH. In real Chromium: two popups, two logins, both succeed.
  */
+import { randomBytes } from 'node:crypto'
 import type { Page } from '@playwright/test'
 import { expect, expectSignedInAsAlice, openDemo, test } from '../fixtures/demo.ts'
 import { signIn } from '../fixtures/login.ts'
@@ -18,6 +19,18 @@ test('two popup logins started together each get their own window and their own 
   demo,
 }) => {
   await openDemo(page, demo)
+  // A browser that has been to the provider before. In a brand-new one, both popups' first
+  // requests would get a fresh provider browser cookie, the second overwriting the first, and
+  // the reference server would then refuse the first login form (its own per-browser binding).
+  await page.context().addCookies([
+    {
+      name: 'openrp_browser',
+      value: `e2e-${randomBytes(12).toString('hex')}`,
+      url: demo.issuer,
+      httpOnly: true,
+      sameSite: 'Lax',
+    },
+  ])
   const popups: Page[] = []
   page.on('popup', (popup) => popups.push(popup))
   await page.evaluate(() => {

@@ -27,7 +27,7 @@ const DEFAULT_TIMEOUT_MS = 300_000
 /** A login popup: a {@link PopupHandle} that remembers the `state` it was sent with. */
 export interface LoginPopup extends PopupHandle {
   /** The `state` of the authorization URL given to `navigate`, once it was given. */
-  readonly state: string | undefined
+  state?: string
 }
 
 /**
@@ -45,19 +45,16 @@ export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = 
       'The browser blocked the login popup; call loginWithPopup() directly from a click',
     )
   }
-  let state: string | undefined
-  return {
+  const flow: LoginPopup = {
     window: popup.window,
-    get state() {
-      return state
-    },
     navigate(url) {
-      state = new URL(url).searchParams.get('state') ?? undefined
+      flow.state = new URL(url).searchParams.get('state') ?? undefined
       popup.navigate(url)
     },
     isClosed: () => popup.isClosed(),
     close: () => popup.close(),
   }
+  return flow
 }
 
 /**
@@ -86,7 +83,11 @@ export function waitForPopupResponse(
       if (message.origin !== origin || message.source !== popup.window) return
       if (!isCallbackMessage(message.data)) return
       const { url } = message.data
-      if (!isForThisFlow(url, 'state' in popup ? popup.state : undefined)) return
+      // Another flow's answer (a response without state is left to the transaction store,
+      // which refuses it with STATE_MISSING).
+      const expected = (popup as LoginPopup).state
+      const received = expected && authorizationResponseParams(url).get('state')
+      if (received && received !== expected) return
       finish(() => resolve(url))
     })
     const poll = setInterval(() => {
@@ -117,20 +118,6 @@ export function waitForPopupResponse(
       timeoutMs,
     )
   })
-}
-
-/**
- * Whether `url` answers the flow that sent `state`. A response without state is let through:
- * the transaction store refuses it (`STATE_MISSING`) rather than the popup timing out.
- */
-function isForThisFlow(url: string, state: string | undefined): boolean {
-  if (state === undefined) return true
-  try {
-    const received = authorizationResponseParams(url).get('state')
-    return received === null || received === state
-  } catch {
-    return false
-  }
 }
 
 function defaultFeatures(): string {

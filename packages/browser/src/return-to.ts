@@ -28,7 +28,7 @@ export function checkReturnTo(
   // Dot segments can leave a path starting with `//` (`/.//evil.example`, `${origin}//evil`):
   // same origin here, but protocol-relative, i.e. another host, wherever the app uses it.
   // Check the string handed back, not only the URL it came from.
-  if (target.startsWith('//') || target.includes('\\') || !sameOrigin(target, origin))
+  if (target.startsWith('//') || target.includes('\\') || new URL(target, url).origin !== origin)
     throw notAllowed('returnTo must be a path on this origin')
   if (allowed && allowed.length > 0) {
     const ok = allowed.some((entry) => {
@@ -50,14 +50,6 @@ export function checkReturnTo(
 export function checkPostLogoutTarget(target: string, allowed: readonly string[]): string {
   if (!allowed.includes(target)) throw notAllowed('returnTo is not an allowed post-logout target')
   return target
-}
-
-function sameOrigin(target: string, origin: string): boolean {
-  try {
-    return new URL(target, `${origin}/`).origin === origin
-  } catch {
-    return false
-  }
 }
 
 function notAllowed(message: string): OpenRpError {

@@ -61,23 +61,7 @@ export class TransactionStore {
     } catch (cause) {
       throw new StoreError('Could not read the login transaction from sessionStorage', { cause })
     }
-    const pending = parse(raw)
-    if (!pending) {
-      throw new ValidationError(
-        'STATE_MISMATCH',
-        'No login is waiting for this response (unknown or already used state)',
-      )
-    }
-    if (Date.now() - pending.createdAt > TRANSACTION_TTL_MS) {
-      throw new ValidationError('STATE_MISMATCH', 'The login that matches this state has expired')
-    }
-    if (mode && pending.mode !== mode) {
-      throw new ValidationError(
-        'STATE_MISMATCH',
-        `This response belongs to a ${pending.mode} login, not a ${mode} login`,
-      )
-    }
-    return pending
+    return usable(raw, mode)
   }
 
   /**
@@ -86,18 +70,12 @@ export class TransactionStore {
    * Unreadable storage counts as nothing pending.
    */
   isPending(state: string, mode?: LoginMode): boolean {
-    let raw: string | null
     try {
-      raw = this.#storage.getItem(this.#prefix + state)
+      usable(this.#storage.getItem(this.#prefix + state), mode)
+      return true
     } catch {
       return false
     }
-    const pending = parse(raw)
-    return (
-      pending !== undefined &&
-      Date.now() - pending.createdAt <= TRANSACTION_TTL_MS &&
-      (!mode || pending.mode === mode)
-    )
   }
 
   /** Drops the pending login for `state`, if any (e.g. after a popup was closed). */
@@ -108,6 +86,27 @@ export class TransactionStore {
       // Nothing to keep consistent: the entry is unusable either way.
     }
   }
+}
+
+/** The stored login, if it is unexpired and of `mode`; otherwise `STATE_MISMATCH`. */
+function usable(raw: string | null, mode: LoginMode | undefined): PendingLogin {
+  const pending = parse(raw)
+  if (!pending) {
+    throw new ValidationError(
+      'STATE_MISMATCH',
+      'No login is waiting for this response (unknown or already used state)',
+    )
+  }
+  if (Date.now() - pending.createdAt > TRANSACTION_TTL_MS) {
+    throw new ValidationError('STATE_MISMATCH', 'The login that matches this state has expired')
+  }
+  if (mode && pending.mode !== mode) {
+    throw new ValidationError(
+      'STATE_MISMATCH',
+      `This response belongs to a ${pending.mode} login, not a ${mode} login`,
+    )
+  }
+  return pending
 }
 
 function parse(raw: string | null): PendingLogin | undefined {

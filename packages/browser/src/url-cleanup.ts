@@ -110,15 +110,11 @@ function fragmentParams(fragment: string): URLSearchParams {
 function withoutResponse(part: string): string {
   return part
     .split('&')
-    .filter((pair) => pair !== '' && !AUTHORIZATION_RESPONSE_PARAMS.includes(paramName(pair)))
+    .filter(
+      (pair) =>
+        pair !== '' &&
+        // The name as a form parser reads it (`+`, `%63ode`), never throwing.
+        !AUTHORIZATION_RESPONSE_PARAMS.includes([...new URLSearchParams(pair).keys()][0]!),
+    )
     .join('&')
-}
-
-function paramName(pair: string): string {
-  const name = pair.split('=', 1)[0]!.replace(/\+/g, ' ')
-  try {
-    return decodeURIComponent(name)
-  } catch {
-    return name
-  }
 }
