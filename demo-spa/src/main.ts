@@ -37,6 +37,7 @@ function makeClient(kind: DemoClientKind): SpaClient {
     scope: `openid profile email${settings.refreshTokens ? ' offline_access' : ''} api:read`,
     store: settings.store,
     dpop: settings.dpop,
+    ...(settings.popupOpenerSevered && { popup: { openerSevered: true, timeoutMs: 60_000 } }),
     // The legacy client signs in with hybrid and implicit responses too.
     ...(kind === 'legacy' && { hybridAndImplicit: withHybridAndImplicit }),
   })

@@ -8,6 +8,11 @@ export interface DemoSettings {
   /** Ask for `offline_access` (a refresh token); without it, renewal is a silent iframe. */
   refreshTokens: boolean
   client: DemoClientKind
+  /**
+   * The provider sends Cross-Origin-Opener-Policy (popup cut off from this page): no settings
+   * control, set by the e2e suite in localStorage.
+   */
+  popupOpenerSevered: boolean
 }
 
 const KEY = 'openrp-demo.settings'
@@ -19,6 +24,7 @@ export function loadSettings(): DemoSettings {
     dpop: false,
     refreshTokens: true,
     client: 'code',
+    popupOpenerSevered: false,
   }
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<DemoSettings>
@@ -30,6 +36,7 @@ export function loadSettings(): DemoSettings {
       refreshTokens:
         typeof saved.refreshTokens === 'boolean' ? saved.refreshTokens : defaults.refreshTokens,
       client: saved.client === 'legacy' ? 'legacy' : 'code',
+      popupOpenerSevered: saved.popupOpenerSevered === true,
     }
   } catch {
     return defaults

@@ -25,3 +25,12 @@ export function isCallbackMessage(data: unknown): data is CallbackMessage {
     typeof (data as CallbackMessage).url === 'string'
   )
 }
+
+/**
+ * The BroadcastChannel a popup callback page cut off from its opener (the provider's pages sent
+ * `Cross-Origin-Opener-Policy`) posts its {@link CallbackMessage} on: same origin only, and
+ * named after the login's `state`, so only that login's page listens.
+ */
+export function popupChannelName(state: string): string {
+  return `openrp:popup:${state}`
+}

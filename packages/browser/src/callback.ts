@@ -5,12 +5,19 @@
  *
  * @module
  */
-import { CALLBACK_MESSAGE_TYPE, type CallbackMessage } from './callback-message.ts'
+import {
+  CALLBACK_MESSAGE_TYPE,
+  type CallbackMessage,
+  popupChannelName,
+} from './callback-message.ts'
+import { authorizationResponseParams } from './url-cleanup.ts'
 
 /**
  * Runs on the popup callback page (e.g. `/popup-callback.html`): posts the response to the
- * opener and closes the popup. Returns `false` when there is no opener (the page was opened
- * directly), leaving it open so it can say so.
+ * opener and closes the popup. When the provider's `Cross-Origin-Opener-Policy` cut the popup
+ * off from its opener (`window.opener` is null), posts it instead on a same-origin
+ * BroadcastChannel named after the response's `state`, where the login waits too. Returns
+ * `false` when there is neither (the page was opened directly), leaving it open so it can say so.
  *
  * @example
  * ```ts
@@ -20,10 +27,17 @@ import { CALLBACK_MESSAGE_TYPE, type CallbackMessage } from './callback-message.
  * ```
  */
 export function handlePopupCallback(win: Window = window): boolean {
-  const opener = win.opener as Window | null
-  if (!opener) return false
   const message: CallbackMessage = { type: CALLBACK_MESSAGE_TYPE, url: win.location.href }
-  opener.postMessage(message, win.location.origin)
+  const opener = win.opener as Window | null
+  if (opener) {
+    opener.postMessage(message, win.location.origin)
+  } else {
+    const state = authorizationResponseParams(message.url).get('state')
+    if (!state || typeof BroadcastChannel !== 'function') return false
+    const channel = new BroadcastChannel(popupChannelName(state))
+    channel.postMessage(message)
+    channel.close()
+  }
   win.close()
   return true
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { OpenRpError } from '@openrp/core'
-import { isCallbackMessage } from './callback-message.ts'
+import { isCallbackMessage, popupChannelName } from './callback-message.ts'
 import type { PopupHandle, SpaNavigator } from './navigator.ts'
 import { authorizationResponseParams } from './url-cleanup.ts'
 
@@ -20,6 +20,14 @@ export interface PopupOptions {
   features?: string
   /** How often to check whether the user closed the popup (default 500 ms). */
   closedPollMs?: number
+  /**
+   * The provider's pages send `Cross-Origin-Opener-Policy`, which cuts the popup off from this
+   * page: the popup then looks closed at once, so do not take that for `POPUP_CLOSED`. A popup
+   * the user really closes then ends only with `POPUP_TIMEOUT` (choose a shorter `timeoutMs`).
+   * The response arrives either way (postMessage, or the state's BroadcastChannel). Default
+   * `false`.
+   */
+  openerSevered?: boolean
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000
@@ -74,24 +82,33 @@ export function waitForPopupResponse(
       if (settled) return
       settled = true
       unsubscribe()
+      channel?.close()
       clearInterval(poll)
       clearTimeout(timer)
       popup.close()
       outcome()
     }
-    const unsubscribe = navigator.onMessage((message) => {
-      if (message.origin !== origin || message.source !== popup.window) return
-      if (!isCallbackMessage(message.data)) return
-      const { url } = message.data
+    const expected = (popup as LoginPopup).state
+    const accept = (data: unknown) => {
+      if (!isCallbackMessage(data)) return
+      const { url } = data
       // Another flow's answer (a response without state is left to the transaction store,
       // which refuses it with STATE_MISSING).
-      const expected = (popup as LoginPopup).state
       const received = expected && authorizationResponseParams(url).get('state')
       if (received && received !== expected) return
       finish(() => resolve(url))
+    }
+    const unsubscribe = navigator.onMessage((message) => {
+      if (message.origin === origin && message.source === popup.window) accept(message.data)
     })
+    // A popup cut off from this page (COOP) answers on a same-origin channel named after state.
+    const channel =
+      expected && typeof BroadcastChannel === 'function'
+        ? new BroadcastChannel(popupChannelName(expected))
+        : undefined
+    if (channel) channel.onmessage = (event) => accept(event.data)
     const poll = setInterval(() => {
-      if (!popup.isClosed()) return
+      if (options.openerSevered || !popup.isClosed()) return
       // The callback page posts, then closes itself: give its message a moment to arrive.
       setTimeout(
         () =>
