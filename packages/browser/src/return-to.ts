@@ -23,13 +23,17 @@ export function checkReturnTo(
   } catch {
     throw notAllowed('returnTo is not a URL')
   }
-  if (url.origin !== origin) throw notAllowed('returnTo must stay on this origin')
   const target = url.pathname + url.search + url.hash
   // Dot segments can leave a path starting with `//` (`/.//evil.example`, `${origin}//evil`):
-  // same origin here, but protocol-relative, i.e. another host, wherever the app uses it.
-  // Check the string handed back, not only the URL it came from.
-  if (target.startsWith('//') || target.includes('\\') || new URL(target, url).origin !== origin)
-    throw notAllowed('returnTo must be a path on this origin')
+  // same origin as resolved here, but protocol-relative (another host) wherever the app uses
+  // it. So the string handed back is checked too, not only the URL it came from.
+  if (
+    url.origin !== origin ||
+    target.startsWith('//') ||
+    target.includes('\\') ||
+    new URL(target, url).origin !== origin
+  )
+    throw notAllowed('returnTo must stay on this origin')
   if (allowed && allowed.length > 0) {
     const ok = allowed.some((entry) => {
       const path = new URL(entry, `${origin}/`)
