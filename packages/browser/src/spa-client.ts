@@ -176,7 +176,7 @@ export class SpaClient {
 
   /** Whether the current URL carries an authorization (or post-logout) response to handle. */
   isRedirectCallback(url: string = this.#navigator.currentUrl()): boolean {
-    return hasAuthorizationResponse(url)
+    return hasAuthorizationResponse(url, this.#pendingLogout)
   }
 
   /**
@@ -191,7 +191,7 @@ export class SpaClient {
     url: string = this.#navigator.currentUrl(),
   ): Promise<RedirectCallbackResult> {
     const params = authorizationResponseParams(url)
-    this.#navigator.replaceUrl(stripAuthorizationResponse(url))
+    this.#navigator.replaceUrl(stripAuthorizationResponse(url, this.#pendingLogout))
     const pending = this.#transactions.take(params.get('state'))
     const returnTo = pending.returnTo ?? '/'
     if (pending.mode === 'logout') return { type: 'logout', returnTo }
@@ -411,6 +411,10 @@ export class SpaClient {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** A lone `state` is a callback only when it is a logout this app started. */
+  readonly #pendingLogout = (state: string): boolean =>
+    this.#transactions.isPending(state, 'logout')
 
   #requestOptions(options: LoginOptions) {
     return {

@@ -351,8 +351,13 @@ describe('logout', () => {
     const location = back.headers.get('location')!
     expect(new URL(location).searchParams.get('state')).toBe(state)
     navigator.url = location
+    // A lone state is a callback only as the return of the logout this app started.
+    expect(spa.isRedirectCallback(`${ORIGIN}/?state=CA`)).toBe(false)
+    expect(spa.isRedirectCallback()).toBe(true)
     expect(await spa.handleRedirectCallback()).toEqual({ type: 'logout', returnTo: '/' })
     expect(navigator.url).toBe(`${ORIGIN}/`)
+    // Handled once: the same URL again is no callback.
+    expect(spa.isRedirectCallback(location)).toBe(false)
   })
 
   it('refuses a post-logout target that is not allowed', async () => {
