@@ -15,6 +15,7 @@ import {
   LockTimeoutError,
   StoreError,
 } from '@openrp/core'
+import { holdLease } from './internal/lease.ts'
 
 export interface FileLockOptions {
   /**
@@ -101,17 +102,12 @@ export class FileLock implements Lock {
     const token = randomUUID()
     await this.#ensureDir()
     await this.#acquire(path, token, name, timeoutMs)
-    const keepAlive = setInterval(() => {
-      void renew(path, token)
-    }, this.#leaseMs / 3)
-    keepAlive.unref()
-    try {
-      return await fn()
-    } finally {
-      clearInterval(keepAlive)
-      // If this fails, the lease frees the lock on its own.
-      await release(path, token).catch(() => {})
-    }
+    return holdLease(
+      this.#leaseMs,
+      () => renew(path, token),
+      () => release(path, token),
+      fn,
+    )
   }
 
   async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<void> {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { InvalidArgumentError, LockTimeoutError, type Lock, type LockOptions } from '@openrp/core'
+import { holdLease } from './internal/lease.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 /** Deletes the lock only if it still holds our token. */
@@ -60,23 +61,19 @@ export class RedisLock implements Lock {
     const key = this.prefix + name
     const token = randomUUID()
     await this.#acquire(key, token, name, timeoutMs)
-    const keepAlive = setInterval(() => {
-      this.#connection
-        .run('PEXPIRE', (c) =>
+    return holdLease(
+      this.#leaseMs,
+      () =>
+        this.#connection.run('PEXPIRE', (c) =>
           c.eval(EXTEND, { keys: [key], arguments: [token, String(this.#leaseMs)] }),
-        )
-        .catch(() => {})
-    }, this.#leaseMs / 3)
-    keepAlive.unref()
-    try {
-      return await fn()
-    } finally {
-      clearInterval(keepAlive)
+        ),
       // If Redis is unreachable now, the lease frees the lock on its own.
-      await this.#connection
-        .run('release', (c) => c.eval(RELEASE, { keys: [key], arguments: [token] }))
-        .catch(() => {})
-    }
+      () =>
+        this.#connection.run('release', (c) =>
+          c.eval(RELEASE, { keys: [key], arguments: [token] }),
+        ),
+      fn,
+    )
   }
 
   /** Closes the Redis connection this lock opened (not a `client` you passed in). */
