@@ -1,14 +1,14 @@
 // Back-channel logout across a fleet: the reference server posts a real logout token, and two
 // RP instances (each with its own Redis connections, as separate processes would have) share
 // one replay store, so the same token is accepted once in the whole fleet.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, discover } from '@openrp/core'
 import {
   CookieJar,
   completeLogin,
   DEMO_CLIENTS,
+  type LogoutReceiver,
   type ReferenceServer,
+  startLogoutReceiver,
   startReferenceServer,
 } from '@openrp/reference-server'
 import { type RedisServer, startRedis } from '@openrp/testkit'
@@ -17,33 +17,22 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 
-const received: string[] = []
-const receiver = createServer((req, res) => {
-  let body = ''
-  req.on('data', (chunk) => {
-    body += chunk
-  })
-  req.on('end', () => {
-    received.push(new URLSearchParams(body).get('logout_token') ?? '')
-    res.writeHead(200).end()
-  })
-})
+let receiver: LogoutReceiver
 let server: ReferenceServer
 let redis: RedisServer
 
 beforeAll(async () => {
   redis = await startRedis()
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const { port } = receiver.address() as AddressInfo
+  receiver = await startLogoutReceiver()
   const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
   server = await startReferenceServer({
     port: 0,
-    clients: [{ ...spa, backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel` }],
+    clients: [{ ...spa, backchannel_logout_uri: receiver.url }],
   })
 })
 afterAll(async () => {
   await server?.close()
-  await new Promise((resolve) => receiver.close(resolve))
+  await receiver?.close()
   await redis?.stop()
 })
 
@@ -62,7 +51,7 @@ it('accepts a logout token once across RP instances sharing RedisStore + RedisLo
     headers: { cookie: jar.header()! },
   })
   expect(res.status).toBe(200)
-  expect(received).toHaveLength(1)
+  expect(receiver.tokens).toHaveLength(1)
 
   const instances = Array.from({ length: 2 }, () => ({
     store: new RedisStore({ url: redis.url, prefix: 'bcl:' }),
@@ -72,7 +61,7 @@ it('accepts a logout token once across RP instances sharing RedisStore + RedisLo
     const results = await Promise.allSettled(
       instances.flatMap(({ store, lock }) =>
         Array.from({ length: 3 }, () =>
-          client.validateLogoutToken(received[0], { replayStore: store, replayLock: lock }),
+          client.validateLogoutToken(receiver.tokens[0], { replayStore: store, replayLock: lock }),
         ),
       ),
     )

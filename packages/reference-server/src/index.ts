@@ -22,7 +22,9 @@ export {
   createSamlAssertion,
   type CompletedLogin,
   type CompleteLoginOptions,
+  type LogoutReceiver,
   type SamlAssertionOptions,
+  startLogoutReceiver,
 } from './testing.ts'
 export { organizationSwitchGrant } from './grants/organization-switch.ts'
 export type {

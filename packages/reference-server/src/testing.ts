@@ -283,3 +283,45 @@ export function createSamlAssertion(options: SamlAssertionOptions): string {
       : signAssertion(xml, options.privateKey ?? DEMO_SAML_PRIVATE_KEY_PEM, options.certificate)
   return base64url.encode(out)
 }
+
+/** A client's back-channel logout endpoint for tests: it keeps every logout token posted. */
+export interface LogoutReceiver {
+  /** The `backchannel_logout_uri` to register (http://127.0.0.1:<port>/backchannel-logout). */
+  url: string
+  /** The `logout_token` of each POST received, in order. */
+  tokens: string[]
+  close(): Promise<void>
+}
+
+/**
+ * Starts a {@link LogoutReceiver} on 127.0.0.1 (a free port); it answers every POST with 200.
+ *
+ * @example
+ * ```ts
+ * const receiver = await startLogoutReceiver()
+ * const server = await startReferenceServer({
+ *   clients: [{ ...spa, backchannel_logout_uri: receiver.url }],
+ * })
+ * ```
+ */
+export async function startLogoutReceiver(): Promise<LogoutReceiver> {
+  const { createServer } = await import('node:http')
+  const tokens: string[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => {
+      body += chunk
+    })
+    req.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '')
+      res.writeHead(200).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}/backchannel-logout`,
+    tokens,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

@@ -1,41 +1,30 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   CookieJar,
   completeLogin,
   DEMO_CLIENTS,
+  type LogoutReceiver,
   type ReferenceServer,
+  startLogoutReceiver,
   startReferenceServer,
 } from '../src/index.ts'
 import { claims, loginTokens } from './helpers.ts'
 
-const received: string[] = []
-const receiver = createServer((req, res) => {
-  let body = ''
-  req.on('data', (chunk) => {
-    body += chunk
-  })
-  req.on('end', () => {
-    received.push(new URLSearchParams(body).get('logout_token') ?? '')
-    res.writeHead(200).end()
-  })
-})
+let receiver: LogoutReceiver
 let server: ReferenceServer
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const { port } = receiver.address() as AddressInfo
+  receiver = await startLogoutReceiver()
   const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
   server = await startReferenceServer({
     port: 0,
-    clients: [{ ...spa, backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel` }],
+    clients: [{ ...spa, backchannel_logout_uri: receiver.url }],
   })
 })
 afterAll(async () => {
-  await server.close()
-  await new Promise((resolve) => receiver.close(resolve))
+  await server?.close()
+  await receiver?.close()
 })
 
 it('sends a logout token with the session sid to clients of the ended session', async () => {
@@ -49,9 +38,9 @@ it('sends a logout token with the session sid to clients of the ended session', 
     headers: { cookie: jar.header()! },
   })
   expect(res.status).toBe(200)
-  expect(received).toHaveLength(1)
+  expect(receiver.tokens).toHaveLength(1)
   const jwks = createLocalJWKSet(await (await fetch(`${server.issuer}/jwks`)).json())
-  const { payload, protectedHeader } = await jwtVerify(received[0]!, jwks, {
+  const { payload, protectedHeader } = await jwtVerify(receiver.tokens[0]!, jwks, {
     issuer: server.issuer,
     audience: 'spa',
     typ: 'logout+jwt',
@@ -62,5 +51,5 @@ it('sends a logout token with the session sid to clients of the ended session', 
   expect(protectedHeader.typ).toBe('logout+jwt')
   // Without a session cookie nothing is sent.
   await fetch(`${server.issuer}/end_session?id_token_hint=${tokens.body.id_token}`)
-  expect(received).toHaveLength(1)
+  expect(receiver.tokens).toHaveLength(1)
 })
