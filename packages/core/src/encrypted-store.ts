@@ -50,7 +50,7 @@ interface Ciphertext {
  *
  * @example
  * ```ts
- * import { EncryptedStore } from '@openrp/node'
+ * import { EncryptedStore, RedisStore } from '@openrp/node'
  * const key = Buffer.from(process.env.TOKEN_KEY!, 'base64') // 32 bytes
  * const store = new EncryptedStore(new RedisStore({ url: process.env.REDIS_URL }), { key })
  * ```

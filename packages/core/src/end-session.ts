@@ -66,8 +66,10 @@ export function endSessionUrl(core: ClientCore, options: EndSessionOptions = {})
  *
  * @example
  * ```ts
- * validateEndSessionResponse(request.url, await store.get('logout-state'))
+ * const expected = await store.get<string>('logout-state') // kept when the logout started
  * await store.delete('logout-state')
+ * if (expected === undefined) throw new Error('No logout of ours is pending')
+ * validateEndSessionResponse(request.url, expected)
  * ```
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
  */

@@ -18,7 +18,7 @@ export interface RevokeOptions {
  *
  * @example
  * ```ts
- * await revoke(core, tokens.refreshToken, 'refresh_token')
+ * if (tokens.refreshToken) await revoke(core, tokens.refreshToken, 'refresh_token')
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */

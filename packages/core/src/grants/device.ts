@@ -146,9 +146,10 @@ export async function deviceAuthorization(
  *
  * @example
  * ```ts
- * await store.set('device', device.toJSON(), { ttlSec: device.expiresAt - now })
+ * const ttlSec = device.expiresAt - Math.floor(Date.now() / 1000) // expiresAt is in seconds
+ * await store.set('device', device.toJSON(), { ttlSec })
  * // after a restart:
- * const device = resumeDeviceAuthorization(client.core, await store.get('device'))
+ * const resumed = resumeDeviceAuthorization(client.core, await store.get('device'))
  * ```
  */
 export function resumeDeviceAuthorization(core: ClientCore, json: unknown): DeviceAuthorization {

@@ -22,7 +22,7 @@ export type GrantParams = Record<string, string | string[] | undefined>
  *
  * @example
  * ```ts
- * const org = await grant(core, 'organization_switch', { subject_token: tokens.accessToken, organization: 'acme' })
+ * const org = await grant(core, 'organization_switch', { token: tokens.accessToken, switching_organization: 'acme' })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.5
  */
