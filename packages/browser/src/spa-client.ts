@@ -153,13 +153,10 @@ export class SpaClient {
    * The transaction (PKCE verifier, nonce, state) waits in sessionStorage, keyed by state.
    */
   async loginWithRedirect(options: RedirectLoginOptions = {}): Promise<void> {
-    const origin = this.#navigator.origin()
-    const current = new URL(stripAuthorizationResponse(this.#navigator.currentUrl()))
-    const returnTo = checkReturnTo(
-      options.returnTo ?? current.pathname + current.search + current.hash,
-      origin,
-      this.#options.allowedReturnTo,
-    )
+    const returnTo =
+      options.returnTo !== undefined
+        ? checkReturnTo(options.returnTo, this.#navigator.origin(), this.#options.allowedReturnTo)
+        : this.#currentReturnTo()
     const core = await this.#protocol()
     const { url, transaction } = await createAuthorizationRequest(core, {
       ...this.#requestOptions(options),
@@ -411,6 +408,21 @@ export class SpaClient {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The current page as the default `returnTo`; the app's root when it is not an allowed one. */
+  #currentReturnTo(): string {
+    const current = new URL(stripAuthorizationResponse(this.#navigator.currentUrl()))
+    try {
+      return checkReturnTo(
+        current.pathname + current.search + current.hash,
+        this.#navigator.origin(),
+        this.#options.allowedReturnTo,
+      )
+    } catch (error) {
+      if (!isOpenRpError(error, 'REDIRECT_NOT_ALLOWED')) throw error
+      return '/'
+    }
+  }
 
   /** A lone `state` is a callback only when it is a logout this app started. */
   readonly #pendingLogout = (state: string): boolean =>

@@ -118,7 +118,11 @@ export interface LoginOptions {
 
 /** Options of {@link SpaClient.loginWithRedirect}. */
 export interface RedirectLoginOptions extends LoginOptions {
-  /** Path of this app to return to after login (checked against `allowedReturnTo`). */
+  /**
+   * Path of this app to return to after login (checked against `allowedReturnTo`; refused with
+   * `REDIRECT_NOT_ALLOWED`). Default: the current page, or `/` when the current page is not an
+   * allowed target.
+   */
   returnTo?: string
 }
 

@@ -149,6 +149,24 @@ describe('redirect login', () => {
     expect(navigator.assigned).toEqual([])
   })
 
+  it('without returnTo, a current page that is not an allowed target returns to /', async () => {
+    const { spa, navigator } = setup({ allowedReturnTo: ['/home', '/orders/'] })
+    navigator.url = `${ORIGIN}/admin/secret`
+    await redirectLogin(spa, navigator)
+    expect((await spa.handleRedirectCallback()).returnTo).toBe('/')
+    // An allowed current page is kept; an explicit target that is not allowed is refused.
+    navigator.url = `${ORIGIN}/orders/7`
+    await redirectLogin(spa, navigator)
+    expect((await spa.handleRedirectCallback()).returnTo).toBe('/orders/7')
+    expect(await codeOf(spa.loginWithRedirect({ returnTo: '/admin/secret' }))).toBe(
+      'REDIRECT_NOT_ALLOWED',
+    )
+    // A current URL that would be an open redirect falls back to / too.
+    navigator.url = `${ORIGIN}/.//evil.example/`
+    await redirectLogin(spa, navigator)
+    expect((await spa.handleRedirectCallback()).returnTo).toBe('/')
+  })
+
   it.each(['code id_token' as const, 'id_token token' as const])(
     'refuses %s before leaving the page unless hybridAndImplicit is given',
     async (responseType) => {
