@@ -8,21 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import { FileStore } from '../src/file-store.ts'
 import { RedisStore } from '../src/redis-store.ts'
+import { capture } from './helpers/capture.ts'
 
 const KEY = 'openrp:device-authorization:tv'
-
-function capture() {
-  const chunks: string[] = []
-  return {
-    write(text: string) {
-      chunks.push(text)
-      return true
-    },
-    get text() {
-      return chunks.join('')
-    },
-  }
-}
 
 let server: ReferenceServer
 let client: Client

@@ -3,24 +3,11 @@ import { type ReferenceServer, startReferenceServer } from '@openrp/reference-se
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DeviceLoginError, type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
+import { capture } from './helpers/capture.ts'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** A writable that records what it is given (a log file, or a terminal when `isTTY`). */
-function capture(tty = false) {
-  const chunks: string[] = []
-  return {
-    isTTY: tty,
-    columns: 120,
-    write(text: string) {
-      chunks.push(text)
-      return true
-    },
-    get text() {
-      return chunks.join('')
-    },
-  }
-}
 
 let server: ReferenceServer
 let client: Client

@@ -8,6 +8,7 @@ import {
 } from '@openrp/reference-server'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loopbackLogin } from '../src/loopback-login.ts'
+import { capture } from './helpers/capture.ts'
 
 let server: ReferenceServer
 let client: Client
@@ -43,16 +44,6 @@ function browser(options: CompleteLoginOptions = {}) {
     get visit(): Promise<BrowserVisit> {
       if (!visit) throw new Error('the browser was never opened')
       return visit
-    },
-  }
-}
-
-function capture() {
-  const chunks: string[] = []
-  return {
-    write: (text: string) => chunks.push(text),
-    get text() {
-      return chunks.join('')
     },
   }
 }
