@@ -2,13 +2,21 @@
  * A popup the browser blocks gives POPUP_BLOCKED, shown in plain words, and no session.
  *
  * Playwright's own browser runs with the popup blocker off, and a context it traces lets popups
- * through; so this file launches a Chromium with the blocker on, with tracing off.
+ * through; so this file launches a Chromium with the blocker on, in a worker that never traced.
  */
 import { chromium } from '@playwright/test'
 import { chromiumArgs, chromiumPath } from '@openrp/testkit'
 import { expect, expectError, expectNoSession, expectStatus, test } from '../fixtures/demo.ts'
 
-test.use({ trace: 'off' })
+// Tracing lets popups through, and a worker that traced an earlier test keeps doing so: a
+// worker option of its own (launchOptions) gives this file a fresh worker that never traced.
+test.use({
+  trace: 'off',
+  launchOptions: {
+    executablePath: chromiumPath(),
+    args: [...chromiumArgs, '--no-default-browser-check'],
+  },
+})
 
 test("a popup blocked by Chromium's popup blocker gives POPUP_BLOCKED", async ({ demo }) => {
   // Playwright turns the popup blocker off, and its clicks count as user gestures. This
