@@ -68,6 +68,7 @@ export type ErrorCode =
   // state layers
   | 'STORE_ERROR'
   | 'LOCK_TIMEOUT'
+  | 'LOCK_LOST'
   | 'SESSION_EXPIRED'
   | 'LOGIN_REQUIRED'
   | 'POPUP_BLOCKED'
@@ -191,6 +192,18 @@ export class StoreError extends OpenRpError {
 export class LockTimeoutError extends OpenRpError {
   constructor(name: string, timeoutMs: number) {
     super('LOCK_TIMEOUT', `Lock "${name}" was not acquired within ${timeoutMs} ms`)
+  }
+}
+
+/**
+ * A lease-based Lock (RedisLock, FileLock) can no longer prove that it holds its lock alone:
+ * the lease was taken by another holder or removed, or could not be renewed for a whole lease.
+ * It is the `reason` of the aborted `LockLease.signal`, and what a caller that gave up because
+ * of it rejects with.
+ */
+export class LockLostError extends OpenRpError {
+  constructor(name: string, reason = 'its lease was lost', options?: { cause?: unknown }) {
+    super('LOCK_LOST', `Lock "${name}" is no longer held: ${reason}`, options)
   }
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, LockTimeoutError } from './errors.ts'
-import type { Lock, LockOptions } from './store.ts'
+import type { Lock, LockLease, LockOptions } from './store.ts'
 
 /** Default wait before {@link LockTimeoutError}, when `withLock` is given no `timeoutMs`. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000
@@ -22,6 +22,9 @@ interface Waiter {
  * (@openrp/node) for that. The lock is not re-entrant: taking the same name again inside `fn`
  * waits for itself until the timeout.
  *
+ * It cannot lose its hold while `fn` runs: the {@link LockLease} `fn` is given has a signal
+ * that never aborts.
+ *
  * @example
  * ```ts
  * const lock = new InProcessLock()
@@ -32,12 +35,18 @@ export class InProcessLock implements Lock {
   /** Names currently held, each with the queue of those waiting for it. */
   readonly #held = new Map<string, Waiter[]>()
 
-  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  async withLock<T>(
+    name: string,
+    fn: (lease: LockLease) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
     if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
     await this.#acquire(name, timeoutMs)
     try {
-      return await fn()
+      // A signal of its own per hold (not one shared by all): listeners that callers add and
+      // never remove go away with it.
+      return await fn({ signal: new AbortController().signal })
     } finally {
       this.#release(name)
     }

@@ -13,6 +13,7 @@ export {
   InteractionRequiredError,
   InvalidArgumentError,
   isOpenRpError,
+  LockLostError,
   LockTimeoutError,
   NetworkError,
   OAuthError,
@@ -21,7 +22,7 @@ export {
   TimeoutError,
   ValidationError,
 } from './errors.ts'
-export type { Lock, LockOptions, Store, StoreSetOptions } from './store.ts'
+export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export { Emitter, type Unsubscribe } from './internal/events.ts'
 export { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'

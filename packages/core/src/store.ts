@@ -17,9 +17,51 @@ export interface StoreSetOptions {
 /**
  * Mutual exclusion across whatever shares the Store: callers in one process, tabs of a browser,
  * or processes of a fleet. `fn` runs while the lock is held; the lock is released when it settles.
+ *
+ * `fn` is given a {@link LockLease}. Locks held by a lease that must be renewed (RedisLock,
+ * FileLock in @openrp/node) can lose it while `fn` runs: Redis restarted or failed over, the
+ * event loop stalled past the lease, an operator deleted the key, another process took an
+ * expired lock file over. Then `lease.signal` aborts with a `LockLostError` (code `LOCK_LOST`),
+ * and another holder may be inside its own `fn`. Check `lease.signal.aborted` right before a
+ * step that must not happen twice (sending a refresh token); a step already under way is better
+ * finished and its result compared with what the store holds before it is written. Locks that
+ * cannot lose their hold (InProcessLock, WebLocksLock) give a signal that never aborts. A `fn`
+ * that takes no parameter still fits.
+ *
+ * Implementations written before `LockLease` existed may call `fn` without one: a caller that
+ * must work with any Lock treats a missing lease as never lost.
+ *
+ * @example
+ * ```ts
+ * await lock.withLock('refresh:alice', async (lease) => {
+ *   const current = await store.get('alice')
+ *   if (lease.signal.aborted) throw lease.signal.reason // someone else may be refreshing now
+ *   await store.set('alice', await refreshFrom(current))
+ * })
+ * ```
  */
 export interface Lock {
-  withLock<T>(name: string, fn: () => Promise<T>, options?: LockOptions): Promise<T>
+  withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions): Promise<T>
+}
+
+/**
+ * What `fn` of {@link Lock.withLock} learns about its hold on the lock.
+ *
+ * @example
+ * ```ts
+ * await lock.withLock('job', async ({ signal }) => {
+ *   signal.addEventListener('abort', () => console.warn(signal.reason), { once: true })
+ *   await doWork()
+ * })
+ * ```
+ */
+export interface LockLease {
+  /**
+   * Aborts, with a `LockLostError` (code `LOCK_LOST`) as its `reason`, once the lock can no
+   * longer be trusted to be held by this `fn` alone. It never aborts for locks that cannot lose
+   * their hold, and it does not abort when `fn` settles normally.
+   */
+  readonly signal: AbortSignal
 }
 
 export interface LockOptions {
