@@ -6,6 +6,7 @@
 import {
   InvalidArgumentError,
   type Lock,
+  type LockLease,
   type LockOptions,
   LockTimeoutError,
   OpenRpError,
@@ -23,6 +24,10 @@ export interface WebLocksLockOptions {
  * tab of the origin. The browser releases the lock when `fn` settles, or when the holding tab
  * closes or crashes, so a dead tab never blocks the others. A waiter that does not get the lock
  * within `timeoutMs` gives up with `LockTimeoutError` (code `LOCK_TIMEOUT`) and `fn` never runs.
+ *
+ * The browser holds the lock for as long as `fn` runs (only a `navigator.locks.request` with
+ * `steal: true`, which openrp never makes, could break it), so the {@link LockLease} `fn` is
+ * given has a signal that never aborts.
  *
  * Throws `UNSUPPORTED` where the Web Locks API is missing (e.g. an insecure context); use
  * `InProcessLock` there.
@@ -43,7 +48,11 @@ export class WebLocksLock implements Lock {
     this.#timeoutMs = options.timeoutMs ?? 30_000
   }
 
-  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  async withLock<T>(
+    name: string,
+    fn: (lease: LockLease) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs
     if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
@@ -59,7 +68,7 @@ export class WebLocksLock implements Lock {
         async () => {
           granted = true
           clearTimeout(timer)
-          return fn()
+          return fn({ signal: new AbortController().signal })
         },
       )
     } catch (error) {
