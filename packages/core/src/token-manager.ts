@@ -6,13 +6,14 @@
  */
 import {
   InvalidArgumentError,
+  LockLostError,
   OAuthError,
   OpenRpError,
   StoreError,
   isOpenRpError,
 } from './errors.ts'
 import { Emitter, type Unsubscribe } from './internal/events.ts'
-import type { Lock, Store } from './store.ts'
+import type { Lock, LockLease, Store } from './store.ts'
 import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
 /** What TokenManager needs from a client: `Client` satisfies it. */
@@ -114,6 +115,10 @@ const MIN_REARM_MS = 1_000
  *   rotated it), that set is used. Otherwise the session is cleared, `expired` is emitted once,
  *   and `getAccessToken()` rejects with `SESSION_EXPIRED`, without network, until
  *   `setTokenSet()`.
+ * - If the lock's lease is lost before the refresh request is sent (`lease.signal`, e.g. Redis
+ *   restarted), the request is not sent: the manager takes the lock again and re-reads the
+ *   store once (the context that got the lock has probably refreshed); lost a second time, it
+ *   rejects with `LOCK_LOST` and writes nothing. A request already sent is never abandoned.
  * - Other failures (5xx, network, timeouts, store errors) emit `error` and reject; the stored
  *   tokens are kept so a later call can try again.
  *
@@ -328,12 +333,20 @@ export class TokenManager {
   }
 
   async #refreshExclusive(forcedFrom: TokenSet | undefined): Promise<TokenSet> {
-    const run = () => this.#refreshNow(forcedFrom)
+    const lock = this.#lock
     try {
-      if (!this.#lock) return await run()
-      return await this.#lock.withLock(`${this.key}:refresh`, run, {
-        timeoutMs: this.#lockTimeoutMs,
-      })
+      if (!lock) return await this.#refreshNow(forcedFrom, undefined)
+      const name = `${this.key}:refresh`
+      const run = (lease?: LockLease) => this.#refreshNow(forcedFrom, lease)
+      const options = { timeoutMs: this.#lockTimeoutMs }
+      try {
+        return await lock.withLock(name, run, options)
+      } catch (error) {
+        if (!isOpenRpError(error, 'LOCK_LOST')) throw error
+        // Lost before sending: once more from the lock; the context that took it over has
+        // probably refreshed, and the re-read under the lock finds its set.
+        return await lock.withLock(name, run, options)
+      }
     } catch (error) {
       if (!isOpenRpError(error, 'SESSION_EXPIRED') && !isOpenRpError(error, 'LOGIN_REQUIRED')) {
         this.#events.emit('error', error)
@@ -342,8 +355,14 @@ export class TokenManager {
     }
   }
 
-  /** Runs with the lock held (if any). */
-  async #refreshNow(forcedFrom: TokenSet | undefined): Promise<TokenSet> {
+  /**
+   * Runs with the lock held (if any). `lease` is the lock's (missing for a Lock written before
+   * LockLease existed: then it is never lost).
+   */
+  async #refreshNow(
+    forcedFrom: TokenSet | undefined,
+    lease: LockLease | undefined,
+  ): Promise<TokenSet> {
     // Another tab or process may have refreshed while we waited for the lock.
     const stored = await this.#read()
     if (!stored) throw this.#noSession()
@@ -352,6 +371,8 @@ export class TokenManager {
     let inStore = stored
     const unsaved = this.#unsaved
     if (unsaved && sameTokens(unsaved.replaces, stored)) {
+      // Not over the set of whoever holds the lock now (it is kept for the next try).
+      if (lease?.signal.aborted) throw lockLost(this.key, lease.signal)
       // Our last refresh never reached the store: its set is the current one.
       current = unsaved.set
       try {
@@ -374,6 +395,13 @@ export class TokenManager {
       return this.#expire(current, undefined)
     }
 
+    // The lease was lost while we read (Redis restarted, the event loop stalled past the
+    // lease...): another context may hold the lock now and be sending this very refresh token.
+    // Sending it too could look like a replay and revoke the whole grant, so don't; the caller
+    // starts over from the lock. Once sent, a request is not abandoned however the lease fares:
+    // the provider may already have rotated the refresh token, and its answer is then the only
+    // valid set. It is written below only if the store still holds the set it replaces.
+    if (lease?.signal.aborted) throw lockLost(this.key, lease.signal)
     const epoch = this.#epoch
     let next: TokenSet
     try {
@@ -531,6 +559,14 @@ export class TokenManager {
     this.#timer = undefined
     this.#waitingForVisible = false
   }
+}
+
+/** The reason a lost lease aborted with (LOCK_LOST), or a LockLostError around another one. */
+function lockLost(key: string, signal: AbortSignal): LockLostError {
+  const reason: unknown = signal.reason
+  return reason instanceof LockLostError
+    ? reason
+    : new LockLostError(`${key}:refresh`, 'its lease was lost', { cause: reason })
 }
 
 /** The provider will not renew this grant: the session is over. */

@@ -5,7 +5,10 @@
  */
 import {
   InvalidArgumentError,
+  isOpenRpError,
   type Lock,
+  type LockLease,
+  LockLostError,
   MemoryStore,
   type Store,
   StoreError,
@@ -82,8 +85,13 @@ export interface ClientCredentialsProviderOptions {
  *   fetched meanwhile), requests, writes the token with a TTL of its lifetime, and releases.
  *   A fleet therefore makes one request per key and expiry.
  *
+ * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
+ *   restarted), the request is not sent: the provider takes the lock again and re-reads the
+ *   store once (the process that got the lock has probably fetched a token); lost a second
+ *   time, it rejects with `LOCK_LOST`. A request already sent is finished and its token stored.
+ *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`).
+ * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`).
  *
  * @example
  * ```ts
@@ -216,12 +224,17 @@ export class ClientCredentialsProvider {
       options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
     if (seen && this.#fresh(seen) && seen.accessToken !== replaced) return this.#remember(key, seen)
 
-    const run = async (): Promise<TokenSet> => {
+    const run = async (lease?: LockLease): Promise<TokenSet> => {
       const current = this.#lock ? await this.#read(key) : seen
       // Fresh and not the token being replaced: someone else just fetched it.
       if (current && this.#fresh(current) && current.accessToken !== replaced) {
         return this.#remember(key, current)
       }
+      // The lease was lost while we read: another process may hold the lock and be fetching
+      // now. Don't send a request of our own; the caller starts over. A request once sent is
+      // not abandoned when the lease is lost later: its token is as good as any other.
+      // (A lock written before LockLease existed passes none: it is never lost.)
+      if (lease?.signal.aborted) throw lockLost(key, lease.signal)
       const tokens = this.#withLifetime(
         await this.#client.clientCredentials({
           scope: options.scope,
@@ -237,7 +250,15 @@ export class ClientCredentialsProvider {
       )
       return this.#remember(key, tokens)
     }
-    return this.#lock ? this.#lock.withLock(key, run, { timeoutMs: this.#lockTimeoutMs }) : run()
+    const lock = this.#lock
+    if (!lock) return run()
+    try {
+      return await lock.withLock(key, run, { timeoutMs: this.#lockTimeoutMs })
+    } catch (error) {
+      if (!isOpenRpError(error, 'LOCK_LOST')) throw error
+      // Once more, from the lock: the process that took it over has probably fetched a token.
+      return lock.withLock(key, run, { timeoutMs: this.#lockTimeoutMs })
+    }
   }
 
   async #read(key: string): Promise<TokenSet | undefined> {
@@ -271,4 +292,12 @@ export class ClientCredentialsProvider {
     this.#memory.set(key, tokens)
     return tokens
   }
+}
+
+/** The reason a lost lease aborted with (LOCK_LOST), or a LockLostError around another one. */
+function lockLost(key: string, signal: AbortSignal): LockLostError {
+  const reason: unknown = signal.reason
+  return reason instanceof LockLostError
+    ? reason
+    : new LockLostError(key, 'its lease was lost', { cause: reason })
 }

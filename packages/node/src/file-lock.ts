@@ -4,6 +4,7 @@
  * @module
  */
 import { createHash, randomUUID } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import {
   InvalidArgumentError,
   type Lock,
+  type LockLease,
   type LockOptions,
   LockTimeoutError,
   StoreError,
@@ -26,7 +28,8 @@ export interface FileLockOptions {
   /**
    * Lease of a held lock in ms (default 15000). While `fn` runs the lock file is touched every
    * third of it; a lock file not touched for a whole lease belongs to a holder that crashed
-   * (or hangs) and is taken over by the next waiter.
+   * (or hangs) and is taken over by the next waiter. A holder that finds its lock file gone or
+   * another's, or cannot touch it for a whole lease, is told through `lease.signal` (LOCK_LOST).
    */
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
@@ -48,10 +51,26 @@ interface LockFileContent {
  * `LockTimeoutError` (code `LOCK_TIMEOUT`).
  *
  * A lock whose lease ran out (its holder crashed) is taken over: the waiter renames the file
- * aside, checks that what it moved is still the expired lock (and puts it back if another
- * process had just taken the lock), then competes for the lock like any other waiter.
- * Release compares the token first, so a holder whose lease ran out never deletes the lock of
- * the process that took over.
+ * aside, checks that what it moved is the very file it found expired (same inode, same
+ * modification time), and otherwise puts it back with `link` (which never replaces a file),
+ * then competes for the lock like any other waiter. Release compares the token first, so a
+ * holder whose lease ran out never deletes the lock of the process that took over.
+ *
+ * The lease can be lost while `fn` runs: the lock file was deleted, replaced by another
+ * process's, or not touched for a whole lease (file system errors, an event loop stalled past
+ * the lease). Then `lease.signal` aborts with `LockLostError` (code `LOCK_LOST`), at the next
+ * renewal (every third of `leaseMs`) or once the lease has passed. `fn` is not stopped; it
+ * should check the signal before anything that must not be done twice.
+ *
+ * One window remains in the takeover of an expired lock. Between the waiter's stat and its
+ * rename, another waiter may take the expired lock over and create a fresh one; the first
+ * waiter then moves that fresh lock aside, sees it is not the file it found expired, and links
+ * it back. If a third process creates a lock in the short moment while the path is empty, the
+ * link fails and the fresh lock is gone: its holder and the third process both believe they
+ * hold the lock. The holder learns it at its next renewal (its file is gone or another's) and
+ * its signal aborts; until then both may be inside `fn`. A renewal that runs while the file is
+ * aside (before it is linked back) also reports the lock lost, which is safe. Where exclusion
+ * must be stronger than this, use RedisLock.
  *
  * Pair it with a {@link FileStore} for a `TokenManager` shared by the processes of one host
  * (several runs of a CLI): only one process refreshes, the others read the rotated tokens.
@@ -95,60 +114,46 @@ export class FileLock implements Lock {
     return join(this.dir, `${createHash('sha256').update(name).digest('hex')}.lock`)
   }
 
-  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  async withLock<T>(
+    name: string,
+    fn: (lease: LockLease) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs
     if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
     const path = this.pathOf(name)
     const token = randomUUID()
     await this.#ensureDir()
-    await this.#acquire(path, token, name, timeoutMs)
+    const acquiredAt = await this.#acquire(path, token, name, timeoutMs)
     return holdLease(
-      this.#leaseMs,
-      () => renew(path, token),
-      () => release(path, token),
+      {
+        name,
+        leaseMs: this.#leaseMs,
+        acquiredAt,
+        renew: () => renew(path, token),
+        release: () => release(path, token),
+      },
       fn,
     )
   }
 
-  async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<void> {
+  /** Takes the lock; resolves with the time the lock file was created (the lease's start). */
+  async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs
     const content: LockFileContent = { token, pid: process.pid, host: hostname() }
     let delay = 5
     for (;;) {
-      if (await tryCreate(path, JSON.stringify(content))) return
+      const attemptAt = Date.now()
+      if (await tryCreate(path, JSON.stringify(content))) return attemptAt
       const current = await statOrUndefined(path)
       const expired = current !== undefined && Date.now() - current.mtimeMs > this.#leaseMs
-      if (expired) await this.#takeOver(path)
+      if (expired) await takeOverExpired(path, current)
       const remaining = deadline - Date.now()
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
       // Released or taken over meanwhile: try again at once.
       if (expired || !current) continue
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay))
       delay = Math.min(delay * 2, 100)
-    }
-  }
-
-  /**
-   * Removes an expired lock file. It is renamed aside first (one process wins the rename) and
-   * removed only if what was moved is still expired; a fresh lock moved by accident (another
-   * waiter took over and created a new lock between our stat and our rename) is put back.
-   */
-  async #takeOver(path: string): Promise<void> {
-    const aside = `${path}.${randomUUID()}.tmp`
-    try {
-      await rename(path, aside)
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return
-      throw new StoreError('FileLock could not take over an expired lock', { cause: error })
-    }
-    try {
-      const moved = await stat(aside)
-      if (Date.now() - moved.mtimeMs <= this.#leaseMs) {
-        // Put it back unless someone created a lock meanwhile (link never replaces a file).
-        await link(aside, path).catch(() => {})
-      }
-    } finally {
-      await unlink(aside).catch(() => {})
     }
   }
 
@@ -161,6 +166,34 @@ export class FileLock implements Lock {
       },
     )
     return this.#dirReady
+  }
+}
+
+/**
+ * Removes the expired lock file at `path` that `expired` describes (a stat of it). It is renamed
+ * aside first (one process wins the rename) and removed only if what was moved is that very
+ * file, unchanged (same device, inode and modification time). Anything else (a fresh lock another
+ * waiter created after taking the expired one over, or the expired one renewed by a holder that
+ * was only slow) is put back, unless a lock was created at `path` meanwhile: `link` never
+ * replaces a file. Exported for tests only; not part of the package's API.
+ *
+ * @internal
+ */
+export async function takeOverExpired(path: string, expired: Stats): Promise<void> {
+  const aside = `${path}.${randomUUID()}.tmp`
+  try {
+    await rename(path, aside)
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return
+    throw new StoreError('FileLock could not take over an expired lock', { cause: error })
+  }
+  try {
+    const moved = await stat(aside)
+    const same =
+      moved.dev === expired.dev && moved.ino === expired.ino && moved.mtimeMs === expired.mtimeMs
+    if (!same) await link(aside, path).catch(() => {})
+  } finally {
+    await unlink(aside).catch(() => {})
   }
 }
 
@@ -184,15 +217,21 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   return true
 }
 
-/** Touches the lock file while it is still ours (its token), extending the lease. */
-async function renew(path: string, token: string): Promise<void> {
+/**
+ * Touches the lock file while it is still ours (its token), extending the lease: `true`. `false`
+ * when the file is gone or holds another token (the lock is lost); throws when the file system
+ * fails (the lease may still be ours: the next renewal tries again).
+ */
+async function renew(path: string, token: string): Promise<boolean> {
+  if ((await readToken(path)) !== token) return false
+  const now = new Date()
   try {
-    if ((await readToken(path)) !== token) return
-    const now = new Date()
     await utimes(path, now, now)
-  } catch {
-    // Missed renewals only shorten the lease; the next one may succeed.
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return false
+    throw error
   }
+  return true
 }
 
 /** Deletes the lock file only if it still holds our token. */

@@ -5,13 +5,19 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InvalidArgumentError, LockTimeoutError, type Lock, type LockOptions } from '@openrp/core'
+import {
+  InvalidArgumentError,
+  type Lock,
+  type LockLease,
+  type LockOptions,
+  LockTimeoutError,
+} from '@openrp/core'
 import { holdLease } from './internal/lease.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 /** Deletes the lock only if it still holds our token. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
-/** Extends the lease only if it still holds our token. */
+/** Extends the lease only if it still holds our token: 1 if it did, 0 if not (lost). */
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 
 export interface RedisLockOptions extends RedisConnectionOptions {
@@ -20,7 +26,8 @@ export interface RedisLockOptions extends RedisConnectionOptions {
   /**
    * Lease of a held lock in ms (default 15000). While `fn` runs the lease is extended every
    * third of it; a holder that crashes stops extending, so the lock frees itself within one
-   * lease and cannot block the fleet forever.
+   * lease and cannot block the fleet forever. A holder that cannot extend it for a whole lease
+   * is told through `lease.signal` (LOCK_LOST).
    */
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
@@ -34,10 +41,25 @@ export interface RedisLockOptions extends RedisConnectionOptions {
  * `timeoutMs`, then reject with `LockTimeoutError` (code `LOCK_TIMEOUT`). Redis being down
  * gives `StoreError` (code `STORE_ERROR`) quickly.
  *
+ * The lease can be lost while `fn` runs: Redis restarted or failed over to a replica that never
+ * saw the key, the key was deleted, or the event loop stalled past the lease and another holder
+ * took the lock. Then `lease.signal` aborts with `LockLostError` (code `LOCK_LOST`): at the next
+ * renewal when it finds the key gone or holding another token, or once a whole lease has passed
+ * without a renewal Redis confirmed (Redis unreachable). `fn` is not stopped; it should check
+ * the signal before anything that must not be done twice.
+ *
  * @example
  * ```ts
  * const lock = new RedisLock({ url: 'redis://127.0.0.1:6379' })
- * await lock.withLock('refresh:user-42', async () => { ... }, { timeoutMs: 10_000 })
+ * await lock.withLock(
+ *   'refresh:user-42',
+ *   async ({ signal }) => {
+ *     const current = await store.get('user-42')
+ *     if (signal.aborted) throw signal.reason
+ *     await store.set('user-42', await refreshFrom(current))
+ *   },
+ *   { timeoutMs: 10_000 },
+ * )
  * await lock.close()
  * ```
  */
@@ -55,23 +77,31 @@ export class RedisLock implements Lock {
     if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
   }
 
-  async withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  async withLock<T>(
+    name: string,
+    fn: (lease: LockLease) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs
     if (!(timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
     const key = this.prefix + name
     const token = randomUUID()
-    await this.#acquire(key, token, name, timeoutMs)
+    const acquiredAt = await this.#acquire(key, token, name, timeoutMs)
     return holdLease(
-      this.#leaseMs,
-      () =>
-        this.#connection.run('PEXPIRE', (c) =>
-          c.eval(EXTEND, { keys: [key], arguments: [token, String(this.#leaseMs)] }),
-        ),
-      // If Redis is unreachable now, the lease frees the lock on its own.
-      () =>
-        this.#connection.run('release', (c) =>
-          c.eval(RELEASE, { keys: [key], arguments: [token] }),
-        ),
+      {
+        name,
+        leaseMs: this.#leaseMs,
+        acquiredAt,
+        renew: async () =>
+          (await this.#connection.run('PEXPIRE', (c) =>
+            c.eval(EXTEND, { keys: [key], arguments: [token, String(this.#leaseMs)] }),
+          )) === 1,
+        // If Redis is unreachable now, the lease frees the lock on its own.
+        release: () =>
+          this.#connection.run('release', (c) =>
+            c.eval(RELEASE, { keys: [key], arguments: [token] }),
+          ),
+      },
       fn,
     )
   }
@@ -81,11 +111,13 @@ export class RedisLock implements Lock {
     return this.#connection.close()
   }
 
-  async #acquire(key: string, token: string, name: string, timeoutMs: number): Promise<void> {
+  /** Takes the lock; resolves with the time the successful SET was sent (the lease's start). */
+  async #acquire(key: string, token: string, name: string, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs
     let delay = 5
     for (;;) {
       let reply: string | null
+      const sentAt = Date.now()
       try {
         reply = await this.#connection.run('SET NX', (c) =>
           c.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: this.#leaseMs } }),
@@ -100,7 +132,7 @@ export class RedisLock implements Lock {
           .catch(() => {})
         throw error
       }
-      if (reply === 'OK') return
+      if (reply === 'OK') return sentAt
       const remaining = deadline - Date.now()
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay))
