@@ -73,4 +73,35 @@ describe('InProcessLock', () => {
     expect(await later).toBe('later')
     expect(ran).toBe(false)
   })
+
+  it('hands fn a lease whose signal never aborts, however long fn holds the lock', async () => {
+    const lock = new InProcessLock()
+    const signals: AbortSignal[] = []
+    let waiterRan = false
+    await Promise.all([
+      lock.withLock('n', async ({ signal }) => {
+        signals.push(signal)
+        await sleep(100)
+        expect(signal.aborted).toBe(false)
+      }),
+      lock.withLock('n', async ({ signal }) => {
+        waiterRan = true
+        signals.push(signal)
+      }),
+    ])
+    expect(waiterRan).toBe(true)
+    expect(signals).toHaveLength(2)
+    expect(signals.every((s) => s instanceof AbortSignal && !s.aborted)).toBe(true)
+    // One per hold: a listener one holder leaves behind is not on the next holder's signal.
+    expect(signals[0]).not.toBe(signals[1])
+    // A fn that fails does not abort it either.
+    let failed: AbortSignal | undefined
+    await expect(
+      lock.withLock('n', async ({ signal }) => {
+        failed = signal
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    expect(failed?.aborted).toBe(false)
+  })
 })

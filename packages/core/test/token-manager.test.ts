@@ -7,6 +7,7 @@ import { type Client, discover } from '../src/client.ts'
 import { isOpenRpError, type OpenRpError, StoreError } from '../src/errors.ts'
 import { InProcessLock } from '../src/in-process-lock.ts'
 import { MemoryStore } from '../src/memory-store.ts'
+import type { Lock } from '../src/store.ts'
 import { TokenManager, type VisibilityHook } from '../src/token-manager.ts'
 import { TokenSet } from '../src/token-set.ts'
 
@@ -172,6 +173,24 @@ describe('TokenManager', () => {
     expect(refreshRequests()).toHaveLength(1)
     expect(new Set(results).size).toBe(1)
     expect(server.control.requests({ endpoint: 'token' }).every((r) => r.status === 200)).toBe(true)
+  })
+
+  it('works with a Lock written before LockLease existed (fn called without a lease)', async () => {
+    const tokens = await login()
+    const inner = new InProcessLock()
+    // An older custom Lock: calls fn with no argument.
+    const legacy: Lock = {
+      withLock: (name, fn, options) =>
+        inner.withLock(name, () => (fn as () => Promise<never>)(), options),
+    }
+    const store = new MemoryStore()
+    const manager = new TokenManager({ client, store, lock: legacy, key: KEY })
+    await manager.setTokenSet(expired(tokens))
+    server.control.clearRequests()
+    const token = await manager.getAccessToken()
+    expect(token).not.toBe(tokens.accessToken)
+    expect(refreshRequests()).toHaveLength(1)
+    expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(token)
   })
 
   it('writes the rotated set before releasing the lock', async () => {
