@@ -4,8 +4,9 @@
  * @module
  */
 import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
-import { createStore, del, get, set, type UseStore } from 'idb-keyval'
+import { del, get, set, type UseStore } from 'idb-keyval'
 import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
+import { connectedStore } from './internal/idb-connection.ts'
 
 export interface IndexedDbStoreOptions {
   /** IndexedDB database of this store (default `openrp`); not shared with other code. */
@@ -19,15 +20,19 @@ export interface IndexedDbStoreOptions {
 }
 
 /**
- * Keeps JSON values in IndexedDB, in a database of its own (idb-keyval `createStore`), under
- * `prefix + key`. Every tab of the origin sees the same values, which is what lets tabs share
- * one session and one refresh (with `WebLocksLock`). Values written with `ttlSec` disappear once
- * it elapses (checked on read).
+ * Keeps JSON values in IndexedDB, in a database of its own, under `prefix + key`. Every tab of
+ * the origin sees the same values, which is what lets tabs share one session and one refresh
+ * (with `WebLocksLock`). Values written with `ttlSec` disappear once it elapses (checked on read).
+ *
+ * It never stands in another tab's way: when one deletes the database
+ * (`indexedDB.deleteDatabase`, a "clear site data" button) or opens it at a higher version, the
+ * store closes its connection at once (`versionchange`) and opens a new one on next use, creating
+ * its object store again if the database is gone; a read then finds nothing, writes work again.
  *
  * Values are kept as JSON text, not as objects: a read returns a copy and a value that is not
  * JSON is refused on `set`. Backend failures (private mode without IndexedDB, quota exceeded,
- * a blocked database) reject with `StoreError` (code `STORE_ERROR`); a failed `set` leaves the
- * previous value in place (IndexedDB transactions are atomic).
+ * an upgrade that another connection blocks) reject with `StoreError` (code `STORE_ERROR`); a
+ * failed `set` leaves the previous value in place (IndexedDB transactions are atomic).
  *
  * Page scripts of the origin can read these values; wrap the store in `EncryptedStore` so what
  * IndexedDB holds is ciphertext under a non-extractable key.
@@ -72,7 +77,7 @@ export class IndexedDbStore implements Store {
   async #run<T>(what: string, fn: (db: UseStore) => Promise<T>): Promise<T> {
     try {
       if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available')
-      this.#db ??= createStore(this.database, this.objectStore)
+      this.#db ??= connectedStore(this.database, this.objectStore)
       return await fn(this.#db)
     } catch (cause) {
       throw new StoreError(`IndexedDbStore could not ${what} (${errorName(cause)})`, { cause })
