@@ -67,7 +67,8 @@ function defaultMode(responseType: ResponseType): AuthorizationRequest['response
 }
 
 /**
- * Validates the parameters. Errors found before client_id and redirect_uri are trusted have no
+ * Validates the parameters (a request object's, once `resolveRequestObject` verified it).
+ * Errors found before client_id and redirect_uri are trusted have no
  * `target` (they are shown to the user, never redirected).
  */
 export function validateAuthorizationRequest(
@@ -84,9 +85,6 @@ export function validateAuthorizationRequest(
       'invalid_request',
       'redirect_uri is not registered for this client',
     )
-  }
-  if (params.has('request')) {
-    throw new AuthorizationError('request_not_supported', 'request objects are not supported')
   }
 
   const rawType = params.get('response_type') ?? ''

@@ -25,7 +25,10 @@ export interface ClientConfig {
   /** Required for client_secret_basic / client_secret_post / client_secret_jwt. */
   client_secret?: string
   token_endpoint_auth_method: ClientAuthMethod
-  /** Public JWKS for private_key_jwt (and for verifying RFC 7523 assertions the client signs). */
+  /**
+   * Public JWKS for private_key_jwt, and for verifying the request objects (RFC 9101) and RFC 7523
+   * assertions the client signs.
+   */
   jwks?: { keys: Record<string, unknown>[] }
   /**
    * Exact-match redirect URIs. A loopback IP URI (http://127.0.0.1/... or http://[::1]/...)
@@ -42,6 +45,11 @@ export interface ClientConfig {
   dpop_bound_access_tokens?: boolean
   /** The client must use PAR (RFC 9126). */
   require_pushed_authorization_requests?: boolean
+  /**
+   * The client must send its authorization requests as signed request objects (JAR, RFC 9101
+   * §10.5), at /authorize and at /par; they are verified with its `jwks`.
+   */
+  require_signed_request_object?: boolean
   /** Lifetime of access tokens issued to this client, seconds (overrides the server default). */
   access_token_ttl?: number
   /** Audiences (resource indicators) this client may request tokens for. */
@@ -118,6 +126,11 @@ export interface ReferenceServerOptions {
   enableControlEndpoint?: boolean
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */
   requireDpopNonce?: boolean
+  /**
+   * Every client must send signed request objects (JAR, RFC 9101), as if each had
+   * `require_signed_request_object`; discovery then says `require_signed_request_object: true`.
+   */
+  requireSignedRequestObject?: boolean
   /** Log requests to stdout (the CLI turns this on). */
   log?: boolean
   /**

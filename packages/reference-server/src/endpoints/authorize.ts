@@ -1,6 +1,7 @@
 /**
- * The authorization endpoint (GET and POST): validates the request (or takes it from PAR),
- * then runs login and consent as the session and `prompt` / `max_age` demand.
+ * The authorization endpoint (GET and POST): validates the request (or takes it from PAR, or
+ * from a signed request object), then runs login and consent as the session and `prompt` /
+ * `max_age` demand.
  */
 import type { Hono } from 'hono'
 import { AuthorizationError, validateAuthorizationRequest } from '../authorization-request.ts'
@@ -8,6 +9,7 @@ import { deliverError, finishAuthorization } from '../authorization-response.ts'
 import { randomId } from '../crypto-utils.ts'
 import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
 import { errorPage } from '../pages.ts'
+import { PAR_URN_PREFIX, resolveRequestObject } from '../request-object.ts'
 import { browserId, getSession } from '../session.ts'
 import type { Interaction, ServerState, Session } from '../state.ts'
 
@@ -84,6 +86,17 @@ export function registerAuthorize(app: Hono<AppEnv>, state: ServerState): void {
     try {
       let dpopJkt: string | undefined
       if (params.has('request_uri')) {
+        if (params.has('request'))
+          throw new AuthorizationError(
+            'invalid_request',
+            'request and request_uri cannot be combined',
+          )
+        // By reference only as this server's own pushed requests (RFC 9101 §5.2 is not offered).
+        if (!params.get('request_uri')!.startsWith(PAR_URN_PREFIX))
+          throw new AuthorizationError(
+            'request_uri_not_supported',
+            'request_uri is only accepted for pushed authorization requests (PAR)',
+          )
         const pushed = pushedParams(state, params)
         params = pushed.params
         dpopJkt = pushed.dpopJkt
@@ -91,6 +104,9 @@ export function registerAuthorize(app: Hono<AppEnv>, state: ServerState): void {
         state.clients.get(params.get('client_id') ?? '')?.require_pushed_authorization_requests
       ) {
         throw new AuthorizationError('invalid_request', 'this client must use PAR')
+      } else {
+        // A request object replaces every other parameter (RFC 9101 §6.3).
+        params = await resolveRequestObject(state, params)
       }
       const request = validateAuthorizationRequest(state, params)
       if (dpopJkt && !request.dpopJkt) request.dpopJkt = dpopJkt

@@ -4,6 +4,7 @@ import { RESPONSE_MODES, RESPONSE_TYPES } from '../authorization-request.ts'
 import { DPOP_ALGS } from '../dpop.ts'
 import type { AppEnv } from '../http.ts'
 import { splitList } from '../http.ts'
+import { REQUEST_OBJECT_ALGS } from '../request-object.ts'
 import { ACR_VALUES } from '../session.ts'
 import type { ServerState } from '../state.ts'
 
@@ -85,7 +86,10 @@ export function metadata(state: ServerState): Record<string, unknown> {
       'locale',
     ],
     claims_parameter_supported: false,
-    request_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGS,
+    ...(state.options.requireSignedRequestObject && { require_signed_request_object: true }),
+    // request_uri only as this server's own PAR URNs, not by reference to a client's URL.
     request_uri_parameter_supported: false,
     frontchannel_logout_supported: false,
     backchannel_logout_supported: true,

@@ -1,10 +1,14 @@
-/** Pushed authorization requests (RFC 9126): validated up front, answered with a request_uri. */
+/**
+ * Pushed authorization requests (RFC 9126): validated up front (a pushed request object is
+ * verified and replaces the other parameters), answered with a request_uri.
+ */
 import type { Hono } from 'hono'
 import { AuthorizationError, validateAuthorizationRequest } from '../authorization-request.ts'
 import { authenticateClient } from '../clients.ts'
 import { randomId } from '../crypto-utils.ts'
 import { invalidRequest, OAuthHttpError, oauthErrorResponse } from '../errors.ts'
 import { type AppEnv, readForm } from '../http.ts'
+import { PAR_URN_PREFIX, resolveRequestObject } from '../request-object.ts'
 import type { ServerState } from '../state.ts'
 import { tokenEndpointDpop } from './token.ts'
 
@@ -17,19 +21,21 @@ export function registerPar(app: Hono<AppEnv>, state: ServerState): void {
       const client = await authenticateClient(state, c, form, { allowPublic: true })
       if (form.has('request_uri'))
         throw invalidRequest('request_uri is not allowed in a pushed request')
-      const params = new URLSearchParams(form)
+      let params = new URLSearchParams(form)
       for (const name of ['client_secret', 'client_assertion', 'client_assertion_type']) {
         params.delete(name)
       }
       params.set('client_id', client.client_id)
       try {
+        // A pushed request object (RFC 9126 §3) must name the authenticated client.
+        params = await resolveRequestObject(state, params)
         validateAuthorizationRequest(state, params)
       } catch (err) {
         if (err instanceof AuthorizationError) throw new OAuthHttpError(err.error, err.message)
         throw err
       }
       const dpopJkt = await tokenEndpointDpop(state, c)
-      const requestUri = `urn:ietf:params:oauth:request_uri:${randomId(24)}`
+      const requestUri = `${PAR_URN_PREFIX}${randomId(24)}`
       state.par.set(requestUri, {
         requestUri,
         clientId: client.client_id,
