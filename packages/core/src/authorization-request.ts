@@ -1,7 +1,8 @@
 /**
  * Authorization requests (OpenID Connect Core §3.1.2.1): URL plus a plain-JSON transaction.
  * PKCE S256 for every response type with a code, a nonce for every OpenID request, PAR when
- * asked for or required by the provider.
+ * asked for or required by the provider, a signed request object (JAR) when the core has a
+ * signer.
  *
  * @module
  */
@@ -80,7 +81,13 @@ const OPTION_PARAMS: Record<string, keyof AuthorizationRequestOptions> = {
 }
 
 /**
- * Builds an authorization request.
+ * Builds an authorization request. A core with a request-object signer (`requestObject: true`)
+ * sends the parameters as one signed request object: the URL (or the pushed request) carries
+ * only `client_id` and `request` (RFC 9101 §5, RFC 9126 §3). The transaction is the same either
+ * way, and so is the response's validation. Throws `REQUEST_OBJECT_REQUIRED` when the provider
+ * sets `require_signed_request_object` and the core has no signer (nothing unsigned is sent),
+ * and `REQUEST_OBJECT_ALG_NOT_SUPPORTED` when the key's alg is not in its
+ * `request_object_signing_alg_values_supported`.
  *
  * @example
  * ```ts
@@ -91,6 +98,7 @@ const OPTION_PARAMS: Record<string, keyof AuthorizationRequestOptions> = {
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @see https://www.rfc-editor.org/rfc/rfc7636 (PKCE)
  * @see https://www.rfc-editor.org/rfc/rfc9126 (PAR)
+ * @see https://www.rfc-editor.org/rfc/rfc9101 (JAR)
  */
 export async function createAuthorizationRequest(
   core: ClientCore,
@@ -112,6 +120,12 @@ export async function createAuthorizationRequest(
   const endpoint = core.metadata.authorization_endpoint
   if (typeof endpoint !== 'string')
     throw new ValidationError('METADATA_INVALID', 'The provider has no authorization_endpoint')
+  const sign = core.requestObject
+  if (!sign && core.metadata.require_signed_request_object === true)
+    throw new ValidationError(
+      'REQUEST_OBJECT_REQUIRED',
+      'The provider requires signed request objects (requestObject option)',
+    )
 
   const openid = scope.split(' ').includes('openid') || responseType.includes('id_token')
   const transaction: AuthTransaction = {
@@ -170,17 +184,18 @@ export async function createAuthorizationRequest(
   if (dpop && responseType.includes('code'))
     params.set('dpop_jkt', await dpop.calculateThumbprint())
 
+  const request = sign ? await sign(core, params) : params
   const url = new URL(endpoint)
   const usePar =
     options.par === true ||
     core.options.par ||
     core.metadata.require_pushed_authorization_requests === true
   if (usePar) {
-    const requestUri = await pushAuthorizationRequest(core, params, options.signal)
+    const requestUri = await pushAuthorizationRequest(core, request, options.signal)
     url.searchParams.set('client_id', core.options.clientId)
     url.searchParams.set('request_uri', requestUri)
   } else {
-    for (const [key, value] of params) url.searchParams.append(key, value)
+    for (const [key, value] of request) url.searchParams.append(key, value)
   }
   return { url, transaction }
 }

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { importJWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
+import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
 import type { IdTokenExpectations } from './id-token-claims.ts'
 import { validateIdToken } from './id-token.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import { type RequestObjectSigner, requestObjectSigner } from './request-object.ts'
 import type { IdTokenClaims } from './token-set.ts'
 
 /** Provider metadata (RFC 8414 / OpenID Connect Discovery names). */
@@ -31,6 +32,12 @@ export interface ClientCore {
    * {@link createClientCore}; a public core has it only through {@link withHybridAndImplicit}.
    */
   readonly frontChannelIdTokens?: FrontChannelIdTokenValidator
+  /**
+   * Signs authorization requests as request objects (JAR, RFC 9101). Set by
+   * {@link createClientCore} when the `requestObject` option is on; a core without it sends
+   * plain parameters (and refuses a provider that sets `require_signed_request_object`).
+   */
+  readonly requestObject?: RequestObjectSigner
   /** The DPoP handle when `dpop` is on (the key pair is generated on first use). */
   dpop(): Promise<oauth.DPoPHandle | undefined>
 }
@@ -64,22 +71,35 @@ const ENDPOINTS = [
 ] as const
 
 /**
- * Checks metadata and options and builds the core.
+ * Checks metadata and options and builds the core. With `requestObject: true` the core signs
+ * its authorization requests (JAR, RFC 9101) with `privateKey` (`INVALID_ARGUMENT` without one).
  *
  * @example
  * ```ts
  * const core = createClientCore(metadata, { clientId: 'spa', redirectUri })
  * const { url, transaction } = await createAuthorizationRequest(core)
  * ```
+ * @example
+ * ```ts
+ * // A confidential client whose authorization requests are signed request objects
+ * const jar = createClientCore(metadata, { clientId: 'web', privateKey, requestObject: true, redirectUri })
+ * ```
  */
 export function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore {
   const resolved = resolveOptions(options)
   checkMetadata(metadata, resolved)
-  return withHybridAndImplicit(
-    buildCore(metadata, resolved, createClientAuth(resolved), (client) =>
+  // Checked here, not in resolveOptions: public-client bundles carry no JAR code at all.
+  const requestObject = options.requestObject === true
+  if (requestObject && resolved.privateKey === undefined)
+    throw new InvalidArgumentError('options.privateKey is required for requestObject')
+  // One import of the private key for client assertions and request objects alike.
+  const signingKey = lazySigningKey(resolved.privateKey)
+  const core = withHybridAndImplicit(
+    buildCore(metadata, resolved, createClientAuth(resolved, signingKey), (client) =>
       createDpopHandle(client, resolved.dpop),
     ),
   )
+  return requestObject ? { ...core, requestObject: requestObjectSigner(signingKey) } : core
 }
 
 /**
@@ -103,7 +123,7 @@ export function withHybridAndImplicit(core: ClientCore): ClientCore {
  * a single-page or native app. A bundle that uses only this carries none of the client
  * authentication methods, no DPoP code unless it also uses {@link withDpop}, and no jose unless
  * it also uses {@link withHybridAndImplicit} (response types with a front-channel ID token). Throws
- * `INVALID_ARGUMENT` when the options name a secret, a key or `dpop`.
+ * `INVALID_ARGUMENT` when the options name a secret, a key, `dpop` or `requestObject`.
  *
  * @example
  * ```ts
@@ -120,9 +140,9 @@ export function createPublicClientCore(
     throw new InvalidArgumentError(
       'createPublicClientCore() is for public clients (clientAuth "none"): use createClientCore()',
     )
-  if (resolved.dpop !== false)
+  if (resolved.dpop !== false || options.requestObject)
     throw new InvalidArgumentError(
-      'createPublicClientCore() takes no dpop option: use withDpop(core, keyPair)',
+      'createPublicClientCore() takes no dpop or requestObject: use withDpop() or createClientCore()',
     )
   checkMetadata(metadata, resolved)
   return buildCore(metadata, resolved, oauth.None(), async () => undefined)
@@ -172,7 +192,10 @@ function checkMetadata(metadata: ServerMetadata, options: ResolvedOptions): void
   }
 }
 
-function createClientAuth(options: ResolvedOptions): oauth.ClientAuth {
+function createClientAuth(
+  options: ResolvedOptions,
+  signingKey: () => Promise<SigningKey>,
+): oauth.ClientAuth {
   switch (options.clientAuth) {
     case 'none':
       return oauth.None()
@@ -185,37 +208,11 @@ function createClientAuth(options: ResolvedOptions): oauth.ClientAuth {
     case 'private_key_jwt': {
       let auth: Promise<oauth.ClientAuth> | undefined
       return async (as, client, body, headers) => {
-        auth ??= privateKeyAuth(options.privateKey)
+        auth ??= signingKey().then((key) => oauth.PrivateKeyJwt(key))
         return (await auth)(as, client, body, headers)
       }
     }
   }
-}
-
-async function privateKeyAuth(privateKey: ClientOptions['privateKey']): Promise<oauth.ClientAuth> {
-  if (typeof CryptoKey !== 'undefined' && privateKey instanceof CryptoKey)
-    return oauth.PrivateKeyJwt(privateKey)
-  if (typeof privateKey === 'object' && privateKey !== null && 'key' in privateKey)
-    return oauth.PrivateKeyJwt(privateKey as { key: CryptoKey; kid?: string })
-  const jwk = privateKey as JsonWebKey & { kid?: string; alg?: string }
-  if (typeof jwk?.kty !== 'string' || jwk.d === undefined)
-    throw new InvalidArgumentError(
-      'options.privateKey must be a private CryptoKey or a private JWK',
-    )
-  const alg = jwk.alg ?? defaultAlg(jwk)
-  try {
-    const key = (await importJWK(jwk, alg)) as CryptoKey
-    return oauth.PrivateKeyJwt(jwk.kid !== undefined ? { key, kid: jwk.kid } : key)
-  } catch {
-    throw new InvalidArgumentError('options.privateKey could not be imported')
-  }
-}
-
-function defaultAlg(jwk: JsonWebKey): string {
-  if (jwk.kty === 'EC')
-    return jwk.crv === 'P-384' ? 'ES384' : jwk.crv === 'P-521' ? 'ES512' : 'ES256'
-  if (jwk.kty === 'OKP') return 'EdDSA'
-  return 'RS256'
 }
 
 async function createDpopHandle(

@@ -29,6 +29,8 @@ export type ErrorCode =
   // configuration and discovery
   | 'DISCOVERY_ISSUER_MISMATCH'
   | 'METADATA_INVALID'
+  | 'REQUEST_OBJECT_REQUIRED'
+  | 'REQUEST_OBJECT_ALG_NOT_SUPPORTED'
   // authorization response
   | 'STATE_MISMATCH'
   | 'STATE_MISSING'

@@ -77,6 +77,7 @@ export {
   handleAuthorizationResponse,
   parseAuthorizationResponse,
 } from './authorization-response.ts'
+export type { RequestObjectSigner } from './request-object.ts'
 export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
 export type { JwksCache } from './jwks.ts'
 export { dpopThumbprint, withDpop } from './dpop.ts'

@@ -38,7 +38,10 @@ export interface ClientOptions {
    * set, `private_key_jwt` when `privateKey` is set, `none` otherwise.
    */
   clientAuth?: ClientAuthMethod
-  /** For `private_key_jwt`: a private CryptoKey or a private JWK (its `kid` is used). */
+  /**
+   * For `private_key_jwt` and `requestObject`: a private CryptoKey or a private JWK (its `kid` is
+   * used).
+   */
   privateKey?: CryptoKey | JsonWebKey | { key: CryptoKey; kid?: string }
   redirectUri?: string
   postLogoutRedirectUri?: string
@@ -48,6 +51,15 @@ export interface ClientOptions {
   dpop?: boolean | CryptoKeyPair
   /** Use PAR (RFC 9126) for authorization requests; also used when the provider requires it. */
   par?: boolean
+  /**
+   * Send every authorization request as a request object (JAR, RFC 9101) signed with
+   * `privateKey`, whatever `clientAuth` is: the URL (or the pushed request, with PAR) carries only
+   * `client_id` and `request`. The JWS alg is the key's (ES256 for a P-256 key, RS256 for an
+   * RSASSA-PKCS1-v1_5 SHA-256 key...). Needs `privateKey` (`INVALID_ARGUMENT` otherwise) and a
+   * core made by createClientCore or `new Client`.
+   * @see https://www.rfc-editor.org/rfc/rfc9101
+   */
+  requestObject?: boolean
   /** Allowed clock difference with the provider, seconds (default 30). */
   clockToleranceSec?: number
   /** Timeout of each call (all attempts together), ms (default 30 000). */
