@@ -49,6 +49,7 @@ import {
   authorizationResponseParams,
   hasAuthorizationResponse,
   stripAuthorizationResponse,
+  stripHandledResponse,
 } from './url-cleanup.ts'
 
 const DEFAULT_SCOPE = 'openid profile email offline_access'
@@ -179,16 +180,18 @@ export class SpaClient {
   /**
    * Completes a redirect login (any response type, query or fragment) or a return from the
    * provider's logout. First removes `code`, `state`, tokens, `iss`, `session_state` and error
-   * parameters from the address bar (`history.replaceState`), whatever happens next.
+   * parameters from the address bar (`history.replaceState`), whatever happens next, even a code
+   * or error that came without `state`.
    *
-   * Throws ValidationError `STATE_MISMATCH` for an unknown or replayed state (nothing stored),
-   * `ISS_MISMATCH`, `ID_TOKEN_*`, OAuthError for error responses.
+   * Throws ValidationError `STATE_MISSING` for a response without state and `STATE_MISMATCH` for
+   * an unknown or replayed state (nothing stored either way), `ISS_MISMATCH`, `ID_TOKEN_*`,
+   * OAuthError for error responses.
    */
   async handleRedirectCallback(
     url: string = this.#navigator.currentUrl(),
   ): Promise<RedirectCallbackResult> {
     const params = authorizationResponseParams(url)
-    this.#navigator.replaceUrl(stripAuthorizationResponse(url, this.#pendingLogout))
+    this.#navigator.replaceUrl(stripHandledResponse(url, this.#pendingLogout))
     const pending = this.#transactions.take(params.get('state'))
     const returnTo = pending.returnTo ?? '/'
     if (pending.mode === 'logout') return { type: 'logout', returnTo }

@@ -55,11 +55,36 @@ export function stripAuthorizationResponse(
   url: string | URL,
   isPendingState?: PendingStateCheck,
 ): string {
+  return strip(url, (params) => isResponse(params, isPendingState))
+}
+
+/**
+ * What `SpaClient.handleRedirectCallback()` leaves in the address bar: the URL as
+ * {@link stripAuthorizationResponse} leaves it, and without a `code`, `error` or token that came
+ * without `state` either (a provider bug or a crafted link, refused with `STATE_MISSING`). Only
+ * for a URL the app asked to handle as a callback: an app's own `?code=PROMO` elsewhere is kept.
+ *
+ * @example
+ * ```ts
+ * stripHandledResponse('https://app.test/?code=x&tab=2#/orders', () => false)
+ * // 'https://app.test/?tab=2#/orders'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export function stripHandledResponse(url: string, isPendingState: PendingStateCheck): string {
+  return strip(
+    url,
+    (params) => isResponse(params, isPendingState) || RESULT_PARAMS.some((n) => params.has(n)),
+  )
+}
+
+/** `url` without the response parameters of the first part (fragment, query) `isIn` accepts. */
+function strip(url: string | URL, isIn: (params: URLSearchParams) => boolean): string {
   const parsed = new URL(url)
   let query = parsed.search.slice(1)
   let fragment = parsed.hash.slice(1)
-  if (isResponse(fragmentParams(fragment), isPendingState)) fragment = withoutResponse(fragment)
-  else if (isResponse(parsed.searchParams, isPendingState)) query = withoutResponse(query)
+  if (isIn(fragmentParams(fragment))) fragment = withoutResponse(fragment)
+  else if (isIn(parsed.searchParams)) query = withoutResponse(query)
   else return parsed.href
   const base = parsed.href.split(/[?#]/, 1)[0]
   return `${base}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`
