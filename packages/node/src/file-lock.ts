@@ -137,13 +137,13 @@ export class FileLock implements Lock {
     )
   }
 
-  /** Takes the lock; resolves with the time the lock file was created (the lease's start). */
+  /** Takes the lock; resolves with when (`performance.now()`) the lock file was created. */
   async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs
     const content: LockFileContent = { token, pid: process.pid, host: hostname() }
     let delay = 5
     for (;;) {
-      const attemptAt = Date.now()
+      const attemptAt = performance.now()
       if (await tryCreate(path, JSON.stringify(content))) return attemptAt
       const current = await statOrUndefined(path)
       const expired = current !== undefined && Date.now() - current.mtimeMs > this.#leaseMs

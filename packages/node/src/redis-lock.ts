@@ -111,13 +111,13 @@ export class RedisLock implements Lock {
     return this.#connection.close()
   }
 
-  /** Takes the lock; resolves with the time the successful SET was sent (the lease's start). */
+  /** Takes the lock; resolves with when (`performance.now()`) the successful SET was sent. */
   async #acquire(key: string, token: string, name: string, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs
     let delay = 5
     for (;;) {
       let reply: string | null
-      const sentAt = Date.now()
+      const sentAt = performance.now()
       try {
         reply = await this.#connection.run('SET NX', (c) =>
           c.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: this.#leaseMs } }),

@@ -13,8 +13,8 @@ export interface HeldLease {
   /** Lease length in ms: the lock frees itself this long after its last renewal. */
   leaseMs: number
   /**
-   * When the command that took the lock was sent (epoch ms): the lease runs from no earlier
-   * than this.
+   * When the command that took the lock was sent (`performance.now()`, a clock that wall-clock
+   * changes do not move): the lease runs from no earlier than this.
    */
   acquiredAt: number
   /**
@@ -48,7 +48,7 @@ export async function holdLease<T>(
   const controller = new AbortController()
   let settled = false
   let renewing = false
-  /** Sending time of the latest renewal (or acquisition) the backend confirmed. */
+  /** Sending time (`performance.now()`) of the latest renewal (or acquisition) confirmed. */
   let confirmedAt = lease.acquiredAt
   let lastError: unknown
 
@@ -64,13 +64,13 @@ export async function holdLease<T>(
     watchdog = setTimeout(
       () => {
         watchdog = undefined
-        if (Date.now() - confirmedAt >= leaseMs) {
+        if (performance.now() - confirmedAt >= leaseMs) {
           lose(`its lease could not be renewed for ${leaseMs} ms`, lastError)
         } else {
           armWatchdog()
         }
       },
-      Math.max(0, confirmedAt + leaseMs - Date.now()),
+      Math.max(0, confirmedAt + leaseMs - performance.now()),
     )
     // A held lock must not keep the process alive.
     watchdog.unref()
@@ -81,7 +81,7 @@ export async function holdLease<T>(
     // not doubled; the watchdog covers one that never comes back.
     if (renewing || settled) return
     renewing = true
-    const sentAt = Date.now()
+    const sentAt = performance.now()
     lease.renew().then(
       (ours) => {
         renewing = false
