@@ -7,14 +7,15 @@
  * @module
  */
 import { type ClientCore, type Lock, StoreError, withDpop } from '@openrp/core'
-import { createStore, get, set, del, type UseStore } from 'idb-keyval'
+import { get, set, del, type UseStore } from 'idb-keyval'
+import { connectedStore } from './internal/idb-connection.ts'
 
 const DATABASE = 'openrp-dpop'
 const OBJECT_STORE = 'keys'
 
 let database: UseStore | undefined
 function keyDatabase(): UseStore {
-  database ??= createStore(DATABASE, OBJECT_STORE)
+  database ??= connectedStore(DATABASE, OBJECT_STORE)
   return database
 }
 

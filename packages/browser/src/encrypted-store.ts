@@ -5,7 +5,8 @@
  * @module
  */
 import { EncryptedStore as CoreEncryptedStore, StoreError, type Store } from '@openrp/core'
-import { createStore, get, update, type UseStore } from 'idb-keyval'
+import { get, update, type UseStore } from 'idb-keyval'
+import { connectedStore } from './internal/idb-connection.ts'
 
 export interface EncryptedStoreOptions {
   /**
@@ -54,7 +55,7 @@ let keyDatabase: UseStore | undefined
 /** The AES key under `name` in IndexedDB, created (non-extractable) if absent. */
 async function loadOrCreateKey(name: string): Promise<CryptoKey> {
   try {
-    keyDatabase ??= createStore(KEY_DATABASE, KEY_OBJECT_STORE)
+    keyDatabase ??= connectedStore(KEY_DATABASE, KEY_OBJECT_STORE)
     const existing = await get<CryptoKey>(name, keyDatabase)
     if (existing) return existing
     const candidate = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
