@@ -80,9 +80,9 @@ describe('RedisStore connection errors', () => {
   it('gives the reason Redis refused the connection as the cause (WRONGPASS, NOAUTH)', async () => {
     const wrong = new RedisStore({
       url: secured.url.replace('redis://', 'redis://default:wrong-password@'),
-      connectTimeoutMs: 300,
+      connectTimeoutMs: 5000,
     })
-    const none = new RedisStore({ url: secured.url, connectTimeoutMs: 300 })
+    const none = new RedisStore({ url: secured.url, connectTimeoutMs: 5000 })
     try {
       for (let i = 0; i < 2; i++) {
         const error = await wrong.get('k').catch((e: unknown) => e)
