@@ -1,7 +1,13 @@
 // Back-channel logout across a fleet: the reference server posts a real logout token, and two
 // RP instances (each with its own Redis connections, as separate processes would have) share
 // one replay store, so the same token is accepted once in the whole fleet.
-import { DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, discover } from '@openrp/core'
+import {
+  DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC,
+  discover,
+  type Lock,
+  type LockLease,
+  type Store,
+} from '@openrp/core'
 import {
   CookieJar,
   completeLogin,
@@ -36,7 +42,8 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-it('accepts a logout token once across RP instances sharing RedisStore + RedisLock', async () => {
+/** Logs a user in and out at the reference server: the logout token it posts, and the sid. */
+async function freshLogoutToken() {
   const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
   const client = await discover(server.issuer, {
     clientId: 'spa',
@@ -47,11 +54,17 @@ it('accepts a logout token once across RP instances sharing RedisStore + RedisLo
   const { url, transaction } = await client.createAuthorizationRequest()
   const done = await completeLogin(url, { cookieJar: jar })
   const tokens = await client.handleAuthorizationResponse(done.url, transaction)
+  const before = receiver.tokens.length
   const res = await fetch(client.endSessionUrl({ idTokenHint: tokens }), {
     headers: { cookie: jar.header()! },
   })
   expect(res.status).toBe(200)
-  expect(receiver.tokens).toHaveLength(1)
+  expect(receiver.tokens).toHaveLength(before + 1)
+  return { client, tokens, logoutToken: receiver.tokens[before]! }
+}
+
+it('accepts a logout token once across RP instances sharing RedisStore + RedisLock', async () => {
+  const { client, tokens, logoutToken } = await freshLogoutToken()
 
   const instances = Array.from({ length: 2 }, () => ({
     store: new RedisStore({ url: redis.url, prefix: 'bcl:' }),
@@ -61,7 +74,7 @@ it('accepts a logout token once across RP instances sharing RedisStore + RedisLo
     const results = await Promise.allSettled(
       instances.flatMap(({ store, lock }) =>
         Array.from({ length: 3 }, () =>
-          client.validateLogoutToken(receiver.tokens[0], { replayStore: store, replayLock: lock }),
+          client.validateLogoutToken(logoutToken, { replayStore: store, replayLock: lock }),
         ),
       ),
     )
@@ -86,5 +99,60 @@ it('accepts a logout token once across RP instances sharing RedisStore + RedisLo
     }
   } finally {
     await Promise.all(instances.flatMap(({ store, lock }) => [store.close(), lock.close()]))
+  }
+})
+
+it('refuses a logout token with LOCK_LOST when the replay lock loses its lease before the jti is written; the retry is accepted once', async () => {
+  const { client, logoutToken } = await freshLogoutToken()
+  const store = new RedisStore({ url: redis.url, prefix: 'bcl-lost:' })
+  const lock = new RedisLock({ url: redis.url, prefix: 'bcl-lost:lock:', leaseMs: 900 })
+  const raw = createClient({ url: redis.url })
+  await raw.connect()
+  let lease: LockLease | undefined
+  // Records the lease RedisLock hands the section, so the store can wait for its loss.
+  const observed: Lock = {
+    withLock: (name, fn, options) =>
+      lock.withLock(
+        name,
+        (held) => {
+          lease = held
+          return fn(held)
+        },
+        options,
+      ),
+  }
+  let stealOnRead = true
+  // The replay check reads the store under the lock; the first read takes the lock's key away
+  // (as a Redis restart would) and returns only once the holder has noticed.
+  const slowStore: Store = {
+    get: async (key) => {
+      if (stealOnRead) {
+        stealOnRead = false
+        const lockKeys = await raw.keys('bcl-lost:lock:*')
+        expect(lockKeys).toHaveLength(1)
+        await raw.del(lockKeys)
+        await new Promise((resolve) => lease!.signal.addEventListener('abort', resolve))
+      }
+      return store.get(key)
+    },
+    set: (key, value, options) => store.set(key, value, options),
+    delete: (key) => store.delete(key),
+  }
+  try {
+    const lost = await client
+      .validateLogoutToken(logoutToken, { replayStore: slowStore, replayLock: observed })
+      .catch((e: unknown) => e)
+    expect(lost).toMatchObject({ code: 'LOCK_LOST' })
+    expect(await raw.keys('bcl-lost:openrp:logout-jti:*')).toEqual([])
+    // The provider delivers again: accepted once, then a replay.
+    await expect(
+      client.validateLogoutToken(logoutToken, { replayStore: slowStore, replayLock: observed }),
+    ).resolves.toBeDefined()
+    await expect(
+      client.validateLogoutToken(logoutToken, { replayStore: slowStore, replayLock: observed }),
+    ).rejects.toMatchObject({ code: 'LOGOUT_TOKEN_REPLAYED' })
+  } finally {
+    raw.destroy()
+    await Promise.all([store.close(), lock.close()])
   }
 })
