@@ -50,6 +50,10 @@ export class FaultState {
     return this.#take('userinfo')
   }
 
+  registrationResponse(): Faults['registrationResponse'] {
+    return this.#take('registrationResponse')
+  }
+
   /** Takes one `slow_down` answer when the device fault asks for them. */
   deviceSlowDown(): boolean {
     const device = this.#faults.device
@@ -58,7 +62,9 @@ export class FaultState {
     return true
   }
 
-  #take<K extends 'authorizationResponse' | 'tokenResponse' | 'userinfo'>(key: K): Faults[K] {
+  #take<K extends 'authorizationResponse' | 'tokenResponse' | 'userinfo' | 'registrationResponse'>(
+    key: K,
+  ): Faults[K] {
     const fault = this.#faults[key]
     if (!fault) return undefined
     if (this.#consume(fault as Counted)) delete this.#faults[key]

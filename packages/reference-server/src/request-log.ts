@@ -21,6 +21,7 @@ export function endpointOf(path: string): RequestRecord['endpoint'] {
     '/__control': 'control',
   }
   if (path.startsWith('/api/')) return 'api'
+  if (path === '/register' || path.startsWith('/register/')) return 'registration'
   return map[path] ?? 'other'
 }
 

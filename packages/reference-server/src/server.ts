@@ -16,6 +16,7 @@ import { registerIntrospection } from './endpoints/introspection.ts'
 import { registerJwks } from './endpoints/jwks.ts'
 import { registerLogin } from './endpoints/login.ts'
 import { registerPar } from './endpoints/par.ts'
+import { registerRegistration } from './endpoints/registration.ts'
 import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
@@ -96,6 +97,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   registerRevocation(app, state)
   registerEndSession(app, state)
   registerApi(app, state)
+  registerRegistration(app, state)
   app.onError((err, c) => {
     console.error('reference-server: unexpected error', err)
     return c.json({ error: 'server_error', error_description: 'internal error' }, 500)

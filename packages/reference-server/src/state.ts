@@ -3,6 +3,7 @@ import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
 import { FaultState } from './faults.ts'
 import { organizationSwitchGrant } from './grants/organization-switch.ts'
 import { KeyRing } from './keys.ts'
+import type { RegistrationRecord } from './registration.ts'
 import { RequestLog } from './request-log.ts'
 import type {
   ClientConfig,
@@ -159,6 +160,8 @@ export interface ServerState {
   seenJti: Map<string, number>
   /** Valid DPoP nonces (current first). */
   dpopNonces: string[]
+  /** Dynamically registered clients (RFC 7591): client_id -> registration access token etc. */
+  registrations: Map<string, RegistrationRecord>
 }
 
 export const ttl = (state: ServerState) => ({
@@ -209,6 +212,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     par: new Map(),
     seenJti: new Map(),
     dpopNonces: [],
+    registrations: new Map(),
   }
   return state
 }

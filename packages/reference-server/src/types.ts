@@ -138,6 +138,12 @@ export interface ReferenceServerOptions {
    * (so the demo SPA at DEMO_SPA_ORIGIN is allowed).
    */
   corsOrigins?: string[]
+  /**
+   * Dynamic client registration (RFC 7591 `POST /register`, RFC 7592 `/register/<client_id>`).
+   * On by default and open to anyone; `initialAccessToken` makes `POST /register` require that
+   * Bearer token; `false` turns it off (no `registration_endpoint` in discovery).
+   */
+  registration?: { initialAccessToken?: string } | false
 }
 
 /** Fault for one endpoint's HTTP behaviour. */
@@ -166,6 +172,7 @@ export type EndpointName =
   | 'revocation'
   | 'end_session'
   | 'api'
+  | 'registration'
 
 /** How to spoil ID tokens. `null` means "remove the claim". */
 export interface IdTokenFaults {
@@ -227,6 +234,11 @@ export interface Faults {
     times?: number
   }
   userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }
+  /**
+   * The JSON of successful registration answers (`POST /register`, RFC 7592 read and update):
+   * `omit` drops members (e.g. `client_id`), `set` adds or replaces members with raw values.
+   */
+  registrationResponse?: { omit?: string[]; set?: Record<string, unknown>; times?: number }
   device?: {
     /** Answer `slow_down` to this many polls, whatever their spacing. */
     slowDown?: number

@@ -48,6 +48,7 @@ export function metadata(state: ServerState): Record<string, unknown> {
     introspection_endpoint: `${i}/introspect`,
     revocation_endpoint: `${i}/revoke`,
     end_session_endpoint: `${i}/end_session`,
+    ...(state.options.registration !== false && { registration_endpoint: `${i}/register` }),
     scopes_supported: [...scopes],
     response_types_supported: RESPONSE_TYPES,
     response_modes_supported: RESPONSE_MODES,
