@@ -108,6 +108,19 @@ export {
 } from './end-session.ts'
 export { fetchProtectedResource, type ProtectedResourceInit } from './resource.ts'
 export {
+  type ClientMetadata,
+  type ClientRegistrationHandle,
+  type ClientRegistrationOptions,
+  deleteClientRegistration,
+  type RegisterClientOptions,
+  type RegisteredClient,
+  type RegisteredClientOptions,
+  readClientRegistration,
+  registerClient,
+  toClientOptions,
+  updateClientRegistration,
+} from './registration.ts'
+export {
   BACKCHANNEL_LOGOUT_EVENT,
   DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC,
   type LogoutTokenClaims,
