@@ -84,6 +84,11 @@ const ENDPOINTS = [
  * // A confidential client whose authorization requests are signed request objects
  * const jar = createClientCore(metadata, { clientId: 'web', privateKey, requestObject: true, redirectUri })
  * ```
+ * @example
+ * ```ts
+ * // Mutual TLS (RFC 8705): the certificate comes with fetch, requests go to mtls_endpoint_aliases
+ * const mtls = createClientCore(metadata, { clientId: 'daemon', clientAuth: 'tls_client_auth', fetch: certFetch })
+ * ```
  */
 export function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore {
   const resolved = resolveOptions(options)
@@ -92,6 +97,11 @@ export function createClientCore(metadata: ServerMetadata, options: ClientOption
   const requestObject = options.requestObject === true
   if (requestObject && resolved.privateKey === undefined)
     throw new InvalidArgumentError('options.privateKey is required for requestObject')
+  if (resolved.clientAuth.endsWith('tls_client_auth') && options.fetch === undefined)
+    throw new InvalidArgumentError(
+      `options.fetch is required for ${resolved.clientAuth}: pass a fetch that presents the client certificate (in Node, mtlsFetch({ cert, key }) from @openrp/node)`,
+    )
+  if (resolved.mtlsEndpointAliases) checkMtlsAliases(metadata)
   // One import of the private key for client assertions and request objects alike.
   const signingKey = lazySigningKey(resolved.privateKey)
   const core = withHybridAndImplicit(
@@ -157,6 +167,8 @@ function buildCore(
   const client: oauth.Client = {
     client_id: resolved.clientId,
     [oauth.clockTolerance]: resolved.clockToleranceSec,
+    // RFC 8705 §5: oauth4webapi picks the alias of each endpoint that has one.
+    ...(resolved.mtlsEndpointAliases && { use_mtls_endpoint_aliases: true }),
   }
   let dpopHandle: Promise<oauth.DPoPHandle | undefined> | undefined
   const core: ClientCore = {
@@ -192,6 +204,31 @@ function checkMetadata(metadata: ServerMetadata, options: ResolvedOptions): void
   }
 }
 
+/**
+ * RFC 8705 §5: the aliases are optional, but those published must be https URLs (a client
+ * certificate travels only over TLS).
+ */
+function checkMtlsAliases(metadata: ServerMetadata): void {
+  const aliases = metadata.mtls_endpoint_aliases
+  if (aliases === undefined) return
+  if (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases))
+    throw new ValidationError(
+      'METADATA_INVALID',
+      'server metadata "mtls_endpoint_aliases" is not an object',
+    )
+  for (const [name, value] of Object.entries(aliases)) {
+    let url: URL | undefined
+    try {
+      url = typeof value === 'string' ? new URL(value) : undefined
+    } catch {}
+    if (url?.protocol !== 'https:')
+      throw new ValidationError(
+        'METADATA_INVALID',
+        `server metadata "mtls_endpoint_aliases.${name}" is not an https URL`,
+      )
+  }
+}
+
 function createClientAuth(
   options: ResolvedOptions,
   signingKey: () => Promise<SigningKey>,
@@ -212,6 +249,10 @@ function createClientAuth(
         return (await auth)(as, client, body, headers)
       }
     }
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      // The certificate is presented by the TLS layer (options.fetch); the body names the client.
+      return oauth.TlsClientAuth()
   }
 }
 

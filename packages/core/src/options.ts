@@ -12,6 +12,8 @@ export type ClientAuthMethod =
   | 'client_secret_post'
   | 'client_secret_jwt'
   | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
 
 /**
  * Retry policy for idempotent requests (discovery, JWKS, userinfo, introspection, revocation,
@@ -36,6 +38,13 @@ export interface ClientOptions {
   /**
    * Token endpoint authentication. Defaults to `client_secret_basic` when `clientSecret` is
    * set, `private_key_jwt` when `privateKey` is set, `none` otherwise.
+   *
+   * `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705 §2) authenticate with the
+   * client certificate of the TLS connection: core cannot open TLS connections itself, so the
+   * certificate comes with `fetch` (in Node, `mtlsFetch()` of `@openrp/node`); without a
+   * custom `fetch` the client is refused with `INVALID_ARGUMENT`. Requests then go to the
+   * provider's `mtls_endpoint_aliases` (see `mtlsEndpointAliases`).
+   * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
    */
   clientAuth?: ClientAuthMethod
   /**
@@ -60,6 +69,17 @@ export interface ClientOptions {
    * @see https://www.rfc-editor.org/rfc/rfc9101
    */
   requestObject?: boolean
+  /**
+   * Send token, revocation, introspection, userinfo, PAR and device authorization requests to
+   * the provider's `mtls_endpoint_aliases` (RFC 8705 §5) when it publishes them; endpoints
+   * without an alias, and providers without aliases, keep their normal URLs. Discovery, JWKS
+   * and the authorization endpoint never change. On by itself with `tls_client_auth` and
+   * `self_signed_tls_client_auth`; set it for certificate-bound access tokens without mTLS
+   * client authentication (e.g. a public client, RFC 8705 §4), with a `fetch` that presents
+   * the certificate.
+   * @see https://www.rfc-editor.org/rfc/rfc8705#section-5
+   */
+  mtlsEndpointAliases?: boolean
   /** Allowed clock difference with the provider, seconds (default 30). */
   clockToleranceSec?: number
   /** Timeout of each call (all attempts together), ms (default 30 000). */
@@ -104,6 +124,8 @@ export interface ResolvedOptions {
   scope: string
   dpop: boolean | CryptoKeyPair
   par: boolean
+  /** Whether requests use the provider's `mtls_endpoint_aliases` (RFC 8705 §5). */
+  mtlsEndpointAliases: boolean
   clockToleranceSec: number
   timeoutMs: number
   fetch: typeof fetch
@@ -145,6 +167,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     'client_secret_post',
     'client_secret_jwt',
     'private_key_jwt',
+    'tls_client_auth',
+    'self_signed_tls_client_auth',
   ]
   if (!methods.includes(clientAuth))
     throw new InvalidArgumentError(`options.clientAuth must be one of ${methods.join(', ')}`)
@@ -165,6 +189,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     scope: optionalString(options.scope, 'scope') ?? 'openid',
     dpop: options.dpop ?? false,
     par: options.par === true,
+    mtlsEndpointAliases: options.mtlsEndpointAliases === true || clientAuth.includes('tls_'),
     clockToleranceSec: nonNegative(
       options.clockToleranceSec,
       'clockToleranceSec',
