@@ -41,5 +41,6 @@ export {
 } from './loopback-listener.ts'
 export { openBrowser, type OpenBrowserOptions } from './open-browser.ts'
 export { type AuthorizedFetchOptions, createAuthorizedFetch } from './authorized-fetch.ts'
+export { type MtlsFetchOptions, mtlsFetch } from './mtls-fetch.ts'
 export { exchangeOnBehalfOf, type OnBehalfOfOptions } from './token-exchange.ts'
 export type { StatusOutput } from './internal/status-line.ts'
