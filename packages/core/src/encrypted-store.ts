@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { base64url } from 'jose'
 import { InvalidArgumentError, StoreError } from './errors.ts'
+import { decodeBase64Url, encodeBase64Url } from './internal/base64url.ts'
 import type { Store, StoreSetOptions } from './store.ts'
 import { parseStoredJson, toStoredJson } from './store-value.ts'
 
@@ -79,9 +79,9 @@ export class EncryptedStore implements Store {
     let plaintext: ArrayBuffer
     try {
       plaintext = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: fromBase64Url(stored.iv), additionalData: aad(key) },
+        { name: 'AES-GCM', iv: decodeBase64Url(stored.iv), additionalData: aad(key) },
         cryptoKey,
-        fromBase64Url(stored.ct),
+        decodeBase64Url(stored.ct),
       )
     } catch (cause) {
       throw new StoreError('EncryptedStore could not decrypt a value (tampered or wrong key)', {
@@ -108,8 +108,8 @@ export class EncryptedStore implements Store {
     const envelope: Ciphertext = {
       v: 1,
       alg: 'A256GCM',
-      iv: base64url.encode(iv),
-      ct: base64url.encode(new Uint8Array(ct)),
+      iv: encodeBase64Url(iv),
+      ct: encodeBase64Url(new Uint8Array(ct)),
     }
     await this.#inner.set(key, envelope, options)
   }
@@ -163,11 +163,6 @@ function isAesGcmKey(key: unknown): key is CryptoKey {
 
 function aad(key: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`openrp:EncryptedStore:v1:${key}`)
-}
-
-/** Throws on text that is not base64url (inside the callers' `try`). */
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(base64url.decode(text))
 }
 
 function isCiphertext(value: unknown): value is Ciphertext {
