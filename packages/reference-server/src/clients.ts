@@ -1,13 +1,15 @@
 /**
  * Client lookup and client authentication at the token, PAR, device, introspection and
- * revocation endpoints: none, client_secret_basic, client_secret_post, client_secret_jwt and
- * private_key_jwt (RFC 7523 §2.2, with `jti` replay protection).
+ * revocation endpoints: none, client_secret_basic, client_secret_post, client_secret_jwt,
+ * private_key_jwt (RFC 7523 §2.2, with `jti` replay protection), tls_client_auth and
+ * self_signed_tls_client_auth (RFC 8705 §2, in mtls.ts).
  */
 import { auth } from 'hono/utils/basic-auth'
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose'
 import { safeEqual } from './crypto-utils.ts'
 import { invalidClient, invalidRequest } from './errors.ts'
 import type { AppContext } from './http.ts'
+import { authenticateTlsClient } from './mtls.ts'
 import { rememberJti, type ServerState } from './state.ts'
 import type { ClientAuthMethod, ClientConfig } from './types.ts'
 
@@ -81,6 +83,8 @@ export async function authenticateClient(
 
   const registered = client.token_endpoint_auth_method
   if (method === 'private_key_jwt' && registered === 'client_secret_jwt') method = registered
+  // RFC 8705 §2: only client_id in the body; the certificate of the connection authenticates.
+  if (method === 'none' && registered.endsWith('tls_client_auth')) method = registered
   if (method !== registered) {
     throw invalidClient(`this client must authenticate with ${registered}`)
   }
@@ -103,6 +107,10 @@ export async function authenticateClient(
       }
       return client
     }
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      await authenticateTlsClient(c, client)
+      return client
     default:
       await verifyClientAssertion(state, c, client, assertion!)
       return client

@@ -1,4 +1,5 @@
 /** Hono environment and request helpers shared by the endpoints. */
+import type { X509Certificate } from 'node:crypto'
 import type { Context } from 'hono'
 import { invalidRequest } from './errors.ts'
 
@@ -9,7 +10,15 @@ export interface LogInfo {
   userCode?: string
 }
 
-export type AppEnv = { Variables: { log: LogInfo } }
+/** What the TLS layer says about a request (see mtls.ts). */
+export interface TlsInfo {
+  /** The request came to the mutual-TLS listener (the `mtls_endpoint_aliases`). */
+  mtls: boolean
+  /** The client certificate presented on the connection, if any (RFC 8705). */
+  clientCert?: X509Certificate
+}
+
+export type AppEnv = { Variables: { log: LogInfo; tls?: TlsInfo } }
 export type AppContext = Context<AppEnv>
 
 /** Parameters that may appear more than once (RFC 8707 `resource`, RFC 8693 `audience`). */

@@ -26,6 +26,12 @@ export {
   type SamlAssertionOptions,
   startLogoutReceiver,
 } from './testing.ts'
+export {
+  certificateThumbprint,
+  createSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedCertificateOptions,
+} from './certificate.ts'
 export { organizationSwitchGrant } from './grants/organization-switch.ts'
 export type {
   ClientAuthMethod,

@@ -1,6 +1,7 @@
 /**
- * Access-token checks at protected resources (userinfo, /api/*): RFC 6750 Bearer and
- * RFC 9449 DPoP-bound tokens, with the matching `WWW-Authenticate` challenges.
+ * Access-token checks at protected resources (userinfo, /api/*): RFC 6750 Bearer,
+ * RFC 9449 DPoP-bound and RFC 8705 certificate-bound tokens, with the matching
+ * `WWW-Authenticate` challenges.
  */
 import type { JWTPayload } from 'jose'
 import {
@@ -10,7 +11,9 @@ import {
   nonceHeaderForSuccess,
   verifyDpopProof,
 } from './dpop.ts'
+import { certificateThumbprint } from './certificate.ts'
 import type { AppContext } from './http.ts'
+import { clientCertificate } from './mtls.ts'
 import type { AccessTokenRecord, ServerState } from './state.ts'
 import { verifyAccessToken } from './tokens.ts'
 
@@ -79,6 +82,25 @@ export async function authenticateResource(
     }
   }
   const { record, claims } = verified
+  // RFC 8705 §3: a certificate-bound token only with the certificate it is bound to.
+  const x5t = (claims.cnf as Record<string, unknown> | undefined)?.['x5t#S256']
+  if (typeof x5t === 'string') {
+    const cert = clientCertificate(c)
+    if (!cert || certificateThumbprint(cert) !== x5t) {
+      return {
+        ok: false,
+        response: challenge(
+          c,
+          401,
+          scheme,
+          'invalid_token',
+          cert
+            ? 'the token is bound to another client certificate'
+            : 'the token is bound to a client certificate that was not presented',
+        ),
+      }
+    }
+  }
   if (record.jkt) {
     if (scheme !== 'DPoP') {
       return {

@@ -1,8 +1,10 @@
 /** startReferenceServer: builds the state, wires the endpoints, listens on loopback. */
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { createSelfSignedCertificate } from './certificate.ts'
 import { createControl } from './control.ts'
 import { registerApi } from './endpoints/api.ts'
 import { registerAuthorize } from './endpoints/authorize.ts'
@@ -22,6 +24,7 @@ import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
 import type { AppEnv } from './http.ts'
 import { httpFaults, pageHeaderFaults } from './http-faults.ts'
+import { tlsInfo } from './mtls.ts'
 import { endpointOf } from './request-log.ts'
 import { createServerState, type ServerState } from './state.ts'
 import { sweeper } from './sweep.ts'
@@ -80,6 +83,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
     exposeHeaders: ['DPoP-Nonce', 'WWW-Authenticate', 'Retry-After'],
     maxAge: 600,
   })
+  app.use('*', tlsInfo())
   for (const path of CORS_PATHS) app.use(path, corsHandler)
   app.use('*', pageHeaderFaults(state))
   app.use('*', httpFaults(state, closing))
@@ -135,26 +139,59 @@ export async function startReferenceServer(
     hostname: host,
     overrideGlobalObjects: false,
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
+  // RFC 8705 §5: the mtls_endpoint_aliases on a second port, HTTPS with a certificate made
+  // now. Client certificates are asked for, not verified by TLS: the endpoints check them.
+  const tls = createSelfSignedCertificate({
+    commonName: host,
+    ipAddresses: ['127.0.0.1', '::1'],
+    dnsNames: ['localhost'],
   })
-  const port = (server.address() as AddressInfo).port
+  const mtlsServer = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: host,
+    overrideGlobalObjects: false,
+    createServer: createHttpsServer,
+    serverOptions: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false },
+  })
+  const servers = [server, mtlsServer]
+  const ports: number[] = []
+  try {
+    for (const [i, s] of servers.entries()) {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject)
+        s.listen(i === 0 ? (options.port ?? 0) : 0, host, () => {
+          s.off('error', reject)
+          resolve()
+        })
+      })
+      ports.push((s.address() as AddressInfo).port)
+    }
+  } catch (err) {
+    for (const s of servers) if (s.listening) s.close()
+    throw err
+  }
+  const [port = 0, mtlsPort = 0] = ports
   const urlHost = host === '::1' ? '[::1]' : host
   state.issuer = options.issuer ?? `http://${urlHost}:${port}`
+  state.mtlsUrl = `https://${urlHost}:${mtlsPort}`
 
   return {
     issuer: state.issuer,
     port,
+    mtlsUrl: state.mtlsUrl,
+    mtlsCertificate: tls.cert,
     control,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closing.abort()
-        server.close((err) => (err ? reject(err) : resolve()))
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
+    close: async () => {
+      closing.abort()
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve, reject) => {
+              s.close((err) => (err ? reject(err) : resolve()))
+              if ('closeAllConnections' in s) s.closeAllConnections()
+            }),
+        ),
+      )
+    },
   }
 }

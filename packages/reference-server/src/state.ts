@@ -106,6 +106,8 @@ export interface RefreshTokenRecord {
   acr?: string
   /** Bound to a DPoP key (public clients, RFC 9449 §5). */
   jkt?: string
+  /** Bound to a client certificate, `x5t#S256` (public clients, RFC 8705 §4). */
+  x5t?: string
   sid?: string
   audience?: string[]
   extraClaims?: Record<string, unknown>
@@ -134,6 +136,8 @@ export interface ParRecord {
 
 export interface ServerState {
   issuer: string
+  /** Base URL of the mutual-TLS listener (RFC 8705 §5), set once it listens. */
+  mtlsUrl?: string
   options: ReferenceServerOptions
   clients: Map<string, ClientConfig>
   users: UserConfig[]

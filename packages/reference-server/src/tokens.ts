@@ -16,6 +16,8 @@ export interface AccessTokenParams {
   grantId?: string
   /** DPoP key thumbprint: the token gets `cnf.jkt`. */
   jkt?: string
+  /** Client certificate thumbprint (RFC 8705 §3.1): the token gets `cnf["x5t#S256"]`. */
+  x5t?: string
   audience?: string[]
   authTime?: number
   acr?: string
@@ -44,7 +46,8 @@ export async function issueAccessToken(
   }
   if (p.authTime !== undefined) claims.auth_time = p.authTime
   if (p.acr) claims.acr = p.acr
-  if (p.jkt) claims.cnf = { jkt: p.jkt }
+  if (p.jkt || p.x5t)
+    claims.cnf = { ...(p.jkt && { jkt: p.jkt }), ...(p.x5t && { 'x5t#S256': p.x5t }) }
   const key = state.keys.current('RS256')
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
@@ -200,6 +203,8 @@ export interface TokenResponseParams {
   grantType: string
   grantId?: string
   jkt?: string
+  /** Certificate-bound access token (RFC 8705 §3): `x5t#S256` of the client certificate. */
+  x5t?: string
   audience?: string[]
   authTime?: number
   acr?: string
@@ -208,6 +213,8 @@ export interface TokenResponseParams {
   /** Issue a refresh token in this grant (bound to `refreshJkt` when set). */
   refresh?: boolean
   refreshJkt?: string
+  /** Bind the new refresh token to this certificate thumbprint (public clients, RFC 8705 §4). */
+  refreshX5t?: string
   /** Scope of the new refresh token when it differs from `scope` (a narrowed refresh). */
   refreshScope?: string[]
   /** The provider session (`sid` claim), for code and refresh grants. */
@@ -241,6 +248,7 @@ export async function tokenResponse(
       authTime: p.authTime,
       acr: p.acr,
       jkt: p.refreshJkt,
+      x5t: p.refreshX5t,
       sid: p.sid,
       audience: p.audience,
       extraClaims: p.extraClaims,

@@ -9,6 +9,8 @@ export type ClientAuthMethod =
   | 'client_secret_post'
   | 'client_secret_jwt'
   | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
 
 export type ResponseType =
   | 'code'
@@ -43,6 +45,19 @@ export interface ClientConfig {
   application_type?: 'web' | 'native'
   /** Access tokens must be DPoP-bound for this client. */
   dpop_bound_access_tokens?: boolean
+  /**
+   * For `tls_client_auth` (RFC 8705 §2.1.2): the subject DN the client certificate must have,
+   * RFC 4514 order (e.g. `CN=billing-daemon,O=Example`). Or `tls_client_auth_san_dns`.
+   */
+  tls_client_auth_subject_dn?: string
+  /** For `tls_client_auth`: a dNSName the client certificate's subjectAltName must list. */
+  tls_client_auth_san_dns?: string
+  /**
+   * Access tokens are bound to the client certificate (RFC 8705 §3): `cnf["x5t#S256"]`, and the
+   * token endpoint must be called with a certificate (at the `mtls_endpoint_aliases`); the
+   * userinfo endpoint and the demo API refuse the token without that certificate.
+   */
+  tls_client_certificate_bound_access_tokens?: boolean
   /** The client must use PAR (RFC 9126). */
   require_pushed_authorization_requests?: boolean
   /**
@@ -291,6 +306,14 @@ export interface ServerControl {
 export interface ReferenceServer {
   issuer: string
   port: number
+  /**
+   * Base URL of the mutual-TLS listener (RFC 8705 §5), `https://127.0.0.1:<port>`: the
+   * `mtls_endpoint_aliases` of the token, revocation, introspection, userinfo, PAR and device
+   * authorization endpoints, and the demo API.
+   */
+  mtlsUrl: string
+  /** The mutual-TLS listener's self-signed certificate (PEM), to trust it (e.g. `mtlsFetch({ ca })`). */
+  mtlsCertificate: string
   close(): Promise<void>
   control: ServerControl
 }

@@ -2,6 +2,7 @@
 import type { Hono } from 'hono'
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../authorization-request.ts'
 import { DPOP_ALGS } from '../dpop.ts'
+import { mtlsEndpointAliases } from '../mtls.ts'
 import type { AppEnv } from '../http.ts'
 import { splitList } from '../http.ts'
 import { REQUEST_OBJECT_ALGS } from '../request-object.ts'
@@ -27,6 +28,8 @@ const AUTH_METHODS = [
   'client_secret_post',
   'client_secret_jwt',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
 ]
 
 /** The metadata document for this server's state. */
@@ -63,6 +66,11 @@ export function metadata(state: ServerState): Record<string, unknown> {
     code_challenge_methods_supported: ['S256'],
     dpop_signing_alg_values_supported: DPOP_ALGS,
     authorization_response_iss_parameter_supported: true,
+    // RFC 8705 §5 and §3.3: the mutual-TLS listener and certificate-bound access tokens.
+    ...(state.mtlsUrl && {
+      mtls_endpoint_aliases: mtlsEndpointAliases(state.mtlsUrl),
+      tls_client_certificate_bound_access_tokens: true,
+    }),
     acr_values_supported: ACR_VALUES,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_supported: [

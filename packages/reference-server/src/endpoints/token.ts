@@ -6,6 +6,7 @@ import { invalidRequest, OAuthHttpError, oauthErrorResponse } from '../errors.ts
 import { BUILTIN_GRANTS } from '../grants/registry.ts'
 import { vendorGrant } from '../grants/vendor.ts'
 import { type AppContext, type AppEnv, readForm } from '../http.ts'
+import { boundThumbprint } from '../mtls.ts'
 import type { ServerState } from '../state.ts'
 
 /** Turns a refused DPoP proof into the token endpoint's 400 answer (RFC 9449 §7.1, §8). */
@@ -50,7 +51,8 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       const dropBinding = Boolean(state.faults.current.tokenResponse?.dropDpopBinding)
       const keyBoundGrant = grantType === 'authorization_code' || grantType === 'refresh_token'
       if (dropBinding && !keyBoundGrant) jkt = undefined
-      const body = await handler({ state, c, client, form, grantType, jkt })
+      const x5t = boundThumbprint(c, client)
+      const body = await handler({ state, c, client, form, grantType, jkt, x5t })
       if (dropBinding && keyBoundGrant) body.token_type = 'Bearer'
       const fault = state.faults.tokenResponse()
       if (fault?.omitExpiresIn) delete body.expires_in

@@ -13,6 +13,7 @@ export const authorizationCodeGrant: GrantHandler = async ({
   client,
   form,
   jkt,
+  x5t,
   grantType,
 }) => {
   const code = requireParam(form, 'code')
@@ -49,6 +50,7 @@ export const authorizationCodeGrant: GrantHandler = async ({
     grantType,
     grantId: record.grantId,
     jkt,
+    x5t,
     audience: request.resource,
     authTime: record.authTime,
     acr: record.acr,
@@ -56,5 +58,6 @@ export const authorizationCodeGrant: GrantHandler = async ({
     idToken: request.scope.includes('openid') ? { nonce: request.nonce } : undefined,
     refresh: wantsRefresh(client, request.scope),
     refreshJkt: isPublic(client) ? jkt : undefined,
+    refreshX5t: isPublic(client) ? x5t : undefined,
   })
 }

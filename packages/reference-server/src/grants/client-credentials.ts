@@ -15,6 +15,7 @@ export const clientCredentialsGrant: GrantHandler = async ({
   client,
   form,
   jkt,
+  x5t,
   grantType,
 }) => {
   if (isPublic(client)) {
@@ -32,6 +33,7 @@ export const clientCredentialsGrant: GrantHandler = async ({
     scope,
     grantType,
     jkt,
+    x5t,
     audience,
   })
 }

@@ -7,7 +7,15 @@ import { findUser } from '../state.ts'
 import { tokenResponse } from '../tokens.ts'
 import { type GrantHandler, requireParam, wantsRefresh } from './grant.ts'
 
-export const deviceCodeGrant: GrantHandler = async ({ state, client, form, jkt, grantType, c }) => {
+export const deviceCodeGrant: GrantHandler = async ({
+  state,
+  client,
+  form,
+  jkt,
+  x5t,
+  grantType,
+  c,
+}) => {
   const record = state.devices.get(requireParam(form, 'device_code'))
   if (!record || record.clientId !== client.client_id) throw invalidGrant('unknown device_code')
   c.get('log').userCode = record.userCode
@@ -37,9 +45,11 @@ export const deviceCodeGrant: GrantHandler = async ({ state, client, form, jkt, 
     scope: record.scope,
     grantType,
     jkt,
+    x5t,
     authTime: record.authTime,
     idToken: isUser && record.scope.includes('openid') ? {} : undefined,
     refresh: wantsRefresh(client, record.scope),
     refreshJkt: client.token_endpoint_auth_method === 'none' ? jkt : undefined,
+    refreshX5t: client.token_endpoint_auth_method === 'none' ? x5t : undefined,
   })
 }

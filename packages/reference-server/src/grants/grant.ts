@@ -13,6 +13,11 @@ export interface GrantContext {
   grantType: string
   /** Thumbprint of the request's valid DPoP proof key, if any. */
   jkt?: string
+  /**
+   * `x5t#S256` of the client certificate when the client gets certificate-bound access tokens
+   * (RFC 8705 §3).
+   */
+  x5t?: string
 }
 
 /** Handles one grant type at the token endpoint; returns the JSON answer. */

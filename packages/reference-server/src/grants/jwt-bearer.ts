@@ -12,7 +12,14 @@ import { type GrantHandler, narrowScope, requestedAudience, requireParam } from 
 
 const USER_ONLY = ['openid', 'offline_access']
 
-export const jwtBearerGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+export const jwtBearerGrant: GrantHandler = async ({
+  state,
+  client,
+  form,
+  jkt,
+  x5t,
+  grantType,
+}) => {
   const assertion = requireParam(form, 'assertion')
   let iss: string | undefined
   try {
@@ -49,6 +56,7 @@ export const jwtBearerGrant: GrantHandler = async ({ state, client, form, jkt, g
     scope,
     grantType,
     jkt,
+    x5t,
     audience: requestedAudience(client, form),
   })
 }

@@ -6,7 +6,7 @@ import { splitList } from '../http.ts'
 import { tokenResponse } from '../tokens.ts'
 import { type GrantHandler, narrowScope, requireParam, wantsRefresh } from './grant.ts'
 
-export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, x5t, grantType }) => {
   const username = requireParam(form, 'username')
   const password = requireParam(form, 'password')
   const user = state.users.find((u) => u.username === username)
@@ -20,9 +20,11 @@ export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, gr
     scope,
     grantType,
     jkt,
+    x5t,
     authTime: state.now(),
     idToken: scope.includes('openid') ? {} : undefined,
     refresh: wantsRefresh(client, scope),
     refreshJkt: isPublic(client) ? jkt : undefined,
+    refreshX5t: isPublic(client) ? x5t : undefined,
   })
 }

@@ -9,7 +9,14 @@ import { findUser } from '../state.ts'
 import { revokeGrant, tokenResponse } from '../tokens.ts'
 import { type GrantHandler, narrowScope, requireParam } from './grant.ts'
 
-export const refreshTokenGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+export const refreshTokenGrant: GrantHandler = async ({
+  state,
+  client,
+  form,
+  jkt,
+  x5t,
+  grantType,
+}) => {
   const token = requireParam(form, 'refresh_token')
   const record = state.refreshTokens.get(token)
   if (!record) throw invalidGrant('unknown refresh token')
@@ -23,6 +30,10 @@ export const refreshTokenGrant: GrantHandler = async ({ state, client, form, jkt
   if (record.jkt && record.jkt !== jkt) {
     throw invalidGrant('refresh token is bound to another DPoP key')
   }
+  // RFC 8705 §4: a public client's refresh token is bound to its certificate.
+  if (record.x5t && record.x5t !== x5t) {
+    throw invalidGrant('refresh token is bound to another client certificate')
+  }
   const scope = narrowScope(form.get('scope'), record.scope)
   record.used = true
   const isUser = findUser(state, record.sub) !== undefined
@@ -34,6 +45,7 @@ export const refreshTokenGrant: GrantHandler = async ({ state, client, form, jkt
     grantType,
     grantId: record.grantId,
     jkt,
+    x5t,
     audience: record.audience,
     authTime: record.authTime,
     acr: record.acr,
@@ -41,6 +53,7 @@ export const refreshTokenGrant: GrantHandler = async ({ state, client, form, jkt
     idToken: isUser && scope.includes('openid') ? {} : undefined,
     refresh: true,
     refreshJkt: record.jkt ?? (isPublic(client) ? jkt : undefined),
+    refreshX5t: record.x5t ?? (isPublic(client) ? x5t : undefined),
     extraClaims: record.extraClaims,
   })
 }

@@ -85,7 +85,14 @@ function verifiedAssertion(
   return { issuer: trusted.issuer, assertion }
 }
 
-export const saml2BearerGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+export const saml2BearerGrant: GrantHandler = async ({
+  state,
+  client,
+  form,
+  jkt,
+  x5t,
+  grantType,
+}) => {
   let xml: string
   try {
     xml = new TextDecoder('utf-8', { fatal: true }).decode(
@@ -140,6 +147,7 @@ export const saml2BearerGrant: GrantHandler = async ({ state, client, form, jkt,
     scope: narrowScope(form.get('scope'), allowed, []),
     grantType,
     jkt,
+    x5t,
     audience: requestedAudience(client, form),
   })
 }

@@ -78,7 +78,14 @@ async function readToken(
   return subject
 }
 
-export const tokenExchangeGrant: GrantHandler = async ({ state, client, form, jkt, grantType }) => {
+export const tokenExchangeGrant: GrantHandler = async ({
+  state,
+  client,
+  form,
+  jkt,
+  x5t,
+  grantType,
+}) => {
   const subject = await readToken(
     state,
     requireParam(form, 'subject_token'),
@@ -134,6 +141,7 @@ export const tokenExchangeGrant: GrantHandler = async ({ state, client, form, jk
     sub: subject.sub,
     scope,
     jkt,
+    x5t,
     audience,
     extraClaims,
   })

@@ -6,7 +6,7 @@ import type { VendorGrantHandler } from '../types.ts'
 import type { GrantHandler } from './grant.ts'
 
 export function vendorGrant(handler: VendorGrantHandler): GrantHandler {
-  return async ({ state, client, form, jkt, grantType }) => {
+  return async ({ state, client, form, jkt, x5t, grantType }) => {
     const result = await handler({
       client,
       params: new URLSearchParams(form),
@@ -22,6 +22,7 @@ export function vendorGrant(handler: VendorGrantHandler): GrantHandler {
       scope,
       grantType,
       jkt,
+      x5t,
       audience: result.audience ? [result.audience] : undefined,
       extraClaims: result.extraClaims,
       refresh: Boolean(result.refreshToken) && client.grant_types.includes('refresh_token'),
