@@ -49,7 +49,8 @@ export function createSelfSignedCertificate(
   const ecdsaWithSha256 = seq(hex('06082a8648ce3d040302'))
   const name = seq(der(0x31, seq(hex('0603550403'), der(0x0c, Buffer.from(commonName)))))
   const serial = randomBytes(16)
-  serial[0] = (serial[0] as number) & 0x7f
+  // Positive and minimally encoded (DER): first byte 0x40..0x7f.
+  serial[0] = ((serial[0] as number) & 0x3f) | 0x40
   const now = Date.now()
   const altNames = [
     ...(options.ipAddresses ?? []).map((ip) => der(0x87, ipBytes(ip))),
