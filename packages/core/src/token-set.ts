@@ -145,39 +145,22 @@ export class TokenSet {
   static fromJSON(value: unknown): TokenSet {
     if (value instanceof TokenSet) return value
     if (!isRecord(value)) throw invalid('is not an object')
-    const { accessToken, tokenType, expiresAt, refreshToken, idToken, idTokenClaims, scope } = value
-    const { issuedAt, issuedTokenType, dpopJkt, extra } = value
-    if (typeof accessToken !== 'string') throw invalid('has no accessToken string')
-    if (typeof tokenType !== 'string' || tokenType === '') throw invalid('has no tokenType')
-    if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt)))
-      throw invalid('has a non-numeric expiresAt')
-    if (issuedAt !== undefined && !(typeof issuedAt === 'number' && Number.isFinite(issuedAt)))
-      throw invalid('has a non-numeric issuedAt')
-    for (const [name, member] of Object.entries({
-      refreshToken,
-      idToken,
-      scope,
-      issuedTokenType,
-      dpopJkt,
-    })) {
-      if (member !== undefined && typeof member !== 'string') throw invalid(`has a bad ${name}`)
+    if (typeof value.accessToken !== 'string') throw invalid('has no accessToken string')
+    if (typeof value.tokenType !== 'string' || value.tokenType === '')
+      throw invalid('has no tokenType')
+    for (const name of ['expiresAt', 'issuedAt']) {
+      if (value[name] !== undefined && !Number.isFinite(value[name]))
+        throw invalid(`has a non-numeric ${name}`)
     }
-    if (idTokenClaims !== undefined && !isClaims(idTokenClaims))
+    for (const name of ['refreshToken', 'idToken', 'scope', 'issuedTokenType', 'dpopJkt']) {
+      if (value[name] !== undefined && typeof value[name] !== 'string')
+        throw invalid(`has a bad ${name}`)
+    }
+    if (value.idTokenClaims !== undefined && !isClaims(value.idTokenClaims))
       throw invalid('has malformed idTokenClaims')
-    if (extra !== undefined && !isRecord(extra)) throw invalid('has a non-object extra')
-    return new TokenSet({
-      accessToken,
-      tokenType,
-      expiresAt: expiresAt as number | undefined,
-      issuedAt: issuedAt as number | undefined,
-      refreshToken: refreshToken as string | undefined,
-      idToken: idToken as string | undefined,
-      idTokenClaims: idTokenClaims as IdTokenClaims | undefined,
-      scope: scope as string | undefined,
-      issuedTokenType: issuedTokenType as string | undefined,
-      dpopJkt: dpopJkt as string | undefined,
-      extra: extra as Record<string, unknown> | undefined,
-    })
+    if (value.extra !== undefined && !isRecord(value.extra)) throw invalid('has a non-object extra')
+    // The constructor takes the members it knows, nothing else.
+    return new TokenSet(value as unknown as TokenSetJSON)
   }
 }
 
