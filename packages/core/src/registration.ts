@@ -21,6 +21,7 @@ import { peekJson } from './internal/http.ts'
 import type { ErrorContext } from './internal/map-error.ts'
 import { oauthError } from './internal/map-error.ts'
 import { type HttpOptions, operation } from './internal/operation.ts'
+import { isWebObject } from './internal/web-object.ts'
 import { type ClientAuthMethod, type ClientOptions, resolveOptions } from './options.ts'
 
 /**
@@ -144,7 +145,13 @@ function redactSecrets(body: unknown): unknown {
 function redactCause(error: unknown): unknown {
   if (!(error instanceof oauth.OperationProcessingError)) return error
   const cause = error.cause as { body?: unknown } | undefined
-  if (typeof cause === 'object' && cause !== null && 'body' in cause)
+  // A refused status keeps the Response itself as cause: that one is mapped by its status.
+  if (
+    typeof cause === 'object' &&
+    cause !== null &&
+    !isWebObject(cause, 'Response') &&
+    'body' in cause
+  )
     error.cause = { ...cause, body: redactSecrets(cause.body) }
   return error
 }
