@@ -39,6 +39,7 @@ export class RequestLog {
       const who = [
         record.clientId && `client_id=${record.clientId}`,
         record.grantType && `grant_type=${record.grantType}`,
+        record.mtls && 'mtls',
       ]
         .filter(Boolean)
         .join(' ')

@@ -74,6 +74,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
       clientId: info.clientId,
       grantType: info.grantType,
       userCode: info.userCode,
+      ...(c.get('tls')?.mtls && { mtls: true }),
     })
   })
   const corsHandler = cors({

@@ -285,6 +285,8 @@ export interface RequestRecord {
   grantType?: string
   /** For the device endpoints: the user_code involved (not a secret). */
   userCode?: string
+  /** `true` when the request came to the mutual-TLS listener (`mtls_endpoint_aliases`). */
+  mtls?: true
 }
 
 export interface ServerControl {
