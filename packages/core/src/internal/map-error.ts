@@ -132,15 +132,8 @@ export function oauthError(init: {
   status?: number | undefined
   retryAfterMs?: number | undefined
 }): OAuthError {
-  const clean = {
-    error: init.error,
-    ...(init.errorDescription !== undefined && { errorDescription: init.errorDescription }),
-    ...(init.errorUri !== undefined && { errorUri: init.errorUri }),
-    ...(init.status !== undefined && { status: init.status }),
-    ...(init.retryAfterMs !== undefined && { retryAfterMs: init.retryAfterMs }),
-  }
-  if (INTERACTION_ERRORS.has(init.error)) return new InteractionRequiredError(clean)
-  return new OAuthError(clean, lookup(OAUTH_CODES, init.error))
+  if (INTERACTION_ERRORS.has(init.error)) return new InteractionRequiredError(init)
+  return new OAuthError(init, lookup(OAUTH_CODES, init.error))
 }
 
 function invalidResponseCode(context: ErrorContext): ErrorCode {
