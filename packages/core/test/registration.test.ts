@@ -11,7 +11,8 @@ import {
   DEMO_SPA_ORIGIN,
   startReferenceServer,
 } from '@openrp/reference-server'
-import { SignJWT, importJWK } from 'jose'
+import { build } from 'esbuild'
+import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   Client,
@@ -183,14 +184,17 @@ describe('registerClient', () => {
       { software_statement: 'nope' },
       'invalid_software_statement',
     ],
-  ] as const)('refuses %s with %s', async (_what, change, error) => {
-    const metadata = { ...PUBLIC_APP, ...change } as ClientMetadata
-    if (change.redirect_uris === undefined && 'redirect_uris' in change)
-      delete metadata.redirect_uris
-    const refused = await failure(registerClient(h.server.issuer, metadata))
-    expect(refused).toBeInstanceOf(OAuthError)
-    expect(refused).toMatchObject({ code: 'OAUTH_ERROR', error, status: 400 })
-  })
+  ] as Array<[string, ClientMetadata, string]>)(
+    'refuses %s with %s',
+    async (_what, change, error) => {
+      const metadata: ClientMetadata = { ...PUBLIC_APP, ...change }
+      for (const [name, value] of Object.entries(change))
+        if (value === undefined) delete metadata[name]
+      const refused = await failure(registerClient(h.server.issuer, metadata))
+      expect(refused).toBeInstanceOf(OAuthError)
+      expect(refused).toMatchObject({ code: 'OAUTH_ERROR', error, status: 400 })
+    },
+  )
 
   it('checks software statements: one from an unknown publisher is unapproved_software_statement, a trusted one counts', async () => {
     const key = await importJWK(DEMO_PRIVATE_KEY_JWK, 'ES256')
@@ -406,5 +410,29 @@ describe('RFC 7592 client management', () => {
       ),
     ).toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(h.server.control.requests({ endpoint: 'registration' })).toEqual([])
+  })
+})
+
+describe('bundles', () => {
+  it('an SPA bundle that does not import registration carries none of it', async () => {
+    const spa = `export { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh } from './src/index.ts'`
+    const withRegistration = `export { registerClient, deleteClientRegistration } from './src/index.ts'`
+    const bundle = async (contents: string) =>
+      (
+        await build({
+          stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
+          bundle: true,
+          format: 'esm',
+          platform: 'browser',
+          write: false,
+          treeShaking: true,
+          logLevel: 'silent',
+        })
+      ).outputFiles[0]!.text
+    const markers = ['registration_client_uri', 'Dynamic Client Registration Endpoint']
+    const present = await bundle(withRegistration)
+    for (const marker of markers) expect(present, marker).toContain(marker)
+    const absent = await bundle(spa)
+    for (const marker of markers) expect(absent, marker).not.toContain(marker)
   })
 })
