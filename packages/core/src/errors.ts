@@ -81,28 +81,29 @@ export type ErrorCode =
 
 /** Base class of every openrp error. */
 export class OpenRpError extends Error {
-  readonly code: ErrorCode
+  // Members are declared, not defined as class fields: each constructor assigns its own.
+  declare readonly code: ErrorCode
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
-    this.name = new.target.name
     this.code = code
+    this.name = new.target.name
   }
 }
 
 /** The provider answered with an RFC 6749 §5.2 / §4.1.2.1 error. */
 export class OAuthError extends OpenRpError {
   /** The `error` parameter, e.g. `invalid_grant`. */
-  readonly error: string
-  readonly errorDescription: string | undefined
-  readonly errorUri: string | undefined
+  declare readonly error: string
+  declare readonly errorDescription: string | undefined
+  declare readonly errorUri: string | undefined
   /** HTTP status of the response, when it came from an endpoint (not the front channel). */
-  readonly status: number | undefined
+  declare readonly status: number | undefined
   /**
    * The pause the provider asked for in a `Retry-After` header (ms), when it sent one. A request
    * that may be retried is not retried when this exceeds `retry.maxDelayMs`: it fails at once,
    * and the caller decides when to try again.
    */
-  readonly retryAfterMs: number | undefined
+  declare readonly retryAfterMs: number | undefined
   constructor(
     init: {
       error: string
@@ -153,9 +154,9 @@ export class NetworkError extends OpenRpError {
 
 /** An endpoint answered with an HTTP status it should not have, and no RFC 6749 error body. */
 export class HttpError extends OpenRpError {
-  readonly status: number
+  declare readonly status: number
   /** The pause the provider asked for in a `Retry-After` header (ms), as on {@link OAuthError}. */
-  readonly retryAfterMs: number | undefined
+  declare readonly retryAfterMs: number | undefined
   constructor(
     status: number,
     message = `The endpoint answered with unexpected HTTP status ${status}`,
@@ -169,7 +170,7 @@ export class HttpError extends OpenRpError {
 
 /** The request took longer than the configured `timeoutMs`. */
 export class TimeoutError extends OpenRpError {
-  readonly timeoutMs: number
+  declare readonly timeoutMs: number
   constructor(timeoutMs: number, what = 'The request') {
     super('TIMEOUT', `${what} did not complete within ${timeoutMs} ms`)
     this.timeoutMs = timeoutMs
