@@ -57,22 +57,23 @@ export type TokenSetInit = TokenSetJSON
  * ```
  */
 export class TokenSet {
-  readonly accessToken: string
+  // Declared, not defined as class fields: the constructor assigns every one, in this order.
+  declare readonly accessToken: string
   /** `Bearer` or `DPoP` (normalised case). */
-  readonly tokenType: string
+  declare readonly tokenType: string
   /** Epoch seconds when the access token expires; `undefined` if unknown. */
-  readonly expiresAt: number | undefined
+  declare readonly expiresAt: number | undefined
   /** Epoch seconds when the token response arrived; `undefined` if unknown. */
-  readonly issuedAt: number | undefined
-  readonly refreshToken: string | undefined
-  readonly idToken: string | undefined
-  readonly scope: string | undefined
+  declare readonly issuedAt: number | undefined
+  declare readonly refreshToken: string | undefined
+  declare readonly idToken: string | undefined
+  declare readonly scope: string | undefined
   /** RFC 8693 `issued_token_type` (token exchange). */
-  readonly issuedTokenType: string | undefined
+  declare readonly issuedTokenType: string | undefined
   /** RFC 7638 thumbprint of the DPoP key the tokens are bound to; `undefined` when not bound. */
-  readonly dpopJkt: string | undefined
+  declare readonly dpopJkt: string | undefined
   /** Other members of the token response. */
-  readonly extra: Readonly<Record<string, unknown>> | undefined
+  declare readonly extra: Readonly<Record<string, unknown>> | undefined
   readonly #claims: IdTokenClaims | undefined
 
   constructor(init: TokenSetInit) {

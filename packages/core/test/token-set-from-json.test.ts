@@ -29,6 +29,27 @@ describe('TokenSet.fromJSON', () => {
     expect(typeof set.toJSON).toBe('function')
   })
 
+  it('gives the set its members as own properties, in the same order, even undefined ones', () => {
+    const set = TokenSet.fromJSON(base)
+    expect(Object.keys(set)).toEqual([
+      'accessToken',
+      'tokenType',
+      'expiresAt',
+      'issuedAt',
+      'refreshToken',
+      'idToken',
+      'scope',
+      'issuedTokenType',
+      'dpopJkt',
+      'extra',
+    ])
+    expect(Object.getOwnPropertyDescriptor(set, 'refreshToken')).toMatchObject({
+      value: undefined,
+      writable: true,
+      enumerable: true,
+    })
+  })
+
   it.each([
     [null, 'is not an object'],
     [{ tokenType: 'Bearer' }, 'has no accessToken string'],
