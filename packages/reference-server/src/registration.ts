@@ -49,6 +49,7 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'blob:', 'ab
 /** Default scope of a registered client that names none. */
 const DEFAULT_SCOPE = 'openid profile email offline_access api:read'
 
+/** `invalid_client_metadata` (400, RFC 7591 §3.2.2). */
 export function invalidClientMetadata(description: string): OAuthHttpError {
   return new OAuthHttpError('invalid_client_metadata', description)
 }

@@ -88,6 +88,7 @@ function allowOrigins(state: ServerState, client: ClientConfig): void {
   }
 }
 
+/** Adds the registration routes, unless `registration: false`. */
 export function registerRegistration(app: Hono<AppEnv>, state: ServerState): void {
   const options = state.options.registration
   if (options === false) return
