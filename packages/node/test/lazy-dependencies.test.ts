@@ -18,7 +18,7 @@ describe('heavy dependencies load on first use, not on import', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('importing the package loads neither redis nor qrcode; using them loads each', async () => {
+  it('importing the package loads neither redis, qrcode nor undici; using them loads each', async () => {
     const { stdout } = await run(
       process.execPath,
       [
@@ -32,11 +32,14 @@ describe('heavy dependencies load on first use, not on import', () => {
       { timeout: 30_000 },
     )
     const seen = JSON.parse(stdout)
-    expect(seen.afterImport).toEqual({ redis: false, qrcode: false })
-    expect(seen.afterConstruct).toEqual({ redis: false, qrcode: false })
+    expect(seen.afterImport).toEqual({ redis: false, qrcode: false, undici: false })
+    expect(seen.afterConstruct).toEqual({ redis: false, qrcode: false, undici: false })
     // The recorder does see them once they are used, so the checks above can fail.
-    expect(seen.afterQr).toEqual({ redis: false, qrcode: true })
-    expect(seen.afterRedis).toEqual({ redis: true, qrcode: true })
+    expect(seen.afterQr).toEqual({ redis: false, qrcode: true, undici: false })
+    expect(seen.afterRedis).toEqual({ redis: true, qrcode: true, undici: false })
+    expect(seen.afterMtlsFetch).toEqual({ redis: true, qrcode: true, undici: false })
+    expect(seen.afterMtlsRequest).toEqual({ redis: true, qrcode: true, undici: true })
+    expect(seen.mtlsError).toBe('TypeError')
     expect(seen.qrHasSvg).toBe(true)
     expect(seen.value).toEqual({ ok: true })
     expect(await redis.raw.get('lazy-import:k')).not.toBeNull()
