@@ -19,6 +19,7 @@ import {
 } from '@openrp/reference-server'
 import { Agent, fetch as undiciFetch } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createAuthorizedFetch } from '../src/authorized-fetch.ts'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { mtlsFetch } from '../src/mtls-fetch.ts'
 
@@ -271,6 +272,24 @@ describe('mutual TLS with mtlsFetch (RFC 8705)', () => {
     expect(server.control.requests({ endpoint: 'token' })).toMatchObject([{ mtls: true }])
     const info = await (await daemon()).introspect(first.accessToken)
     expect(info.cnf).toEqual({ 'x5t#S256': daemonCert.thumbprint })
+  })
+
+  it('createAuthorizedFetch over mtlsFetch calls a resource with the bound token and the certificate', async () => {
+    const provider = new ClientCredentialsProvider({ client: await daemon() })
+    const api = createAuthorizedFetch(provider, {
+      scope: 'api:read',
+      allowedOrigins: [server.mtlsUrl],
+      fetch: withCert(daemonCert),
+    })
+    const res = await api(`${server.mtlsUrl}/api/me`)
+    expect(res.status).toBe(200)
+    // The same token with another certificate is refused (and the retry with a fresh one too).
+    const stolen = createAuthorizedFetch(provider, {
+      scope: 'api:read',
+      allowedOrigins: [server.mtlsUrl],
+      fetch: withCert(strangerCert),
+    })
+    expect((await stolen(`${server.mtlsUrl}/api/me`)).status).toBe(401)
   })
 
   it('mtlsFetch refuses unusable options', () => {
