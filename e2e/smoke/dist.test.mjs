@@ -37,8 +37,14 @@ const contract = {
     'deviceLogin',
     'loopbackLogin',
     'EncryptedStore',
+    'mtlsFetch',
   ],
-  '@openrp/reference-server': ['startReferenceServer', 'DEMO_CLIENTS', 'DEMO_USERS'],
+  '@openrp/reference-server': [
+    'startReferenceServer',
+    'DEMO_CLIENTS',
+    'DEMO_USERS',
+    'createSelfSignedCertificate',
+  ],
 }
 
 for (const [name, exports] of Object.entries(contract)) {

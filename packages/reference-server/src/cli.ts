@@ -55,6 +55,7 @@ const lines = [
   `openrp reference server listening`,
   `  issuer:    ${server.issuer}`,
   `  discovery: ${server.issuer}/.well-known/openid-configuration`,
+  `  mtls:      ${server.mtlsUrl}  (mtls_endpoint_aliases, RFC 8705)`,
   '',
   'clients:',
   ...clients.flatMap((c) => [
