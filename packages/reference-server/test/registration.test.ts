@@ -2,6 +2,7 @@
  * Dynamic client registration (RFC 7591) and client management (RFC 7592) over HTTP: metadata
  * validation, issued credentials, registered clients in every flow, the management rules.
  */
+import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
 import { authorizeUrl, basic, type Json, tokenRequest } from './helpers.ts'
@@ -396,5 +397,33 @@ describe('registration options', () => {
     expect(spoiled.body.client_secret).toBe(7)
     const next = await register(codeClient())
     expect(next.body.client_id).toEqual(expect.any(String))
+  })
+})
+
+describe('an independent client library (openid-client)', () => {
+  it('registers through discovery and logs in with the registered client', async () => {
+    const redirect = 'http://127.0.0.1:4001/oidc-client/callback'
+    const config = await oidc.dynamicClientRegistration(
+      new URL(server.issuer),
+      { redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_post' },
+      undefined,
+      { execute: [oidc.allowInsecureRequests] },
+    )
+    const metadata = config.clientMetadata()
+    expect(metadata.client_secret).toEqual(expect.any(String))
+    const verifier = oidc.randomPKCECodeVerifier()
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirect,
+      scope: 'openid profile',
+      state: 'st-1',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    })
+    const { url: callback } = await completeLogin(url)
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: 'st-1',
+    })
+    expect(tokens.claims()?.aud).toBe(metadata.client_id)
   })
 })
