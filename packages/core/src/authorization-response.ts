@@ -10,6 +10,7 @@ import { type ClientCore, frontChannelValidator } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { oauthError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
+import { isJsonObject } from './internal/json-object.ts'
 import { isWebObject } from './internal/web-object.ts'
 import { exchangeAuthorizationCode } from './grants/authorization-code.ts'
 import { tokenSetFromResponse } from './token-response.ts'
@@ -63,7 +64,7 @@ export function parseAuthorizationResponse(
     }
   } else if (input instanceof URLSearchParams) {
     params = new URLSearchParams(input)
-  } else if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+  } else if (isJsonObject(input)) {
     params = new URLSearchParams()
     for (const [key, value] of Object.entries(input)) {
       if (typeof value !== 'string') throw invalid(`parameter "${key}" is not a string`)

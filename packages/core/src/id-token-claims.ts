@@ -8,6 +8,7 @@
  */
 import type { ClientCore } from './client-core.ts'
 import { type ErrorCode, ValidationError } from './errors.ts'
+import { isJsonObject } from './internal/json-object.ts'
 import { hashFor, leftHalfHash } from './internal/token-hash.ts'
 import type { IdTokenClaims } from './token-set.ts'
 
@@ -64,9 +65,8 @@ export function checkIdTokenAlg(core: ClientCore, idToken: string): string {
       ? binary
       : utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
     const header: unknown = JSON.parse(text)
-    if (typeof header !== 'object' || header === null || Array.isArray(header))
-      throw new TypeError()
-    alg = (header as { alg?: unknown }).alg
+    if (!isJsonObject(header)) throw new TypeError()
+    alg = header.alg
   } catch (error) {
     throw new ValidationError('JWT_MALFORMED', 'The ID token header is not valid', { cause: error })
   }

@@ -9,6 +9,7 @@ import type { ClientCore } from './client-core.ts'
 import { ValidationError } from './errors.ts'
 import { checkIdTokenAlg, checkIdTokenClaims, type IdTokenExpectations } from './id-token-claims.ts'
 import { peekJson } from './internal/http.ts'
+import { isJsonObject } from './internal/json-object.ts'
 import { verifyResponseSignature } from './jwks.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
 
@@ -45,7 +46,7 @@ export async function handleTokenResponse(
   let alg: string | undefined
   if (response.status === 200) {
     const body = await peekJson(response).catch(() => undefined)
-    if (isRecord(body) && body.id_token !== undefined)
+    if (isJsonObject(body) && body.id_token !== undefined)
       alg = checkIdTokenAlg(core, body.id_token as string)
   }
   const result = await process(response)
@@ -72,7 +73,7 @@ export function tokenSetFromResponse(
   idTokenClaims: IdTokenClaims | undefined,
   dpop: boolean,
 ): TokenSet {
-  if (!isRecord(result))
+  if (!isJsonObject(result))
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response is not a JSON object')
   const r = result
   if (typeof r.access_token !== 'string' || typeof r.token_type !== 'string')
@@ -125,8 +126,4 @@ function notAnAccessToken(tokenType: string, issuedTokenType: unknown): boolean 
     issuedTokenType === 'urn:ietf:params:oauth:token-type:id_token' ||
     issuedTokenType === 'urn:ietf:params:oauth:token-type:refresh_token'
   )
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

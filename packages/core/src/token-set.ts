@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { isJsonObject } from './internal/json-object.ts'
 
 /** Claims of a validated ID token (OpenID Connect Core §2). */
 export interface IdTokenClaims {
@@ -145,7 +146,7 @@ export class TokenSet {
    */
   static fromJSON(value: unknown): TokenSet {
     if (value instanceof TokenSet) return value
-    if (!isRecord(value)) throw invalid('is not an object')
+    if (!isJsonObject(value)) throw invalid('is not an object')
     if (typeof value.accessToken !== 'string') throw invalid('has no accessToken string')
     if (typeof value.tokenType !== 'string' || value.tokenType === '')
       throw invalid('has no tokenType')
@@ -159,7 +160,8 @@ export class TokenSet {
     }
     if (value.idTokenClaims !== undefined && !isClaims(value.idTokenClaims))
       throw invalid('has malformed idTokenClaims')
-    if (value.extra !== undefined && !isRecord(value.extra)) throw invalid('has a non-object extra')
+    if (value.extra !== undefined && !isJsonObject(value.extra))
+      throw invalid('has a non-object extra')
     // The constructor takes the members it knows, nothing else.
     return new TokenSet(value as unknown as TokenSetJSON)
   }
@@ -180,11 +182,7 @@ function normaliseTokenType(tokenType: string): string {
 }
 
 function isClaims(value: unknown): value is IdTokenClaims {
-  return isRecord(value) && typeof value.iss === 'string' && typeof value.sub === 'string'
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+  return isJsonObject(value) && typeof value.iss === 'string' && typeof value.sub === 'string'
 }
 
 function invalid(what: string): ValidationError {

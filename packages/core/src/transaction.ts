@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from './errors.ts'
+import { isJsonObject } from './internal/json-object.ts'
 
 /** Response types openrp handles. `id_token` and `id_token token` are legacy (implicit). */
 export type ResponseType =
@@ -60,7 +61,7 @@ export function assertTransaction(value: unknown): asserts value is AuthTransact
   const fail = (what: string): never => {
     throw new ValidationError('INVALID_ARGUMENT', `The transaction ${what}`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('is not an object')
+  if (!isJsonObject(value)) fail('is not an object')
   const t = value as Record<string, unknown>
   if (typeof t.state !== 'string' || t.state === '') fail('has no state')
   if (!RESPONSE_TYPES.includes(t.responseType as ResponseType)) fail('has an unknown responseType')

@@ -14,6 +14,7 @@ import {
   OpenRpError,
   ValidationError,
 } from '../errors.ts'
+import { isJsonObject } from './json-object.ts'
 import { parseRetryAfter } from './retry.ts'
 import { isWebObject } from './web-object.ts'
 
@@ -204,7 +205,7 @@ function redactBody<E extends Error>(error: E): E {
   const cause = error.cause
   if (typeof cause !== 'object' || cause === null) return error
   const body = (cause as { body?: unknown }).body
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return error
+  if (!isJsonObject(body)) return error
   let redacted: Record<string, unknown> | undefined
   for (const key of Object.keys(body)) {
     if (!SECRET_MEMBER.test(key)) continue
