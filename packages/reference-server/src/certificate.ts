@@ -87,6 +87,10 @@ export function createSelfSignedCertificate(
 /**
  * `x5t#S256` of a certificate (DER bytes or a parsed one): base64url SHA-256 of its DER.
  *
+ * @example
+ * ```ts
+ * const x5t = certificateThumbprint(new X509Certificate(pem)) // compare with cnf["x5t#S256"]
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3.1
  */
 export function certificateThumbprint(cert: Uint8Array | X509Certificate): string {
