@@ -44,9 +44,10 @@ export interface IndexedDbStoreOptions {
  * ```
  */
 export class IndexedDbStore implements Store {
-  readonly database: string
-  readonly objectStore: string
-  readonly prefix: string
+  // Declared, not defined as class fields: the constructor assigns them.
+  declare readonly database: string
+  declare readonly objectStore: string
+  declare readonly prefix: string
   readonly #now: () => number
   #db: UseStore | undefined
 

@@ -30,7 +30,7 @@ export interface SessionStorageStoreOptions {
  * ```
  */
 export class SessionStorageStore implements Store {
-  readonly prefix: string
+  declare readonly prefix: string // assigned by the constructor
   readonly #storage: Storage | undefined
   readonly #now: () => number
 

@@ -28,7 +28,7 @@ const TYPES = new Set<TokenChangeMessage['type']>(['login', 'refreshed', 'logout
  * @see https://html.spec.whatwg.org/multipage/web-messaging.html#broadcasting-to-other-browsing-contexts
  */
 export class TabSync implements TokenChangeNotifier {
-  readonly name: string
+  declare readonly name: string // assigned by the constructor
   readonly #channel: BroadcastChannel | undefined
   readonly #listeners = new Set<(message: TokenChangeMessage) => void>()
   #closed = false

@@ -40,7 +40,7 @@ export interface WebLocksLockOptions {
  * @see https://w3c.github.io/web-locks/
  */
 export class WebLocksLock implements Lock {
-  readonly prefix: string
+  declare readonly prefix: string // assigned by the constructor
   readonly #timeoutMs: number
 
   constructor(options: WebLocksLockOptions = {}) {
