@@ -109,7 +109,6 @@ export class SpaClient {
   readonly #transactions: TransactionStore
   readonly #events = new Emitter<SpaEvents>()
   readonly #key: string
-  readonly #redirectUri: string
   readonly #popupRedirectUri: string
   readonly #silentRedirectUri: string
   #core: Promise<ClientCore> | undefined
@@ -144,7 +143,6 @@ export class SpaClient {
     this.#navigator = options.navigator ?? browserNavigator()
     this.#key = options.storageKey ?? `openrp:${options.clientId}`
     this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)
-    this.#redirectUri = options.redirectUri
     this.#popupRedirectUri = options.popupRedirectUri ?? sibling('popup-callback.html', options)
     this.#silentRedirectUri = options.silentRedirectUri ?? sibling('silent-callback.html', options)
   }
@@ -161,7 +159,7 @@ export class SpaClient {
     const core = await this.#protocol()
     const { url, transaction } = await createAuthorizationRequest(core, {
       ...this.#requestOptions(options),
-      redirectUri: this.#redirectUri,
+      redirectUri: this.#options.redirectUri,
     })
     this.#transactions.save(transaction.state, {
       transaction,
@@ -442,10 +440,6 @@ export class SpaClient {
     }
   }
 
-  #skew(): number {
-    return this.#options.refreshSkewSec ?? 60
-  }
-
   #protocol(): Promise<ClientCore> {
     this.#core ??= this.#createCore().catch((error) => {
       this.#core = undefined
@@ -492,7 +486,7 @@ export class SpaClient {
       store: this.#options.store,
       key: this.#key,
       lock: this.#options.lock,
-      skewSec: this.#skew(),
+      skewSec: this.#options.refreshSkewSec, // TokenManager's default is ours: 60
       proactiveRefresh: this.#options.autoRefresh ?? true,
       visibility: pageVisibility(),
       notifier: this.#sync,
@@ -562,7 +556,8 @@ export class SpaClient {
   }
 
   async #silentRequest(previous: TokenSet): Promise<TokenSet> {
-    if (this.#options.silent === false) throw loginRequired()
+    if (this.#options.silent === false)
+      throw new OpenRpError('LOGIN_REQUIRED', 'Nobody is signed in: call loginWithRedirect() first')
     const core = await this.#protocol()
     const { url, transaction } = await createAuthorizationRequest(core, {
       responseType: 'code',
@@ -592,10 +587,6 @@ function sibling(page: string, options: SpaClientInit): string {
   } catch {
     throw new InvalidArgumentError('options.redirectUri must be an absolute URL')
   }
-}
-
-function loginRequired(): OpenRpError {
-  return new OpenRpError('LOGIN_REQUIRED', 'Nobody is signed in: call loginWithRedirect() first')
 }
 
 /** TokenManager reports a `login_required` silent renewal as SESSION_EXPIRED; surface its cause. */
