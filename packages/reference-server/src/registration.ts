@@ -28,6 +28,8 @@ const AUTH_METHODS: ClientAuthMethod[] = [
   'client_secret_post',
   'client_secret_jwt',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
 ]
 const SECRET_METHODS = new Set<ClientAuthMethod>([
   'client_secret_basic',
@@ -241,10 +243,24 @@ export async function validateClientMetadata(
     input.require_signed_request_object,
     'require_signed_request_object',
   )
-  if ((method === 'private_key_jwt' || requireSigned) && !jwks?.keys.length)
+  if (
+    (method === 'private_key_jwt' || method === 'self_signed_tls_client_auth' || requireSigned) &&
+    !jwks?.keys.length
+  )
     throw invalidClientMetadata(
-      'private_key_jwt and signed request objects need the public keys in jwks',
+      'private_key_jwt, self_signed_tls_client_auth and signed request objects need jwks',
     )
+  // RFC 8705 §2.1.2: a tls_client_auth client names exactly one certificate subject value.
+  const subjectDn = optionalString(input.tls_client_auth_subject_dn, 'tls_client_auth_subject_dn')
+  const sanDns = optionalString(input.tls_client_auth_san_dns, 'tls_client_auth_san_dns')
+  if (method === 'tls_client_auth' && (subjectDn === undefined) === (sanDns === undefined))
+    throw invalidClientMetadata(
+      'tls_client_auth needs exactly one of tls_client_auth_subject_dn and tls_client_auth_san_dns',
+    )
+  const certificateBound = optionalBoolean(
+    input.tls_client_certificate_bound_access_tokens,
+    'tls_client_certificate_bound_access_tokens',
+  )
 
   const scopesSupported = new Set(serverMetadata(state).scopes_supported as string[])
   const scope = optionalString(input.scope, 'scope') ?? DEFAULT_SCOPE
@@ -280,6 +296,15 @@ export async function validateClientMetadata(
     ...(requireSigned !== undefined && { require_signed_request_object: requireSigned }),
     ...(idTokenAlg && { id_token_signed_response_alg: idTokenAlg as 'RS256' | 'ES256' }),
     ...(backchannel && { backchannel_logout_uri: backchannel }),
+    ...(method === 'tls_client_auth' &&
+      subjectDn !== undefined && {
+        tls_client_auth_subject_dn: subjectDn,
+      }),
+    ...(method === 'tls_client_auth' &&
+      sanDns !== undefined && { tls_client_auth_san_dns: sanDns }),
+    ...(certificateBound !== undefined && {
+      tls_client_certificate_bound_access_tokens: certificateBound,
+    }),
   }
   const name = optionalString(input.client_name, 'client_name')
   if (name !== undefined) config.client_name = name

@@ -2,10 +2,17 @@
  * Dynamic client registration (RFC 7591) and client management (RFC 7592) over HTTP: metadata
  * validation, issued credentials, registered clients in every flow, the management rules.
  */
+import { request } from 'node:https'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
-import { authorizeUrl, basic, type Json, tokenRequest } from './helpers.ts'
+import {
+  completeLogin,
+  createSelfSignedCertificate,
+  type ReferenceServer,
+  type SelfSignedCertificate,
+  startReferenceServer,
+} from '../src/index.ts'
+import { authorizeUrl, basic, claims, type Json, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
@@ -425,5 +432,78 @@ describe('an independent client library (openid-client)', () => {
       expectedState: 'st-1',
     })
     expect(tokens.claims()?.aud).toBe(metadata.client_id)
+  })
+})
+
+describe('mutual-TLS clients (RFC 8705)', () => {
+  /** A client-credentials request to the mutual-TLS listener with `cert` as client certificate. */
+  function mtlsToken(clientId: string, cert: SelfSignedCertificate): Promise<Json> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId })
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${server.mtlsUrl}/token`,
+        {
+          method: 'POST',
+          ca: server.mtlsCertificate,
+          cert: cert.cert,
+          key: cert.key,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          agent: false,
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk) => {
+            text += chunk
+          })
+          res.on('end', () => resolve({ status: res.statusCode, ...JSON.parse(text) }))
+        },
+      )
+      req.on('error', reject)
+      req.end(body.toString())
+    })
+  }
+
+  it.each([
+    ['tls_client_auth without a subject value', { token_endpoint_auth_method: 'tls_client_auth' }],
+    [
+      'tls_client_auth with two subject values',
+      {
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: 'CN=a',
+        tls_client_auth_san_dns: 'a.example.test',
+      },
+    ],
+    [
+      'self_signed_tls_client_auth without jwks',
+      { token_endpoint_auth_method: 'self_signed_tls_client_auth' },
+    ],
+  ])('refuses %s with invalid_client_metadata', async (_what, change) => {
+    const { status, body } = await register({ grant_types: ['client_credentials'], ...change })
+    expect(status).toBe(400)
+    expect(body.error).toBe('invalid_client_metadata')
+  })
+
+  it('a registered tls_client_auth client gets certificate-bound tokens with its certificate', async () => {
+    const cert = createSelfSignedCertificate({ commonName: 'registered-daemon' })
+    const other = createSelfSignedCertificate({ commonName: 'someone-else' })
+    const { status, body: client } = await register({
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=registered-daemon',
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      scope: 'api:read',
+    })
+    expect(status).toBe(201)
+    expect(client.client_secret).toBeUndefined()
+    expect(client).toMatchObject({
+      tls_client_auth_subject_dn: 'CN=registered-daemon',
+      tls_client_certificate_bound_access_tokens: true,
+    })
+    const tokens = await mtlsToken(client.client_id, cert)
+    expect(tokens.status).toBe(200)
+    expect(claims(tokens.access_token).cnf).toEqual({ 'x5t#S256': cert.thumbprint })
+    const refused = await mtlsToken(client.client_id, other)
+    expect(refused).toMatchObject({ status: 401, error: 'invalid_client' })
   })
 })
