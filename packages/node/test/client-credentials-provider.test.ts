@@ -224,20 +224,22 @@ describe('ClientCredentialsProvider (one process)', () => {
         client,
         store,
         skewSec: 0,
-        defaultLifetimeSec: 1,
+        // 2, not 1: expiresAt is in whole seconds, so a 1 s token issued late in a second is
+        // already due a few ms later, and the cached read below would race it.
+        defaultLifetimeSec: 2,
       })
       const before = Date.now()
       const first = await provider.getToken({ scope: 'api:read' })
-      expect(first.expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 1)
-      expect(first.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 1)
+      expect(first.expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 2)
+      expect(first.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 2)
       const envelope = JSON.parse(
         await readFile(store.pathOf(provider.keyOf({ scope: 'api:read' })), 'utf8'),
       ) as { expiresAt?: number }
       expect(envelope.expiresAt).toBeGreaterThan(before)
-      expect(envelope.expiresAt).toBeLessThanOrEqual(Date.now() + 1000)
+      expect(envelope.expiresAt).toBeLessThanOrEqual(Date.now() + 2000)
       expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
       expect(tokenRequests()).toHaveLength(1)
-      await new Promise((r) => setTimeout(r, 2100))
+      await new Promise((r) => setTimeout(r, 3100))
       const second = await provider.getToken({ scope: 'api:read' })
       expect(second.accessToken).not.toBe(first.accessToken)
       expect(tokenRequests()).toHaveLength(2)
