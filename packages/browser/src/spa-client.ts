@@ -156,17 +156,7 @@ export class SpaClient {
       options.returnTo !== undefined
         ? checkReturnTo(options.returnTo, this.#navigator.origin(), this.#options.allowedReturnTo)
         : this.#currentReturnTo()
-    const core = await this.#protocol()
-    const { url, transaction } = await createAuthorizationRequest(core, {
-      ...this.#requestOptions(options),
-      redirectUri: this.#options.redirectUri,
-    })
-    this.#transactions.save(transaction.state, {
-      transaction,
-      mode: 'redirect',
-      returnTo,
-      createdAt: Date.now(),
-    })
+    const { url } = await this.#startLogin(options, this.#options.redirectUri, 'redirect', returnTo)
     this.#navigator.assign(url.toString())
   }
 
@@ -228,13 +218,12 @@ export class SpaClient {
   ): Promise<TokenSet> {
     let state: string | undefined
     try {
-      const core = await this.#protocol()
-      const { url, transaction } = await createAuthorizationRequest(core, {
-        ...this.#requestOptions(options),
-        redirectUri: this.#popupRedirectUri,
-      })
+      const { core, url, transaction } = await this.#startLogin(
+        options,
+        this.#popupRedirectUri,
+        'popup',
+      )
       state = transaction.state
-      this.#transactions.save(state, { transaction, mode: 'popup', createdAt: Date.now() })
       popup.navigate(url.toString())
       const responseUrl = await waitForPopupResponse(this.#navigator, popup, this.#options.popup)
       const pending = this.#transactions.take(
@@ -429,15 +418,30 @@ export class SpaClient {
   readonly #pendingLogout = (state: string): boolean =>
     this.#transactions.isPending(state, 'logout')
 
-  #requestOptions(options: LoginOptions) {
-    return {
+  /** Builds the authorization request of a redirect or popup login and keeps its transaction. */
+  async #startLogin(
+    options: LoginOptions,
+    redirectUri: string,
+    mode: 'redirect' | 'popup',
+    returnTo?: string,
+  ) {
+    const core = await this.#protocol()
+    const { url, transaction } = await createAuthorizationRequest(core, {
       responseType: options.responseType ?? this.#options.responseType ?? 'code',
       scope: options.scope ?? this.#options.scope ?? DEFAULT_SCOPE,
       prompt: options.prompt,
       maxAge: options.maxAge,
       loginHint: options.loginHint,
       extraParams: options.extraParams,
-    }
+      redirectUri,
+    })
+    this.#transactions.save(transaction.state, {
+      transaction,
+      mode,
+      returnTo,
+      createdAt: Date.now(),
+    })
+    return { core, url, transaction }
   }
 
   #protocol(): Promise<ClientCore> {
