@@ -47,21 +47,13 @@ export function parseAuthorizationResponse(
   mode: ResponseMode = 'query',
 ): URLSearchParams {
   let params: URLSearchParams
+  // A full URL string (scheme first) is read as a URL, anything else as the parameters.
+  if (typeof input === 'string' && URL.canParse(input) && /^[a-z][a-z0-9+.-]*:/i.test(input))
+    input = new URL(input)
   if (input instanceof URL) {
-    params =
-      mode === 'fragment'
-        ? new URLSearchParams(input.hash.slice(1))
-        : new URLSearchParams(input.search)
+    params = new URLSearchParams(mode === 'fragment' ? input.hash.slice(1) : input.search)
   } else if (typeof input === 'string') {
-    const url = URL.canParse(input) ? new URL(input) : undefined
-    if (url && /^[a-z][a-z0-9+.-]*:/i.test(input)) {
-      params =
-        mode === 'fragment'
-          ? new URLSearchParams(url.hash.slice(1))
-          : new URLSearchParams(url.search)
-    } else {
-      params = new URLSearchParams(input.replace(/^[?#]/, ''))
-    }
+    params = new URLSearchParams(input.replace(/^[?#]/, ''))
   } else if (input instanceof URLSearchParams) {
     params = new URLSearchParams(input)
   } else if (isJsonObject(input)) {
