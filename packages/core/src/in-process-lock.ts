@@ -9,9 +9,8 @@ import type { Lock, LockLease, LockOptions } from './store.ts'
 /** Default wait before {@link LockTimeoutError}, when `withLock` is given no `timeoutMs`. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000
 
-interface Waiter {
-  grant(): void
-}
+/** Hands the lock to one waiting caller. */
+type Waiter = () => void
 
 /**
  * Mutual exclusion per lock name inside one process. Waiters are served first come, first
@@ -59,11 +58,9 @@ export class InProcessLock implements Lock {
       return Promise.resolve()
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: () => {
-          clearTimeout(timer)
-          resolve()
-        },
+      const waiter: Waiter = () => {
+        clearTimeout(timer)
+        resolve()
       }
       const timer = setTimeout(() => {
         const index = queue.indexOf(waiter)
@@ -78,7 +75,7 @@ export class InProcessLock implements Lock {
     const queue = this.#held.get(name)
     const next = queue?.shift()
     // Ownership passes straight to the next waiter, so no newcomer can jump the queue.
-    if (next) next.grant()
+    if (next) next()
     else this.#held.delete(name)
   }
 }
