@@ -607,10 +607,10 @@ function asError(error: unknown): OpenRpError {
   })
 }
 
+/** 24 random bytes as base64url (32 characters: a multiple of 3 bytes needs no padding). */
 function randomState(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24))
   return btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
-    .replace(/=+$/, '')
 }
