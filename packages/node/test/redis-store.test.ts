@@ -57,7 +57,9 @@ describe('RedisStore', () => {
       const started = Date.now()
       await expect(store.get('k')).rejects.toMatchObject({ code: 'STORE_ERROR' })
       await expect(store.set('k', 1)).rejects.toMatchObject({ code: 'STORE_ERROR' })
-      expect(Date.now() - started).toBeLessThan(2000)
+      // Refused connections fail at once; the bound only catches a wait for Redis to appear
+      // (queued commands), with room for a machine busy with every test file at once.
+      expect(Date.now() - started).toBeLessThan(5000)
     } finally {
       await store.close()
     }
