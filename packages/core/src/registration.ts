@@ -16,9 +16,8 @@ import type { ServerMetadata } from './client-core.ts'
 import { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 import { HttpError, InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { peekJson } from './internal/http.ts'
-import { type ErrorContext, oauthError } from './internal/map-error.ts'
+import { type ErrorContext, oauthError, redactSecrets } from './internal/map-error.ts'
 import { type HttpOptions, operation } from './internal/operation.ts'
-import { isWebObject } from './internal/web-object.ts'
 import { type ClientAuthMethod, type ClientOptions, resolveOptions } from './options.ts'
 
 /**
@@ -105,15 +104,7 @@ export type RegisteredClientOptions = Pick<
   'clientId' | 'clientSecret' | 'clientAuth' | 'redirectUri' | 'postLogoutRedirectUri'
 >
 
-/**
- * Where errors of these calls are mapped. There is no `registration` context yet: its
- * "unexpected response" code is INVALID_RESPONSE, like this one's.
- */
-const CONTEXT: ErrorContext = 'resource'
-
-/** Members of a registration response that are secrets. */
-const SECRET_MEMBERS = ['client_secret', 'registration_access_token'] as const
-const REDACTED = '[redacted]'
+const CONTEXT: ErrorContext = 'registration'
 
 /** Members a client may not send in an RFC 7592 update (§2.2). */
 const SERVER_ONLY_MEMBERS = [
@@ -122,36 +113,6 @@ const SERVER_ONLY_MEMBERS = [
   'client_secret_expires_at',
   'client_id_issued_at',
 ] as const
-
-/** `body` with every secret member replaced by `[redacted]` (objects only; the rest as is). */
-function redactSecrets(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
-  let redacted: Record<string, unknown> | undefined
-  for (const key of SECRET_MEMBERS) {
-    if (!Object.hasOwn(body, key)) continue
-    redacted ??= { ...(body as Record<string, unknown>) }
-    redacted[key] = REDACTED
-  }
-  return redacted ?? body
-}
-
-/**
- * oauth4webapi keeps the parsed body in `cause.body` of the errors of a refused response;
- * a registration response holds the client secret there.
- */
-function redactCause(error: unknown): unknown {
-  if (!(error instanceof oauth.OperationProcessingError)) return error
-  const cause = error.cause as { body?: unknown } | undefined
-  // A refused status keeps the Response itself as cause: that one is mapped by its status.
-  if (
-    typeof cause === 'object' &&
-    cause !== null &&
-    !isWebObject(cause, 'Response') &&
-    'body' in cause
-  )
-    error.cause = { ...cause, body: redactSecrets(cause.body) }
-  return error
-}
 
 function resolveTransport(options: ClientRegistrationOptions) {
   const { signal, ...transport } = options
@@ -212,11 +173,8 @@ export async function registerClient(
         metadata as Parameters<typeof oauth.dynamicClientRegistrationRequest>[1],
         { ...http, ...(initialAccessToken !== undefined && { initialAccessToken }) },
       )
-      try {
-        return (await oauth.processDynamicClientRegistrationResponse(response)) as RegisteredClient
-      } catch (error) {
-        throw redactCause(error)
-      }
+      // A refusal's body (with the secret of an odd answer) is redacted by the error mapping.
+      return (await oauth.processDynamicClientRegistrationResponse(response)) as RegisteredClient
     },
   )
 }
@@ -411,7 +369,7 @@ async function registrationBody(response: Response, expected: number): Promise<R
   const registered = body as Record<string, unknown>
   const invalid = (member: string) =>
     new ValidationError('INVALID_RESPONSE', `The registration response has no valid ${member}`, {
-      cause: { body: redactSecrets(body) },
+      cause: { body: redactSecrets(registered) },
     })
   if (typeof registered.client_id !== 'string' || registered.client_id === '')
     throw invalid('client_id')

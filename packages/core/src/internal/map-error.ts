@@ -32,6 +32,7 @@ export type ErrorContext =
   | 'resource'
   | 'id_token'
   | 'logout_token'
+  | 'registration'
 
 const INTERACTION_ERRORS = new Set([
   'login_required',
@@ -192,9 +193,23 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
   return mapError(error, context)
 }
 
-/** Members of a response body that are credentials: every `*_token`, and the device code. */
-const SECRET_MEMBER = /(?:^|_)token$|^device_code$/
+/**
+ * Members of a response body that are credentials: every `*_token` (with a registration's
+ * `registration_access_token`), the device code and a registered client's secret.
+ */
+const SECRET_MEMBER = /(?:^|_)token$|^device_code$|^client_secret$/
 const REDACTED = '[redacted]'
+
+/** `body` with every credential member replaced by `[redacted]`; `body` itself if it has none. */
+export function redactSecrets(body: Record<string, unknown>): Record<string, unknown> {
+  let redacted: Record<string, unknown> | undefined
+  for (const key of Object.keys(body)) {
+    if (!SECRET_MEMBER.test(key)) continue
+    redacted ??= { ...body }
+    redacted[key] = REDACTED
+  }
+  return redacted ?? body
+}
 
 /**
  * oauth4webapi keeps the parsed response body in `cause.body` of its errors; for a token
@@ -206,13 +221,8 @@ function redactBody<E extends Error>(error: E): E {
   if (typeof cause !== 'object' || cause === null) return error
   const body = (cause as { body?: unknown }).body
   if (!isJsonObject(body)) return error
-  let redacted: Record<string, unknown> | undefined
-  for (const key of Object.keys(body)) {
-    if (!SECRET_MEMBER.test(key)) continue
-    redacted ??= { ...body }
-    redacted[key] = REDACTED
-  }
-  if (redacted) error.cause = { ...cause, body: redacted }
+  const redacted = redactSecrets(body)
+  if (redacted !== body) error.cause = { ...cause, body: redacted }
   return error
 }
 
