@@ -11,7 +11,6 @@ import {
   DEMO_SPA_ORIGIN,
   startReferenceServer,
 } from '@openrp/reference-server'
-import { build } from 'esbuild'
 import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -29,6 +28,7 @@ import {
   toClientOptions,
   updateClientRegistration,
 } from '../src/index.ts'
+import { bundleForBrowser } from './helpers/bundle.ts'
 import { useReferenceServer } from './helpers/reference.ts'
 
 const h = useReferenceServer()
@@ -417,22 +417,10 @@ describe('bundles', () => {
   it('an SPA bundle that does not import registration carries none of it', async () => {
     const spa = `export { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh } from './src/index.ts'`
     const withRegistration = `export { registerClient, deleteClientRegistration } from './src/index.ts'`
-    const bundle = async (contents: string) =>
-      (
-        await build({
-          stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
-          bundle: true,
-          format: 'esm',
-          platform: 'browser',
-          write: false,
-          treeShaking: true,
-          logLevel: 'silent',
-        })
-      ).outputFiles[0]!.text
     const markers = ['registration_client_uri', 'Dynamic Client Registration Endpoint']
-    const present = await bundle(withRegistration)
+    const present = await bundleForBrowser(withRegistration)
     for (const marker of markers) expect(present, marker).toContain(marker)
-    const absent = await bundle(spa)
+    const absent = await bundleForBrowser(spa)
     for (const marker of markers) expect(absent, marker).not.toContain(marker)
   })
 })

@@ -15,7 +15,6 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
-import { build } from 'esbuild'
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -29,6 +28,7 @@ import {
   TokenSet,
   ValidationError,
 } from '../src/index.ts'
+import { bundleForBrowser as bundle } from './helpers/bundle.ts'
 import { useReferenceServer, WEB_REDIRECT } from './helpers/reference.ts'
 
 const pkjwt = DEMO_CLIENTS.find((c) => c.client_id === 'pkjwt')!
@@ -342,19 +342,6 @@ describe('requestObject option checks', () => {
 })
 
 describe('tree shaking', () => {
-  async function bundle(contents: string): Promise<string> {
-    const result = await build({
-      stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      treeShaking: true,
-      logLevel: 'silent',
-    })
-    return result.outputFiles[0]!.text
-  }
-
   it('leaves the request-object code out of a public-client bundle', async () => {
     const entry = (factory: string) => `
 import { ${factory}, createAuthorizationRequest, handleAuthorizationResponse } from './src/index.ts'

@@ -3,27 +3,13 @@
  * An SPA that imports only the core, the code flow, refresh and end session must not carry the
  * device flow, token exchange or other grants.
  */
-import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
+import { bundleForBrowser as bundle } from './helpers/bundle.ts'
 
 const SPA_ENTRY = `
 import { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh, endSessionUrl } from './src/index.ts'
 export { createClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh, endSessionUrl }
 `
-
-async function bundle(contents: string): Promise<string> {
-  const result = await build({
-    stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    minify: false,
-    treeShaking: true,
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]!.text
-}
 
 describe('tree shaking', () => {
   it('leaves unused grants out of an SPA bundle', async () => {
