@@ -111,6 +111,17 @@ export function validateAuthorizationRequest(
   if (!(client.response_types ?? ['code']).includes(responseType)) {
     fail('unauthorized_client', `this client may not use response_type ${responseType}`)
   }
+  // RFC 8705 §3: a bound token is bound at the token endpoint, over TLS with the client's
+  // certificate; an access token in the redirect cannot be, so such a client gets none there.
+  if (
+    client.tls_client_certificate_bound_access_tokens &&
+    responseType.split(' ').includes('token')
+  ) {
+    fail(
+      'unauthorized_client',
+      'this client gets only certificate-bound access tokens, which the authorization endpoint cannot issue',
+    )
+  }
   const needsGrant = responseType.includes('code') ? 'authorization_code' : 'implicit'
   if (!client.grant_types.includes(needsGrant)) {
     fail('unauthorized_client', `this client may not use the ${needsGrant} grant`)

@@ -10,7 +10,8 @@ import {
   type SelfSignedCertificate,
   startReferenceServer,
 } from '../src/index.ts'
-import { claims, type Json, tokenRequest } from './helpers.ts'
+import { completeLogin } from '../src/index.ts'
+import { authorizeUrl, claims, type Json, tokenRequest } from './helpers.ts'
 
 const daemonCert = createSelfSignedCertificate({ commonName: 'daemon' })
 const sanCert = createSelfSignedCertificate({ commonName: 'other', dnsNames: ['svc.example.test'] })
@@ -59,6 +60,15 @@ const CLIENTS: ClientConfig[] = [
     tls_client_certificate_bound_access_tokens: true,
     grant_types: ['password', 'refresh_token'],
     scope: 'openid offline_access',
+  },
+  {
+    client_id: 'bound-browser',
+    token_endpoint_auth_method: 'none',
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: ['authorization_code', 'implicit'],
+    response_types: ['code', 'code id_token', 'code token', 'id_token token'],
+    redirect_uris: ['http://127.0.0.1:4001/callback.html'],
+    scope: 'openid',
   },
 ]
 
@@ -271,5 +281,25 @@ describe('mutual TLS (RFC 8705)', () => {
     })
     expect(same.status).toBe(200)
     expect(claims(same.body.access_token).cnf).toEqual({ 'x5t#S256': sanCert.thumbprint })
+  })
+
+  it('a client with bound tokens gets no access token at the authorization endpoint (code and code id_token still work)', async () => {
+    const login = (responseType: string) =>
+      authorizeUrl(server.issuer, {
+        client_id: 'bound-browser',
+        response_type: responseType,
+        scope: 'openid',
+        nonce: 'n-bound',
+      }).then(({ url }) => completeLogin(url))
+    for (const refused of ['code token', 'id_token token']) {
+      const result = await login(refused)
+      expect(result.params.get('error'), refused).toBe('unauthorized_client')
+      expect(result.params.get('access_token'), refused).toBeNull()
+    }
+    for (const allowed of ['code', 'code id_token']) {
+      const result = await login(allowed)
+      expect(result.params.get('error'), allowed).toBeNull()
+      expect(result.params.get('code'), allowed).toBeTruthy()
+    }
   })
 })
