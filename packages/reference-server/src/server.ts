@@ -42,6 +42,8 @@ const CORS_PATHS = [
   '/introspect',
   '/par',
   '/device_authorization',
+  '/register',
+  '/register/*',
   '/api/*',
   '/__control',
 ]
@@ -79,7 +81,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   })
   const corsHandler = cors({
     origin: (origin) => (state.corsOrigins.has(origin) ? origin : null),
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'DPoP', 'Content-Type'],
     exposeHeaders: ['DPoP-Nonce', 'WWW-Authenticate', 'Retry-After'],
     maxAge: 600,

@@ -105,6 +105,36 @@ describe('CORS for the demo SPA origin', () => {
     })
     expect(evil.headers.get('access-control-allow-origin')).toBeNull()
   })
+
+  it('lets a known origin register a client and manage it (RFC 7591 POST, RFC 7592 PUT/DELETE)', async () => {
+    const origin = 'http://127.0.0.1:4001'
+    const preflight = (path: string, method: string) =>
+      fetch(`${server.issuer}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      })
+    const register = await preflight('/register', 'POST')
+    expect(register.headers.get('access-control-allow-origin')).toBe(origin)
+    for (const method of ['PUT', 'DELETE']) {
+      const manage = await preflight('/register/some-client', method)
+      expect(manage.headers.get('access-control-allow-origin'), method).toBe(origin)
+      expect(manage.headers.get('access-control-allow-methods'), method).toContain(method)
+    }
+    const created = await fetch(`${server.issuer}/register`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: [`${origin}/callback.html`],
+        token_endpoint_auth_method: 'none',
+      }),
+    })
+    expect(created.status).toBe(201)
+    expect(created.headers.get('access-control-allow-origin')).toBe(origin)
+  })
 })
 
 describe('PAR (RFC 9126)', () => {
