@@ -23,6 +23,7 @@ export {
   ValidationError,
 } from './errors.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
+export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export { Emitter, type Unsubscribe } from './internal/events.ts'
 export { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'

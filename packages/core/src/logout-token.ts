@@ -9,7 +9,7 @@ import { verifyWithJwks } from './jwks.ts'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { allowedIdTokenAlgs } from './id-token.ts'
 import { InProcessLock } from './in-process-lock.ts'
-import type { Lock, LockLease, Store } from './store.ts'
+import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
@@ -172,7 +172,7 @@ async function rememberJti(
       throw new ValidationError('LOGOUT_TOKEN_REPLAYED', 'This logout token was seen before')
     // A lease lost while we read (LOCK_LOST): another receiver may be accepting this very token
     // now. Refuse it; the provider's retry is then accepted once, or seen as a replay.
-    if (lease?.signal.aborted) throw lease.signal.reason
+    assertLeaseHeld(lease, key)
     await store.set(key, 1, { ttlSec })
   })
 }

@@ -1,3 +1,5 @@
+import { LockLostError } from './errors.ts'
+
 /**
  * Where tokens and transactions live. Values are plain JSON; every method is async so the same
  * interface fits memory, IndexedDB, files and Redis.
@@ -67,4 +69,27 @@ export interface LockLease {
 export interface LockOptions {
   /** How long to wait to acquire the lock before LockTimeoutError. */
   timeoutMs?: number
+}
+
+/**
+ * Throws when the lease `fn` of {@link Lock.withLock} was given is lost: the abort reason when
+ * it is a `LockLostError` (code `LOCK_LOST`), else a `LockLostError` around it. Call it right
+ * before a step that must not happen twice. No lease (a Lock written before LockLease existed)
+ * counts as held.
+ *
+ * @example
+ * ```ts
+ * await lock.withLock('refresh:alice', async (lease) => {
+ *   const current = await store.get('alice')
+ *   assertLeaseHeld(lease, 'refresh:alice') // someone else may be refreshing now
+ *   await store.set('alice', await refreshFrom(current))
+ * })
+ * ```
+ */
+export function assertLeaseHeld(lease: LockLease | undefined, name: string): void {
+  if (!lease?.signal.aborted) return
+  const reason: unknown = lease.signal.reason
+  throw reason instanceof LockLostError
+    ? reason
+    : new LockLostError(name, 'its lease was lost', { cause: reason })
 }

@@ -6,14 +6,13 @@
  */
 import {
   InvalidArgumentError,
-  LockLostError,
   OAuthError,
   OpenRpError,
   StoreError,
   isOpenRpError,
 } from './errors.ts'
 import { Emitter, type Unsubscribe } from './internal/events.ts'
-import type { Lock, LockLease, Store } from './store.ts'
+import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
 import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
 /** What TokenManager needs from a client: `Client` satisfies it. */
@@ -372,7 +371,7 @@ export class TokenManager {
     const unsaved = this.#unsaved
     if (unsaved && sameTokens(unsaved.replaces, stored)) {
       // Not over the set of whoever holds the lock now (it is kept for the next try).
-      if (lease?.signal.aborted) throw lockLost(this.key, lease.signal)
+      assertLeaseHeld(lease, `${this.key}:refresh`)
       // Our last refresh never reached the store: its set is the current one.
       current = unsaved.set
       try {
@@ -401,7 +400,7 @@ export class TokenManager {
     // starts over from the lock. Once sent, a request is not abandoned however the lease fares:
     // the provider may already have rotated the refresh token, and its answer is then the only
     // valid set. It is written below only if the store still holds the set it replaces.
-    if (lease?.signal.aborted) throw lockLost(this.key, lease.signal)
+    assertLeaseHeld(lease, `${this.key}:refresh`)
     const epoch = this.#epoch
     let next: TokenSet
     try {
@@ -559,14 +558,6 @@ export class TokenManager {
     this.#timer = undefined
     this.#waitingForVisible = false
   }
-}
-
-/** The reason a lost lease aborted with (LOCK_LOST), or a LockLostError around another one. */
-function lockLost(key: string, signal: AbortSignal): LockLostError {
-  const reason: unknown = signal.reason
-  return reason instanceof LockLostError
-    ? reason
-    : new LockLostError(`${key}:refresh`, 'its lease was lost', { cause: reason })
 }
 
 /** The provider will not renew this grant: the session is over. */

@@ -4,11 +4,11 @@
  * @module
  */
 import {
+  assertLeaseHeld,
   InvalidArgumentError,
   isOpenRpError,
   type Lock,
   type LockLease,
-  LockLostError,
   MemoryStore,
   type Store,
   StoreError,
@@ -234,7 +234,7 @@ export class ClientCredentialsProvider {
       // now. Don't send a request of our own; the caller starts over. A request once sent is
       // not abandoned when the lease is lost later: its token is as good as any other.
       // (A lock written before LockLease existed passes none: it is never lost.)
-      if (lease?.signal.aborted) throw lockLost(key, lease.signal)
+      assertLeaseHeld(lease, key)
       const tokens = this.#withLifetime(
         await this.#client.clientCredentials({
           scope: options.scope,
@@ -292,12 +292,4 @@ export class ClientCredentialsProvider {
     this.#memory.set(key, tokens)
     return tokens
   }
-}
-
-/** The reason a lost lease aborted with (LOCK_LOST), or a LockLostError around another one. */
-function lockLost(key: string, signal: AbortSignal): LockLostError {
-  const reason: unknown = signal.reason
-  return reason instanceof LockLostError
-    ? reason
-    : new LockLostError(key, 'its lease was lost', { cause: reason })
 }
