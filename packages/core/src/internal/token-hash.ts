@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { encodeBase64Url } from './base64url.ts'
+
 /** The hash function a JWS `alg` (and, for EdDSA, curve) implies; `undefined` if unknown. */
 export function hashFor(alg: string, crv?: string): 'SHA-256' | 'SHA-384' | 'SHA-512' | undefined {
   if (alg === 'EdDSA' || alg === 'Ed25519') return crv === 'Ed448' ? undefined : 'SHA-512'
@@ -17,7 +19,5 @@ export async function leftHalfHash(
   hash: 'SHA-256' | 'SHA-384' | 'SHA-512',
 ): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest(hash, new TextEncoder().encode(value)))
-  let binary = ''
-  for (const byte of digest.subarray(0, digest.length / 2)) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return encodeBase64Url(digest.subarray(0, digest.length / 2))
 }
