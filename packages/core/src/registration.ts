@@ -197,15 +197,8 @@ export async function readClientRegistration(
   registration: ClientRegistrationHandle,
   options: ClientRegistrationOptions = {},
 ): Promise<RegisteredClient> {
-  const { url, token } = managementTarget(registration, 'readClientRegistration()')
-  const { signal, resolved } = resolveTransport(options)
-  return operation(
-    { options: resolved },
-    { signal, retry: true, context: CONTEXT },
-    async (http) => {
-      const response = await send(http, token, 'GET', url, null)
-      return withHandle(await registrationBody(response, 200), registration)
-    },
+  return manage(registration, options, 'readClientRegistration()', 'GET', null, async (response) =>
+    withHandle(await registrationBody(response, 200), registration),
   )
 }
 
@@ -235,21 +228,20 @@ export async function updateClientRegistration(
   metadata: ClientMetadata,
   options: ClientRegistrationOptions = {},
 ): Promise<RegisteredClient> {
-  const { url, token } = managementTarget(registration, 'updateClientRegistration()')
+  managementTarget(registration, 'updateClientRegistration()')
   assertMetadata(metadata, 'updateClientRegistration()')
   if (typeof registration.client_id !== 'string' || registration.client_id === '')
     throw new InvalidArgumentError('updateClientRegistration() needs the registration client_id')
   const body: Record<string, unknown> = { ...metadata, client_id: registration.client_id }
   for (const key of SERVER_ONLY_MEMBERS) delete body[key]
-  const { signal, resolved } = resolveTransport(options)
-  return operation(
-    { options: resolved },
-    { signal, retry: true, context: CONTEXT },
-    async (http) => {
-      const headers = new Headers({ 'content-type': 'application/json' })
-      const response = await send(http, token, 'PUT', url, JSON.stringify(body), headers)
-      return withHandle(await registrationBody(response, 200), registration)
-    },
+  const json = JSON.stringify(body)
+  return manage(
+    registration,
+    options,
+    'updateClientRegistration()',
+    'PUT',
+    json,
+    async (response) => withHandle(await registrationBody(response, 200), registration),
   )
 }
 
@@ -268,13 +260,13 @@ export async function deleteClientRegistration(
   registration: ClientRegistrationHandle,
   options: ClientRegistrationOptions = {},
 ): Promise<void> {
-  const { url, token } = managementTarget(registration, 'deleteClientRegistration()')
-  const { signal, resolved } = resolveTransport(options)
-  return operation(
-    { options: resolved },
-    { signal, retry: true, context: CONTEXT },
-    async (http) => {
-      const response = await send(http, token, 'DELETE', url, null)
+  return manage(
+    registration,
+    options,
+    'deleteClientRegistration()',
+    'DELETE',
+    null,
+    async (response) => {
       if (response.status !== 204) throw await refusal(response)
       await response.body?.cancel().catch(() => {})
     },
@@ -347,10 +339,30 @@ function send(
   method: 'GET' | 'PUT' | 'DELETE',
   url: URL,
   body: string | null,
-  headers = new Headers(),
 ): Promise<Response> {
-  headers.set('accept', 'application/json')
+  const headers = new Headers({ accept: 'application/json' })
+  if (body !== null) headers.set('content-type', 'application/json')
   return oauth.protectedResourceRequest(token, method, url, headers, body, http)
+}
+
+/**
+ * One RFC 7592 call: `method` on the registration's `registration_client_uri` with its access
+ * token, under a deadline, retried on 5xx / 429 / network errors (GET, PUT and DELETE are
+ * idempotent), the answer handed to `read`.
+ */
+function manage<T>(
+  registration: ClientRegistrationHandle,
+  options: ClientRegistrationOptions,
+  what: string,
+  method: 'GET' | 'PUT' | 'DELETE',
+  body: string | null,
+  read: (response: Response) => Promise<T>,
+): Promise<T> {
+  const { url, token } = managementTarget(registration, what)
+  const { signal, resolved } = resolveTransport(options)
+  return operation({ options: resolved }, { signal, retry: true, context: CONTEXT }, async (http) =>
+    read(await send(http, token, method, url, body)),
+  )
 }
 
 /** The registration in a response of status `expected`, else the provider's refusal. */
