@@ -22,6 +22,7 @@ export {
   TimeoutError,
   ValidationError,
 } from './errors.ts'
+export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'

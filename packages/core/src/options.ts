@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from './clock.ts'
 import { InvalidArgumentError } from './errors.ts'
 
 /** RFC 7591 `token_endpoint_auth_method` values openrp speaks. */
@@ -111,6 +112,11 @@ export interface ClientOptions {
    * and codes travel unencrypted. Loopback issuers (127.0.0.1, ::1, localhost) never need it.
    */
   dangerouslyAllowInsecureHttp?: boolean
+  /**
+   * Where time comes from (default {@link systemClock}): expiry, polling intervals, backoff and
+   * timeouts read it, so tests can drive time instead of waiting for it.
+   */
+  clock?: Clock
 }
 
 /** {@link ClientOptions} with every default applied. */
@@ -136,6 +142,7 @@ export interface ResolvedOptions {
   jwksMaxAgeMs: number
   idTokenSignedResponseAlg: string | undefined
   dangerouslyAllowInsecureHttp: boolean
+  clock: Clock
 }
 
 export const DEFAULTS = {
@@ -228,6 +235,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     jwksMaxAgeMs: positive(options.jwksMaxAgeMs, 'jwksMaxAgeMs', DEFAULTS.jwksMaxAgeMs),
     idTokenSignedResponseAlg: idTokenAlg(options.idTokenSignedResponseAlg),
     dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
+    clock: options.clock ?? systemClock,
   }
 }
 
