@@ -103,7 +103,9 @@ async function main(): Promise<void> {
       clients: DEMO_CLIENTS,
       corsOrigins: [tvOrigin],
       enableControlEndpoint: values.control,
-      ...(values['device-ttl'] && { deviceCodeTtl: integer(values['device-ttl'], 'device-ttl', 1) }),
+      ...(values['device-ttl'] && {
+        deviceCodeTtl: integer(values['device-ttl'], 'device-ttl', 1),
+      }),
       ...(values['device-interval'] && {
         deviceInterval: integer(values['device-interval'], 'device-interval', 1),
       }),

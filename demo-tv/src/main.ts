@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   $('api-url').textContent = config.apiUrl
 
   let shownScreen = ''
-  let homeLoadedFor: string | undefined
+  /** Set while (and after) the home screen loads, until the user is signed out. */
+  let homeLoaded = false
 
   const render = (state: DeviceLoginState) => {
     const status = $('status')
@@ -137,14 +138,14 @@ async function main(): Promise<void> {
       shownScreen = screen
       focusFirst()
     }
-    if (state.status === 'signed-in') void loadHome()
-    else homeLoadedFor = undefined
+    if (state.status !== 'signed-in') homeLoaded = false
+    else if (!homeLoaded) {
+      homeLoaded = true
+      void loadHome()
+    }
   }
 
   const loadHome = async () => {
-    const tokens = await login.getTokenSet()
-    if (!tokens || homeLoadedFor === tokens.accessToken) return
-    homeLoadedFor = tokens.accessToken
     $('user-name').textContent = '…'
     try {
       // Conformant providers put profile claims at UserInfo, not in the ID token.
@@ -167,11 +168,20 @@ async function main(): Promise<void> {
       status.textContent = `${res.status}`
       result.dataset.status = String(res.status)
       const text = await res.text()
+      let body: unknown
       try {
-        result.textContent = JSON.stringify(JSON.parse(text), null, 2)
+        body = JSON.parse(text)
       } catch {
-        result.textContent = text
+        body = { body: text }
       }
+      const rows = Object.entries((body ?? {}) as Record<string, unknown>).flatMap(([k, v]) => {
+        const dt = document.createElement('dt')
+        dt.textContent = k
+        const dd = document.createElement('dd')
+        dd.textContent = typeof v === 'string' ? v : JSON.stringify(v)
+        return [dt, dd]
+      })
+      result.replaceChildren(...rows)
     } catch (error) {
       status.textContent = (error as { code?: string }).code ?? 'failed'
       result.dataset.status = 'error'
