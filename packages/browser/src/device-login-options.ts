@@ -12,6 +12,12 @@ import type { StoreChoice } from './spa-options.ts'
 /**
  * What the TV screen shows. Transitions (one place in the code: `DeviceLogin`):
  *
+ * @example
+ * ```ts
+ * const busy: DeviceLoginStatus[] = ['starting', 'waiting', 'slowed-down', 'retrying', 'offline']
+ * spinner.hidden = !busy.includes(login.state.status)
+ * ```
+ *
  * | from | event | to |
  * | --- | --- | --- |
  * | `idle` | `start()` with a stored session | `signed-in` |
@@ -40,7 +46,20 @@ export type DeviceLoginStatus =
   | 'error'
   | 'signed-in'
 
-/** A snapshot of a {@link DeviceLogin}: everything the screen needs to draw. */
+/**
+ * A snapshot of a {@link DeviceLogin}: everything the screen needs to draw. Frozen; a new one
+ * comes with every change.
+ *
+ * @example
+ * ```ts
+ * login.subscribe(({ status, userCode, qrSvg, secondsLeft }) => {
+ *   codeEl.textContent = userCode ?? ''
+ *   qrEl.innerHTML = qrSvg ?? ''
+ *   timerEl.textContent = secondsLeft === undefined ? '' : `${secondsLeft}s`
+ *   statusEl.dataset.status = status
+ * })
+ * ```
+ */
 export interface DeviceLoginState {
   status: DeviceLoginStatus
   /** The code to type on the phone, e.g. `WDJB-MJHT` (while a code is pending). */
@@ -58,15 +77,28 @@ export interface DeviceLoginState {
   /** Seconds between polls now (grows on `slow_down` and after failed polls). */
   interval?: number
   /**
-   * Why the flow stopped or struggles: `ACCESS_DENIED` (denied), `DEVICE_CODE_EXPIRED`
-   * (expired), `OAUTH_ERROR` / `INVALID_GRANT` / other provider codes, `NETWORK_ERROR`,
-   * `TIMEOUT`, `INVALID_RESPONSE`... Also set while `retrying` (the last failed poll's error is
-   * not known to the SDK then, so it is unset) and cleared once polling goes well.
+   * Why the flow ended, with `status` `denied` (`ACCESS_DENIED`), `expired`
+   * (`DEVICE_CODE_EXPIRED`) or `error` (the provider's codes such as `OAUTH_ERROR` or
+   * `INVALID_GRANT`, `NETWORK_ERROR`, `TIMEOUT`, `INVALID_RESPONSE`...). Unset while a code is
+   * polled, `retrying` included (polling goes on by itself there).
    */
   error?: OpenRpError
 }
 
-/** Options of {@link createDeviceLogin}. */
+/**
+ * Options of {@link createDeviceLogin}.
+ *
+ * @example
+ * ```ts
+ * const options: DeviceLoginOptions = {
+ *   issuer: 'https://op.example.com',
+ *   clientId: 'my-tv-app',
+ *   store: 'encrypted-indexeddb',
+ *   renewDelayMs: 5_000,
+ * }
+ * const login = createDeviceLogin(options)
+ * ```
+ */
 export interface DeviceLoginOptions {
   /** The provider's issuer identifier; its metadata is discovered. Give this or `metadata`. */
   issuer?: string | URL

@@ -7,7 +7,16 @@
  */
 import { OpenRpError } from '@openrp/core'
 
-/** Renders `text` as a QR code; resolves to an SVG document string. */
+/**
+ * Renders `text` as a QR code; resolves to an SVG document string.
+ *
+ * @example
+ * ```ts
+ * import QRCode from 'qrcode'
+ * const qr: QrRenderer = (text) => QRCode.toString(text, { type: 'svg', margin: 2 })
+ * const login = createDeviceLogin({ issuer, clientId: 'tv', qr })
+ * ```
+ */
 export type QrRenderer = (text: string) => Promise<string>
 
 /**
