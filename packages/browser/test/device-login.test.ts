@@ -8,6 +8,7 @@ import { createDeviceLogin, type DeviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginOptions, DeviceLoginState } from '../src/device-login-options.ts'
 import type { NetworkStatus } from '../src/network-status.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
+import { makeDue } from './spa-server.ts'
 
 const INTERVAL_SEC = 1
 const TTL_SEC = 30
@@ -301,6 +302,30 @@ describe('createDeviceLogin', () => {
     const retrying = await until(login, (s) => s.status === 'retrying')
     expect(retrying.interval).toBeGreaterThanOrEqual(2 * INTERVAL_SEC)
     await until(login, (s) => s.status === 'waiting' && tokenPolls().length >= 2)
+  })
+
+  it('after sign-in, two tabs renew an expiring token once, by refresh token, in the store', async () => {
+    const lock = new InProcessLock()
+    const tab1 = setup({ lock })
+    const tab2 = setup({ lock, store: tab1.store })
+    await tab1.login.start()
+    const { userCode } = await until(tab1.login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await until(tab1.login, (s) => s.status === 'signed-in')
+    await tab2.login.start()
+    expect(tab2.login.state.status).toBe('signed-in')
+    const before = (await tab1.login.getTokenSet())!.accessToken
+    await makeDue(tab1.store, 'openrp:tv')
+    server.control.clearRequests()
+
+    const [a, b] = await Promise.all([tab1.login.getAccessToken(), tab2.login.getAccessToken()])
+    expect(a).toBe(b)
+    expect(a).not.toBe(before)
+    const refreshes = server.control
+      .requests({ endpoint: 'token' })
+      .filter((r) => r.grantType === 'refresh_token')
+    expect(refreshes).toHaveLength(1)
+    expect(await tab1.store.get('openrp:tv')).toMatchObject({ accessToken: a })
   })
 
   it('logout clears the session, revokes the tokens and goes back to idle', async () => {
