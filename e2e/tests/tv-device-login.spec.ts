@@ -116,6 +116,13 @@ test.describe('TV device login', () => {
     tvPage,
     phone,
   }, testInfo) => {
+    // What the TV tries to send, seen from the browser (an offline browser fails requests before
+    // they reach the server, so the server's log alone would not show a poll that was tried).
+    const tried: number[] = []
+    tvPage.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/token')
+        tried.push(Date.now())
+    })
     await tvPage.goto(tv.url)
     await shownCode(tvPage)
     await expect.poll(async () => (await devicePolls(tv)).length).toBeGreaterThanOrEqual(1)
@@ -130,6 +137,9 @@ test.describe('TV device login', () => {
     await tvPage.waitForTimeout(2 * INTERVAL_SEC * 1000 + 500)
     const during = (await devicePolls(tv)).filter((t) => t > offlineAt + 500)
     expect(during).toEqual([])
+    expect(tried.filter((t) => t > offlineAt + 500)).toEqual([])
+    // Paused, not failing and backing off.
+    await expect(tvPage.getByTestId('status')).toHaveAttribute('data-status', 'offline')
 
     const onlineAt = Date.now()
     await tvPage.context().setOffline(false)
