@@ -36,3 +36,12 @@ export { TabSync } from './tab-sync.ts'
 export { pageVisibility } from './page-visibility.ts'
 /** Opt-in for the legacy response types with an ID token in the redirect (see SpaClientOptions). */
 export { withHybridAndImplicit } from '@openrp/core'
+// TV apps: the device flow with QR code, countdown and resume (QR code loaded only when used).
+export { createDeviceLogin, DeviceLogin } from './device-login.ts'
+export type {
+  DeviceLoginOptions,
+  DeviceLoginState,
+  DeviceLoginStatus,
+} from './device-login-options.ts'
+export { type QrRenderer, qrCodeSvg } from './device-qr.ts'
+export { browserNetwork, type NetworkStatus } from './network-status.ts'

@@ -157,7 +157,7 @@ export interface ReferenceServerOptions {
   log?: boolean
   /**
    * Browser origins allowed by CORS. Defaults to the origins of every registered redirect URI
-   * (so the demo SPA at DEMO_SPA_ORIGIN is allowed).
+   * (so the demo SPA at DEMO_SPA_ORIGIN is allowed) and the demo TV app's DEMO_TV_ORIGIN.
    */
   corsOrigins?: string[]
   /**
