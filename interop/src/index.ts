@@ -19,4 +19,4 @@ export {
   startCertifiedOp,
 } from './op.ts'
 export { ASSERTION_ISSUER, registerAssertionGrants } from './grants.ts'
-export { type Arrival, type HtmlForm, readForms, UserAgent } from './user-agent.ts'
+export { type Arrival, type HtmlForm, type Page, readForms, UserAgent } from './user-agent.ts'

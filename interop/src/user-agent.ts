@@ -20,6 +20,14 @@ interface Cookie {
   expiresAt: number
 }
 
+/** A page where the walk stopped: what a user would see. */
+export interface Page {
+  url: URL
+  status: number
+  body: string
+  forms: HtmlForm[]
+}
+
 /** One HTML form of a page: where it posts and its hidden fields. */
 export interface HtmlForm {
   action: string
@@ -62,10 +70,31 @@ export class UserAgent {
    * fetched. Throws, with the page's text, when a page stops the walk.
    */
   async visit(url: string | URL, target: string): Promise<Arrival> {
-    let next: { url: URL; init?: RequestInit } = { url: new URL(url) }
+    const end = await this.#walk({ url: new URL(url) }, target)
+    if ('arrival' in end) return end.arrival
+    throw new Error(
+      `the OP stopped at ${end.url.pathname} (HTTP ${end.status}): ${textOf(end.body)}`,
+    )
+  }
+
+  /**
+   * Follows redirects and self-submitting forms from a request to the page where a user would
+   * act (or read), and returns that page.
+   */
+  async open(url: string | URL, init?: RequestInit): Promise<Page> {
+    const end = await this.#walk({ url: new URL(url), init }, undefined)
+    if ('arrival' in end) throw new Error('unreachable: no target')
+    return end
+  }
+
+  async #walk(
+    start: { url: URL; init?: RequestInit | undefined },
+    target: string | undefined,
+  ): Promise<{ arrival: Arrival } | Page> {
+    let next = start
     for (let hop = 0; hop < this.#maxHops; hop++) {
-      if (isAt(next.url, target) && next.init === undefined)
-        return { kind: 'redirect', url: next.url }
+      if (target && isAt(next.url, target) && next.init === undefined)
+        return { arrival: { kind: 'redirect', url: next.url } }
       const response = await this.request(next.url, next.init)
       const location = response.headers.get('location')
       if (response.status >= 300 && response.status < 400 && location) {
@@ -77,27 +106,25 @@ export class UserAgent {
       const form =
         response.ok && SELF_SUBMITTING.test(body) ? readForms(body, next.url)[0] : undefined
       if (form && form.method === 'post') {
-        if (isAt(new URL(form.action), target)) return { kind: 'form_post', params: form.fields }
+        if (target && isAt(new URL(form.action), target))
+          return { arrival: { kind: 'form_post', params: form.fields } }
         next = { url: new URL(form.action), init: postForm(form.fields) }
         continue
       }
-      throw new Error(
-        `the OP stopped at ${next.url.pathname} (HTTP ${response.status}): ${textOf(body)}`,
-      )
+      return { url: next.url, status: response.status, body, forms: readForms(body, next.url) }
     }
-    throw new Error(`more than ${this.#maxHops} hops from ${url}`)
+    throw new Error(`more than ${this.#maxHops} hops from ${start.url}`)
   }
 
-  /** GETs a page and returns its forms. */
-  async forms(url: string | URL): Promise<HtmlForm[]> {
-    const response = await this.request(url)
-    const body = await response.text()
-    if (!response.ok) throw new Error(`HTTP ${response.status} at ${url}: ${textOf(body)}`)
-    return readForms(body, new URL(url))
+  /** POSTs a form (with extra fields, e.g. a button's name and value) and opens the result. */
+  submit(form: HtmlForm, extra: Record<string, string> = {}): Promise<Page> {
+    const fields = new URLSearchParams(form.fields)
+    for (const [key, value] of Object.entries(extra)) fields.set(key, value)
+    return this.open(form.action, postForm(fields))
   }
 
-  /** POSTs a form (with extra fields, e.g. a button's name and value). */
-  submit(form: HtmlForm, extra: Record<string, string> = {}): Promise<Response> {
+  /** POSTs a form and returns the OP's answer as is (redirects not followed). */
+  post(form: HtmlForm, extra: Record<string, string> = {}): Promise<Response> {
     const fields = new URLSearchParams(form.fields)
     for (const [key, value] of Object.entries(extra)) fields.set(key, value)
     return this.request(form.action, postForm(fields))

@@ -162,9 +162,10 @@ describe('introspection, revocation and logout against node-oidc-provider', () =
     const client = await clientOf(op, 'public')
     const { tokens, browser } = await login(client)
     const url = client.endSessionUrl({ idTokenHint: tokens.idToken, state: 'bye' })
-    const [form] = await browser.forms(url)
+    const page = await browser.open(url)
+    const [form] = page.forms
     expect(form?.action).toBe(`${op.issuer}/session/end/confirm`)
-    const done = await browser.submit(form!, { logout: 'yes' })
+    const done = await browser.post(form!, { logout: 'yes' })
     expect(done.status).toBe(303)
     const back = new URL(done.headers.get('location')!)
     expect(`${back.origin}${back.pathname}`).toBe(POST_LOGOUT_REDIRECT_URI)
