@@ -12,6 +12,26 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 
+/** The `act` claim (RFC 8693 §4.1) of tokens issued by a delegation, until they are saved. */
+const actors = new WeakMap<object, { sub: string }>()
+
+/**
+ * The OP's `extraTokenClaims`: the `act` claim of a token issued by token exchange with an
+ * actor token (the OP sets a token's extra claims only through this hook).
+ *
+ * @example
+ * ```ts
+ * new Provider(issuer, { extraTokenClaims, ... })
+ * ```
+ */
+export async function extraTokenClaims(
+  _ctx: KoaContextWithOIDC,
+  token: object,
+): Promise<{ act: { sub: string } } | undefined> {
+  const act = actors.get(token)
+  return act && { act }
+}
+
 /** `iss` of the JWT bearer assertions the OP trusts. */
 export const ASSERTION_ISSUER = 'urn:openrp:interop-assertion-issuer'
 
@@ -56,36 +76,61 @@ async function tokenExchange(provider: Provider, ctx: KoaContextWithOIDC): Promi
     throw new errors.InvalidRequest('unsupported subject_token_type')
   if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE)
     throw new errors.InvalidRequest('unsupported requested_token_type')
-  const subject = await findAccessToken(provider, params.subject_token, 'subject_token')
+  const subject = await provider.AccessToken.find(String(params.subject_token))
+  if (!subject?.accountId || subject.isExpired)
+    throw new errors.InvalidGrant('subject_token is invalid')
   let act: { sub: string } | undefined
   if (params.actor_token !== undefined) {
     if (params.actor_token_type !== ACCESS_TOKEN_TYPE)
       throw new errors.InvalidRequest('unsupported actor_token_type')
-    const actor = await findAccessToken(provider, params.actor_token, 'actor_token')
-    act = { sub: actor.accountId ?? actor.clientId }
+    // The actor is a user (an access token) or a service (a client-credentials token).
+    const actor =
+      (await provider.AccessToken.find(params.actor_token)) ??
+      (await provider.ClientCredentials.find(params.actor_token))
+    if (!actor || actor.isExpired) throw new errors.InvalidGrant('actor_token is invalid')
+    act = {
+      sub: 'accountId' in actor && actor.accountId ? actor.accountId : String(actor.clientId),
+    }
   }
-  const token = new provider.AccessToken({
-    accountId: subject.accountId,
-    client,
-    grantId: subject.grantId,
-    scope: params.scope ?? subject.scope,
-    gty: 'token_exchange',
-    ...(act && { extra: { act } }),
-  })
-  const value = await token.save()
   ctx.body = {
-    access_token: value,
+    ...(await issueAccessToken(provider, ctx, {
+      accountId: subject.accountId,
+      scope: params.scope ?? subject.scope ?? 'openid',
+      gty: 'token_exchange',
+      ...(act && { act }),
+    })),
     issued_token_type: ACCESS_TOKEN_TYPE,
-    token_type: 'Bearer',
-    expires_in: token.expiration,
-    ...(token.scope && { scope: token.scope }),
   }
 }
 
-async function findAccessToken(provider: Provider, value: string | undefined, name: string) {
-  const token = value ? await provider.AccessToken.find(value) : undefined
-  if (!token || token.isExpired) throw new errors.InvalidGrant(`${name} is invalid`)
-  return token
+/**
+ * An access token of the calling client for `accountId`, under a grant of its own (the OP's
+ * userinfo and introspection look the grant up for the token's client).
+ */
+async function issueAccessToken(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  input: { accountId: string; scope: string; gty: string; act?: { sub: string } },
+) {
+  const client = ctx.oidc.client
+  if (!client) throw new errors.InvalidClient('client authentication failed')
+  const grant = new provider.Grant({ accountId: input.accountId, clientId: client.clientId })
+  grant.addOIDCScope(input.scope)
+  const grantId = await grant.save()
+  const token = new provider.AccessToken({
+    accountId: input.accountId,
+    client,
+    grantId,
+    scope: input.scope,
+    gty: input.gty,
+  })
+  if (input.act) actors.set(token, input.act)
+  return {
+    access_token: await token.save(),
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+    scope: input.scope,
+  }
 }
 
 async function jwtBearer(
@@ -108,22 +153,9 @@ async function jwtBearer(
   } catch {
     throw new errors.InvalidGrant('assertion is invalid')
   }
-  const scope = params.scope ?? 'openid'
-  const grant = new provider.Grant({ accountId: sub, clientId: client.clientId })
-  grant.addOIDCScope(scope)
-  const grantId = await grant.save()
-  const token = new provider.AccessToken({
+  ctx.body = await issueAccessToken(provider, ctx, {
     accountId: sub,
-    client,
-    grantId,
-    scope,
+    scope: params.scope ?? 'openid',
     gty: 'jwt_bearer',
   })
-  const value = await token.save()
-  ctx.body = {
-    access_token: value,
-    token_type: 'Bearer',
-    expires_in: token.expiration,
-    scope,
-  }
 }

@@ -18,5 +18,5 @@ export {
   REDIRECT_URI,
   startCertifiedOp,
 } from './op.ts'
-export { ASSERTION_ISSUER, registerAssertionGrants } from './grants.ts'
+export { ASSERTION_ISSUER, extraTokenClaims, registerAssertionGrants } from './grants.ts'
 export { type Arrival, type HtmlForm, type Page, readForms, UserAgent } from './user-agent.ts'

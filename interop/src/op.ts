@@ -16,7 +16,7 @@ import Provider, {
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider'
-import { registerAssertionGrants } from './grants.ts'
+import { extraTokenClaims, registerAssertionGrants } from './grants.ts'
 
 /** The one end user of the OP: every login signs in as this account. */
 export const INTEROP_USER = {
@@ -193,6 +193,7 @@ function configuration(input: ConfigInput): Configuration {
       profile: ['name', 'given_name', 'family_name'],
       email: ['email', 'email_verified'],
     },
+    extraTokenClaims,
     async findAccount(_ctx, sub) {
       if (sub !== INTEROP_USER.sub) return undefined
       return { accountId: sub, claims: async () => ({ sub, ...INTEROP_USER.claims }) }
