@@ -74,6 +74,11 @@ export interface ClientConfig {
   backchannel_logout_uri?: string
   /** Algorithm of this client's ID tokens (RS256 by default). */
   id_token_signed_response_alg?: 'RS256' | 'ES256'
+  /**
+   * UserInfo answers for this client are JWTs signed with this alg (OpenID Connect
+   * Registration §2); without it they are plain JSON.
+   */
+  userinfo_signed_response_alg?: 'RS256' | 'ES256'
 }
 
 export interface UserConfig {
@@ -255,7 +260,17 @@ export interface Faults {
     tokenType?: string
     times?: number
   }
-  userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }
+  userinfo?: {
+    sub?: string
+    /** Answer a signed JWT (RS256 unless the client registered another alg). */
+    signed?: boolean
+    badSignature?: boolean
+    /** Answer plain JSON even to a client registered for signed userinfo. */
+    plain?: boolean
+    /** Sign with this alg instead of the client's registered one. */
+    alg?: 'RS256' | 'ES256'
+    times?: number
+  }
   /**
    * The JSON of successful registration answers (`POST /register`, RFC 7592 read and update):
    * `omit` drops members (e.g. `client_id`), `set` adds or replaces members with raw values.
