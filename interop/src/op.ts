@@ -65,6 +65,8 @@ export interface OpRequest {
   /** `grant_type` of a token request. */
   grantType?: string
   status: number
+  /** Media type of the answer, e.g. `application/jwt` for signed userinfo. */
+  contentType: string
   origin?: string
 }
 
@@ -138,6 +140,7 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
         method: ctx.method,
         path: ctx.path,
         status: ctx.status,
+        contentType: ctx.response.type,
         ...(typeof grantType === 'string' && { grantType }),
         ...(ctx.get('origin') && { origin: ctx.get('origin') }),
       })
@@ -211,6 +214,8 @@ function configuration(input: ConfigInput): Configuration {
       requestObjects: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      // Dynamic client registration (RFC 7591), open (no initial access token).
+      registration: { enabled: true },
       // DPoP with server nonces (RFC 9449 §8, §9): every proof must carry the OP's nonce.
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {
@@ -360,6 +365,15 @@ function suiteClients(clientPublicJwk: JsonWebKey): ClientMetadata[] {
       ...secret,
       userinfo_signed_response_alg: 'ES256',
       grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...web,
+    },
+    // Signed userinfo with the OP's RS256 key, for a client that expects ES256.
+    {
+      client_id: 'signed-userinfo-rs256',
+      ...secret,
+      userinfo_signed_response_alg: 'RS256',
+      grant_types: ['authorization_code'],
       response_types: ['code'],
       ...web,
     },

@@ -21,7 +21,14 @@ export function clientOf(
   clientId: string,
   options: Partial<ClientOptions> = {},
 ): Promise<Client> {
-  const secret = ['confidential', 'legacy', 'dpop', 'signed-userinfo', 'service'].includes(clientId)
+  const secret = [
+    'confidential',
+    'legacy',
+    'dpop',
+    'signed-userinfo',
+    'signed-userinfo-rs256',
+    'service',
+  ].includes(clientId)
   return discover(op.issuer, {
     clientId,
     redirectUri: clientId === 'legacy' ? LEGACY_REDIRECT_URI : REDIRECT_URI,
