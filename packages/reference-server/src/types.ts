@@ -249,6 +249,8 @@ export interface Faults {
   tokenResponse?: {
     /** Omit expires_in. */
     omitExpiresIn?: boolean
+    /** Omit the id_token (a provider that drops it although the request asked for `openid`). */
+    omitIdToken?: boolean
     /**
      * Answer `token_type: Bearer` although a DPoP proof was sent: an unbound token, or for the
      * code and refresh grants (whose code / refresh token may be key-bound) the bound one.
