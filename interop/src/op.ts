@@ -197,6 +197,12 @@ function configuration(input: ConfigInput): Configuration {
       email: ['email', 'email_verified'],
     },
     extraTokenClaims,
+    // The OP's outgoing requests (back-channel logout) refuse special-use addresses such as
+    // 127.0.0.1 (SSRF protection through its own dispatcher); here the RP is on loopback.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...init } = options as RequestInit & { dispatcher?: unknown }
+      return globalThis.fetch(url, init)
+    },
     async findAccount(_ctx, sub) {
       if (sub !== INTEROP_USER.sub) return undefined
       return { accountId: sub, claims: async () => ({ sub, ...INTEROP_USER.claims }) }
@@ -214,6 +220,8 @@ function configuration(input: ConfigInput): Configuration {
       requestObjects: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      // OpenID Connect Back-Channel Logout 1.0: logout tokens POSTed to the RP at end_session.
+      backchannelLogout: { enabled: true },
       // Dynamic client registration (RFC 7591), open (no initial access token).
       registration: { enabled: true },
       // DPoP with server nonces (RFC 9449 §8, §9): every proof must carry the OP's nonce.
@@ -387,6 +395,16 @@ function suiteClients(clientPublicJwk: JsonWebKey): ClientMetadata[] {
         'urn:ietf:params:oauth:grant-type:token-exchange',
         'urn:ietf:params:oauth:grant-type:jwt-bearer',
       ],
+      response_types: [],
+      redirect_uris: [],
+    },
+    // client_secret_jwt client authentication (HS256 assertion with the secret).
+    {
+      client_id: 'secret-jwt',
+      client_secret: CLIENT_SECRET,
+      token_endpoint_auth_method: 'client_secret_jwt',
+      token_endpoint_auth_signing_alg: 'HS256',
+      grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
     },

@@ -86,6 +86,31 @@ describe('code + PKCE against node-oidc-provider', () => {
     expect(user.email).toBe(INTEROP_USER.claims.email)
   })
 
+  it('refuses an ID token signed with another alg than idTokenSignedResponseAlg', async () => {
+    const client = await clientOf(op, 'public', { idTokenSignedResponseAlg: 'PS256' })
+    const refused = await login(client).catch((e) => e)
+    expect(isOpenRpError(refused, 'JWT_ALG_NOT_ALLOWED')).toBe(true)
+  })
+
+  it('checks auth_time against max_age', async () => {
+    const client = await clientOf(op, 'public')
+    const { tokens } = await login(client, { maxAge: 300 })
+    const authTime = tokens.claims()?.auth_time
+    expect(authTime).toEqual(expect.any(Number))
+    expect(Math.abs(Date.now() / 1000 - Number(authTime))).toBeLessThan(60)
+  })
+
+  it('logs in silently (prompt=none) while the OP session lives, and says login_required without one', async () => {
+    const client = await clientOf(op, 'public')
+    const first = await login(client)
+    const silent = await login(client, { prompt: 'none' }, first.browser)
+    expect(silent.tokens.claims()?.sub).toBe(INTEROP_USER.sub)
+    expect(silent.tokens.claims()?.sid).toBe(first.tokens.claims()?.sid)
+    const stranger = await login(client, { prompt: 'none' }).catch((e) => e)
+    expect(isOpenRpError(stranger, 'INTERACTION_REQUIRED')).toBe(true)
+    expect(stranger.error).toBe('login_required')
+  })
+
   it('issues no refresh token for offline_access without prompt=consent (OpenID Connect Core §11)', async () => {
     const client = await clientOf(op, 'public')
     const { tokens } = await login(client, { scope: 'openid offline_access' })
@@ -120,6 +145,16 @@ describe('refresh tokens against node-oidc-provider', () => {
     const refreshed = await client.refresh(tokens)
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken)
     expect(refreshed.claims()?.sub).toBe(INTEROP_USER.sub)
+  })
+
+  it('narrows the scope on refresh (RFC 6749 §6)', async () => {
+    const client = await clientOf(op, 'confidential')
+    const { tokens } = await login(client, OFFLINE)
+    const narrowed = await client.refresh(tokens, { scope: 'openid profile' })
+    expect(narrowed.scope?.split(' ').sort()).toEqual(['openid', 'profile'])
+    const user = await client.userinfo(narrowed)
+    expect(user.name).toBe(INTEROP_USER.claims.name)
+    expect(user.email).toBeUndefined()
   })
 
   it('refreshes a private_key_jwt client', async () => {

@@ -28,6 +28,7 @@ export function clientOf(
     'signed-userinfo',
     'signed-userinfo-rs256',
     'service',
+    'secret-jwt',
   ].includes(clientId)
   return discover(op.issuer, {
     clientId,
@@ -35,6 +36,7 @@ export function clientOf(
     postLogoutRedirectUri: POST_LOGOUT_REDIRECT_URI,
     ...(secret && { clientSecret: CLIENT_SECRET }),
     ...(clientId === 'service' && { clientAuth: 'client_secret_post' as const }),
+    ...(clientId === 'secret-jwt' && { clientAuth: 'client_secret_jwt' as const }),
     ...(clientId === 'keyed' && { privateKey: op.keys.client }),
     ...options,
   })

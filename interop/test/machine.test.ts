@@ -53,6 +53,12 @@ describe('client credentials against node-oidc-provider', () => {
     expect(introspected).toMatchObject({ active: true, client_id: 'keyed', aud: API_RESOURCE })
   })
 
+  it('authenticates with client_secret_jwt', async () => {
+    const client = await clientOf(op, 'secret-jwt')
+    const tokens = await client.clientCredentials({ scope: 'api:read' })
+    expect(await client.introspect(tokens)).toMatchObject({ active: true, client_id: 'secret-jwt' })
+  })
+
   it('is refused with a wrong secret (invalid_client)', async () => {
     const client = await clientOf(op, 'service', { clientSecret: 'wrong' })
     const refused = await client.clientCredentials().catch((e) => e)
