@@ -34,6 +34,17 @@ describe('DPoP against node-oidc-provider (server nonces required)', () => {
     expect((await client.userinfo(refreshed)).sub).toBe(INTEROP_USER.sub)
   })
 
+  it("calls a protected resource with proofs that carry the resource server's nonce", async () => {
+    const client = await clientOf(op, 'dpop', { dpop: true })
+    const { tokens } = await login(client, { scope: 'openid profile' })
+    op.clearRequests()
+    const response = await client.fetchProtectedResource(`${op.issuer}/me`, tokens)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ name: INTEROP_USER.claims.name })
+    // The OP's nonce, learnt at its token endpoint (same origin), is in the first proof already.
+    expect(op.requests().map((r) => r.status)).toEqual([200])
+  })
+
   it('gets a DPoP-bound client-credentials token', async () => {
     const client = await clientOf(op, 'dpop', { dpop: true })
     const tokens = await client.clientCredentials({ scope: 'api:read' })
