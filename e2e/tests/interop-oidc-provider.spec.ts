@@ -91,6 +91,25 @@ test.describe('demo SPA against node-oidc-provider', () => {
     expect(tokenRequests(certified, 'authorization_code').map((r) => r.status)).toEqual([200])
   })
 
+  test('DPoP-bound tokens with the server nonces the OP demands', async ({ page, certified }) => {
+    await openDemo(page, certified)
+    await page.getByTestId('dpop-toggle').check()
+    await expect(page.getByTestId('dpop-toggle')).toBeChecked()
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'signed-out')
+    await page.getByTestId('login-redirect').click()
+    await expectSignedIn(page)
+    await expect(page.getByTestId('token-type')).toHaveText('DPoP-bound token')
+    // The first token request learnt the nonce (400 use_dpop_nonce), the retry carried it.
+    expect(tokenRequests(certified, 'authorization_code').map((r) => r.status)).toEqual([400, 200])
+    await page.getByTestId('call-api').click()
+    await expect(page.getByTestId('api-result')).toHaveAttribute('data-status', '200')
+    const token = await fingerprint(page)
+    await page.getByTestId('refresh-now').click()
+    await expect(page.getByTestId('access-token-fingerprint')).not.toHaveText(token!)
+    await expect(page.getByTestId('token-type')).toHaveText('DPoP-bound token')
+    expect(tokenRequests(certified, 'refresh_token').map((r) => r.status)).toEqual([200])
+  })
+
   test.describe('with 20-second access tokens', () => {
     test.use({ certifiedOptions: { accessTokenTtlSec: 20 } })
 
