@@ -211,4 +211,16 @@ describe('introspection, revocation and logout against node-oidc-provider', () =
       isOpenRpError(silent, 'LOGIN_REQUIRED') || isOpenRpError(silent, 'INTERACTION_REQUIRED'),
     ).toBe(true)
   })
+
+  it('logs out without id_token_hint: client_id names the client of the post-logout URI', async () => {
+    const client = await clientOf(op, 'public')
+    const { browser } = await login(client)
+    const url = client.endSessionUrl({ state: 'no-hint' })
+    expect(url.searchParams.get('client_id')).toBe('public')
+    const page = await browser.open(url)
+    const done = await browser.post(page.forms[0]!, { logout: 'yes' })
+    const back = new URL(done.headers.get('location')!)
+    expect(`${back.origin}${back.pathname}`).toBe(POST_LOGOUT_REDIRECT_URI)
+    expect(back.searchParams.get('state')).toBe('no-hint')
+  })
 })
