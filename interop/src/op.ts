@@ -54,6 +54,11 @@ export interface CertifiedOpOptions {
   refreshTokens?: 'offline_access' | 'public-clients'
   /** Access-token lifetime, seconds (default 3600). */
   accessTokenTtlSec?: number
+  /**
+   * Lifetime of the access tokens issued for an authorization code, seconds (default
+   * `accessTokenTtlSec`): short, to see a login's token expire, while refreshed ones live long.
+   */
+  codeAccessTokenTtlSec?: number
   /** Port on 127.0.0.1 (default 0: a free one). */
   port?: number
 }
@@ -127,6 +132,7 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
       jwks: { keys: [opEs256, opRs256] },
       refreshTokens: options.refreshTokens ?? 'offline_access',
       accessTokenTtlSec: options.accessTokenTtlSec ?? 3600,
+      codeAccessTokenTtlSec: options.codeAccessTokenTtlSec ?? options.accessTokenTtlSec ?? 3600,
     }),
   )
   registerAssertionGrants(provider, publicJwk(assertionKey))
@@ -172,6 +178,7 @@ interface ConfigInput {
   jwks: { keys: JsonWebKey[] }
   refreshTokens: 'offline_access' | 'public-clients'
   accessTokenTtlSec: number
+  codeAccessTokenTtlSec: number
 }
 
 function configuration(input: ConfigInput): Configuration {
@@ -248,7 +255,10 @@ function configuration(input: ConfigInput): Configuration {
     // Rotate on every use (the OP's default rotates only for public clients without DPoP).
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: input.accessTokenTtlSec,
+      AccessToken: (ctx) =>
+        ctx?.oidc?.params?.grant_type === 'authorization_code'
+          ? input.codeAccessTokenTtlSec
+          : input.accessTokenTtlSec,
       AuthorizationCode: 60,
       ClientCredentials: input.accessTokenTtlSec,
       DeviceCode: 600,
