@@ -18,7 +18,14 @@ import Provider, {
 } from 'oidc-provider'
 import { extraTokenClaims, registerAssertionGrants } from './grants.ts'
 
-/** The one end user of the OP: every login signs in as this account. */
+/**
+ * The one end user of the OP: every login signs in as this account.
+ *
+ * @example
+ * ```ts
+ * expect(tokens.claims()?.sub).toBe(INTEROP_USER.sub)
+ * ```
+ */
 export const INTEROP_USER = {
   sub: 'alice',
   claims: {
@@ -30,7 +37,14 @@ export const INTEROP_USER = {
   },
 } as const
 
-/** Where the suite's clients redirect to (never fetched: the HTTP user agent stops there). */
+/**
+ * Where the suite's clients redirect to (never fetched: the HTTP user agent stops there).
+ *
+ * @example
+ * ```ts
+ * const client = await discover(op.issuer, { clientId: 'public', redirectUri: REDIRECT_URI })
+ * ```
+ */
 export const REDIRECT_URI = 'http://127.0.0.1:1/cb'
 /** The redirect URI of the `legacy` client (hybrid and implicit), https as the OP wants it. */
 export const LEGACY_REDIRECT_URI = 'https://rp.example.test/cb'
@@ -41,6 +55,14 @@ export const CLIENT_SECRET = 'interop-secret-that-is-long-enough-for-hs256-01234
 /** The resource server (RFC 8707) the OP knows, with its one scope. */
 export const API_RESOURCE = 'urn:openrp:interop-api'
 
+/**
+ * Options of {@link startCertifiedOp}.
+ *
+ * @example
+ * ```ts
+ * const op = await startCertifiedOp({ clients: [spaClient], refreshTokens: 'public-clients' })
+ * ```
+ */
 export interface CertifiedOpOptions {
   /** Clients added to the suite's own, e.g. an SPA whose redirect URIs are known at run time. */
   clients?: ClientMetadata[]

@@ -187,7 +187,15 @@ function postForm(fields: URLSearchParams): RequestInit {
   }
 }
 
-/** The forms of an HTML page, with their hidden fields (what the OP's pages carry). */
+/**
+ * The forms of an HTML page, with their hidden fields (what the OP's pages carry).
+ *
+ * @example
+ * ```ts
+ * const [form] = readForms(html, new URL(pageUrl))
+ * await browser.post(form, { logout: 'yes' })
+ * ```
+ */
 export function readForms(html: string, base: URL): HtmlForm[] {
   const forms: HtmlForm[] = []
   for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
