@@ -110,8 +110,34 @@ test.describe('demo SPA against node-oidc-provider', () => {
     expect(tokenRequests(certified, 'refresh_token').map((r) => r.status)).toEqual([200])
   })
 
+  test.describe("with the OP's default refresh-token rule", () => {
+    test.use({
+      certifiedOptions: { loginAccessTokenTtlSec: 3600, refreshTokens: 'offline_access' },
+    })
+
+    test('gets no refresh token without prompt=consent and renews in a hidden iframe instead', async ({
+      page,
+      certified,
+    }) => {
+      await openDemo(page, certified)
+      await page.getByTestId('login-redirect').click()
+      await expectSignedIn(page)
+      // OpenID Connect Core §11: offline_access without prompt=consent is ignored.
+      expect(await storedRefreshToken(page)).toBeUndefined()
+      const token = await fingerprint(page)
+      await page.getByTestId('refresh-now').click()
+      await expect(page.getByTestId('access-token-fingerprint')).not.toHaveText(token!)
+      await expectSignedIn(page)
+      // A second code (prompt=none in the iframe, with the OP's session cookie), no refresh.
+      expect(tokenRequests(certified, 'authorization_code').map((r) => r.status)).toEqual([
+        200, 200,
+      ])
+      expect(tokenRequests(certified, 'refresh_token')).toEqual([])
+    })
+  })
+
   test.describe('with a 20-second login access token', () => {
-    test.use({ certifiedOptions: { loginAccessTokenTtlSec: 20 } })
+    test.use({ certifiedOptions: { loginAccessTokenTtlSec: 20, refreshTokens: 'public-clients' } })
 
     test('five tabs that all see the token expire make one refresh request', async ({
       context,
