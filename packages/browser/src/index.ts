@@ -7,6 +7,7 @@ export type {
   RedirectLoginOptions,
   SpaClientInit,
   SpaClientOptions,
+  SpaUserinfo,
   StoreChoice,
 } from './spa-options.ts'
 export type { SpaEventName, SpaEvents } from './spa-events.ts'
@@ -36,3 +37,5 @@ export { TabSync } from './tab-sync.ts'
 export { pageVisibility } from './page-visibility.ts'
 /** Opt-in for the legacy response types with an ID token in the redirect (see SpaClientOptions). */
 export { withHybridAndImplicit } from '@openrp/core'
+/** Opt-in for SpaClient.userinfo() (see SpaClientOptions.userinfo). */
+export { type UserinfoClaims, userinfo } from '@openrp/core'

@@ -158,6 +158,13 @@ export interface ReferenceServerOptions {
    * certified providers (node-oidc-provider) do, since the ID token's `iss` names the issuer.
    */
   authorizationResponseIss?: 'always' | 'without-id-token'
+  /**
+   * Grant `offline_access` (a refresh token for the code flow) without `prompt=consent`, as an
+   * OP may where "other conditions" allow it (OpenID Connect Core §11). Off by default: like
+   * node-oidc-provider, the server ignores `offline_access` unless the authorization request
+   * has `prompt=consent` and a response type with a code.
+   */
+  offlineAccessWithoutConsent?: boolean
   /** Log requests to stdout (the CLI turns this on). */
   log?: boolean
   /**
