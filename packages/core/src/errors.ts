@@ -67,6 +67,7 @@ export type ErrorCode =
   // userinfo
   | 'USERINFO_SUB_MISMATCH'
   | 'USERINFO_INVALID'
+  | 'USERINFO_JWT_EXPECTED'
   // state layers
   | 'STORE_ERROR'
   | 'LOCK_TIMEOUT'

@@ -97,7 +97,7 @@ const PROCESSING_CODES: Record<string, ErrorCode> = {
   [oauth.MISSING_SERVER_METADATA]: 'METADATA_INVALID',
   [oauth.INVALID_SERVER_METADATA]: 'METADATA_INVALID',
   [oauth.KEY_SELECTION]: 'JWKS_NO_MATCHING_KEY',
-  [oauth.JWT_USERINFO_EXPECTED]: 'USERINFO_INVALID',
+  [oauth.JWT_USERINFO_EXPECTED]: 'USERINFO_JWT_EXPECTED',
 }
 
 /** A failed claim comparison: extra audiences without a matching azp are an azp failure. */
