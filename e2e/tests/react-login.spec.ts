@@ -20,6 +20,8 @@ import {
 import { signIn } from '../fixtures/login.ts'
 import type { Page } from '@playwright/test'
 
+test.describe.configure({ mode: 'parallel' })
+
 /** Every value the status pill took, in order (a MutationObserver set up before the app runs). */
 async function recordStatuses(page: Page): Promise<void> {
   await page.addInitScript(() => {
