@@ -101,7 +101,7 @@ await section('react', 'Bundle size: the React layer', async () => {
       .join(', ')}`,
   )
   return [
-    "What a React binding adds to the SPA library under it. Each entry (`bench/size/entries/`) renders the binding's provider (which finishes the redirect callback), a protected route (`RequireAuth` / `withAuthenticationRequired`) and a component using the hook for login, access token and logout; React itself is left out of the bundle (every React app has it). The layer's cost is that bundle minus the bundle of its own core doing the same steps (the rows of the table above: `openrp-spa-client.ts`, `auth0-spa-js.ts`, `oidc-client-ts.ts`), per measure. Same rollup settings as above.",
+    "What a React binding adds to the SPA library under it. Each entry (`bench/size/entries/`) renders the binding's provider (which finishes the redirect callback), a protected route (`RequireAuth` / `withAuthenticationRequired`) and a component using the hook for login, access token and logout; React itself is left out of the bundle (every React app has it). The layer's cost is that bundle minus the bundle of its own core doing the same steps (rows of the table above: `openrp.ts`, `openrp-spa-client.ts`, `auth0-spa-js.ts`, `oidc-client-ts.ts`), per measure. Same rollup settings as above.",
     '',
     table(
       [
