@@ -85,8 +85,9 @@ for (const mode of REACT_MODES) {
       await expect(page.getByTestId('protected')).toBeVisible()
 
       // Back: through the provider's page to the app's entries before the login.
-      await page.goBack()
-      while (new URL(page.url()).origin !== reactDemo.origin) await page.goBack()
+      await page.goBack({ waitUntil: 'commit' })
+      while (new URL(page.url()).origin !== reactDemo.origin)
+        await page.goBack({ waitUntil: 'commit' })
       await expectSignedIn(page)
       await expect(page.getByTestId('error')).toHaveCount(0)
 
