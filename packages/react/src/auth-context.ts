@@ -8,7 +8,14 @@ import type { ProtectedResourceInit, TokenSet } from '@openrp/core'
 import { createContext } from 'react'
 import type { AuthState } from './auth-state.ts'
 
-/** What {@link useAuth} returns: the sign-in state and what the app can do with it. */
+/**
+ * What {@link useAuth} returns: the sign-in state and what the app can do with it.
+ *
+ * @example
+ * ```tsx
+ * const { status, loginWithRedirect, fetch }: AuthContextValue = useAuth()
+ * ```
+ */
 export interface AuthContextValue extends AuthState {
   /**
    * Sends the browser to the provider's login page (`SpaClient.loginWithRedirect`). After the

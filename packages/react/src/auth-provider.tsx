@@ -22,7 +22,14 @@ import {
 import { type AuthEvent, INITIAL_AUTH_STATE, nextAuthState } from './auth-state.ts'
 import { asOpenRpError, pendingRedirectCallback } from './redirect-callback.ts'
 
-/** Props of {@link AuthProvider} besides the client or its options. */
+/**
+ * Props of {@link AuthProvider} besides the client or its options.
+ *
+ * @example
+ * ```tsx
+ * <AuthProvider client={spa} onRedirectCallback={(returnTo) => navigate(returnTo, { replace: true })} />
+ * ```
+ */
 export interface AuthProviderBaseProps {
   children?: ReactNode
   /**
@@ -40,6 +47,13 @@ export interface AuthProviderBaseProps {
  * Props of {@link AuthProvider}: a `client` you made, or the `options` to make one with
  * `createSpaClient` (read once, at the first render in the browser; change them by remounting
  * the provider with another `key`).
+ *
+ * @example
+ * ```tsx
+ * <AuthProvider options={{ issuer, clientId: 'my-spa', redirectUri: `${location.origin}/` }}>
+ *   <App />
+ * </AuthProvider>
+ * ```
  */
 export type AuthProviderProps = AuthProviderBaseProps &
   ({ client: SpaClient; options?: never } | { options: SpaClientOptions; client?: never })

@@ -18,10 +18,26 @@
  */
 import type { IdTokenClaims, OpenRpError } from '@openrp/core'
 
-/** Where the sign-in stands. */
+/**
+ * Where the sign-in stands.
+ *
+ * @example
+ * ```tsx
+ * const { status } = useAuth()
+ * if (status === 'loading') return <Spinner />
+ * ```
+ */
 export type AuthStatus = 'loading' | 'signedIn' | 'signedOut' | 'error'
 
-/** The state `useAuth()` returns (besides the actions). */
+/**
+ * The state `useAuth()` returns (besides the actions).
+ *
+ * @example
+ * ```tsx
+ * const { status, user, error } = useAuth()
+ * if (status === 'signedOut' && error?.code === 'SESSION_EXPIRED') return <p>Session ended</p>
+ * ```
+ */
 export interface AuthState {
   /**
    * `'loading'` until the session (and a redirect callback in the URL) has been read, then
@@ -42,7 +58,14 @@ export interface AuthState {
   version: number
 }
 
-/** What moves the state. */
+/**
+ * What moves the state (see {@link nextAuthState}).
+ *
+ * @example
+ * ```ts
+ * const event: AuthEvent = { type: 'logout' }
+ * ```
+ */
 export type AuthEvent =
   | { type: 'resolved'; user: IdTokenClaims | undefined }
   | { type: 'failed'; error: OpenRpError }
@@ -50,7 +73,14 @@ export type AuthEvent =
   | { type: 'logout' }
   | { type: 'expired'; error: OpenRpError }
 
-/** The state of the first render, on the server and in the browser alike. */
+/**
+ * The state of the first render, on the server and in the browser alike.
+ *
+ * @example
+ * ```ts
+ * INITIAL_AUTH_STATE.status // 'loading'
+ * ```
+ */
 export const INITIAL_AUTH_STATE: AuthState = {
   status: 'loading',
   user: undefined,

@@ -12,7 +12,16 @@ import type { AuthStatus } from './auth-state.ts'
 import { asOpenRpError } from './redirect-callback.ts'
 import { useAuth } from './use-auth.ts'
 
-/** What {@link RequireAuthProps.errorFallback} is told. */
+/**
+ * What {@link RequireAuthProps.errorFallback} is told.
+ *
+ * @example
+ * ```tsx
+ * const Problem = ({ error, retry }: RequireAuthErrorProps) => (
+ *   <button onClick={retry}>Sign in again ({error?.code ?? 'signed out'})</button>
+ * )
+ * ```
+ */
 export interface RequireAuthErrorProps {
   /** `'error'`, or `'signedOut'` (the session ended while shown, or the login did not start). */
   status: AuthStatus
@@ -22,7 +31,16 @@ export interface RequireAuthErrorProps {
   retry(): void
 }
 
-/** Props of {@link RequireAuth}. */
+/**
+ * Props of {@link RequireAuth}.
+ *
+ * @example
+ * ```tsx
+ * <RequireAuth fallback={<Spinner />} loginOptions={{ returnTo: '/orders' }}>
+ *   <Orders />
+ * </RequireAuth>
+ * ```
+ */
 export interface RequireAuthProps {
   children?: ReactNode
   /** Shown while the session is read and while the browser leaves for the provider. */
@@ -106,7 +124,14 @@ export function RequireAuth(props: RequireAuthProps): ReactNode {
     : errorFallback
 }
 
-/** Options of {@link withAuthenticationRequired}: the props of {@link RequireAuth}. */
+/**
+ * Options of {@link withAuthenticationRequired}: the props of {@link RequireAuth}.
+ *
+ * @example
+ * ```tsx
+ * const options: WithAuthenticationRequiredOptions = { fallback: <Spinner /> }
+ * ```
+ */
 export type WithAuthenticationRequiredOptions = Omit<RequireAuthProps, 'children'>
 
 /**

@@ -8,7 +8,14 @@ import { useEffect, useState } from 'react'
 import { asOpenRpError } from './redirect-callback.ts'
 import { useAuth } from './use-auth.ts'
 
-/** What {@link useAccessToken} returns. */
+/**
+ * What {@link useAccessToken} returns.
+ *
+ * @example
+ * ```tsx
+ * const { accessToken, loading, error }: AccessTokenState = useAccessToken()
+ * ```
+ */
 export interface AccessTokenState {
   /** A valid access token while signed in; undefined while loading, signed out or failed. */
   accessToken: string | undefined
