@@ -119,7 +119,9 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
     const readUser = async (type: 'resolved' | 'login' | 'refreshed') => {
       const at = ++generation
       try {
-        apply({ type, user: await client.getUser() }, at)
+        // A stored session that can no longer be used (expired, nothing to renew it) is nobody.
+        const usable = await client.isAuthenticated()
+        apply({ type, user: usable ? await client.getUser() : undefined }, at)
       } catch (error) {
         apply({ type: 'failed', error: asOpenRpError(error) }, at)
       }

@@ -3,7 +3,7 @@
  * renderer in StrictMode (effects mounted, unmounted and mounted again, as in development).
  */
 import { createSpaClient } from '@openrp/browser'
-import { InProcessLock, MemoryStore } from '@openrp/core'
+import { InProcessLock, MemoryStore, type TokenSetJSON } from '@openrp/core'
 import { act, createElement, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import { AuthProvider, useAccessToken } from '../src/index.ts'
@@ -169,6 +169,23 @@ describe('AuthProvider: session events', () => {
     await until(() => r.last.status === 'signedOut', 'signedOut')
     expect(r.last.error?.code).toBe('SESSION_EXPIRED')
     expect(await client.getTokenSet()).toBeUndefined()
+  })
+
+  it('counts a stored session that can no longer be used (expired, no refresh token) as signedOut', async () => {
+    const store = new MemoryStore()
+    const { client, navigator } = rp.tab({ store })
+    await loginAtProvider(client, navigator)
+    await client.handleRedirectCallback()
+    const json = (await store.get('openrp:spa')) as TokenSetJSON
+    const now = Math.floor(Date.now() / 1000)
+    await store.set('openrp:spa', { ...json, refreshToken: undefined, expiresAt: now - 10 })
+    const r = new Rendered()
+    await rp.render(
+      createElement(AuthProvider, { client }, createElement(AuthProbe, { rendered: r })),
+    )
+    await until(() => r.last.status !== 'loading', 'a settled status')
+    expect(r.last.status).toBe('signedOut')
+    expect(r.last.user).toBeUndefined()
   })
 
   it('useAccessToken() gives the current token and the new one after a refresh', async () => {
