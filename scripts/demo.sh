@@ -3,6 +3,7 @@
 # OpenID Provider (port 4000), the demo SPA (port 4001) and the demo TV app (port 4003) from
 # source, and prints what to open. Flags go to demo-spa/scripts/serve.ts, e.g.
 # `npm run demo -- --port 0 --issuer-port 0` (free ports; the TV app then takes a free one too).
+# The React demo (demo-react/, port $REACT_DEMO_PORT or 4005, its own provider) runs beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh
@@ -43,6 +44,10 @@ done
 [[ -n "$issuer" ]] || { echo "the SPA demo's provider did not start" >&2; exit 1; }
 
 pnpm --silent --filter @openrp/demo-tv run start -- --port "$tv_port" --issuer "$issuer" &
+pids+=($!)
+
+(cd demo-react && exec node --conditions=openrp-source --import tsx scripts/serve.ts \
+  --port "${REACT_DEMO_PORT:-4005}") &
 pids+=($!)
 
 wait -n "${pids[@]}"

@@ -22,6 +22,7 @@ step "typecheck" pnpm -r --if-present run typecheck
 step "build" pnpm run build
 step "unit and integration tests (vitest)" \
   pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"
+step "@openrp/react unit tests with React 18 (vitest)" pnpm --filter @openrp/react18-check test
 step "smoke tests of the built packages (node:test)" \
   bash -c "cd e2e && node --test --test-reporter=spec --test-reporter=tap \
     --test-reporter-destination=stdout --test-reporter-destination=../$reports/smoke.tap smoke/"
