@@ -38,6 +38,8 @@ export type {
   ClientConfig,
   EndpointName,
   Faults,
+  Hold,
+  HoldOptions,
   HttpFault,
   IdTokenFaults,
   ReferenceServer,

@@ -23,6 +23,7 @@ import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
 import type { AppEnv } from './http.ts'
+import { holdRequests } from './holds.ts'
 import { httpFaults, pageHeaderFaults } from './http-faults.ts'
 import { tlsInfo } from './mtls.ts'
 import { endpointOf } from './request-log.ts'
@@ -88,6 +89,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   })
   app.use('*', tlsInfo())
   for (const path of CORS_PATHS) app.use(path, corsHandler)
+  app.use('*', holdRequests(state.holds))
   app.use('*', pageHeaderFaults(state))
   app.use('*', httpFaults(state, closing))
   registerDiscovery(app, state)
@@ -186,6 +188,7 @@ export async function startReferenceServer(
     control,
     close: async () => {
       closing.abort()
+      state.holds.releaseAll()
       await Promise.all(
         servers.map(
           (s) =>

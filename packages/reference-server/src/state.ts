@@ -1,6 +1,7 @@
 /** The server's in-memory state, shared by every endpoint. */
 import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
 import { FaultState } from './faults.ts'
+import { HoldRegistry } from './holds.ts'
 import { organizationSwitchGrant } from './grants/organization-switch.ts'
 import { KeyRing } from './keys.ts'
 import type { RegistrationRecord } from './registration.ts'
@@ -145,6 +146,7 @@ export interface ServerState {
   vendorGrants: Record<string, VendorGrantHandler>
   keys: KeyRing
   faults: FaultState
+  holds: HoldRegistry
   log: RequestLog
   corsOrigins: Set<string>
   clockOffset: number
@@ -201,6 +203,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
     keys: await KeyRing.create(),
     faults: new FaultState(),
+    holds: new HoldRegistry(),
     log: new RequestLog(options.log),
     corsOrigins: new Set(),
     clockOffset: 0,

@@ -289,10 +289,63 @@ export interface RequestRecord {
   mtls?: true
 }
 
+/** Which requests {@link ServerControl.hold} holds, and where. */
+export interface HoldOptions {
+  /** The endpoint whose requests wait. */
+  endpoint: EndpointName
+  /** Only token requests of this `grant_type` (e.g. `refresh_token`). */
+  grantType?: string
+  /**
+   * `response` (default): the handler runs (tokens are issued, a refresh token is rotated, a
+   * device code is spent) and its answer waits; `request`: the request waits before anything
+   * is processed.
+   */
+  stage?: 'request' | 'response'
+  /** Hold at most this many requests; later ones pass (default: every one until released). */
+  times?: number
+}
+
+/**
+ * A hold made by {@link ServerControl.hold}: the requests it caught wait until released.
+ *
+ * @example
+ * ```ts
+ * const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token' })
+ * const pending = manager.getAccessToken() // the refresh is sent, the provider rotates...
+ * await hold.waitUntilHeld()               // ...and its answer is held here
+ * // the race: do what must happen while the answer is on its way
+ * hold.release()
+ * await pending
+ * ```
+ */
+export interface Hold {
+  /** Requests waiting now. */
+  readonly held: number
+  /** Requests caught so far (released ones included). */
+  readonly total: number
+  /** False once released. */
+  readonly active: boolean
+  /**
+   * Resolves once `count` requests (default 1) have been caught in all; with `timeoutMs`,
+   * rejects if they have not been caught by then.
+   */
+  waitUntilHeld(count?: number, options?: { timeoutMs?: number }): Promise<void>
+  /** Lets the oldest held request go on; the hold stays. False when none was held. */
+  releaseNext(): boolean
+  /** Lets every held request go on and ends the hold: later requests pass. */
+  release(): void
+}
+
 export interface ServerControl {
   /** Replaces the active faults. */
   setFaults(faults: Faults): void
+  /** Clears the faults and releases every {@link ServerControl.hold}. */
   resetFaults(): void
+  /**
+   * Holds the requests to an endpoint (before or after the handler ran) until the test releases
+   * them: a race put exactly where it must happen, without timing. `close()` releases too.
+   */
+  hold(options: HoldOptions): Hold
   /** Adds a new signing key pair per alg and makes it current; old keys stay published. */
   rotateKeys(options?: { dropOld?: boolean }): Promise<void>
   /** What reached the server, oldest first; filter by endpoint and/or grant type. */
