@@ -69,7 +69,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
     const path = new URL(c.req.url).pathname
     const info = c.get('log')
     state.log.add({
-      time: Date.now(),
+      time: state.nowMs(),
       method: c.req.method,
       path,
       endpoint: endpointOf(path),

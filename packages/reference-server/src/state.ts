@@ -103,6 +103,10 @@ export interface RefreshTokenRecord {
   scope: string[]
   expiresAt: number
   used: boolean
+  /** When it was exchanged (or superseded), server milliseconds: the reuse interval counts from here. */
+  usedAtMs?: number
+  /** The refresh token its exchange issued last (what a replay in the reuse interval supersedes). */
+  successor?: string
   authTime?: number
   acr?: string
   /** Bound to a DPoP key (public clients, RFC 9449 §5). */
@@ -150,8 +154,12 @@ export interface ServerState {
   log: RequestLog
   corsOrigins: Set<string>
   clockOffset: number
-  /** Seconds since the epoch, shifted by setClockOffset. */
+  /** Seconds since the epoch of the server's clock (`options.clock`), shifted by setClockOffset. */
   now(): number
+  /** Milliseconds since the epoch of the server's clock, without the offset (request log). */
+  nowMs(): number
+  /** Milliseconds since the epoch of the server's clock, shifted by setClockOffset. */
+  shiftedNowMs(): number
   interactions: Map<string, Interaction>
   sessions: Map<string, Session>
   /** `${sub} ${client_id}` -> consented scopes. */
@@ -178,6 +186,15 @@ export const ttl = (state: ServerState) => ({
   device: state.options.deviceCodeTtl ?? 600,
   deviceInterval: state.options.deviceInterval ?? 5,
 })
+
+/** Seconds a rotated refresh token of `client` may be exchanged again (0: never). */
+export function refreshTokenReuseInterval(
+  state: ServerState,
+  client: { refresh_token_reuse_interval?: number },
+): number {
+  const value = client.refresh_token_reuse_interval ?? state.options.refreshTokenReuseInterval ?? 0
+  return Number.isFinite(value) && value > 0 ? value : 0
+}
 
 /** Records a one-time identifier; false when it was already seen (a replay). */
 export function rememberJti(state: ServerState, key: string, expiresAt: number): boolean {
@@ -207,7 +224,9 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     log: new RequestLog(options.log),
     corsOrigins: new Set(),
     clockOffset: 0,
-    now: () => Math.floor(Date.now() / 1000) + state.clockOffset,
+    now: () => Math.floor(state.nowMs() / 1000) + state.clockOffset,
+    nowMs: options.clock ? () => options.clock!.now() : () => Date.now(),
+    shiftedNowMs: () => state.nowMs() + state.clockOffset * 1000,
     interactions: new Map(),
     sessions: new Map(),
     consents: new Map(),

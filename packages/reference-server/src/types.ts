@@ -67,6 +67,12 @@ export interface ClientConfig {
   require_signed_request_object?: boolean
   /** Lifetime of access tokens issued to this client, seconds (overrides the server default). */
   access_token_ttl?: number
+  /**
+   * Seconds after a rotation during which the rotated refresh token may be exchanged again
+   * (a provider "reuse interval" / "grace period"); overrides the server's
+   * `refreshTokenReuseInterval`. `0`: reuse always revokes the family.
+   */
+  refresh_token_reuse_interval?: number
   /** Audiences (resource indicators) this client may request tokens for. */
   allowed_audiences?: string[]
   /** Skip the consent page for this client (first-party). */
@@ -137,6 +143,22 @@ export interface ReferenceServerOptions {
   deviceCodeTtl?: number
   /** Device flow polling interval, seconds (5). */
   deviceInterval?: number
+  /**
+   * Refresh-token reuse interval, seconds (0, none): within it after a rotation, the rotated
+   * refresh token may be exchanged again for a fresh token set of the same family (the one
+   * issued before is superseded) as long as that earlier set's refresh token was not used yet;
+   * later, or once it was used, reuse revokes the family. Per client:
+   * `refresh_token_reuse_interval`.
+   */
+  refreshTokenReuseInterval?: number
+  /**
+   * The server's time, milliseconds since the epoch (default `Date.now`): token, code, device
+   * code and PAR expiry, the device polling interval and `slow_down`, `iat` / `exp` of what it
+   * signs, the request log. Structurally `@openrp/core`'s `Clock` (only `now` is used), e.g. a
+   * testkit `ManualClock`, so a test moves time instead of waiting. `setClockOffset` adds to it.
+   * With a clock given, expired records are not swept (a test that moves time still sees them).
+   */
+  clock?: { now(): number }
   /** Expose POST /__control for browser tests (never on by default). */
   enableControlEndpoint?: boolean
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */
