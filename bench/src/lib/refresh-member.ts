@@ -1,0 +1,110 @@
+/**
+ * One member of the refresh-faults fleet: a TokenManager on a shared RedisStore + RedisLock,
+ * calling getAccessToken() in loops until its time is up. Counts its calls and its errors by
+ * code. Runs in a process of its own (workers/refresh-member.ts) or, for the bench's own test,
+ * in the caller's process.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  discover,
+  isOpenRpError,
+  type Store,
+  type StoreSetOptions,
+  StoreError,
+  TokenManager,
+} from '@openrp/core'
+import { RedisLock, RedisStore } from '@openrp/node'
+
+export interface RefreshMemberConfig {
+  redisUrl: string
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** Prefix of every key this run uses in Redis (the session, the lock, the fault switch). */
+  prefix: string
+  durationMs: number
+  /** The client's timeoutMs. */
+  timeoutMs: number
+  /** Loops calling getAccessToken() at once. */
+  concurrency?: number
+}
+
+export interface RefreshMemberResult {
+  calls: number
+  /** Failed getAccessToken() calls by error code. */
+  errors: Record<string, number>
+}
+
+/** The session's key in the store, the fault switch's key. */
+export const SESSION_KEY = 'session'
+export const STORE_FAULT_KEY = 'fault:fail-session-writes'
+
+/**
+ * A store that refuses writes of the session while the shared fault switch (a counter in the
+ * same store, set by the bench) is above zero, counting it down: "the store refuses the write of
+ * the rotated set". Writes of the session happen under the fleet's lock, so the count is exact.
+ */
+export class FaultySessionStore implements Store {
+  constructor(readonly inner: Store) {}
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.inner.get<T>(key)
+  }
+
+  async set(key: string, value: unknown, options?: StoreSetOptions): Promise<void> {
+    if (key === SESSION_KEY) {
+      const left = (await this.inner.get<number>(STORE_FAULT_KEY)) ?? 0
+      if (left > 0) {
+        await this.inner.set(STORE_FAULT_KEY, left - 1)
+        throw new StoreError('bench fault: the store refused the write')
+      }
+    }
+    return this.inner.set(key, value, options)
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key)
+  }
+}
+
+export async function runRefreshMember(config: RefreshMemberConfig): Promise<RefreshMemberResult> {
+  const redis = new RedisStore({ url: config.redisUrl, prefix: config.prefix })
+  const lock = new RedisLock({ url: config.redisUrl, prefix: `${config.prefix}lock:` })
+  const client = await discover(config.issuer, {
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    clientAuth: 'client_secret_post',
+    timeoutMs: config.timeoutMs,
+  })
+  const manager = new TokenManager({
+    client,
+    store: new FaultySessionStore(redis),
+    lock,
+    key: SESSION_KEY,
+    skewSec: 1,
+  })
+  const errors: Record<string, number> = {}
+  let calls = 0
+  const until = Date.now() + config.durationMs
+  try {
+    await Promise.all(
+      Array.from({ length: config.concurrency ?? 2 }, async () => {
+        while (Date.now() < until) {
+          calls++
+          try {
+            await manager.getAccessToken()
+            await sleep(20)
+          } catch (error) {
+            const code = isOpenRpError(error) ? error.code : 'UNTYPED'
+            errors[code] = (errors[code] ?? 0) + 1
+            await sleep(50)
+          }
+        }
+      }),
+    )
+  } finally {
+    manager.close()
+    await Promise.all([redis.close(), lock.close()])
+  }
+  return { calls, errors }
+}
