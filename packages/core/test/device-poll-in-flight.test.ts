@@ -10,6 +10,9 @@ import { describe, expect, it, vi } from 'vitest'
 import type { DevicePollProgress } from '../src/index.ts'
 import { useReferenceServer } from './helpers/reference.ts'
 
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const alice = DEMO_USERS[0]!
 // One clock for both sides, started at the real time (ID tokens are also checked by wall time).
@@ -27,7 +30,7 @@ describe('a sent device poll is never abandoned', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (p) => progress.push(p) })
     await clock.advance(1_000) // the interval: the poll leaves
-    await hold.waitUntilHeld(1, { timeoutMs: 5_000 }) // the code is spent; the answer waits
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 }) // the code is spent; the answer waits
     await clock.advance(5_000) // timeoutMs passes
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
     hold.release()
@@ -44,7 +47,7 @@ describe('a sent device poll is never abandoned', () => {
     const controller = new AbortController()
     const first = device.poll({ signal: controller.signal })
     await clock.advance(1_000)
-    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
     controller.abort()
     await expect(first).rejects.toMatchObject({ code: 'ABORTED' })
     hold.release()
@@ -62,11 +65,11 @@ describe('device polling runs on the injected clock', () => {
     await clock.advance(999)
     expect(polls()).toHaveLength(0)
     await clock.advance(1)
-    await vi.waitFor(() => expect(progress).toHaveLength(1))
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress[0]).toMatchObject({ reason: 'authorization_pending', interval: 1 })
     h.server.control.setFaults({ device: { slowDown: 1 } })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(progress).toHaveLength(2))
+    await eventually(() => expect(progress).toHaveLength(2))
     expect(progress[1]).toMatchObject({ reason: 'slow_down', interval: 6 })
     h.server.control.approveDevice(device.userCode)
     await clock.advance(5_999)
@@ -83,9 +86,9 @@ describe('device polling runs on the injected clock', () => {
     const polled = device.poll()
     polled.catch(() => {})
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(polls()).toHaveLength(1))
+    await eventually(() => expect(polls()).toHaveLength(1))
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(polls()).toHaveLength(2))
+    await eventually(() => expect(polls()).toHaveLength(2))
     await expect(polled).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' })
     expect(polls()).toHaveLength(2)
   })

@@ -4,6 +4,9 @@ import { describe, expect, it, vi } from 'vitest'
 import type { DevicePollProgress } from '../src/index.ts'
 import { useReferenceServer } from './helpers/reference.ts'
 
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
 // Client and server share a clock driven by hand: intervals pass without waiting. It starts at
 // the real time, as ID tokens are also checked against the wall clock.
 const clock = new ManualClock(Date.now())
@@ -31,7 +34,7 @@ describe('device authorization grant', () => {
       },
     })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(progress).toHaveLength(1))
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress[0]).toMatchObject({ reason: 'authorization_pending', interval: 1 })
     await clock.advance(999)
     expect(tokenPolls()).toHaveLength(1)
@@ -52,7 +55,7 @@ describe('device authorization grant', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (p) => progress.push(p) })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(progress).toHaveLength(1))
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress).toEqual([expect.objectContaining({ reason: 'slow_down', interval: 6 })])
     expect(device.interval).toBe(6)
     await clock.advance(5_999)
@@ -112,7 +115,7 @@ describe('device authorization grant', () => {
     const controller = new AbortController()
     const polled = device.poll({ signal: controller.signal })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(tokenPolls()).toHaveLength(1))
+    await eventually(() => expect(tokenPolls()).toHaveLength(1))
     await clock.advance(500) // waiting for the next poll
     controller.abort()
     await expect(polled).rejects.toMatchObject({ code: 'ABORTED' })
@@ -150,7 +153,7 @@ describe('device authorization grant', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (p) => progress.push(p) })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(progress).toHaveLength(1))
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
     await clock.advance(1_999)
     expect(tokenPolls()).toHaveLength(1)
@@ -170,11 +173,11 @@ describe('device authorization grant', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (p) => progress.push(p) })
     await clock.advance(1_000)
-    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
     await clock.advance(5_000) // slower than timeoutMs: the interval doubles once
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
     hold.release()
-    await vi.waitFor(() => expect(progress).toHaveLength(2))
+    await eventually(() => expect(progress).toHaveLength(2))
     // The 503 that finally came does not double it again.
     expect(progress[1]).toMatchObject({ reason: 'backoff', interval: 2 })
     await clock.advance(1_999)

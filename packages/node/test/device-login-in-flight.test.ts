@@ -11,6 +11,9 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { deviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
 
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 // Two minutes behind the wall clock: a timer of real time set for the code's expiry (what the
 // old code had) would fire at once; the clock of the client says when the code expires.
@@ -34,9 +37,9 @@ it('a poll in flight when the code expires still delivers the tokens of an appro
     },
     onStatus: (s) => statuses.push(s),
   })
-  await vi.waitFor(() => expect(prompted).toBe(true))
+  await eventually(() => expect(prompted).toBe(true))
   await clock.advance(1_000) // the first poll leaves; the provider spends the approved code
-  await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+  await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
   await clock.advance(5_000) // the code's 3 s are over while the answer is on its way
   hold.release()
   const tokens = await done
@@ -55,9 +58,9 @@ it('with nothing in flight, expiry still ends the login by the clock', async () 
     },
   })
   done.catch(() => {})
-  await vi.waitFor(() => expect(prompted).toBe(true))
+  await eventually(() => expect(prompted).toBe(true))
   await clock.advance(1_000)
-  await vi.waitFor(() =>
+  await eventually(() =>
     expect(server.control.requests({ endpoint: 'token', grantType: DEVICE_GRANT })).toHaveLength(2),
   )
   await clock.advance(1_000)

@@ -6,6 +6,9 @@ import { DeviceLoginError, type DeviceLoginPrompt, deviceLogin } from '../src/de
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
 import { capture } from './helpers/capture.ts'
 
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** A writable that records what it is given (a log file, or a terminal when `isTTY`). */
@@ -31,12 +34,12 @@ function tokenPolls() {
 
 /** Waits until `count` token polls have been answered. */
 async function polled(count: number): Promise<void> {
-  await vi.waitFor(() => expect(tokenPolls().length).toBeGreaterThanOrEqual(count))
+  await eventually(() => expect(tokenPolls().length).toBeGreaterThanOrEqual(count))
 }
 
 /** Waits until `flag()` is true (e.g. the prompt was shown). */
 async function until(flag: () => boolean): Promise<void> {
-  await vi.waitFor(() => expect(flag()).toBe(true))
+  await eventually(() => expect(flag()).toBe(true))
 }
 
 function timers(): number {

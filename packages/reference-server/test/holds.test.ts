@@ -31,7 +31,7 @@ it('response stage: the provider has rotated the token while its answer is held'
   const token = await firstRefreshToken()
   const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
   const first = refresh(token)
-  await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+  await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
   expect(hold.held).toBe(1)
   expect(await stateOf(first)).toBe('pending')
   // Already processed: the same token again is a reuse.
@@ -53,7 +53,7 @@ it('request stage: nothing is processed until the request is released', async ()
     times: 1,
   })
   const first = refresh(token)
-  await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+  await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
   // Not processed yet: a second request (past the hold's one request) rotates the token first.
   const second = await refresh(token)
   expect(second.status).toBe(200)

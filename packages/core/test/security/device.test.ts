@@ -8,6 +8,9 @@ import { describe, expect, it, vi } from 'vitest'
 import { Client, type DevicePollProgress, discoverMetadata } from '../../src/index.ts'
 import { refused, useProvider } from './harness.ts'
 
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
 // Client and server share a clock driven by hand (started at the real time: ID tokens are also
 // checked against the wall clock); a slow answer is the server's hold fault, not a delay.
 const clock = new ManualClock(Date.now())
@@ -31,13 +34,13 @@ describe('polling faults', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (e) => progress.push(e) })
     await clock.advance(2_000)
-    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
     await clock.advance(1_500)
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 4 })])
     expect(p.hits('token')).toBe(0) // still held: not logged, and nothing else was sent
     p.server.control.approveDevice(device.userCode)
     hold.release()
-    await vi.waitFor(() => expect(progress).toHaveLength(2))
+    await eventually(() => expect(progress).toHaveLength(2))
     expect(progress[1]).toMatchObject({ reason: 'authorization_pending', interval: 4 })
     await clock.advance(4_000)
     const tokens = await polled
@@ -53,7 +56,7 @@ describe('polling faults', () => {
     const progress: DevicePollProgress[] = []
     const polled = device.poll({ onPending: (e) => progress.push(e) })
     await clock.advance(1_000)
-    await vi.waitFor(() => expect(progress).toHaveLength(1))
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
     await clock.advance(1_999) // 1 s interval + 2 s Retry-After
     expect(p.hits('token')).toBe(1)
