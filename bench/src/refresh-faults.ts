@@ -22,7 +22,14 @@ import {
   STORE_FAULT_KEY,
 } from './lib/refresh-member.ts'
 
-/** The faults, in the order of the table, with what each does. */
+/**
+ * The faults, in the order of the table, with what each does.
+ *
+ * @example
+ * ```ts
+ * for (const [name, what] of Object.entries(REFRESH_FAULTS)) console.log(name, what)
+ * ```
+ */
 export const REFRESH_FAULTS = {
   none: 'no fault (the baseline)',
   'timeout-after-processing':
@@ -81,7 +88,15 @@ const CLIENT_ID = 'refresh-faults'
 const CLIENT_SECRET = 'refresh-faults-secret'
 const SESSION_ENDED = new Set(['SESSION_EXPIRED', 'LOGIN_REQUIRED', 'INVALID_GRANT'])
 
-/** Runs every fault `runs` times and returns one row per fault. */
+/**
+ * Runs every fault `runs` times and returns one row per fault.
+ *
+ * @example
+ * ```ts
+ * const rows = await measureRefreshFaults({ processes: 4, runs: 3 })
+ * const lost = rows.reduce((n, r) => n + r.sessionsLost, 0)
+ * ```
+ */
 export async function measureRefreshFaults(
   options: RefreshFaultsOptions = {},
 ): Promise<RefreshFaultResult[]> {

@@ -35,14 +35,35 @@ export interface RefreshMemberResult {
   errors: Record<string, number>
 }
 
-/** The session's key in the store, the fault switch's key. */
+/**
+ * The session's key in the store.
+ *
+ * @example
+ * ```ts
+ * await store.set(SESSION_KEY, tokens.toJSON())
+ * ```
+ */
 export const SESSION_KEY = 'session'
+/**
+ * The fault switch's key: how many writes of the session to refuse.
+ *
+ * @example
+ * ```ts
+ * await store.set(STORE_FAULT_KEY, 1)
+ * ```
+ */
 export const STORE_FAULT_KEY = 'fault:fail-session-writes'
 
 /**
  * A store that refuses writes of the session while the shared fault switch (a counter in the
  * same store, set by the bench) is above zero, counting it down: "the store refuses the write of
  * the rotated set". Writes of the session happen under the fleet's lock, so the count is exact.
+ *
+ * @example
+ * ```ts
+ * const store = new FaultySessionStore(new RedisStore({ url, prefix }))
+ * await store.set(STORE_FAULT_KEY, 1) // the next write of the session fails
+ * ```
  */
 export class FaultySessionStore implements Store {
   constructor(readonly inner: Store) {}
@@ -67,6 +88,15 @@ export class FaultySessionStore implements Store {
   }
 }
 
+/**
+ * Runs one member until `durationMs` has passed and reports its calls and errors.
+ *
+ * @example
+ * ```ts
+ * const { calls, errors } = await runRefreshMember({ redisUrl, issuer, clientId, clientSecret,
+ *   prefix: 'bench:faults:0:', durationMs: 10_000, timeoutMs: 1500 })
+ * ```
+ */
 export async function runRefreshMember(config: RefreshMemberConfig): Promise<RefreshMemberResult> {
   const redis = new RedisStore({ url: config.redisUrl, prefix: config.prefix })
   const lock = new RedisLock({ url: config.redisUrl, prefix: `${config.prefix}lock:` })

@@ -311,7 +311,17 @@ export interface RequestRecord {
   mtls?: true
 }
 
-/** Which requests {@link ServerControl.hold} holds, and where. */
+/**
+ * Which requests {@link ServerControl.hold} holds, and where.
+ *
+ * @example
+ * ```ts
+ * // The refresh token is rotated, the answer waits: a client timeout "after the provider
+ * // processed it".
+ * const options: HoldOptions = { endpoint: 'token', grantType: 'refresh_token', times: 1 }
+ * const hold = server.control.hold(options)
+ * ```
+ */
 export interface HoldOptions {
   /** The endpoint whose requests wait. */
   endpoint: EndpointName
