@@ -15,6 +15,8 @@ import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openr
 import { startRedis } from '@openrp/testkit'
 import { runWorker } from './lib/child.ts'
 import {
+  GO_KEY,
+  HOLDER_KEY,
   type RefreshMemberConfig,
   type RefreshMemberResult,
   runRefreshMember,
@@ -36,6 +38,8 @@ export const REFRESH_FAULTS = {
     "the provider rotates the refresh token, then its answer is held past the client's timeoutMs",
   'bad-expires-in': 'a 200 that carries a new refresh token and an invalid expires_in',
   'store-write-fails': 'the store refuses the write of the rotated token set, once',
+  'holder-killed':
+    'the process holding the lock is killed (SIGKILL) after the provider rotated the token, before its answer arrives (processes only)',
   'outage-503': 'the token endpoint answers 503 for the outage',
   'outage-429': 'the token endpoint answers 429 with Retry-After: 30 for the outage',
 } as const
@@ -58,6 +62,8 @@ export interface RefreshFaultsOptions {
   accessTokenTtlSec?: number
   /** The members' timeoutMs (default 1500). */
   timeoutMs?: number
+  /** The members' RedisLock lease, ms (default 3000: a killed holder is replaced sooner). */
+  leaseMs?: number
   /** The provider's refresh-token reuse interval (grace window), s (default 0: none). */
   reuseIntervalSec?: number
   /** Run the members as managers in this process instead of processes (the bench's test). */
@@ -109,6 +115,7 @@ export async function measureRefreshFaults(
     outageSec: 6,
     accessTokenTtlSec: 3,
     timeoutMs: 1500,
+    leaseMs: 3000,
     reuseIntervalSec: 0,
     inProcess: false,
     log: () => {},
@@ -134,7 +141,9 @@ export async function measureRefreshFaults(
   try {
     const rows: RefreshFaultResult[] = []
     let runId = 0
-    for (const fault of o.faults) {
+    // Killing a process needs processes.
+    const faults = o.inProcess ? o.faults.filter((f) => f !== 'holder-killed') : o.faults
+    for (const fault of faults) {
       const row: RefreshFaultResult = {
         fault,
         runs: 0,
@@ -209,19 +218,21 @@ async function oneRun(
     await store.set(SESSION_KEY, login.toJSON())
     server.control.clearRequests()
 
-    const startupMs = o.inProcess ? 0 : 15_000
     const config: RefreshMemberConfig = {
       redisUrl,
       issuer: server.issuer,
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
       prefix,
-      durationMs: o.durationSec * 1000 + startupMs,
+      durationMs: o.durationSec * 1000,
       timeoutMs: o.timeoutMs,
+      leaseMs: o.leaseMs,
     }
-    const members = Promise.all(
+    // A killed member reports nothing: the others' results are what counts.
+    let startFailure: unknown
+    const members = Promise.allSettled(
       Array.from({ length: o.processes }, () =>
-        o.inProcess
+        (o.inProcess
           ? runRefreshMember(config)
           : runWorker<RefreshMemberResult>('refresh-member.ts', {
               REDIS_URL: config.redisUrl,
@@ -231,17 +242,29 @@ async function oneRun(
               PREFIX: prefix,
               DURATION_MS: String(config.durationMs),
               TIMEOUT_MS: String(config.timeoutMs),
-            }),
+              LEASE_MS: String(o.leaseMs),
+            })
+        ).catch((error: unknown) => {
+          startFailure ??= error
+          throw error
+        }),
       ),
     )
-    // Every member has discovered the provider: the fleet is up.
-    await until(
-      () => server.control.requests({ endpoint: 'discovery' }).length >= o.processes,
-      startupMs + 10_000,
-    )
+    // Every member has discovered the provider: the fleet is up; go.
+    await until(() => {
+      if (startFailure !== undefined) throw startFailure
+      return server.control.requests({ endpoint: 'discovery' }).length >= o.processes
+    }, 120_000)
+    await store.set(GO_KEY, Date.now())
     await sleep(o.faultAtSec * 1000)
     const outage = await inject(server, store, fault, o)
-    const results = await members
+    const settled = await members
+    const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const died = settled.length - results.length
+    if (died > (fault === 'holder-killed' ? 1 : 0)) {
+      const failure = settled.find((r) => r.status === 'rejected')
+      throw (failure as PromiseRejectedResult).reason
+    }
     const refreshes = server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
     const inOutage = (t: number) => outage !== undefined && t >= outage.from && t <= outage.to
     const outside = refreshes.filter((r) => !inOutage(r.time))
@@ -287,6 +310,18 @@ async function inject(
     case 'store-write-fails':
       await store.set(STORE_FAULT_KEY, 1)
       return undefined
+    case 'holder-killed': {
+      // The refresh reaches the provider (rotated); its sender dies before the answer arrives.
+      const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
+      await hold.waitUntilHeld(1, { timeoutMs: o.accessTokenTtlSec * 4000 })
+      const pid = await store.get<number>(HOLDER_KEY)
+      if (typeof pid !== 'number' || pid === process.pid)
+        throw new Error('refresh-faults: no lock holder to kill')
+      process.kill(pid, 'SIGKILL')
+      await sleep(200)
+      hold.release()
+      return undefined
+    }
     case 'outage-503':
     case 'outage-429': {
       const from = Date.now()

@@ -229,7 +229,7 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
     processes,
     runs,
     reuseIntervalSec: 30,
-    faults: ['timeout-after-processing', 'bad-expires-in', 'store-write-fails'],
+    faults: ['timeout-after-processing', 'bad-expires-in', 'store-write-fails', 'holder-killed'],
     log,
   })
   const lost = plain.reduce((n, r) => n + r.sessionsLost, 0)
@@ -248,7 +248,7 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
       .join(', '),
   ]
   return [
-    `${processes} Node processes share one user session: TokenManager on one RedisStore + RedisLock (a real redis-server), getAccessToken() in 2 loops each. The reference server rotates refresh tokens (reuse revokes the family) and issues access tokens valid 3 s (renewed 1 s before expiry). Once every process runs, one fault is injected; each fault runs ${runs} times. A session is lost when a member sees it end or the stored refresh token no longer works at the end. Requests per expiry count refresh requests outside the outage per refresh answered with new tokens (1.00: nothing wasted). Outages last 6 s.`,
+    `${processes} Node processes share one user session: TokenManager on one RedisStore + RedisLock (a real redis-server), getAccessToken() in 2 loops each. The reference server rotates refresh tokens (reuse revokes the family) and issues access tokens valid 3 s (renewed 1 s before expiry); the lock's lease is 3 s. Once every process runs, one fault is injected; each fault runs ${runs} times. A session is lost when a member sees it end or the stored refresh token no longer works at the end. Requests per expiry count refresh requests outside the outage per refresh answered with new tokens (1.00: nothing wasted). Outages last 6 s.`,
     '',
     'Faults: ' +
       Object.entries(REFRESH_FAULTS)

@@ -8,6 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import {
   discover,
   isOpenRpError,
+  type Lock,
+  type LockLease,
+  type LockOptions,
   type Store,
   type StoreSetOptions,
   StoreError,
@@ -27,6 +30,8 @@ export interface RefreshMemberConfig {
   timeoutMs: number
   /** Loops calling getAccessToken() at once. */
   concurrency?: number
+  /** The RedisLock's lease, ms (default: RedisLock's). */
+  leaseMs?: number
 }
 
 export interface RefreshMemberResult {
@@ -53,6 +58,50 @@ export const SESSION_KEY = 'session'
  * ```
  */
 export const STORE_FAULT_KEY = 'fault:fail-session-writes'
+/**
+ * Where the member holding the lock writes its process id (so the bench can kill the holder).
+ *
+ * @example
+ * ```ts
+ * const pid = await store.get<number>(HOLDER_KEY)
+ * ```
+ */
+export const HOLDER_KEY = 'fault:lock-holder-pid'
+/**
+ * Set by the bench once every member is up: members start calling then, for `durationMs`.
+ *
+ * @example
+ * ```ts
+ * await store.set(GO_KEY, Date.now())
+ * ```
+ */
+export const GO_KEY = 'go'
+
+/**
+ * A lock that records, in the store, the process id of whoever holds it.
+ *
+ * @example
+ * ```ts
+ * const lock = new RecordingLock(new RedisLock({ url }), store)
+ * ```
+ */
+export class RecordingLock implements Lock {
+  constructor(
+    readonly inner: Lock,
+    readonly store: Store,
+  ) {}
+
+  withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions) {
+    return this.inner.withLock(
+      name,
+      async (lease) => {
+        await this.store.set(HOLDER_KEY, process.pid)
+        return fn(lease)
+      },
+      options,
+    )
+  }
+}
 
 /**
  * A store that refuses writes of the session while the shared fault switch (a counter in the
@@ -99,7 +148,11 @@ export class FaultySessionStore implements Store {
  */
 export async function runRefreshMember(config: RefreshMemberConfig): Promise<RefreshMemberResult> {
   const redis = new RedisStore({ url: config.redisUrl, prefix: config.prefix })
-  const lock = new RedisLock({ url: config.redisUrl, prefix: `${config.prefix}lock:` })
+  const lock = new RedisLock({
+    url: config.redisUrl,
+    prefix: `${config.prefix}lock:`,
+    ...(config.leaseMs !== undefined && { leaseMs: config.leaseMs }),
+  })
   const client = await discover(config.issuer, {
     clientId: config.clientId,
     clientSecret: config.clientSecret,
@@ -109,12 +162,18 @@ export async function runRefreshMember(config: RefreshMemberConfig): Promise<Ref
   const manager = new TokenManager({
     client,
     store: new FaultySessionStore(redis),
-    lock,
+    lock: new RecordingLock(lock, redis),
     key: SESSION_KEY,
     skewSec: 1,
   })
   const errors: Record<string, number> = {}
   let calls = 0
+  // Wait for the whole fleet (processes start at different speeds).
+  const startBy = Date.now() + 120_000
+  while ((await redis.get(GO_KEY)) === undefined) {
+    if (Date.now() > startBy) throw new Error('refresh member: no go from the bench')
+    await sleep(20)
+  }
   const until = Date.now() + config.durationMs
   try {
     await Promise.all(

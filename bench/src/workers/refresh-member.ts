@@ -19,5 +19,6 @@ const result = await runRefreshMember({
   prefix: env('PREFIX'),
   durationMs: Number(env('DURATION_MS')),
   timeoutMs: Number(env('TIMEOUT_MS')),
+  leaseMs: Number(env('LEASE_MS')),
 })
 console.log(JSON.stringify(result))
