@@ -1,11 +1,12 @@
 /**
  * `pnpm bench`: bundle sizes, hot path, concurrency, ID-token validation, cold import and a
  * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
- * Writes bench/RESULTS.md. `--only=size,react,hot,idtoken,cold,fleet` runs some sections.
+ * Writes bench/RESULTS.md. `--only=size,react,hot,idtoken,cold,fleet,faults` runs some sections.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
 import { measureFleet } from './fleet.ts'
+import { measureRefreshFaults, REFRESH_FAULTS, type RefreshFaultResult } from './refresh-faults.ts'
 import { ensureBuilt } from './lib/build.ts'
 import { makeLoopbackCert } from './lib/cert.ts'
 import { runWorker } from './lib/child.ts'
@@ -18,7 +19,7 @@ import { measureSizes } from './size/measure.ts'
 import { measureReactLayers, strayImports } from './size/react.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
 
-const SECTIONS = ['size', 'react', 'hot', 'idtoken', 'cold', 'fleet'] as const
+const SECTIONS = ['size', 'react', 'hot', 'idtoken', 'cold', 'fleet', 'faults'] as const
 type Section = (typeof SECTIONS)[number]
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
@@ -264,6 +265,55 @@ await section('fleet', 'Fleet: shared RedisStore + RedisLock', async () => {
           f.maxRequestsPerExpiry,
         ],
       ],
+    ),
+  ]
+})
+
+await section('faults', 'Faults around a refresh, across a fleet', async () => {
+  const processes = 4
+  const runs = 3
+  const plain = await measureRefreshFaults({ processes, runs, log })
+  const graceful = await measureRefreshFaults({
+    processes,
+    runs,
+    reuseIntervalSec: 30,
+    faults: ['timeout-after-processing', 'bad-expires-in', 'store-write-fails', 'holder-killed'],
+    log,
+  })
+  const lost = plain.reduce((n, r) => n + r.sessionsLost, 0)
+  const worst = Math.max(0, ...plain.map((r) => r.outageRequestsPerSec ?? 0))
+  headline.push(
+    `faults around a refresh, fleet of ${processes}: ${lost} sessions lost in ${plain.length * runs} runs; up to ${worst.toFixed(0)} refresh requests/s during an outage`,
+  )
+  const row = (r: RefreshFaultResult, grace: string) => [
+    r.fault,
+    grace,
+    `${r.sessionsLost} of ${r.runs}`,
+    r.expiries ? r.requestsPerExpiry.toFixed(2) : 'n/a',
+    r.outageRequestsPerSec === undefined ? '' : r.outageRequestsPerSec.toFixed(1),
+    Object.entries(r.errors)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', '),
+  ]
+  return [
+    `${processes} Node processes share one user session: TokenManager on one RedisStore + RedisLock (a real redis-server), getAccessToken() in 2 loops each. The reference server rotates refresh tokens (reuse revokes the family) and issues access tokens valid 3 s (renewed 1 s before expiry); the lock's lease is 3 s. Once every process runs, one fault is injected; each fault runs ${runs} times. A session is lost when a member sees it end or the stored refresh token no longer works at the end. Requests per expiry count refresh requests outside the outage per refresh answered with new tokens (1.00: nothing wasted). Outages last 6 s.`,
+    '',
+    'Faults: ' +
+      Object.entries(REFRESH_FAULTS)
+        .map(([name, what]) => `\`${name}\`: ${what}`)
+        .join('; ') +
+      '.',
+    '',
+    table(
+      [
+        'fault',
+        'provider grace window',
+        'sessions lost',
+        'refresh requests per expiry',
+        'refresh requests/s during the outage',
+        'errors callers saw',
+      ],
+      [...plain.map((r) => row(r, 'none')), ...graceful.map((r) => row(r, '30 s'))],
     ),
   ]
 })

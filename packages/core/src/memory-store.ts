@@ -7,8 +7,13 @@ import type { Store, StoreSetOptions } from './store.ts'
 import { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
 
 export interface MemoryStoreOptions {
-  /** Clock in epoch milliseconds (tests). Defaults to `Date.now`. */
+  /** Clock in epoch milliseconds (tests). Defaults to `Date.now`; e.g. `() => clock.now()`. */
   now?: () => number
+  /**
+   * Expired entries are swept on the first write at least this long after the last sweep, ms
+   * (default 60 000), so keys written with a TTL and never read again do not pile up.
+   */
+  sweepIntervalMs?: number
 }
 
 interface Entry {
@@ -28,8 +33,9 @@ interface Entry {
  * one throws a `TypeError` in strict mode; copy it first (`structuredClone(value)`) to edit it.
  * Until the next `set`, every read of a key gives the same object.
  *
- * Entries written with `ttlSec` disappear once it elapses (checked on read; nothing runs in the
- * background).
+ * Entries written with `ttlSec` disappear once it elapses: a read never sees them, and they are
+ * swept from memory on a write once `sweepIntervalMs` has passed since the last sweep (nothing
+ * runs in the background), so memory is bounded by the live keys plus those written since.
  *
  * @example
  * ```ts
@@ -41,9 +47,18 @@ interface Entry {
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>()
   readonly #now: () => number
+  readonly #sweepIntervalMs: number
+  #nextSweepMs: number
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000
+    this.#nextSweepMs = this.#now() + this.#sweepIntervalMs
+  }
+
+  /** Entries held in memory, expired ones not swept yet included. */
+  get size(): number {
+    return this.#entries.size
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -59,12 +74,22 @@ export class MemoryStore implements Store {
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
     const ttlMs = ttlSecToMs(options.ttlSec)
     const copy = deepFreeze(parseStoredJson(toStoredJson(value), 'MemoryStore'))
-    const expiresAtMs = ttlMs === undefined ? undefined : this.#now() + ttlMs
+    const now = this.#now()
+    const expiresAtMs = ttlMs === undefined ? undefined : now + ttlMs
     this.#entries.set(key, { value: copy, expiresAtMs })
+    if (now >= this.#nextSweepMs) this.#sweep(now)
   }
 
   async delete(key: string): Promise<void> {
     this.#entries.delete(key)
+  }
+
+  /** Drops every expired entry. */
+  #sweep(now: number): void {
+    this.#nextSweepMs = now + this.#sweepIntervalMs
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) this.#entries.delete(key)
+    }
   }
 }
 

@@ -1,12 +1,21 @@
 import { DEMO_USERS } from '@openrp/reference-server'
-import { describe, expect, it } from 'vitest'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it, vi } from 'vitest'
 import type { DevicePollProgress } from '../src/index.ts'
 import { useReferenceServer } from './helpers/reference.ts'
 
-const h = useReferenceServer({ deviceInterval: 1, deviceCodeTtl: 60 })
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
+
+// Client and server share a clock driven by hand: intervals pass without waiting. It starts at
+// the real time, as ID tokens are also checked against the wall clock.
+const clock = new ManualClock(Date.now())
+const h = useReferenceServer({ deviceInterval: 1, deviceCodeTtl: 60, clock })
 const alice = DEMO_USERS[0]!
 const tv = (extra = {}) =>
-  h.client({ clientId: 'tv', scope: 'openid profile offline_access', ...extra })
+  h.client({ clientId: 'tv', scope: 'openid profile offline_access', clock, ...extra })
+const now = () => Math.floor(clock.now() / 1000)
+const tokenPolls = () => h.server.control.requests({ endpoint: 'token' })
 
 describe('device authorization grant', () => {
   it('shows the codes, reports pending polls, then returns validated tokens', async () => {
@@ -16,20 +25,26 @@ describe('device authorization grant', () => {
     expect(device.verificationUri).toBe(`${h.server.issuer}/device`)
     expect(device.verificationUriComplete).toContain(encodeURIComponent(device.userCode))
     expect(device.interval).toBe(1)
-    expect(device.expiresAt).toBeGreaterThan(Date.now() / 1000 + 50)
+    expect(device.expiresAt).toBe(now() + 60)
     const progress: DevicePollProgress[] = []
-    const tokens = await device.poll({
+    const polled = device.poll({
       onPending: (p) => {
         progress.push(p)
         if (progress.length === 1) h.server.control.approveDevice(device.userCode)
       },
     })
+    await clock.advance(1_000)
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress[0]).toMatchObject({ reason: 'authorization_pending', interval: 1 })
+    await clock.advance(999)
+    expect(tokenPolls()).toHaveLength(1)
+    await clock.advance(1)
+    const tokens = await polled
     expect(tokens.claims()?.sub).toBe(alice.sub)
     expect(tokens.refreshToken).toEqual(expect.any(String))
-    const polls = h.server.control.requests({ endpoint: 'token' })
+    const polls = tokenPolls()
     expect(polls.length).toBe(2)
-    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(950)
+    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(1000)
   })
 
   it('adds 5 s to the interval on slow_down', async () => {
@@ -38,18 +53,27 @@ describe('device authorization grant', () => {
     const device = await client.deviceAuthorization()
     h.server.control.approveDevice(device.userCode)
     const progress: DevicePollProgress[] = []
-    await device.poll({ onPending: (p) => progress.push(p) })
+    const polled = device.poll({ onPending: (p) => progress.push(p) })
+    await clock.advance(1_000)
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress).toEqual([expect.objectContaining({ reason: 'slow_down', interval: 6 })])
     expect(device.interval).toBe(6)
-    const polls = h.server.control.requests({ endpoint: 'token' })
-    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(5900)
-  }, 20_000)
+    await clock.advance(5_999)
+    expect(tokenPolls()).toHaveLength(1)
+    await clock.advance(1)
+    await polled
+    const polls = tokenPolls()
+    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(6000)
+  })
 
   it('stops on access_denied', async () => {
     const client = await tv()
     const device = await client.deviceAuthorization()
     h.server.control.denyDevice(device.userCode)
-    await expect(device.poll()).rejects.toMatchObject({
+    const polled = device.poll()
+    polled.catch(() => {}) // settles while the clock moves; asserted below
+    await clock.advance(1_000)
+    await expect(polled).rejects.toMatchObject({
       code: 'ACCESS_DENIED',
       error: 'access_denied',
     })
@@ -61,7 +85,10 @@ describe('device authorization grant', () => {
     const device = await client.deviceAuthorization()
     h.server.control.setClockOffset(3600)
     try {
-      await expect(device.poll()).rejects.toMatchObject({
+      const polled = device.poll()
+      polled.catch(() => {}) // settles while the clock moves; asserted below
+      await clock.advance(1_000)
+      await expect(polled).rejects.toMatchObject({
         code: 'DEVICE_CODE_EXPIRED',
         error: 'expired_token',
       })
@@ -75,17 +102,24 @@ describe('device authorization grant', () => {
     const client = await tv()
     h.server.control.setFaults({ device: { expiresIn: 2 } })
     const device = await client.deviceAuthorization()
-    await expect(device.poll()).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' })
+    const polled = device.poll()
+    polled.catch(() => {}) // settles while the clock moves; asserted below
+    await clock.advance(1_000) // one poll (pending); the next would be at the expiry
+    await expect(polled).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' })
+    expect(tokenPolls()).toHaveLength(1)
   })
 
   it('stops on the AbortSignal', async () => {
     const client = await tv()
     const device = await client.deviceAuthorization()
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 1500)
-    await expect(device.poll({ signal: controller.signal })).rejects.toMatchObject({
-      code: 'ABORTED',
-    })
+    const polled = device.poll({ signal: controller.signal })
+    await clock.advance(1_000)
+    await eventually(() => expect(tokenPolls()).toHaveLength(1))
+    await clock.advance(500) // waiting for the next poll
+    controller.abort()
+    await expect(polled).rejects.toMatchObject({ code: 'ABORTED' })
+    expect(clock.pendingTimers).toBe(0)
   })
 
   it.each([
@@ -108,8 +142,7 @@ describe('device authorization grant', () => {
   ])('expires_in %j becomes %i s', async (expiresIn, expected) => {
     h.server.control.setFaults({ device: { expiresIn } })
     const device = await (await tv()).deviceAuthorization()
-    expect(device.expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(expected - 2)
-    expect(device.expiresAt - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(expected)
+    expect(device.expiresAt - now()).toBe(expected)
   })
 
   it('waits Retry-After on a 503 poll, then goes on', async () => {
@@ -118,23 +151,38 @@ describe('device authorization grant', () => {
     h.server.control.approveDevice(device.userCode)
     h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '2', times: 1 } } })
     const progress: DevicePollProgress[] = []
-    await device.poll({ onPending: (p) => progress.push(p) })
+    const polled = device.poll({ onPending: (p) => progress.push(p) })
+    await clock.advance(1_000)
+    await eventually(() => expect(progress).toHaveLength(1))
     expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
-    const polls = h.server.control.requests({ endpoint: 'token' })
-    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(1900)
+    await clock.advance(1_999)
+    expect(tokenPolls()).toHaveLength(1)
+    await clock.advance(1)
+    await polled
+    const polls = tokenPolls()
+    expect(polls[1]!.time - polls[0]!.time).toBeGreaterThanOrEqual(2000)
   })
 
-  it('backs off after a timed-out poll', async () => {
-    const client = await tv({ timeoutMs: 1000 })
+  it('backs off once after a poll slower than timeoutMs, whose answer still counts', async () => {
+    const client = await tv({ timeoutMs: 5_000 })
     const device = await client.deviceAuthorization()
     h.server.control.approveDevice(device.userCode)
-    // the hung answer is an error, so the poll that timed out did not consume the device code
-    h.server.control.setFaults({ http: { token: { delayMs: 3000, status: 503, times: 1 } } })
+    // The slow answer is an error, so the poll did not spend the device code.
+    h.server.control.setFaults({ http: { token: { status: 503, times: 1 } } })
+    const hold = h.server.control.hold({ endpoint: 'token', times: 1 })
     const progress: DevicePollProgress[] = []
-    const tokens = await device.poll({ onPending: (p) => progress.push(p) })
-    // the first poll timed out: the interval doubled (a loaded machine may add more backoffs)
-    expect(progress[0]).toMatchObject({ reason: 'backoff', interval: 2 })
-    expect(progress.every((p) => p.reason === 'backoff')).toBe(true)
-    expect(tokens.claims()?.sub).toBe(alice.sub)
+    const polled = device.poll({ onPending: (p) => progress.push(p) })
+    await clock.advance(1_000)
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
+    await clock.advance(5_000) // slower than timeoutMs: the interval doubles once
+    expect(progress).toEqual([expect.objectContaining({ reason: 'backoff', interval: 2 })])
+    hold.release()
+    await eventually(() => expect(progress).toHaveLength(2))
+    // The 503 that finally came does not double it again.
+    expect(progress[1]).toMatchObject({ reason: 'backoff', interval: 2 })
+    await clock.advance(1_999)
+    expect(tokenPolls()).toHaveLength(1)
+    await clock.advance(1)
+    expect((await polled).claims()?.sub).toBe(alice.sub)
   })
 })

@@ -1,3 +1,4 @@
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore } from '../src/memory-store.ts'
 
@@ -86,6 +87,39 @@ describe('MemoryStore', () => {
     expect(await store.get('short')).toBeUndefined()
     now += 10_000_000
     expect(await store.get('forever')).toBe('w')
+  })
+
+  it('sweeps expired keys on a write once sweepIntervalMs has passed: memory stays bounded', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now(), sweepIntervalMs: 10_000 })
+    await store.set('forever', 'kept')
+    // Keys written once with a short TTL and never read again (e.g. one per scope or user).
+    for (let round = 0; round < 100; round++) {
+      for (let i = 0; i < 100; i++) await store.set(`r${round}-k${i}`, i, { ttlSec: 1 })
+      await clock.advance(1_000)
+      // At most the keys of the last 10 s (plus the current round) are held, never all 10,000.
+      expect(store.size).toBeLessThanOrEqual(1 + 11 * 100)
+    }
+    await clock.advance(10_000)
+    await store.set('last', 1)
+    expect(store.size).toBe(2)
+    expect(await store.get('forever')).toBe('kept')
+  })
+
+  it('does not sweep before sweepIntervalMs, and never drops keys without a TTL', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now() }) // default: every 60 s
+    await store.set('a', 1, { ttlSec: 1 })
+    await store.set('b', 2)
+    await clock.advance(59_000)
+    await store.set('c', 3)
+    expect(store.size).toBe(3) // 'a' expired (unreadable) but not swept yet
+    expect(await store.get('a')).toBeUndefined()
+    await store.set('a2', 1, { ttlSec: 1 })
+    await clock.advance(1_000)
+    await store.set('d', 4)
+    expect(store.size).toBe(3) // a2 swept with the sweep at 60 s
+    expect([await store.get('b'), await store.get('c'), await store.get('d')]).toEqual([2, 3, 4])
   })
 
   it('expires with the real clock too', async () => {

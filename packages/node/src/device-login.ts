@@ -129,6 +129,8 @@ const RESUME_MARGIN_SEC = 5
  * polls the token endpoint at the provider's `interval` (longer after each `slow_down`).
  * Denial and expiry reject with a {@link DeviceLoginError} (`ACCESS_DENIED`,
  * `DEVICE_CODE_EXPIRED`); `signal` or Ctrl-C reject with `ABORTED`, leaving no timer behind.
+ * A poll already sent when the code expires is waited for: the user may have approved just
+ * before, and its answer then carries the tokens. Time is the client's `clock`.
  *
  * With a `store`, the pending authorization survives a restart: the next call before the code
  * expires shows the same code and keeps polling it.
@@ -162,11 +164,12 @@ export async function deviceLogin(
   const clientId = client.core.options.clientId
   const storeKey = options.storeKey ?? `openrp:device-authorization:${clientId}`
 
+  const clock = client.core.options.clock
   const status: DeviceLoginStatus = { state: 'waiting', secondsLeft: 0, interval: 0, polls: 0 }
   let expiresAt = 0
   const show = (state: DeviceLoginState) => {
     status.state = state
-    status.secondsLeft = Math.max(0, expiresAt - Date.now() / 1000)
+    status.secondsLeft = Math.max(0, expiresAt - clock.now() / 1000)
     options.onStatus?.({ ...status })
     if (!line) return
     const text = formatDeviceStatus(status)
@@ -217,12 +220,8 @@ export async function deviceLogin(
       const ticker = setInterval(() => show(status.state), 1000)
       cleanups.push(() => clearInterval(ticker))
     }
-    // Stop at expiry even if the provider never says `expired_token`.
-    const expiryTimer = setTimeout(
-      () => controller.abort(expiredError()),
-      Math.max(0, (expiresAt + 1) * 1000 - Date.now()),
-    )
-    cleanups.push(() => clearTimeout(expiryTimer))
+    // Expiry ends polling inside poll(): it sends no poll past the code's life, and a poll
+    // already sent is waited for (it may carry the tokens of a code the provider has spent).
 
     try {
       const tokens = await authorization.poll({
@@ -256,11 +255,6 @@ async function settleFailure(
   show: (state: DeviceLoginState) => void,
 ): Promise<unknown> {
   const reason: unknown = signal.aborted ? signal.reason : undefined
-  if (reason instanceof DeviceLoginError) {
-    await forget(store, storeKey)
-    show('expired')
-    return reason
-  }
   if (reason instanceof AbortError || isOpenRpError(error, 'ABORTED')) {
     show('cancelled')
     return reason instanceof AbortError ? reason : error
@@ -286,10 +280,6 @@ async function settleFailure(
   // unless the provider said the code is unusable.
   if (isOpenRpError(error, 'INVALID_GRANT')) await forget(store, storeKey)
   return error
-}
-
-function expiredError(): DeviceLoginError {
-  return new DeviceLoginError('DEVICE_CODE_EXPIRED', { error: 'expired_token' })
 }
 
 async function forget(store: Store | undefined, key: string): Promise<void> {
@@ -327,7 +317,7 @@ async function startOrResume(
       saved.issuer === issuer &&
       saved.clientId === clientId &&
       saved.scope === scope &&
-      saved.expiresAt - Date.now() / 1000 > RESUME_MARGIN_SEC
+      saved.expiresAt - client.core.options.clock.now() / 1000 > RESUME_MARGIN_SEC
     ) {
       try {
         const authorization = resumeDeviceAuthorization(client.core, saved.authorization)
@@ -344,7 +334,7 @@ async function startOrResume(
     signal,
   })
   if (store) {
-    const ttlSec = Math.ceil(authorization.expiresAt - Date.now() / 1000)
+    const ttlSec = Math.ceil(authorization.expiresAt - client.core.options.clock.now() / 1000)
     const pending: PendingDeviceLogin = {
       version: 1,
       issuer,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, discover, type OpenRpError } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { type RedisServer, startRedis } from '@openrp/testkit'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import { FileStore } from '../src/file-store.ts'
 import { RedisStore } from '../src/redis-store.ts'
@@ -12,12 +12,14 @@ import { capture } from './helpers/capture.ts'
 
 const KEY = 'openrp:device-authorization:tv'
 
+// Client and server share a clock driven by hand: the polling interval passes at once.
+const clock = new ManualClock(Date.now())
 let server: ReferenceServer
 let client: Client
 let dir: string
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1 })
-  client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile' })
+  server = await startReferenceServer({ port: 0, deviceInterval: 1, clock })
+  client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile', clock })
   dir = await mkdtemp(join(tmpdir(), 'openrp-device-store-'))
 })
 afterAll(async () => {
@@ -34,7 +36,7 @@ async function login(options: Parameters<typeof deviceLogin>[1]) {
   const warnings: OpenRpError[] = []
   const output = capture()
   let prompt: DeviceLoginPrompt | undefined
-  const tokens = await deviceLogin(client, {
+  const done = deviceLogin(client, {
     output,
     cancelOnSigint: false,
     onWarning: (w) => warnings.push(w),
@@ -44,6 +46,10 @@ async function login(options: Parameters<typeof deviceLogin>[1]) {
     },
     ...options,
   })
+  // Once the code is shown (and approved), one interval brings the tokens.
+  await vi.waitFor(() => expect(prompt).toBeDefined(), { timeout: 10_000, interval: 10 })
+  await clock.advance(1_000)
+  const tokens = await done
   return { tokens, warnings, output: output.text, prompt: prompt! }
 }
 

@@ -1,19 +1,26 @@
 import { type Client, discover, isOpenRpError, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '@openrp/testkit'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DeviceLoginError, type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
 import { capture } from './helpers/capture.ts'
+
+/** Waits for what a real HTTP round trip brings (generous: the machine may be loaded). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** A writable that records what it is given (a log file, or a terminal when `isTTY`). */
 
+// The client and the server share a clock driven by hand: polling intervals pass at once. It
+// starts at the real time, as ID tokens are also checked against the wall clock.
+const clock = new ManualClock(Date.now())
 let server: ReferenceServer
 let client: Client
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1 })
-  client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile' })
+  server = await startReferenceServer({ port: 0, deviceInterval: 1, clock })
+  client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile', clock })
 })
 afterAll(() => server.close())
 beforeEach(() => {
@@ -23,6 +30,16 @@ beforeEach(() => {
 
 function tokenPolls() {
   return server.control.requests({ endpoint: 'token', grantType: DEVICE_GRANT })
+}
+
+/** Waits until `count` token polls have been answered. */
+async function polled(count: number): Promise<void> {
+  await eventually(() => expect(tokenPolls().length).toBeGreaterThanOrEqual(count))
+}
+
+/** Waits until `flag()` is true (e.g. the prompt was shown). */
+async function until(flag: () => boolean): Promise<void> {
+  await eventually(() => expect(flag()).toBe(true))
 }
 
 function timers(): number {
@@ -35,14 +52,23 @@ describe('deviceLogin against the reference server', () => {
     const statuses: DeviceLoginStatus[] = []
     let prompt: DeviceLoginPrompt | undefined
     const before = timers()
-    const tokens = await deviceLogin(client, {
+    const done = deviceLogin(client, {
       output,
-      onStatus: (s) => statuses.push(s),
+      onStatus: (s) => {
+        statuses.push(s)
+        // Approved after the first poll found it pending.
+        if (s.polls === 1 && prompt) server.control.approveDevice(prompt.userCode, 'alice')
+      },
       onPrompt: (p) => {
         prompt = p
-        setTimeout(() => server.control.approveDevice(p.userCode, 'alice'), 1500)
       },
     })
+    await until(() => prompt !== undefined)
+    await clock.advance(1_000)
+    await polled(1)
+    await until(() => statuses.some((s) => s.polls === 1))
+    await clock.advance(1_000)
+    const tokens = await done
     expect(prompt).toBeDefined()
     const p = prompt as DeviceLoginPrompt
     expect(p.resumed).toBe(false)
@@ -69,13 +95,16 @@ describe('deviceLogin against the reference server', () => {
   it('shows that it retries when the token endpoint fails, then carries on', async () => {
     server.control.setFaults({ http: { token: { status: 503, times: 1 } } })
     const statuses: DeviceLoginStatus[] = []
-    const tokens = await deviceLogin(client, {
+    const done = deviceLogin(client, {
       output: null,
       onStatus: (s) => statuses.push(s),
-      onPrompt: (p) => {
-        setTimeout(() => server.control.approveDevice(p.userCode), 500)
-      },
+      onPrompt: (p) => server.control.approveDevice(p.userCode),
     })
+    await until(() => statuses.length > 0)
+    await clock.advance(1_000)
+    await until(() => statuses.some((s) => s.state === 'retrying'))
+    await clock.advance(2_000)
+    const tokens = await done
     expect(tokens.accessToken).toBeTruthy()
     const retrying = statuses.find((s) => s.state === 'retrying')
     expect(retrying?.interval).toBe(2)
@@ -83,13 +112,20 @@ describe('deviceLogin against the reference server', () => {
   })
 
   it('counts down in place on a terminal, with a coloured QR code', async () => {
+    // The countdown is redrawn every second of real time: this one runs on the real clock.
+    const realTime = await startReferenceServer({ port: 0, deviceInterval: 1 })
     const output = capture(true)
-    await deviceLogin(client, {
-      output,
-      onPrompt: (p) => {
-        setTimeout(() => server.control.approveDevice(p.userCode), 2300)
-      },
-    })
+    try {
+      const tv = await discover(realTime.issuer, { clientId: 'tv', scope: 'openid profile' })
+      await deviceLogin(tv, {
+        output,
+        onPrompt: (p) => {
+          setTimeout(() => realTime.control.approveDevice(p.userCode), 2300)
+        },
+      })
+    } finally {
+      await realTime.close()
+    }
     expect(output.text).toContain('\x1b[47m')
     const redraws = output.text.split('\r\x1b[2K').slice(1)
     expect(redraws.length).toBeGreaterThanOrEqual(3)
@@ -104,12 +140,17 @@ describe('deviceLogin against the reference server', () => {
 
   it('ends with ACCESS_DENIED in plain words when the user declines', async () => {
     const output = capture()
-    const error = await deviceLogin(client, {
+    let prompted = false
+    const done = deviceLogin(client, {
       output,
       onPrompt: (p) => {
-        setTimeout(() => server.control.denyDevice(p.userCode), 1200)
+        server.control.denyDevice(p.userCode)
+        prompted = true
       },
     }).catch((e) => e)
+    await until(() => prompted)
+    await clock.advance(1_000)
+    const error = await done
     expect(error).toBeInstanceOf(DeviceLoginError)
     expect(error.code).toBe('ACCESS_DENIED')
     expect(error.error).toBe('access_denied')
@@ -118,20 +159,25 @@ describe('deviceLogin against the reference server', () => {
   })
 
   it('ends with DEVICE_CODE_EXPIRED when nobody approves in time', async () => {
-    const short = await startReferenceServer({ port: 0, deviceInterval: 1, deviceCodeTtl: 3 })
-    try {
-      const tv = await discover(short.issuer, { clientId: 'tv', scope: 'openid' })
-      const started = Date.now()
-      const before = timers()
-      const error = await deviceLogin(tv, { output: null }).catch((e) => e)
-      expect(error).toBeInstanceOf(DeviceLoginError)
-      expect(error.code).toBe('DEVICE_CODE_EXPIRED')
-      expect(error.message).toMatch(/expired/)
-      expect(Date.now() - started).toBeLessThan(6000)
-      expect(timers()).toBeLessThanOrEqual(before)
-    } finally {
-      await short.close()
-    }
+    server.control.setFaults({ device: { expiresIn: 3 } }) // the code lives 3 s
+    const before = timers()
+    let prompted = false
+    const done = deviceLogin(client, {
+      output: null,
+      onPrompt: () => {
+        prompted = true
+      },
+    }).catch((e) => e)
+    await until(() => prompted)
+    await clock.advance(1_000)
+    await polled(1)
+    await clock.advance(1_000) // the second poll; a third would come after the code's expiry
+    const error = await done
+    expect(error).toBeInstanceOf(DeviceLoginError)
+    expect(error.code).toBe('DEVICE_CODE_EXPIRED')
+    expect(error.message).toMatch(/expired/)
+    expect(tokenPolls()).toHaveLength(2)
+    expect(timers()).toBeLessThanOrEqual(before)
   })
 
   it('obeys slow_down: the interval grows by 5 s and the polls are spaced accordingly', async () => {
@@ -148,14 +194,20 @@ describe('deviceLogin against the reference server', () => {
         if (s.state === 'slow_down') server.control.approveDevice(userCode)
       },
     })
+    await until(() => userCode !== '')
+    await clock.advance(1_000)
+    await until(() => statuses.some((s) => s.state === 'slow_down'))
+    await clock.advance(5_999)
+    expect(tokenPolls()).toHaveLength(1)
+    await clock.advance(1)
     await done
     const slow = statuses.find((s) => s.state === 'slow_down')
     expect(slow?.interval).toBe(6)
     const polls = tokenPolls()
     expect(polls.length).toBe(2)
     const [first, second] = polls.map((r) => r.time)
-    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(5900)
-  }, 20_000)
+    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(6000)
+  })
 
   it('cancels with ABORTED on the signal, leaving no timer behind', async () => {
     const controller = new AbortController()
@@ -165,7 +217,7 @@ describe('deviceLogin against the reference server', () => {
       output,
       signal: controller.signal,
       onPrompt: () => {
-        setTimeout(() => controller.abort(), 300)
+        setImmediate(() => controller.abort())
       },
     }).catch((e) => e)
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
@@ -208,7 +260,7 @@ describe('deviceLogin against the reference server', () => {
       signal: first.signal,
       onPrompt: (p) => {
         code1 = p.userCode
-        setTimeout(() => first.abort(), 200)
+        setImmediate(() => first.abort())
       },
     }).catch((e) => e)
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
@@ -220,10 +272,10 @@ describe('deviceLogin against the reference server', () => {
     expect(output1.text).not.toContain(deviceCode)
 
     // "Restart": a new client object, same store.
-    const again = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile' })
+    const again = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile', clock })
     const output2 = capture()
     let prompt2: DeviceLoginPrompt | undefined
-    const tokens = await deviceLogin(again, {
+    const resumed = deviceLogin(again, {
       store,
       output: output2,
       onPrompt: (p) => {
@@ -231,6 +283,9 @@ describe('deviceLogin against the reference server', () => {
         server.control.approveDevice(p.userCode)
       },
     })
+    await until(() => prompt2 !== undefined)
+    await clock.advance(1_000)
+    const tokens = await resumed
     expect(prompt2?.resumed).toBe(true)
     expect(prompt2?.userCode).toBe(code1)
     expect(output2.text).toContain('Continuing')
@@ -251,7 +306,7 @@ describe('deviceLogin against the reference server', () => {
       onPrompt: () => controller.abort(),
     }).catch(() => {})
     let resumed: boolean | undefined
-    const error = await deviceLogin(client, {
+    const done = deviceLogin(client, {
       store,
       scope: 'openid profile',
       output: null,
@@ -260,6 +315,9 @@ describe('deviceLogin against the reference server', () => {
         server.control.denyDevice(p.userCode)
       },
     }).catch((e) => e)
+    await until(() => resumed !== undefined)
+    await clock.advance(1_000)
+    const error = await done
     expect(resumed).toBe(false)
     expect(error.code).toBe('ACCESS_DENIED')
     expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(2)
@@ -271,23 +329,23 @@ describe('deviceLogin against the reference server', () => {
     const key = 'openrp:device-authorization:tv'
     const base = { version: 1, issuer: server.issuer, clientId: 'tv', scope: undefined }
     const entries = [
-      { ...base, authorization: { deviceCode: 42 }, expiresAt: Date.now() / 1000 + 300 },
+      { ...base, authorization: { deviceCode: 42 }, expiresAt: clock.now() / 1000 + 300 },
       {
         ...base,
         authorization: {
           deviceCode: 'dc',
           userCode: 'OLD-CODE',
           verificationUri: `${server.issuer}/device`,
-          expiresAt: Date.now() / 1000 + 2,
+          expiresAt: clock.now() / 1000 + 2,
           interval: 1,
         },
-        expiresAt: Date.now() / 1000 + 2,
+        expiresAt: clock.now() / 1000 + 2,
       },
     ]
     for (const entry of entries) {
       await store.set(key, entry)
       let prompt: DeviceLoginPrompt | undefined
-      await deviceLogin(client, {
+      const done = deviceLogin(client, {
         store,
         output: null,
         onPrompt: (p) => {
@@ -295,6 +353,9 @@ describe('deviceLogin against the reference server', () => {
           server.control.approveDevice(p.userCode)
         },
       })
+      await until(() => prompt !== undefined)
+      await clock.advance(1_000)
+      await done
       expect(prompt?.resumed).toBe(false)
       expect(prompt?.userCode).not.toBe('OLD-CODE')
     }

@@ -39,7 +39,11 @@ export function decideDevice(
 export function createControl(state: ServerState): ServerControl {
   return {
     setFaults: (faults) => state.faults.set(faults),
-    resetFaults: () => state.faults.reset(),
+    resetFaults: () => {
+      state.faults.reset()
+      state.holds.releaseAll()
+    },
+    hold: (options) => state.holds.add(options),
     rotateKeys: (options) => state.keys.rotate(options),
     requests: (filter) => state.log.list(filter),
     clearRequests: () => state.log.clear(),

@@ -39,6 +39,8 @@ export type {
   ClientConfig,
   EndpointName,
   Faults,
+  Hold,
+  HoldOptions,
   HttpFault,
   IdTokenFaults,
   ReferenceServer,

@@ -24,6 +24,7 @@ import { registerRevocation } from './endpoints/revocation.ts'
 import { registerToken } from './endpoints/token.ts'
 import { registerUserinfo } from './endpoints/userinfo.ts'
 import type { AppEnv } from './http.ts'
+import { holdRequests } from './holds.ts'
 import { httpFaults, pageHeaderFaults } from './http-faults.ts'
 import { tlsInfo } from './mtls.ts'
 import { endpointOf } from './request-log.ts'
@@ -70,7 +71,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
     const path = new URL(c.req.url).pathname
     const info = c.get('log')
     state.log.add({
-      time: Date.now(),
+      time: state.nowMs(),
       method: c.req.method,
       path,
       endpoint: endpointOf(path),
@@ -90,6 +91,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
   })
   app.use('*', tlsInfo())
   for (const path of CORS_PATHS) app.use(path, corsHandler)
+  app.use('*', holdRequests(state.holds))
   app.use('*', pageHeaderFaults(state))
   app.use('*', httpFaults(state, closing))
   registerDiscovery(app, state)
@@ -188,6 +190,7 @@ export async function startReferenceServer(
     control,
     close: async () => {
       closing.abort()
+      state.holds.releaseAll()
       await Promise.all(
         servers.map(
           (s) =>

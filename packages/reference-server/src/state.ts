@@ -1,6 +1,7 @@
 /** The server's in-memory state, shared by every endpoint. */
 import { DEMO_CLIENTS, DEMO_TRUSTED_ISSUERS, DEMO_USERS } from './defaults.ts'
 import { FaultState } from './faults.ts'
+import { HoldRegistry } from './holds.ts'
 import { organizationSwitchGrant } from './grants/organization-switch.ts'
 import { KeyRing } from './keys.ts'
 import type { RegistrationRecord } from './registration.ts'
@@ -102,6 +103,10 @@ export interface RefreshTokenRecord {
   scope: string[]
   expiresAt: number
   used: boolean
+  /** When it was exchanged (or superseded), server milliseconds: the reuse interval counts from here. */
+  usedAtMs?: number
+  /** The refresh token its exchange issued last (what a replay in the reuse interval supersedes). */
+  successor?: string
   authTime?: number
   acr?: string
   /** Bound to a DPoP key (public clients, RFC 9449 §5). */
@@ -145,11 +150,16 @@ export interface ServerState {
   vendorGrants: Record<string, VendorGrantHandler>
   keys: KeyRing
   faults: FaultState
+  holds: HoldRegistry
   log: RequestLog
   corsOrigins: Set<string>
   clockOffset: number
-  /** Seconds since the epoch, shifted by setClockOffset. */
+  /** Seconds since the epoch of the server's clock (`options.clock`), shifted by setClockOffset. */
   now(): number
+  /** Milliseconds since the epoch of the server's clock, without the offset (request log). */
+  nowMs(): number
+  /** Milliseconds since the epoch of the server's clock, shifted by setClockOffset. */
+  shiftedNowMs(): number
   interactions: Map<string, Interaction>
   sessions: Map<string, Session>
   /** `${sub} ${client_id}` -> consented scopes. */
@@ -177,6 +187,15 @@ export const ttl = (state: ServerState) => ({
   deviceInterval: state.options.deviceInterval ?? 5,
 })
 
+/** Seconds a rotated refresh token of `client` may be exchanged again (0: never). */
+export function refreshTokenReuseInterval(
+  state: ServerState,
+  client: { refresh_token_reuse_interval?: number },
+): number {
+  const value = client.refresh_token_reuse_interval ?? state.options.refreshTokenReuseInterval ?? 0
+  return Number.isFinite(value) && value > 0 ? value : 0
+}
+
 /** Records a one-time identifier; false when it was already seen (a replay). */
 export function rememberJti(state: ServerState, key: string, expiresAt: number): boolean {
   if (state.seenJti.has(key)) return false
@@ -201,10 +220,13 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
     keys: await KeyRing.create(),
     faults: new FaultState(),
+    holds: new HoldRegistry(),
     log: new RequestLog(options.log),
     corsOrigins: new Set(),
     clockOffset: 0,
-    now: () => Math.floor(Date.now() / 1000) + state.clockOffset,
+    now: () => Math.floor(state.nowMs() / 1000) + state.clockOffset,
+    nowMs: options.clock ? () => options.clock!.now() : () => Date.now(),
+    shiftedNowMs: () => state.nowMs() + state.clockOffset * 1000,
     interactions: new Map(),
     sessions: new Map(),
     consents: new Map(),

@@ -4,8 +4,9 @@ import type { ServerState } from './state.ts'
 const GRACE = 300
 
 export function sweepExpired(state: ServerState): void {
-  // A moved clock (tests) would make valid records look expired: sweep only on real time.
-  if (state.clockOffset !== 0) return
+  // A moved or injected clock (tests) would make valid records look expired (or turn an
+  // expired_token into an unknown code): sweep only on real time.
+  if (state.clockOffset !== 0 || state.options.clock) return
   const old = state.now() - GRACE
   for (const [k, v] of state.codes) if (v.expiresAt < old) state.codes.delete(k)
   for (const [k, v] of state.par) if (v.expiresAt < old) state.par.delete(k)

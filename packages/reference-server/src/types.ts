@@ -67,6 +67,12 @@ export interface ClientConfig {
   require_signed_request_object?: boolean
   /** Lifetime of access tokens issued to this client, seconds (overrides the server default). */
   access_token_ttl?: number
+  /**
+   * Seconds after a rotation during which the rotated refresh token may be exchanged again
+   * (a provider "reuse interval" / "grace period"); overrides the server's
+   * `refreshTokenReuseInterval`. `0`: reuse always revokes the family.
+   */
+  refresh_token_reuse_interval?: number
   /** Audiences (resource indicators) this client may request tokens for. */
   allowed_audiences?: string[]
   /** Skip the consent page for this client (first-party). */
@@ -142,6 +148,22 @@ export interface ReferenceServerOptions {
   deviceCodeTtl?: number
   /** Device flow polling interval, seconds (5). */
   deviceInterval?: number
+  /**
+   * Refresh-token reuse interval, seconds (0, none): within it after a rotation, the rotated
+   * refresh token may be exchanged again for a fresh token set of the same family (the one
+   * issued before is superseded) as long as that earlier set's refresh token was not used yet;
+   * later, or once it was used, reuse revokes the family. Per client:
+   * `refresh_token_reuse_interval`.
+   */
+  refreshTokenReuseInterval?: number
+  /**
+   * The server's time, milliseconds since the epoch (default `Date.now`): token, code, device
+   * code and PAR expiry, the device polling interval and `slow_down`, `iat` / `exp` of what it
+   * signs, the request log. Structurally `@openrp/core`'s `Clock` (only `now` is used), e.g. a
+   * testkit `ManualClock`, so a test moves time instead of waiting. `setClockOffset` adds to it.
+   * With a clock given, expired records are not swept (a test that moves time still sees them).
+   */
+  clock?: { now(): number }
   /** Expose POST /__control for browser tests (never on by default). */
   enableControlEndpoint?: boolean
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */
@@ -320,10 +342,73 @@ export interface RequestRecord {
   mtls?: true
 }
 
+/**
+ * Which requests {@link ServerControl.hold} holds, and where.
+ *
+ * @example
+ * ```ts
+ * // The refresh token is rotated, the answer waits: a client timeout "after the provider
+ * // processed it".
+ * const options: HoldOptions = { endpoint: 'token', grantType: 'refresh_token', times: 1 }
+ * const hold = server.control.hold(options)
+ * ```
+ */
+export interface HoldOptions {
+  /** The endpoint whose requests wait. */
+  endpoint: EndpointName
+  /** Only token requests of this `grant_type` (e.g. `refresh_token`). */
+  grantType?: string
+  /**
+   * `response` (default): the handler runs (tokens are issued, a refresh token is rotated, a
+   * device code is spent) and its answer waits; `request`: the request waits before anything
+   * is processed.
+   */
+  stage?: 'request' | 'response'
+  /** Hold at most this many requests; later ones pass (default: every one until released). */
+  times?: number
+}
+
+/**
+ * A hold made by {@link ServerControl.hold}: the requests it caught wait until released.
+ *
+ * @example
+ * ```ts
+ * const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token' })
+ * const pending = manager.getAccessToken() // the refresh is sent, the provider rotates...
+ * await hold.waitUntilHeld()               // ...and its answer is held here
+ * // the race: do what must happen while the answer is on its way
+ * hold.release()
+ * await pending
+ * ```
+ */
+export interface Hold {
+  /** Requests waiting now. */
+  readonly held: number
+  /** Requests caught so far (released ones included). */
+  readonly total: number
+  /** False once released. */
+  readonly active: boolean
+  /**
+   * Resolves once `count` requests (default 1) have been caught in all; with `timeoutMs`,
+   * rejects if they have not been caught by then.
+   */
+  waitUntilHeld(count?: number, options?: { timeoutMs?: number }): Promise<void>
+  /** Lets the oldest held request go on; the hold stays. False when none was held. */
+  releaseNext(): boolean
+  /** Lets every held request go on and ends the hold: later requests pass. */
+  release(): void
+}
+
 export interface ServerControl {
   /** Replaces the active faults. */
   setFaults(faults: Faults): void
+  /** Clears the faults and releases every {@link ServerControl.hold}. */
   resetFaults(): void
+  /**
+   * Holds the requests to an endpoint (before or after the handler ran) until the test releases
+   * them: a race put exactly where it must happen, without timing. `close()` releases too.
+   */
+  hold(options: HoldOptions): Hold
   /** Adds a new signing key pair per alg and makes it current; old keys stay published. */
   rotateKeys(options?: { dropOld?: boolean }): Promise<void>
   /** What reached the server, oldest first; filter by endpoint and/or grant type. */

@@ -241,12 +241,17 @@ describe('login, consent and prompt', () => {
       const { url } = await authorizeUrl(server.issuer, params)
       const first = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header()! } })
       expect(first.headers.get('location')).toMatch(/^\/login\?/)
-      await new Promise((r) => setTimeout(r, 1100))
-      const before = Math.floor(Date.now() / 1000)
-      const { url: u2, verifier } = await authorizeUrl(server.issuer, params)
-      const result = await completeLogin(u2, { cookieJar: jar })
-      const res = await exchange(result.params.get('code')!, verifier)
-      expect(claims(res.body.id_token).auth_time).toBeGreaterThanOrEqual(before)
+      // The new login happens later on the server's clock (moved instead of waited for).
+      server.control.setClockOffset(10)
+      try {
+        const before = Math.floor(Date.now() / 1000) + 10
+        const { url: u2, verifier } = await authorizeUrl(server.issuer, params)
+        const result = await completeLogin(u2, { cookieJar: jar })
+        const res = await exchange(result.params.get('code')!, verifier)
+        expect(claims(res.body.id_token).auth_time).toBeGreaterThanOrEqual(before)
+      } finally {
+        server.control.setClockOffset(0)
+      }
     }
   })
 

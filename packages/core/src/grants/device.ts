@@ -6,8 +6,16 @@
  *   parsed; values below 1 s (e.g. `0`) → 1 s.
  * - `expires_in` missing, not a number or ≤ 0 → 600 s; numeric strings are parsed.
  * - `slow_down` adds 5 s to the interval for good (§3.5).
- * - A poll that times out, fails on the network or gets 429 / 5xx doubles the interval (at most
- *   60 s) or waits Retry-After when given; polling goes on until the device code expires.
+ * - A poll already sent is never abandoned: once the user approved, the provider spends the
+ *   device code on the first poll that reaches it, so a poll sent again would only get
+ *   `invalid_grant`. A poll slower than `timeoutMs` ends the wait, not the request: the caller
+ *   is told (`backoff`, the interval doubled) and polling waits for that poll's answer, sending
+ *   no other, up to the code's expiry. A poll whose wait is aborted by the signal is kept too:
+ *   the next `poll()` of the same authorization takes its answer instead of sending a new one.
+ * - A poll that fails on the network or gets 429 / 5xx doubles the interval (at most 60 s) or
+ *   waits Retry-After when given; polling goes on until the device code expires.
+ * - Time (the interval, `slow_down`, expiry, the `timeoutMs` wait) comes from the client's
+ *   `clock`.
  * - `expired_token` → OAuthError `DEVICE_CODE_EXPIRED`; `access_denied` → `ACCESS_DENIED`;
  *   the AbortSignal → AbortError. Local expiry also throws `DEVICE_CODE_EXPIRED`.
  *
@@ -22,8 +30,9 @@ import {
   OpenRpError,
   ValidationError,
 } from '../errors.ts'
+import { type Clock, sleep } from '../clock.ts'
 import { operation } from '../internal/operation.ts'
-import { parseRetryAfter, sleep } from '../internal/retry.ts'
+import { parseRetryAfter } from '../internal/retry.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
@@ -133,7 +142,7 @@ export async function deviceAuthorization(
     ...(body.verification_uri_complete !== undefined && {
       verificationUriComplete: body.verification_uri_complete,
     }),
-    expiresAt: Math.floor(Date.now() / 1000) + body.expires_in,
+    expiresAt: Math.floor(core.options.clock.now() / 1000) + body.expires_in,
     interval: body.interval,
   }
   return resumeDeviceAuthorization(core, { deviceCode: body.device_code, ...state })
@@ -167,13 +176,15 @@ export function resumeDeviceAuthorization(core: ClientCore, json: unknown): Devi
     !(interval >= 1)
   )
     throw new InvalidArgumentError('not a pending device authorization (DeviceAuthorizationJSON)')
+  // The poll on its way to the provider, shared by every poll() of this authorization.
+  const sent: SentPoll = {}
   const device: DeviceAuthorization = {
     userCode,
     verificationUri,
     ...(verificationUriComplete !== undefined && { verificationUriComplete }),
     expiresAt,
     interval,
-    poll: (pollOptions = {}) => pollDeviceCode(core, deviceCode, device, pollOptions),
+    poll: (pollOptions = {}) => pollDeviceCode(core, deviceCode, device, sent, pollOptions),
     toJSON: () => ({
       deviceCode,
       userCode: device.userCode,
@@ -235,72 +246,149 @@ function toSeconds(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined
 }
 
+/** What a sent poll ended with: tokens, or the error and the response behind it. */
+type PollOutcome = { tokens: TokenSet } | { error: unknown; response: Response | undefined }
+
+/** The poll on its way, if any: kept until its answer has been handed to a caller. */
+interface SentPoll {
+  inFlight?: Promise<PollOutcome>
+}
+
 async function pollDeviceCode(
   core: ClientCore,
   deviceCode: string,
   device: DeviceAuthorization,
+  sent: SentPoll,
   options: DevicePollOptions,
 ): Promise<TokenSet> {
   const { signal, onPending } = options
+  const clock = core.options.clock
   let wait = device.interval
   for (;;) {
-    if (Date.now() / 1000 + wait >= device.expiresAt) {
-      throw new OAuthError(
-        { error: 'expired_token', errorDescription: 'The device code expired' },
-        'DEVICE_CODE_EXPIRED',
-      )
-    }
-    try {
-      await sleep(wait * 1000, signal)
-    } catch (error) {
-      throw new AbortError(undefined, { cause: error })
-    }
-    let last: Response | undefined
-    try {
-      return await tokenRequest(
-        core,
-        { signal },
-        async (http) => {
-          last = await oauth.deviceCodeGrantRequest(
-            core.metadata,
-            core.client,
-            core.clientAuth,
-            deviceCode,
-            http,
-          )
-          return last
-        },
-        (response) => oauth.processDeviceCodeResponse(core.metadata, core.client, response),
-      )
-    } catch (error) {
-      if (!(error instanceof OpenRpError)) throw error
-      let reason: DevicePollProgress['reason']
-      if (error instanceof OAuthError && error.error === 'authorization_pending') {
-        reason = 'authorization_pending'
-        wait = device.interval
-      } else if (error instanceof OAuthError && error.error === 'slow_down') {
-        reason = 'slow_down'
-        device.interval += 5
-        wait = device.interval
-      } else if (isTransient(error, last)) {
-        reason = 'backoff'
-        const retryAfter = parseRetryAfter(last?.headers.get('retry-after'))
-        if (retryAfter !== undefined) {
-          wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
-        } else {
-          device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
-          wait = device.interval
-        }
-      } else {
-        throw error
+    if (!sent.inFlight) {
+      if (clock.now() / 1000 + wait >= device.expiresAt) throw expiredError()
+      try {
+        await sleep(clock, wait * 1000, signal)
+      } catch (error) {
+        throw new AbortError(undefined, { cause: error })
       }
-      onPending?.({ reason, interval: wait, expiresAt: device.expiresAt })
+      sent.inFlight = sendPoll(core, deviceCode, device)
     }
+    let slow = false
+    const outcome = await answerOf(clock, sent.inFlight, core.options.timeoutMs, signal, () => {
+      // Slower than timeoutMs: the caller hears of it; the poll goes on.
+      slow = true
+      device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+      onPending?.({ reason: 'backoff', interval: device.interval, expiresAt: device.expiresAt })
+    })
+    sent.inFlight = undefined
+    if ('tokens' in outcome) return outcome.tokens
+    const { error, response } = outcome
+    if (!(error instanceof OpenRpError)) throw error
+    let reason: DevicePollProgress['reason']
+    if (error instanceof OAuthError && error.error === 'authorization_pending') {
+      reason = 'authorization_pending'
+      wait = device.interval
+    } else if (error instanceof OAuthError && error.error === 'slow_down') {
+      reason = 'slow_down'
+      device.interval += 5
+      wait = device.interval
+    } else if (error.code === 'TIMEOUT') {
+      // The poll outlived the device code: nothing more can come of it.
+      throw expiredError()
+    } else if (isTransient(error, response)) {
+      reason = 'backoff'
+      const retryAfter = parseRetryAfter(response?.headers.get('retry-after'))
+      if (retryAfter !== undefined) {
+        wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
+      } else {
+        // A slow answer has already doubled the interval once for this poll.
+        if (!slow) device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+        wait = device.interval
+      }
+    } else {
+      throw error
+    }
+    onPending?.({ reason, interval: wait, expiresAt: device.expiresAt })
   }
 }
 
+function expiredError(): OAuthError {
+  return new OAuthError(
+    { error: 'expired_token', errorDescription: 'The device code expired' },
+    'DEVICE_CODE_EXPIRED',
+  )
+}
+
+/**
+ * Sends one poll. It is not bound to `timeoutMs` but to the device code's life (never less than
+ * `timeoutMs`): a slow answer may still carry the tokens of a code the provider has spent.
+ * Never rejects: the outcome says what came back.
+ */
+function sendPoll(
+  core: ClientCore,
+  deviceCode: string,
+  device: DeviceAuthorization,
+): Promise<PollOutcome> {
+  const lifeMs = device.expiresAt * 1000 - core.options.clock.now()
+  const patient: ClientCore = {
+    ...core,
+    options: { ...core.options, timeoutMs: Math.max(core.options.timeoutMs, Math.ceil(lifeMs)) },
+  }
+  let response: Response | undefined
+  return tokenRequest(
+    patient,
+    {},
+    async (http) => {
+      response = await oauth.deviceCodeGrantRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        deviceCode,
+        http,
+      )
+      return response
+    },
+    (answer) => oauth.processDeviceCodeResponse(core.metadata, core.client, answer),
+  ).then(
+    (tokens) => ({ tokens }),
+    (error: unknown) => ({ error, response }),
+  )
+}
+
+/**
+ * Waits for a sent poll's outcome. `onSlow` runs once if it takes longer than `timeoutMs` (of
+ * `clock`); the wait goes on. An aborted `signal` ends the wait with `ABORTED` and leaves the
+ * poll running (the caller keeps it for the next `poll()`).
+ */
+function answerOf(
+  clock: Clock,
+  inFlight: Promise<PollOutcome>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onSlow: () => void,
+): Promise<PollOutcome> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(onSlow, timeoutMs)
+    const settle = () => {
+      clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onAbort = () => {
+      settle()
+      reject(new AbortError(undefined, { cause: signal?.reason }))
+    }
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    inFlight.then((outcome) => {
+      settle()
+      resolve(outcome)
+    })
+  })
+}
+
 function isTransient(error: OpenRpError, last: Response | undefined): boolean {
-  if (error.code === 'TIMEOUT' || error.code === 'NETWORK_ERROR') return true
+  if (error.code === 'NETWORK_ERROR') return true
   if (error.code === 'ABORTED') return false
   const status = last?.status
   return status !== undefined && (status === 429 || status >= 500)

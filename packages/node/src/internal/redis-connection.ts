@@ -152,9 +152,10 @@ export class RedisConnection {
         this.#lastError = error
       })
     }
-    // After a connection was lost, fail at once (the client reconnects in the background);
-    // before the first connection, give it connectTimeoutMs.
-    if (this.#everReady || !client.isOpen) {
+    // After a connection was lost, or when Redis refused our credentials, fail at once (the
+    // client reconnects in the background); before the first connection, give it
+    // connectTimeoutMs.
+    if (this.#everReady || !client.isOpen || isRefusal(this.#lastError)) {
       throw new StoreError(`Redis is not reachable (reconnecting)${this.#reason()}`, {
         cause: this.#lastError,
       })
@@ -168,8 +169,13 @@ export class RedisConnection {
 
   #waitForReady(client: RedisClient): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = () => {
+        clearTimeout(timer)
         client.off('ready', onReady)
+        client.off('error', onError)
+      }
+      const timer = setTimeout(() => {
+        settle()
         reject(
           new StoreError(
             `Redis did not connect within ${this.#connectTimeoutMs} ms${this.#reason()}`,
@@ -178,10 +184,17 @@ export class RedisConnection {
         )
       }, this.#connectTimeoutMs)
       const onReady = () => {
-        clearTimeout(timer)
+        settle()
         resolve()
       }
+      // Refused credentials will not get better by waiting: fail now, not at connectTimeoutMs.
+      const onError = (error: unknown) => {
+        if (!isRefusal(error)) return
+        settle()
+        reject(new StoreError(`Redis refused the connection${this.#reason()}`, { cause: error }))
+      }
       client.once('ready', onReady)
+      client.on('error', onError)
     })
   }
 
@@ -190,4 +203,12 @@ export class RedisConnection {
     const error = this.#lastError
     return error instanceof Error && error.message ? `: ${error.message}` : ''
   }
+}
+
+/**
+ * Redis refused the connection's credentials or rights: an error reply whose code (the first
+ * word of a Redis error reply, part of its protocol) is WRONGPASS, NOAUTH or NOPERM.
+ */
+function isRefusal(error: unknown): boolean {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(error.message)
 }

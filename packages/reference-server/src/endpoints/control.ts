@@ -2,10 +2,12 @@
  * POST /__control (only with `enableControlEndpoint`): the control API over HTTP for browser
  * tests. Body: `{ "action": "setFaults", "faults": {...} }`, `{ "action": "requests",
  * "filter": {...} }`, `{ "action": "approveDevice", "userCode": "...", "username": "..." }`, ...
+ * Holds: `{ "action": "hold", "hold": { "endpoint": "token" } }` → `{ id }`, then
+ * `waitUntilHeld` / `holdStatus` / `releaseNext` / `release` with that `id`.
  */
 import type { Hono } from 'hono'
 import type { AppEnv } from '../http.ts'
-import type { Faults, ServerControl } from '../types.ts'
+import type { Faults, Hold, HoldOptions, ServerControl } from '../types.ts'
 
 interface ControlBody {
   action?: string
@@ -15,9 +17,21 @@ interface ControlBody {
   userCode?: string
   username?: string
   seconds?: number
+  hold?: HoldOptions
+  /** A hold's id (from the `hold` action). */
+  id?: string
+  count?: number
+  timeoutMs?: number
 }
 
 export function registerControl(app: Hono<AppEnv>, control: ServerControl): void {
+  const holds = new Map<string, Hold>()
+  let nextHold = 1
+  const holdOf = (id: unknown): Hold => {
+    const hold = holds.get(String(id))
+    if (!hold) throw new Error(`unknown hold ${String(id)}`)
+    return hold
+  }
   app.post('/__control', async (c) => {
     let body: ControlBody
     try {
@@ -46,6 +60,27 @@ export function registerControl(app: Hono<AppEnv>, control: ServerControl): void
           return c.json({ ok: true })
         case 'denyDevice':
           control.denyDevice(String(body.userCode))
+          return c.json({ ok: true })
+        case 'hold': {
+          if (!body.hold?.endpoint) throw new Error('hold.endpoint is required')
+          const id = String(nextHold++)
+          holds.set(id, control.hold(body.hold))
+          return c.json({ ok: true, id })
+        }
+        case 'waitUntilHeld': {
+          const hold = holdOf(body.id)
+          await hold.waitUntilHeld(body.count ?? 1, { timeoutMs: body.timeoutMs ?? 10_000 })
+          return c.json({ ok: true, held: hold.held, total: hold.total })
+        }
+        case 'holdStatus': {
+          const hold = holdOf(body.id)
+          return c.json({ ok: true, held: hold.held, total: hold.total, active: hold.active })
+        }
+        case 'releaseNext':
+          return c.json({ ok: true, released: holdOf(body.id).releaseNext() })
+        case 'release':
+          holdOf(body.id).release()
+          holds.delete(String(body.id))
           return c.json({ ok: true })
         case 'setClockOffset':
           control.setClockOffset(Number(body.seconds ?? 0))

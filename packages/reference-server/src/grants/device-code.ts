@@ -22,7 +22,7 @@ export const deviceCodeGrant: GrantHandler = async ({
   if (record.status === 'used') throw invalidGrant('device_code already used')
   if (record.expiresAt < state.now())
     throw new OAuthHttpError('expired_token', 'device_code expired')
-  const now = Date.now() / 1000 + state.clockOffset
+  const now = state.shiftedNowMs() / 1000
   const tooFast = record.lastPoll !== undefined && now - record.lastPoll < record.interval
   record.lastPoll = now
   if (state.faults.deviceSlowDown() || tooFast) {

@@ -1,0 +1,199 @@
+/**
+ * One member of the refresh-faults fleet: a TokenManager on a shared RedisStore + RedisLock,
+ * calling getAccessToken() in loops until its time is up. Counts its calls and its errors by
+ * code. Runs in a process of its own (workers/refresh-member.ts) or, for the bench's own test,
+ * in the caller's process.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  discover,
+  isOpenRpError,
+  type Lock,
+  type LockLease,
+  type LockOptions,
+  type Store,
+  type StoreSetOptions,
+  StoreError,
+  TokenManager,
+} from '@openrp/core'
+import { RedisLock, RedisStore } from '@openrp/node'
+
+export interface RefreshMemberConfig {
+  redisUrl: string
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** Prefix of every key this run uses in Redis (the session, the lock, the fault switch). */
+  prefix: string
+  durationMs: number
+  /** The client's timeoutMs. */
+  timeoutMs: number
+  /** Loops calling getAccessToken() at once. */
+  concurrency?: number
+  /** The RedisLock's lease, ms (default: RedisLock's). */
+  leaseMs?: number
+}
+
+export interface RefreshMemberResult {
+  calls: number
+  /** Failed getAccessToken() calls by error code. */
+  errors: Record<string, number>
+}
+
+/**
+ * The session's key in the store.
+ *
+ * @example
+ * ```ts
+ * await store.set(SESSION_KEY, tokens.toJSON())
+ * ```
+ */
+export const SESSION_KEY = 'session'
+/**
+ * The fault switch's key: how many writes of the session to refuse.
+ *
+ * @example
+ * ```ts
+ * await store.set(STORE_FAULT_KEY, 1)
+ * ```
+ */
+export const STORE_FAULT_KEY = 'fault:fail-session-writes'
+/**
+ * Where the member holding the lock writes its process id (so the bench can kill the holder).
+ *
+ * @example
+ * ```ts
+ * const pid = await store.get<number>(HOLDER_KEY)
+ * ```
+ */
+export const HOLDER_KEY = 'fault:lock-holder-pid'
+/**
+ * Set by the bench once every member is up: members start calling then, for `durationMs`.
+ *
+ * @example
+ * ```ts
+ * await store.set(GO_KEY, Date.now())
+ * ```
+ */
+export const GO_KEY = 'go'
+
+/**
+ * A lock that records, in the store, the process id of whoever holds it.
+ *
+ * @example
+ * ```ts
+ * const lock = new RecordingLock(new RedisLock({ url }), store)
+ * ```
+ */
+export class RecordingLock implements Lock {
+  constructor(
+    readonly inner: Lock,
+    readonly store: Store,
+  ) {}
+
+  withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions) {
+    return this.inner.withLock(
+      name,
+      async (lease) => {
+        await this.store.set(HOLDER_KEY, process.pid)
+        return fn(lease)
+      },
+      options,
+    )
+  }
+}
+
+/**
+ * A store that refuses writes of the session while the shared fault switch (a counter in the
+ * same store, set by the bench) is above zero, counting it down: "the store refuses the write of
+ * the rotated set". Writes of the session happen under the fleet's lock, so the count is exact.
+ *
+ * @example
+ * ```ts
+ * const store = new FaultySessionStore(new RedisStore({ url, prefix }))
+ * await store.set(STORE_FAULT_KEY, 1) // the next write of the session fails
+ * ```
+ */
+export class FaultySessionStore implements Store {
+  constructor(readonly inner: Store) {}
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.inner.get<T>(key)
+  }
+
+  async set(key: string, value: unknown, options?: StoreSetOptions): Promise<void> {
+    if (key === SESSION_KEY) {
+      const left = (await this.inner.get<number>(STORE_FAULT_KEY)) ?? 0
+      if (left > 0) {
+        await this.inner.set(STORE_FAULT_KEY, left - 1)
+        throw new StoreError('bench fault: the store refused the write')
+      }
+    }
+    return this.inner.set(key, value, options)
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key)
+  }
+}
+
+/**
+ * Runs one member until `durationMs` has passed and reports its calls and errors.
+ *
+ * @example
+ * ```ts
+ * const { calls, errors } = await runRefreshMember({ redisUrl, issuer, clientId, clientSecret,
+ *   prefix: 'bench:faults:0:', durationMs: 10_000, timeoutMs: 1500 })
+ * ```
+ */
+export async function runRefreshMember(config: RefreshMemberConfig): Promise<RefreshMemberResult> {
+  const redis = new RedisStore({ url: config.redisUrl, prefix: config.prefix })
+  const lock = new RedisLock({
+    url: config.redisUrl,
+    prefix: `${config.prefix}lock:`,
+    ...(config.leaseMs !== undefined && { leaseMs: config.leaseMs }),
+  })
+  const client = await discover(config.issuer, {
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    clientAuth: 'client_secret_post',
+    timeoutMs: config.timeoutMs,
+  })
+  const manager = new TokenManager({
+    client,
+    store: new FaultySessionStore(redis),
+    lock: new RecordingLock(lock, redis),
+    key: SESSION_KEY,
+    skewSec: 1,
+  })
+  const errors: Record<string, number> = {}
+  let calls = 0
+  // Wait for the whole fleet (processes start at different speeds).
+  const startBy = Date.now() + 120_000
+  while ((await redis.get(GO_KEY)) === undefined) {
+    if (Date.now() > startBy) throw new Error('refresh member: no go from the bench')
+    await sleep(20)
+  }
+  const until = Date.now() + config.durationMs
+  try {
+    await Promise.all(
+      Array.from({ length: config.concurrency ?? 2 }, async () => {
+        while (Date.now() < until) {
+          calls++
+          try {
+            await manager.getAccessToken()
+            await sleep(20)
+          } catch (error) {
+            const code = isOpenRpError(error) ? error.code : 'UNTYPED'
+            errors[code] = (errors[code] ?? 0) + 1
+            await sleep(50)
+          }
+        }
+      }),
+    )
+  } finally {
+    manager.close()
+    await Promise.all([redis.close(), lock.close()])
+  }
+  return { calls, errors }
+}
