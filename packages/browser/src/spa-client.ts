@@ -42,6 +42,7 @@ import type {
   RedirectLoginOptions,
   SpaClientInit,
   SpaClientOptions,
+  SpaUserinfo,
 } from './spa-options.ts'
 import { defaultLock, resolveStore } from './spa-store.ts'
 import { TabSync } from './tab-sync.ts'
@@ -300,21 +301,13 @@ export class SpaClient {
    * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
    */
   async userinfo(options: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
-    const fetchUserinfo = this.#options.userinfo
-    if (!fetchUserinfo)
-      throw new OpenRpError(
-        'UNSUPPORTED',
-        'spa.userinfo() needs the userinfo option: createSpaClient({ ..., userinfo }) with userinfo from @openrp/browser',
-      )
+    this.#userinfoFetcher()
     const accessToken = await this.getAccessToken()
     const tokens = await this.getTokenSet()
     // Another tab may have renewed or signed out in between: use only a set with this token.
     if (!tokens || tokens.accessToken !== accessToken)
       throw new OpenRpError('LOGIN_REQUIRED', 'The session changed while userinfo was asked for')
-    const core = await this.#protocol()
-    const claims = await fetchUserinfo(core, tokens, { signal: options.signal })
-    await this.#options.store.set(this.#userinfoKey, { sub: claims.sub, claims })
-    return claims
+    return this.#fetchUserinfo(tokens, options.signal)
   }
 
   /** Where the claims of {@link SpaClient.userinfo} are kept, next to the session. */
@@ -594,21 +587,39 @@ export class SpaClient {
 
   async #signedIn(tokenSet: TokenSet): Promise<void> {
     const manager = await this.#tokens()
+    // Before the session is stored: other tabs render the login with the claims already kept.
+    if (this.#options.userinfo) await this.#refreshUserinfo(tokenSet)
     await manager.setTokenSet(tokenSet)
     this.#signedInHere = true
     this.#user = tokenSet.claims()?.sub
-    if (this.#options.userinfo) await this.#refreshUserinfo()
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
   }
 
   /** A login fetches the user's claims again; a failure is an `error` event, not a failed login. */
-  async #refreshUserinfo(): Promise<void> {
+  async #refreshUserinfo(tokenSet: TokenSet): Promise<void> {
     try {
       await this.#options.store.delete(this.#userinfoKey)
-      await this.userinfo()
+      await this.#fetchUserinfo(tokenSet)
     } catch (error) {
       this.#events.emit('error', asError(error))
     }
+  }
+
+  /** The `userinfo` option; `UNSUPPORTED` without it. */
+  #userinfoFetcher(): SpaUserinfo {
+    if (this.#options.userinfo) return this.#options.userinfo
+    throw new OpenRpError(
+      'UNSUPPORTED',
+      'spa.userinfo() needs the userinfo option: createSpaClient({ ..., userinfo }) with userinfo from @openrp/browser',
+    )
+  }
+
+  /** Fetches userinfo with `tokens` (sub checked against its ID token) and keeps the claims. */
+  async #fetchUserinfo(tokens: TokenSet, signal?: AbortSignal): Promise<UserinfoClaims> {
+    const core = await this.#protocol()
+    const claims = await this.#userinfoFetcher()(core, tokens, { signal })
+    await this.#options.store.set(this.#userinfoKey, { sub: claims.sub, claims })
+    return claims
   }
 
   /** New tokens for `current`: refresh token grant, else a silent `prompt=none` request. */
