@@ -2,7 +2,12 @@
  * The demo SPA: every way @openrp/browser signs a user in, what it keeps, and an API call.
  * See ../README.md for the data-testid selectors the e2e suite relies on.
  */
-import { createSpaClient, type SpaClient, userinfo, withHybridAndImplicit } from '@openrp/browser'
+import {
+  createSpaClient,
+  type SpaClient,
+  spaUserinfo,
+  withHybridAndImplicit,
+} from '@openrp/browser'
 import { fingerprint, decodeJwt, formatClaims } from './jwt-view.ts'
 import { type DemoClientKind, type DemoSettings, loadSettings, saveSettings } from './settings.ts'
 import { byTestId, clearError, logEvent, setBusy, setStatus, showError } from './ui.ts'
@@ -40,7 +45,7 @@ function makeClient(kind: DemoClientKind): SpaClient {
     ...(settings.popupOpenerSevered && { popup: { openerSevered: true, timeoutMs: 60_000 } }),
     // The user's name and email come from userinfo (conformant providers keep them out of the
     // ID token of the code flow); every login fetches them, getUser() returns them merged.
-    userinfo,
+    userinfo: spaUserinfo,
     // The legacy client signs in with hybrid and implicit responses too.
     ...(kind === 'legacy' && { hybridAndImplicit: withHybridAndImplicit }),
   })

@@ -7,7 +7,6 @@ export type {
   RedirectLoginOptions,
   SpaClientInit,
   SpaClientOptions,
-  SpaUserinfo,
   StoreChoice,
 } from './spa-options.ts'
 export type { SpaEventName, SpaEvents } from './spa-events.ts'
@@ -37,5 +36,5 @@ export { TabSync } from './tab-sync.ts'
 export { pageVisibility } from './page-visibility.ts'
 /** Opt-in for the legacy response types with an ID token in the redirect (see SpaClientOptions). */
 export { withHybridAndImplicit } from '@openrp/core'
-/** Opt-in for SpaClient.userinfo() (see SpaClientOptions.userinfo). */
-export { type UserinfoClaims, userinfo } from '@openrp/core'
+export { type SpaUserinfo, spaUserinfo } from './spa-userinfo.ts'
+export type { UserinfoClaims } from '@openrp/core'
