@@ -2,7 +2,12 @@
  * The demo SPA: every way @openrp/browser signs a user in, what it keeps, and an API call.
  * See ../README.md for the data-testid selectors the e2e suite relies on.
  */
-import { createSpaClient, type SpaClient, withHybridAndImplicit } from '@openrp/browser'
+import {
+  createSpaClient,
+  type SpaClient,
+  spaUserinfo,
+  withHybridAndImplicit,
+} from '@openrp/browser'
 import { fingerprint, decodeJwt, formatClaims } from './jwt-view.ts'
 import { type DemoClientKind, type DemoSettings, loadSettings, saveSettings } from './settings.ts'
 import { byTestId, clearError, logEvent, setBusy, setStatus, showError } from './ui.ts'
@@ -38,9 +43,20 @@ function makeClient(kind: DemoClientKind): SpaClient {
     store: settings.store,
     dpop: settings.dpop,
     ...(settings.popupOpenerSevered && { popup: { openerSevered: true, timeoutMs: 60_000 } }),
+    // The user's name and email come from userinfo (conformant providers keep them out of the
+    // ID token of the code flow); every login fetches them, getUser() returns them merged.
+    userinfo: spaUserinfo,
     // The legacy client signs in with hybrid and implicit responses too.
     ...(kind === 'legacy' && { hybridAndImplicit: withHybridAndImplicit }),
   })
+}
+
+/**
+ * `prompt=consent` with `offline_access`: OpenID Connect Core §11 providers (node-oidc-provider,
+ * the reference server) issue a refresh token only then.
+ */
+function consentForRefreshTokens(): { prompt?: string } {
+  return settings.refreshTokens ? { prompt: 'consent' } : {}
 }
 
 function useClient(kind: DemoClientKind): SpaClient {
@@ -197,15 +213,18 @@ function action(testId: string, run: (button: HTMLButtonElement) => Promise<void
 
 function wire(): void {
   action('login-redirect', async () => {
-    await useClient('code').loginWithRedirect({ returnTo: '/' })
+    await useClient('code').loginWithRedirect({ returnTo: '/', ...consentForRefreshTokens() })
   })
   // The popup must open inside the click, before any await: loginWithPopup() does that first.
   action('login-popup', async () => {
-    await useClient('code').loginWithPopup()
+    await useClient('code').loginWithPopup(consentForRefreshTokens())
     await render()
   })
   action('login-hybrid', async () => {
-    await useClient('legacy').loginWithRedirect({ responseType: 'code id_token' })
+    await useClient('legacy').loginWithRedirect({
+      responseType: 'code id_token',
+      ...consentForRefreshTokens(),
+    })
   })
   action('login-implicit', async () => {
     await useClient('legacy').loginWithRedirect({ responseType: 'id_token token' })

@@ -103,11 +103,12 @@ test.describe('core in Chromium', () => {
           sub: alice.sub,
           aud: BROWSER_CLIENT,
           nonce: params.nonce,
-          email: alice.claims.email,
         },
       },
     })
     if (!login?.ok) throw new Error('login failed')
+    // Profile claims come from userinfo in the code flow (OpenID Connect Core §5.4).
+    expect(login.tokens.idTokenClaims).not.toHaveProperty('email')
     // The page fetched the provider's keys to check the ID token's signature.
     expect(provider.control.requests({ endpoint: 'jwks' }).length).toBeGreaterThan(0)
     expect(

@@ -91,7 +91,11 @@ const suite: CoreSuite = {
       clientId: options.clientId,
       redirectUri: redirectUri(),
     })
-    const { url, transaction } = await client.createAuthorizationRequest({ scope: options.scope })
+    // offline_access (a refresh token) needs prompt=consent (OpenID Connect Core §11).
+    const { url, transaction } = await client.createAuthorizationRequest({
+      scope: options.scope,
+      prompt: 'consent',
+    })
     const record: PendingLogin = { issuer, options, transaction }
     sessionStorage.setItem(TX_PREFIX + transaction.state, JSON.stringify(record))
     setTimeout(() => location.assign(url), 0)

@@ -129,7 +129,11 @@ const lifecycle: Lifecycle = {
       clientId: config.clientId,
       redirectUri: redirectUri(),
     })
-    const { url, transaction } = await client.createAuthorizationRequest({ scope })
+    // offline_access (a refresh token) needs prompt=consent (OpenID Connect Core §11).
+    const { url, transaction } = await client.createAuthorizationRequest({
+      scope,
+      prompt: 'consent',
+    })
     sessionStorage.setItem(TX_KEY, JSON.stringify({ config, transaction }))
     setTimeout(() => location.assign(url), 0)
   },

@@ -7,7 +7,6 @@ export type {
   RedirectLoginOptions,
   SpaClientInit,
   SpaClientOptions,
-  SpaUserinfo,
   StoreChoice,
 } from './spa-options.ts'
 export type { SpaEventName, SpaEvents } from './spa-events.ts'
@@ -46,5 +45,5 @@ export type {
 } from './device-login-options.ts'
 export { type QrRenderer, qrCodeSvg } from './device-qr.ts'
 export { browserNetwork, type NetworkStatus } from './network-status.ts'
-/** Opt-in for SpaClient.userinfo() (see SpaClientOptions.userinfo). */
-export { type UserinfoClaims, userinfo } from '@openrp/core'
+export { type SpaUserinfo, spaUserinfo } from './spa-userinfo.ts'
+export type { UserinfoClaims } from '@openrp/core'

@@ -277,11 +277,8 @@ export class SpaClient {
    */
   async getUser(): Promise<IdTokenClaims | undefined> {
     const claims = (await this.#readableTokenSet())?.claims()
-    if (!claims || !this.#options.userinfo) return claims
-    const cached = await this.#options.store.get(this.#userinfoKey).catch(() => undefined)
-    return isCachedUserinfo(cached) && cached.sub === claims.sub
-      ? { ...cached.claims, ...claims }
-      : claims
+    const kept = this.#options.userinfo
+    return claims && kept ? kept.merge(claims, this.#options.store, this.#key) : claims
   }
 
   /**
@@ -293,18 +290,18 @@ export class SpaClient {
    *
    * @example
    * ```ts
-   * import { createSpaClient, userinfo } from '@openrp/browser'
-   * const spa = createSpaClient({ issuer, clientId, redirectUri, userinfo })
+   * import { createSpaClient, spaUserinfo } from '@openrp/browser'
+   * const spa = createSpaClient({ issuer, clientId, redirectUri, userinfo: spaUserinfo })
    * const { name, email } = await spa.userinfo()
    * ```
    * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
    */
   async userinfo(options: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
-    const fetchUserinfo = this.#options.userinfo
-    if (!fetchUserinfo)
+    const kept = this.#options.userinfo
+    if (!kept)
       throw new OpenRpError(
         'UNSUPPORTED',
-        'spa.userinfo() needs the userinfo option: createSpaClient({ ..., userinfo }) with userinfo from @openrp/browser',
+        'spa.userinfo() needs createSpaClient({ ..., userinfo: spaUserinfo }) from @openrp/browser',
       )
     const accessToken = await this.getAccessToken()
     const tokens = await this.getTokenSet()
@@ -312,14 +309,7 @@ export class SpaClient {
     if (!tokens || tokens.accessToken !== accessToken)
       throw new OpenRpError('LOGIN_REQUIRED', 'The session changed while userinfo was asked for')
     const core = await this.#protocol()
-    const claims = await fetchUserinfo(core, tokens, { signal: options.signal })
-    await this.#options.store.set(this.#userinfoKey, { sub: claims.sub, claims })
-    return claims
-  }
-
-  /** Where the claims of {@link SpaClient.userinfo} are kept, next to the session. */
-  get #userinfoKey(): string {
-    return `${this.#key}:userinfo`
+    return kept.fetch(core, tokens, this.#options.store, this.#key, options.signal)
   }
 
   /**
@@ -381,10 +371,9 @@ export class SpaClient {
     const manager = await this.#tokens()
     const tokens = await this.#readableTokenSet()
     await manager.clear()
-    if (this.#options.userinfo)
-      await this.#options.store
-        .delete(this.#userinfoKey)
-        .catch((error) => this.#events.emit('error', asError(error)))
+    await this.#options.userinfo
+      ?.forget(this.#options.store, this.#key)
+      .catch((error) => this.#events.emit('error', asError(error)))
     this.#signedInHere = false
     this.#user = undefined
     this.#events.emit('logout', { source: 'this-tab' })
@@ -571,10 +560,11 @@ export class SpaClient {
       this.#user = undefined
       // A store of this tab's own still holds this tab's session: a logout ends it everywhere.
       if (this.#options.storeScope === 'tab')
-        for (const key of [this.#key, this.#userinfoKey])
-          this.#options.store
-            .delete(key)
-            .catch((error) => this.#events.emit('error', asError(error)))
+        for (const done of [
+          this.#options.store.delete(this.#key),
+          this.#options.userinfo?.forget(this.#options.store, this.#key),
+        ])
+          done?.catch((error) => this.#events.emit('error', asError(error)))
       this.#events.emit('logout', { source: 'other-tab' })
     })
     if (this.#closed) manager.close()
@@ -594,21 +584,20 @@ export class SpaClient {
 
   async #signedIn(tokenSet: TokenSet): Promise<void> {
     const manager = await this.#tokens()
+    // Before the session is stored: other tabs render the login with the claims already kept.
+    const kept = this.#options.userinfo
+    if (kept) {
+      // A login fetches the claims again; a failure is an `error` event, not a failed login.
+      const { store } = this.#options
+      await kept
+        .forget(store, this.#key)
+        .then(async () => kept.fetch(await this.#protocol(), tokenSet, store, this.#key))
+        .catch((error) => this.#events.emit('error', asError(error)))
+    }
     await manager.setTokenSet(tokenSet)
     this.#signedInHere = true
     this.#user = tokenSet.claims()?.sub
-    if (this.#options.userinfo) await this.#refreshUserinfo()
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
-  }
-
-  /** A login fetches the user's claims again; a failure is an `error` event, not a failed login. */
-  async #refreshUserinfo(): Promise<void> {
-    try {
-      await this.#options.store.delete(this.#userinfoKey)
-      await this.userinfo()
-    } catch (error) {
-      this.#events.emit('error', asError(error))
-    }
   }
 
   /** New tokens for `current`: refresh token grant, else a silent `prompt=none` request. */
@@ -644,18 +633,6 @@ export class SpaClient {
       throw new ValidationError('ID_TOKEN_SUB_MISMATCH', 'Silent renewal returned another user')
     return tokenSet
   }
-}
-
-/** What {@link SpaClient.userinfo} keeps in the store. */
-interface CachedUserinfo {
-  sub: string
-  claims: UserinfoClaims
-}
-
-function isCachedUserinfo(value: unknown): value is CachedUserinfo {
-  if (typeof value !== 'object' || value === null) return false
-  const { sub, claims } = value as Partial<CachedUserinfo>
-  return typeof sub === 'string' && typeof claims === 'object' && claims !== null
 }
 
 /** `page` next to the redirect URI, e.g. `https://app/popup-callback.html`. */

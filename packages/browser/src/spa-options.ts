@@ -3,20 +3,12 @@
  *
  * @module
  */
-import type {
-  ClientCore,
-  Lock,
-  ResponseType,
-  ServerMetadata,
-  Store,
-  TokenSet,
-  UserinfoClaims,
-  UserinfoOptions,
-} from '@openrp/core'
+import type { ClientCore, Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
 import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
 import type { SilentRenewOptions } from './silent-renew.ts'
+import type { SpaUserinfo } from './spa-userinfo.ts'
 
 /**
  * Where the SPA keeps its tokens.
@@ -81,12 +73,11 @@ export interface SpaClientOptions {
    */
   hybridAndImplicit?: (core: ClientCore) => ClientCore
   /**
-   * `userinfo` from @openrp/browser (core's userinfo call, with its `sub` check), which turns
-   * on {@link SpaClient.userinfo}: the user's claims from the provider's UserInfo endpoint,
-   * fetched again at every login and merged into what `getUser()` returns. Conformant providers
-   * put profile claims (name, email...) there, not in the ID token of the code flow. Without
-   * it, `spa.userinfo()` is refused (`UNSUPPORTED`) and the bundle carries none of it (signed
-   * userinfo needs jose).
+   * {@link spaUserinfo} from @openrp/browser, which turns on {@link SpaClient.userinfo}: the
+   * user's claims from the provider's UserInfo endpoint (core's userinfo call, with its `sub`
+   * check), fetched again at every login and merged into what `getUser()` returns. Conformant
+   * providers put profile claims (name, email...) there, not in the ID token of the code flow.
+   * Without it, `spa.userinfo()` is refused (`UNSUPPORTED`) and the bundle carries none of it.
    */
   userinfo?: SpaUserinfo
   /** Cross-tab lock (default: WebLocksLock where the Web Locks API exists, else in-page). */
@@ -119,22 +110,6 @@ export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' |
   /** DPoP, e.g. {@link indexedDbDpop}`()` (what `dpop: true` means to createSpaClient). */
   dpop?: SpaDpop
 }
-
-/**
- * How {@link SpaClient.userinfo} fetches the claims: core's `userinfo` (re-exported by
- * @openrp/browser), which checks that `sub` is the ID token's.
- *
- * @example
- * ```ts
- * import { createSpaClient, userinfo } from '@openrp/browser'
- * const spa = createSpaClient({ issuer, clientId, redirectUri, userinfo })
- * ```
- */
-export type SpaUserinfo = (
-  core: ClientCore,
-  tokens: TokenSet,
-  options?: UserinfoOptions,
-) => Promise<UserinfoClaims>
 
 /** Options of {@link SpaClient.loginWithRedirect} and {@link SpaClient.loginWithPopup}. */
 export interface LoginOptions {

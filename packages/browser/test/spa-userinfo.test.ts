@@ -4,10 +4,11 @@
  * flow. The call goes through core's userinfo (sub check) on the SpaClient's own core, keeps the
  * claims with the session, and getUser() returns them merged.
  */
-import { isOpenRpError, userinfo } from '@openrp/core'
+import { isOpenRpError } from '@openrp/core'
 import { completeLogin, DEMO_USERS } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import type { SpaClient } from '../src/spa-client.ts'
+import { spaUserinfo } from '../src/spa-userinfo.ts'
 import type { ScriptedNavigator } from './spa-fakes.ts'
 import { ORIGIN, useSpaServer } from './spa-server.ts'
 
@@ -31,7 +32,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('SpaClient userinfo', () => {
   it('a login fetches userinfo once; getUser() has the profile claims the ID token lacks', async () => {
-    const { spa, navigator } = rp.setup({ userinfo })
+    const { spa, navigator } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
     const tokens = await spa.getTokenSet()
     expect(tokens?.claims()?.name).toBeUndefined()
@@ -48,7 +49,7 @@ describe('SpaClient userinfo', () => {
   })
 
   it('spa.userinfo() fetches the claims again and returns them', async () => {
-    const { spa, navigator } = rp.setup({ userinfo })
+    const { spa, navigator } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
     const claims = await spa.userinfo()
     expect(claims).toMatchObject({ sub: alice.sub, name: alice.claims.name })
@@ -56,7 +57,7 @@ describe('SpaClient userinfo', () => {
   })
 
   it('claims about another user are refused (USERINFO_SUB_MISMATCH) and never merged', async () => {
-    const { spa, navigator, store } = rp.setup({ userinfo })
+    const { spa, navigator, store } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
     rp.server.control.setFaults({ userinfo: { sub: 'someone-else' } })
     expect(await codeOf(spa.userinfo())).toBe('USERINFO_SUB_MISMATCH')
@@ -65,7 +66,7 @@ describe('SpaClient userinfo', () => {
   })
 
   it('a userinfo failure at login is an error event; the login stands', async () => {
-    const { spa, navigator } = rp.setup({ userinfo })
+    const { spa, navigator } = rp.setup({ userinfo: spaUserinfo })
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
     rp.server.control.setFaults({ http: { userinfo: { status: 403, times: 1 } } })
@@ -78,7 +79,7 @@ describe('SpaClient userinfo', () => {
   })
 
   it('logout clears the kept claims', async () => {
-    const { spa, navigator, store } = rp.setup({ userinfo })
+    const { spa, navigator, store } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
     expect(await store.get(KEY)).toBeDefined()
     await spa.logout({ localOnly: true })
@@ -87,14 +88,14 @@ describe('SpaClient userinfo', () => {
   })
 
   it('kept claims of another user are not merged', async () => {
-    const { spa, navigator, store } = rp.setup({ userinfo })
+    const { spa, navigator, store } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
     await store.set(KEY, { sub: 'someone-else', claims: { sub: 'someone-else', name: 'Mallory' } })
     expect((await spa.getUser())?.name).toBeUndefined()
   })
 
   it('signed out: LOGIN_REQUIRED', async () => {
-    const { spa } = rp.setup({ userinfo })
+    const { spa } = rp.setup({ userinfo: spaUserinfo })
     expect(await codeOf(spa.userinfo())).toBe('LOGIN_REQUIRED')
     expect(rp.server.control.requests({ endpoint: 'userinfo' })).toHaveLength(0)
   })
