@@ -23,6 +23,7 @@ export {
   ValidationError,
 } from './errors.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
+export type { HeadersLike, Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
