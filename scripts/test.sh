@@ -25,6 +25,13 @@ step "unit and integration tests (vitest)" \
 step "smoke tests of the built packages (node:test)" \
   bash -c "cd e2e && node --test --test-reporter=spec --test-reporter=tap \
     --test-reporter-destination=stdout --test-reporter-destination=../$reports/smoke.tap smoke/"
+step "packaging: the packed tarballs installed with npm (publint, attw, consumer types, smoke)" \
+  node --test --test-reporter=spec --test-reporter=tap --test-reporter-destination=stdout \
+    --test-reporter-destination="$reports/pack.tap" e2e/pack/pack.test.mjs
+step "runtimes: the smoke flow from the tarballs on Node, Bun, Deno and workerd" \
+  env OPENRP_REUSE_PACK=1 node --test --test-reporter=spec --test-reporter=tap \
+    --test-reporter-destination=stdout --test-reporter-destination="$reports/runtimes.tap" \
+    e2e/pack/runtimes.test.mjs
 step "browser and end-to-end tests (Playwright, Chromium)" \
   env PLAYWRIGHT_JSON_OUTPUT_NAME="../$reports/playwright.json" \
   pnpm --filter @openrp/e2e exec playwright test --reporter=list,json
