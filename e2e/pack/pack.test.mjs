@@ -23,7 +23,7 @@ before(async () => {
 
 describe('each tarball', { concurrency: 4 }, () => {
   for (const name of PACKAGES) {
-    test(`@openrp/${name}: LICENSE, README, dist; a package.json that names only what it ships`, async () => {
+    test(`@openrp/${name}: LICENSE, README with absolute links, dist; a package.json that names only what it ships`, async () => {
       const { stdout } = await sh('tar', ['-tzf', packed[name]])
       const files = stdout.split('\n').filter(Boolean)
       for (const file of [
@@ -37,6 +37,13 @@ describe('each tarball', { concurrency: 4 }, () => {
       assert.ok(!files.some((f) => f.startsWith('package/src/')), 'no sources')
       const license = (await sh('tar', ['-xzOf', packed[name], 'package/LICENSE'])).stdout
       assert.equal(license, await readFile(join(root, 'LICENSE'), 'utf8'))
+      const readme = (await sh('tar', ['-xzOf', packed[name], 'package/README.md'])).stdout
+      for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g))
+        assert.match(
+          target,
+          /^(https:\/\/|#)/,
+          `README link ${target} works on the registry's page`,
+        )
       const text = (await sh('tar', ['-xzOf', packed[name], 'package/package.json'])).stdout
       const pkg = JSON.parse(text)
       assert.equal(pkg.license, 'MIT')
