@@ -24,7 +24,8 @@ let server
 let config
 
 before(async () => {
-  await prepareProject()
+  // OPENRP_REUSE_PACK=1: use the project the packaging stage (pack.test.mjs) just installed.
+  await prepareProject({ reuse: process.env.OPENRP_REUSE_PACK === '1' })
   const entry = join(projectDir, 'node_modules/@openrp/reference-server/dist/index.js')
   const { startReferenceServer, DEMO_PRIVATE_KEY_JWK } = await import(pathToFileURL(entry).href)
   server = await startReferenceServer({ port: 0 })

@@ -97,14 +97,12 @@ export async function installProject(packed) {
 }
 
 /**
- * Packs and installs, unless OPENRP_REUSE_PACK=1 and the project of an earlier run is there
- * (the test command runs the runtime stage right after the packaging stage made it). Copies the
- * smoke flow into the project, so its bare imports resolve to the installed tarballs.
+ * Packs and installs; with `reuse`, keeps the project of an earlier run when it is there (the
+ * test command runs the runtime stage right after the packaging stage made it). Copies the smoke
+ * flow into the project, so its bare imports resolve to the installed tarballs.
  */
-export async function prepareProject() {
-  const reuse =
-    process.env.OPENRP_REUSE_PACK === '1' &&
-    existsSync(join(projectDir, 'node_modules/@openrp/core/package.json'))
+export async function prepareProject({ reuse: allowReuse = false } = {}) {
+  const reuse = allowReuse && existsSync(join(projectDir, 'node_modules/@openrp/core/package.json'))
   const timings = {}
   if (!reuse) {
     let started = performance.now()
