@@ -17,6 +17,7 @@ import type { WebCryptoKey } from './key-types.ts'
  */
 export type EncryptedStoreKey = Uint8Array | WebCryptoKey | (() => Promise<WebCryptoKey>)
 
+/** Options of {@link EncryptedStore}. */
 export interface EncryptedStoreOptions {
   /**
    * The AES key. Keep it outside the store it protects, e.g. in a secret manager or an

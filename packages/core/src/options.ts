@@ -146,6 +146,7 @@ export interface ResolvedOptions {
   clock: Clock
 }
 
+/** The defaults of {@link ClientOptions} that are numbers (timeouts, tolerances, sizes, retries). */
 export const DEFAULTS = {
   clockToleranceSec: 30,
   timeoutMs: 30_000,

@@ -12,6 +12,7 @@ import { operation } from './internal/operation.ts'
 import { accessTokenOf, TokenSet } from './token-set.ts'
 import type { HeadersLike } from './key-types.ts'
 
+/** The request {@link fetchProtectedResource} sends: method, headers, body and an abort signal. */
 export interface ProtectedResourceInit {
   method?: string
   headers?: HeadersLike

@@ -12,6 +12,7 @@ export interface Store {
   delete(key: string): Promise<void>
 }
 
+/** Options of `Store.set()`: `ttlSec`, after which the value may be dropped. */
 export interface StoreSetOptions {
   ttlSec?: number
 }
@@ -66,6 +67,7 @@ export interface LockLease {
   readonly signal: AbortSignal
 }
 
+/** Options of `Lock.withLock()`. */
 export interface LockOptions {
   /** How long to wait to acquire the lock before LockTimeoutError. */
   timeoutMs?: number

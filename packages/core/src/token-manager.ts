@@ -48,6 +48,7 @@ export interface TokenChangeNotifier {
   subscribe(listener: (message: TokenChangeMessage) => void): Unsubscribe
 }
 
+/** Options of {@link TokenManager}. */
 export interface TokenManagerOptions {
   /** Anything with `refresh(tokenSet)`, normally a `Client`. */
   client: RefreshingClient

@@ -52,6 +52,7 @@ export interface GetTokenOptions {
   forceRefresh?: boolean
 }
 
+/** Options of {@link ClientCredentialsProvider}. */
 export interface ClientCredentialsProviderOptions {
   client: ClientCredentialsClient
   /** Where tokens are cached (default: a MemoryStore of this provider). */

@@ -12,6 +12,7 @@ export type ClientAuthMethod =
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth'
 
+/** A `response_type` the reference server accepts. */
 export type ResponseType =
   | 'code'
   | 'code id_token'
@@ -76,6 +77,7 @@ export interface ClientConfig {
   id_token_signed_response_alg?: 'RS256' | 'ES256'
 }
 
+/** A user the reference server can log in: credentials and claims. */
 export interface UserConfig {
   username: string
   password: string
@@ -98,6 +100,7 @@ export type VendorGrantHandler = (
   ctx: VendorGrantContext,
 ) => Promise<VendorGrantResult> | VendorGrantResult
 
+/** What a vendor grant handler gets: the authenticated client, the request parameters and helpers. */
 export interface VendorGrantContext {
   client: ClientConfig
   params: URLSearchParams
@@ -105,6 +108,7 @@ export interface VendorGrantContext {
   verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined>
 }
 
+/** What a vendor grant handler returns: the token to issue, or an OAuth error. */
 export type VendorGrantResult =
   | {
       sub: string
@@ -115,6 +119,7 @@ export type VendorGrantResult =
     }
   | { error: string; error_description?: string }
 
+/** Options of {@link startReferenceServer}. */
 export interface ReferenceServerOptions {
   /** 0 (default) picks a free port. */
   port?: number
@@ -175,6 +180,7 @@ export interface HttpFault {
   times?: number
 }
 
+/** The name of an endpoint in the request log and in faults. */
 export type EndpointName =
   | 'discovery'
   | 'jwks'
@@ -289,6 +295,7 @@ export interface RequestRecord {
   mtls?: true
 }
 
+/** Test controls of a running reference server: faults, key rotation, the request log, device approvals. */
 export interface ServerControl {
   /** Replaces the active faults. */
   setFaults(faults: Faults): void
@@ -305,6 +312,7 @@ export interface ServerControl {
   setClockOffset(seconds: number): void
 }
 
+/** A running reference server: its issuer, port, test controls and `close()`. */
 export interface ReferenceServer {
   issuer: string
   port: number

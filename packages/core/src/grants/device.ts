@@ -27,6 +27,7 @@ import { parseRetryAfter, sleep } from '../internal/retry.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
+/** Options of `client.deviceAuthorization()` (RFC 8628 §3.1). */
 export interface DeviceAuthorizationOptions {
   scope?: string
   extraParams?: Record<string, string>
@@ -43,6 +44,7 @@ export interface DevicePollProgress {
   expiresAt: number
 }
 
+/** Options of `DeviceAuthorization.poll()`: an abort signal and a progress callback. */
 export interface DevicePollOptions {
   signal?: AbortSignal
   onPending?: (progress: DevicePollProgress) => void
