@@ -1,19 +1,25 @@
 // The scratch project both packaging tests use: the four packages packed with `pnpm pack` (which
 // runs each package's `prepack` build and the workspace's beforePacking hook), then installed
-// from their tarballs with npm into a project outside the workspace, the way a user would get them.
-// Lives in .cache/pack/ (git-ignored).
+// from their tarballs with npm into a project outside the workspace, the way a user would get them:
+// in the system's temp directory, so nothing of the workspace's node_modules resolves from it.
+// The tarballs stay in .cache/pack/ (git-ignored).
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
 export const root = resolve(import.meta.dirname, '../..')
-export const packDir = join(root, '.cache/pack')
-export const tarballDir = join(packDir, 'tarballs')
-export const projectDir = join(packDir, 'project')
+export const tarballDir = join(root, '.cache/pack')
+/** One per checkout, so that the runtime stage finds the project the packaging stage made. */
+export const projectDir = join(
+  tmpdir(),
+  `openrp-pack-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`,
+)
 export const PACKAGES = ['core', 'browser', 'node', 'reference-server']
 
 /** Runs a command; on failure, the error says what ran and what it printed. */

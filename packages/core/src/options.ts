@@ -135,6 +135,7 @@ export interface ResolvedOptions {
   mtlsEndpointAliases: boolean
   clockToleranceSec: number
   timeoutMs: number
+  /** The fetch implementation every request goes through. */
   fetch: typeof fetch
   maxResponseBytes: number
   retry: Required<RetryOptions>

@@ -9,6 +9,7 @@ export interface Store {
   get<T = unknown>(key: string): Promise<T | undefined>
   /** Stores a JSON value; `ttlSec` lets the backend drop it after that many seconds. */
   set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
+  /** Removes the value under `key` (nothing happens when there is none). */
   delete(key: string): Promise<void>
 }
 
@@ -44,6 +45,7 @@ export interface StoreSetOptions {
  * ```
  */
 export interface Lock {
+  /** Runs `fn` while holding the lock `name`; rejects with LockTimeoutError when it is not acquired within `timeoutMs`. */
   withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions): Promise<T>
 }
 

@@ -17,6 +17,7 @@ import {
 
 /** What the provider needs from a client: `Client` satisfies it. */
 export interface ClientCredentialsClient {
+  /** Gets a token with the client credentials grant. */
   clientCredentials(options: {
     scope?: string
     audience?: string

@@ -47,6 +47,7 @@ export interface DevicePollProgress {
 /** Options of `DeviceAuthorization.poll()`: an abort signal and a progress callback. */
 export interface DevicePollOptions {
   signal?: AbortSignal
+  /** Called after every `authorization_pending` (or `slow_down`) answer. */
   onPending?: (progress: DevicePollProgress) => void
 }
 
