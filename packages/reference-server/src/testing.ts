@@ -30,10 +30,12 @@ export class CookieJar {
     return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   }
 
+  /** The value of the cookie `name`, if set. */
   get(name: string): string | undefined {
     return this.#cookies.get(name)
   }
 
+  /** Forgets every cookie. */
   clear(): void {
     this.#cookies.clear()
   }
@@ -293,6 +295,7 @@ export interface LogoutReceiver {
   url: string
   /** The `logout_token` of each POST received, in order. */
   tokens: string[]
+  /** Stops the receiver. */
   close(): Promise<void>
 }
 

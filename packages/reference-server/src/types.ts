@@ -299,14 +299,17 @@ export interface RequestRecord {
 export interface ServerControl {
   /** Replaces the active faults. */
   setFaults(faults: Faults): void
+  /** Removes every active fault. */
   resetFaults(): void
   /** Adds a new signing key pair per alg and makes it current; old keys stay published. */
   rotateKeys(options?: { dropOld?: boolean }): Promise<void>
   /** What reached the server, oldest first; filter by endpoint and/or grant type. */
   requests(filter?: { endpoint?: RequestRecord['endpoint']; grantType?: string }): RequestRecord[]
+  /** Empties the request log. */
   clearRequests(): void
   /** Approves a pending device authorization as `username` (default: the first user). */
   approveDevice(userCode: string, username?: string): void
+  /** Denies the pending device authorization of `userCode` (the device then gets `access_denied`). */
   denyDevice(userCode: string): void
   /** Moves the server's clock (seconds); tokens issued later carry shifted iat/exp. */
   setClockOffset(seconds: number): void
@@ -324,6 +327,7 @@ export interface ReferenceServer {
   mtlsUrl: string
   /** The mutual-TLS listener's self-signed certificate (PEM), to trust it (e.g. `mtlsFetch({ ca })`). */
   mtlsCertificate: string
+  /** Stops the server (both listeners when mutual TLS is on). */
   close(): Promise<void>
   control: ServerControl
 }
