@@ -1,6 +1,6 @@
 // Prints one closing line for the whole run ("N passed, N failed") from the runners' reports,
 // and exits non-zero when any test or stage failed. Usage: test-summary.mjs <dir> [failed stage...]
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const [dir, ...failedStages] = process.argv.slice(2)
@@ -15,9 +15,9 @@ if (existsSync(vitest)) {
   failed += r.numFailedTests
   skipped += r.numPendingTests + r.numTodoTests
 }
-const smoke = join(dir, 'smoke.tap')
-if (existsSync(smoke)) {
-  const tap = readFileSync(smoke, 'utf8')
+// node:test stages (smoke tests, packaging, runtimes) each write a <stage>.tap.
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.tap'))) {
+  const tap = readFileSync(join(dir, file), 'utf8')
   passed += Number(tap.match(/^# pass (\d+)/m)?.[1] ?? 0)
   failed += Number(tap.match(/^# fail (\d+)/m)?.[1] ?? 0)
   skipped += Number(tap.match(/^# skipped (\d+)/m)?.[1] ?? 0)

@@ -20,12 +20,20 @@ step() {
 step "lint" pnpm exec biome check .
 step "typecheck" pnpm -r --if-present run typecheck
 step "build" pnpm run build
+step "API reference (typedoc: no warnings, no broken links, every export documented)" pnpm run docs
 step "unit and integration tests (vitest)" \
   pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"
 step "@openrp/react unit tests with React 18 (vitest)" pnpm --filter @openrp/react18-check test
 step "smoke tests of the built packages (node:test)" \
   bash -c "cd e2e && node --test --test-reporter=spec --test-reporter=tap \
     --test-reporter-destination=stdout --test-reporter-destination=../$reports/smoke.tap smoke/"
+step "packaging: the packed tarballs installed with npm (publint, attw, consumer types, smoke)" \
+  node --test --test-reporter=spec --test-reporter=tap --test-reporter-destination=stdout \
+    --test-reporter-destination="$reports/pack.tap" e2e/pack/pack.test.mjs
+step "runtimes: the smoke flow from the tarballs on Node, Bun, Deno and workerd" \
+  env OPENRP_REUSE_PACK=1 node --test --test-reporter=spec --test-reporter=tap \
+    --test-reporter-destination=stdout --test-reporter-destination="$reports/runtimes.tap" \
+    e2e/pack/runtimes.test.mjs
 step "browser and end-to-end tests (Playwright, Chromium)" \
   env PLAYWRIGHT_JSON_OUTPUT_NAME="../$reports/playwright.json" \
   pnpm --filter @openrp/e2e exec playwright test --reporter=list,json

@@ -8,6 +8,7 @@ import { EncryptedStore as CoreEncryptedStore, StoreError, type Store } from '@o
 import { get, update, type UseStore } from 'idb-keyval'
 import { connectedStore } from './internal/idb-connection.ts'
 
+/** Options of the browser {@link EncryptedStore}. */
 export interface EncryptedStoreOptions {
   /**
    * An AES-GCM key with `encrypt` and `decrypt` usages. By default a 256-bit key is generated

@@ -20,7 +20,11 @@ export {
 } from './navigator.ts'
 export type { PopupOptions } from './popup.ts'
 export type { SilentRenewOptions } from './silent-renew.ts'
-export { AUTHORIZATION_RESPONSE_PARAMS, stripAuthorizationResponse } from './url-cleanup.ts'
+export {
+  AUTHORIZATION_RESPONSE_PARAMS,
+  type PendingStateCheck,
+  stripAuthorizationResponse,
+} from './url-cleanup.ts'
 export {
   deleteDpopKeyPair,
   indexedDbDpop,

@@ -8,6 +8,7 @@ import { del, get, set, type UseStore } from 'idb-keyval'
 import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
 import { connectedStore } from './internal/idb-connection.ts'
 
+/** Options of {@link IndexedDbStore}. */
 export interface IndexedDbStoreOptions {
   /** IndexedDB database of this store (default `openrp`); not shared with other code. */
   database?: string

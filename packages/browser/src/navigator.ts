@@ -12,6 +12,7 @@ export interface PopupHandle {
   navigate(url: string): void
   /** Whether the user (or a script) closed the popup. */
   isClosed(): boolean
+  /** Closes the popup. */
   close(): void
   /** The popup's `Window`, to match `MessageEvent.source`. */
   readonly window: unknown
@@ -21,6 +22,7 @@ export interface PopupHandle {
 export interface FrameHandle {
   /** The frame's `Window`, to match `MessageEvent.source`. */
   readonly window: unknown
+  /** Removes the frame from the document. */
   remove(): void
 }
 

@@ -6,6 +6,7 @@
 import { parseStoredJson, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
 import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
 
+/** Options of {@link SessionStorageStore}. */
 export interface SessionStorageStoreOptions {
   /** Prepended to every key (default `openrp:`). */
   prefix?: string

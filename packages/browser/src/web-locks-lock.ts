@@ -12,6 +12,7 @@ import {
   OpenRpError,
 } from '@openrp/core'
 
+/** Options of {@link WebLocksLock}. */
 export interface WebLocksLockOptions {
   /** Prepended to every lock name (default `openrp:`). */
   prefix?: string

@@ -17,6 +17,7 @@ import {
   type ResponseType,
 } from './transaction.ts'
 
+/** Options of `client.createAuthorizationRequest()`. */
 export interface AuthorizationRequestOptions {
   /** Default `code`. Hybrid and implicit types exist for legacy providers. */
   responseType?: ResponseType
@@ -45,6 +46,7 @@ export interface AuthorizationRequestOptions {
   signal?: AbortSignal
 }
 
+/** What `client.createAuthorizationRequest()` returns: the URL to send the user to and the transaction to keep until the callback. */
 export interface AuthorizationRequest {
   /** Where to send the user agent. */
   url: URL

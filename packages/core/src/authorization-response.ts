@@ -34,6 +34,7 @@ export type AuthorizationResponseInput =
   /** A server's incoming callback request: GET (query) or form_post (POST body). */
   | Request
 
+/** Options of `client.handleAuthorizationResponse()`. */
 export interface HandleAuthorizationResponseOptions {
   signal?: AbortSignal
 }

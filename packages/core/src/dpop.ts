@@ -9,6 +9,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { TokenSet } from './token-set.ts'
+import type { WebCryptoKeyPair } from './key-types.ts'
 
 /**
  * Runs `attempt` and, when the server demands a DPoP nonce, once more (the handle has cached
@@ -81,7 +82,7 @@ export async function dpopThumbprint(core: ClientCore): Promise<string | undefin
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
-export function withDpop(core: ClientCore, keyPair: CryptoKeyPair): ClientCore {
+export function withDpop(core: ClientCore, keyPair: WebCryptoKeyPair): ClientCore {
   let handle: oauth.DPoPHandle
   try {
     handle = oauth.DPoP(core.client, keyPair)

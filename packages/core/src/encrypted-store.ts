@@ -7,6 +7,7 @@ import { InvalidArgumentError, StoreError } from './errors.ts'
 import { decodeBase64Url, encodeBase64Url } from './internal/base64url.ts'
 import type { Store, StoreSetOptions } from './store.ts'
 import { parseStoredJson, toStoredJson } from './store-value.ts'
+import type { WebCryptoKey } from './key-types.ts'
 
 /**
  * The AES key of an {@link EncryptedStore}: 32 raw bytes (imported as a non-extractable
@@ -14,8 +15,9 @@ import { parseStoredJson, toStoredJson } from './store-value.ts'
  * that resolves to such a `CryptoKey`, called on first use (and again after it failed), e.g.
  * to load the key from a key store.
  */
-export type EncryptedStoreKey = Uint8Array | CryptoKey | (() => Promise<CryptoKey>)
+export type EncryptedStoreKey = Uint8Array | WebCryptoKey | (() => Promise<WebCryptoKey>)
 
+/** Options of {@link EncryptedStore}. */
 export interface EncryptedStoreOptions {
   /**
    * The AES key. Keep it outside the store it protects, e.g. in a secret manager or an

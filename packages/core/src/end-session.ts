@@ -7,6 +7,7 @@ import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { TokenSet } from './token-set.ts'
 
+/** Options of `client.endSessionUrl()` (OpenID Connect RP-Initiated Logout 1.0). */
 export interface EndSessionOptions {
   /** The ID token (or a TokenSet holding it) of the session to end. */
   idTokenHint?: string | TokenSet

@@ -23,6 +23,7 @@ export {
   ValidationError,
 } from './errors.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
+export type { HeadersLike, Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
 export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
@@ -58,6 +59,7 @@ export {
   type ClientAuthMethod,
   type ClientOptions,
   DEFAULTS,
+  type ResolvedOptions,
   type RetryOptions,
 } from './options.ts'
 export { type IdTokenClaims, TokenSet, type TokenSetInit, type TokenSetJSON } from './token-set.ts'
@@ -81,9 +83,9 @@ export {
 } from './authorization-response.ts'
 export type { RequestObjectSigner } from './request-object.ts'
 export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
-export type { JwksCache } from './jwks.ts'
+export type { JwksCache, LoadedJwks } from './jwks.ts'
 export { dpopThumbprint, withDpop } from './dpop.ts'
-export { exchangeAuthorizationCode } from './grants/authorization-code.ts'
+export { type CodeExchangeOptions, exchangeAuthorizationCode } from './grants/authorization-code.ts'
 export { type RefreshOptions, refresh } from './grants/refresh.ts'
 export { type ClientCredentialsOptions, clientCredentials } from './grants/client-credentials.ts'
 export {

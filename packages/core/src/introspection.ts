@@ -9,6 +9,7 @@ import { InvalidArgumentError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { TokenSet } from './token-set.ts'
 
+/** An introspection response (RFC 7662 §2.2): `active`, and for an active token its claims. */
 export interface IntrospectionResult {
   active: boolean
   scope?: string
@@ -25,6 +26,7 @@ export interface IntrospectionResult {
   [claim: string]: unknown
 }
 
+/** Options of `client.introspect()`. */
 export interface IntrospectOptions {
   signal?: AbortSignal
 }

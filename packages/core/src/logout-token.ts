@@ -11,8 +11,10 @@ import { allowedIdTokenAlgs } from './id-token.ts'
 import { InProcessLock } from './in-process-lock.ts'
 import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
 
+/** The `events` member a back-channel logout token must carry (OpenID Connect Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
+/** The claims of a validated back-channel logout token. */
 export interface LogoutTokenClaims {
   iss: string
   aud: string | string[]
@@ -25,6 +27,7 @@ export interface LogoutTokenClaims {
   [claim: string]: unknown
 }
 
+/** Options of the back-channel logout token validation. */
 export interface ValidateLogoutTokenOptions {
   signal?: AbortSignal
   /**

@@ -6,6 +6,7 @@
 import type { Store, StoreSetOptions } from './store.ts'
 import { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
 
+/** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds (tests). Defaults to `Date.now`; e.g. `() => clock.now()`. */
   now?: () => number

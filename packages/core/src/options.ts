@@ -5,6 +5,7 @@
  */
 import { type Clock, systemClock } from './clock.ts'
 import { InvalidArgumentError } from './errors.ts'
+import type { Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 
 /** RFC 7591 `token_endpoint_auth_method` values openrp speaks. */
 export type ClientAuthMethod =
@@ -52,13 +53,13 @@ export interface ClientOptions {
    * For `private_key_jwt` and `requestObject`: a private CryptoKey or a private JWK (its `kid` is
    * used).
    */
-  privateKey?: CryptoKey | JsonWebKey | { key: CryptoKey; kid?: string }
+  privateKey?: WebCryptoKey | Jwk | { key: WebCryptoKey; kid?: string }
   redirectUri?: string
   postLogoutRedirectUri?: string
   /** Default scope of authorization requests (default `openid`). */
   scope?: string
   /** Sender-constrain tokens with DPoP (RFC 9449): `true` generates a non-extractable ES256 pair. */
-  dpop?: boolean | CryptoKeyPair
+  dpop?: boolean | WebCryptoKeyPair
   /** Use PAR (RFC 9126) for authorization requests; also used when the provider requires it. */
   par?: boolean
   /**
@@ -137,12 +138,13 @@ export interface ResolvedOptions {
   redirectUri: string | undefined
   postLogoutRedirectUri: string | undefined
   scope: string
-  dpop: boolean | CryptoKeyPair
+  dpop: boolean | WebCryptoKeyPair
   par: boolean
   /** Whether requests use the provider's `mtls_endpoint_aliases` (RFC 8705 §5). */
   mtlsEndpointAliases: boolean
   clockToleranceSec: number
   timeoutMs: number
+  /** The fetch implementation every request goes through. */
   fetch: typeof fetch
   maxResponseBytes: number
   retry: Required<RetryOptions>
@@ -155,6 +157,7 @@ export interface ResolvedOptions {
   clock: Clock
 }
 
+/** The defaults of {@link ClientOptions} that are numbers (timeouts, tolerances, sizes, retries). */
 export const DEFAULTS = {
   clockToleranceSec: 30,
   timeoutMs: 30_000,

@@ -19,6 +19,7 @@ import { peekJson } from './internal/http.ts'
 import { type ErrorContext, oauthError, redactSecrets } from './internal/map-error.ts'
 import { type HttpOptions, operation } from './internal/operation.ts'
 import { type ClientAuthMethod, type ClientOptions, resolveOptions } from './options.ts'
+import type { Jwk } from './key-types.ts'
 
 /**
  * Client metadata (RFC 7591 §2, OpenID Connect Dynamic Client Registration 1.0 §2), with the
@@ -45,7 +46,7 @@ export interface ClientMetadata {
   policy_uri?: string
   jwks_uri?: string
   /** Public keys (for `private_key_jwt` and signed request objects); not with `jwks_uri`. */
-  jwks?: { keys: JsonWebKey[] }
+  jwks?: { keys: Jwk[] }
   software_id?: string
   software_version?: string
   /** A signed JWT whose claims are metadata vouched for by its issuer (RFC 7591 §2.3). */

@@ -10,10 +10,12 @@ import { assertDpopKey, withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { accessTokenOf, TokenSet } from './token-set.ts'
+import type { HeadersLike } from './key-types.ts'
 
+/** The request {@link fetchProtectedResource} sends: method, headers, body and an abort signal. */
 export interface ProtectedResourceInit {
   method?: string
-  headers?: HeadersInit
+  headers?: HeadersLike
   body?: string | Uint8Array | URLSearchParams | null
   signal?: AbortSignal
 }
@@ -60,7 +62,7 @@ export async function fetchProtectedResource(
           accessToken,
           method,
           target,
-          new Headers(init.headers),
+          new Headers(init.headers as ConstructorParameters<typeof Headers>[0]),
           init.body ?? null,
           {
             ...http,

@@ -8,6 +8,7 @@ import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 
+/** Options of `client.revoke()`. */
 export interface RevokeOptions {
   signal?: AbortSignal
 }

@@ -9,9 +9,11 @@ export interface Store {
   get<T = unknown>(key: string): Promise<T | undefined>
   /** Stores a JSON value; `ttlSec` lets the backend drop it after that many seconds. */
   set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
+  /** Removes the value under `key` (nothing happens when there is none). */
   delete(key: string): Promise<void>
 }
 
+/** Options of `Store.set()`: `ttlSec`, after which the value may be dropped. */
 export interface StoreSetOptions {
   ttlSec?: number
 }
@@ -43,6 +45,7 @@ export interface StoreSetOptions {
  * ```
  */
 export interface Lock {
+  /** Runs `fn` while holding the lock `name`; rejects with LockTimeoutError when it is not acquired within `timeoutMs`. */
   withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions): Promise<T>
 }
 
@@ -66,6 +69,7 @@ export interface LockLease {
   readonly signal: AbortSignal
 }
 
+/** Options of `Lock.withLock()`. */
 export interface LockOptions {
   /** How long to wait to acquire the lock before LockTimeoutError. */
   timeoutMs?: number

@@ -17,6 +17,7 @@ import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
 /** What TokenManager needs from a client: `Client` satisfies it. */
 export interface RefreshingClient {
+  /** Redeems the refresh token (of the set) for a new token set. */
   refresh(refreshTokenOrSet: string | TokenSet): Promise<TokenSet>
 }
 
@@ -25,6 +26,7 @@ export interface RefreshingClient {
  * plugs `document.visibilityState` in here).
  */
 export interface VisibilityHook {
+  /** Whether the app is visible now. */
   isVisible(): boolean
   /** Calls `listener` on every change; returns an unsubscribe function. */
   onChange(listener: (visible: boolean) => void): Unsubscribe
@@ -44,10 +46,13 @@ export interface TokenChangeMessage {
  * e.g. a BroadcastChannel between tabs (`TabSync` in @openrp/browser).
  */
 export interface TokenChangeNotifier {
+  /** Tells the other contexts of a change. */
   publish(message: TokenChangeMessage): void
+  /** Calls `listener` on every change another context publishes; returns an unsubscribe function. */
   subscribe(listener: (message: TokenChangeMessage) => void): Unsubscribe
 }
 
+/** Options of {@link TokenManager}. */
 export interface TokenManagerOptions {
   /** Anything with `refresh(tokenSet)`, normally a `Client`. */
   client: RefreshingClient

@@ -19,6 +19,7 @@ export type ResponseType =
 /** Where the provider puts the response parameters. */
 export type ResponseMode = 'query' | 'fragment' | 'form_post'
 
+/** Every `response_type` openrp can ask for, code first. */
 export const RESPONSE_TYPES: readonly ResponseType[] = [
   'code',
   'code id_token',

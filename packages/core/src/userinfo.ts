@@ -14,6 +14,7 @@ import { mapError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
 import { TokenSet } from './token-set.ts'
 
+/** Options of `client.userinfo()`. */
 export interface UserinfoOptions {
   /**
    * The `sub` the answer must carry. Defaults to the TokenSet's ID token `sub`; with a bare

@@ -17,6 +17,7 @@ import {
 
 /** What the provider needs from a client: `Client` satisfies it. */
 export interface ClientCredentialsClient {
+  /** Gets a token with the client credentials grant. */
   clientCredentials(options: {
     scope?: string
     audience?: string
@@ -52,6 +53,7 @@ export interface GetTokenOptions {
   forceRefresh?: boolean
 }
 
+/** Options of {@link ClientCredentialsProvider}. */
 export interface ClientCredentialsProviderOptions {
   client: ClientCredentialsClient
   /** Where tokens are cached (default: a MemoryStore of this provider). */

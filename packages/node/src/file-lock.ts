@@ -19,6 +19,7 @@ import {
 } from '@openrp/core'
 import { holdLease } from './internal/lease.ts'
 
+/** Options of {@link FileLock}. */
 export interface FileLockOptions {
   /**
    * Directory of the lock files; created with mode 0700 when missing. It may be the directory

@@ -15,6 +15,7 @@ import {
   ttlSecToMs,
 } from '@openrp/core'
 
+/** Options of {@link FileStore}. */
 export interface FileStoreOptions {
   /** Directory of the store; created with mode 0700 when missing. */
   dir: string

@@ -30,15 +30,18 @@ export class CookieJar {
     return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   }
 
+  /** The value of the cookie `name`, if set. */
   get(name: string): string | undefined {
     return this.#cookies.get(name)
   }
 
+  /** Forgets every cookie. */
   clear(): void {
     this.#cookies.clear()
   }
 }
 
+/** Options of {@link completeLogin}: who logs in and what they answer on the consent page. */
 export interface CompleteLoginOptions {
   /** Defaults to the first demo user, alice. */
   username?: string
@@ -52,6 +55,7 @@ export interface CompleteLoginOptions {
   cookieJar?: CookieJar
 }
 
+/** What {@link completeLogin} returns: the authorization response as it reached the redirect URI. */
 export interface CompletedLogin {
   /** The final URL at the client's redirect URI (for form_post: the form's action). */
   url: URL
@@ -188,6 +192,7 @@ function post(fields: Record<string, string>): RequestInit {
   }
 }
 
+/** Options of the SAML 2.0 assertion signer for tests of the SAML bearer grant. */
 export interface SamlAssertionOptions {
   /** The Subject NameID: the `sub` of the tokens issued for the assertion. */
   subject: string
@@ -290,6 +295,7 @@ export interface LogoutReceiver {
   url: string
   /** The `logout_token` of each POST received, in order. */
   tokens: string[]
+  /** Stops the receiver. */
   close(): Promise<void>
 }
 

@@ -12,6 +12,7 @@ export type ClientAuthMethod =
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth'
 
+/** A `response_type` the reference server accepts. */
 export type ResponseType =
   | 'code'
   | 'code id_token'
@@ -87,6 +88,7 @@ export interface ClientConfig {
   userinfo_signed_response_alg?: 'RS256' | 'ES256'
 }
 
+/** A user the reference server can log in: credentials and claims. */
 export interface UserConfig {
   username: string
   password: string
@@ -109,6 +111,7 @@ export type VendorGrantHandler = (
   ctx: VendorGrantContext,
 ) => Promise<VendorGrantResult> | VendorGrantResult
 
+/** What a vendor grant handler gets: the authenticated client, the request parameters and helpers. */
 export interface VendorGrantContext {
   client: ClientConfig
   params: URLSearchParams
@@ -116,6 +119,7 @@ export interface VendorGrantContext {
   verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined>
 }
 
+/** What a vendor grant handler returns: the token to issue, or an OAuth error. */
 export type VendorGrantResult =
   | {
       sub: string
@@ -126,6 +130,7 @@ export type VendorGrantResult =
     }
   | { error: string; error_description?: string }
 
+/** Options of {@link startReferenceServer}. */
 export interface ReferenceServerOptions {
   /** 0 (default) picks a free port. */
   port?: number
@@ -216,6 +221,7 @@ export interface HttpFault {
   times?: number
 }
 
+/** The name of an endpoint in the request log and in faults. */
 export type EndpointName =
   | 'discovery'
   | 'jwks'
@@ -399,6 +405,7 @@ export interface Hold {
   release(): void
 }
 
+/** Test controls of a running reference server: faults, key rotation, the request log, device approvals. */
 export interface ServerControl {
   /** Replaces the active faults. */
   setFaults(faults: Faults): void
@@ -413,14 +420,17 @@ export interface ServerControl {
   rotateKeys(options?: { dropOld?: boolean }): Promise<void>
   /** What reached the server, oldest first; filter by endpoint and/or grant type. */
   requests(filter?: { endpoint?: RequestRecord['endpoint']; grantType?: string }): RequestRecord[]
+  /** Empties the request log. */
   clearRequests(): void
   /** Approves a pending device authorization as `username` (default: the first user). */
   approveDevice(userCode: string, username?: string): void
+  /** Denies the pending device authorization of `userCode` (the device then gets `access_denied`). */
   denyDevice(userCode: string): void
   /** Moves the server's clock (seconds); tokens issued later carry shifted iat/exp. */
   setClockOffset(seconds: number): void
 }
 
+/** A running reference server: its issuer, port, test controls and `close()`. */
 export interface ReferenceServer {
   issuer: string
   port: number
@@ -432,6 +442,7 @@ export interface ReferenceServer {
   mtlsUrl: string
   /** The mutual-TLS listener's self-signed certificate (PEM), to trust it (e.g. `mtlsFetch({ ca })`). */
   mtlsCertificate: string
+  /** Stops the server (both listeners when mutual TLS is on). */
   close(): Promise<void>
   control: ServerControl
 }

@@ -10,7 +10,9 @@ import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 import { type AuthTransaction, idTokenRequired } from '../transaction.ts'
 
+/** Options of {@link exchangeAuthorizationCode}. */
 export interface CodeExchangeOptions {
+  /** Aborts the token request. */
   signal?: AbortSignal | undefined
   /** Hybrid flows: the front-channel ID token's `sub`, which the new ID token must repeat. */
   subject?: string | undefined

@@ -10,6 +10,7 @@ import type { ClientCore } from '../client-core.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
+/** Options of `client.clientCredentials()` (RFC 6749 §4.4). */
 export interface ClientCredentialsOptions {
   scope?: string
   /** RFC 8707 resource indicator(s). */

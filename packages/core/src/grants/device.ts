@@ -36,6 +36,7 @@ import { parseRetryAfter } from '../internal/retry.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
+/** Options of `client.deviceAuthorization()` (RFC 8628 §3.1). */
 export interface DeviceAuthorizationOptions {
   scope?: string
   extraParams?: Record<string, string>
@@ -52,8 +53,10 @@ export interface DevicePollProgress {
   expiresAt: number
 }
 
+/** Options of `DeviceAuthorization.poll()`: an abort signal and a progress callback. */
 export interface DevicePollOptions {
   signal?: AbortSignal
+  /** Called after every `authorization_pending` (or `slow_down`) answer. */
   onPending?: (progress: DevicePollProgress) => void
 }
 

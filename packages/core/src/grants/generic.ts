@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../errors.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
+/** Options of `client.grant()`. */
 export interface GrantOptions {
   signal?: AbortSignal
 }

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 
+/** Options of `client.jwtBearer()` and `client.saml2Bearer()`: the assertion to redeem (RFC 7523, RFC 7522). */
 export interface AssertionGrantOptions {
   assertion: string
   scope?: string

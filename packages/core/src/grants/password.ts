@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 
+/** Options of `client.password()` (RFC 6749 §4.3, legacy). */
 export interface PasswordOptions {
   username: string
   password: string

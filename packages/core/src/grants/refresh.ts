@@ -11,6 +11,7 @@ import { InvalidArgumentError } from '../errors.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import { TokenSet } from '../token-set.ts'
 
+/** Options of `client.refresh()` (RFC 6749 §6). */
 export interface RefreshOptions {
   /** Narrower scope than originally granted (RFC 6749 §6). */
   scope?: string

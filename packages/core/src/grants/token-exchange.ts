@@ -19,6 +19,7 @@ export const TOKEN_TYPES = {
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
 } as const
 
+/** Options of `client.tokenExchange()` (RFC 8693). */
 export interface TokenExchangeOptions {
   subjectToken: string
   subjectTokenType: string

@@ -16,6 +16,7 @@ export type Unsubscribe = () => void
 export class Emitter<Events extends object> {
   readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
 
+  /** Calls `listener` on every `event`; returns a function that removes it. */
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
     let set = this.#listeners.get(event)
     if (!set) {
@@ -30,6 +31,7 @@ export class Emitter<Events extends object> {
     }
   }
 
+  /** Calls every listener of `event` with `payload`. */
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners.get(event)
     if (!set) return
@@ -44,6 +46,7 @@ export class Emitter<Events extends object> {
     }
   }
 
+  /** How many listeners `event` has. */
   listenerCount(event: keyof Events): number {
     return this.#listeners.get(event)?.size ?? 0
   }

@@ -7,6 +7,7 @@
 
 /** The stream members the status line uses (`process.stdout` / `process.stderr` fit). */
 export interface StatusOutput {
+  /** Writes `text` as it is. */
   write(text: string): unknown
   isTTY?: boolean
   columns?: number

@@ -5,6 +5,7 @@
  */
 import type { VendorGrantHandler } from '../types.ts'
 
+/** The `organization_switch` vendor grant handler (see the module comment); registered by default. */
 export const organizationSwitchGrant: VendorGrantHandler = async ({
   params,
   verifyAccessToken,
