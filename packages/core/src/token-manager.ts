@@ -352,8 +352,10 @@ export class TokenManager {
    * The stored token set as it is (no refresh), or `undefined`. Read-only like every TokenSet,
    * and frozen when the store hands out frozen values (MemoryStore): then callers share it.
    */
-  getTokenSet(): Promise<TokenSet | undefined> {
-    return this.#read()
+  async getTokenSet(): Promise<TokenSet | undefined> {
+    const set = await this.#read()
+    if (set && this.#phase !== 'active' && this.#phase !== 'closed') this.#move('found', set)
+    return set
   }
 
   /**

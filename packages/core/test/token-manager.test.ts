@@ -634,10 +634,12 @@ describe('TokenManager with tokens that live less than skewSec', () => {
         refreshed++
         next.resolve()
       })
-      await manager.setTokenSet(await shortLogin())
+      const first = await shortLogin()
+      await manager.setTokenSet(first)
       shortLived.control.clearRequests()
-      // Due at 2 s (half the 4 s life), then 2 s after each refresh.
-      await clock.advance(1_900)
+      // Due at half the 4 s life (whole seconds), then 2 s or less after each refresh.
+      const dueMs = (first.expiresAt! - 2) * 1000 - clock.now()
+      await clock.advance(dueMs - 100)
       expect(refreshes()).toHaveLength(0)
       for (let round = 1; round <= 3; round++) {
         await clock.advance(round === 1 ? 100 : 2_000)
