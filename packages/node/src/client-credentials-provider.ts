@@ -150,6 +150,8 @@ export class ClientCredentialsProvider {
    */
   readonly #keys = new Map<string, Map<string, string>>()
   #keysCount = 0
+  /** The earliest `expiresAt` (s) in `#memory` since the last sweep: no sweep before it. */
+  #earliestExpiry = Number.POSITIVE_INFINITY
   #keysIssuer: string | undefined
   #keysClientId: string | undefined
 
@@ -340,14 +342,20 @@ export class ClientCredentialsProvider {
     Object.freeze(tokens)
     this.#memory.delete(key)
     this.#memory.set(key, tokens)
+    this.#earliestExpiry = Math.min(this.#earliestExpiry, tokens.expiresAt ?? Infinity)
     if (this.#memory.size > this.#maxCachedTokens) this.#evict()
     return tokens
   }
 
   #evict(): void {
     const now = this.#nowSec()
-    for (const [key, tokens] of this.#memory) {
-      if (tokens.isExpired(0, now)) this.#memory.delete(key)
+    // A sweep only when something may have expired: O(1) per call while nothing does.
+    if (now >= this.#earliestExpiry) {
+      this.#earliestExpiry = Number.POSITIVE_INFINITY
+      for (const [key, tokens] of this.#memory) {
+        if (tokens.isExpired(0, now)) this.#memory.delete(key)
+        else this.#earliestExpiry = Math.min(this.#earliestExpiry, tokens.expiresAt ?? Infinity)
+      }
     }
     // Still too many: the least recently fetched go.
     for (const key of this.#memory.keys()) {
