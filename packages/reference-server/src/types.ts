@@ -246,6 +246,10 @@ export interface Faults {
     expiresIn?: unknown
     /** Replace token_type with this raw value (e.g. `bearer` or `dpop` in lower case). */
     tokenType?: string
+    /** Add a `padding` member of this many bytes after the real members (an oversized answer). */
+    padBytes?: number
+    /** Send only the first this many characters of the real JSON (a truncated answer). */
+    truncateAt?: number
     times?: number
   }
   userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }
