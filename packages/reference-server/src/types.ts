@@ -248,8 +248,8 @@ export interface Faults {
     tokenType?: string
     /** Add a `padding` member of this many bytes after the real members (an oversized answer). */
     padBytes?: number
-    /** Send only the first this many characters of the real JSON (a truncated answer). */
-    truncateAt?: number
+    /** Cut this many characters off the end of the real JSON (a truncated answer). */
+    truncateBy?: number
     times?: number
   }
   userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }

@@ -62,8 +62,8 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       nonceHeaderForSuccess(state, c)
       c.header('Cache-Control', 'no-store')
       c.header('Pragma', 'no-cache')
-      if (fault?.truncateAt !== undefined) {
-        const text = JSON.stringify(body).slice(0, fault.truncateAt)
+      if (fault?.truncateBy) {
+        const text = JSON.stringify(body).slice(0, -fault.truncateBy)
         return c.body(text, 200, { 'Content-Type': 'application/json' })
       }
       return c.json(body)
