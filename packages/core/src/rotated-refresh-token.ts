@@ -45,14 +45,33 @@ export function rotatedRefreshToken(error: unknown): string | undefined {
 }
 
 /**
- * Keeps the `refresh_token` of `body` (a 200 answer that failed a check) for `error`, when it
- * is a new one. Returns `error`.
+ * Keeps the `refresh_token` of `text` (a 200 answer that failed a check, perhaps cut short) for
+ * `error`, when it is a new one. From JSON when the text parses, else from a complete
+ * `"refresh_token": "..."` member of the text (a truncated or oversized answer). Returns `error`.
  */
-export function keepRotatedRefreshToken(error: unknown, body: unknown, sent: string): unknown {
-  if (!isJsonObject(body)) return error
-  const token = body.refresh_token
-  if (typeof token !== 'string' || token === '' || token === sent) return error
+export function keepRotatedRefreshToken(error: unknown, text: string, sent: string): unknown {
+  const token = refreshTokenIn(text)
+  if (token === undefined || token === '' || token === sent) return error
   if (typeof error !== 'object' || error === null) return error
   kept.set(error, token)
   return error
+}
+
+const MEMBER = /"refresh_token"\s*:\s*("(?:[^"\\]|\\.)*")/
+
+function refreshTokenIn(text: string): string | undefined {
+  let value: unknown
+  try {
+    const body: unknown = JSON.parse(text)
+    value = isJsonObject(body) ? body.refresh_token : undefined
+  } catch {
+    // Cut short: a member whose string is complete (its closing quote is there) is whole.
+    const match = MEMBER.exec(text)
+    try {
+      value = match ? JSON.parse(match[1] as string) : undefined
+    } catch {
+      value = undefined
+    }
+  }
+  return typeof value === 'string' ? value : undefined
 }

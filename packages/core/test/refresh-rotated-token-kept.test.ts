@@ -36,6 +36,16 @@ const cases: [string, Faults, string][] = [
     'JWT_SIGNATURE_INVALID',
   ],
   [
+    'a truncated body',
+    { tokenResponse: { truncateBy: 10, times: 1 } },
+    'INVALID_RESPONSE',
+  ],
+  [
+    'an oversized body',
+    { tokenResponse: { padBytes: 2 * 1024 * 1024, times: 1 } },
+    'RESPONSE_TOO_LARGE',
+  ],
+  [
     'an ID token about another user',
     { idToken: { sub: 'mallory', only: { grantType: 'refresh_token' }, times: 1 } },
     'ID_TOKEN_SUB_MISMATCH',

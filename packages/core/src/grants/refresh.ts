@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { assertDpopKey } from '../dpop.ts'
 import { InvalidArgumentError } from '../errors.ts'
-import { peekJson } from '../internal/http.ts'
+import { failedAnswerText } from '../internal/http.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import { keepRotatedRefreshToken } from '../rotated-refresh-token.ts'
 import { TokenSet } from '../token-set.ts'
@@ -80,10 +80,9 @@ export async function refresh(
       return answer
     },
     (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
-  ).catch(async (error: unknown) => {
-    if (answer?.status !== 200) throw error
-    const body = await peekJson(answer).catch(() => undefined)
-    throw keepRotatedRefreshToken(error, body, refreshToken)
+  ).catch((error: unknown) => {
+    const text = failedAnswerText(answer, error)
+    throw text === undefined ? error : keepRotatedRefreshToken(error, text, refreshToken)
   })
   const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
   if (fresh.refreshToken !== undefined && !keepIdToken) return fresh
