@@ -35,11 +35,7 @@ const cases: [string, Faults, string][] = [
     { idToken: { badSignature: true, only: { grantType: 'refresh_token' }, times: 1 } },
     'JWT_SIGNATURE_INVALID',
   ],
-  [
-    'a truncated body',
-    { tokenResponse: { truncateBy: 10, times: 1 } },
-    'INVALID_RESPONSE',
-  ],
+  ['a truncated body', { tokenResponse: { truncateBy: 10, times: 1 } }, 'INVALID_RESPONSE'],
   [
     'an oversized body',
     { tokenResponse: { padBytes: 2 * 1024 * 1024, times: 1 } },
