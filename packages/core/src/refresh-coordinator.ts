@@ -418,6 +418,12 @@ export class RefreshCoordinator {
     const untilMs = now + Math.max(jittered, retryAfterMs ?? 0)
     const record: RefreshFailureRecord = { untilMs, attempt, error: describe(error) }
     this.#failures.set(key, { record, error })
+    // Many keys (ClientCredentialsProvider): records long past their end count for nothing.
+    if (this.#failures.size > 1_000) {
+      for (const [k, { record: r }] of this.#failures) {
+        if (r.untilMs + this.#maxMs < now) this.#failures.delete(k)
+      }
+    }
     const ttlSec = Math.ceil((untilMs - now) / 1000) + 1
     await this.#store.set(failureKey(key), record, { ttlSec }).catch(() => {})
   }
