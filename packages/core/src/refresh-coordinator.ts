@@ -30,7 +30,14 @@ import {
 } from './errors.ts'
 import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
 
-/** Delays of the backoff after failed requests. */
+/**
+ * Delays of the backoff after failed requests.
+ *
+ * @example
+ * ```ts
+ * new TokenManager({ client, store, storageKey: 'session', backoff: { baseMs: 2_000, maxMs: 120_000 } })
+ * ```
+ */
 export interface BackoffPolicy {
   /** Pause after the first failure, ms (default 1000); doubled after each further one. */
   baseMs?: number
@@ -38,6 +45,14 @@ export interface BackoffPolicy {
   maxMs?: number
 }
 
+/**
+ * Options of {@link RefreshCoordinator}.
+ *
+ * @example
+ * ```ts
+ * const coordinator = new RefreshCoordinator({ store, lock, clock: systemClock, waitTimeoutMs: 10_000 })
+ * ```
+ */
 export interface RefreshCoordinatorOptions {
   /** Where the values (and the failure records next to them) live. */
   store: Store
@@ -61,7 +76,21 @@ export interface RefreshCoordinatorOptions {
 
 /**
  * What a flight does with one key, given by its user (TokenManager, ClientCredentialsProvider).
- * Every step but `request` is synchronous and cheap.
+ * Every step but `request` is cheap.
+ *
+ * @example
+ * ```ts
+ * const task: RefreshTask<TokenSet> = {
+ *   key: 'cc:api',
+ *   decode: (json) => TokenSet.fromJSON(json),
+ *   encode: (set) => ({ json: set.toJSON(), ttlSec: set.expiresIn() }),
+ *   settled: (stored) => (stored && !stored.isExpired(60) ? stored : undefined),
+ *   request: async () => ({ value: await client.clientCredentials({ scope: 'api' }) }),
+ *   same: (a, b) => a?.accessToken === b?.accessToken,
+ *   superseded: (latest) => latest!,
+ *   usable: (set): set is TokenSet => set !== undefined && !set.isExpired(),
+ * }
+ * ```
  */
 export interface RefreshTask<T> {
   /** The store key of the value. */
@@ -104,10 +133,24 @@ export interface RefreshTask<T> {
  * - `{ value, error }`: a salvaged value (e.g. a set keeping the new refresh token of a 200 that
  *   failed its checks): store it the same way, then fail with `error` (remembered);
  * - `{ stored }`: the store already holds the answer (a sibling's): hand it out, write nothing.
+ *
+ * @example
+ * ```ts
+ * request: async (current) => ({ value: await client.refresh(current!) })
+ * ```
  */
 export type RefreshOutcome<T> = { value: T; error?: unknown } | { stored: T }
 
-/** A failure remembered for a key, as kept next to its value in the store. */
+/**
+ * A failure remembered for a key, as kept next to its value in the store (under
+ * {@link failureKey}).
+ *
+ * @example
+ * ```ts
+ * const record = await store.get<RefreshFailureRecord>(failureKey('user:alice'))
+ * if (record && record.untilMs > Date.now()) console.log('backing off', record.error.code)
+ * ```
+ */
 export interface RefreshFailureRecord {
   /** Epoch ms before which no request is sent for the key. */
   untilMs: number
@@ -134,7 +177,14 @@ const NOT_REMEMBERED = new Set<ErrorCode>([
   'INVALID_ARGUMENT',
 ])
 
-/** The store key of the failure record of `key`. */
+/**
+ * The store key of the failure record of `key`.
+ *
+ * @example
+ * ```ts
+ * failureKey('user:alice') // 'user:alice:failure'
+ * ```
+ */
 export function failureKey(key: string): string {
   return `${key}:failure`
 }

@@ -122,7 +122,17 @@ export interface TokenManagerOptions {
   backoff?: BackoffPolicy
 }
 
-/** Where an event of a {@link TokenManager} came from. */
+/**
+ * Where an event of a {@link TokenManager} came from: the second argument of its listeners.
+ *
+ * @example
+ * ```ts
+ * tokens.on('expired', (error, { source }) => {
+ *   if (source === 'elsewhere') console.info('the session ended in another tab or process')
+ *   showLogin()
+ * })
+ * ```
+ */
 export interface TokenEventInfo {
   /**
    * `here`: this manager did it (its refresh, its setTokenSet); `elsewhere`: another tab or
@@ -151,7 +161,12 @@ export interface TokenManagerEvents {
 
 /**
  * The lifecycle of a session as one manager sees it. Refreshing and backing off are the
- * coordinator's business, inside `active`.
+ * coordinator's business, inside `active`. See docs/token-manager.md for the table.
+ *
+ * @example
+ * ```ts
+ * if (tokens.phase === 'expired') showLogin()
+ * ```
  */
 export type TokenManagerPhase = 'signedOut' | 'active' | 'expired' | 'closed'
 
