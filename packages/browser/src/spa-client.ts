@@ -24,7 +24,7 @@ import {
   refresh,
   revoke,
   TokenManager,
-  TokenSet,
+  type TokenSet,
   type UserinfoClaims,
   ValidationError,
 } from '@openrp/core'
@@ -83,7 +83,7 @@ export function createSpaClient(options: SpaClientOptions): SpaClient {
     store: resolveStore(options.store),
     storeScope: options.storeScope ?? (perTab ? 'tab' : 'shared'),
     lock: options.lock ?? defaultLock(),
-    dpop: options.dpop ? indexedDbDpop() : undefined,
+    dpop: options.dpop === true ? indexedDbDpop() : options.dpop || undefined,
   })
 }
 
@@ -118,7 +118,6 @@ export class SpaClient {
   #signedInHere = false
   /** `sub` of the session last seen here: another tab's login as someone else is a `login`. */
   #user: string | undefined
-  #lastRenewedAccessToken: string | undefined
   #closed = false
 
   constructor(options: SpaClientInit) {
@@ -518,28 +517,28 @@ export class SpaClient {
 
   async #createManager(): Promise<TokenManager> {
     this.#sync = new TabSync(`openrp:${this.#key}`)
+    // One renewal strategy, chosen by TokenManager: the refresh token grant when the set has a
+    // refresh token, else (unless turned off) a silent `prompt=none` request.
     const manager = new TokenManager({
       client: {
-        refresh: (current) =>
-          current instanceof TokenSet
-            ? this.#renew(current)
-            : Promise.reject(new InvalidArgumentError('Expected the stored TokenSet')),
+        refresh: async (current, options) =>
+          refresh(await this.#protocol(), current, { timeoutMs: options?.timeoutMs }),
       },
-      renew: this.#options.silent === false ? undefined : (current) => this.#renew(current),
+      renew: this.#options.silent === false ? undefined : (current) => this.#silentRequest(current),
       store: this.#options.store,
-      key: this.#key,
+      storageKey: this.#key,
       lock: this.#options.lock,
-      skewSec: this.#options.refreshSkewSec, // TokenManager's default is ours: 60
-      proactiveRefresh: this.#options.autoRefresh ?? true,
+      // TokenManager's default skew is ours: 60.
+      refreshSkewSec: this.#options.refreshSkewSec ?? this.#options.skewSec,
+      autoRefresh: this.#options.autoRefresh ?? this.#options.proactiveRefresh ?? true,
       visibility: pageVisibility(),
       notifier: this.#sync,
     })
     const stored = await manager.getTokenSet().catch(() => undefined)
     this.#signedInHere = stored !== undefined
     this.#user = stored?.claims()?.sub
-    manager.on('refreshed', (tokenSet) => {
-      // Our own renewals are announced by #renew's caller; the rest came from another tab.
-      if (tokenSet.accessToken === this.#lastRenewedAccessToken) {
+    manager.on('refreshed', (tokenSet, { source }) => {
+      if (source === 'here') {
         this.#events.emit('refreshed', { tokenSet, source: 'this-tab' })
         return
       }
@@ -549,26 +548,34 @@ export class SpaClient {
       if (sub !== undefined) this.#user = sub
       this.#events.emit(sameUser ? 'refreshed' : 'login', { tokenSet, source: 'other-tab' })
     })
-    manager.on('expired', (error) => {
+    manager.on('expired', (error, { source }) => {
       this.#signedInHere = false
-      this.#events.emit('expired', { error: asError(unwrapInteraction(error)) })
+      if (source === 'elsewhere') this.#forgetTabCopy()
+      this.#events.emit('expired', {
+        error: asError(unwrapInteraction(error)),
+        source: source === 'here' ? 'this-tab' : 'other-tab',
+      })
     })
-    manager.on('error', (error) => this.#events.emit('error', asError(error)))
-    this.#sync.subscribe((message) => {
-      if (message.type !== 'logout') return
+    manager.on('logout', () => {
+      // Another tab logged out (this tab's own logout() emits its event itself).
       this.#signedInHere = false
       this.#user = undefined
-      // A store of this tab's own still holds this tab's session: a logout ends it everywhere.
-      if (this.#options.storeScope === 'tab')
-        for (const done of [
-          this.#options.store.delete(this.#key),
-          this.#options.userinfo?.forget(this.#options.store, this.#key),
-        ])
-          done?.catch((error) => this.#events.emit('error', asError(error)))
+      this.#forgetTabCopy()
       this.#events.emit('logout', { source: 'other-tab' })
     })
+    manager.on('error', (error) => this.#events.emit('error', asError(error)))
     if (this.#closed) manager.close()
     return manager
+  }
+
+  /** A store of this tab's own still holds the session another tab ended: delete it too. */
+  #forgetTabCopy(): void {
+    if (this.#options.storeScope !== 'tab') return
+    for (const done of [
+      this.#options.store.delete(this.#key),
+      this.#options.userinfo?.forget(this.#options.store, this.#key),
+    ])
+      done?.catch((error) => this.#events.emit('error', asError(error)))
   }
 
   /** The stored set; an unreadable one (STORE_ERROR) is reported and counts as none. */
@@ -598,16 +605,6 @@ export class SpaClient {
     this.#signedInHere = true
     this.#user = tokenSet.claims()?.sub
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
-  }
-
-  /** New tokens for `current`: refresh token grant, else a silent `prompt=none` request. */
-  async #renew(current: TokenSet): Promise<TokenSet> {
-    const core = await this.#protocol()
-    const next = current.refreshToken
-      ? await refresh(core, current)
-      : await this.#silentRequest(current)
-    this.#lastRenewedAccessToken = next.accessToken
-    return next
   }
 
   async #silentRequest(previous: TokenSet): Promise<TokenSet> {

@@ -14,8 +14,12 @@ export interface SpaEvents {
   logout: { source: 'this-tab' | 'other-tab' }
   /** New tokens (refresh token or silent renew), here or in another tab. */
   refreshed: { tokenSet: TokenSet | undefined; source: 'this-tab' | 'other-tab' }
-  /** The session could not be renewed (refresh token refused, login required) and was cleared. */
-  expired: { error: OpenRpError }
+  /**
+   * The session could not be renewed (refresh token refused, login required) and was cleared:
+   * here, or in another tab (`other-tab`, also when another tab or process ended it in a shared
+   * store).
+   */
+  expired: { error: OpenRpError; source: 'this-tab' | 'other-tab' }
   /** Something failed in the background (proactive refresh, revocation during logout). */
   error: OpenRpError
 }

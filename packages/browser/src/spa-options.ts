@@ -61,10 +61,16 @@ export interface SpaClientOptions {
    * Store instance of your own that is per tab.
    */
   storeScope?: 'shared' | 'tab'
-  /** Key of the session in the store (default `openrp:<clientId>`). */
+  /**
+   * Key of the session in the store (default `openrp:<clientId>`); `TokenManager`'s
+   * `storageKey`.
+   */
   storageKey?: string
-  /** Bind tokens to a non-extractable ES256 key kept in IndexedDB (RFC 9449). Default off. */
-  dpop?: boolean
+  /**
+   * Bind tokens to a DPoP key (RFC 9449): a {@link SpaDpop} such as `indexedDbDpop()`, or `true`
+   * for that one (a non-extractable ES256 key kept in IndexedDB). Default off.
+   */
+  dpop?: boolean | SpaDpop
   /**
    * `withHybridAndImplicit` from @openrp/core, for the legacy response types with an ID token
    * in the redirect (`code id_token`, `code id_token token`, `id_token`, `id_token token`).
@@ -85,10 +91,17 @@ export interface SpaClientOptions {
   popup?: PopupOptions
   /** Hidden-iframe renewal when there is no refresh token; `false` turns it off. */
   silent?: SilentRenewOptions | false
-  /** Renew tokens this many seconds before they expire (default 60). */
+  /** Renew tokens this many seconds before they expire (default 60); as in `TokenManager`. */
   refreshSkewSec?: number
-  /** Renew ahead of expiry on a timer, paused while the page is hidden (default true). */
+  /** @deprecated Use `refreshSkewSec` (same meaning); kept for one release. */
+  skewSec?: number
+  /**
+   * Renew ahead of expiry on a timer, paused while the page is hidden (default true); as in
+   * `TokenManager`.
+   */
   autoRefresh?: boolean
+  /** @deprecated Use `autoRefresh` (same meaning); kept for one release. */
+  proactiveRefresh?: boolean
   /** Allowed clock difference with the provider, seconds (default 30). */
   clockToleranceSec?: number
   /** Timeout of each request to the provider, ms (default 30 000). */
@@ -101,8 +114,9 @@ export interface SpaClientOptions {
 
 /**
  * Options of the {@link SpaClient} constructor: {@link SpaClientOptions} with the store, the
- * lock and DPoP as instances. Nothing is picked by default, so a bundle holds only the ones
- * named here.
+ * lock and DPoP as instances. `store` and `dpop` mean the same as there (a Store; a SpaDpop),
+ * without the shorthands (`'indexeddb'`, `true`) that would pull their code into the bundle.
+ * Nothing is picked by default, so a bundle holds only the ones named here.
  */
 export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' | 'dpop'> {
   store: Store

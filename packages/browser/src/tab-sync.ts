@@ -5,7 +5,7 @@
  */
 import type { TokenChangeMessage, TokenChangeNotifier } from '@openrp/core'
 
-const TYPES = new Set<TokenChangeMessage['type']>(['login', 'refreshed', 'logout'])
+const TYPES = new Set<TokenChangeMessage['type']>(['login', 'refreshed', 'logout', 'expired'])
 
 /**
  * One BroadcastChannel per session: `publish()` reaches every other tab (and worker) of the
@@ -13,7 +13,7 @@ const TYPES = new Set<TokenChangeMessage['type']>(['login', 'refreshed', 'logout
  * messages. Messages carry only their type, never tokens: receivers re-read the store.
  *
  * It is a {@link TokenChangeNotifier}, so it can be handed to `TokenManager` (`notifier`), which
- * then publishes `login` / `refreshed` / `logout` and, on others' messages, re-arms its
+ * then publishes `login` / `refreshed` / `logout` / `expired` and, on others' messages, re-arms its
  * proactive timer and emits `refreshed`. Where BroadcastChannel is missing it does nothing.
  *
  * @example

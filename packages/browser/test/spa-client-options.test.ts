@@ -131,17 +131,23 @@ describe('the error event', () => {
     ).toHaveLength(1)
   })
 
-  it('fires for getAccessToken() when the due refresh fails', async () => {
+  it('fires for getAccessToken() when the due refresh fails; the still-valid token is used', async () => {
     const { spa, navigator, store } = setup()
     await signIn(spa, navigator)
     await makeDue(store)
+    const due = (await store.get('openrp:spa')) as { accessToken: string; expiresAt: number }
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
     rp.server.control.setFaults({ http: { token: { status: 503 } } })
+    expect(await spa.getAccessToken()).toBe(due.accessToken)
+    expect(errors).toEqual(['OAUTH_ERROR'])
+    // Once it has expired, the remembered failure is the answer, at once and without a request.
+    await store.set('openrp:spa', { ...due, expiresAt: Math.floor(Date.now() / 1000) - 1 })
+    rp.server.control.clearRequests()
     const error = await errorOf(spa.getAccessToken())
     expect(isOpenRpError(error) && error.code).toBe('OAUTH_ERROR')
     expect((error as OAuthError).status).toBe(503)
-    expect(errors).toEqual(['OAUTH_ERROR'])
+    expect(rp.server.control.requests({ endpoint: 'token' })).toHaveLength(0)
   })
 
   it('fires for a background (proactive) refresh that fails, with no caller to reject', async () => {

@@ -331,7 +331,12 @@ describe('session end', () => {
     await redirectLogin(spa, navigator)
     const { tokenSet } = await spa.handleRedirectCallback()
     const expired: string[] = []
-    spa.on('expired', ({ error }) => expired.push(error.code))
+    spa.on('expired', ({ error, source }) => expired.push(`${error.code}:${source}`))
+    // Another tab sharing the store had the session too.
+    const other = setup({ store })
+    const otherExpired: string[] = []
+    other.spa.on('expired', ({ error, source }) => otherExpired.push(`${error.code}:${source}`))
+    expect(await other.spa.isAuthenticated()).toBe(true)
     // The provider forgets the grant (as after a revocation elsewhere).
     const revoked = await fetch(`${rp.server.issuer}/revoke`, {
       method: 'POST',
@@ -342,8 +347,11 @@ describe('session end', () => {
     expect(await codeOf(spa.refresh())).toBe('SESSION_EXPIRED')
     // Asking again answers from memory: no second refresh request.
     expect(await codeOf(spa.getAccessToken())).toBe('SESSION_EXPIRED')
-    expect(expired).toEqual(['SESSION_EXPIRED'])
+    expect(expired).toEqual(['SESSION_EXPIRED:this-tab'])
     expect(await store.get('openrp:spa')).toBeUndefined()
+    // The other tab ends it too, once, saying where it came from, without a request.
+    expect(await codeOf(other.spa.getAccessToken())).toBe('SESSION_EXPIRED')
+    await expect.poll(() => otherExpired).toEqual(['SESSION_EXPIRED:other-tab'])
     expect(
       rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
     ).toHaveLength(1)

@@ -36,12 +36,22 @@ export {
 } from './encrypted-store.ts'
 export { DEFAULT_LOCK_TIMEOUT_MS, InProcessLock } from './in-process-lock.ts'
 export {
+  type BackoffPolicy,
+  RefreshCoordinator,
+  type RefreshCoordinatorOptions,
+  type RefreshFailureRecord,
+  type RefreshOutcome,
+  type RefreshTask,
+} from './refresh-coordinator.ts'
+export {
   TokenManager,
   type RefreshingClient,
   type TokenChangeMessage,
   type TokenChangeNotifier,
+  type TokenEventInfo,
   type TokenManagerEvents,
   type TokenManagerOptions,
+  type TokenManagerPhase,
   type VisibilityHook,
 } from './token-manager.ts'
 
@@ -87,6 +97,7 @@ export type { JwksCache, LoadedJwks } from './jwks.ts'
 export { dpopThumbprint, withDpop } from './dpop.ts'
 export { type CodeExchangeOptions, exchangeAuthorizationCode } from './grants/authorization-code.ts'
 export { type RefreshOptions, refresh } from './grants/refresh.ts'
+export { rotatedRefreshToken } from './rotated-refresh-token.ts'
 export { type ClientCredentialsOptions, clientCredentials } from './grants/client-credentials.ts'
 export {
   type DeviceAuthorization,

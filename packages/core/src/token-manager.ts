@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from './clock.ts'
 import {
   InvalidArgumentError,
   OAuthError,
@@ -12,13 +13,25 @@ import {
   isOpenRpError,
 } from './errors.ts'
 import { Emitter, type Unsubscribe } from './internal/events.ts'
-import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
+import {
+  type BackoffPolicy,
+  RefreshCoordinator,
+  type RefreshOutcome,
+  type RefreshTask,
+} from './refresh-coordinator.ts'
+import { rotatedRefreshToken } from './rotated-refresh-token.ts'
+import type { Lock, Store } from './store.ts'
 import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
 /** What TokenManager needs from a client: `Client` satisfies it. */
 export interface RefreshingClient {
-  /** Redeems the refresh token (of the set) for a new token set. */
-  refresh(refreshTokenOrSet: string | TokenSet): Promise<TokenSet>
+  /**
+   * Renews `refreshTokenOrSet`. `options.timeoutMs` is how long a sent request may wait for its
+   * answer: TokenManager gives it far more than its callers wait (see `answerTimeoutMs`).
+   */
+  refresh(refreshTokenOrSet: string | TokenSet, options?: { timeoutMs?: number }): Promise<TokenSet>
+  /** A `Client` has this: its clock and timeout are the manager's defaults. */
+  readonly core?: { readonly options?: { readonly clock?: Clock; readonly timeoutMs?: number } }
 }
 
 /**
@@ -37,8 +50,11 @@ export interface VisibilityHook {
  * travel in it: receivers re-read the store.
  */
 export interface TokenChangeMessage {
-  /** `login`: a new session was stored; `refreshed`: its tokens were renewed; `logout`: it ended. */
-  type: 'login' | 'refreshed' | 'logout'
+  /**
+   * `login`: a new session was stored; `refreshed`: its tokens were renewed; `logout`: it was
+   * ended by the app; `expired`: the provider ended it (or nothing could renew it).
+   */
+  type: 'login' | 'refreshed' | 'logout' | 'expired'
 }
 
 /**
@@ -58,33 +74,77 @@ export interface TokenManagerOptions {
   client: RefreshingClient
   /** Where the token set lives (as `TokenSet.toJSON()`). */
   store: Store
-  /** Store key of this session's token set. */
-  key: string
+  /** Store key of this session's token set (also names its lock, failure record and end marker). */
+  storageKey?: string
+  /** @deprecated Use `storageKey` (same meaning); kept for one release. */
+  key?: string
   /**
    * Makes refreshes exclusive across whatever shares `store` (WebLocksLock across tabs,
    * RedisLock across a fleet). Without it, refreshes are single-flight in this realm only.
    */
   lock?: Lock
   /** Refresh when the access token has less than this many seconds left (default 60). */
+  refreshSkewSec?: number
+  /** @deprecated Use `refreshSkewSec` (same meaning); kept for one release. */
   skewSec?: number
   /**
-   * Up to this many seconds (random, default 5) are added to `skewSec`, re-drawn after every
-   * refresh, so many holders of similar tokens do not all refresh in the same second.
+   * Up to this many seconds (random, default 5) are added to `refreshSkewSec`, re-drawn after
+   * every refresh, so many holders of similar tokens do not all refresh in the same second.
    */
   jitterSec?: number
   /** Wait for `lock` at most this long (default 30000 ms); then LOCK_TIMEOUT. */
   lockTimeoutMs?: number
+  /**
+   * How long a caller waits for a refresh (default: the client's `timeoutMs`, else 30000 ms);
+   * then it gets `TIMEOUT`. The refresh itself goes on (see `answerTimeoutMs`).
+   */
+  timeoutMs?: number
+  /**
+   * How long a refresh request, once sent, waits for its answer (default 300000 ms). The
+   * provider may have rotated the refresh token already: the answer, however late, is then the
+   * only valid set, so it is awaited under the lock and stored.
+   */
+  answerTimeoutMs?: number
   /**
    * Renews a set that has no refresh token (e.g. a silent `prompt=none` request in an iframe).
    * Without it, such a set ends the session when it expires.
    */
   renew?: (current: TokenSet) => Promise<TokenSet>
   /** Refresh ahead of expiry on a timer, not only when asked (default false). */
+  autoRefresh?: boolean
+  /** @deprecated Use `autoRefresh` (same meaning); kept for one release. */
   proactiveRefresh?: boolean
   /** While it says "hidden", proactive refreshes wait until it is visible again. */
   visibility?: VisibilityHook
   /** Tells other contexts about new tokens, logout and expiry, and hears theirs. */
   notifier?: TokenChangeNotifier
+  /** Time (default: the client's `clock`, else the system clock). */
+  clock?: Clock
+  /** Randomness for jitter, in [0, 1) (default `Math.random`). */
+  random?: () => number
+  /** Pauses after failed refreshes, shared by the fleet through the store. */
+  backoff?: BackoffPolicy
+}
+
+/**
+ * Where an event of a {@link TokenManager} came from: the second argument of its listeners.
+ *
+ * @example
+ * ```ts
+ * tokens.on('expired', (error, { source }) => {
+ *   if (source === 'elsewhere') console.info('the session ended in another tab or process')
+ *   showLogin()
+ * })
+ * ```
+ */
+export interface TokenEventInfo {
+  /**
+   * `here`: this manager did it (its refresh, its setTokenSet); `elsewhere`: another tab or
+   * process did, learnt through the notifier or the store.
+   */
+  source: 'here' | 'elsewhere'
+  /** For `refreshed`: whether the set is a new session's (`login`) or renewed tokens. */
+  change?: 'login' | 'refreshed'
 }
 
 /** Events of a {@link TokenManager} and their payloads. */
@@ -92,43 +152,103 @@ export interface TokenManagerEvents {
   /** A new token set is in effect (refreshed here, or stored by another context). */
   refreshed: TokenSet
   /**
-   * The session ended (refresh token rejected, or expired with no way to renew); emitted once.
-   * The payload is the `SESSION_EXPIRED` error; its `cause` is what the provider answered.
+   * The session ended (refresh token rejected, expired with no way to renew, or gone from the
+   * store); emitted once per session in every context that had it. The payload is the
+   * `SESSION_EXPIRED` error; its `cause` is what the provider answered.
    */
   expired: OpenRpError
+  /** Another context ended the session with `clear()` (a logout). */
+  logout: undefined
   /** A refresh failed for another reason (5xx, network, store); stored tokens are kept. */
   error: unknown
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1
+/**
+ * The lifecycle of a session as one manager sees it. Refreshing and backing off are the
+ * coordinator's business, inside `active`. See docs/token-manager.md for the table.
+ *
+ * @example
+ * ```ts
+ * if (tokens.phase === 'expired') showLogin()
+ * ```
+ */
+export type TokenManagerPhase = 'signedOut' | 'active' | 'expired' | 'closed'
+
+/** What moves a manager from one phase to another. */
+type Happening =
+  /** A token set was stored or read. */
+  | 'found'
+  /** The session was ended: the provider refused it here, or the end marker was seen. */
+  | 'ended'
+  /** The session was cleared (logout), here or elsewhere. */
+  | 'cleared'
+  /** The store no longer holds the session, with no marker saying why (e.g. Redis flushed). */
+  | 'vanished'
+  | 'closed'
+
+/**
+ * The state machine, in one table (docs/token-manager.md shows it too). A happening missing
+ * from a row changes nothing. `expired` is emitted on every move into `expired`.
+ */
+const LIFECYCLE: Readonly<
+  Record<TokenManagerPhase, Partial<Record<Happening, TokenManagerPhase>>>
+> = {
+  signedOut: { found: 'active', closed: 'closed' },
+  active: {
+    found: 'active',
+    ended: 'expired',
+    cleared: 'signedOut',
+    vanished: 'expired',
+    closed: 'closed',
+  },
+  expired: { found: 'active', cleared: 'signedOut', closed: 'closed' },
+  closed: {},
+}
+
 /** After a failed proactive refresh, try again this much later. */
 const PROACTIVE_RETRY_MS = 30_000
 /** The proactive timer never re-arms sooner than this after it ran. */
 const MIN_REARM_MS = 1_000
+const MAX_TIMER_MS = 2 ** 31 - 1
+/** How long the end-of-session marker stays in the store. */
+const MARKER_TTL_SEC = 7 * 86_400
+
+/** The marker kept next to an ended session: why it ended. */
+interface EndMarker {
+  reason: 'expired' | 'logout'
+  atMs: number
+}
 
 /**
  * Hands out a valid access token for one session and refreshes it exactly once when it nears
- * expiry, whatever the number of concurrent callers.
+ * expiry, whatever the number of concurrent callers, tabs or processes. A small state machine
+ * (`signedOut` → `active` → `expired`, see docs/token-manager.md) on the
+ * {@link RefreshCoordinator}.
  *
  * - `getAccessToken()` is the hot path: one store read, no network, while the token has more
- *   than `skewSec` (+ jitter) left.
- * - Concurrent callers share one in-flight refresh; with a `lock`, contexts sharing the store
- *   take turns, and each re-reads the store after acquiring it, so only the first refreshes.
- * - The rotated token set is written before the lock is released.
+ *   than `refreshSkewSec` (+ jitter) left.
+ * - Concurrent callers share one refresh; with a `lock`, contexts sharing the store take turns,
+ *   and each re-reads the store after acquiring it, so only the first refreshes.
+ * - The rotated token set is written before the lock is released; a store that fails then is
+ *   retried while the lock is held, and callers here get the new set meanwhile.
+ * - A refresh once sent is never abandoned: a caller's wait ends after `timeoutMs`, the request
+ *   goes on (up to `answerTimeoutMs`) and its answer is stored.
+ * - A 200 that fails its checks but carries a new refresh token: that refresh token is stored
+ *   (nothing else of the answer is used) and the error reported.
+ * - After a failed refresh (5xx, network, 429...) the session backs off (exponential, jitter,
+ *   `Retry-After`), shared through the store: callers get the stored token while it is valid,
+ *   else the remembered error, without a request.
  * - `invalid_grant`: if the store meanwhile holds a set with another refresh token (a sibling
- *   rotated it), that set is used. Otherwise the session is cleared, `expired` is emitted once,
- *   and `getAccessToken()` rejects with `SESSION_EXPIRED`, without network, until
- *   `setTokenSet()`.
- * - If the lock's lease is lost before the refresh request is sent (`lease.signal`, e.g. Redis
- *   restarted), the request is not sent: the manager takes the lock again and re-reads the
- *   store once (the context that got the lock has probably refreshed); lost a second time, it
- *   rejects with `LOCK_LOST` and writes nothing. A request already sent is never abandoned.
- * - Other failures (5xx, network, timeouts, store errors) emit `error` and reject; the stored
- *   tokens are kept so a later call can try again.
+ *   rotated it), that set is used. Otherwise the session is deleted, an end marker is stored
+ *   next to it, and `expired` is emitted once here and in every context that sees the marker
+ *   or the message; `getAccessToken()` rejects with `SESSION_EXPIRED` until `setTokenSet()`.
+ * - If the lock's lease is lost before the request is sent, it is not sent: the manager takes
+ *   the lock again and re-reads the store once; lost a second time, it rejects with
+ *   `LOCK_LOST`.
  *
  * @example
  * ```ts
- * const tokens = new TokenManager({ client, store: new MemoryStore(), key: 'session' })
+ * const tokens = new TokenManager({ client, store: new MemoryStore(), storageKey: 'session' })
  * await tokens.setTokenSet(await client.handleAuthorizationResponse(url, transaction))
  * tokens.on('expired', () => showLogin())
  * const response = await fetch(api, {
@@ -139,103 +259,111 @@ const MIN_REARM_MS = 1_000
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  */
 export class TokenManager {
+  /** The store key of the session. */
   readonly key: string
   readonly #client: RefreshingClient
   readonly #store: Store
   readonly #lock: Lock | undefined
+  readonly #clock: Clock
+  readonly #random: () => number
   readonly #skewSec: number
   readonly #jitterSec: number
   readonly #lockTimeoutMs: number
+  readonly #answerTimeoutMs: number
   readonly #renew: TokenManagerOptions['renew']
-  readonly #proactive: boolean
+  readonly #autoRefresh: boolean
   readonly #visibility: VisibilityHook | undefined
   readonly #notifier: TokenChangeNotifier | undefined
-  readonly #events = new Emitter<TokenManagerEvents>()
+  readonly #coordinator: RefreshCoordinator
+  readonly #events = new Emitter<TokenManagerEvents, TokenEventInfo>()
   readonly #unsubscribe: Unsubscribe[] = []
+  readonly #parsed = new FrozenParseCache()
 
+  #phase: TokenManagerPhase = 'signedOut'
   #jitter = 0
-  /**
-   * The frozen store value the last read parsed, and the set built from it: a store that hands
-   * out frozen values (MemoryStore) gives the same object until the next write, which then
-   * needs no parsing. Any other value is parsed, so a set someone else stored is never missed.
-   */
-  #readJson: unknown
-  #readSet: TokenSet | undefined
-  #inflight: Promise<TokenSet> | undefined
-  /** `expired` was emitted for the current session. */
-  #expired = false
-  /** A refresh token the provider rejected: never sent again. */
-  #deadRefreshToken: string | undefined
-  /** Bumped by setTokenSet/clear, so a refresh that started before does not resurrect tokens. */
-  #epoch = 0
-  /**
-   * A refreshed set the store refused to take, and the stored set it replaces: the provider has
-   * rotated that set's refresh token, so it must never be sent again. Written at the next chance.
-   */
-  #unsaved: { replaces: TokenSet; set: TokenSet } | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #waitingForVisible = false
-  #closed = false
+  /** The proactive timer, or `'hidden'` while it waits for the page to be visible. */
+  #timer: unknown
 
   constructor(options: TokenManagerOptions) {
     if (!options?.client || typeof options.client.refresh !== 'function') {
       throw new InvalidArgumentError('TokenManager needs a client with refresh()')
     }
     if (!options.store) throw new InvalidArgumentError('TokenManager needs a store')
-    if (typeof options.key !== 'string' || options.key === '') {
-      throw new InvalidArgumentError('TokenManager needs a non-empty key')
+    const key = options.storageKey ?? options.key
+    if (typeof key !== 'string' || key === '') {
+      throw new InvalidArgumentError('TokenManager needs a non-empty storageKey')
     }
-    this.key = options.key
+    const clientOptions = options.client.core?.options
+    this.key = key
     this.#client = options.client
     this.#store = options.store
     this.#lock = options.lock
-    this.#skewSec = nonNegative(options.skewSec ?? 60, 'skewSec')
+    this.#clock = options.clock ?? clientOptions?.clock ?? systemClock
+    this.#random = options.random ?? Math.random
+    this.#skewSec = nonNegative(options.refreshSkewSec ?? options.skewSec ?? 60, 'refreshSkewSec')
     this.#jitterSec = nonNegative(options.jitterSec ?? 5, 'jitterSec')
     this.#lockTimeoutMs = nonNegative(options.lockTimeoutMs ?? 30_000, 'lockTimeoutMs')
+    this.#answerTimeoutMs = nonNegative(options.answerTimeoutMs ?? 300_000, 'answerTimeoutMs')
     this.#renew = options.renew
-    this.#proactive = options.proactiveRefresh ?? false
+    this.#autoRefresh = options.autoRefresh ?? options.proactiveRefresh ?? false
     this.#visibility = options.visibility
     this.#notifier = options.notifier
+    this.#coordinator = new RefreshCoordinator({
+      store: this.#store,
+      lock: this.#lock,
+      clock: this.#clock,
+      random: this.#random,
+      lockTimeoutMs: this.#lockTimeoutMs,
+      waitTimeoutMs: nonNegative(
+        options.timeoutMs ?? clientOptions?.timeoutMs ?? 30_000,
+        'timeoutMs',
+      ),
+      backoff: options.backoff,
+    })
     this.#rollJitter()
 
     if (this.#notifier) {
       this.#unsubscribe.push(this.#notifier.subscribe((message) => this.#onRemote(message)))
     }
-    if (this.#proactive) {
+    if (this.#autoRefresh) {
       if (this.#visibility) {
         this.#unsubscribe.push(
           this.#visibility.onChange((visible) => {
-            if (visible && this.#waitingForVisible) {
-              this.#waitingForVisible = false
-              this.#onTimer()
-            }
+            if (visible && this.#timer === 'hidden') this.#onTimer()
           }),
         )
       }
-      const epoch = this.#epoch
       this.#read().then(
         (current) => {
-          // Unless setTokenSet() / clear() ran meanwhile (then this read is stale).
-          if (current && epoch === this.#epoch && this.#timer === undefined) this.#schedule(current)
+          // Unless something stored or cleared meanwhile armed or stopped the timer.
+          if (current && this.#phase === 'signedOut') this.#move('found', current)
         },
         () => {},
       )
     }
   }
 
+  /** Where the manager is in its lifecycle (see docs/token-manager.md). */
+  get phase(): TokenManagerPhase {
+    return this.#phase
+  }
+
   /**
-   * A valid access token: the stored one while it has more than `skewSec` left, else a fresh
-   * one (one refresh for all concurrent callers).
+   * A valid access token: the stored one while it has more than `refreshSkewSec` left, else a
+   * fresh one (one refresh for all concurrent callers).
    *
    * Rejects with `LOGIN_REQUIRED` when no session is stored, `SESSION_EXPIRED` after the session
-   * ended, or the refresh's error (`NETWORK_ERROR`, `OAUTH_ERROR`, `STORE_ERROR`, `LOCK_TIMEOUT`...).
+   * ended, or the refresh's error (`NETWORK_ERROR`, `OAUTH_ERROR`, `TIMEOUT`, `STORE_ERROR`,
+   * `LOCK_TIMEOUT`...).
    */
   async getAccessToken(): Promise<string> {
-    // The hot path, kept to one await and no allocation of its own: what #valid() does.
-    if (this.#inflight) return (await this.#inflight).accessToken
+    // The hot path: one store read, nothing else.
     const json = await this.#store.get(this.key)
-    const current = json === undefined ? undefined : this.#toTokenSet(json)
-    if (current && !this.#needsRefresh(current)) return current.accessToken
+    const current = json === undefined ? undefined : this.#parse(json)
+    if (current && !this.#needsRefresh(current)) {
+      if (this.#phase !== 'active') this.#move('found', current)
+      return current.accessToken
+    }
     return (await this.#validFrom(current)).accessToken
   }
 
@@ -243,8 +371,10 @@ export class TokenManager {
    * The stored token set as it is (no refresh), or `undefined`. Read-only like every TokenSet,
    * and frozen when the store hands out frozen values (MemoryStore): then callers share it.
    */
-  getTokenSet(): Promise<TokenSet | undefined> {
-    return this.#read()
+  async getTokenSet(): Promise<TokenSet | undefined> {
+    const set = await this.#read()
+    if (set && this.#phase !== 'active' && this.#phase !== 'closed') this.#move('found', set)
+    return set
   }
 
   /**
@@ -252,10 +382,12 @@ export class TokenManager {
    * concurrent callers; a set another context stored after this call began is used as is.
    */
   async refresh(): Promise<TokenSet> {
-    if (this.#inflight) return this.#inflight
+    const running = this.#coordinator.running(this.key) as Promise<TokenSet> | undefined
+    if (running) return running
     const seen = await this.#read()
-    if (!seen) throw this.#noSession()
-    return this.#startRefresh(seen)
+    if (!seen) throw await this.#noSession()
+    if (this.#phase !== 'active') this.#move('found', seen)
+    return this.#refresh(seen)
   }
 
   /**
@@ -264,27 +396,213 @@ export class TokenManager {
    */
   async setTokenSet(tokens: TokenSet | TokenSetJSON): Promise<void> {
     const set = TokenSet.fromJSON(tokens)
-    this.#epoch++
-    this.#unsaved = undefined
-    await this.#exclusive(() => this.#store.set(this.key, set.toJSON()))
-    this.#expired = false
-    this.#deadRefreshToken = undefined
-    this.#schedule(set)
+    await this.#exclusive(async () => {
+      await this.#store.set(this.key, set.toJSON())
+      await this.#store.delete(markerKey(this.key))
+    })
+    // A new session does not inherit the old one's backoff.
+    await this.#coordinator.forget(this.key)
+    this.#move('found', set)
     this.#notifier?.publish({ type: 'login' })
   }
 
   /**
-   * Forgets the session (logout): deletes the stored set and stops the timer. Like
-   * {@link TokenManager.setTokenSet}, it waits for a refresh running elsewhere; if the lock
-   * cannot be had in time it deletes anyway (a refresh that ends later finds the set gone and
-   * does not write it back).
+   * Forgets the session (logout): deletes the stored set, leaves a `logout` marker for the
+   * other contexts and stops the timer. Like {@link TokenManager.setTokenSet}, it waits for a
+   * refresh running elsewhere; if the lock cannot be had in time it deletes anyway (a refresh
+   * that ends later finds the set gone and does not write it back).
    */
   async clear(): Promise<void> {
-    this.#epoch++
-    this.#unsaved = undefined
-    this.#cancelTimer()
-    await this.#exclusive(() => this.#store.delete(this.key))
+    this.#move('cleared')
+    await this.#exclusive(async () => {
+      await this.#store.delete(this.key)
+      await this.#mark('logout')
+    })
     this.#notifier?.publish({ type: 'logout' })
+  }
+
+  /**
+   * Subscribes to `refreshed`, `expired`, `logout` or `error`; returns the unsubscribe
+   * function. The listener's second argument says where the event came from. A listener that
+   * throws does not disturb the manager.
+   */
+  on<K extends keyof TokenManagerEvents>(
+    event: K,
+    listener: (payload: TokenManagerEvents[K], info: TokenEventInfo) => void,
+  ): Unsubscribe {
+    return this.#events.on(event, listener)
+  }
+
+  /** Stops the proactive timer and notifier / visibility subscriptions. */
+  close(): void {
+    this.#move('closed')
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+  }
+
+  // ---------------------------------------------------------------- the state machine
+
+  /**
+   * Takes the transition `happening` from the current phase (per {@link LIFECYCLE}) and runs
+   * what entering the next phase does: arm or stop the timer, emit `expired`.
+   */
+  #move(happening: Happening, set?: TokenSet, ended?: { error: OpenRpError; here: boolean }) {
+    const from = this.#phase
+    const to = LIFECYCLE[from][happening]
+    if (to === undefined) return
+    this.#phase = to
+    if (to === 'active') this.#schedule(set)
+    else this.#cancelTimer()
+    if (to === 'expired' && from !== 'expired') {
+      const error = ended?.error ?? sessionExpired(undefined)
+      this.#events.emit('expired', error, { source: ended?.here ? 'here' : 'elsewhere' })
+      if (ended?.here) this.#notifier?.publish({ type: 'expired' })
+    }
+  }
+
+  // ---------------------------------------------------------------- refreshing
+
+  /** The valid set given what the store holds: `current`, or a refreshed one. */
+  async #validFrom(current: TokenSet | undefined): Promise<TokenSet> {
+    if (!current) throw await this.#noSession()
+    if (this.#phase !== 'active') this.#move('found', current)
+    if (!this.#needsRefresh(current)) return current
+    return this.#refresh()
+  }
+
+  /** Runs the refresh task on the coordinator; `forcedFrom`: refresh even if still fresh. */
+  async #refresh(forcedFrom?: TokenSet): Promise<TokenSet> {
+    try {
+      const set = await this.#coordinator.run(this.#task(forcedFrom))
+      if (this.#phase !== 'active') this.#move('found', set)
+      return set
+    } catch (error) {
+      // Request failures were reported when they happened; these are the frame's own.
+      if (
+        isOpenRpError(error, 'STORE_ERROR') ||
+        isOpenRpError(error, 'LOCK_TIMEOUT') ||
+        isOpenRpError(error, 'LOCK_LOST') ||
+        isOpenRpError(error, 'TIMEOUT')
+      )
+        this.#events.emit('error', error, { source: 'here' })
+      throw error
+    }
+  }
+
+  /** What the coordinator does for this session. */
+  #task(forcedFrom: TokenSet | undefined): RefreshTask<TokenSet> {
+    return {
+      key: this.key,
+      lockName: `${this.key}:refresh`,
+      decode: (json) => this.#parse(json),
+      encode: (set) => ({ json: set.toJSON() }),
+      settled: async (stored) => {
+        if (!stored) throw await this.#noSession()
+        const stale = forcedFrom ? !rotatedSince(forcedFrom, stored) : this.#needsRefresh(stored)
+        if (!stale) return stored
+        if (stored.refreshToken === undefined && !this.#renew) {
+          if (!stored.isExpired(0, this.#nowSec())) return stored
+          return this.#end(undefined)
+        }
+        return undefined
+      },
+      request: (stored) => this.#request(stored!),
+      same: (a, b) => a === b || (a !== undefined && b !== undefined && sameTokens(a, b)),
+      superseded: (latest) => {
+        // setTokenSet() or clear() ran meanwhile, here or elsewhere: their result wins.
+        if (!latest) throw new OpenRpError('LOGIN_REQUIRED', 'The session was cleared')
+        return latest
+      },
+      usable: (set): set is TokenSet => set !== undefined && !set.isExpired(0, this.#nowSec()),
+      fallBack: forcedFrom === undefined,
+      onStoreRetry: (error) => this.#events.emit('error', error, { source: 'here' }),
+      onFailure: (error) => this.#events.emit('error', error, { source: 'here' }),
+      onRenewed: (set) => {
+        this.#rollJitter()
+        this.#move('found', set)
+        this.#events.emit('refreshed', set, { source: 'here', change: 'refreshed' })
+        this.#notifier?.publish({ type: 'refreshed' })
+      },
+    }
+  }
+
+  /** Sends the refresh (or `renew`) for `current`, under the lock. */
+  async #request(current: TokenSet): Promise<RefreshOutcome<TokenSet>> {
+    let next: TokenSet
+    try {
+      next =
+        current.refreshToken !== undefined
+          ? await this.#client.refresh(current, { timeoutMs: this.#answerTimeoutMs })
+          : await this.#renew!(current)
+    } catch (error) {
+      if (endsSession(error)) {
+        // A sibling without our lock may have rotated the token first: ours was then "reused".
+        const sibling = await this.#read().catch(() => undefined)
+        if (sibling && rotatedSince(current, sibling) && !sibling.isExpired(0, this.#nowSec()))
+          return { stored: sibling }
+        return this.#end(error)
+      }
+      // A 200 that failed its checks may have spent the refresh token: keep the new one.
+      const kept = rotatedRefreshToken(error)
+      if (kept === undefined) throw error
+      return { value: new TokenSet({ ...current.toJSON(), refreshToken: kept }), error }
+    }
+    return { value: next }
+  }
+
+  /** Ends the session here: deletes it, leaves the `expired` marker, emits `expired`. */
+  async #end(cause: unknown): Promise<never> {
+    await this.#store.delete(this.key).catch(() => {})
+    await this.#mark('expired').catch(() => {})
+    const error = sessionExpired(cause)
+    this.#move('ended', undefined, { error, here: true })
+    throw error
+  }
+
+  async #mark(reason: EndMarker['reason']): Promise<void> {
+    const marker: EndMarker = { reason, atMs: this.#clock.now() }
+    await this.#store.set(markerKey(this.key), marker, { ttlSec: MARKER_TTL_SEC })
+  }
+
+  /**
+   * The error for "nothing stored", after a look at the end marker: `SESSION_EXPIRED` when the
+   * session was ended by the provider (then this context ends it too), else `LOGIN_REQUIRED`.
+   */
+  async #noSession(): Promise<OpenRpError> {
+    const marker = (await this.#store.get<EndMarker>(markerKey(this.key)).catch(() => undefined))
+      ?.reason
+    if (marker === 'expired') {
+      const error = sessionExpired(undefined)
+      this.#move('ended', undefined, { error, here: false })
+      return error
+    }
+    const error = new OpenRpError('LOGIN_REQUIRED', 'No token set is stored; log in first')
+    if (marker === 'logout') this.#move('cleared')
+    else this.#move('vanished', undefined, { error: sessionExpired(error), here: false })
+    return error
+  }
+
+  async #read(): Promise<TokenSet | undefined> {
+    const json = await this.#store.get(this.key)
+    return json === undefined ? undefined : this.#parse(json)
+  }
+
+  #parse(json: unknown): TokenSet {
+    return this.#parsed.parse(json)
+  }
+
+  #nowSec(): number {
+    return this.#clock.now() / 1000
+  }
+
+  /** Due for renewal; a set nothing can renew is used until it expires. */
+  #needsRefresh(set: TokenSet): boolean {
+    const now = this.#nowSec()
+    if (set.refreshToken === undefined && this.#renew === undefined) return set.isExpired(0, now)
+    return set.needsRenewal(this.#skewSec + this.#jitter, now)
+  }
+
+  #rollJitter(): void {
+    this.#jitter = this.#random() * this.#jitterSec
   }
 
   /** Runs a store write under the refresh lock, or without it when the lock times out. */
@@ -298,174 +616,89 @@ export class TokenManager {
     }
   }
 
-  /**
-   * Subscribes to `refreshed`, `expired` or `error`; returns the unsubscribe function.
-   * A listener that throws does not disturb the manager.
-   */
-  on<K extends keyof TokenManagerEvents>(
-    event: K,
-    listener: (payload: TokenManagerEvents[K]) => void,
-  ): Unsubscribe {
-    return this.#events.on(event, listener)
+  #onRemote(message: TokenChangeMessage): void {
+    if (this.#phase === 'closed') return
+    if (message.type === 'logout') {
+      this.#move('cleared')
+      this.#events.emit('logout', undefined, { source: 'elsewhere' })
+      return
+    }
+    if (message.type === 'expired') {
+      this.#move('ended', undefined, { error: sessionExpired(undefined), here: false })
+      return
+    }
+    this.#read().then(
+      (set) => {
+        if (!set || this.#phase === 'closed') return
+        this.#move('found', set)
+        this.#events.emit('refreshed', set, {
+          source: 'elsewhere',
+          change: message.type as 'login' | 'refreshed',
+        })
+      },
+      () => {},
+    )
   }
 
-  /** Stops the proactive timer and notifier / visibility subscriptions. */
-  close(): void {
-    this.#closed = true
+  // ---------------------------------------------------------------- proactive timer
+
+  /** Arms the proactive timer for `set`, at least `minDelayMs` from now. */
+  #schedule(set: TokenSet | undefined, minDelayMs = 0): void {
     this.#cancelTimer()
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+    if (!this.#autoRefresh || !set || set.expiresAt === undefined) return
+    // A set nothing can renew is only looked at again when it expires (to end the session).
+    const renewable = set.refreshToken !== undefined || this.#renew !== undefined
+    const skew = renewable ? set.renewalSkew(this.#skewSec + this.#jitter) : 0
+    const dueMs = (set.expiresAt - skew) * 1000 - this.#clock.now()
+    this.#arm(Math.max(minDelayMs, dueMs))
   }
 
-  async #valid(): Promise<TokenSet> {
-    if (this.#inflight) return this.#inflight
-    return this.#validFrom(await this.#read())
+  #arm(delayMs: number): void {
+    const timer = this.#clock.setTimeout(() => this.#onTimer(), Math.min(delayMs, MAX_TIMER_MS))
+    // Node: a pending refresh must not keep the process alive.
+    ;(timer as { unref?: () => void } | undefined)?.unref?.()
+    this.#timer = timer
   }
 
-  /** The valid set given what the store holds: `current`, or a refreshed one. */
-  async #validFrom(current: TokenSet | undefined): Promise<TokenSet> {
-    if (!current) throw this.#noSession()
-    if (!this.#needsRefresh(current)) return current
-    return this.#startRefresh()
+  #onTimer(): void {
+    this.#timer = undefined
+    if (this.#phase !== 'active') return
+    if (this.#visibility && !this.#visibility.isVisible()) {
+      this.#timer = 'hidden'
+      return
+    }
+    this.#read()
+      .then((current) => this.#validFrom(current))
+      .then(
+        (set) => {
+          // Still early (the timer fired before the skew window), or nothing changed: look
+          // again when due, never in a tight loop.
+          if (this.#timer === undefined && this.#phase === 'active')
+            this.#schedule(set, MIN_REARM_MS)
+        },
+        () => {
+          if (this.#timer === undefined && this.#phase === 'active') this.#arm(PROACTIVE_RETRY_MS)
+        },
+      )
   }
 
-  /** One refresh at a time in this realm; `forcedFrom`: refresh even if still fresh. */
-  #startRefresh(forcedFrom?: TokenSet): Promise<TokenSet> {
-    this.#inflight ??= this.#refreshExclusive(forcedFrom).finally(() => {
-      this.#inflight = undefined
-    })
-    return this.#inflight
+  #cancelTimer(): void {
+    if (this.#timer !== undefined && this.#timer !== 'hidden') this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
   }
+}
 
-  async #refreshExclusive(forcedFrom: TokenSet | undefined): Promise<TokenSet> {
-    const lock = this.#lock
-    try {
-      if (!lock) return await this.#refreshNow(forcedFrom, undefined)
-      const name = `${this.key}:refresh`
-      const run = (lease?: LockLease) => this.#refreshNow(forcedFrom, lease)
-      const options = { timeoutMs: this.#lockTimeoutMs }
-      try {
-        return await lock.withLock(name, run, options)
-      } catch (error) {
-        if (!isOpenRpError(error, 'LOCK_LOST')) throw error
-        // Lost before sending: once more from the lock; the context that took it over has
-        // probably refreshed, and the re-read under the lock finds its set.
-        return await lock.withLock(name, run, options)
-      }
-    } catch (error) {
-      if (!isOpenRpError(error, 'SESSION_EXPIRED') && !isOpenRpError(error, 'LOGIN_REQUIRED')) {
-        this.#events.emit('error', error)
-      }
-      throw error
-    }
-  }
+/**
+ * Parses stored values into TokenSets, reusing the last one for the same frozen value: a store
+ * that hands out frozen values (MemoryStore) gives the same object until the next write, which
+ * then needs no parsing. Any other value is parsed, so a set someone else stored is never missed.
+ */
+class FrozenParseCache {
+  #json: unknown
+  #set: TokenSet | undefined
 
-  /**
-   * Runs with the lock held (if any). `lease` is the lock's (missing for a Lock written before
-   * LockLease existed: then it is never lost).
-   */
-  async #refreshNow(
-    forcedFrom: TokenSet | undefined,
-    lease: LockLease | undefined,
-  ): Promise<TokenSet> {
-    // Another tab or process may have refreshed while we waited for the lock.
-    const stored = await this.#read()
-    if (!stored) throw this.#noSession()
-    let current = stored
-    /** What the store holds now (the set to compare with before writing). */
-    let inStore = stored
-    const unsaved = this.#unsaved
-    if (unsaved && sameTokens(unsaved.replaces, stored)) {
-      // Not over the set of whoever holds the lock now (it is kept for the next try).
-      assertLeaseHeld(lease, `${this.key}:refresh`)
-      // Our last refresh never reached the store: its set is the current one.
-      current = unsaved.set
-      try {
-        await this.#store.set(this.key, current.toJSON())
-        this.#unsaved = undefined
-        inStore = current
-      } catch (error) {
-        this.#events.emit('error', error)
-      }
-    }
-    const stale = forcedFrom ? !rotatedSince(forcedFrom, current) : this.#needsRefresh(current)
-    if (!stale) return current
-    if (current.refreshToken !== undefined && current.refreshToken === this.#deadRefreshToken) {
-      return this.#expire(current, undefined)
-    }
-    // A set other than the one that failed: a new session, which may expire (and say so) again.
-    this.#expired = false
-    if (current.refreshToken === undefined && !this.#renew) {
-      if (!current.isExpired()) return current
-      return this.#expire(current, undefined)
-    }
-
-    // The lease was lost while we read (Redis restarted, the event loop stalled past the
-    // lease...): another context may hold the lock now and be sending this very refresh token.
-    // Sending it too could look like a replay and revoke the whole grant, so don't; the caller
-    // starts over from the lock. Once sent, a request is not abandoned however the lease fares:
-    // the provider may already have rotated the refresh token, and its answer is then the only
-    // valid set. It is written below only if the store still holds the set it replaces.
-    assertLeaseHeld(lease, `${this.key}:refresh`)
-    const epoch = this.#epoch
-    let next: TokenSet
-    try {
-      next =
-        current.refreshToken !== undefined
-          ? await this.#client.refresh(current)
-          : await this.#renew!(current)
-    } catch (error) {
-      if (!endsSession(error)) throw error
-      // A sibling without our lock may have rotated the token first: ours was then "reused".
-      const sibling = await this.#read().catch(() => undefined)
-      if (sibling && rotatedSince(current, sibling) && !sibling.isExpired()) return sibling
-      return this.#expire(current, error)
-    }
-    // setTokenSet() or clear() ran meanwhile, here or in another context (a logout in another
-    // tab, a new login): their result wins, and this refresh's result is dropped.
-    const latest = await this.#read()
-    if (epoch !== this.#epoch || !latest || !sameTokens(latest, inStore)) {
-      if (!latest) throw this.#noSession()
-      return latest
-    }
-    try {
-      await this.#store.set(this.key, next.toJSON())
-      this.#unsaved = undefined
-    } catch (error) {
-      // The provider has rotated the refresh token: keep the new set rather than lose it, and
-      // never send the used one again. The write is retried at the next refresh check.
-      this.#unsaved = { replaces: inStore, set: next }
-      this.#events.emit('error', error)
-    }
-    this.#rollJitter()
-    this.#schedule(next)
-    this.#events.emit('refreshed', next)
-    this.#notifier?.publish({ type: 'refreshed' })
-    return next
-  }
-
-  async #expire(current: TokenSet, cause: unknown): Promise<never> {
-    this.#deadRefreshToken = current.refreshToken
-    this.#cancelTimer()
-    await this.#store.delete(this.key).catch(() => {})
-    const error = new OpenRpError('SESSION_EXPIRED', 'The session has ended; log in again', {
-      cause,
-    })
-    if (!this.#expired) {
-      this.#expired = true
-      this.#events.emit('expired', error)
-      this.#notifier?.publish({ type: 'logout' })
-    }
-    throw error
-  }
-
-  async #read(): Promise<TokenSet | undefined> {
-    const json = await this.#store.get(this.key)
-    return json === undefined ? undefined : this.#toTokenSet(json)
-  }
-
-  /** The set a store value holds; the same (frozen) set again for the same frozen value. */
-  #toTokenSet(json: unknown): TokenSet {
-    if (json === this.#readJson && this.#readSet !== undefined) return this.#readSet
+  parse(json: unknown): TokenSet {
+    if (json === this.#json && this.#set !== undefined) return this.#set
     let set: TokenSet
     try {
       set = TokenSet.fromJSON(json)
@@ -475,94 +708,20 @@ export class TokenManager {
     // Only a frozen value cannot change behind our back between two reads that return it.
     if (Object.isFrozen(json)) {
       Object.freeze(set)
-      this.#readJson = json
-      this.#readSet = set
+      this.#json = json
+      this.#set = set
     }
     return set
   }
+}
 
-  /** Due for renewal; a set nothing can renew is used until it expires. */
-  #needsRefresh(set: TokenSet): boolean {
-    const now = Date.now() / 1000
-    if (set.refreshToken === undefined && this.#renew === undefined) return set.isExpired(0, now)
-    return set.needsRenewal(this.#skewSec + this.#jitter, now)
-  }
+/** The store key of the marker left when a session ends. */
+function markerKey(key: string): string {
+  return `${key}:ended`
+}
 
-  #noSession(): OpenRpError {
-    return this.#expired
-      ? new OpenRpError('SESSION_EXPIRED', 'The session has ended; log in again')
-      : new OpenRpError('LOGIN_REQUIRED', 'No token set is stored; log in first')
-  }
-
-  #rollJitter(): void {
-    this.#jitter = Math.random() * this.#jitterSec
-  }
-
-  #onRemote(message: TokenChangeMessage): void {
-    if (this.#closed) return
-    if (message.type !== 'logout') {
-      this.#read().then(
-        (set) => {
-          if (!set) return
-          this.#expired = false
-          this.#deadRefreshToken = undefined
-          this.#schedule(set)
-          this.#events.emit('refreshed', set)
-        },
-        () => {},
-      )
-    } else {
-      // Another context logged out: a refresh running here must not write its result back.
-      this.#epoch++
-      this.#unsaved = undefined
-      this.#cancelTimer()
-    }
-  }
-
-  /** Arms the proactive timer for `set`, at least `minDelayMs` from now. */
-  #schedule(set: TokenSet | undefined, minDelayMs = 0): void {
-    if (!this.#proactive || this.#closed) return
-    this.#cancelTimer()
-    if (!set || set.expiresAt === undefined) return
-    // A set nothing can renew is only looked at again when it expires (to end the session).
-    const renewable = set.refreshToken !== undefined || this.#renew !== undefined
-    const skew = renewable ? set.renewalSkew(this.#skewSec + this.#jitter) : 0
-    const dueMs = (set.expiresAt - skew) * 1000 - Date.now()
-    this.#arm(Math.max(minDelayMs, dueMs))
-  }
-
-  #arm(delayMs: number): void {
-    this.#timer = setTimeout(() => this.#onTimer(), Math.min(delayMs, MAX_TIMER_MS))
-    // Node: a pending refresh must not keep the process alive.
-    ;(this.#timer as { unref?: () => void }).unref?.()
-  }
-
-  #onTimer(): void {
-    this.#timer = undefined
-    if (this.#closed) return
-    if (this.#visibility && !this.#visibility.isVisible()) {
-      this.#waitingForVisible = true
-      return
-    }
-    this.#valid().then(
-      (set) => {
-        // Still early (the timer fired before the skew window), or nothing changed: look again
-        // when due, never in a tight loop.
-        if (this.#timer === undefined) this.#schedule(set, MIN_REARM_MS)
-      },
-      (error: unknown) => {
-        if (isOpenRpError(error, 'SESSION_EXPIRED') || isOpenRpError(error, 'LOGIN_REQUIRED'))
-          return
-        if (this.#timer === undefined && !this.#closed) this.#arm(PROACTIVE_RETRY_MS)
-      },
-    )
-  }
-
-  #cancelTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#waitingForVisible = false
-  }
+function sessionExpired(cause: unknown): OpenRpError {
+  return new OpenRpError('SESSION_EXPIRED', 'The session has ended; log in again', { cause })
 }
 
 /** The provider will not renew this grant: the session is over. */

@@ -64,14 +64,15 @@ export async function handleTokenResponse(
       { ...expected, accessToken: result.access_token },
     )
   }
-  return tokenSetFromResponse(result, idTokenClaims, expected.dpop)
+  return tokenSetFromResponse(result, idTokenClaims, expected.dpop, core.options.clock.now())
 }
 
-/** Builds a TokenSet from a processed token response. */
+/** Builds a TokenSet from a processed token response; `nowMs` dates it (the client's clock). */
 export function tokenSetFromResponse(
   result: oauth.TokenEndpointResponse | Record<string, unknown>,
   idTokenClaims: IdTokenClaims | undefined,
   dpop: boolean,
+  nowMs: number = Date.now(),
 ): TokenSet {
   if (!isJsonObject(result))
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response is not a JSON object')
@@ -100,7 +101,7 @@ export function tokenSetFromResponse(
   }
   const extra: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(r)) if (!KNOWN.has(key)) extra[key] = value
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(nowMs / 1000)
   return new TokenSet({
     accessToken: r.access_token,
     // RFC 8693 `N_A` (only token exchange lets it through oauth4webapi, which lowercases it).

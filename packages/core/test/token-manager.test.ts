@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { flush, ManualClock } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, discover } from '../src/client.ts'
 import { isOpenRpError, type OpenRpError, StoreError } from '../src/errors.ts'
@@ -17,6 +18,7 @@ let client: Client
 beforeAll(async () => {
   server = await startReferenceServer({ port: 0 })
   client = await discover(server.issuer, {
+    clock,
     clientId: 'spa',
     redirectUri: 'http://127.0.0.1:4001/',
     scope: 'openid profile offline_access api:read',
@@ -30,6 +32,11 @@ afterEach(() => {
 })
 
 const KEY = 'session:alice'
+/**
+ * Time of the clients and managers of this file: it moves only when a test advances it (and
+ * dates the token sets the clients build).
+ */
+const clock = new ManualClock(Date.now())
 
 /** A real login through the server's pages: a token set with a refresh token. */
 async function login(): Promise<TokenSet> {
@@ -41,9 +48,14 @@ async function login(): Promise<TokenSet> {
   return tokens
 }
 
-/** The same tokens, but with an access token that expired ten seconds ago. */
+/** The same tokens, but with an access token that expired ten seconds ago (by `clock`). */
 function expired(tokens: TokenSet): TokenSet {
-  return new TokenSet({ ...tokens.toJSON(), expiresAt: Math.floor(Date.now() / 1000) - 10 })
+  return new TokenSet({ ...tokens.toJSON(), expiresAt: Math.floor(clock.now() / 1000) - 10 })
+}
+
+/** A manager on the test's clock. */
+function createManager(options: Omit<ConstructorParameters<typeof TokenManager>[0], 'clock'>) {
+  return new TokenManager({ clock, ...options })
 }
 
 function refreshRequests() {
@@ -63,11 +75,39 @@ async function settle<T>(promise: Promise<T>): Promise<T | OpenRpError> {
   return promise.catch((error: OpenRpError) => error)
 }
 
+/** A promise and the function that resolves it. */
+function deferred() {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}
+
+/**
+ * The real client, but each refresh's answer is held until the test calls `release()` (the
+ * provider has processed it: `answered` resolves then). A slow answer, deterministic.
+ */
+function gatedClient() {
+  const answered = deferred()
+  const released = deferred()
+  return {
+    answered: answered.promise,
+    release: () => released.resolve(),
+    refresh: async (set: string | TokenSet, options?: { timeoutMs?: number }) => {
+      const next = await client.refresh(set, options)
+      answered.resolve()
+      await released.promise
+      return next
+    },
+  }
+}
+
 describe('TokenManager', () => {
   it('hot path: a valid token costs one store read and no request', async () => {
     const tokens = await login()
     const store = new CountingStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     await manager.setTokenSet(tokens)
     server.control.clearRequests()
     store.reads = 0
@@ -79,7 +119,7 @@ describe('TokenManager', () => {
   it('hot path reads the store on every call and returns a set another party stored at once', async () => {
     const [mine, theirs] = await Promise.all([login(), login()])
     const store = new CountingStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     await manager.setTokenSet(mine)
     for (let i = 0; i < 3; i++) expect(await manager.getAccessToken()).toBe(mine.accessToken)
     // Another tab or process replaces the stored set: the very next call returns its token.
@@ -105,7 +145,7 @@ describe('TokenManager', () => {
       set: async () => {},
       delete: async () => {},
     }
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     expect(await manager.getAccessToken()).toBe(mine.accessToken)
     Object.assign(value, theirs.toJSON())
     expect(await manager.getAccessToken()).toBe(theirs.accessToken)
@@ -113,7 +153,7 @@ describe('TokenManager', () => {
 
   it('the token set it hands out is frozen: a caller cannot change what others get', async () => {
     const tokens = await login()
-    const manager = new TokenManager({ client, store: new MemoryStore(), key: KEY })
+    const manager = createManager({ client, store: new MemoryStore(), key: KEY })
     await manager.setTokenSet(tokens)
     const set = (await manager.getTokenSet())!
     expect(() => {
@@ -126,7 +166,7 @@ describe('TokenManager', () => {
   it('a malformed stored set is STORE_ERROR on every call, also after a good one', async () => {
     const tokens = await login()
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     await manager.setTokenSet(tokens)
     expect(await manager.getAccessToken()).toBe(tokens.accessToken)
     await store.set(KEY, { accessToken: 42 })
@@ -137,7 +177,7 @@ describe('TokenManager', () => {
   it('1,000 concurrent callers on an expired token: exactly 1 refresh request', async () => {
     const tokens = await login()
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     await manager.setTokenSet(expired(tokens))
     const refreshed: TokenSet[] = []
     manager.on('refreshed', (set) => refreshed.push(set))
@@ -162,9 +202,8 @@ describe('TokenManager', () => {
     const tokens = await login()
     const store = new MemoryStore()
     const lock = new InProcessLock()
-    const managers = Array.from(
-      { length: 5 },
-      () => new TokenManager({ client, store, lock, key: KEY }),
+    const managers = Array.from({ length: 5 }, () =>
+      createManager({ client, store, lock, key: KEY }),
     )
     await managers[0]!.setTokenSet(expired(tokens))
     server.control.clearRequests()
@@ -185,7 +224,7 @@ describe('TokenManager', () => {
         inner.withLock(name, () => (fn as () => Promise<never>)(), options),
     }
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, lock: legacy, key: KEY })
+    const manager = createManager({ client, store, lock: legacy, key: KEY })
     await manager.setTokenSet(expired(tokens))
     server.control.clearRequests()
     const token = await manager.getAccessToken()
@@ -198,7 +237,7 @@ describe('TokenManager', () => {
     const tokens = await login()
     const store = new MemoryStore()
     const lock = new InProcessLock()
-    const manager = new TokenManager({ client, store, lock, key: KEY })
+    const manager = createManager({ client, store, lock, key: KEY })
     await manager.setTokenSet(expired(tokens))
     const pending = manager.getAccessToken()
     // Queue behind the refresh: by the time this runs the new set must already be stored.
@@ -221,7 +260,7 @@ describe('TokenManager', () => {
         return client.refresh(current)
       },
     }
-    const manager = new TokenManager({ client: racingClient, store, key: KEY })
+    const manager = createManager({ client: racingClient, store, key: KEY })
     await manager.setTokenSet(expired(tokens))
     let expiredEvents = 0
     manager.on('expired', () => expiredEvents++)
@@ -238,10 +277,15 @@ describe('TokenManager', () => {
   it('a real invalid_grant clears the session and emits expired exactly once, never a loop', async () => {
     const tokens = await login()
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, key: KEY })
-    await manager.setTokenSet(expired(new TokenSet({ ...tokens.toJSON(), refreshToken: 'bogus' })))
+    const manager = createManager({ client, store, key: KEY })
+    // Another context sharing the store: it learns of the end from the marker.
+    const sibling = createManager({ client, store, key: KEY })
+    // The sibling stored the session, so it has seen it...
+    await sibling.setTokenSet(expired(new TokenSet({ ...tokens.toJSON(), refreshToken: 'bogus' })))
     const events: OpenRpError[] = []
     manager.on('expired', (error) => events.push(error))
+    const siblingEvents: string[] = []
+    sibling.on('expired', (_error, info) => siblingEvents.push(info.source))
     let errorEvents = 0
     manager.on('error', () => errorEvents++)
     server.control.clearRequests()
@@ -261,39 +305,53 @@ describe('TokenManager', () => {
     expect(refreshRequests()).toHaveLength(1)
     expect(await store.get(KEY)).toBeUndefined()
     expect(await manager.getTokenSet()).toBeUndefined()
+    expect(manager.phase).toBe('expired')
+
+    // ...and ends it when it reads the marker: SESSION_EXPIRED and one `expired`, no request.
+    await expect(sibling.getAccessToken()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    await expect(sibling.getAccessToken()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    expect(siblingEvents).toEqual(['elsewhere'])
+    expect(refreshRequests()).toHaveLength(1)
 
     // A new login starts a new session.
     const again = await login()
     await manager.setTokenSet(again)
     expect(await manager.getAccessToken()).toBe(again.accessToken)
+    expect(await sibling.getAccessToken()).toBe(again.accessToken)
+    expect(sibling.phase).toBe('active')
   })
 
-  it('a provider 5xx emits error and rejects, keeping the stored tokens; a later call recovers', async () => {
+  it('a provider 5xx emits error and rejects, keeping the stored tokens; after the backoff a call recovers', async () => {
     const tokens = expired(await login())
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY, random: () => 1 })
     await manager.setTokenSet(tokens)
     const errors: unknown[] = []
     manager.on('error', (error) => errors.push(error))
     let expiredEvents = 0
     manager.on('expired', () => expiredEvents++)
     server.control.setFaults({ http: { token: { status: 503 } } })
+    server.control.clearRequests()
 
     const failure = await settle(manager.getAccessToken())
-    expect(isOpenRpError(failure)).toBe(true)
-    expect((failure as OpenRpError).code).not.toBe('SESSION_EXPIRED')
+    expect(isOpenRpError(failure, 'OAUTH_ERROR')).toBe(true)
     expect(errors).toEqual([failure])
     expect(expiredEvents).toBe(0)
     expect(TokenSet.fromJSON(await store.get(KEY)).refreshToken).toBe(tokens.refreshToken)
 
+    // Remembered: the same error at once, without a request, until the backoff (1 s) ends.
     server.control.resetFaults()
+    expect(await settle(manager.getAccessToken())).toBe(failure)
+    expect(refreshRequests()).toHaveLength(1)
+    await clock.advance(1_000)
     const fresh = await manager.getAccessToken()
     expect(fresh).not.toBe(tokens.accessToken)
+    expect(refreshRequests().map((r) => r.status)).toEqual([503, 200])
   })
 
   it('rejects with LOGIN_REQUIRED when nothing is stored, and STORE_ERROR on a malformed set', async () => {
     const store = new MemoryStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
     await store.set(KEY, { accessToken: 42 })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'STORE_ERROR' })
@@ -301,7 +359,7 @@ describe('TokenManager', () => {
   })
 
   it('clear() logs out: the next call needs a login', async () => {
-    const manager = new TokenManager({ client, store: new MemoryStore(), key: KEY })
+    const manager = createManager({ client, store: new MemoryStore(), key: KEY })
     await manager.setTokenSet(await login())
     await manager.clear()
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
@@ -309,7 +367,7 @@ describe('TokenManager', () => {
 
   it('refresh() renews a still-valid set, once for concurrent callers', async () => {
     const tokens = await login()
-    const manager = new TokenManager({ client, store: new MemoryStore(), key: KEY })
+    const manager = createManager({ client, store: new MemoryStore(), key: KEY })
     await manager.setTokenSet(tokens)
     server.control.clearRequests()
     const sets = await Promise.all([manager.refresh(), manager.refresh(), manager.refresh()])
@@ -340,7 +398,7 @@ describe('TokenManager', () => {
 
   it('ends an expired set without refresh token and without renew (SESSION_EXPIRED, once)', async () => {
     const tokens = await login()
-    const manager = new TokenManager({ client, store: new MemoryStore(), key: KEY })
+    const manager = createManager({ client, store: new MemoryStore(), key: KEY })
     await manager.setTokenSet(
       new TokenSet({ ...expired(tokens).toJSON(), refreshToken: undefined }),
     )
@@ -363,35 +421,43 @@ describe('TokenManager', () => {
       },
     }
     const store = new MemoryStore()
-    const manager = new TokenManager({
+    const manager = createManager({
       client,
       store,
       key: KEY,
-      skewSec: 60,
+      refreshSkewSec: 60,
       jitterSec: 0,
-      proactiveRefresh: true,
+      autoRefresh: true,
       visibility,
     })
     try {
       const refreshed = new Promise<TokenSet>((resolve) => manager.on('refreshed', resolve))
       server.control.clearRequests()
-      // Enters the skew window in about 300 ms.
-      const soon = Math.floor(Date.now() / 1000) + 60
+      // Enters the skew window in 10 s.
+      const soon = Math.floor(clock.now() / 1000) + 70
       await manager.setTokenSet(
         new TokenSet({ ...tokens.toJSON(), issuedAt: soon - 3600, expiresAt: soon }),
       )
-      await new Promise((r) => setTimeout(r, 1300))
+      await clock.advance(9_000)
+      expect(clock.pendingTimers).toBe(1)
+      await clock.advance(2_000)
+      // Due, but hidden: nothing is sent, and no timer spins.
       expect(refreshRequests()).toHaveLength(0)
+      expect(clock.pendingTimers).toBe(0)
 
       visible = true
       for (const listener of listeners) listener(true)
       const fresh = await refreshed
+      await flush()
       expect(refreshRequests()).toHaveLength(1)
       expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(fresh.accessToken)
+      // Armed again for the new set.
+      expect(clock.pendingTimers).toBe(1)
     } finally {
       manager.close()
     }
     expect(listeners.size).toBe(0)
+    expect(clock.pendingTimers).toBe(0)
   })
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
@@ -423,22 +489,29 @@ describe('TokenManager when the store or another context interferes', () => {
     }
   }
 
-  it('a refreshed set the store refuses is kept, never lost: the used refresh token is not sent again', async () => {
+  it('a refreshed set the store refuses is written again under the lock; the used refresh token is never sent again', async () => {
     const store = new FlakyStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const lock = new InProcessLock()
+    const manager = createManager({ client, store, lock, key: KEY })
     const errors: unknown[] = []
     manager.on('error', (error) => errors.push(error))
     const tokens = await login()
     await manager.setTokenSet(expired(tokens))
     server.control.clearRequests()
 
-    store.failWrites = 1
+    store.failWrites = 3
+    // Callers here get the new token at once, while the write is retried.
     const first = await manager.getAccessToken()
     expect(first).not.toBe(tokens.accessToken)
-    expect(errors).toEqual([expect.objectContaining({ code: 'STORE_ERROR' })])
-    // The store still holds the old set; the next call writes the kept one instead of refreshing.
     expect(await manager.getAccessToken()).toBe(first)
+    expect(errors).toEqual([expect.objectContaining({ code: 'STORE_ERROR' })])
+    // A sibling sharing the lock waits for the write instead of replaying the spent token.
+    const sibling = createManager({ client, store, lock, key: KEY })
+    const siblings = sibling.getAccessToken()
+    await clock.advance(50 + 100 + 200)
+    expect(await siblings).toBe(first)
     expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(first)
+    expect(errors).toHaveLength(3)
     // And the session goes on: a forced refresh uses the rotated refresh token.
     const again = await manager.refresh()
     expect(again.accessToken).not.toBe(first)
@@ -447,48 +520,63 @@ describe('TokenManager when the store or another context interferes', () => {
 
   it('while the store keeps failing, the kept set is handed out and no refresh token is reused', async () => {
     const store = new FlakyStore()
-    const manager = new TokenManager({ client, store, key: KEY })
+    const manager = createManager({ client, store, key: KEY })
     manager.on('error', () => {})
     await manager.setTokenSet(expired(await login()))
     server.control.clearRequests()
     store.failWrites = 100
     const first = await manager.getAccessToken()
-    for (let i = 0; i < 3; i++) expect(await manager.getAccessToken()).toBe(first)
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(2_000)
+      expect(await manager.getAccessToken()).toBe(first)
+    }
     expect(refreshRequests().map((r) => r.status)).toEqual([200])
+    store.failWrites = 0
+    await clock.advance(2_000)
+    expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(first)
   })
 
   it('a logout in another context during a refresh is not undone by that refresh (shared lock)', async () => {
     const store = new MemoryStore()
     const lock = new InProcessLock()
-    const tabA = new TokenManager({ client, store, lock, key: KEY })
-    const tabB = new TokenManager({ client, store, lock, key: KEY })
+    const slow = gatedClient()
+    const tabA = createManager({ client: slow, store, lock, key: KEY })
+    const tabB = createManager({ client, store, lock, key: KEY })
     await tabA.setTokenSet(expired(await login()))
-    server.control.setFaults({ http: { token: { delayMs: 600 } } })
     const refreshing = settle(tabA.getAccessToken())
-    await new Promise((r) => setTimeout(r, 100))
-    await tabB.clear()
+    await slow.answered
+    const loggingOut = tabB.clear()
+    slow.release()
     await refreshing
+    await loggingOut
     expect(await store.get(KEY)).toBeUndefined()
     await expect(tabA.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
   })
 
   it('a logout or a new login elsewhere during a refresh wins, even without a lock', async () => {
     const store = new MemoryStore()
-    const tabA = new TokenManager({ client, store, key: KEY })
-    const tabB = new TokenManager({ client, store, key: KEY })
+    let slow = gatedClient()
+    const tabA = createManager({
+      client: { refresh: (set, o) => slow.refresh(set, o) },
+      store,
+      key: KEY,
+    })
+    const tabB = createManager({ client, store, key: KEY })
     await tabA.setTokenSet(expired(await login()))
-    server.control.setFaults({ http: { token: { delayMs: 600 } } })
     const loggedOut = settle(tabA.getAccessToken())
-    await new Promise((r) => setTimeout(r, 100))
+    await slow.answered
     await tabB.clear()
+    slow.release()
     expect(await loggedOut).toMatchObject({ code: 'LOGIN_REQUIRED' })
     expect(await store.get(KEY)).toBeUndefined()
 
+    slow = gatedClient()
     await tabA.setTokenSet(expired(await login()))
     const other = await login()
     const replaced = tabA.getAccessToken()
-    await new Promise((r) => setTimeout(r, 100))
+    await slow.answered
     await tabB.setTokenSet(other)
+    slow.release()
     expect(await replaced).toBe(other.accessToken)
     expect(TokenSet.fromJSON(await store.get(KEY)).accessToken).toBe(other.accessToken)
   })
@@ -501,6 +589,7 @@ describe('TokenManager with tokens that live less than skewSec', () => {
     // 4-second access tokens: far below the default 60 s skew.
     shortLived = await startReferenceServer({ port: 0, accessTokenTtl: 4 })
     shortClient = await discover(shortLived.issuer, {
+      clock,
       clientId: 'spa',
       redirectUri: 'http://127.0.0.1:4001/',
       scope: 'openid offline_access',
@@ -517,51 +606,67 @@ describe('TokenManager with tokens that live less than skewSec', () => {
     shortLived.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
 
   it('uses a fresh token for half its life instead of refreshing on every call', async () => {
-    const manager = new TokenManager({ client: shortClient, store: new MemoryStore(), key: KEY })
+    const manager = createManager({ client: shortClient, store: new MemoryStore(), key: KEY })
     const tokens = await shortLogin()
     expect(tokens.expiresAt! - tokens.issuedAt!).toBe(4)
     await manager.setTokenSet(tokens)
     shortLived.control.clearRequests()
     for (let i = 0; i < 5; i++) expect(await manager.getAccessToken()).toBe(tokens.accessToken)
     expect(refreshes()).toHaveLength(0)
-    // Past half its life: one refresh, then the new token is used.
-    await new Promise((r) => setTimeout(r, 2100))
+    // Past half its life (whole seconds): one refresh, then the new token is used.
+    await clock.advance(3_000)
     const next = await manager.getAccessToken()
     expect(next).not.toBe(tokens.accessToken)
     for (let i = 0; i < 5; i++) expect(await manager.getAccessToken()).toBe(next)
     expect(refreshes()).toHaveLength(1)
   })
 
-  it('proactive refresh renews about once per half-life, never in a loop', async () => {
-    const manager = new TokenManager({
+  it('proactive refresh renews once per half-life, never in a loop', async () => {
+    const manager = createManager({
       client: shortClient,
       store: new MemoryStore(),
       key: KEY,
-      proactiveRefresh: true,
+      autoRefresh: true,
     })
     try {
-      await manager.setTokenSet(await shortLogin())
+      let refreshed = 0
+      let next = deferred()
+      manager.on('refreshed', () => {
+        refreshed++
+        next.resolve()
+      })
+      const first = await shortLogin()
+      await manager.setTokenSet(first)
       shortLived.control.clearRequests()
-      await new Promise((r) => setTimeout(r, 4500))
-      // Due at 2 s and again about 2 s after each refresh: two, perhaps three, in 4.5 s.
-      expect(refreshes().length).toBeGreaterThanOrEqual(1)
-      expect(refreshes().length).toBeLessThanOrEqual(3)
+      // Due at half the 4 s life (whole seconds), then 2 s or less after each refresh.
+      const dueMs = (first.expiresAt! - 2) * 1000 - clock.now()
+      await clock.advance(dueMs - 100)
+      expect(refreshes()).toHaveLength(0)
+      for (let round = 1; round <= 3; round++) {
+        await clock.advance(round === 1 ? 100 : 2_000)
+        await next.promise
+        next = deferred()
+        expect(refreshes()).toHaveLength(round)
+      }
+      expect(refreshed).toBe(3)
+      await flush()
+      expect(clock.pendingTimers).toBe(1)
     } finally {
       manager.close()
     }
-  }, 10_000)
+  })
 
   it('a set nothing can renew is read once, not in a loop, while inside the skew window', async () => {
     const store = new CountingStore()
-    const manager = new TokenManager({
+    const manager = createManager({
       client: shortClient,
       store,
       key: KEY,
-      proactiveRefresh: true,
+      autoRefresh: true,
       jitterSec: 0,
     })
     try {
-      const now = Math.floor(Date.now() / 1000)
+      const now = Math.floor(clock.now() / 1000)
       await manager.setTokenSet({
         accessToken: 'no-refresh',
         tokenType: 'Bearer',
@@ -569,9 +674,15 @@ describe('TokenManager with tokens that live less than skewSec', () => {
         expiresAt: now + 30,
       })
       store.reads = 0
-      await new Promise((r) => setTimeout(r, 1500))
-      expect(store.reads).toBeLessThanOrEqual(1)
+      await clock.advance(15_000)
+      expect(store.reads).toBe(0)
       expect(await manager.getAccessToken()).toBe('no-refresh')
+      // At expiry, the session ends (nothing can renew it), once.
+      let ended = 0
+      manager.on('expired', () => ended++)
+      await clock.advance(15_000)
+      expect(ended).toBe(1)
+      expect(clock.pendingTimers).toBe(0)
     } finally {
       manager.close()
     }

@@ -4,14 +4,16 @@
  * @module
  */
 import {
-  assertLeaseHeld,
+  type BackoffPolicy,
+  type Clock,
   InvalidArgumentError,
-  isOpenRpError,
   type Lock,
-  type LockLease,
   MemoryStore,
+  RefreshCoordinator,
+  type RefreshTask,
   type Store,
   StoreError,
+  systemClock,
   TokenSet,
 } from '@openrp/core'
 
@@ -28,7 +30,7 @@ export interface ClientCredentialsClient {
    * clients can share one store.
    */
   readonly metadata?: { issuer: string }
-  readonly core?: { client: { client_id: string } }
+  readonly core?: { client: { client_id: string }; options?: { clock?: Clock } }
 }
 
 /** Which token {@link ClientCredentialsProvider.getToken} should give. */
@@ -64,36 +66,62 @@ export interface ClientCredentialsProviderOptions {
    */
   lock?: Lock
   /** Get a new token when the cached one has less than this many seconds left (default 60). */
+  refreshSkewSec?: number
+  /** @deprecated Use `refreshSkewSec` (same meaning); kept for one release. */
   skewSec?: number
-  /** Prepended to cache keys (default `openrp:cc:`). */
+  /** Prepended to store keys (default `openrp:cc:`). */
+  storageKeyPrefix?: string
+  /** @deprecated Use `storageKeyPrefix` (same meaning); kept for one release. */
   keyPrefix?: string
   /** Wait for `lock` at most this long (default 30000 ms); then LOCK_TIMEOUT. */
   lockTimeoutMs?: number
+  /**
+   * How long a caller waits for a token request (default 30000 ms); then it gets `TIMEOUT`.
+   * The request goes on, and its token is cached when it comes.
+   */
+  timeoutMs?: number
   /**
    * Lifetime assumed for a token whose response had no `expires_in` (default 300 s): it is
    * cached (in memory and in `store`, with that TTL) and its `expiresAt` set to that long
    * after it was received, then a new one is requested.
    */
   defaultLifetimeSec?: number
+  /**
+   * At most this many tokens are kept in memory (default 1000). Expired ones go first, then
+   * the least recently fetched; `store` still has them.
+   */
+  maxCachedTokens?: number
+  /** Time (default: the client's `clock`, else the system clock). */
+  clock?: Clock
+  /** Randomness for the backoff jitter, in [0, 1) (default `Math.random`). */
+  random?: () => number
+  /** Pauses after failed token requests, shared by the fleet through the store. */
+  backoff?: BackoffPolicy
 }
 
 /**
  * Gives a valid client-credentials access token for each (scope, audience, resource), asking
- * the provider only when the cached one is missing or has less than `skewSec` left.
+ * the provider only when the cached one is missing or has less than `refreshSkewSec` left.
  *
- * - In-process: tokens are kept in memory and concurrent callers of one key share one request.
+ * It runs on the same {@link RefreshCoordinator} as `TokenManager`:
+ * - In-process: tokens are kept in memory (at most `maxCachedTokens`, expired ones evicted
+ *   first) and concurrent callers of one key share one request.
  * - With a shared `store` and `lock` (RedisStore + RedisLock), processes read the store first;
  *   the one that must fetch takes the lock, re-reads the store (another process may have
  *   fetched meanwhile), requests, writes the token with a TTL of its lifetime, and releases.
  *   A fleet therefore makes one request per key and expiry.
- *
+ * - A failed request is remembered per key (exponential backoff with jitter, at least the
+ *   provider's `Retry-After`), in the process and, through the store, in the fleet: meanwhile
+ *   callers get the cached token while it is still valid, else the remembered error at once,
+ *   without a request.
+ * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
+ *   cached when it comes.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
  *   restarted), the request is not sent: the provider takes the lock again and re-reads the
- *   store once (the process that got the lock has probably fetched a token); lost a second
- *   time, it rejects with `LOCK_LOST`. A request already sent is finished and its token stored.
+ *   store once; lost a second time, it rejects with `LOCK_LOST`.
  *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`).
+ * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`), `TIMEOUT` for a wait.
  *
  * @example
  * ```ts
@@ -110,19 +138,22 @@ export interface ClientCredentialsProviderOptions {
 export class ClientCredentialsProvider {
   readonly #client: ClientCredentialsClient
   readonly #store: Store
-  readonly #lock: Lock | undefined
+  readonly #clock: Clock
   readonly #skewSec: number
   readonly #keyPrefix: string
-  readonly #lockTimeoutMs: number
   readonly #defaultLifetimeSec: number
+  readonly #maxCachedTokens: number
+  readonly #coordinator: RefreshCoordinator
+  /** Tokens by key, oldest fetch first (a Map keeps insertion order). */
   readonly #memory = new Map<string, TokenSet>()
-  readonly #inflight = new Map<string, Promise<TokenSet>>()
   /**
    * keyOf() results of calls without `resource`, by scope, then audience, as given (`undefined`
    * as `''`, which gives the same key), for the issuer and client id they were made with.
    */
   readonly #keys = new Map<string, Map<string, string>>()
   #keysCount = 0
+  /** The earliest `expiresAt` (s) in `#memory` since the last sweep: no sweep before it. */
+  #earliestExpiry = Number.POSITIVE_INFINITY
   #keysIssuer: string | undefined
   #keysClientId: string | undefined
 
@@ -132,17 +163,33 @@ export class ClientCredentialsProvider {
     }
     this.#client = options.client
     this.#store = options.store ?? new MemoryStore()
-    this.#lock = options.lock
-    this.#skewSec = options.skewSec ?? 60
-    this.#keyPrefix = options.keyPrefix ?? 'openrp:cc:'
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+    this.#clock = options.clock ?? options.client.core?.options?.clock ?? systemClock
+    this.#skewSec = options.refreshSkewSec ?? options.skewSec ?? 60
+    this.#keyPrefix = options.storageKeyPrefix ?? options.keyPrefix ?? 'openrp:cc:'
     this.#defaultLifetimeSec = options.defaultLifetimeSec ?? 300
-    if (!(this.#skewSec >= 0)) throw new InvalidArgumentError('skewSec must be >= 0')
+    this.#maxCachedTokens = options.maxCachedTokens ?? 1000
+    if (!(this.#skewSec >= 0)) throw new InvalidArgumentError('refreshSkewSec must be >= 0')
     if (!(this.#defaultLifetimeSec > 0 && Number.isFinite(this.#defaultLifetimeSec)))
       throw new InvalidArgumentError('defaultLifetimeSec must be a positive number')
+    if (!(Number.isInteger(this.#maxCachedTokens) && this.#maxCachedTokens >= 1))
+      throw new InvalidArgumentError('maxCachedTokens must be a positive integer')
+    this.#coordinator = new RefreshCoordinator({
+      store: this.#store,
+      lock: options.lock,
+      clock: this.#clock,
+      random: options.random,
+      lockTimeoutMs: options.lockTimeoutMs ?? 30_000,
+      waitTimeoutMs: options.timeoutMs ?? 30_000,
+      backoff: options.backoff,
+    })
   }
 
-  /** A valid token for these parameters (cached while it has more than `skewSec` left). */
+  /** How many tokens are kept in memory now (at most `maxCachedTokens`). */
+  get cachedTokens(): number {
+    return this.#memory.size
+  }
+
+  /** A valid token for these parameters (cached while it has more than `refreshSkewSec` left). */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
     const key = this.#keyOfCached(options)
     const cached = this.#memory.get(key)
@@ -155,16 +202,13 @@ export class ClientCredentialsProvider {
       (rejectedToken !== undefined ? cached.accessToken !== rejectedToken : !options.forceRefresh)
     )
       return cached
-    const running = this.#inflight.get(key)
-    if (running) {
-      if (rejectedToken === undefined) return running
+    const running = this.#coordinator.running(key) as Promise<TokenSet> | undefined
+    if (running && (rejectedToken !== undefined || options.forceRefresh)) {
       // A request under way may end with the refused token itself (read from the store).
-      const tokens = await running
-      return tokens.accessToken !== rejectedToken ? tokens : this.getToken(options)
+      const tokens = await running.catch(() => undefined)
+      if (tokens && tokens.accessToken !== (rejectedToken ?? cached?.accessToken)) return tokens
     }
-    const promise = this.#obtain(key, options, cached).finally(() => this.#inflight.delete(key))
-    this.#inflight.set(key, promise)
-    return promise
+    return this.#obtain(key, options, cached)
   }
 
   /** The store key of a token for these parameters (scopes and resources order-insensitive). */
@@ -225,58 +269,58 @@ export class ClientCredentialsProvider {
     const replaced =
       options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
     if (seen && this.#fresh(seen) && seen.accessToken !== replaced) return this.#remember(key, seen)
+    const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
+    return this.#remember(key, tokens)
+  }
 
-    const run = async (lease?: LockLease): Promise<TokenSet> => {
-      const current = this.#lock ? await this.#read(key) : seen
+  /** What the coordinator does for one key. */
+  #task(
+    key: string,
+    options: GetTokenOptions,
+    replaced: string | undefined,
+  ): RefreshTask<TokenSet> {
+    return {
+      key,
+      decode: (json) => decode(json),
+      encode: (tokens) => {
+        const ttlSec = tokens.expiresIn(this.#nowSec())
+        return {
+          json: tokens.toJSON(),
+          ttlSec: ttlSec !== undefined && ttlSec > 0 ? ttlSec : undefined,
+        }
+      },
       // Fresh and not the token being replaced: someone else just fetched it.
-      if (current && this.#fresh(current) && current.accessToken !== replaced) {
-        return this.#remember(key, current)
-      }
-      // The lease was lost while we read: another process may hold the lock and be fetching
-      // now. Don't send a request of our own; the caller starts over. A request once sent is
-      // not abandoned when the lease is lost later: its token is as good as any other.
-      // (A lock written before LockLease existed passes none: it is never lost.)
-      assertLeaseHeld(lease, key)
-      const tokens = this.#withLifetime(
-        await this.#client.clientCredentials({
-          scope: options.scope,
-          audience: options.audience,
-          resource: options.resource,
-        }),
-      )
-      const ttlSec = tokens.expiresIn()
-      await this.#store.set(
-        key,
-        tokens.toJSON(),
-        ttlSec !== undefined && ttlSec > 0 ? { ttlSec } : undefined,
-      )
-      return this.#remember(key, tokens)
-    }
-    const lock = this.#lock
-    if (!lock) return run()
-    try {
-      return await lock.withLock(key, run, { timeoutMs: this.#lockTimeoutMs })
-    } catch (error) {
-      if (!isOpenRpError(error, 'LOCK_LOST')) throw error
-      // Once more, from the lock: the process that took it over has probably fetched a token.
-      return lock.withLock(key, run, { timeoutMs: this.#lockTimeoutMs })
+      settled: (stored) =>
+        stored && this.#fresh(stored) && stored.accessToken !== replaced ? stored : undefined,
+      request: async () => ({
+        value: this.#withLifetime(
+          await this.#client.clientCredentials({
+            scope: options.scope,
+            audience: options.audience,
+            resource: options.resource,
+          }),
+        ),
+      }),
+      // Another process's token in the meantime is as good as ours; an empty slot takes ours.
+      same: (latest, started) =>
+        latest === undefined || latest.accessToken === started?.accessToken,
+      superseded: (latest) => latest!,
+      usable: (tokens): tokens is TokenSet =>
+        tokens !== undefined &&
+        !tokens.isExpired(0, this.#nowSec()) &&
+        tokens.accessToken !== replaced,
     }
   }
 
   async #read(key: string): Promise<TokenSet | undefined> {
     const json = await this.#store.get(key)
-    if (json === undefined) return undefined
-    try {
-      return TokenSet.fromJSON(json)
-    } catch (cause) {
-      throw new StoreError('The cached token is malformed', { cause })
-    }
+    return json === undefined ? undefined : decode(json)
   }
 
   /** A token without `expires_in` lives `defaultLifetimeSec`, not forever. */
   #withLifetime(tokens: TokenSet): TokenSet {
     if (tokens.expiresAt !== undefined) return tokens
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(this.#nowSec())
     return TokenSet.fromJSON({
       ...tokens.toJSON(),
       issuedAt: tokens.issuedAt ?? now,
@@ -284,14 +328,49 @@ export class ClientCredentialsProvider {
     })
   }
 
-  #fresh(tokens: TokenSet): boolean {
-    return !tokens.needsRenewal(this.#skewSec, Date.now() / 1000)
+  #nowSec(): number {
+    return this.#clock.now() / 1000
   }
 
-  /** Keeps `tokens` for `key`, frozen: every caller of the key gets this very object. */
+  #fresh(tokens: TokenSet): boolean {
+    return !tokens.needsRenewal(this.#skewSec, this.#nowSec())
+  }
+
+  /**
+   * Keeps `tokens` for `key`, frozen: every caller of the key gets this very object. Over
+   * `maxCachedTokens`, expired tokens are evicted first, then the oldest fetched.
+   */
   #remember(key: string, tokens: TokenSet): TokenSet {
     Object.freeze(tokens)
+    this.#memory.delete(key)
     this.#memory.set(key, tokens)
+    this.#earliestExpiry = Math.min(this.#earliestExpiry, tokens.expiresAt ?? Infinity)
+    if (this.#memory.size > this.#maxCachedTokens) this.#evict()
     return tokens
+  }
+
+  #evict(): void {
+    const now = this.#nowSec()
+    // A sweep only when something may have expired: O(1) per call while nothing does.
+    if (now >= this.#earliestExpiry) {
+      this.#earliestExpiry = Number.POSITIVE_INFINITY
+      for (const [key, tokens] of this.#memory) {
+        if (tokens.isExpired(0, now)) this.#memory.delete(key)
+        else this.#earliestExpiry = Math.min(this.#earliestExpiry, tokens.expiresAt ?? Infinity)
+      }
+    }
+    // Still too many: the least recently fetched go.
+    for (const key of this.#memory.keys()) {
+      if (this.#memory.size <= this.#maxCachedTokens) break
+      this.#memory.delete(key)
+    }
+  }
+}
+
+function decode(json: unknown): TokenSet {
+  try {
+    return TokenSet.fromJSON(json)
+  } catch (cause) {
+    throw new StoreError('The cached token is malformed', { cause })
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, discover, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { FileStore } from '../src/file-store.ts'
@@ -15,10 +15,12 @@ const DOWNSTREAM = 'https://downstream.example.test'
 
 let server: ReferenceServer
 let client: Client
+/** Time of the client and the providers: it moves only when a test advances it. */
+const clock = new ManualClock(Date.now())
 
 beforeAll(async () => {
   server = await startReferenceServer({ port: 0, accessTokenTtl: 2 })
-  client = await discover(server.issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' })
+  client = await discover(server.issuer, { clock, clientId: 'm2m', clientSecret: 'm2m-secret' })
 })
 afterAll(async () => {
   await server?.close()
@@ -146,23 +148,28 @@ describe('ClientCredentialsProvider (one process)', () => {
     expect(tokenRequests()).toHaveLength(1)
   })
 
-  it('gets a new token ahead of expiry (skewSec)', async () => {
-    const provider = new ClientCredentialsProvider({ client, skewSec: 1 })
+  it('gets a new token ahead of expiry (refreshSkewSec)', async () => {
+    const provider = new ClientCredentialsProvider({ client, refreshSkewSec: 1 })
     const first = await provider.getToken({ scope: 'api:read' })
     expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
-    // 2 s tokens, 1 s skew: after about a second the token is due.
-    await new Promise((r) => setTimeout(r, 1100))
+    // 2 s tokens (whole seconds), 1 s skew: due a second after they were issued.
+    const dueMs = (first.expiresAt! - 1) * 1000 - clock.now()
+    await clock.advance(dueMs - 1)
+    expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
+    await clock.advance(1)
     const second = await provider.getToken({ scope: 'api:read' })
     expect(second.accessToken).not.toBe(first.accessToken)
     expect(tokenRequests()).toHaveLength(2)
   })
 
   it('stores the token with a TTL of its lifetime', async () => {
-    const store = new MemoryStore()
+    const store = new MemoryStore({ now: () => clock.now() })
     const provider = new ClientCredentialsProvider({ client, store, skewSec: 0 })
     const set = await provider.getToken({ scope: 'api:read' })
     expect(await store.get(provider.keyOf({ scope: 'api:read' }))).toEqual(set.toJSON())
-    await new Promise((r) => setTimeout(r, 2100))
+    await clock.advance(1_000)
+    expect(await store.get(provider.keyOf({ scope: 'api:read' }))).toEqual(set.toJSON())
+    await clock.advance(1_100)
     expect(await store.get(provider.keyOf({ scope: 'api:read' }))).toBeUndefined()
   })
 
@@ -230,8 +237,7 @@ describe('ClientCredentialsProvider (one process)', () => {
       })
       const before = Date.now()
       const first = await provider.getToken({ scope: 'api:read' })
-      expect(first.expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 2)
-      expect(first.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 2)
+      expect(first.expiresAt).toBe(Math.floor(clock.now() / 1000) + 2)
       const envelope = JSON.parse(
         await readFile(store.pathOf(provider.keyOf({ scope: 'api:read' })), 'utf8'),
       ) as { expiresAt?: number }
@@ -239,7 +245,7 @@ describe('ClientCredentialsProvider (one process)', () => {
       expect(envelope.expiresAt).toBeLessThanOrEqual(Date.now() + 2000)
       expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
       expect(tokenRequests()).toHaveLength(1)
-      await new Promise((r) => setTimeout(r, 3100))
+      await clock.advance(3_100)
       const second = await provider.getToken({ scope: 'api:read' })
       expect(second.accessToken).not.toBe(first.accessToken)
       expect(tokenRequests()).toHaveLength(2)
@@ -247,8 +253,8 @@ describe('ClientCredentialsProvider (one process)', () => {
       const byDefault = await new ClientCredentialsProvider({ client }).getToken({
         scope: 'api:read',
       })
-      expect(byDefault.expiresIn()).toBeGreaterThan(295)
-      expect(byDefault.expiresIn()).toBeLessThanOrEqual(300)
+      expect(byDefault.expiresIn(clock.now() / 1000)).toBeGreaterThan(299)
+      expect(byDefault.expiresIn(clock.now() / 1000)).toBeLessThanOrEqual(300)
       expect(() => new ClientCredentialsProvider({ client, defaultLifetimeSec: 0 })).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       )

@@ -8,7 +8,9 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { assertDpopKey } from '../dpop.ts'
 import { InvalidArgumentError } from '../errors.ts'
+import { failedAnswerText } from '../internal/http.ts'
 import { tokenRequest } from '../internal/token-request.ts'
+import { keepRotatedRefreshToken } from '../rotated-refresh-token.ts'
 import { TokenSet } from '../token-set.ts'
 
 /** Options of `client.refresh()` (RFC 6749 §6). */
@@ -18,6 +20,12 @@ export interface RefreshOptions {
   /** RFC 8707 resource indicator(s). */
   resource?: string | string[]
   signal?: AbortSignal
+  /**
+   * This request's deadline instead of the client's `timeoutMs`. TokenManager gives a sent
+   * refresh far longer than its callers wait: an answer that comes late still holds the only
+   * valid refresh token.
+   */
+  timeoutMs?: number
 }
 
 /**
@@ -26,6 +34,9 @@ export interface RefreshOptions {
  * token is kept when the provider does not rotate it, and the old ID token when it sends none.
  * A set bound to another DPoP key than the core's is refused before anything is sent
  * (`DPOP_KEY_MISMATCH`).
+ *
+ * When the provider answers 200 but the answer fails another check, the error thrown carries
+ * the answer's new refresh token, hidden: read it with {@link rotatedRefreshToken}.
  *
  * @example
  * ```ts
@@ -49,16 +60,31 @@ export async function refresh(
   const params = new URLSearchParams()
   if (options.scope !== undefined) params.set('scope', options.scope)
   for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
+  /** The last answer: a 200 that fails a check may still have spent the refresh token. */
+  let answer: Response | undefined
   const fresh = await tokenRequest(
     core,
-    { signal: options.signal, subject: claims?.sub, previousIssuer: claims?.iss },
-    (http) =>
-      oauth.refreshTokenGrantRequest(core.metadata, core.client, core.clientAuth, refreshToken, {
-        ...http,
-        additionalParameters: params,
-      }),
+    {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      subject: claims?.sub,
+      previousIssuer: claims?.iss,
+    },
+    async (http) => {
+      answer = await oauth.refreshTokenGrantRequest(
+        core.metadata,
+        core.client,
+        core.clientAuth,
+        refreshToken,
+        { ...http, additionalParameters: params },
+      )
+      return answer
+    },
     (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
-  )
+  ).catch((error: unknown) => {
+    const text = failedAnswerText(answer, error)
+    throw text === undefined ? error : keepRotatedRefreshToken(error, text, refreshToken)
+  })
   const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
   if (fresh.refreshToken !== undefined && !keepIdToken) return fresh
   const json = fresh.toJSON()

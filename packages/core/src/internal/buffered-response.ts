@@ -25,6 +25,8 @@ export interface BufferedResponse extends Response {
    * on it staying unchanged.
    */
   peekJson(): unknown
+  /** The body as text, without consuming it (also after it was consumed). */
+  peekText(): string
 }
 
 function defineBufferedResponse() {
@@ -109,6 +111,10 @@ function defineBufferedResponse() {
       const value: unknown = JSON.parse(utf8.decode(this.#bytes))
       if (!this.bodyUsed) this.#peeked = { value }
       return value
+    }
+
+    peekText(): string {
+      return utf8.decode(this.#bytes)
     }
 
     async #read<T>(parse: (bytes: Uint8Array) => T): Promise<T> {

@@ -136,7 +136,8 @@ async function readCapped(
   deadline: Deadline,
 ): Promise<Response> {
   const declared = Number(response.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  // A 200 is read up to the cap anyway: its start may hold a rotated refresh token.
+  if (Number.isFinite(declared) && declared > maxBytes && response.status !== 200) {
     await response.body?.cancel().catch(() => {})
     throw tooLarge(maxBytes)
   }
@@ -151,7 +152,11 @@ async function readCapped(
         size += value.byteLength
         if (size > maxBytes) {
           await reader.cancel().catch(() => {})
-          throw tooLarge(maxBytes)
+          // A 200 cut off here may still hold a rotated refresh token (see refresh()).
+          const error = tooLarge(maxBytes)
+          if (response.status === 200)
+            partialBodies.set(error, concat(chunks, size - value.byteLength))
+          throw error
         }
         chunks.push(value)
       }
@@ -161,17 +166,37 @@ async function readCapped(
       throw new NetworkError('The response body could not be read', { cause: error })
     }
   }
-  let body: Uint8Array
-  if (chunks.length === 1) body = chunks[0] as Uint8Array
-  else {
-    body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.byteLength
-    }
+  return bufferedResponse(concat(chunks, size), response, url)
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
   }
-  return bufferedResponse(body, response, url)
+  return body
+}
+
+/**
+ * The bytes read of 200 answers refused as too large, by their error: held beside the error, not
+ * on it (they may hold tokens, and errors get logged).
+ */
+const partialBodies = new WeakMap<object, Uint8Array>()
+
+/**
+ * The text of a 200 answer that failed: the whole body when `response` is one, else the part read
+ * before `error` (RESPONSE_TOO_LARGE) cut it off; `undefined` when there is none.
+ */
+export function failedAnswerText(
+  response: Response | undefined,
+  error: unknown,
+): string | undefined {
+  if (response?.status === 200 && isBufferedResponse(response)) return response.peekText()
+  const partial = typeof error === 'object' && error !== null ? partialBodies.get(error) : undefined
+  return partial && new TextDecoder().decode(partial)
 }
 
 /**

@@ -23,6 +23,8 @@ export interface OperationSettings {
    */
   retry: boolean
   context: ErrorContext
+  /** This operation's deadline instead of the client's `timeoutMs`. */
+  timeoutMs?: number | undefined
 }
 
 /** Runs `fn` with a fresh deadline (one for all its attempts) and maps every error it throws. */
@@ -31,14 +33,18 @@ export function operation<T>(
   settings: OperationSettings,
   fn: (http: HttpOptions, deadline: Deadline) => Promise<T>,
 ): Promise<T> {
-  return withDeadline(core.options.timeoutMs, settings.signal, async (deadline) => {
-    try {
-      // A retry runs `fn` again: a new request with a fresh client assertion and DPoP proof.
-      return await withRetries(core.options, deadline, settings, (fetch) =>
-        fn({ [oauth.customFetch]: fetch, [oauth.allowInsecureRequests]: true }, deadline),
-      )
-    } catch (error) {
-      throw await mapErrorAsync(error, settings.context)
-    }
-  })
+  return withDeadline(
+    settings.timeoutMs ?? core.options.timeoutMs,
+    settings.signal,
+    async (deadline) => {
+      try {
+        // A retry runs `fn` again: a new request with a fresh client assertion and DPoP proof.
+        return await withRetries(core.options, deadline, settings, (fetch) =>
+          fn({ [oauth.customFetch]: fetch, [oauth.allowInsecureRequests]: true }, deadline),
+        )
+      } catch (error) {
+        throw await mapErrorAsync(error, settings.context)
+      }
+    },
+  )
 }

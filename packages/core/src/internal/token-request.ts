@@ -17,6 +17,8 @@ export interface TokenCallSettings extends Omit<TokenResponseExpectations, 'dpop
   signal?: AbortSignal | undefined
   /** Only for grants safe to replay (client credentials). */
   retry?: boolean
+  /** This call's deadline instead of the client's `timeoutMs`. */
+  timeoutMs?: number | undefined
 }
 
 /** Sends a token request built by `send` and validates its answer with `process`. */
@@ -26,10 +28,10 @@ export function tokenRequest(
   send: (options: TokenRequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
-  const { retry = false, ...expected } = settings
+  const { retry = false, timeoutMs, ...expected } = settings
   return operation(
     core,
-    { signal: settings.signal, retry, context: 'token' },
+    { signal: settings.signal, retry, context: 'token', timeoutMs },
     async (http, deadline) => {
       const dpop = await core.dpop()
       const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http

@@ -1,11 +1,13 @@
 /**
  * OpenID Foundation RP refresh token plan (`oidcc-client-refreshtoken-test-plan` and the
  * refresh modules next to it): a refreshed ID token must be about the same user, from the same
- * issuer, for this client (OpenID Connect Core §12.2). A refused refresh leaves the stored
- * session exactly as it was, and the token endpoint is called once (never retried).
+ * issuer, for this client (OpenID Connect Core §12.2). A refused refresh keeps the stored
+ * session as it was but for one thing: the answer's new refresh token (the provider has spent
+ * the old one), and the token endpoint is called once (never retried).
  */
 import type { IdTokenFaults } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
+import type { TokenSetJSON } from '../../src/token-set.ts'
 import { authorize, refused, SESSION_KEY, session, useProvider } from './harness.ts'
 
 const p = useProvider()
@@ -52,14 +54,23 @@ describe('refreshed ID tokens', () => {
     ['refresh: bad signature', 'a bad signature', { badSignature: true }, 'JWT_SIGNATURE_INVALID'],
     ['refresh: alg none', 'alg none', { alg: 'none' }, 'JWT_ALG_NOT_ALLOWED'],
     ['refresh: expired', 'an expired token', { expOffset: -120 }, 'ID_TOKEN_EXPIRED'],
-  ])('%s: refuses %s and keeps the stored session', async (_id, _name, fault, code) => {
-    const s = await refreshWith(fault)
-    await refused(s.manager.refresh(), code)
-    expect(await s.store.get(SESSION_KEY)).toEqual(s.before)
-    expect(s.store.writes).toHaveLength(1) // the login only
-    expect(p.hits('token')).toBe(1)
-    expect(s.errors).toHaveLength(1)
-  })
+  ])(
+    '%s: refuses %s and keeps the stored session, with the new refresh token',
+    async (_id, _name, fault, code) => {
+      const s = await refreshWith(fault)
+      await refused(s.manager.refresh(), code)
+      const before = s.before as TokenSetJSON
+      const after = (await s.store.get(SESSION_KEY)) as TokenSetJSON
+      // Nothing of the refused answer is used but its refresh token.
+      expect({ ...after, refreshToken: undefined }).toEqual({ ...before, refreshToken: undefined })
+      expect(after.refreshToken).toEqual(expect.any(String))
+      expect(after.refreshToken).not.toBe(before.refreshToken)
+      const sessionWrites = s.store.writes.filter((w) => w.key === SESSION_KEY)
+      expect(sessionWrites).toHaveLength(2) // the login, then the kept refresh token
+      expect(p.hits('token')).toBe(1)
+      expect(s.errors).toHaveLength(1)
+    },
+  )
 
   it('oidcc-client-test-refresh-token: a good refresh replaces the stored set', async () => {
     const s = await refreshWith({})

@@ -45,7 +45,7 @@ export interface RedisClient {
   /** Listens once. */
   once(event: 'ready', listener: () => void): unknown
   /** Stops listening. */
-  off(event: 'ready', listener: () => void): unknown
+  off(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown
   /** `GET key`. */
   get(key: string): Promise<unknown>
   /** `SET key value [NX] [PX ms]`; `'OK'` when set, `null` when `NX` found the key. */

@@ -59,9 +59,14 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       if (fault?.omitIdToken) delete body.id_token
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
       if (fault?.tokenType !== undefined) body.token_type = fault.tokenType
+      if (fault?.padBytes) body.padding = 'x'.repeat(fault.padBytes)
       nonceHeaderForSuccess(state, c)
       c.header('Cache-Control', 'no-store')
       c.header('Pragma', 'no-cache')
+      if (fault?.truncateBy) {
+        const text = JSON.stringify(body).slice(0, -fault.truncateBy)
+        return c.body(text, 200, { 'Content-Type': 'application/json' })
+      }
       return c.json(body)
     } catch (err) {
       return oauthErrorResponse(c, err)

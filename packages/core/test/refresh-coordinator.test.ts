@@ -1,0 +1,137 @@
+/**
+ * The RefreshCoordinator on its own, with a task over plain values (it knows no protocol):
+ * single flight, backoff arithmetic (exponential, jitter from the injected randomness,
+ * Retry-After), the failure record other members read, and a wait that ends without ending the
+ * request.
+ */
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
+import { isOpenRpError, OAuthError } from '../src/errors.ts'
+import { InProcessLock } from '../src/in-process-lock.ts'
+import { MemoryStore } from '../src/memory-store.ts'
+import {
+  failureKey,
+  RefreshCoordinator,
+  type RefreshFailureRecord,
+  type RefreshTask,
+} from '../src/refresh-coordinator.ts'
+
+interface Value {
+  n: number
+  expiresAtMs: number
+}
+
+/** A task whose request is `send()`, over values that are stale once `expiresAtMs` passed. */
+function task(clock: ManualClock, send: () => Promise<Value>): RefreshTask<Value> {
+  return {
+    key: 'k',
+    decode: (json) => json as Value,
+    encode: (value) => ({ json: value }),
+    settled: (stored) => (stored && stored.expiresAtMs > clock.now() ? stored : undefined),
+    request: async () => ({ value: await send() }),
+    same: (a, b) => a?.n === b?.n,
+    superseded: (latest) => latest!,
+    usable: (value): value is Value => value !== undefined && value.expiresAtMs > clock.now(),
+  }
+}
+
+const unavailable = (retryAfterMs?: number) =>
+  new OAuthError({ error: 'temporarily_unavailable', status: 503, retryAfterMs })
+
+describe('RefreshCoordinator', () => {
+  it('runs one request for any number of concurrent callers', async () => {
+    const clock = new ManualClock()
+    const coordinator = new RefreshCoordinator({ store: new MemoryStore(), clock })
+    let sent = 0
+    const t = task(clock, async () => ({ n: ++sent, expiresAtMs: clock.now() + 1000 }))
+    const values = await Promise.all(Array.from({ length: 100 }, () => coordinator.run(t)))
+    expect(sent).toBe(1)
+    expect(new Set(values).size).toBe(1)
+  })
+
+  it('backs off exponentially, with jitter between half and all of it', async () => {
+    const clock = new ManualClock()
+    const random = [0, 1, 0.5]
+    const store = new MemoryStore({ now: () => clock.now() })
+    const coordinator = new RefreshCoordinator({ store, clock, random: () => random.shift()! })
+    let sent = 0
+    const t = task(clock, async () => {
+      sent++
+      throw unavailable()
+    })
+    const failures: number[] = []
+    for (const expectedMs of [500, 2000, 3000]) {
+      const start = clock.now()
+      await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+      const record = (await store.get(failureKey('k'))) as RefreshFailureRecord
+      failures.push(record.untilMs - start)
+      expect(record.untilMs - start).toBe(expectedMs)
+      // Until then: the remembered error, without a request.
+      await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+      await clock.advance(expectedMs)
+    }
+    expect(sent).toBe(3)
+    expect(failures).toEqual([500, 2000, 3000])
+  })
+
+  it('waits at least what Retry-After asks, and another coordinator on the store waits too', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now() })
+    const lock = new InProcessLock()
+    const a = new RefreshCoordinator({ store, lock, clock, random: () => 0 })
+    const b = new RefreshCoordinator({ store, lock, clock, random: () => 0 })
+    let sent = 0
+    const failing = task(clock, async () => {
+      sent++
+      throw unavailable(30_000)
+    })
+    await expect(a.run(failing)).rejects.toMatchObject({ status: 503 })
+    const error = await b.run(failing).catch((e: unknown) => e)
+    // Rebuilt from the record: same class, code, status and pause.
+    expect(error).toBeInstanceOf(OAuthError)
+    expect(error).toMatchObject({ code: 'OAUTH_ERROR', status: 503, retryAfterMs: 30_000 })
+    await clock.advance(29_999)
+    await expect(b.run(failing)).rejects.toMatchObject({ status: 503 })
+    expect(sent).toBe(1)
+    await clock.advance(1)
+    const ok = task(clock, async () => ({ n: 1, expiresAtMs: clock.now() + 1000 }))
+    expect((await b.run(ok)).n).toBe(1)
+    // A success clears the record for everyone.
+    expect(await store.get(failureKey('k'))).toBeUndefined()
+    expect(await a.failure('k')).toBeUndefined()
+  })
+
+  it('hands out a still-usable value while backing off', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore()
+    await store.set('k', { n: 7, expiresAtMs: clock.now() + 10_000 })
+    const coordinator = new RefreshCoordinator({ store, clock })
+    const t = {
+      ...task(clock, async () => {
+        throw unavailable()
+      }),
+      // Due (refresh wanted) but still usable.
+      settled: () => undefined,
+    }
+    expect((await coordinator.run(t)).n).toBe(7)
+    expect((await coordinator.run(t)).n).toBe(7)
+    await clock.advance(10_000)
+    await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+  })
+
+  it('a caller stops waiting after waitTimeoutMs; the request goes on and its value is stored', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore()
+    const coordinator = new RefreshCoordinator({ store, clock, waitTimeoutMs: 1_000 })
+    let answer!: (value: Value) => void
+    const t = task(clock, () => new Promise<Value>((resolve) => (answer = resolve)))
+    const waiting = coordinator.run(t).catch((e: unknown) => e)
+    await clock.advance(1_000)
+    expect(isOpenRpError(await waiting, 'TIMEOUT')).toBe(true)
+    expect(coordinator.running('k')).toBeDefined()
+    answer({ n: 1, expiresAtMs: clock.now() + 5_000 })
+    await coordinator.running('k')
+    expect(await store.get('k')).toMatchObject({ n: 1 })
+    expect((await coordinator.run(t)).n).toBe(1)
+  })
+})

@@ -1,0 +1,90 @@
+/**
+ * Issue 14: a ClientCredentialsProvider asked for many distinct scopes grew without bound
+ * (+110 MiB at 50,000 keys) and never released expired tokens. Its cache now holds at most
+ * `maxCachedTokens` (expired tokens go first, then the least recently fetched).
+ */
+import { discover, MemoryStore, TokenSet } from '@openrp/core'
+import { startReferenceServer } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
+import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+
+describe('the cache of a ClientCredentialsProvider', () => {
+  it('stays bounded over 50,000 distinct scopes', async () => {
+    const clock = new ManualClock(Date.now())
+    // 50,000 token requests over HTTP would take minutes: this client mints tokens in memory
+    // (the cache, not the protocol, is under test; the next test uses the reference server).
+    let minted = 0
+    const client = {
+      clientCredentials: async () =>
+        new TokenSet({
+          accessToken: `token-${++minted}`,
+          tokenType: 'Bearer',
+          expiresAt: Math.floor(clock.now() / 1000) + 3600,
+        }),
+    }
+    const provider = new ClientCredentialsProvider({
+      client,
+      clock,
+      // A store that keeps nothing for long: the provider's own map is what is measured.
+      store: new MemoryStore({ now: () => clock.now() }),
+    })
+    let largest = 0
+    for (let i = 0; i < 50_000; i++) {
+      await provider.getToken({ scope: `scope:${i}` })
+      largest = Math.max(largest, provider.cachedTokens)
+    }
+    expect(largest).toBe(1000)
+    expect(minted).toBe(50_000)
+    expect(provider.cachedTokens).toBe(1000)
+    // The most recent ones are the ones kept.
+    await provider.getToken({ scope: 'scope:49999' })
+    expect(minted).toBe(50_000)
+  }, 120_000)
+
+  it('evicts expired tokens first, and honours maxCachedTokens (reference server)', async () => {
+    const server = await startReferenceServer({ port: 0, accessTokenTtl: 60 })
+    try {
+      const clock = new ManualClock(Date.now())
+      const client = await discover(server.issuer, {
+        clock,
+        clientId: 'm2m',
+        clientSecret: 'm2m-secret',
+      })
+      const provider = new ClientCredentialsProvider({ client, clock, maxCachedTokens: 3 })
+      // Six distinct keys the m2m registration allows.
+      const combos = {
+        a: { scope: 'api:read' },
+        b: { scope: 'api:write' },
+        c: { scope: 'api:read api:write' },
+        d: { scope: 'api:read', audience: 'https://api.example.test' },
+        e: { scope: 'api:write', audience: 'https://api.example.test' },
+        f: { scope: 'api:read', audience: 'https://downstream.example.test' },
+      }
+      const api = (name: keyof typeof combos) => combos[name]
+      const read = await provider.getToken(api('a'))
+      await provider.getToken(api('b'))
+      expect(provider.cachedTokens).toBe(2)
+      // Both expire; a third and a fourth arrive: the expired ones go, not the new ones.
+      await clock.advance(61_000)
+      const c = await provider.getToken(api('c'))
+      const d = await provider.getToken(api('d'))
+      expect(provider.cachedTokens).toBe(2)
+      await provider.getToken(api('e'))
+      expect(provider.cachedTokens).toBe(3)
+      // Over the cap with nothing expired: the least recently fetched (c) goes.
+      await provider.getToken(api('f'))
+      expect(provider.cachedTokens).toBe(3)
+      expect(await provider.getToken(api('d'))).toBe(d)
+      expect((await provider.getToken(api('c'))).accessToken).toBe(c.accessToken) // from the store
+      const again = await provider.getToken(api('a'))
+      expect(again.accessToken).not.toBe(read.accessToken)
+      expect(provider.cachedTokens).toBe(3)
+      expect(() => new ClientCredentialsProvider({ client, maxCachedTokens: 0 })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})

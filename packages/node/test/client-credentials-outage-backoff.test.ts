@@ -1,0 +1,105 @@
+/**
+ * Issue 14: the provider is down while a fleet of six ClientCredentialsProviders needs a token.
+ * Failures are remembered (backoff with jitter, `Retry-After`) and shared through the store: at
+ * most 2 token requests a second during a 6 s 503 outage (it sent 121), at most one per member
+ * during 429 with `Retry-After: 30` (it sent 101 a second); and the fleet recovers after it.
+ */
+import { type Client, discover, isOpenRpError } from '@openrp/core'
+import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+import { type Member, member, seededRandom } from './helpers/fleet.ts'
+
+const MEMBERS = 6
+let server: ReferenceServer
+let redis: RedisServer
+const clock = new ManualClock(Date.now())
+let client: Client
+
+beforeAll(async () => {
+  redis = await startRedis()
+  server = await startReferenceServer({ port: 0 })
+  client = await discover(server.issuer, { clock, clientId: 'm2m', clientSecret: 'm2m-secret' })
+})
+afterAll(async () => {
+  await server?.close()
+  await redis?.stop()
+})
+afterEach(() => server.control.resetFaults())
+
+const tokenRequests = () =>
+  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+
+function fleet(prefix: string) {
+  const members: Member[] = Array.from({ length: MEMBERS }, () => member(redis.url, prefix))
+  const providers = members.map(
+    ({ store, lock }, i) =>
+      new ClientCredentialsProvider({ client, store, lock, clock, random: seededRandom(i + 7) }),
+  )
+  return { providers, close: () => Promise.all(members.map((m) => m.close())) }
+}
+
+/** Every member asks every `stepMs` for `durationMs`; token requests seen per second. */
+async function hammer(providers: ClientCredentialsProvider[], durationMs: number, stepMs = 100) {
+  const perSecond: number[] = []
+  const start = clock.now()
+  while (clock.now() - start < durationMs) {
+    const before = tokenRequests().length
+    const answers = await Promise.all(
+      providers.map((p) => p.getToken({ scope: 'api:read' }).catch((e: unknown) => e)),
+    )
+    for (const answer of answers) expect(isOpenRpError(answer)).toBe(true)
+    const second = Math.floor((clock.now() - start) / 1000)
+    perSecond[second] = (perSecond[second] ?? 0) + tokenRequests().length - before
+    await clock.advance(stepMs)
+  }
+  return perSecond
+}
+
+describe('a fleet of six ClientCredentialsProviders during a provider outage', () => {
+  it('503 for 6 s: at most 2 token requests a second on average, then one token for all', async () => {
+    const { providers, close } = fleet('cc503')
+    try {
+      server.control.clearRequests()
+      server.control.setFaults({ http: { token: { status: 503 } } })
+      const perSecond = await hammer(providers, 6_000)
+      const total = perSecond.reduce((a, b) => a + b, 0)
+      // Each attempt is one request plus the client's own retries (2 by default, idempotent).
+      expect(total).toBeLessThanOrEqual(12)
+      expect(total).toBeGreaterThanOrEqual(3)
+
+      server.control.resetFaults()
+      server.control.clearRequests()
+      await clock.advance(60_000)
+      const tokens = await Promise.all(providers.map((p) => p.getToken({ scope: 'api:read' })))
+      expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1)
+      expect(tokenRequests()).toHaveLength(1)
+    } finally {
+      await close()
+    }
+  }, 60_000)
+
+  it('429 with Retry-After: 30: one request for the whole fleet until the 30 s are up', async () => {
+    const { providers, close } = fleet('cc429')
+    try {
+      server.control.clearRequests()
+      server.control.setFaults({ http: { token: { status: 429, retryAfter: '30' } } })
+      const perSecond = await hammer(providers, 6_000)
+      expect(perSecond.reduce((a, b) => a + b, 0)).toBe(1)
+      await clock.advance(20_000)
+      for (const p of providers) {
+        const error = await p.getToken({ scope: 'api:read' }).catch((e: unknown) => e)
+        expect(error).toMatchObject({ code: 'OAUTH_ERROR', status: 429 })
+      }
+      expect(tokenRequests()).toHaveLength(1)
+      server.control.resetFaults()
+      await clock.advance(5_000)
+      const tokens = await Promise.all(providers.map((p) => p.getToken({ scope: 'api:read' })))
+      expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1)
+      expect(tokenRequests().map((r) => r.status)).toEqual([429, 200])
+    } finally {
+      await close()
+    }
+  }, 60_000)
+})
