@@ -78,6 +78,8 @@ export type ErrorCode =
   | 'POPUP_TIMEOUT'
   | 'SILENT_RENEW_TIMEOUT'
   | 'REDIRECT_NOT_ALLOWED'
+  // environment: an optional peer dependency a feature needs is not installed
+  | 'DEPENDENCY_MISSING'
 
 /** Base class of every openrp error. */
 export class OpenRpError extends Error {
