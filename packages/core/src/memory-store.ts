@@ -58,7 +58,7 @@ export class MemoryStore implements Store {
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
     const ttlMs = ttlSecToMs(options.ttlSec)
-    const copy = deepFreeze(parseStoredJson(toStoredJson(value), 'MemoryStore'))
+    const copy = parseStoredJson(toStoredJson(value), 'MemoryStore', { frozen: true })
     const expiresAtMs = ttlMs === undefined ? undefined : this.#now() + ttlMs
     this.#entries.set(key, { value: copy, expiresAtMs })
   }
@@ -66,17 +66,4 @@ export class MemoryStore implements Store {
   async delete(key: string): Promise<void> {
     this.#entries.delete(key)
   }
-}
-
-/** Freezes a JSON value and everything in it (iteratively: any depth JSON allows). */
-function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value]
-  while (pending.length > 0) {
-    const item = pending.pop()
-    if (typeof item === 'object' && item !== null) {
-      Object.freeze(item)
-      for (const member of Object.values(item)) pending.push(member)
-    }
-  }
-  return value
 }
