@@ -32,8 +32,11 @@ export interface RedisSetOptions {
 export interface RedisClient {
   /** The socket is open (connected or connecting). */
   readonly isOpen: boolean
-  /** The client is connected and answers commands. */
-  readonly isReady: boolean
+  /**
+   * The client is connected and answers commands (a single client or a Sentinel client; a
+   * cluster client has no such flag and is ready once `connect()` resolved).
+   */
+  readonly isReady?: boolean
   /** Opens the connection. */
   connect(): Promise<unknown>
   /** Closes the connection once pending commands are answered. */

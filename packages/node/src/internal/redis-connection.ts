@@ -97,6 +97,8 @@ export class RedisConnection {
   #client: RedisClient | undefined
   #creating: Promise<RedisClient> | undefined
   #started = false
+  /** When the cluster client was last replaced to learn a new slot map (epoch ms). */
+  #rediscoveredAt = 0
   /**
    * A cluster or Sentinel client: node-redis emits no `'ready'` for these (a cluster has no
    * `isReady` at all); they are ready once `connect()` has resolved, and each node's client
@@ -154,6 +156,7 @@ export class RedisConnection {
       // A reply that comes after the timeout is read and dropped by the client.
       return await Promise.race([fn(client), timeout])
     } catch (cause) {
+      if (this.#owned && this.#options.cluster && !isReplyError(cause)) this.#rediscover(client)
       throw new StoreError(`Redis ${what} failed`, { cause })
     } finally {
       clearTimeout(timer)
@@ -182,7 +185,35 @@ export class RedisConnection {
     return this.#creating
   }
 
-  async #create(): Promise<RedisClient> {
+  /**
+   * node-redis's cluster client learns a new slot map only from a MOVED reply, which a primary
+   * that died never sends: after a failover it would keep sending that slot's commands to the
+   * dead node. So when a command fails for want of a connection, the cluster client openrp made
+   * is replaced by one seeded with every node the old one knew (and the configured root nodes),
+   * which reads the current slot map. At most one replacement at a time, and at most one a
+   * second.
+   */
+  #rediscover(failed: RedisClient): void {
+    const now = Date.now()
+    if (this.#client !== failed || now - this.#rediscoveredAt < 1000) return
+    this.#rediscoveredAt = now
+    const known = failed as unknown as {
+      masters?: { address: string }[]
+      replicas?: { address: string }[]
+    }
+    const seen = [...(known.masters ?? []), ...(known.replicas ?? [])].map(
+      (node) => `redis://${node.address}`,
+    )
+    this.#client = undefined
+    this.#everReady = false
+    this.#creating = this.#create(seen).catch((cause: unknown) => {
+      this.#creating = undefined
+      throw cause
+    })
+    failed.destroy()
+  }
+
+  async #create(seenNodes: string[] = []): Promise<RedisClient> {
     let redis: typeof import('redis')
     try {
       redis = await loadOptional('redis', 'RedisStore / RedisLock', () => import('redis'))
@@ -205,7 +236,9 @@ export class RedisConnection {
     let client: RedisClient
     if (options.cluster) {
       client = redis.createCluster({
-        rootNodes: options.cluster.rootNodes.map((url) => ({ url })),
+        rootNodes: [...new Set([...seenNodes, ...options.cluster.rootNodes])].map((url) => ({
+          url: withCredentials(url, options.cluster?.rootNodes[0]),
+        })),
         defaults: node,
         commandOptions: { timeout: this.#commandTimeoutMs },
         ...caching,
@@ -338,4 +371,20 @@ export class RedisConnection {
 function hostAndPort(url: string): { host: string; port: number } {
   const parsed = new URL(url)
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 26379) }
+}
+
+/** A reply Redis sent (WRONGTYPE, NOSCRIPT...), as opposed to a connection that failed. */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'ErrorReply'
+}
+
+/** `url` with the user and password of `like` (root node URLs carry the credentials). */
+function withCredentials(url: string, like: string | undefined): string {
+  if (!like) return url
+  const target = new URL(url)
+  const source = new URL(like)
+  if (target.username || target.password || !(source.username || source.password)) return url
+  target.username = source.username
+  target.password = source.password
+  return target.toString()
 }
