@@ -1,8 +1,10 @@
 import { DEMO_CLIENTS, startReferenceServer } from '@openrp/reference-server'
-import { startRedis } from '@openrp/testkit'
+import { startRedis, startRedisCluster } from '@openrp/testkit'
 import { runWorker } from './lib/child.ts'
 
 export interface FleetResult {
+  /** One redis-server, or a Redis Cluster of 3 primaries with a replica each. */
+  deployment: 'single' | 'cluster'
   processes: number
   durationSec: number
   tokenTtlSec: number
@@ -15,7 +17,8 @@ export interface FleetResult {
 }
 
 /**
- * N processes share one RedisStore + RedisLock (a real redis-server) and call
+ * N processes share one RedisStore + RedisLock (a real redis-server, or a real Redis Cluster)
+ * and call
  * ClientCredentialsProvider.getToken() in loops while tokens expire every few seconds; the
  * reference server counts the token requests that reach it.
  */
@@ -24,8 +27,15 @@ export async function measureFleet({
   durationSec = 24,
   tokenTtlSec = 8,
   skewSec = 2,
+  deployment = 'single' as FleetResult['deployment'],
 } = {}): Promise<FleetResult> {
-  const redis = await startRedis()
+  const redis =
+    deployment === 'cluster'
+      ? await startRedisCluster().then((c) => ({
+          env: { REDIS_CLUSTER: c.nodes.map((n) => n.url).join(',') },
+          stop: () => c.stop(),
+        }))
+      : await startRedis().then((r) => ({ env: { REDIS_URL: r.url }, stop: () => r.stop() }))
   const server = await startReferenceServer({
     port: 0,
     clients: [
@@ -45,7 +55,7 @@ export async function measureFleet({
     const members = await Promise.all(
       Array.from({ length: processes }, () =>
         runWorker<{ calls: number }>('fleet-member.ts', {
-          REDIS_URL: redis.url,
+          ...redis.env,
           ISSUER: server.issuer,
           DURATION_MS: String(durationSec * 1000),
           SKEW_SEC: String(skewSec),
@@ -65,6 +75,7 @@ export async function measureFleet({
       last = t
     }
     return {
+      deployment,
       processes,
       durationSec,
       tokenTtlSec,

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: bundle sizes, hot path, concurrency, ID-token validation, cold import and a
  * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
- * Writes bench/RESULTS.md. `--only=size,react,hot,idtoken,cold,fleet,faults` runs some sections.
+ * Writes bench/RESULTS.md. `--only=size,react,hot,redis,idtoken,cold,fleet,faults` runs some sections.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
@@ -19,7 +19,7 @@ import { measureSizes } from './size/measure.ts'
 import { measureReactLayers, strayImports } from './size/react.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
 
-const SECTIONS = ['size', 'react', 'hot', 'idtoken', 'cold', 'fleet', 'faults'] as const
+const SECTIONS = ['size', 'react', 'hot', 'redis', 'idtoken', 'cold', 'fleet', 'faults'] as const
 type Section = (typeof SECTIONS)[number]
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
@@ -179,6 +179,32 @@ await section('hot', 'Hot path and concurrency (Node)', async () => {
   ]
 })
 
+await section('redis', 'Hot path over Redis (Node)', async () => {
+  const result = await runWorker<{
+    rates: Record<string, Summary>
+    perCall: Record<string, number>
+  }>('redis-hot-path.ts', {})
+  const memory = result.rates['TokenManager over MemoryStore']!
+  const cachedName = 'TokenManager over RedisStore (local cache)'
+  const cached = result.rates[cachedName]!
+  headline.push(
+    `hot path over RedisStore: ${times(medianRatio(cached, memory))} MemoryStore's calls/s, ${result.perCall[cachedName]!.toFixed(4)} Redis commands per call`,
+  )
+  return [
+    'One process (`src/workers/redis-hot-path.ts`), a real redis-server on 127.0.0.1: `TokenManager.getAccessToken()` with a token valid for the session, awaited back to back; 7 interleaved rounds of 500 ms after a warm-up, median (min–max). Redis commands per call: INFO commandstats before and after 20,000 calls.',
+    '',
+    table(
+      ['store', 'calls/s', 'vs MemoryStore', 'Redis commands per call'],
+      Object.entries(result.rates).map(([name, s]) => [
+        name,
+        withRange(s),
+        times(medianRatio(s, memory)),
+        name.includes('Redis') ? result.perCall[name]!.toFixed(4) : '',
+      ]),
+    ),
+  ]
+})
+
 await section('idtoken', 'ID-token validation', async () => {
   const result = await runWorker<Record<string, Record<string, Summary>>>('id-token.ts')
   const lines: string[] = [
@@ -239,15 +265,18 @@ await section('cold', 'Cold import (whole process)', async () => {
 })
 
 await section('fleet', 'Fleet: shared RedisStore + RedisLock', async () => {
-  const f = await measureFleet()
-  headline.push(
-    `fleet of ${f.processes} processes on Redis: ${f.tokenRequests} token requests over ${f.expiries} expiries (max ${f.maxRequestsPerExpiry} per expiry)`,
-  )
+  const fleets = [await measureFleet(), await measureFleet({ deployment: 'cluster' })]
+  for (const f of fleets)
+    headline.push(
+      `fleet of ${f.processes} processes on ${f.deployment === 'cluster' ? 'a Redis Cluster' : 'one Redis'}: ${f.tokenRequests} token requests over ${f.expiries} expiries (max ${f.maxRequestsPerExpiry} per expiry)`,
+    )
+  const f = fleets[0]!
   return [
-    `${f.processes} Node processes, each with a ClientCredentialsProvider on one RedisStore + RedisLock (a real redis-server), call getToken() in 4 loops for ${f.durationSec} s while the reference server issues tokens valid ${f.tokenTtlSec} s (renewed ${f.skewSec} s before expiry). The server counts the token requests; requests closer together than half a lifetime count as one expiry.`,
+    `${f.processes} Node processes, each with a ClientCredentialsProvider on one RedisStore + RedisLock (a real redis-server, then a real Redis Cluster of 3 primaries with a replica each), call getToken() in 4 loops for ${f.durationSec} s while the reference server issues tokens valid ${f.tokenTtlSec} s (renewed ${f.skewSec} s before expiry). The server counts the token requests; requests closer together than half a lifetime count as one expiry.`,
     '',
     table(
       [
+        'Redis',
         'processes',
         'getToken() calls',
         'token requests',
@@ -255,16 +284,15 @@ await section('fleet', 'Fleet: shared RedisStore + RedisLock', async () => {
         'requests per expiry',
         'max in one expiry',
       ],
-      [
-        [
-          f.processes,
-          num(f.calls),
-          f.tokenRequests,
-          f.expiries,
-          (f.tokenRequests / Math.max(1, f.expiries)).toFixed(2),
-          f.maxRequestsPerExpiry,
-        ],
-      ],
+      fleets.map((f) => [
+        f.deployment === 'cluster' ? 'cluster (3 primaries)' : 'one server',
+        f.processes,
+        num(f.calls),
+        f.tokenRequests,
+        f.expiries,
+        (f.tokenRequests / Math.max(1, f.expiries)).toFixed(2),
+        f.maxRequestsPerExpiry,
+      ]),
     ),
   ]
 })

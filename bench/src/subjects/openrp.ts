@@ -1,4 +1,11 @@
-import { type Client, discover, MemoryStore, TokenManager, TokenSet } from '@openrp/core'
+import {
+  type Client,
+  discover,
+  MemoryStore,
+  type Store,
+  TokenManager,
+  TokenSet,
+} from '@openrp/core'
 import { ClientCredentialsProvider } from '@openrp/node'
 import { DEMO_USERS } from '@openrp/reference-server'
 
@@ -21,8 +28,18 @@ export async function ccToken(provider: ClientCredentialsProvider): Promise<stri
  */
 export async function tokenManagerWithSession(
   issuer: string,
-  { expired = false } = {},
+  { expired = false, store = new MemoryStore() as Store, key = 'bench' } = {},
 ): Promise<TokenManager> {
+  const { client, tokens } = await passwordSession(issuer)
+  const json = tokens.toJSON()
+  if (expired) json.expiresAt = Math.floor(Date.now() / 1000) - 60
+  const manager = new TokenManager({ client, store, key })
+  await manager.setTokenSet(TokenSet.fromJSON(json))
+  return manager
+}
+
+/** A client of the demo `legacy-password` client and a token set with a refresh token. */
+async function passwordSession(issuer: string) {
   const client = await discover(issuer, {
     clientId: 'legacy-password',
     clientSecret: 'password-secret',
@@ -34,9 +51,5 @@ export async function tokenManagerWithSession(
     password: user.password,
     scope: 'openid offline_access api:read',
   })
-  const json = tokens.toJSON()
-  if (expired) json.expiresAt = Math.floor(Date.now() / 1000) - 60
-  const manager = new TokenManager({ client, store: new MemoryStore(), key: 'bench' })
-  await manager.setTokenSet(TokenSet.fromJSON(json))
-  return manager
+  return { client, tokens }
 }

@@ -13,13 +13,16 @@ const env = (name: string) => {
   if (!value) throw new Error(`fleet member: ${name} is not set`)
   return value
 }
-const redisUrl = env('REDIS_URL')
+const cluster = process.env.REDIS_CLUSTER
+const connection = cluster
+  ? { cluster: { rootNodes: cluster.split(',') } }
+  : { url: env('REDIS_URL') }
 const durationMs = Number(env('DURATION_MS'))
 const concurrency = Number(process.env.CONCURRENCY ?? 4)
 const skewSec = Number(env('SKEW_SEC'))
 
-const store = new RedisStore({ url: redisUrl, prefix: 'bench:' })
-const lock = new RedisLock({ url: redisUrl, prefix: 'bench:lock:' })
+const store = new RedisStore({ ...connection, prefix: 'bench:' })
+const lock = new RedisLock({ ...connection, prefix: 'bench:lock:' })
 const client = await discover(env('ISSUER'), { clientId: 'fleet', clientSecret: 'fleet-secret' })
 const provider = new ClientCredentialsProvider({
   client,

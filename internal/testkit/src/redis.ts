@@ -14,7 +14,7 @@ export interface RedisServer {
   restart(): Promise<void>
 }
 
-function redisBinary(): string {
+export function redisBinary(): string {
   const bin = process.env.REDIS_SERVER ?? 'redis-server'
   const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
@@ -25,7 +25,7 @@ function redisBinary(): string {
   return bin
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   return new Promise((resolve, reject) => {
     const attempt = () => {

@@ -74,7 +74,7 @@ export class MemoryStore implements Store {
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
     const ttlMs = ttlSecToMs(options.ttlSec)
-    const copy = deepFreeze(parseStoredJson(toStoredJson(value), 'MemoryStore'))
+    const copy = parseStoredJson(toStoredJson(value), 'MemoryStore', { frozen: true })
     const now = this.#now()
     const expiresAtMs = ttlMs === undefined ? undefined : now + ttlMs
     this.#entries.set(key, { value: copy, expiresAtMs })
@@ -92,17 +92,4 @@ export class MemoryStore implements Store {
       if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) this.#entries.delete(key)
     }
   }
-}
-
-/** Freezes a JSON value and everything in it (iteratively: any depth JSON allows). */
-function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value]
-  while (pending.length > 0) {
-    const item = pending.pop()
-    if (typeof item === 'object' && item !== null) {
-      Object.freeze(item)
-      for (const member of Object.values(item)) pending.push(member)
-    }
-  }
-  return value
 }

@@ -34,6 +34,8 @@ export function toStoredJson(value: unknown): string {
  * The value in JSON text read back from a backend.
  *
  * @param storeName Names the store in the error message, e.g. `'RedisStore'`.
+ * @param options `frozen: true` freezes the value deeply, for a store that hands the same parsed
+ *   value to every reader (MemoryStore, RedisStore's local cache): no reader can change it.
  * @throws StoreError (code `STORE_ERROR`) when the text is not JSON (written by someone else,
  *   or corrupt). The message never contains the text, which may be a token.
  * @example
@@ -42,12 +44,31 @@ export function toStoredJson(value: unknown): string {
  * return text === undefined ? undefined : parseStoredJson<T>(text, 'MyStore')
  * ```
  */
-export function parseStoredJson<T = unknown>(text: string, storeName = 'A store'): T {
+export function parseStoredJson<T = unknown>(
+  text: string,
+  storeName = 'A store',
+  options: { frozen?: boolean } = {},
+): T {
+  let value: T
   try {
-    return JSON.parse(text) as T
+    value = JSON.parse(text) as T
   } catch (cause) {
     throw new StoreError(`${storeName} found a value that is not JSON`, { cause })
   }
+  return options.frozen ? deepFreeze(value) : value
+}
+
+/** Freezes a JSON value and everything in it (iteratively: any depth JSON allows). */
+function deepFreeze<T>(value: T): T {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (typeof item === 'object' && item !== null) {
+      Object.freeze(item)
+      for (const member of Object.values(item)) pending.push(member)
+    }
+  }
+  return value
 }
 
 /**

@@ -11,6 +11,26 @@ export interface Store {
   set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
   /** Removes the value under `key` (nothing happens when there is none). */
   delete(key: string): Promise<void>
+  /**
+   * Optional, for stores shared by processes that can lose a lock without knowing it (a Redis
+   * failover, a paused process): writes `value` only if `key` still holds `expected`
+   * (`undefined`: only if it holds nothing), as one atomic step in the backend, and resolves
+   * whether it wrote. Values compare by their JSON text. The refresh coordinator uses it, where
+   * present, for its write-if-unchanged, so a writer whose lease was lost cannot overwrite a
+   * newer token set.
+   *
+   * @example
+   * ```ts
+   * const before = await store.get('alice')
+   * if (!(await store.compareAndSet?.('alice', before, next))) console.log('someone else wrote')
+   * ```
+   */
+  compareAndSet?(
+    key: string,
+    expected: unknown,
+    value: unknown,
+    options?: StoreSetOptions,
+  ): Promise<boolean>
 }
 
 /** Options of `Store.set()`: `ttlSec`, after which the value may be dropped. */

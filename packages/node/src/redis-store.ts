@@ -10,20 +10,62 @@ import {
   toStoredJson,
   ttlSecToMs,
 } from '@openrp/core'
+import type { RedisClient } from './internal/redis-client.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
+import { type LocalCacheStats, RedisLocalCache } from './internal/redis-local-cache.ts'
+
+/**
+ * Writes ARGV[2] under KEYS[1] only if it holds ARGV[1] (ARGV[3] = '1': only if it holds
+ * nothing); ARGV[4], when not empty, is a PX expiry. 1 if written, 0 if not.
+ */
+const COMPARE_AND_SET = `local current = redis.call('get', KEYS[1])
+if ARGV[3] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then return 0 end
+if ARGV[4] ~= '' then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[4])
+else redis.call('set', KEYS[1], ARGV[2]) end
+return 1`
+
+/** GET and PTTL of KEYS[1] in one step: `{}` when the key does not exist. */
+const READ = `local value = redis.call('get', KEYS[1])
+if not value then return {} end
+return {value, redis.call('pttl', KEYS[1])}`
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prepended to every key (default `openrp:`), so the store can share a Redis database. */
   prefix?: string
+  /**
+   * Keep what this process read in memory and answer later reads of it without a round trip,
+   * for as long as Redis vouches for it (default `true` when openrp creates the client).
+   *
+   * It is Redis's own server-assisted client-side caching (RESP3 `CLIENT TRACKING`, through
+   * node-redis's `clientSideCache`): Redis tells this process the moment a key it read changes
+   * anywhere in the fleet (a refresh, a logout, a session ended, an expiry), and the copy is
+   * dropped. A lost connection drops every copy until Redis is read again, so a member never
+   * serves a value it could have missed a change of. Needs Redis 6 or newer; `false` turns it
+   * off. With a `client` of your own it is on only when that client has `clientSideCache`
+   * configured (and RESP 3).
+   */
+  localCache?: boolean
+  /** Most keys kept in the local cache (default 10 000; least recently used go first). */
+  localCacheMaxEntries?: number
 }
 
 /**
  * Keeps JSON values in Redis (node-redis v5) under `prefix + key`; `ttlSec` becomes a `PX`
- * expiry so Redis drops a token when it expires.
+ * expiry so Redis drops a token when it expires. One server (`url`), a Redis Cluster
+ * (`cluster`), a Sentinel-managed primary (`sentinel`) or a node-redis client of yours
+ * (`client`).
  *
  * Built to fail fast: when Redis is down, calls reject with `StoreError` (code `STORE_ERROR`)
  * within the connect / command timeout instead of hanging, and the client reconnects by itself
  * when Redis returns. A value that is not JSON gives a `StoreError` on `get`.
+ *
+ * Reads are served from a local copy while Redis vouches for it (see `localCache`), so the hot
+ * path of a TokenManager or ClientCredentialsProvider makes no round trip while its token is
+ * valid. Values read are **frozen** (deeply), as MemoryStore's are: copy one to edit it.
+ *
+ * `compareAndSet` is atomic in Redis (one Lua script on one key, so it holds on a cluster too).
  *
  * Call `close()` when done, or the open connection keeps the process alive.
  *
@@ -34,40 +76,110 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
  * const lock = new RedisLock({ url: 'redis://127.0.0.1:6379', prefix: 'billing:lock:' })
  * const tokens = new ClientCredentialsProvider({ client, store, lock })
  * ```
+ * @example A Redis Cluster, or a primary behind Sentinel
+ * ```ts
+ * const store = new RedisStore({ cluster: { rootNodes: ['redis://10.0.0.1:6379'] } })
+ * const lock = new RedisLock({ sentinel: { name: 'tokens', sentinels: ['redis://10.0.0.9:26379'] } })
+ * ```
  */
 export class RedisStore implements Store {
   readonly prefix: string
   readonly #connection: RedisConnection
+  readonly #cache: RedisLocalCache | undefined
 
   constructor(options: RedisStoreOptions) {
-    this.#connection = new RedisConnection(options)
-    this.prefix = options.prefix ?? 'openrp:'
+    const localCache = options.localCache ?? options.client === undefined
+    const prefix = options.prefix ?? 'openrp:'
+    this.prefix = prefix
+    const cache = localCache
+      ? new RedisLocalCache(options.localCacheMaxEntries ?? 10_000)
+      : undefined
+    this.#cache = cache
+    this.#connection = new RedisConnection(
+      options,
+      cache && {
+        invalidated(redisKey) {
+          if (redisKey === null) cache.distrust()
+          else if (redisKey.startsWith(prefix)) cache.forget(redisKey.slice(prefix.length))
+        },
+        connectionLost: () => cache.distrust(),
+      },
+    )
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const text = await this.#connection.run('GET', (c) => c.get(this.prefix + key))
-    if (text === null || text === undefined) return undefined
-    return parseStoredJson<T>(String(text), 'RedisStore')
+    const cache = this.#cache
+    if (!cache) {
+      const text = await this.#connection.run('GET', (c) => c.get(this.prefix + key))
+      return text === null || text === undefined
+        ? undefined
+        : parseStoredJson<T>(String(text), 'RedisStore')
+    }
+    const hit = cache.read(key)
+    if (hit) return hit.value as T
+    const generation = cache.generation(key)
+    const reply = (await this.#connection.run('GET', (c) =>
+      c.eval(READ, { keys: [this.prefix + key], arguments: [] }),
+    )) as [unknown, unknown] | []
+    const value =
+      reply.length === 0
+        ? undefined
+        : parseStoredJson<T>(String(reply[0]), 'RedisStore', { frozen: true })
+    const pttl = Number(reply[1])
+    cache.keep(key, generation, value, pttl >= 0 ? pttl : undefined)
+    return value
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {
     const text = toStoredJson(value)
     const ttlMs = ttlSecToMs(options.ttlSec)
+    this.#cache?.forget(key)
     await this.#connection.run('SET', (c) =>
       ttlMs === undefined
         ? c.set(this.prefix + key, text)
-        : c.set(this.prefix + key, text, {
-            expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-          }),
+        : c.set(this.prefix + key, text, { expiration: { type: 'PX', value: pxOf(ttlMs) } }),
     )
   }
 
+  async compareAndSet(
+    key: string,
+    expected: unknown,
+    value: unknown,
+    options: StoreSetOptions = {},
+  ): Promise<boolean> {
+    const text = toStoredJson(value)
+    const ttlMs = ttlSecToMs(options.ttlSec)
+    this.#cache?.forget(key)
+    const written = await this.#connection.run('compare-and-set', (c: RedisClient) =>
+      c.eval(COMPARE_AND_SET, {
+        keys: [this.prefix + key],
+        arguments: [
+          expected === undefined ? '' : toStoredJson(expected),
+          text,
+          expected === undefined ? '1' : '0',
+          ttlMs === undefined ? '' : String(pxOf(ttlMs)),
+        ],
+      }),
+    )
+    return written === 1
+  }
+
   async delete(key: string): Promise<void> {
+    this.#cache?.forget(key)
     await this.#connection.run('DEL', (c) => c.del(this.prefix + key))
+  }
+
+  /** What the local cache did: reads answered locally, reads that went to Redis, drops. */
+  get localCacheStats(): LocalCacheStats | undefined {
+    return this.#cache?.stats()
   }
 
   /** Closes the Redis connection this store opened (not a `client` you passed in). */
   close(): Promise<void> {
     return this.#connection.close()
   }
+}
+
+function pxOf(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs))
 }

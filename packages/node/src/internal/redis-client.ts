@@ -32,16 +32,22 @@ export interface RedisSetOptions {
 export interface RedisClient {
   /** The socket is open (connected or connecting). */
   readonly isOpen: boolean
-  /** The client is connected and answers commands. */
-  readonly isReady: boolean
+  /**
+   * The client is connected and answers commands (a single client or a Sentinel client; a
+   * cluster client has no such flag and is ready once `connect()` resolved).
+   */
+  readonly isReady?: boolean
   /** Opens the connection. */
   connect(): Promise<unknown>
   /** Closes the connection once pending commands are answered. */
   close(): Promise<unknown>
   /** Closes the connection at once. */
   destroy(): unknown
-  /** Listens to `'ready'` (connected) and `'error'` (a failed connection or command). */
-  on(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown
+  /**
+   * Listens to `'ready'` (connected), `'error'` (a failed connection or command), and the other
+   * connection events of node-redis clients, clusters and Sentinel clients.
+   */
+  on(event: string, listener: (error?: unknown) => void): unknown
   /** Listens once. */
   once(event: 'ready', listener: () => void): unknown
   /** Stops listening. */
@@ -52,6 +58,13 @@ export interface RedisClient {
   set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>
   /** `DEL key`. */
   del(key: string): Promise<unknown>
+  /**
+   * node-redis's client-side cache (`clientSideCache` option, RESP 3), when configured: openrp
+   * listens to its `'invalidate'` events.
+   */
+  readonly clientSideCache?: {
+    on(event: 'invalidate', listener: (key: unknown) => void): unknown
+  }
   /** `EVAL script numkeys keys... args...`. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
 }

@@ -13,13 +13,45 @@ import { DependencyMissingError } from '../errors.ts'
 import { loadOptional } from './optional-dependency.ts'
 import type { RedisClient } from './redis-client.ts'
 
-/** How RedisStore and RedisLock reach Redis: a `url`, or a `client` you made. */
+/**
+ * A Redis Cluster to create a client for: its seed nodes, e.g.
+ * `['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379']` (credentials in the URLs). The client
+ * learns the other nodes and the slot map from them, and follows failovers and resharding.
+ */
+export interface RedisClusterConnectionOptions {
+  rootNodes: string[]
+}
+
+/**
+ * A Sentinel-managed primary to create a client for: the name the sentinels monitor it under
+ * and the sentinels' URLs. Commands always go to the current primary; after a failover the
+ * client finds the promoted replica through the sentinels.
+ */
+export interface RedisSentinelConnectionOptions {
+  /** The `sentinel monitor <name> ...` name. */
+  name: string
+  /** `redis://host:port` of the sentinels (not of the data nodes). */
+  sentinels: string[]
+  /** Credentials of the data nodes, if they need any (`redis://user:pass@...` form). */
+  nodeUrl?: string
+}
+
+/**
+ * How RedisStore and RedisLock reach Redis: exactly one of `url` (one server), `cluster`,
+ * `sentinel`, or a `client` you made (a node-redis `createClient()`, `createCluster()` or
+ * `createSentinel()` result).
+ */
 export interface RedisConnectionOptions {
-  /** `redis://host:port`. Used when `client` is not given. */
+  /** `redis://host:port` of a single server. */
   url?: string
+  /** A Redis Cluster: openrp creates a node-redis cluster client from its seed nodes. */
+  cluster?: RedisClusterConnectionOptions
+  /** A Sentinel-managed primary: openrp creates a node-redis Sentinel client. */
+  sentinel?: RedisSentinelConnectionOptions
   /**
-   * A node-redis client you created and configured. It is connected on first use when not yet
-   * open, and never closed by openrp. Without it, openrp creates one from `url` that fails fast
+   * A node-redis client you created and configured: `createClient()`, `createCluster()` or
+   * `createSentinel()`. It is connected on first use when not yet open, and never closed by
+   * openrp. Without it, openrp creates one from `url`, `cluster` or `sentinel` that fails fast
    * (offline queue off, command timeout, reconnect with capped backoff).
    */
   client?: RedisClient
@@ -35,6 +67,28 @@ export interface RedisConnectionOptions {
   maxReconnectDelayMs?: number
 }
 
+/**
+ * Redis's server-assisted client-side caching, as RedisStore's local cache hears it: a key this
+ * connection read changed (`null`: every key, e.g. FLUSHALL), or the connection that vouched
+ * for the reads was lost.
+ */
+export interface TrackingListener {
+  invalidated(redisKey: string | null): void
+  connectionLost(): void
+}
+
+/** Connection events after which Redis no longer vouches for what this process read. */
+const LOST_EVENTS = [
+  'error',
+  'end',
+  'reconnecting',
+  'node-error',
+  'node-disconnect',
+  'node-reconnecting',
+  'client-error',
+  'topology-change',
+] as const
+
 export class RedisConnection {
   readonly #options: RedisConnectionOptions
   readonly #owned: boolean
@@ -43,25 +97,49 @@ export class RedisConnection {
   #client: RedisClient | undefined
   #creating: Promise<RedisClient> | undefined
   #started = false
+  /** When the cluster client was last replaced to learn a new slot map (epoch ms). */
+  #rediscoveredAt = 0
+  /**
+   * A cluster or Sentinel client: node-redis emits no `'ready'` for these (a cluster has no
+   * `isReady` at all); they are ready once `connect()` has resolved, and each node's client
+   * reconnects on its own.
+   */
+  readonly #pooled: boolean
   #everReady = false
   /** The last connection error the client reported, given as `cause` to callers. */
   #lastError: unknown
   /** One wait for the first connection, shared by every caller that arrives meanwhile. */
   #firstReady: Promise<void> | undefined
 
-  constructor(options: RedisConnectionOptions) {
+  readonly #tracking: TrackingListener | undefined
+
+  /**
+   * @param tracking When given, the client openrp creates turns on RESP3 client-side caching,
+   *   and `tracking` hears of every invalidation and lost connection (a `client` of yours: only
+   *   when it has `clientSideCache` configured).
+   */
+  constructor(options: RedisConnectionOptions, tracking?: TrackingListener) {
     this.#options = options
+    this.#tracking = tracking
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000
     if (!(this.#commandTimeoutMs > 0 && this.#connectTimeoutMs > 0))
       throw new InvalidArgumentError('commandTimeoutMs and connectTimeoutMs must be > 0')
-    if (options.client) {
-      this.#owned = false
-      this.#adopt(options.client)
-    } else {
-      if (!options.url) throw new InvalidArgumentError('A Redis url or client is required')
-      this.#owned = true
-    }
+    const given = [options.url, options.cluster, options.sentinel, options.client].filter(
+      (o) => o !== undefined,
+    ).length
+    if (given !== 1)
+      throw new InvalidArgumentError('Give exactly one of url, cluster, sentinel or client')
+    if (options.cluster && !(options.cluster.rootNodes?.length > 0))
+      throw new InvalidArgumentError('cluster.rootNodes needs at least one URL')
+    if (options.sentinel && !(options.sentinel.name && options.sentinel.sentinels?.length > 0))
+      throw new InvalidArgumentError('sentinel needs a name and at least one sentinel URL')
+    this.#owned = options.client === undefined
+    const client = options.client
+    this.#pooled = client
+      ? !('isReady' in client) || 'getMasterNode' in client
+      : options.url === undefined
+    if (client) this.#adopt(client)
   }
 
   /** Runs `fn` on a ready client; any failure (offline, timeout, reply error) is a StoreError. */
@@ -78,6 +156,7 @@ export class RedisConnection {
       // A reply that comes after the timeout is read and dropped by the client.
       return await Promise.race([fn(client), timeout])
     } catch (cause) {
+      if (this.#owned && this.#options.cluster && !isReplyError(cause)) this.#rediscover(client)
       throw new StoreError(`Redis ${what} failed`, { cause })
     } finally {
       clearTimeout(timer)
@@ -106,7 +185,35 @@ export class RedisConnection {
     return this.#creating
   }
 
-  async #create(): Promise<RedisClient> {
+  /**
+   * node-redis's cluster client learns a new slot map only from a MOVED reply, which a primary
+   * that died never sends: after a failover it would keep sending that slot's commands to the
+   * dead node. So when a command fails for want of a connection, the cluster client openrp made
+   * is replaced by one seeded with every node the old one knew (and the configured root nodes),
+   * which reads the current slot map. At most one replacement at a time, and at most one a
+   * second.
+   */
+  #rediscover(failed: RedisClient): void {
+    const now = Date.now()
+    if (this.#client !== failed || now - this.#rediscoveredAt < 1000) return
+    this.#rediscoveredAt = now
+    const known = failed as unknown as {
+      masters?: { address: string }[]
+      replicas?: { address: string }[]
+    }
+    const seen = [...(known.masters ?? []), ...(known.replicas ?? [])].map(
+      (node) => `redis://${node.address}`,
+    )
+    this.#client = undefined
+    this.#everReady = false
+    this.#creating = this.#create(seen).catch((cause: unknown) => {
+      this.#creating = undefined
+      throw cause
+    })
+    failed.destroy()
+  }
+
+  async #create(seenNodes: string[] = []): Promise<RedisClient> {
     let redis: typeof import('redis')
     try {
       redis = await loadOptional('redis', 'RedisStore / RedisLock', () => import('redis'))
@@ -116,15 +223,43 @@ export class RedisConnection {
     }
     const options = this.#options
     const maxDelay = options.maxReconnectDelayMs ?? 1000
-    const client: RedisClient = redis.createClient({
-      url: options.url,
+    const node = {
       disableOfflineQueue: true,
-      commandOptions: { timeout: this.#commandTimeoutMs },
       socket: {
         connectTimeout: this.#connectTimeoutMs,
-        reconnectStrategy: (retries) => Math.min(25 * 2 ** retries, maxDelay),
+        reconnectStrategy: (retries: number) => Math.min(25 * 2 ** retries, maxDelay),
       },
-    })
+    }
+    // Tracking needs RESP3; node-redis's cache only carries the invalidations: RedisStore reads
+    // through EVAL, which node-redis never caches, and keeps its own parsed copies.
+    const caching = this.#tracking ? ({ RESP: 3, clientSideCache: { maxEntries: 1 } } as const) : {}
+    let client: RedisClient
+    if (options.cluster) {
+      client = redis.createCluster({
+        rootNodes: [...new Set([...seenNodes, ...options.cluster.rootNodes])].map((url) => ({
+          url: withCredentials(url, options.cluster?.rootNodes[0]),
+        })),
+        defaults: node,
+        commandOptions: { timeout: this.#commandTimeoutMs },
+        ...caching,
+      }) as unknown as RedisClient
+    } else if (options.sentinel) {
+      client = redis.createSentinel({
+        name: options.sentinel.name,
+        sentinelRootNodes: options.sentinel.sentinels.map(hostAndPort),
+        nodeClientOptions: { ...node, url: options.sentinel.nodeUrl },
+        sentinelClientOptions: node,
+        commandOptions: { timeout: this.#commandTimeoutMs },
+        ...caching,
+      }) as unknown as RedisClient
+    } else {
+      client = redis.createClient({
+        url: options.url,
+        commandOptions: { timeout: this.#commandTimeoutMs },
+        ...node,
+        ...caching,
+      })
+    }
     this.#adopt(client)
     return client
   }
@@ -141,10 +276,18 @@ export class RedisConnection {
       this.#everReady = true
       this.#lastError = undefined
     })
+    const tracking = this.#tracking
+    const cache = client.clientSideCache
+    if (!tracking || !cache) return
+    cache.on('invalidate', (key: unknown) => {
+      tracking.invalidated(key === null || key === undefined ? null : String(key))
+    })
+    for (const event of LOST_EVENTS) client.on(event, () => tracking.connectionLost())
   }
 
   async #ready(): Promise<RedisClient> {
     const client = await this.#getClient()
+    if (this.#pooled) return this.#readyPooled(client)
     if (client.isReady) return client
     if (!this.#started && !client.isOpen) {
       this.#started = true
@@ -161,6 +304,38 @@ export class RedisConnection {
       })
     }
     this.#firstReady ??= this.#waitForReady(client).finally(() => {
+      this.#firstReady = undefined
+    })
+    await this.#firstReady
+    return client
+  }
+
+  /** Cluster and Sentinel: one `connect()`, bounded by connectTimeoutMs, shared by callers. */
+  async #readyPooled(client: RedisClient): Promise<RedisClient> {
+    if (this.#everReady && client.isOpen) return client
+    this.#firstReady ??= new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new StoreError(
+            `Redis did not connect within ${this.#connectTimeoutMs} ms${this.#reason()}`,
+            { cause: this.#lastError },
+          ),
+        )
+      }, this.#connectTimeoutMs)
+      const connecting = client.isOpen ? Promise.resolve() : client.connect()
+      connecting.then(
+        () => {
+          clearTimeout(timer)
+          this.#everReady = true
+          resolve()
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          this.#lastError = error
+          reject(new StoreError(`Redis did not connect${this.#reason()}`, { cause: error }))
+        },
+      )
+    }).finally(() => {
       this.#firstReady = undefined
     })
     await this.#firstReady
@@ -211,4 +386,26 @@ export class RedisConnection {
  */
 function isRefusal(error: unknown): boolean {
   return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(error.message)
+}
+
+/** `redis://host:port` as node-redis Sentinel's `{ host, port }`. */
+function hostAndPort(url: string): { host: string; port: number } {
+  const parsed = new URL(url)
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 26379) }
+}
+
+/** A reply Redis sent (WRONGTYPE, NOSCRIPT...), as opposed to a connection that failed. */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'ErrorReply'
+}
+
+/** `url` with the user and password of `like` (root node URLs carry the credentials). */
+function withCredentials(url: string, like: string | undefined): string {
+  if (!like) return url
+  const target = new URL(url)
+  const source = new URL(like)
+  if (target.username || target.password || !(source.username || source.password)) return url
+  target.username = source.username
+  target.password = source.password
+  return target.toString()
 }

@@ -1,0 +1,197 @@
+// A fleet of processes sharing one user session through TokenManager on RedisStore + RedisLock,
+// on each supported Redis deployment: one refresh per expiry, and a primary killed mid-run
+// loses no session (or, where nothing can save it, ends it with `expired` in every member).
+import { type ChildProcess, fork } from 'node:child_process'
+import { join } from 'node:path'
+import { type Client, discover, TokenSet } from '@openrp/core'
+import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { startRedis, startRedisCluster, startRedisSentinel } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { RedisConnectionOptions } from '../src/internal/redis-connection.ts'
+import { RedisStore } from '../src/redis-store.ts'
+
+const MEMBERS = 4
+let server: ReferenceServer
+let client: Client
+
+beforeAll(async () => {
+  server = await startReferenceServer({ port: 0 })
+  client = await discover(server.issuer, {
+    clientId: 'web',
+    clientSecret: 'web-secret',
+    redirectUri: 'http://127.0.0.1:4002/callback',
+    scope: 'openid offline_access api:read',
+  })
+})
+afterAll(() => server?.close())
+
+interface Member {
+  child: ChildProcess
+  expired: number
+  get(): Promise<{ token?: string; error?: string }>
+}
+let members: Member[] = []
+afterEach(() => {
+  for (const m of members) m.child.kill('SIGKILL')
+  members = []
+})
+
+async function startMember(connection: RedisConnectionOptions): Promise<Member> {
+  const child = fork(
+    join(import.meta.dirname, 'fixtures', 'tm-worker.ts'),
+    [server.issuer, JSON.stringify(connection)],
+    {
+      execArgv: ['--conditions=openrp-source', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  )
+  let next = 0
+  const waiting = new Map<number, (answer: { token?: string; error?: string }) => void>()
+  const member: Member = {
+    child,
+    expired: 0,
+    get: () =>
+      new Promise((resolve) => {
+        const id = next++
+        waiting.set(id, resolve)
+        child.send({ cmd: 'get', id })
+      }),
+  }
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (m: 'ready' | { id?: number; event?: string; token?: string }) => {
+      if (m === 'ready') return resolve()
+      if (m.event === 'expired') member.expired++
+      else if (m.id !== undefined) waiting.get(m.id)?.(m)
+    })
+    child.once('exit', (code) => reject(new Error(`member exited early (${code})`)))
+  })
+  return member
+}
+
+async function loggedInSet(): Promise<TokenSet> {
+  const { url, transaction } = await client.createAuthorizationRequest()
+  const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
+  return client.handleAuthorizationResponse(done.url, transaction)
+}
+
+/** Puts the session in the shared store as a set due for refresh. */
+async function seedExpired(connection: RedisConnectionOptions, set: TokenSet): Promise<void> {
+  const store = new RedisStore({ ...connection, prefix: 'fleet-tm:' })
+  try {
+    await store.set('user:alice', { ...set.toJSON(), expiresAt: Math.floor(Date.now() / 1000) - 5 })
+  } finally {
+    await store.close()
+  }
+}
+
+async function readStored(connection: RedisConnectionOptions): Promise<TokenSet | undefined> {
+  const store = new RedisStore({ ...connection, prefix: 'fleet-tm:', localCache: false })
+  try {
+    const json = await store.get<ReturnType<TokenSet['toJSON']>>('user:alice')
+    return json && TokenSet.fromJSON(json)
+  } finally {
+    await store.close()
+  }
+}
+
+const refreshes = () => server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
+
+async function everyoneGets(): Promise<{ token?: string; error?: string }[]> {
+  return Promise.all(members.flatMap((m) => [m.get(), m.get(), m.get()]))
+}
+
+/** One refresh per expiry, then a primary killed: the session lives on, or ends everywhere. */
+async function fleetScenario(
+  connection: RedisConnectionOptions,
+  killPrimary?: () => Promise<void>,
+) {
+  members = await Promise.all(Array.from({ length: MEMBERS }, () => startMember(connection)))
+  const set = await loggedInSet()
+  await seedExpired(connection, set)
+  server.control.clearRequests()
+
+  const first = await everyoneGets()
+  expect(first.every((a) => a.token)).toBe(true)
+  expect(new Set(first.map((a) => a.token)).size).toBe(1)
+  expect(refreshes()).toHaveLength(1)
+  if (!killPrimary) return
+
+  // The primary dies; then the session is due again.
+  await new Promise((resolve) => setTimeout(resolve, 300)) // let the replica catch up
+  await killPrimary()
+  const stored = await eventuallyRead(connection)
+  await seedExpired(connection, stored)
+  server.control.clearRequests()
+  const after = await eventuallyAll()
+  const tokens = new Set(after.map((a) => a.token).filter(Boolean))
+  if (after.every((a) => a.token)) {
+    // The session lived: one refresh, one token for everyone.
+    expect(tokens.size).toBe(1)
+    expect(refreshes()).toHaveLength(1)
+  } else {
+    // Nothing could save it: it ended everywhere, with `expired`, and no member loops.
+    for (const m of members) expect(m.expired).toBeGreaterThan(0)
+    expect(refreshes().length).toBeLessThanOrEqual(2)
+  }
+}
+
+async function eventuallyRead(connection: RedisConnectionOptions): Promise<TokenSet> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      const set = await readStored(connection)
+      if (set) return set
+    } catch (error) {
+      if (Date.now() - started > 20_000) throw error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Asks everyone until no answer is a STORE_ERROR (the failover is over), for at most 20 s. */
+async function eventuallyAll(): Promise<{ token?: string; error?: string }[]> {
+  const started = Date.now()
+  for (;;) {
+    const answers = await everyoneGets()
+    if (!answers.some((a) => a.error === 'STORE_ERROR') || Date.now() - started > 20_000)
+      return answers
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+describe('a fleet of 4 processes sharing a session (TokenManager, RedisStore + RedisLock)', () => {
+  it('one server: one refresh per expiry', async () => {
+    const redis = await startRedis()
+    try {
+      await fleetScenario({ url: redis.url })
+    } finally {
+      await redis.stop()
+    }
+  }, 60_000)
+
+  it('a Redis Cluster: one refresh per expiry, and through the failover of the primary', async () => {
+    const cluster = await startRedisCluster()
+    try {
+      const connection = { cluster: { rootNodes: cluster.nodes.map((n) => n.url) } }
+      await fleetScenario(connection, async () => {
+        await cluster.killPrimaryFor('fleet-tm:user:alice')
+      })
+    } finally {
+      await cluster.stop()
+    }
+  }, 120_000)
+
+  it('Sentinel: one refresh per expiry, and through the failover of the primary', async () => {
+    const sentinel = await startRedisSentinel()
+    try {
+      const connection = {
+        sentinel: { name: sentinel.masterName, sentinels: sentinel.sentinels.map((n) => n.url) },
+      }
+      await fleetScenario(connection, async () => {
+        await sentinel.killPrimary()
+      })
+    } finally {
+      await sentinel.stop()
+    }
+  }, 120_000)
+})

@@ -1,0 +1,162 @@
+import {
+  type RedisCluster,
+  type RedisSentinelSetup,
+  startRedisCluster,
+  startRedisSentinel,
+} from '@openrp/testkit'
+import { createCluster, createSentinel } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisLock } from '../src/redis-lock.ts'
+import { RedisStore } from '../src/redis-store.ts'
+
+/** Retries `fn` until it succeeds (a failover in progress), for at most `limitMs`. */
+async function eventually<T>(fn: () => Promise<T>, limitMs = 15_000): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (Date.now() - started > limitMs) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica each)', () => {
+  let cluster: RedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  const rootNodes = () => cluster.nodes.slice(0, 1).map((n) => n.url)
+
+  it('keeps keys in every slot, shares them between members, and locks', async () => {
+    const a = new RedisStore({ cluster: { rootNodes: rootNodes() }, prefix: 'c:' })
+    const b = new RedisStore({ cluster: { rootNodes: rootNodes() }, prefix: 'c:' })
+    const lock = new RedisLock({ cluster: { rootNodes: rootNodes() }, prefix: 'c:lock:' })
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `session-${i}`)
+      for (const key of keys) await a.set(key, { key })
+      // The keys landed on all three primaries.
+      const owners = new Set(
+        await Promise.all(keys.map(async (k) => (await cluster.primaryFor(`c:${k}`)).port)),
+      )
+      expect(owners.size).toBe(3)
+      for (const key of keys) expect(await b.get(key)).toEqual({ key })
+      // b's copies follow a's writes (client-side caching works per node).
+      await a.set('session-0', { key: 'changed' })
+      await eventually(
+        async () => expect(await b.get('session-0')).toEqual({ key: 'changed' }),
+        1000,
+      )
+      // compareAndSet holds on a cluster (one key, one slot).
+      const current = await b.get('session-1')
+      expect(await b.compareAndSet('session-1', current, { v: 2 })).toBe(true)
+      expect(await a.compareAndSet('session-1', current, { v: 3 })).toBe(false)
+      // The lock excludes across members.
+      const order: string[] = []
+      await Promise.all(
+        ['x', 'y'].map((who) =>
+          lock.withLock('refresh:alice', async () => {
+            order.push(`${who}-in`)
+            await new Promise((resolve) => setTimeout(resolve, 50))
+            order.push(`${who}-out`)
+          }),
+        ),
+      )
+      expect(order[0]?.endsWith('-in') && order[1]?.endsWith('-out')).toBe(true)
+      expect(order[1]?.slice(0, 1)).toBe(order[0]?.slice(0, 1))
+    } finally {
+      await Promise.all([a.close(), b.close(), lock.close()])
+    }
+  })
+
+  it('takes a node-redis cluster client of yours', async () => {
+    const own = createCluster({ rootNodes: [{ url: rootNodes()[0] }] })
+    own.on('error', () => {})
+    const store = new RedisStore({ client: own, prefix: 'c-own:' })
+    try {
+      await store.set('k', { n: 1 })
+      expect(await store.get('k')).toEqual({ n: 1 })
+    } finally {
+      await store.close()
+      await own.close()
+    }
+  })
+
+  it('survives the failover of a killed primary to its replica', async () => {
+    const store = new RedisStore({
+      cluster: { rootNodes: cluster.nodes.map((n) => n.url) },
+      prefix: 'f:',
+    })
+    const lock = new RedisLock({
+      cluster: { rootNodes: cluster.nodes.map((n) => n.url) },
+      prefix: 'f:lock:',
+    })
+    try {
+      await store.set('alice', { rt: 'rt-1' })
+      // Wait for the replica to have it (asynchronous replication).
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(await store.get('alice')).toEqual({ rt: 'rt-1' })
+      await cluster.killPrimaryFor('f:alice')
+      // The copy is not trusted after the connection loss; the promoted replica answers.
+      const value = await eventually(() => store.get('alice'))
+      expect(value).toEqual({ rt: 'rt-1' })
+      await eventually(() => store.set('alice', { rt: 'rt-2' }))
+      expect(await store.get('alice')).toEqual({ rt: 'rt-2' })
+      expect(await eventually(() => lock.withLock('alice', async () => 'held'))).toBe('held')
+    } finally {
+      await Promise.all([store.close(), lock.close()])
+    }
+  }, 60_000)
+})
+
+describe('RedisStore and RedisLock behind Sentinel (primary, replica, 3 sentinels)', () => {
+  let sentinel: RedisSentinelSetup
+  beforeAll(async () => {
+    sentinel = await startRedisSentinel()
+  }, 60_000)
+  afterAll(() => sentinel?.stop())
+
+  const options = () => ({
+    name: sentinel.masterName,
+    sentinels: sentinel.sentinels.map((n) => n.url),
+  })
+
+  it('works through the sentinels, and a client of yours too', async () => {
+    const store = new RedisStore({ sentinel: options(), prefix: 's:' })
+    const lock = new RedisLock({ sentinel: options(), prefix: 's:lock:' })
+    const own = createSentinel({
+      name: sentinel.masterName,
+      sentinelRootNodes: sentinel.sentinels.map((n) => ({ host: n.host, port: n.port })),
+    })
+    own.on('error', () => {})
+    const mine = new RedisStore({ client: own, prefix: 's:' })
+    try {
+      await store.set('k', { n: 1 })
+      expect(await mine.get('k')).toEqual({ n: 1 })
+      expect(await lock.withLock('k', async () => store.get('k'))).toEqual({ n: 1 })
+    } finally {
+      await Promise.all([store.close(), lock.close(), mine.close()])
+      await own.close()
+    }
+  })
+
+  it('follows a failover to the promoted replica', async () => {
+    const store = new RedisStore({ sentinel: options(), prefix: 'sf:' })
+    const lock = new RedisLock({ sentinel: options(), prefix: 'sf:lock:' })
+    try {
+      await store.set('alice', { rt: 'rt-1' })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(await store.get('alice')).toEqual({ rt: 'rt-1' })
+      await sentinel.killPrimary()
+      expect(await eventually(() => store.get('alice'), 20_000)).toEqual({ rt: 'rt-1' })
+      await eventually(() => store.set('alice', { rt: 'rt-2' }))
+      expect(await store.get('alice')).toEqual({ rt: 'rt-2' })
+      expect(await eventually(() => lock.withLock('alice', async () => 'held'))).toBe('held')
+    } finally {
+      await Promise.all([store.close(), lock.close()])
+    }
+  }, 60_000)
+})

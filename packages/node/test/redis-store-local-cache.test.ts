@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest'
+import { RedisLocalCache } from '../src/internal/redis-local-cache.ts'
+import { RedisStore } from '../src/redis-store.ts'
+import { useRedis } from './helpers/redis.ts'
+
+const redis = useRedis()
+
+/** Commands of `name` that the server has run so far (INFO commandstats). */
+async function commandCalls(name: string): Promise<number> {
+  const info = await redis.raw.info('commandstats')
+  const match = new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)
+  return match ? Number(match[1]) : 0
+}
+
+/** Every command the server has run so far. */
+async function allCalls(): Promise<number> {
+  const info = await redis.raw.info('commandstats')
+  let total = 0
+  for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1])
+  return total
+}
+
+/** Polls `read` until it gives `expected`; resolves with the ms it took. */
+async function seenWithin(read: () => Promise<unknown>, expected: unknown, limitMs: number) {
+  const started = Date.now()
+  for (;;) {
+    if (JSON.stringify(await read()) === JSON.stringify(expected)) return Date.now() - started
+    if (Date.now() - started > limitMs) throw new Error(`not seen within ${limitMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('RedisStore local cache (server-assisted client-side caching)', () => {
+  it('answers repeated reads of a valid value without a Redis command (≤ 0.01 per read)', async () => {
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-hot:' })
+    try {
+      await store.set('alice', { accessToken: 'at', expiresAt: 4_000_000_000 })
+      const first = await store.get('alice')
+      const before = await allCalls()
+      for (let i = 0; i < 10_000; i++) expect(await store.get('alice')).toBe(first)
+      // The INFO call that measures counts itself once.
+      const commands = (await allCalls()) - before - 1
+      expect(commands / 10_000).toBeLessThanOrEqual(0.01)
+      expect(store.localCacheStats).toMatchObject({ hits: 10_000 })
+      expect(Object.isFrozen(first)).toBe(true)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('drops its copy the moment another member writes, deletes or the key expires', async () => {
+    const a = new RedisStore({ url: redis.server.url, prefix: 'lc-fleet:' })
+    const b = new RedisStore({ url: redis.server.url, prefix: 'lc-fleet:' })
+    try {
+      await b.set('s', { v: 1 })
+      expect(await a.get('s')).toEqual({ v: 1 })
+      expect(await a.get('s')).toEqual({ v: 1 })
+      await b.set('s', { v: 2 }) // another member refreshed
+      expect(await seenWithin(() => a.get('s'), { v: 2 }, 1000)).toBeLessThan(1000)
+      await b.delete('s') // another member logged out
+      expect(await seenWithin(() => a.get('s'), undefined, 1000)).toBeLessThan(1000)
+      // A key that was absent is tracked too: its creation elsewhere is seen.
+      await b.set('s', { v: 3 })
+      expect(await seenWithin(() => a.get('s'), { v: 3 }, 1000)).toBeLessThan(1000)
+      // An expiry: the copy does not outlive the key's TTL.
+      await b.set('short', { v: 1 }, { ttlSec: 0.2 })
+      expect(await a.get('short')).toEqual({ v: 1 })
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      expect(await a.get('short')).toBeUndefined()
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('a write of its own replaces the copy at once', async () => {
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-own:' })
+    try {
+      await store.set('k', 1)
+      expect(await store.get('k')).toBe(1)
+      await store.set('k', 2)
+      expect(await store.get('k')).toBe(2)
+      await store.delete('k')
+      expect(await store.get('k')).toBeUndefined()
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('off with localCache: false: every read is a command', async () => {
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-off:', localCache: false })
+    try {
+      await store.set('k', { v: 1 })
+      const before = await commandCalls('get')
+      for (let i = 0; i < 10; i++) await store.get('k')
+      expect((await commandCalls('get')) - before).toBe(10)
+      expect(store.localCacheStats).toBeUndefined()
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('RedisStore local cache when the connection is lost', () => {
+  it('stops trusting its copies once the connection drops, and re-reads when Redis is back', async () => {
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-lost:' })
+    try {
+      await store.set('k', 'before')
+      expect(await store.get('k')).toBe('before')
+      await redis.server.stop(true)
+      // Once the client has seen the connection go, reads go to Redis, and fail.
+      const started = Date.now()
+      let error: unknown
+      while (Date.now() - started < 2000) {
+        error = await store.get('k').then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        if (error) break
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      expect(error).toMatchObject({ code: 'STORE_ERROR' })
+      // Redis restarts empty (no persistence) and someone writes meanwhile: never the old copy.
+      await redis.server.restart()
+      await redis.raw.ping().catch(() => {})
+      await redis.raw.set('lc-lost:k', JSON.stringify('after'))
+      expect(
+        await seenWithin(() => store.get('k').catch(() => 'unreachable'), 'after', 10_000),
+      ).toBeLessThan(10_000)
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('RedisLocalCache', () => {
+  it('does not keep what a read found when the key changed while the read was in flight', () => {
+    const cache = new RedisLocalCache(10)
+    const generation = cache.generation('k')
+    cache.forget('k') // an invalidation arrives before the reply is handled
+    cache.keep('k', generation, 'stale')
+    expect(cache.read('k')).toBeUndefined()
+    cache.keep('k', cache.generation('k'), 'fresh')
+    expect(cache.read('k')?.value).toBe('fresh')
+  })
+
+  it('does not keep a read sent before the connection was lost', () => {
+    const cache = new RedisLocalCache(10)
+    cache.keep('k', cache.generation('k'), 'v')
+    const generation = cache.generation('other')
+    cache.distrust()
+    expect(cache.read('k')).toBeUndefined()
+    cache.keep('other', generation, 'stale')
+    expect(cache.read('other')).toBeUndefined()
+  })
+
+  it('holds at most maxEntries copies, dropping the oldest', () => {
+    const cache = new RedisLocalCache(2)
+    for (const key of ['a', 'b', 'c']) cache.keep(key, cache.generation(key), key)
+    expect(cache.read('a')).toBeUndefined()
+    expect(cache.read('c')?.value).toBe('c')
+  })
+})
+
+describe('RedisStore.compareAndSet', () => {
+  it('writes only over the value it expects, atomically, with the TTL asked for', async () => {
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-cas:' })
+    try {
+      expect(await store.compareAndSet('k', undefined, { v: 1 })).toBe(true)
+      expect(await store.compareAndSet('k', undefined, { v: 9 })).toBe(false)
+      const current = await store.get('k')
+      expect(await store.compareAndSet('k', { v: 0 }, { v: 9 })).toBe(false)
+      expect(await store.compareAndSet('k', current, { v: 2 }, { ttlSec: 60 })).toBe(true)
+      expect(await store.get('k')).toEqual({ v: 2 })
+      const pttl = await redis.raw.pTTL('lc-cas:k')
+      expect(pttl).toBeGreaterThan(50_000)
+      // A stale writer (it read { v: 1 }) cannot overwrite the newer set.
+      expect(await store.compareAndSet('k', current, { v: 3 })).toBe(false)
+      expect(await store.get('k')).toEqual({ v: 2 })
+    } finally {
+      await store.close()
+    }
+  })
+})
