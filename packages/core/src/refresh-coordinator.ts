@@ -412,6 +412,7 @@ export class RefreshCoordinator {
     early: (value: T) => void,
   ): Promise<T> {
     let delayMs = this.#storeRetryBaseMs
+    let casRefused = false
     try {
       for (;;) {
         let json: unknown
@@ -427,8 +428,19 @@ export class RefreshCoordinator {
         const latest = json === undefined ? undefined : task.decode(json)
         if (!task.same(latest, started)) return task.superseded(latest)
         const { json: next, ttlSec } = task.encode(value)
+        const options = ttlSec !== undefined ? { ttlSec } : undefined
         try {
-          await this.#store.set(task.key, next, ttlSec !== undefined ? { ttlSec } : undefined)
+          // A store that can compare and set in one step (RedisStore) makes the check above and
+          // this write atomic: a writer whose lease was lost (a failover, a pause) cannot
+          // overwrite a set written meanwhile; it reads again and finds itself superseded.
+          // (A refusal is read again; should the value read again still count as the same, its
+          // text differs from the one compared, and a plain write follows.)
+          if (this.#store.compareAndSet && !casRefused) {
+            if (!(await this.#store.compareAndSet(task.key, json, next, options))) {
+              casRefused = true
+              continue
+            }
+          } else await this.#store.set(task.key, next, options)
           if (!this.#unsaved.has(task.key)) early(value)
           return value
         } catch (error) {
