@@ -74,6 +74,8 @@ export function referenceServerPerFile() {
       port: 0,
       clients: DEMO_CLIENTS,
       enableControlEndpoint: true,
+      // These tests are about React, not consent: refresh tokens without prompt=consent.
+      offlineAccessWithoutConsent: true,
     })
   })
   afterAll(async () => {
