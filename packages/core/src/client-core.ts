@@ -9,7 +9,7 @@ import * as oauth from 'oauth4webapi'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
-import type { IdTokenExpectations } from './id-token-claims.ts'
+import { idTokenAlgPolicy, type IdTokenExpectations } from './id-token-claims.ts'
 import { validateIdToken } from './id-token.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
@@ -22,6 +22,13 @@ export type ServerMetadata = oauth.AuthorizationServer
 /** Shared protocol state of one client. Create with {@link createClientCore}. */
 export interface ClientCore {
   readonly metadata: ServerMetadata
+  /**
+   * The metadata oauth4webapi's token endpoint processing is given: the provider's, with
+   * `id_token_signing_alg_values_supported` narrowed to the algorithms openrp accepts
+   * (`allowedIdTokenAlgs`: never `none` or HMAC), so oauth4webapi applies openrp's alg
+   * policy through its documented inputs.
+   */
+  readonly server: oauth.AuthorizationServer
   readonly options: ResolvedOptions
   /** oauth4webapi's client metadata. */
   readonly client: oauth.Client
@@ -167,12 +174,19 @@ function buildCore(
   const client: oauth.Client = {
     client_id: resolved.clientId,
     [oauth.clockTolerance]: resolved.clockToleranceSec,
+    ...(resolved.idTokenSignedResponseAlg && {
+      id_token_signed_response_alg: resolved.idTokenSignedResponseAlg,
+    }),
     // RFC 8705 §5: oauth4webapi picks the alias of each endpoint that has one.
     ...(resolved.mtlsEndpointAliases && { use_mtls_endpoint_aliases: true }),
   }
   let dpopHandle: Promise<oauth.DPoPHandle | undefined> | undefined
   const core: ClientCore = {
     metadata,
+    server: {
+      ...metadata,
+      id_token_signing_alg_values_supported: idTokenAlgPolicy(metadata, resolved),
+    },
     options: resolved,
     client,
     clientAuth,

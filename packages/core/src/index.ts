@@ -8,6 +8,7 @@
  */
 export {
   AbortError,
+  ERROR_CODES,
   type ErrorCode,
   HttpError,
   InteractionRequiredError,
@@ -17,10 +18,12 @@ export {
   LockTimeoutError,
   NetworkError,
   OAuthError,
+  type OAuthErrorCode,
   OpenRpError,
   StoreError,
   TimeoutError,
   ValidationError,
+  type ValidationErrorCode,
 } from './errors.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'

@@ -50,6 +50,6 @@ export async function clientCredentials(
         params,
         http,
       ),
-    (response) => oauth.processClientCredentialsResponse(core.metadata, core.client, response),
+    (response) => oauth.processClientCredentialsResponse(core.server, core.client, response),
   )
 }

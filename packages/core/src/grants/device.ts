@@ -270,7 +270,7 @@ async function pollDeviceCode(
           )
           return last
         },
-        (response) => oauth.processDeviceCodeResponse(core.metadata, core.client, response),
+        (response) => oauth.processDeviceCodeResponse(core.server, core.client, response),
       )
     } catch (error) {
       if (!(error instanceof OpenRpError)) throw error

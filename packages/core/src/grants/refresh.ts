@@ -56,7 +56,7 @@ export async function refresh(
         ...http,
         additionalParameters: params,
       }),
-    (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
+    (response) => oauth.processRefreshTokenResponse(core.server, core.client, response),
   )
   const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
   if (fresh.refreshToken !== undefined && !keepIdToken) return fresh

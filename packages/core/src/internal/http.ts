@@ -6,7 +6,6 @@
  */
 import { NetworkError, OpenRpError, ValidationError } from '../errors.ts'
 import type { ResolvedOptions } from '../options.ts'
-import { bufferedResponse, isBufferedResponse } from './buffered-response.ts'
 import type { Deadline } from './deadline.ts'
 import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
 
@@ -115,7 +114,7 @@ function createFetch(
     }
     // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
     if (response.status < 200 || response.status > 599) return response
-    return readCapped(response, url, options.maxResponseBytes, deadline)
+    return readCapped(response, options.maxResponseBytes, deadline)
   }
   return fetch
 }
@@ -128,10 +127,15 @@ async function wait(ms: number, deadline: Deadline): Promise<void> {
   }
 }
 
-/** Reads the body into memory (at most `maxBytes`) and returns it as a buffered response. */
+/** Statuses whose Response must have a null body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304])
+
+/**
+ * Reads the body into memory (at most `maxBytes`) and returns a Response over those bytes, with
+ * the status and headers of `response`.
+ */
 async function readCapped(
   response: Response,
-  url: string,
   maxBytes: number,
   deadline: Deadline,
 ): Promise<Response> {
@@ -171,18 +175,12 @@ async function readCapped(
       offset += chunk.byteLength
     }
   }
-  return bufferedResponse(body, response, url)
-}
-
-/**
- * The body of `response` parsed as JSON, leaving `response` unread: from the bytes already in
- * memory when this module read it (no clone, no second stream, even after the body was
- * consumed; the next `json()` reuses the parsed value), else through `clone()`.
- * Rejects like `Response.json()` when the body is not JSON.
- */
-export async function peekJson(response: Response): Promise<unknown> {
-  if (isBufferedResponse(response)) return response.peekJson()
-  return response.clone().json()
+  const { status, statusText, headers } = response
+  return new Response(NULL_BODY.has(status) ? null : (body as Uint8Array<ArrayBuffer>), {
+    status,
+    statusText,
+    headers,
+  })
 }
 
 function tooLarge(maxBytes: number): ValidationError {
