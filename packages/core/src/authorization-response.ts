@@ -80,7 +80,9 @@ export function parseAuthorizationResponse(
  * Checks an authorization response against its transaction and returns the tokens.
  *
  * Order of checks: transaction issuer, state (`STATE_MISSING` / `STATE_MISMATCH`), RFC 9207
- * `iss` (`ISS_MISSING` when the provider advertises it, `ISS_MISMATCH`), error responses
+ * `iss` (`ISS_MISMATCH` when it names another issuer; `ISS_MISSING` when the provider
+ * advertises it and the response carries no ID token, whose verified `iss` identifies the
+ * issuer otherwise), error responses
  * (OAuthError; `InteractionRequiredError` for login/consent/interaction_required), then the
  * front-channel ID token and the code exchange.
  *
@@ -147,8 +149,14 @@ export async function handleAuthorizationResponse(
     const callback = new URLSearchParams({ code, state: transaction.state })
     const iss = params.get('iss')
     if (iss !== null) callback.set('iss', iss)
+    // An ID token of this issuer (verified above) identifies the issuer as RFC 9207 §2.4
+    // allows: the parameter is then optional, as in oauth4webapi's own hybrid validation.
+    const metadata =
+      iss === null && front !== undefined
+        ? { ...core.metadata, authorization_response_iss_parameter_supported: false }
+        : core.metadata
     const validated = operation(core, { retry: false, context: 'authorization' }, async () =>
-      oauth.validateAuthResponse(core.metadata, core.client, callback, transaction.state),
+      oauth.validateAuthResponse(metadata, core.client, callback, transaction.state),
     )
     return exchangeAuthorizationCode(core, await validated, transaction, {
       signal: options.signal,
@@ -191,7 +199,15 @@ function checkFrontChannel(
     throw new ValidationError('STATE_MISMATCH', "The response state is not this transaction's")
   const iss = params.get('iss')
   if (iss === null) {
-    if (core.metadata.authorization_response_iss_parameter_supported === true)
+    // A response carrying the ID token it was asked for names its issuer in the token, whose
+    // `iss` is verified before anything else is used (RFC 9207 §2.4, OpenID Connect Core
+    // §3.2.2.11): certified providers leave the parameter out of such responses.
+    const identifiedByIdToken =
+      transaction.responseType.includes('id_token') && params.get('id_token') !== null
+    if (
+      core.metadata.authorization_response_iss_parameter_supported === true &&
+      !identifiedByIdToken
+    )
       throw new ValidationError(
         'ISS_MISSING',
         'The response has no iss although the provider promises one',

@@ -88,6 +88,8 @@ export const ERROR_CODES = [
   'POPUP_TIMEOUT',
   'SILENT_RENEW_TIMEOUT',
   'REDIRECT_NOT_ALLOWED',
+  // environment: an optional peer dependency a feature needs is not installed
+  'DEPENDENCY_MISSING',
 ] as const
 
 /** Every `code` an openrp error can carry ({@link ERROR_CODES}). */
@@ -124,6 +126,7 @@ export type ValidationErrorCode = Exclude<
   | 'POPUP_TIMEOUT'
   | 'SILENT_RENEW_TIMEOUT'
   | 'REDIRECT_NOT_ALLOWED'
+  | 'DEPENDENCY_MISSING'
 >
 
 /**

@@ -7,6 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3 (user interaction)
  * @module
  */
+import { loadOptional } from './internal/optional-dependency.ts'
 
 /** A QR code in the two forms apps need. */
 export interface DeviceQrCode {
@@ -41,7 +42,7 @@ export async function createQrCode(
   options: QrCodeOptions = {},
 ): Promise<DeviceQrCode> {
   const ansi = options.ansi ?? true
-  const { default: QRCode } = await import('qrcode')
+  const { default: QRCode } = await loadOptional('qrcode', 'A QR code', () => import('qrcode'))
   const [terminal, svg] = await Promise.all([
     ansi
       ? QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })

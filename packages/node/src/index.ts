@@ -7,7 +7,9 @@ export {
   type EncryptedStoreKey,
   type EncryptedStoreOptions,
 } from '@openrp/core'
-export type { RedisClient, RedisConnectionOptions } from './internal/redis-connection.ts'
+export type { RedisConnectionOptions } from './internal/redis-connection.ts'
+export type { RedisClient, RedisSetOptions } from './internal/redis-client.ts'
+export { DependencyMissingError, type OptionalDependency } from './errors.ts'
 export {
   ClientCredentialsProvider,
   type ClientCredentialsClient,

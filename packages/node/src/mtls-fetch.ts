@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from '@openrp/core'
+import { loadOptional } from './internal/optional-dependency.ts'
 
 /** Options of {@link mtlsFetch}. PEM text or Buffers, as `node:tls` takes them. */
 export interface MtlsFetchOptions {
@@ -66,7 +67,7 @@ export function mtlsFetch(options: MtlsFetchOptions): typeof fetch {
     throw new InvalidArgumentError('options.passphrase must be a string')
   let loaded: Promise<{ undici: UndiciModule; dispatcher: InstanceType<UndiciModule['Agent']> }>
   const load = () => {
-    loaded ??= import('undici').then((undici) => ({
+    loaded ??= loadOptional('undici', 'mtlsFetch', () => import('undici')).then((undici) => ({
       undici,
       dispatcher: new undici.Agent({
         connect: {

@@ -116,7 +116,7 @@ export class RedisLock implements Lock {
     const deadline = Date.now() + timeoutMs
     let delay = 5
     for (;;) {
-      let reply: string | null
+      let reply: unknown
       const sentAt = performance.now()
       try {
         reply = await this.#connection.run('SET NX', (c) =>

@@ -1,12 +1,31 @@
 import { freePort, type RedisServer, startRedis } from '@openrp/testkit'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
 
 const redis = useRedis()
 
 describe('RedisStore', () => {
+  it('runs on a node-redis client the caller created (the structural RedisClient type), and leaves it open', async () => {
+    const own = createClient({ url: redis.server.url })
+    own.on('error', () => {})
+    const store = new RedisStore({ client: own, prefix: 'test-own:' })
+    const lock = new RedisLock({ client: own, prefix: 'test-own:lock:' })
+    try {
+      await lock.withLock('k', () => store.set('k', { n: 1 }))
+      expect(await store.get('k')).toEqual({ n: 1 })
+      expect(await redis.raw.get('test-own:k')).toBe('{"n":1}')
+      expect(await redis.raw.exists('test-own:lock:k')).toBe(0)
+      await store.close()
+      await lock.close()
+      expect(own.isReady).toBe(true)
+    } finally {
+      own.destroy()
+    }
+  })
+
   it('round-trips JSON under its prefix and deletes', async () => {
     const store = new RedisStore({ url: redis.server.url, prefix: 'test-a:' })
     try {

@@ -115,7 +115,11 @@ export async function finishAuthorization(
     })
   }
   if (request.state !== undefined) params.state = request.state
-  params.iss = state.issuer
+  if (
+    params.id_token === undefined ||
+    state.options.authorizationResponseIss !== 'without-id-token'
+  )
+    params.iss = state.issuer
   return deliver(
     c,
     request.redirectUri,

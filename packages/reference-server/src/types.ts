@@ -146,6 +146,13 @@ export interface ReferenceServerOptions {
    * `require_signed_request_object`; discovery then says `require_signed_request_object: true`.
    */
   requireSignedRequestObject?: boolean
+  /**
+   * When the RFC 9207 `iss` parameter goes into authorization responses (discovery says
+   * `authorization_response_iss_parameter_supported: true` either way). `always` (default):
+   * every response, errors too. `without-id-token`: only responses that carry no ID token, as
+   * certified providers (node-oidc-provider) do, since the ID token's `iss` names the issuer.
+   */
+  authorizationResponseIss?: 'always' | 'without-id-token'
   /** Log requests to stdout (the CLI turns this on). */
   log?: boolean
   /**

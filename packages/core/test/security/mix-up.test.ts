@@ -1,7 +1,9 @@
 /**
  * Mix-up defence (RFC 9207, RFC 9700 §4.4): the response must come from the provider the
  * request went to. Refused before the code reaches any token endpoint: `iss` missing while
- * the provider promises it, `iss` naming another issuer, or a transaction of another provider.
+ * the provider promises it (unless the response carries the ID token it asked for, whose
+ * verified `iss` names the issuer), `iss` naming another issuer, or a transaction of another
+ * provider.
  */
 import { startReferenceServer, type ReferenceServer } from '@openrp/reference-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => other.close())
 
 describe('RFC 9207 iss in the authorization response', () => {
-  it.each<ResponseType>(['code', ...FRONT_ID_TOKEN])(
+  it.each<ResponseType>(['code', 'code token'])(
     '%s: iss missing although advertised → ISS_MISSING',
     async (responseType) => {
       await refusesLogin(
@@ -35,6 +37,41 @@ describe('RFC 9207 iss in the authorization response', () => {
         'ISS_MISSING',
       )
       expect(p.hits('token')).toBe(0)
+    },
+  )
+
+  // Certified providers leave iss out beside an ID token (RFC 9207 §2.4): the ID token's own
+  // verified iss names the issuer, so a response of another issuer is still refused.
+  it.each<ResponseType>(FRONT_ID_TOKEN)(
+    '%s: iss missing, ID token of another issuer → ID_TOKEN_ISS_MISMATCH',
+    async (responseType) => {
+      await refusesLogin(
+        p,
+        responseType,
+        {
+          authorizationResponse: { iss: 'missing' },
+          idToken: { iss: 'https://attacker.example.test', only: { channel: 'authorization' } },
+        },
+        'ID_TOKEN_ISS_MISMATCH',
+      )
+      expect(p.hits('token')).toBe(0)
+    },
+  )
+
+  it.each<ResponseType>(FRONT_ID_TOKEN)(
+    '%s: iss missing, ID token of this issuer → accepted',
+    async (responseType) => {
+      const client = await p.legacy()
+      const s = session(client)
+      const response = await authorize(
+        p,
+        client,
+        { responseType },
+        { authorizationResponse: { iss: 'missing' } },
+      )
+      expect(response.params.has('iss')).toBe(false)
+      await s.callback(response)
+      expect(s.store.writes).toHaveLength(1)
     },
   )
 

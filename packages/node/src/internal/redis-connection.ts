@@ -9,11 +9,11 @@
  * @module
  */
 import { InvalidArgumentError, StoreError, TimeoutError } from '@openrp/core'
-import type { createClient } from 'redis'
+import { DependencyMissingError } from '../errors.ts'
+import { loadOptional } from './optional-dependency.ts'
+import type { RedisClient } from './redis-client.ts'
 
-/** A node-redis v5 client (`createClient()` result). */
-export type RedisClient = ReturnType<typeof createClient>
-
+/** How RedisStore and RedisLock reach Redis: a `url`, or a `client` you made. */
 export interface RedisConnectionOptions {
   /** `redis://host:port`. Used when `client` is not given. */
   url?: string
@@ -109,13 +109,14 @@ export class RedisConnection {
   async #create(): Promise<RedisClient> {
     let redis: typeof import('redis')
     try {
-      redis = await import('redis')
+      redis = await loadOptional('redis', 'RedisStore / RedisLock', () => import('redis'))
     } catch (cause) {
+      if (cause instanceof DependencyMissingError) throw cause
       throw new StoreError('Could not load the redis module', { cause })
     }
     const options = this.#options
     const maxDelay = options.maxReconnectDelayMs ?? 1000
-    const client = redis.createClient({
+    const client: RedisClient = redis.createClient({
       url: options.url,
       disableOfflineQueue: true,
       commandOptions: { timeout: this.#commandTimeoutMs },
