@@ -27,16 +27,13 @@ export {
 } from './errors.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
-export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
-export { Emitter, type Unsubscribe } from './internal/events.ts'
-export { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
 export {
   EncryptedStore,
   type EncryptedStoreKey,
   type EncryptedStoreOptions,
 } from './encrypted-store.ts'
-export { DEFAULT_LOCK_TIMEOUT_MS, InProcessLock } from './in-process-lock.ts'
+export { InProcessLock } from './in-process-lock.ts'
 export {
   TokenManager,
   type RefreshingClient,
@@ -52,10 +49,10 @@ export {
   type ClientCore,
   createClientCore,
   createPublicClientCore,
-  type FrontChannelIdTokenValidator,
   type ServerMetadata,
   withHybridAndImplicit,
 } from './client-core.ts'
+export type { JsonObject, JsonValue, MtlsEndpointAliases } from './server-metadata.ts'
 export { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 export {
   type ClientAuthMethod,
@@ -82,9 +79,7 @@ export {
   handleAuthorizationResponse,
   parseAuthorizationResponse,
 } from './authorization-response.ts'
-export type { RequestObjectSigner } from './request-object.ts'
 export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
-export type { JwksCache } from './jwks.ts'
 export { dpopThumbprint, withDpop } from './dpop.ts'
 export { exchangeAuthorizationCode } from './grants/authorization-code.ts'
 export { type RefreshOptions, refresh } from './grants/refresh.ts'

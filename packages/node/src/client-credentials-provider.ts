@@ -4,7 +4,6 @@
  * @module
  */
 import {
-  assertLeaseHeld,
   InvalidArgumentError,
   isOpenRpError,
   type Lock,
@@ -14,6 +13,7 @@ import {
   StoreError,
   TokenSet,
 } from '@openrp/core'
+import { assertLeaseHeld } from '@openrp/core/adapters'
 
 /** What the provider needs from a client: `Client` satisfies it. */
 export interface ClientCredentialsClient {
@@ -27,7 +27,7 @@ export interface ClientCredentialsClient {
    * clients can share one store.
    */
   readonly metadata?: { issuer: string }
-  readonly core?: { client: { client_id: string } }
+  readonly core?: { options: { clientId: string } }
 }
 
 /** Which token {@link ClientCredentialsProvider.getToken} should give. */
@@ -171,7 +171,7 @@ export class ClientCredentialsProvider {
     const resource = [...new Set([options.resource ?? []].flat())].sort().join(' ')
     const parts = [
       this.#client.metadata?.issuer ?? '',
-      this.#client.core?.client.client_id ?? '',
+      this.#client.core?.options.clientId ?? '',
       `scope=${scope}`,
       `aud=${options.audience ?? ''}`,
       `res=${resource}`,
@@ -195,7 +195,7 @@ export class ClientCredentialsProvider {
       return this.keyOf(options)
     }
     const issuer = this.#client.metadata?.issuer
-    const clientId = this.#client.core?.client.client_id
+    const clientId = this.#client.core?.options.clientId
     if (issuer !== this.#keysIssuer || clientId !== this.#keysClientId || this.#keysCount >= 1000) {
       this.#keys.clear()
       this.#keysCount = 0

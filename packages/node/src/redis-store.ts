@@ -3,13 +3,8 @@
  *
  * @module
  */
-import {
-  parseStoredJson,
-  type Store,
-  type StoreSetOptions,
-  toStoredJson,
-  ttlSecToMs,
-} from '@openrp/core'
+import type { Store, StoreSetOptions } from '@openrp/core'
+import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
