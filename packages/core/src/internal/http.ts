@@ -6,6 +6,7 @@
  */
 import { NetworkError, OpenRpError, ValidationError } from '../errors.ts'
 import type { ResolvedOptions } from '../options.ts'
+import { bufferedResponse } from './buffered-response.ts'
 import type { Deadline } from './deadline.ts'
 import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
 
@@ -114,7 +115,7 @@ function createFetch(
     }
     // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
     if (response.status < 200 || response.status > 599) return response
-    return readCapped(response, options.maxResponseBytes, deadline)
+    return readCapped(response, url, options.maxResponseBytes, deadline)
   }
   return fetch
 }
@@ -127,15 +128,10 @@ async function wait(ms: number, deadline: Deadline): Promise<void> {
   }
 }
 
-/** Statuses whose Response must have a null body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304])
-
-/**
- * Reads the body into memory (at most `maxBytes`) and returns a Response over those bytes, with
- * the status and headers of `response`.
- */
+/** Reads the body into memory (at most `maxBytes`) and returns it as a buffered response. */
 async function readCapped(
   response: Response,
+  url: string,
   maxBytes: number,
   deadline: Deadline,
 ): Promise<Response> {
@@ -175,12 +171,7 @@ async function readCapped(
       offset += chunk.byteLength
     }
   }
-  const { status, statusText, headers } = response
-  return new Response(NULL_BODY.has(status) ? null : (body as Uint8Array<ArrayBuffer>), {
-    status,
-    statusText,
-    headers,
-  })
+  return bufferedResponse(body, response, url)
 }
 
 function tooLarge(maxBytes: number): ValidationError {
