@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { decodeProtectedHeader } from 'jose'
+import type { ProtectedHeaderParameters } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { allowedIdTokenAlgs } from './id-token-claims.ts'
@@ -87,7 +87,8 @@ export async function validateLogoutToken(
     throw new InvalidArgumentError('replayStore must be a Store')
   if (typeof logoutToken !== 'string' || logoutToken.split('.').length !== 3)
     refuse('is not a compact JWS')
-  let header: ReturnType<typeof decodeProtectedHeader>
+  const { decodeProtectedHeader } = await import('jose')
+  let header: ProtectedHeaderParameters
   try {
     header = decodeProtectedHeader(logoutToken)
   } catch (error) {

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { decodeProtectedHeader } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { assertDpopKey, withDpopNonceRetry } from './dpop.ts'
@@ -108,6 +107,7 @@ async function verifySignedUserinfo(
   const algorithms = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
     (alg) => alg !== 'none' && !alg.startsWith('HS'),
   )
+  const { decodeProtectedHeader } = await import('jose')
   try {
     decodeProtectedHeader(jwt)
   } catch (error) {

@@ -4,17 +4,12 @@
  * cache (`createLocalJWKSet` over each fetched set), one algorithm policy given as `algorithms`
  * and the registered claims (`iss`, `aud`, `exp`, `nbf`, `iat`, required claims) checked by
  * jose. Its errors become openrp codes in `internal/map-error.ts` (from jose's `code` and
- * `claim`, never its messages).
+ * `claim`, never its messages). jose is loaded on the first verification, so an app that verifies
+ * only token endpoint ID tokens (oauth4webapi) never loads it.
  *
  * @module
  */
-import {
-  createLocalJWKSet,
-  errors as joseErrors,
-  type JWTHeaderParameters,
-  type JWTVerifyOptions,
-  jwtVerify,
-} from 'jose'
+import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
 
@@ -49,6 +44,7 @@ export async function verifyJwt(
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
+  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await import('jose')
   const attempt = async (set: LoadedJwks) => {
     set.joseKeys ??= createLocalJWKSet(set.jwks)
     try {
