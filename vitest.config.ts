@@ -15,6 +15,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'demo-node/test/**/*.test.ts',
       'bench/test/**/*.test.ts',
+      'interop/test/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

@@ -23,6 +23,7 @@ step "build" pnpm run build
 step "public API report (api/*.api.d.ts)" node scripts/api-report.mjs --check
 step "unit and integration tests (vitest)" \
   pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"
+step "@openrp/react unit tests with React 18 (vitest)" pnpm --filter @openrp/react18-check test
 step "smoke tests of the built packages (node:test)" \
   bash -c "cd e2e && node --test --test-reporter=spec --test-reporter=tap \
     --test-reporter-destination=stdout --test-reporter-destination=../$reports/smoke.tap smoke/"

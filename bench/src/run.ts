@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: bundle sizes, hot path, concurrency, ID-token validation, cold import and a
  * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
- * Writes bench/RESULTS.md. `--only=size,hot,idtoken,cold,fleet` runs some sections.
+ * Writes bench/RESULTS.md. `--only=size,react,hot,idtoken,cold,fleet` runs some sections.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
@@ -15,9 +15,10 @@ import { medianRatio, type Summary } from './lib/stats.ts'
 import { kb } from './size/bundle.ts'
 import { bundleBreakdown } from './size/breakdown.ts'
 import { measureSizes } from './size/measure.ts'
+import { measureReactLayers, strayImports } from './size/react.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
 
-const SECTIONS = ['size', 'hot', 'idtoken', 'cold', 'fleet'] as const
+const SECTIONS = ['size', 'react', 'hot', 'idtoken', 'cold', 'fleet'] as const
 type Section = (typeof SECTIONS)[number]
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
@@ -82,6 +83,53 @@ await section('size', 'Bundle size: typical SPA usage', async () => {
       .slice(0, 10)
       .map((m) => `\`${m.source}\` ${(m.share * 100).toFixed(1)}%`)
       .join(', ')}.`,
+  ]
+})
+
+await section('react', 'Bundle size: the React layer', async () => {
+  const rows = await measureReactLayers(log)
+  const openrp = rows[0]!
+  const budget = JSON.parse(
+    readFileSync(new URL('../size/budget.json', import.meta.url), 'utf8'),
+  ) as { reactLayerGzipBytes?: Record<string, number> }
+  headline.push(
+    `React layer over its own core: @openrp/react ${kb(openrp.layer.gzip)} min+gzip; ${rows
+      .slice(1)
+      .map(
+        (r) => `${r.subject.name} ${kb(r.layer.gzip)} (${ratio(r.layer.gzip, openrp.layer.gzip)})`,
+      )
+      .join(', ')}`,
+  )
+  return [
+    "What a React binding adds to the SPA library under it. Each entry (`bench/size/entries/`) renders the binding's provider (which finishes the redirect callback), a protected route (`RequireAuth` / `withAuthenticationRequired`) and a component using the hook for login, access token and logout; React itself is left out of the bundle (every React app has it). The layer's cost is that bundle minus the bundle of its own core doing the same steps (rows of the table above: `openrp.ts`, `openrp-spa-client.ts`, `auth0-spa-js.ts`, `oidc-client-ts.ts`), per measure. Same rollup settings as above.",
+    '',
+    table(
+      [
+        'React layer',
+        'versions',
+        'with its core, min+gzip',
+        'core alone, min+gzip',
+        'layer min',
+        'layer min+gzip',
+        'layer min+brotli',
+        'gzip vs @openrp/react',
+        'notes',
+      ],
+      rows.map((r) => [
+        r.subject.name.startsWith('@openrp') ? `**${r.subject.name}**` : r.subject.name,
+        r.versions,
+        kb(r.whole.gzip),
+        kb(r.core.gzip),
+        kb(r.layer.min),
+        kb(r.layer.gzip),
+        kb(r.layer.brotli),
+        ratio(r.layer.gzip, openrp.layer.gzip),
+        r.subject.note,
+      ]),
+    ),
+    '',
+    `- @openrp/react: ${strayImports(openrp).length === 0 ? 'no imports left outside the bundle but React' : `imports from outside: ${strayImports(openrp).join(', ')}`}; ${openrp.whole.forbidden.length === 0 ? 'no device-flow, token-exchange, JWT/SAML-bearer or Redis strings, no `node:` imports' : `CONTAINS: ${openrp.whole.forbidden.join(', ')}`}.`,
+    `- CI budget of the @openrp/react layer (bench/size/budget.json \`reactLayerGzipBytes\`, \`size:check\`): ${budget.reactLayerGzipBytes?.[openrp.subject.entry] ?? 'none'} bytes min+gzip; measured ${openrp.layer.gzip} bytes.`,
   ]
 })
 

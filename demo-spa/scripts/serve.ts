@@ -3,7 +3,7 @@
  * the SPA, and prints what to open.
  *
  *   pnpm --filter @openrp/demo-spa start [--port 4001] [--issuer-port 4000] [--control]
- *     [--access-token-ttl <seconds>] [--no-build]
+ *     [--access-token-ttl <seconds>] [--cors-origin <origin>]... [--no-build]
  *
  * `--port 0` / `--issuer-port 0` pick free ports; the demo clients' redirect URIs then follow the
  * real demo origin. Machine-readable lines (`DEMO_URL=`, `ISSUER=`, `DEMO_READY=1`) let test
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'issuer-port': { type: 'string', default: process.env.PORT ?? '4000' },
     control: { type: 'boolean', default: false },
     'access-token-ttl': { type: 'string' },
+    // More browser origins the provider allows (e.g. the TV demo's, from `npm run demo`).
+    'cors-origin': { type: 'string', multiple: true, default: [] },
     'no-build': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
   const provider = await startReferenceServer({
     port: issuerPort,
     clients: rewriteOrigin(DEMO_CLIENTS, demoOrigin),
-    corsOrigins: [demoOrigin],
+    corsOrigins: [demoOrigin, ...values['cors-origin']],
     enableControlEndpoint: values.control,
     ...(values['access-token-ttl'] && {
       accessTokenTtl: positive(values['access-token-ttl'], 'access-token-ttl'),

@@ -1,5 +1,6 @@
 // The README's first command, as a newcomer runs it: `npm run demo` starts the reference
-// provider and the demo SPA and prints what to open. Free ports, so it never collides.
+// provider, the demo SPA and the demo TV app and prints what to open. Free ports, so it never
+// collides.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +8,7 @@ import { test } from 'node:test'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-test('npm run demo starts the provider and the demo SPA and prints where they are', async () => {
+test('npm run demo starts the provider, the demo SPA and the demo TV app and prints where they are', async () => {
   const child = spawn('npm', ['run', 'demo', '--', '--port', '0', '--issuer-port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +25,7 @@ test('npm run demo starts the provider and the demo SPA and prints where they ar
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`demo not ready in time:\n${out}`)), 120_000)
       const check = setInterval(() => {
-        if (out.includes('DEMO_READY=1')) {
+        if (out.includes('DEMO_READY=1') && out.includes('TV_READY=1')) {
           clearInterval(check)
           clearTimeout(timer)
           resolve()
@@ -47,6 +48,16 @@ test('npm run demo starts the provider and the demo SPA and prints where they ar
     assert.equal(config.issuer, issuer)
     const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()
     assert.equal(meta.issuer, issuer)
+    // The TV app uses the same provider, which allows its origin on the device endpoints.
+    const tvUrl = /^TV_DEMO_URL=(\S+)/m.exec(out)?.[1]
+    assert.ok(tvUrl, out)
+    const tvConfig = await (await fetch(new URL('/config.json', tvUrl))).json()
+    assert.equal(tvConfig.issuer, issuer)
+    const preflight = await fetch(`${issuer}/device_authorization`, {
+      method: 'OPTIONS',
+      headers: { origin: new URL(tvUrl).origin, 'access-control-request-method': 'POST' },
+    })
+    assert.equal(preflight.headers.get('access-control-allow-origin'), new URL(tvUrl).origin)
   } finally {
     // The whole process group: npm, pnpm and the server under them.
     try {

@@ -39,6 +39,13 @@ const contract = {
     'EncryptedStore',
     'mtlsFetch',
   ],
+  '@openrp/react': [
+    'AuthProvider',
+    'useAuth',
+    'RequireAuth',
+    'withAuthenticationRequired',
+    'useAccessToken',
+  ],
   '@openrp/reference-server': [
     'startReferenceServer',
     'DEMO_CLIENTS',
@@ -54,6 +61,13 @@ for (const [name, exports] of Object.entries(contract)) {
     assert.match(require.resolve(name), /\/dist\/index\.js$/)
   })
 }
+
+test('@openrp/react dist keeps "use client" first and imports without a window', async () => {
+  const code = await readFile(require.resolve('@openrp/react'), 'utf8')
+  assert.match(code, /^'use client';\n/)
+  assert.equal(typeof globalThis.window, 'undefined')
+  await import('@openrp/react')
+})
 
 for (const name of ['@openrp/core', '@openrp/browser']) {
   test(`${name} dist has no Node built-in imports`, async () => {

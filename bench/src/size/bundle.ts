@@ -49,13 +49,20 @@ export interface BundleSize {
  * Bundles one entry the way every library is bundled here: rollup, browser resolution (the
  * `openrp-source` condition first, so openrp bundles from its TypeScript sources), CommonJS
  * interop, NODE_ENV=production, ESM output with dynamic imports inlined (all reachable code is
- * counted), minified by terser. Then gzip (level 9) and brotli (max quality).
+ * counted), minified by terser. Then gzip (level 9) and brotli (max quality). `external`
+ * packages (e.g. React for the React layers) are left as imports and not counted.
  */
-export async function bundleEntry(entry: string): Promise<BundleSize> {
+export async function bundleEntry(
+  entry: string,
+  options: { external?: readonly string[] } = {},
+): Promise<BundleSize> {
   const warnings: string[] = []
+  const external = options.external ?? []
   const build = await rollup({
     input: new URL(entry, ENTRIES_DIR).pathname,
     treeshake: true,
+    // Packages every app of the kind already has (React for the React layers) stay imports.
+    external: (id) => external.some((name) => id === name || id.startsWith(`${name}/`)),
     onwarn(warning) {
       warnings.push(warning.message)
     },

@@ -7,6 +7,7 @@ export type {
   RedirectLoginOptions,
   SpaClientInit,
   SpaClientOptions,
+  SpaUserinfo,
   StoreChoice,
 } from './spa-options.ts'
 export type { SpaEventName, SpaEvents } from './spa-events.ts'
@@ -36,3 +37,14 @@ export { TabSync } from './tab-sync.ts'
 export { pageVisibility } from './page-visibility.ts'
 /** Opt-in for the legacy response types with an ID token in the redirect (see SpaClientOptions). */
 export { withHybridAndImplicit } from '@openrp/core'
+// TV apps: the device flow with QR code, countdown and resume (QR code loaded only when used).
+export { createDeviceLogin, DeviceLogin } from './device-login.ts'
+export type {
+  DeviceLoginOptions,
+  DeviceLoginState,
+  DeviceLoginStatus,
+} from './device-login-options.ts'
+export { type QrRenderer, qrCodeSvg } from './device-qr.ts'
+export { browserNetwork, type NetworkStatus } from './network-status.ts'
+/** Opt-in for SpaClient.userinfo() (see SpaClientOptions.userinfo). */
+export { type UserinfoClaims, userinfo } from '@openrp/core'

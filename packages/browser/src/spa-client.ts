@@ -24,6 +24,7 @@ import {
   revoke,
   TokenManager,
   TokenSet,
+  type UserinfoClaims,
   ValidationError,
 } from '@openrp/core'
 import { Emitter } from '@openrp/core/adapters'
@@ -268,12 +269,57 @@ export class SpaClient {
   }
 
   /**
-   * The signed-in user's ID token claims, or `undefined` when signed out. A stored session that
-   * cannot be read (STORE_ERROR, e.g. written by another store setting or encrypted with a lost
-   * key) counts as signed out, and is reported as an `error` event.
+   * The signed-in user's ID token claims, or `undefined` when signed out. With the `userinfo`
+   * option, the claims {@link SpaClient.userinfo} fetched for this user are merged in (the ID
+   * token's win where both have one). A stored session that cannot be read (STORE_ERROR, e.g.
+   * written by another store setting or encrypted with a lost key) counts as signed out, and is
+   * reported as an `error` event.
    */
   async getUser(): Promise<IdTokenClaims | undefined> {
-    return (await this.#readableTokenSet())?.claims()
+    const claims = (await this.#readableTokenSet())?.claims()
+    if (!claims || !this.#options.userinfo) return claims
+    const cached = await this.#options.store.get(this.#userinfoKey).catch(() => undefined)
+    return isCachedUserinfo(cached) && cached.sub === claims.sub
+      ? { ...cached.claims, ...claims }
+      : claims
+  }
+
+  /**
+   * Fetches the user's claims from the provider's UserInfo endpoint with the session's access
+   * token (renewed first when due), checks that their `sub` is the ID token's
+   * (`USERINFO_SUB_MISMATCH`), and keeps them with the session: `getUser()` returns them merged
+   * until logout, and every login fetches them again. Needs the `userinfo` option
+   * (`UNSUPPORTED` otherwise); `LOGIN_REQUIRED` when nobody is signed in.
+   *
+   * @example
+   * ```ts
+   * import { createSpaClient, userinfo } from '@openrp/browser'
+   * const spa = createSpaClient({ issuer, clientId, redirectUri, userinfo })
+   * const { name, email } = await spa.userinfo()
+   * ```
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+   */
+  async userinfo(options: { signal?: AbortSignal } = {}): Promise<UserinfoClaims> {
+    const fetchUserinfo = this.#options.userinfo
+    if (!fetchUserinfo)
+      throw new OpenRpError(
+        'UNSUPPORTED',
+        'spa.userinfo() needs the userinfo option: createSpaClient({ ..., userinfo }) with userinfo from @openrp/browser',
+      )
+    const accessToken = await this.getAccessToken()
+    const tokens = await this.getTokenSet()
+    // Another tab may have renewed or signed out in between: use only a set with this token.
+    if (!tokens || tokens.accessToken !== accessToken)
+      throw new OpenRpError('LOGIN_REQUIRED', 'The session changed while userinfo was asked for')
+    const core = await this.#protocol()
+    const claims = await fetchUserinfo(core, tokens, { signal: options.signal })
+    await this.#options.store.set(this.#userinfoKey, { sub: claims.sub, claims })
+    return claims
+  }
+
+  /** Where the claims of {@link SpaClient.userinfo} are kept, next to the session. */
+  get #userinfoKey(): string {
+    return `${this.#key}:userinfo`
   }
 
   /**
@@ -335,6 +381,10 @@ export class SpaClient {
     const manager = await this.#tokens()
     const tokens = await this.#readableTokenSet()
     await manager.clear()
+    if (this.#options.userinfo)
+      await this.#options.store
+        .delete(this.#userinfoKey)
+        .catch((error) => this.#events.emit('error', asError(error)))
     this.#signedInHere = false
     this.#user = undefined
     this.#events.emit('logout', { source: 'this-tab' })
@@ -523,9 +573,10 @@ export class SpaClient {
       this.#user = undefined
       // A store of this tab's own still holds this tab's session: a logout ends it everywhere.
       if (this.#options.storeScope === 'tab')
-        this.#options.store
-          .delete(this.#key)
-          .catch((error) => this.#events.emit('error', asError(error)))
+        for (const key of [this.#key, this.#userinfoKey])
+          this.#options.store
+            .delete(key)
+            .catch((error) => this.#events.emit('error', asError(error)))
       this.#events.emit('logout', { source: 'other-tab' })
     })
     if (this.#closed) manager.close()
@@ -548,7 +599,18 @@ export class SpaClient {
     await manager.setTokenSet(tokenSet)
     this.#signedInHere = true
     this.#user = tokenSet.claims()?.sub
+    if (this.#options.userinfo) await this.#refreshUserinfo()
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
+  }
+
+  /** A login fetches the user's claims again; a failure is an `error` event, not a failed login. */
+  async #refreshUserinfo(): Promise<void> {
+    try {
+      await this.#options.store.delete(this.#userinfoKey)
+      await this.userinfo()
+    } catch (error) {
+      this.#events.emit('error', asError(error))
+    }
   }
 
   /** New tokens for `current`: refresh token grant, else a silent `prompt=none` request. */
@@ -584,6 +646,18 @@ export class SpaClient {
       throw new ValidationError('ID_TOKEN_SUB_MISMATCH', 'Silent renewal returned another user')
     return tokenSet
   }
+}
+
+/** What {@link SpaClient.userinfo} keeps in the store. */
+interface CachedUserinfo {
+  sub: string
+  claims: UserinfoClaims
+}
+
+function isCachedUserinfo(value: unknown): value is CachedUserinfo {
+  if (typeof value !== 'object' || value === null) return false
+  const { sub, claims } = value as Partial<CachedUserinfo>
+  return typeof sub === 'string' && typeof claims === 'object' && claims !== null
 }
 
 /** `page` next to the redirect URI, e.g. `https://app/popup-callback.html`. */

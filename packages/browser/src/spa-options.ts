@@ -3,7 +3,16 @@
  *
  * @module
  */
-import type { ClientCore, Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
+import type {
+  ClientCore,
+  Lock,
+  ResponseType,
+  ServerMetadata,
+  Store,
+  TokenSet,
+  UserinfoClaims,
+  UserinfoOptions,
+} from '@openrp/core'
 import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
@@ -71,6 +80,15 @@ export interface SpaClientOptions {
    * jose: the code flow verifies ID tokens through oauth4webapi.
    */
   hybridAndImplicit?: (core: ClientCore) => ClientCore
+  /**
+   * `userinfo` from @openrp/browser (core's userinfo call, with its `sub` check), which turns
+   * on {@link SpaClient.userinfo}: the user's claims from the provider's UserInfo endpoint,
+   * fetched again at every login and merged into what `getUser()` returns. Conformant providers
+   * put profile claims (name, email...) there, not in the ID token of the code flow. Without
+   * it, `spa.userinfo()` is refused (`UNSUPPORTED`) and the bundle carries none of it (signed
+   * userinfo needs jose).
+   */
+  userinfo?: SpaUserinfo
   /** Cross-tab lock (default: WebLocksLock where the Web Locks API exists, else in-page). */
   lock?: Lock
   popup?: PopupOptions
@@ -101,6 +119,22 @@ export interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' |
   /** DPoP, e.g. {@link indexedDbDpop}`()` (what `dpop: true` means to createSpaClient). */
   dpop?: SpaDpop
 }
+
+/**
+ * How {@link SpaClient.userinfo} fetches the claims: core's `userinfo` (re-exported by
+ * @openrp/browser), which checks that `sub` is the ID token's.
+ *
+ * @example
+ * ```ts
+ * import { createSpaClient, userinfo } from '@openrp/browser'
+ * const spa = createSpaClient({ issuer, clientId, redirectUri, userinfo })
+ * ```
+ */
+export type SpaUserinfo = (
+  core: ClientCore,
+  tokens: TokenSet,
+  options?: UserinfoOptions,
+) => Promise<UserinfoClaims>
 
 /** Options of {@link SpaClient.loginWithRedirect} and {@link SpaClient.loginWithPopup}. */
 export interface LoginOptions {

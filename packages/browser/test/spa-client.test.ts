@@ -5,7 +5,7 @@
  * same flows are in e2e/.
  */
 import { InProcessLock, isOpenRpError, MemoryStore, withHybridAndImplicit } from '@openrp/core'
-import { CookieJar, completeLogin } from '@openrp/reference-server'
+import { CookieJar, completeLogin, DEMO_USERS } from '@openrp/reference-server'
 import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
@@ -114,7 +114,7 @@ describe('redirect login', () => {
     expect(result.tokenSet?.refreshToken).toBeTruthy()
     expect(navigator.url).toBe(`${ORIGIN}/`)
     expect(await spa.isAuthenticated()).toBe(true)
-    expect((await spa.getUser())?.preferred_username).toBe('alice')
+    expect((await spa.getUser())?.sub).toBe(DEMO_USERS[0]!.sub)
     expect(await store.get('openrp:spa')).toBeDefined()
     expect(events).toEqual(['login:this-tab'])
 
@@ -204,7 +204,7 @@ describe('popup login', () => {
     expect(done.url.pathname).toBe('/popup-callback.html')
     postCallback(navigator, navigator.popup!.window, done.url.toString())
     const tokens = await login
-    expect(tokens.claims()?.preferred_username).toBe('alice')
+    expect(tokens.claims()?.sub).toBe(DEMO_USERS[0]!.sub)
     expect(navigator.popup!.closed).toBe(true)
     expect(await spa.isAuthenticated()).toBe(true)
   })

@@ -44,7 +44,15 @@ export function useSpaServer(
   let server: ReferenceServer | undefined
   const clients: SpaClient[] = []
   beforeAll(async () => {
-    server = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS, ...serverOptions })
+    // These tests are about the SDK's sessions and renewals, not the provider's offline_access
+    // policy: refresh tokens come without prompt=consent (the e2e suite and the browser README
+    // cover providers that want prompt=consent, OpenID Connect Core §11).
+    server = await startReferenceServer({
+      port: 0,
+      clients: DEMO_CLIENTS,
+      offlineAccessWithoutConsent: true,
+      ...serverOptions,
+    })
   })
   afterAll(async () => {
     await server?.close()

@@ -135,6 +135,7 @@ export async function createAuthorizationRequest(
     createdAt: Math.floor(Date.now() / 1000),
     issuer: core.metadata.issuer,
     scope,
+    idTokenRequired: openid,
   }
   const params = new URLSearchParams()
   const extra = options.extraParams ?? {}

@@ -181,6 +181,10 @@ function buildCore(
     }),
     // RFC 8705 §5: oauth4webapi picks the alias of each endpoint that has one.
     ...(resolved.mtlsEndpointAliases && { use_mtls_endpoint_aliases: true }),
+    // A JSON userinfo answer is then refused (oauth4webapi's JWT_USERINFO_EXPECTED).
+    ...(resolved.userinfoSignedResponseAlg && {
+      userinfo_signed_response_alg: resolved.userinfoSignedResponseAlg,
+    }),
   }
   let dpopHandle: Promise<oauth.DPoPHandle | undefined> | undefined
   const core: ClientCore = {

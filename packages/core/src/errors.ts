@@ -77,6 +77,7 @@ export const ERROR_CODES = [
   // userinfo
   'USERINFO_SUB_MISMATCH',
   'USERINFO_INVALID',
+  'USERINFO_JWT_EXPECTED',
   // state layers
   'STORE_ERROR',
   'LOCK_TIMEOUT',

@@ -108,6 +108,15 @@ export interface ClientOptions {
    */
   idTokenSignedResponseAlg?: string
   /**
+   * The alg this client registered for its UserInfo responses (`userinfo_signed_response_alg`,
+   * OpenID Connect Registration §2). When set, userinfo must answer a JWT signed with exactly
+   * this alg: a plain JSON answer is refused with `USERINFO_JWT_EXPECTED`, another alg with
+   * `JWT_ALG_NOT_ALLOWED`. By default both JSON and signed answers are accepted, signed ones
+   * with any alg the provider advertises (except `none` and HMAC).
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
+   */
+  userinfoSignedResponseAlg?: string
+  /**
    * Allows plain `http:` endpoints on non-loopback hosts. Never use this in production: tokens
    * and codes travel unencrypted. Loopback issuers (127.0.0.1, ::1, localhost) never need it.
    */
@@ -141,6 +150,7 @@ export interface ResolvedOptions {
   jwksCooldownMs: number
   jwksMaxAgeMs: number
   idTokenSignedResponseAlg: string | undefined
+  userinfoSignedResponseAlg: string | undefined
   dangerouslyAllowInsecureHttp: boolean
   clock: Clock
 }
@@ -233,7 +243,14 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     ),
     jwksCooldownMs: nonNegative(options.jwksCooldownMs, 'jwksCooldownMs', DEFAULTS.jwksCooldownMs),
     jwksMaxAgeMs: positive(options.jwksMaxAgeMs, 'jwksMaxAgeMs', DEFAULTS.jwksMaxAgeMs),
-    idTokenSignedResponseAlg: idTokenAlg(options.idTokenSignedResponseAlg),
+    idTokenSignedResponseAlg: asymmetricAlg(
+      options.idTokenSignedResponseAlg,
+      'idTokenSignedResponseAlg',
+    ),
+    userinfoSignedResponseAlg: asymmetricAlg(
+      options.userinfoSignedResponseAlg,
+      'userinfoSignedResponseAlg',
+    ),
     dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
     clock: options.clock ?? systemClock,
   }
@@ -258,11 +275,11 @@ function positive(value: unknown, name: string, fallback: number): number {
   return n
 }
 
-function idTokenAlg(value: unknown): string | undefined {
-  const alg = optionalString(value, 'idTokenSignedResponseAlg')
+function asymmetricAlg(value: unknown, name: string): string | undefined {
+  const alg = optionalString(value, name)
   if (alg !== undefined && (alg === '' || alg === 'none' || alg.startsWith('HS')))
     throw new InvalidArgumentError(
-      'options.idTokenSignedResponseAlg must be an asymmetric JWS alg (not none or HMAC)',
+      `options.${name} must be an asymmetric JWS alg (not none or HMAC)`,
     )
   return alg
 }

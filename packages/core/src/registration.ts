@@ -53,6 +53,8 @@ export interface ClientMetadata {
   application_type?: 'web' | 'native'
   post_logout_redirect_uris?: string[]
   id_token_signed_response_alg?: string
+  /** Userinfo answers signed with this alg (OpenID Connect Registration §2). */
+  userinfo_signed_response_alg?: string
   backchannel_logout_uri?: string
   [name: string]: unknown
 }
@@ -100,7 +102,12 @@ export interface RegisterClientOptions extends ClientRegistrationOptions {
 /** The client options a registration gives: spread them into {@link ClientOptions}. */
 export type RegisteredClientOptions = Pick<
   ClientOptions,
-  'clientId' | 'clientSecret' | 'clientAuth' | 'redirectUri' | 'postLogoutRedirectUri'
+  | 'clientId'
+  | 'clientSecret'
+  | 'clientAuth'
+  | 'redirectUri'
+  | 'postLogoutRedirectUri'
+  | 'userinfoSignedResponseAlg'
 >
 
 const CONTEXT: ErrorContext = 'registration'
@@ -274,8 +281,10 @@ export async function deleteClientRegistration(
 
 /**
  * The options a registration gives a {@link Client}: `clientId`, `clientSecret`, `clientAuth`
- * (from `token_endpoint_auth_method`), and the first of `redirect_uris` and
- * `post_logout_redirect_uris` as `redirectUri` / `postLogoutRedirectUri`. Spread it and add
+ * (from `token_endpoint_auth_method`), the first of `redirect_uris` and
+ * `post_logout_redirect_uris` as `redirectUri` / `postLogoutRedirectUri`, and
+ * `userinfo_signed_response_alg` as `userinfoSignedResponseAlg` (a plain JSON userinfo answer is
+ * then refused). Spread it and add
  * what a registration cannot give (a `privateKey` for `private_key_jwt`, another redirect URI).
  *
  * @example
@@ -300,6 +309,9 @@ export function toClientOptions(registered: RegisteredClient): RegisteredClientO
     }),
     ...(redirectUri !== undefined && { redirectUri }),
     ...(postLogoutRedirectUri !== undefined && { postLogoutRedirectUri }),
+    ...(typeof registered.userinfo_signed_response_alg === 'string' && {
+      userinfoSignedResponseAlg: registered.userinfo_signed_response_alg,
+    }),
   }
 }
 

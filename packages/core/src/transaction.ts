@@ -46,6 +46,25 @@ export interface AuthTransaction {
   /** The issuer the request went to (mix-up defence). */
   issuer: string
   scope?: string
+  /**
+   * Whether the response must bring an ID token: `openid` in the scope or `id_token` in the
+   * response type. Transactions stored before this member existed infer it from `nonce`.
+   */
+  idTokenRequired?: boolean
+}
+
+/**
+ * Whether `transaction` requires an ID token: its recorded `idTokenRequired`, or for a
+ * transaction stored before that member existed, whether it has a nonce (openrp sends one with
+ * every OpenID request).
+ *
+ * @example
+ * ```ts
+ * idTokenRequired({ ...transaction, idTokenRequired: undefined }) // old JSON: nonce !== undefined
+ * ```
+ */
+export function idTokenRequired(transaction: AuthTransaction): boolean {
+  return transaction.idTokenRequired ?? transaction.nonce !== undefined
 }
 
 /** The default response mode of a response type (OAuth 2.0 Multiple Response Types §5). */
@@ -78,6 +97,8 @@ export function assertTransaction(value: unknown): asserts value is AuthTransact
     fail('has a bad responseMode')
   if (t.maxAge !== undefined && (typeof t.maxAge !== 'number' || !(t.maxAge >= 0)))
     fail('has a bad maxAge')
+  if (t.idTokenRequired !== undefined && typeof t.idTokenRequired !== 'boolean')
+    fail('has a bad idTokenRequired')
   const type = t.responseType as string
   if (type.includes('code') && typeof t.codeVerifier !== 'string') fail('has no codeVerifier')
   if (type.includes('id_token') && typeof t.nonce !== 'string') fail('has no nonce')

@@ -30,7 +30,9 @@ export interface UserinfoClaims {
 
 /**
  * Fetches the user's claims. `USERINFO_SUB_MISMATCH` when `sub` is another user's, signature
- * codes (`JWT_SIGNATURE_INVALID`, ...) for a bad signed response.
+ * codes (`JWT_SIGNATURE_INVALID`, ...) for a bad signed response. With the client option
+ * `userinfoSignedResponseAlg`, a plain JSON answer is refused with `USERINFO_JWT_EXPECTED` and
+ * a JWT signed with another alg with `JWT_ALG_NOT_ALLOWED`.
  *
  * @example
  * ```ts
@@ -65,7 +67,8 @@ export async function userinfo(
         if (response.status === 200 && type === 'application/jwt') {
           return verifySignedUserinfo(core, await response.text(), expectedSubject, deadline.signal)
         }
-        if (response.status === 200) {
+        // With userinfoSignedResponseAlg, oauth4webapi refuses the JSON answer itself.
+        if (response.status === 200 && core.options.userinfoSignedResponseAlg === undefined) {
           const body = await response
             .clone()
             .json()
@@ -103,10 +106,14 @@ async function verifySignedUserinfo(
   expectedSubject: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<UserinfoClaims> {
+  const registered = core.options.userinfoSignedResponseAlg
   const advertised = core.metadata.userinfo_signing_alg_values_supported
-  const algorithms = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
-    (alg) => alg !== 'none' && !alg.startsWith('HS'),
-  )
+  const algorithms =
+    registered !== undefined
+      ? [registered]
+      : (Array.isArray(advertised) ? advertised : ['RS256']).filter(
+          (alg) => alg !== 'none' && !alg.startsWith('HS'),
+        )
   const { decodeProtectedHeader } = await import('jose')
   try {
     decodeProtectedHeader(jwt)

@@ -42,7 +42,7 @@ describe('DPoP', () => {
       'verify',
     ])
     const core = withDpop(createPublicClientCore(metadata, options), keys)
-    const { url, transaction } = await createAuthorizationRequest(core)
+    const { url, transaction } = await createAuthorizationRequest(core, { prompt: 'consent' })
     expect(url.searchParams.get('dpop_jkt')).toEqual(expect.any(String))
     const { params } = await completeLogin(url, { username: 'alice', password: 'wonderland' })
     const tokens = await handleAuthorizationResponse(core, params, transaction)

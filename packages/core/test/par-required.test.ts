@@ -8,6 +8,7 @@ import {
   completeLogin,
   DEMO_CLIENTS,
   DEMO_SPA_ORIGIN,
+  DEMO_USERS,
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
@@ -64,8 +65,10 @@ describe('PAR required by the provider', () => {
     const { params } = await completeLogin(url)
     expect(params.get('state')).toBe(transaction.state)
     const tokens = await client.handleAuthorizationResponse(params, transaction)
-    expect(tokens.claims()?.preferred_username).toBe('alice')
+    expect(tokens.claims()?.sub).toBe(DEMO_USERS[0]!.sub)
     expect(tokens.claims()?.nonce).toBe(transaction.nonce)
+    // Profile claims come from userinfo in the code flow (OpenID Connect Core §5.4).
+    expect((await client.userinfo(tokens)).preferred_username).toBe('alice')
   })
 
   it('the provider refuses that client when the request is not pushed (what automatic PAR avoids)', async () => {

@@ -94,7 +94,8 @@ describe('registerClient', () => {
       ...toClientOptions(registered),
       scope: 'openid profile offline_access',
     })
-    const { url, transaction } = await client.createAuthorizationRequest()
+    // offline_access needs prompt=consent (OpenID Connect Core §11).
+    const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
     expect(url.searchParams.get('code_challenge_method')).toBe('S256')
     const { params } = await completeLogin(url)
     const tokens = await client.handleAuthorizationResponse(params, transaction)

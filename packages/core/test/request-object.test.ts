@@ -106,6 +106,7 @@ describe('signed request objects (JAR) against the reference server', () => {
       [
         'codeVerifier',
         'createdAt',
+        'idTokenRequired',
         'issuer',
         'maxAge',
         'nonce',

@@ -33,7 +33,8 @@ const KEY = 'session:alice'
 
 /** A real login through the server's pages: a token set with a refresh token. */
 async function login(): Promise<TokenSet> {
-  const { url, transaction } = await client.createAuthorizationRequest()
+  // offline_access needs prompt=consent (OpenID Connect Core §11).
+  const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
   const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
   const tokens = await client.handleAuthorizationResponse(done.url, transaction)
   expect(tokens.refreshToken).toBeTypeOf('string')
@@ -508,7 +509,7 @@ describe('TokenManager with tokens that live less than skewSec', () => {
   afterAll(() => shortLived?.close())
 
   async function shortLogin(): Promise<TokenSet> {
-    const { url, transaction } = await shortClient.createAuthorizationRequest()
+    const { url, transaction } = await shortClient.createAuthorizationRequest({ prompt: 'consent' })
     const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
     return shortClient.handleAuthorizationResponse(done.url, transaction)
   }

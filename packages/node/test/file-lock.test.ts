@@ -183,7 +183,8 @@ describe('TokenManager on FileStore + FileLock, several processes (a CLI run twi
       redirectUri: 'http://127.0.0.1:4002/callback',
       scope: 'openid offline_access api:read',
     })
-    const { url, transaction } = await client.createAuthorizationRequest()
+    // offline_access (a refresh token) needs prompt=consent (OpenID Connect Core §11).
+    const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
     const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
     const tokens = await client.handleAuthorizationResponse(done.url, transaction)
     const expired = new TokenSet({

@@ -106,7 +106,8 @@ function member(prefix: string) {
 }
 
 async function expiredSession(): Promise<TokenSet> {
-  const { url, transaction } = await web.createAuthorizationRequest()
+  // offline_access (a refresh token) needs prompt=consent (OpenID Connect Core §11).
+  const { url, transaction } = await web.createAuthorizationRequest({ prompt: 'consent' })
   const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
   const tokens = await web.handleAuthorizationResponse(done.url, transaction)
   return new TokenSet({ ...tokens.toJSON(), expiresAt: Math.floor(Date.now() / 1000) - 5 })

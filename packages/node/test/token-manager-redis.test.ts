@@ -28,7 +28,8 @@ afterAll(async () => {
 
 describe('TokenManager on RedisStore + RedisLock', () => {
   it('refreshes an expired session once across managers with separate connections', async () => {
-    const { url, transaction } = await client.createAuthorizationRequest()
+    // offline_access (a refresh token) needs prompt=consent (OpenID Connect Core §11).
+    const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
     const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
     const tokens = await client.handleAuthorizationResponse(done.url, transaction)
     const expired = new TokenSet({

@@ -127,7 +127,7 @@ export function validateAuthorizationRequest(
     fail('unauthorized_client', `this client may not use the ${needsGrant} grant`)
   }
 
-  const scope = splitList(params.get('scope'))
+  let scope = splitList(params.get('scope'))
   const allowed = splitList(client.scope)
   const refused = scope.filter((s) => !allowed.includes(s))
   if (refused.length)
@@ -151,18 +151,24 @@ export function validateAuthorizationRequest(
   } else if (method !== null) {
     fail('invalid_request', 'code_challenge is missing')
   }
-  if (
-    responseType.includes('code') &&
-    client.token_endpoint_auth_method === 'none' &&
-    challenge === undefined
-  ) {
-    fail('invalid_request', 'PKCE (code_challenge with S256) is required for public clients')
+  // RFC 9700 §2.1.1: PKCE for every client of the code flow, confidential ones too.
+  if (responseType.includes('code') && challenge === undefined) {
+    fail('invalid_request', 'PKCE (code_challenge with S256) is required')
   }
 
   const prompt = splitList(params.get('prompt'))
   if (prompt.some((p) => !PROMPTS.includes(p))) fail('invalid_request', 'unsupported prompt value')
   if (prompt.includes('none') && prompt.length > 1) {
     fail('invalid_request', 'prompt=none cannot be combined with other values')
+  }
+  // OpenID Connect Core §11: offline_access (a refresh token) needs a response type with a code
+  // and prompt=consent; otherwise it is ignored, as node-oidc-provider does.
+  if (
+    scope.includes('offline_access') &&
+    (!responseType.includes('code') ||
+      (!prompt.includes('consent') && state.options.offlineAccessWithoutConsent !== true))
+  ) {
+    scope = scope.filter((s) => s !== 'offline_access')
   }
   const rawMaxAge = params.get('max_age')
   let maxAge: number | undefined

@@ -112,6 +112,8 @@ export async function finishAuthorization(
       state: request.state,
       sid: session.sid,
       channel: 'authorization',
+      // OpenID Connect Core §5.4: in the ID token only when no access token is issued.
+      userClaims: request.responseType === 'id_token',
     })
   }
   if (request.state !== undefined) params.state = request.state

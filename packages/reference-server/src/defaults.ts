@@ -99,6 +99,13 @@ export const DEMO_TRUSTED_ISSUERS: TrustedAssertionIssuer[] = [
 /** Where the demo SPA is served (`pnpm demo`). Demo clients' redirect URIs point here. */
 export const DEMO_SPA_ORIGIN = 'http://127.0.0.1:4001'
 
+/**
+ * Where the demo TV app is served (`pnpm demo`). It has no redirect URI (the device flow needs
+ * none), so the default CORS origins name it explicitly: it calls the device authorization,
+ * token, userinfo, revocation and demo API endpoints with fetch.
+ */
+export const DEMO_TV_ORIGIN = 'http://127.0.0.1:4003'
+
 const spaRedirects = [
   `${DEMO_SPA_ORIGIN}/`,
   `${DEMO_SPA_ORIGIN}/callback.html`,

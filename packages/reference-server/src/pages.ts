@@ -8,20 +8,34 @@ type Html = ReturnType<typeof html>
 
 const STYLE = raw(`<style>
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  body { display: grid; place-items: center; min-height: 100vh; margin: 0; background: #f4f5f7; }
+  body { display: grid; place-items: center; min-height: 100vh; min-height: 100dvh; margin: 0;
+    background: #f4f5f7; }
   main { background: #fff; color: #1d2230; padding: 2rem 2.25rem; border-radius: 12px;
-    box-shadow: 0 2px 16px rgb(0 0 0 / 0.08); width: min(24rem, 90vw); }
+    box-shadow: 0 2px 16px rgb(0 0 0 / 0.08); width: min(24rem, 90vw); box-sizing: border-box; }
   h1 { font-size: 1.3rem; margin: 0 0 1rem; }
   label { display: block; margin: .75rem 0 .25rem; font-size: .9rem; }
+  /* 16px and more: phones do not zoom into the field. */
   input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .55rem;
-    border: 1px solid #c5c9d3; border-radius: 6px; font-size: 1rem; }
+    border: 1px solid #c5c9d3; border-radius: 6px; font-size: max(1rem, 16px); min-height: 44px; }
+  input.user-code { font-size: 1.4rem; letter-spacing: .12em; text-transform: uppercase;
+    font-family: ui-monospace, monospace; text-align: center; }
   button { margin-top: 1.1rem; padding: .6rem 1.2rem; border: 0; border-radius: 6px; font-size: 1rem;
-    background: #2f5bea; color: #fff; cursor: pointer; }
+    background: #2f5bea; color: #fff; cursor: pointer; min-height: 44px; }
   button.secondary { background: #e3e6ee; color: #1d2230; margin-left: .5rem; }
   .error { color: #b3261e; background: #fdecea; padding: .5rem .75rem; border-radius: 6px; }
   .muted { color: #5b6275; font-size: .85rem; }
   ul { padding-left: 1.2rem; }
   code { font-size: 1.1rem; letter-spacing: .08em; }
+  .shown-code { display: block; text-align: center; font: 700 1.8rem/1.2 ui-monospace, monospace;
+    letter-spacing: .12em; padding: .6rem; margin: .5rem 0 1rem; border-radius: 8px;
+    background: #eef1fb; color: #1d2230; }
+  /* Phones: the card fills the screen, buttons are full-width touch targets. */
+  @media (max-width: 30rem) {
+    body { place-items: start stretch; background: #fff; }
+    main { width: 100%; border-radius: 0; box-shadow: none; padding: 1.5rem 1.25rem; }
+    form button { display: block; width: 100%; }
+    button.secondary { margin-left: 0; }
+  }
 </style>`)
 
 function layout(title: string, body: Html): Html {
@@ -38,10 +52,13 @@ export function loginPage(p: {
   clientName: string
   loginHint?: string
   error?: string
+  /** For a device login: the code the device shows, repeated so the user can check it. */
+  userCode?: string
 }): Html {
   return layout(
     'Sign in',
     html`<h1>Sign in to ${p.clientName}</h1>
+${p.userCode ? html`<p>To connect the device showing</p><code class="shown-code" data-openrp="user-code">${p.userCode}</code>` : ''}
 ${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
 <form method="post" action="/login" data-openrp="login">
   <input type="hidden" name="interaction" value="${p.interaction}">
@@ -94,6 +111,11 @@ ${Object.entries(params).map(([k, v]) => html`<input type="hidden" name="${k}" v
 </body></html>`
 }
 
+/**
+ * The verification page (RFC 8628 §3.3): the user types the code the device shows. The code is
+ * filled in when known (`verification_uri_complete` with an unknown or expired code, so the user
+ * sees what was tried).
+ */
 export function deviceEntryPage(p: { error?: string; userCode?: string }): Html {
   return layout(
     'Connect a device',
@@ -101,7 +123,7 @@ export function deviceEntryPage(p: { error?: string; userCode?: string }): Html 
 ${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
 <form method="get" action="/device" data-openrp="device-entry">
   <label for="user_code">Code shown on your device</label>
-  <input type="text" id="user_code" name="user_code" value="${p.userCode ?? ''}" autocomplete="off" required autofocus>
+  <input type="text" id="user_code" name="user_code" class="user-code" value="${p.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" enterkeyhint="go" required autofocus>
   <button type="submit">Continue</button>
 </form>`,
   )
@@ -115,7 +137,8 @@ export function deviceConfirmPage(p: {
   return layout(
     'Connect a device',
     html`<h1>Allow ${p.clientName}?</h1>
-<p>Check that your device shows <code>${p.userCode}</code>.</p>
+<p>Check that your device shows this code:</p>
+<code class="shown-code" data-openrp="user-code">${p.userCode}</code>
 <p>It will be able to:</p>
 <ul>${p.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
 <form method="post" action="/device" data-openrp="device-confirm">

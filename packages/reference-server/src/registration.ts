@@ -273,6 +273,12 @@ export async function validateClientMetadata(
   )
   if (idTokenAlg !== undefined && !ID_TOKEN_ALGS.includes(idTokenAlg))
     throw invalidClientMetadata(`id_token_signed_response_alg must be one of ${ID_TOKEN_ALGS}`)
+  const userinfoAlg = optionalString(
+    input.userinfo_signed_response_alg,
+    'userinfo_signed_response_alg',
+  )
+  if (userinfoAlg !== undefined && !ID_TOKEN_ALGS.includes(userinfoAlg))
+    throw invalidClientMetadata(`userinfo_signed_response_alg must be one of ${ID_TOKEN_ALGS}`)
   const backchannel = optionalString(input.backchannel_logout_uri, 'backchannel_logout_uri')
   if (backchannel !== undefined) checkRedirectUri(backchannel, 'web', invalidClientMetadata)
 
@@ -295,6 +301,7 @@ export async function validateClientMetadata(
     ...(jwks && { jwks }),
     ...(requireSigned !== undefined && { require_signed_request_object: requireSigned }),
     ...(idTokenAlg && { id_token_signed_response_alg: idTokenAlg as 'RS256' | 'ES256' }),
+    ...(userinfoAlg && { userinfo_signed_response_alg: userinfoAlg as 'RS256' | 'ES256' }),
     ...(backchannel && { backchannel_logout_uri: backchannel }),
     ...(method === 'tls_client_auth' &&
       subjectDn !== undefined && {

@@ -5,6 +5,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createSelfSignedCertificate } from './certificate.ts'
+import { DEMO_TV_ORIGIN } from './defaults.ts'
 import { createControl } from './control.ts'
 import { registerApi } from './endpoints/api.ts'
 import { registerAuthorize } from './endpoints/authorize.ts'
@@ -51,6 +52,7 @@ const CORS_PATHS = [
 function defaultCorsOrigins(state: ServerState): Set<string> {
   const origins = new Set<string>(state.options.corsOrigins ?? [])
   if (!state.options.corsOrigins) {
+    origins.add(DEMO_TV_ORIGIN)
     for (const client of state.clients.values()) {
       for (const uri of client.redirect_uris ?? []) origins.add(new URL(uri).origin)
     }

@@ -118,6 +118,12 @@ export interface IdTokenParams {
   grantType?: string
   audience?: string[]
   extraClaims?: Record<string, unknown>
+  /**
+   * Put the user's claims of `scope` (profile, email...) in the token. Only for
+   * `response_type=id_token`, where no access token reaches userinfo (OpenID Connect Core §5.4);
+   * otherwise they are served by userinfo alone.
+   */
+  userClaims?: boolean
 }
 
 /** Issues an ID token, spoiled as the active `idToken` fault says. */
@@ -126,7 +132,7 @@ export async function issueIdToken(state: ServerState, p: IdTokenParams): Promis
   const user = findUser(state, p.sub)
   const aud = p.audience?.length ? p.audience : [p.client.client_id]
   const payload: JWTPayload & Record<string, unknown> = {
-    ...(user ? claimsForScope(user, p.scope) : {}),
+    ...(user && p.userClaims ? claimsForScope(user, p.scope) : {}),
     ...p.extraClaims,
     iss: state.issuer,
     sub: p.sub,

@@ -74,6 +74,11 @@ export interface ClientConfig {
   backchannel_logout_uri?: string
   /** Algorithm of this client's ID tokens (RS256 by default). */
   id_token_signed_response_alg?: 'RS256' | 'ES256'
+  /**
+   * UserInfo answers for this client are JWTs signed with this alg (OpenID Connect
+   * Registration §2); without it they are plain JSON.
+   */
+  userinfo_signed_response_alg?: 'RS256' | 'ES256'
 }
 
 export interface UserConfig {
@@ -153,11 +158,18 @@ export interface ReferenceServerOptions {
    * certified providers (node-oidc-provider) do, since the ID token's `iss` names the issuer.
    */
   authorizationResponseIss?: 'always' | 'without-id-token'
+  /**
+   * Grant `offline_access` (a refresh token for the code flow) without `prompt=consent`, as an
+   * OP may where "other conditions" allow it (OpenID Connect Core §11). Off by default: like
+   * node-oidc-provider, the server ignores `offline_access` unless the authorization request
+   * has `prompt=consent` and a response type with a code.
+   */
+  offlineAccessWithoutConsent?: boolean
   /** Log requests to stdout (the CLI turns this on). */
   log?: boolean
   /**
    * Browser origins allowed by CORS. Defaults to the origins of every registered redirect URI
-   * (so the demo SPA at DEMO_SPA_ORIGIN is allowed).
+   * (so the demo SPA at DEMO_SPA_ORIGIN is allowed) and the demo TV app's DEMO_TV_ORIGIN.
    */
   corsOrigins?: string[]
   /**
@@ -244,6 +256,8 @@ export interface Faults {
   tokenResponse?: {
     /** Omit expires_in. */
     omitExpiresIn?: boolean
+    /** Omit the id_token (a provider that drops it although the request asked for `openid`). */
+    omitIdToken?: boolean
     /**
      * Answer `token_type: Bearer` although a DPoP proof was sent: an unbound token, or for the
      * code and refresh grants (whose code / refresh token may be key-bound) the bound one.
@@ -255,7 +269,17 @@ export interface Faults {
     tokenType?: string
     times?: number
   }
-  userinfo?: { sub?: string; signed?: boolean; badSignature?: boolean; times?: number }
+  userinfo?: {
+    sub?: string
+    /** Answer a signed JWT (RS256 unless the client registered another alg). */
+    signed?: boolean
+    badSignature?: boolean
+    /** Answer plain JSON even to a client registered for signed userinfo. */
+    plain?: boolean
+    /** Sign with this alg instead of the client's registered one. */
+    alg?: 'RS256' | 'ES256'
+    times?: number
+  }
   /**
    * The JSON of successful registration answers (`POST /register`, RFC 7592 read and update):
    * `omit` drops members (e.g. `client_id`), `set` adds or replaces members with raw values.

@@ -43,8 +43,10 @@ describe('authorization code + PKCE', () => {
       iss: server.issuer,
       aud: 'spa',
       nonce: 'n-1',
-      email: 'alice@example.test',
     })
+    // Profile and email claims are served by userinfo in the code flow (OIDC Core §5.4).
+    expect(id.email).toBeUndefined()
+    expect(id.name).toBeUndefined()
     expect(id.auth_time).toBeTypeOf('number')
     expect(id.at_hash).toBeTypeOf('string')
     const at = claims(res.body.access_token)
@@ -55,7 +57,9 @@ describe('authorization code + PKCE', () => {
       aud: server.issuer,
     })
     expect(res.body.refresh_token).toBeTypeOf('string')
-    expect((await userinfo(server.issuer, res.body.access_token)).status).toBe(200)
+    const info = await userinfo(server.issuer, res.body.access_token)
+    expect(info.status).toBe(200)
+    expect(await info.json()).toMatchObject({ sub: id.sub, email: 'alice@example.test' })
   })
 
   it('refuses a replayed code and revokes the tokens issued from it', async () => {

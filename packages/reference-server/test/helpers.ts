@@ -26,6 +26,8 @@ export async function authorizeUrl(
     client_id: 'spa',
     redirect_uri: 'http://127.0.0.1:4001/callback.html',
     scope: 'openid profile email offline_access',
+    // OpenID Connect Core §11: offline_access (a refresh token) needs prompt=consent.
+    prompt: 'consent',
     state: 'st-123',
     code_challenge: await p.challenge(),
     code_challenge_method: 'S256',

@@ -30,6 +30,8 @@ async function codeFlow(config: oidc.Configuration, scope = 'openid profile emai
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: REDIRECT,
     scope,
+    // OpenID Connect Core §11: offline_access needs prompt=consent.
+    prompt: 'consent',
     state,
     nonce,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -66,6 +68,7 @@ describe('openid-client v6 against the reference server', () => {
     const url = await oidc.buildAuthorizationUrlWithPAR(config, {
       redirect_uri: 'http://127.0.0.1:4002/callback',
       scope: 'openid offline_access',
+      prompt: 'consent',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     })

@@ -52,11 +52,11 @@ async function withoutConsent(
 describe('prompt=consent', () => {
   it('a first request shows the consent page; once consented, a later one does not', async () => {
     // bob never consents in this file.
-    const { url } = await authorizeUrl(server.issuer, {})
+    const { url } = await authorizeUrl(server.issuer, { prompt: undefined })
     expect(await withoutConsent(url, new CookieJar(), 'bob')).toBe('consent_shown')
 
     const signedIn = await signedInWithConsent()
-    const again = await authorizeUrl(server.issuer, {})
+    const again = await authorizeUrl(server.issuer, { prompt: undefined })
     const params = await withoutConsent(again.url, signedIn)
     expect(params).toBeInstanceOf(URLSearchParams)
     expect((params as URLSearchParams).get('code')).toBeTruthy()

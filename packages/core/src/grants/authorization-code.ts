@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
-import type { AuthTransaction } from '../transaction.ts'
+import { type AuthTransaction, idTokenRequired } from '../transaction.ts'
 
 export interface CodeExchangeOptions {
   signal?: AbortSignal | undefined
@@ -28,7 +28,7 @@ export async function exchangeAuthorizationCode(
   transaction: AuthTransaction,
   options: CodeExchangeOptions = {},
 ): Promise<TokenSet> {
-  const openid = transaction.nonce !== undefined
+  const openid = idTokenRequired(transaction)
   return tokenRequest(
     core,
     {

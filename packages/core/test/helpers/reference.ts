@@ -37,13 +37,20 @@ export function useReferenceServer(options: ReferenceServerOptions = {}): Harnes
   return harness
 }
 
-/** Runs a full front-channel login as alice and returns what reached the redirect URI. */
+/**
+ * Runs a full front-channel login as alice and returns what reached the redirect URI. Asks for
+ * `prompt=consent` unless told otherwise: the reference server, like conformant providers, grants
+ * `offline_access` (a refresh token) only then (OpenID Connect Core §11).
+ */
 export async function login(
   client: Client,
   options: AuthorizationRequestOptions = {},
   username = 'alice',
 ) {
-  const { url, transaction } = await client.createAuthorizationRequest(options)
+  const { url, transaction } = await client.createAuthorizationRequest({
+    prompt: 'consent',
+    ...options,
+  })
   const users: Record<string, string> = { alice: 'wonderland', bob: 'builder' }
   const completed = await completeLogin(url, { username, password: users[username] })
   return { ...completed, transaction, requestUrl: url }

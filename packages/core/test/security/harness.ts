@@ -96,7 +96,8 @@ export interface Authorized {
 /**
  * Runs the front channel as a user would (login and consent pages) with `faults` active, and
  * returns what reached the redirect URI. The request log is cleared afterwards, so `hits()`
- * counts only what the client does with the response.
+ * counts only what the client does with the response. Asks for `prompt=consent` unless told
+ * otherwise: `offline_access` (a refresh token) needs it (OpenID Connect Core §11).
  */
 export async function authorize(
   provider: Provider,
@@ -105,7 +106,10 @@ export async function authorize(
   faults?: Faults,
   username = 'alice',
 ): Promise<Authorized> {
-  const { url, transaction } = await client.createAuthorizationRequest(options)
+  const { url, transaction } = await client.createAuthorizationRequest({
+    prompt: 'consent',
+    ...options,
+  })
   if (faults) provider.server.control.setFaults(faults)
   const { params } = await completeLogin(url, { username, password: PASSWORDS[username] })
   provider.server.control.clearRequests()

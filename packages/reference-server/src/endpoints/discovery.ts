@@ -58,7 +58,7 @@ export function metadata(state: ServerState): Record<string, unknown> {
     grant_types_supported: [...new Set(grants)],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
-    userinfo_signing_alg_values_supported: ['RS256'],
+    userinfo_signing_alg_values_supported: ['RS256', 'ES256'],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: ['HS256', 'ES256', 'RS256', 'PS256', 'EdDSA'],
     introspection_endpoint_auth_methods_supported: AUTH_METHODS.slice(1),

@@ -43,6 +43,7 @@ export function registerLogin(app: Hono<AppEnv>, state: ServerState): void {
         interaction: interaction.id,
         clientName: clientName(state, interaction),
         loginHint: interaction.request?.loginHint,
+        userCode: interaction.userCode,
       }),
     )
   })
@@ -63,6 +64,7 @@ export function registerLogin(app: Hono<AppEnv>, state: ServerState): void {
           interaction: interaction.id,
           clientName: clientName(state, interaction),
           loginHint: username,
+          userCode: interaction.userCode,
           error: 'Wrong username or password.',
         }),
         401,

@@ -56,6 +56,7 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       if (dropBinding && keyBoundGrant) body.token_type = 'Bearer'
       const fault = state.faults.tokenResponse()
       if (fault?.omitExpiresIn) delete body.expires_in
+      if (fault?.omitIdToken) delete body.id_token
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
       if (fault?.tokenType !== undefined) body.token_type = fault.tokenType
       nonceHeaderForSuccess(state, c)

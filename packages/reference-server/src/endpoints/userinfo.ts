@@ -28,8 +28,11 @@ export function registerUserinfo(app: Hono<AppEnv>, state: ServerState): void {
     const fault = state.faults.userinfo()
     if (fault?.sub !== undefined) body.sub = fault.sub
     c.header('Cache-Control', 'no-store')
-    if (fault?.signed || fault?.badSignature) {
-      const key = state.keys.current('RS256')
+    const registered = state.clients.get(auth.record.clientId)?.userinfo_signed_response_alg
+    const signed =
+      (registered !== undefined || fault?.signed || fault?.badSignature) && !fault?.plain
+    if (signed) {
+      const key = state.keys.current(fault?.alg ?? registered ?? 'RS256')
       const now = state.now()
       let jwt = await new SignJWT({
         ...body,
@@ -39,7 +42,7 @@ export function registerUserinfo(app: Hono<AppEnv>, state: ServerState): void {
       })
         .setProtectedHeader({ alg: key.alg, kid: key.kid })
         .sign(key.privateKey)
-      if (fault.badSignature) {
+      if (fault?.badSignature) {
         const other = await new SignJWT({ ...body, iss: state.issuer, aud: 'other', iat: now })
           .setProtectedHeader({ alg: key.alg, kid: key.kid })
           .sign(key.privateKey)

@@ -1,0 +1,3 @@
+import { handlePopupCallback } from '@openrp/browser'
+
+handlePopupCallback()

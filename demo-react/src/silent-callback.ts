@@ -1,0 +1,3 @@
+import { handleSilentCallback } from '@openrp/browser'
+
+handleSilentCallback()

@@ -1,0 +1,347 @@
+// createDeviceLogin against the real reference server over HTTP: codes, QR, countdown (on a
+// ManualClock), polling, offline pause, reload, expiry, denial, errors, and the session after.
+import { InProcessLock, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
+import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createDeviceLogin, type DeviceLogin } from '../src/device-login.ts'
+import type { DeviceLoginOptions, DeviceLoginState } from '../src/device-login-options.ts'
+import type { NetworkStatus } from '../src/network-status.ts'
+import { ScriptedNavigator } from './spa-fakes.ts'
+import { makeDue } from './spa-server.ts'
+
+const INTERVAL_SEC = 1
+const TTL_SEC = 30
+
+let server: ReferenceServer
+const open: DeviceLogin[] = []
+
+beforeAll(async () => {
+  server = await startReferenceServer({
+    port: 0,
+    clients: DEMO_CLIENTS,
+    deviceInterval: INTERVAL_SEC,
+    deviceCodeTtl: TTL_SEC,
+  })
+})
+afterAll(async () => {
+  await server.close()
+})
+afterEach(() => {
+  for (const login of open.splice(0)) login.close()
+  server.control.resetFaults()
+  server.control.clearRequests()
+})
+
+/** navigator.onLine and its events, switched by the test. */
+class ScriptedNetwork implements NetworkStatus {
+  online = true
+  readonly #listeners = new Set<(online: boolean) => void>()
+  isOnline(): boolean {
+    return this.online
+  }
+  subscribe(listener: (online: boolean) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+  set(online: boolean): void {
+    this.online = online
+    for (const listener of this.#listeners) listener(online)
+  }
+}
+
+function setup(options: Partial<DeviceLoginOptions> = {}) {
+  const store = (options.store as MemoryStore | undefined) ?? new MemoryStore()
+  const network = (options.network as ScriptedNetwork | undefined) ?? new ScriptedNetwork()
+  const login = createDeviceLogin({
+    issuer: server.issuer,
+    clientId: 'tv',
+    store,
+    lock: new InProcessLock(),
+    network,
+    navigator: new ScriptedNavigator(),
+    autoRefresh: false,
+    qr: false,
+    ...options,
+  })
+  open.push(login)
+  return { login, store, network }
+}
+
+/** Resolves with the first state (now or later) that matches. */
+function until(
+  login: DeviceLogin,
+  match: (state: DeviceLoginState) => boolean,
+  timeoutMs = 15_000,
+): Promise<DeviceLoginState> {
+  return new Promise((resolve, reject) => {
+    let stop = () => {}
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error(`state never matched; last: ${JSON.stringify(login.state)}`))
+    }, timeoutMs)
+    stop = login.subscribe((state) => {
+      if (!match(state)) return
+      clearTimeout(timer)
+      queueMicrotask(() => stop())
+      resolve(state)
+    })
+  })
+}
+
+const tokenPolls = () =>
+  server.control
+    .requests({ endpoint: 'token' })
+    .filter((r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code')
+const codeRequests = () => server.control.requests({ endpoint: 'device_authorization' })
+
+describe('createDeviceLogin', () => {
+  it('shows a code and a QR code of verification_uri_complete, and signs in once approved', async () => {
+    const rendered: string[] = []
+    const { login, store } = setup({
+      qr: async (text) => {
+        rendered.push(text)
+        return `<svg data-text="${text}"></svg>`
+      },
+    })
+    const logins: string[] = []
+    login.on('login', (event) => logins.push(event.source))
+    await login.start()
+    const shown = await until(login, (s) => s.qrSvg !== undefined)
+    expect(shown.status).toBe('waiting')
+    expect(shown.userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/)
+    expect(shown.verificationUri).toBe(`${server.issuer}/device`)
+    expect(shown.verificationUriComplete).toContain(encodeURIComponent(shown.userCode!))
+    expect(rendered).toEqual([shown.verificationUriComplete])
+    expect(shown.secondsLeft).toBeGreaterThan(TTL_SEC - 3)
+    expect(await store.get('openrp:tv:device')).toMatchObject({ userCode: shown.userCode })
+
+    server.control.approveDevice(shown.userCode!, 'alice')
+    await until(login, (s) => s.status === 'signed-in')
+    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    expect(await store.get('openrp:tv')).toMatchObject({ accessToken: expect.any(String) })
+    expect(logins).toEqual(['this-tab'])
+    const accessToken = await login.getAccessToken()
+    expect(accessToken).toBe((await login.getTokenSet())?.accessToken)
+    expect((await login.userinfo()).name).toBe('Alice Liddell')
+    const api = await login.fetch(`${server.issuer}/api/me`)
+    expect(api.status).toBe(200)
+  })
+
+  it('starts signed in, without a new code, when a session is stored', async () => {
+    const first = setup()
+    await first.login.start()
+    const { userCode } = await until(first.login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await until(first.login, (s) => s.status === 'signed-in')
+    first.login.close()
+    server.control.clearRequests()
+
+    const { login } = setup({ store: first.store })
+    await login.start()
+    expect(login.state.status).toBe('signed-in')
+    expect(codeRequests()).toHaveLength(0)
+  })
+
+  it('after a reload shows the same code and keeps polling it', async () => {
+    const first = setup()
+    await first.login.start()
+    const { userCode } = await until(first.login, (s) => s.status === 'waiting')
+    first.login.close() // the page is reloaded
+
+    const { login } = setup({ store: first.store })
+    await login.start()
+    expect(login.state).toMatchObject({ status: 'waiting', userCode })
+    expect(codeRequests()).toHaveLength(1)
+    server.control.approveDevice(userCode!)
+    await until(login, (s) => s.status === 'signed-in')
+  })
+
+  it('ignores a stored code that has expired and asks for a new one', async () => {
+    const store = new MemoryStore()
+    await store.set('openrp:tv:device', {
+      deviceCode: 'stale',
+      userCode: 'BCDF-GHJK',
+      verificationUri: `${server.issuer}/device`,
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+      interval: 1,
+    })
+    const { login } = setup({ store })
+    await login.start()
+    expect(login.state.status).toBe('waiting')
+    expect(login.state.userCode).not.toBe('BCDF-GHJK')
+    expect(codeRequests()).toHaveLength(1)
+  })
+
+  it('a denial ends on `denied` with ACCESS_DENIED and stores nothing', async () => {
+    const { login, store } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.denyDevice(userCode!)
+    const denied = await until(login, (s) => s.status === 'denied')
+    expect(denied.error?.code).toBe('ACCESS_DENIED')
+    expect(denied.error).toBeInstanceOf(OAuthError)
+    expect(denied.userCode).toBeUndefined()
+    expect(await store.get('openrp:tv')).toBeUndefined()
+    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    await expect(login.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+  })
+
+  it('counts down once a second on the injected clock, expires, then shows a new code', async () => {
+    const clock = new ManualClock(Date.now())
+    const { login, store } = setup({ clock, renewDelayMs: 3_000 })
+    await login.start()
+    const first = login.state
+    expect(first.status).toBe('waiting')
+    const seen: number[] = []
+    login.subscribe((s) => {
+      if (s.secondsLeft !== undefined && seen.at(-1) !== s.secondsLeft) seen.push(s.secondsLeft)
+    })
+    const start = first.secondsLeft!
+    await clock.advance(3_000)
+    expect(seen.slice(0, 4)).toEqual([start, start - 1, start - 2, start - 3])
+
+    await clock.advance(first.expiresAt! * 1000 - clock.now())
+    expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
+    expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
+    expect(login.state.userCode).toBeUndefined()
+    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    expect(codeRequests()).toHaveLength(1)
+
+    await clock.advance(3_000)
+    const renewed = await until(login, (s) => s.status === 'waiting')
+    expect(renewed.userCode).not.toBe(first.userCode)
+    expect(codeRequests()).toHaveLength(2)
+  })
+
+  it('stays on `expired` when renewExpiredCode is false', async () => {
+    const clock = new ManualClock(Date.now())
+    const { login } = setup({ clock, renewExpiredCode: false })
+    await login.start()
+    await clock.advance((login.state.expiresAt! + 60) * 1000 - clock.now())
+    expect(login.state.status).toBe('expired')
+    expect(codeRequests()).toHaveLength(1)
+    await login.restart()
+    expect(login.state.status).toBe('waiting')
+    expect(codeRequests()).toHaveLength(2)
+  })
+
+  it('pauses polling while offline and resumes it, never sooner than the interval', async () => {
+    const { login, network } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    await until(login, () => tokenPolls().length >= 1)
+    network.set(false)
+    expect(login.state.status).toBe('offline')
+    expect(login.state.userCode).toBe(userCode)
+    const before = tokenPolls().length
+    // Three intervals without the network: no poll may be sent.
+    await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_SEC * 1000 + 200))
+    // A poll already on the wire when the network dropped may still land; nothing after it.
+    expect(tokenPolls().length - before).toBeLessThanOrEqual(1)
+    const paused = tokenPolls().length
+    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_SEC * 1000))
+    expect(tokenPolls().length).toBe(paused)
+
+    const backOnline = Date.now()
+    network.set(true)
+    expect(login.state.status).toBe('waiting')
+    server.control.approveDevice(userCode!)
+    await until(login, (s) => s.status === 'signed-in')
+    const resumed = tokenPolls().slice(paused)
+    expect(resumed.length).toBeGreaterThan(0)
+    expect(resumed[0]!.time - backOnline).toBeGreaterThanOrEqual(INTERVAL_SEC * 1000 - 50)
+  })
+
+  it('asks for no code while offline, and asks once back online', async () => {
+    const network = new ScriptedNetwork()
+    network.online = false
+    const { login } = setup({ network })
+    await login.start()
+    expect(login.state.status).toBe('offline')
+    expect(codeRequests()).toHaveLength(0)
+    network.set(true)
+    await until(login, (s) => s.status === 'waiting')
+    expect(codeRequests()).toHaveLength(1)
+  })
+
+  it('reports slow_down and keeps the longer interval, also for a reload', async () => {
+    server.control.setFaults({ device: { slowDown: 1 } })
+    const { login, store } = setup()
+    await login.start()
+    const slowed = await until(login, (s) => s.status === 'slowed-down')
+    expect(slowed.interval).toBe(INTERVAL_SEC + 5)
+    await until(login, () => true)
+    await expect(store.get('openrp:tv:device')).resolves.toMatchObject({
+      interval: INTERVAL_SEC + 5,
+    })
+  })
+
+  it('ends on `error` with the provider error code when the provider refuses the client', async () => {
+    const { login } = setup({ clientId: 'spa' })
+    await login.start()
+    expect(login.state.status).toBe('error')
+    expect(login.state.error).toBeInstanceOf(OAuthError)
+    expect((login.state.error as OAuthError).error).toBe('unauthorized_client')
+  })
+
+  it('ends on `error` with NETWORK_ERROR when the provider cannot be reached', async () => {
+    const gone = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS })
+    const metadata = await (await fetch(`${gone.issuer}/.well-known/openid-configuration`)).json()
+    await gone.close()
+    const { login } = setup({ issuer: undefined, metadata, timeoutMs: 2_000 })
+    await login.start()
+    expect(login.state.status).toBe('error')
+    expect((login.state.error as OpenRpError).code).toBe('NETWORK_ERROR')
+  })
+
+  it('a token-endpoint failure while polling shows `retrying`, then recovers', async () => {
+    server.control.setFaults({ http: { token: { status: 503, times: 1 } } })
+    const { login } = setup()
+    await login.start()
+    const retrying = await until(login, (s) => s.status === 'retrying')
+    expect(retrying.interval).toBeGreaterThanOrEqual(2 * INTERVAL_SEC)
+    await until(login, (s) => s.status === 'waiting' && tokenPolls().length >= 2)
+  })
+
+  it('after sign-in, two tabs renew an expiring token once, by refresh token, in the store', async () => {
+    const lock = new InProcessLock()
+    const tab1 = setup({ lock })
+    const tab2 = setup({ lock, store: tab1.store })
+    await tab1.login.start()
+    const { userCode } = await until(tab1.login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await until(tab1.login, (s) => s.status === 'signed-in')
+    await tab2.login.start()
+    expect(tab2.login.state.status).toBe('signed-in')
+    const before = (await tab1.login.getTokenSet())!.accessToken
+    await makeDue(tab1.store, 'openrp:tv')
+    server.control.clearRequests()
+
+    const [a, b] = await Promise.all([tab1.login.getAccessToken(), tab2.login.getAccessToken()])
+    expect(a).toBe(b)
+    expect(a).not.toBe(before)
+    const refreshes = server.control
+      .requests({ endpoint: 'token' })
+      .filter((r) => r.grantType === 'refresh_token')
+    expect(refreshes).toHaveLength(1)
+    expect(await tab1.store.get('openrp:tv')).toMatchObject({ accessToken: a })
+  })
+
+  it('logout clears the session, revokes the tokens and goes back to idle', async () => {
+    const { login, store } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await until(login, (s) => s.status === 'signed-in')
+    const events: string[] = []
+    login.on('logout', (event) => events.push(event.source))
+    await login.logout()
+    expect(login.state.status).toBe('idle')
+    expect(events).toEqual(['this-tab'])
+    expect(await store.get('openrp:tv')).toBeUndefined()
+    expect(server.control.requests({ endpoint: 'revocation' }).length).toBeGreaterThan(0)
+    await login.start()
+    expect(login.state.status).toBe('waiting')
+  })
+})

@@ -1,0 +1,236 @@
+/**
+ * `<AuthProvider>`: one SpaClient for the React tree, its session as React state, and the
+ * redirect callback finished once per page load.
+ *
+ * @module
+ */
+import {
+  createSpaClient,
+  type RedirectCallbackResult,
+  type RedirectLoginOptions,
+  type SpaClient,
+  type SpaClientOptions,
+} from '@openrp/browser'
+import { isOpenRpError, OpenRpError } from '@openrp/core'
+import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState } from 'react'
+import {
+  type AuthContextValue,
+  AuthContext,
+  type AuthInternals,
+  AuthInternalsContext,
+} from './auth-context.ts'
+import { type AuthEvent, INITIAL_AUTH_STATE, nextAuthState } from './auth-state.ts'
+import { asOpenRpError, pendingRedirectCallback } from './redirect-callback.ts'
+
+/**
+ * Props of {@link AuthProvider} besides the client or its options.
+ *
+ * @example
+ * ```tsx
+ * <AuthProvider client={spa} onRedirectCallback={(returnTo) => navigate(returnTo, { replace: true })} />
+ * ```
+ */
+export interface AuthProviderBaseProps {
+  children?: ReactNode
+  /**
+   * Called once after a redirect login (or the return from the provider's logout) was
+   * finished, with the app path to go back to (`returnTo` of `loginWithRedirect`). Navigate
+   * there with your router, e.g. `(returnTo) => navigate(returnTo, { replace: true })`.
+   * Default: `history.replaceState` to `returnTo` (fine without a router).
+   */
+  onRedirectCallback?: (returnTo: string, result: RedirectCallbackResult) => void
+  /** Do not finish redirect callbacks here (another part of the app handles them). */
+  skipRedirectCallback?: boolean
+}
+
+/**
+ * Props of {@link AuthProvider}: a `client` you made, or the `options` to make one with
+ * `createSpaClient` (read once, at the first render in the browser; change them by remounting
+ * the provider with another `key`).
+ *
+ * @example
+ * ```tsx
+ * <AuthProvider options={{ issuer, clientId: 'my-spa', redirectUri: `${location.origin}/` }}>
+ *   <App />
+ * </AuthProvider>
+ * ```
+ */
+export type AuthProviderProps = AuthProviderBaseProps &
+  ({ client: SpaClient; options?: never } | { options: SpaClientOptions; client?: never })
+
+/**
+ * Provides the sign-in state to {@link useAuth}, {@link RequireAuth} and {@link useAccessToken}.
+ *
+ * - finishes a redirect callback found in the URL once, however often React mounts it
+ *   (StrictMode, remounts): later mounts wait for the same result instead of showing
+ *   `signedOut`; a stale response (the back button to the provider after a login, which
+ *   answers again with an old `state`) is ignored while a session exists;
+ * - re-renders on every session event of every tab: a login, refresh, logout or expiry in one
+ *   tab is seen in all of them (SpaClient's `on()` events, carried across tabs by
+ *   BroadcastChannel);
+ * - renders `loading` on the server and at hydration: the session lives in the browser.
+ *
+ * @example
+ * ```tsx
+ * import { AuthProvider } from '@openrp/react'
+ * import { useNavigate } from 'react-router'
+ *
+ * function Root() {
+ *   const navigate = useNavigate()
+ *   return (
+ *     <AuthProvider
+ *       options={{ issuer: 'https://op.example.com', clientId: 'my-spa', redirectUri: `${location.origin}/` }}
+ *       onRedirectCallback={(returnTo) => navigate(returnTo, { replace: true })}
+ *     >
+ *       <App />
+ *     </AuthProvider>
+ *   )
+ * }
+ * ```
+ */
+export function AuthProvider(props: AuthProviderProps): ReactNode {
+  const { children, skipRedirectCallback = false } = props
+  // A client made here belongs to this provider; one passed in belongs to the app.
+  const [made] = useState(() => makeClient(props))
+  const client = props.client ?? made.client
+  const [state, dispatch] = useReducer(nextAuthState, INITIAL_AUTH_STATE)
+  const onRedirectCallback = useRef(props.onRedirectCallback)
+  onRedirectCallback.current = props.onRedirectCallback
+  const redirecting = useRef<Promise<void> | undefined>(undefined)
+  /**
+   * A client this provider made is closed a moment after its unmount, unless it mounts again
+   * first: StrictMode unmounts and remounts at once, and a closed client cannot reopen.
+   */
+  const closeTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+
+  useEffect(() => {
+    if (!client) {
+      if (made.error) dispatch({ type: 'failed', error: made.error })
+      return
+    }
+    const owned = client === made.client
+    clearTimeout(closeTimer.current)
+    let active = true
+    /** Bumped by every event: a slower read started earlier must not overwrite a newer state. */
+    let generation = 0
+    const apply = (event: AuthEvent, at: number) => {
+      if (active && at === generation) dispatch(event)
+    }
+    const readUser = async (type: 'resolved' | 'login' | 'refreshed') => {
+      const at = ++generation
+      try {
+        // A stored session that can no longer be used (expired, nothing to renew it) is nobody.
+        const usable = await client.isAuthenticated()
+        apply({ type, user: usable ? await client.getUser() : undefined }, at)
+      } catch (error) {
+        apply({ type: 'failed', error: asOpenRpError(error) }, at)
+      }
+    }
+    const unsubscribe = [
+      client.on('login', () => void readUser('login')),
+      client.on('refreshed', () => void readUser('refreshed')),
+      client.on('logout', () => apply({ type: 'logout' }, ++generation)),
+      client.on('expired', ({ error }) => apply({ type: 'expired', error }, ++generation)),
+    ]
+
+    const start = async () => {
+      const pending = skipRedirectCallback ? undefined : pendingRedirectCallback(client)
+      if (!pending) return readUser('resolved')
+      const outcome = await pending.outcome
+      // Unmounted meanwhile (StrictMode's first mount): the next mount acts on the outcome.
+      if (!active || pending.delivered) return readUser('resolved')
+      pending.delivered = true
+      if (outcome.ok) {
+        ;(onRedirectCallback.current ?? restoreUrl)(outcome.result.returnTo, outcome.result)
+        return readUser('resolved')
+      }
+      // A response whose state this tab no longer knows, while signed in: the provider answered
+      // an old request again (back button after a login). Nothing was stored from it.
+      if (isStale(outcome.error) && (await client.isAuthenticated().catch(() => false)))
+        return readUser('resolved')
+      apply({ type: 'failed', error: outcome.error }, ++generation)
+    }
+    void start()
+
+    return () => {
+      active = false
+      for (const off of unsubscribe) off()
+      if (owned) closeTimer.current = setTimeout(() => client.close(), 0)
+    }
+  }, [client, made, skipRedirectCallback])
+
+  const internals = useMemo<AuthInternals>(
+    () => ({
+      client,
+      redirectOnce(options?: RedirectLoginOptions) {
+        if (!client) return Promise.reject(notReady())
+        redirecting.current ??= client.loginWithRedirect(options).finally(() => {
+          redirecting.current = undefined
+        })
+        return redirecting.current
+      },
+    }),
+    [client],
+  )
+  const actions = useMemo(() => actionsOf(client), [client])
+  const value = useMemo<AuthContextValue>(() => ({ ...state, ...actions }), [state, actions])
+
+  return (
+    <AuthInternalsContext.Provider value={internals}>
+      <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
+    </AuthInternalsContext.Provider>
+  )
+}
+
+/**
+ * The client for `options` in a browser (or wherever a `navigator` is injected); none on the
+ * server, where nothing runs.
+ */
+function makeClient(props: AuthProviderProps): { client?: SpaClient; error?: OpenRpError } {
+  if (props.client) return {}
+  if (typeof window === 'undefined' && !props.options.navigator) return {}
+  try {
+    return { client: createSpaClient(props.options) }
+  } catch (error) {
+    return { error: asOpenRpError(error) }
+  }
+}
+
+function actionsOf(client: SpaClient | undefined) {
+  if (!client) {
+    const fail = () => Promise.reject(notReady())
+    return {
+      loginWithRedirect: fail,
+      loginWithPopup: fail,
+      logout: fail,
+      getAccessToken: fail,
+      fetch: fail,
+    } satisfies Omit<AuthContextValue, keyof typeof INITIAL_AUTH_STATE>
+  }
+  return {
+    loginWithRedirect: (options) => client.loginWithRedirect(options),
+    loginWithPopup: (options) => client.loginWithPopup(options),
+    logout: (options) => client.logout(options),
+    getAccessToken: () => client.getAccessToken(),
+    fetch: (url, init) => client.fetch(url, init),
+  } satisfies Omit<AuthContextValue, keyof typeof INITIAL_AUTH_STATE>
+}
+
+function notReady(): OpenRpError {
+  return new OpenRpError(
+    'UNSUPPORTED',
+    'Signing in runs in the browser: this render has no SpaClient (server render, or its options were refused)',
+  )
+}
+
+/** Unknown or replayed state: the response belongs to a login this tab already finished. */
+function isStale(error: OpenRpError): boolean {
+  return isOpenRpError(error, 'STATE_MISMATCH')
+}
+
+/** Default `onRedirectCallback`: put `returnTo` in the address bar, without a new entry. */
+function restoreUrl(returnTo: string): void {
+  if (typeof location === 'undefined') return // an injected navigator outside a browser
+  const here = `${location.pathname}${location.search}${location.hash}`
+  if (returnTo !== here) history.replaceState(history.state, '', returnTo)
+}

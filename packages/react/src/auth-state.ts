@@ -1,0 +1,119 @@
+/**
+ * The sign-in state a React app sees, as one small state machine: its states, the events that
+ * move it, and the one function (`nextAuthState`) that applies them.
+ *
+ * | from            | event                                   | to          |
+ * | --------------- | --------------------------------------- | ----------- |
+ * | (first render)  | —                                       | `loading`   |
+ * | `loading`       | `resolved` (a user, or a callback login) | `signedIn`  |
+ * | `loading`       | `resolved` (nobody)                     | `signedOut` |
+ * | `loading`       | `failed` (callback refused, store down) | `error`     |
+ * | any             | `login` / `refreshed` (any tab)         | `signedIn`  |
+ * | any             | `logout` (any tab)                      | `signedOut` |
+ * | any             | `expired` (renewal refused)             | `signedOut`, `error` = why |
+ *
+ * A server render never leaves `loading`: the session lives in the browser.
+ *
+ * @module
+ */
+import type { IdTokenClaims, OpenRpError } from '@openrp/core'
+
+/**
+ * Where the sign-in stands.
+ *
+ * @example
+ * ```tsx
+ * const { status } = useAuth()
+ * if (status === 'loading') return <Spinner />
+ * ```
+ */
+export type AuthStatus = 'loading' | 'signedIn' | 'signedOut' | 'error'
+
+/**
+ * The state `useAuth()` returns (besides the actions).
+ *
+ * @example
+ * ```tsx
+ * const { status, user, error } = useAuth()
+ * if (status === 'signedOut' && error?.code === 'SESSION_EXPIRED') return <p>Session ended</p>
+ * ```
+ */
+export interface AuthState {
+  /**
+   * `'loading'` until the session (and a redirect callback in the URL) has been read, then
+   * `'signedIn'`, `'signedOut'`, or `'error'` when that failed (e.g. a refused callback).
+   */
+  status: AuthStatus
+  /** The signed-in user's ID token claims (`signedIn` only). */
+  user: IdTokenClaims | undefined
+  /**
+   * Why the status is `'error'`, or why a session ended (`'signedOut'` after `expired`: e.g.
+   * `SESSION_EXPIRED`, `INTERACTION_REQUIRED`). Undefined otherwise. Its `code` is stable.
+   */
+  error: OpenRpError | undefined
+  /**
+   * Counts the session changes seen (login, refresh, logout, expiry, in any tab), so effects
+   * can depend on "the tokens changed" (e.g. {@link useAccessToken}).
+   */
+  version: number
+}
+
+/**
+ * What moves the state (see {@link nextAuthState}).
+ *
+ * @example
+ * ```ts
+ * const event: AuthEvent = { type: 'logout' }
+ * ```
+ */
+export type AuthEvent =
+  | { type: 'resolved'; user: IdTokenClaims | undefined }
+  | { type: 'failed'; error: OpenRpError }
+  | { type: 'login' | 'refreshed'; user: IdTokenClaims | undefined }
+  | { type: 'logout' }
+  | { type: 'expired'; error: OpenRpError }
+
+/**
+ * The state of the first render, on the server and in the browser alike.
+ *
+ * @example
+ * ```ts
+ * INITIAL_AUTH_STATE.status // 'loading'
+ * ```
+ */
+export const INITIAL_AUTH_STATE: AuthState = {
+  status: 'loading',
+  user: undefined,
+  error: undefined,
+  version: 0,
+}
+
+/**
+ * The state after `event` (the table in this module's documentation).
+ *
+ * @example
+ * ```ts
+ * nextAuthState(INITIAL_AUTH_STATE, { type: 'resolved', user: undefined }).status // 'signedOut'
+ * ```
+ */
+export function nextAuthState(state: AuthState, event: AuthEvent): AuthState {
+  const version = state.version + 1
+  switch (event.type) {
+    case 'resolved':
+      return event.user
+        ? { status: 'signedIn', user: event.user, error: undefined, version }
+        : { status: 'signedOut', user: undefined, error: undefined, version }
+    case 'failed':
+      return { status: 'error', user: undefined, error: event.error, version }
+    case 'login':
+    case 'refreshed':
+      // A refresh that finds no readable session (another tab logged out meanwhile) signs out.
+      return event.user
+        ? { status: 'signedIn', user: event.user, error: undefined, version }
+        : { status: 'signedOut', user: undefined, error: undefined, version }
+    case 'logout':
+      return { status: 'signedOut', user: undefined, error: undefined, version }
+    case 'expired':
+      return { status: 'signedOut', user: undefined, error: event.error, version }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * `useAccessToken()`: the current access token as React state, for data-fetching libraries.
+ *
+ * @module
+ */
+import type { OpenRpError } from '@openrp/core'
+import { useEffect, useState } from 'react'
+import { asOpenRpError } from './redirect-callback.ts'
+import { useAuth } from './use-auth.ts'
+
+/**
+ * What {@link useAccessToken} returns.
+ *
+ * @example
+ * ```tsx
+ * const { accessToken, loading, error }: AccessTokenState = useAccessToken()
+ * ```
+ */
+export interface AccessTokenState {
+  /** A valid access token while signed in; undefined while loading, signed out or failed. */
+  accessToken: string | undefined
+  /** Why no token could be had (e.g. `SESSION_EXPIRED`, `INTERACTION_REQUIRED`). */
+  error: OpenRpError | undefined
+  /** True until the first token (or the answer that there is none) is known. */
+  loading: boolean
+}
+
+/**
+ * A valid access token as state: fetched when the user signs in and again after every session
+ * change (renewal here or in another tab, login, logout), so it can be part of a query key and
+ * queries re-run with the new token. Renewal itself stays the client's job (once across tabs,
+ * ahead of expiry); to ask at the moment of a request, use `useAuth().getAccessToken()`.
+ *
+ * @example
+ * ```tsx
+ * import { useQuery } from '@tanstack/react-query'
+ *
+ * function Orders() {
+ *   const { accessToken } = useAccessToken()
+ *   const orders = useQuery({
+ *     queryKey: ['orders', accessToken],
+ *     enabled: accessToken !== undefined,
+ *     queryFn: () =>
+ *       fetch('/api/orders', { headers: { Authorization: `Bearer ${accessToken}` } }).then((r) => r.json()),
+ *   })
+ *   return <pre>{JSON.stringify(orders.data)}</pre>
+ * }
+ * ```
+ */
+export function useAccessToken(): AccessTokenState {
+  const { status, version, getAccessToken } = useAuth()
+  const [state, setState] = useState<AccessTokenState & { version: number }>({
+    accessToken: undefined,
+    error: undefined,
+    loading: true,
+    version: -1,
+  })
+
+  useEffect(() => {
+    if (status !== 'signedIn') return
+    let active = true
+    getAccessToken().then(
+      (accessToken) =>
+        active && setState({ accessToken, error: undefined, loading: false, version }),
+      (error: unknown) =>
+        active &&
+        setState({ accessToken: undefined, error: asOpenRpError(error), loading: false, version }),
+    )
+    return () => {
+      active = false
+    }
+  }, [status, version, getAccessToken])
+
+  if (status === 'loading') return { accessToken: undefined, error: undefined, loading: true }
+  if (status !== 'signedIn') return { accessToken: undefined, error: undefined, loading: false }
+  // Signed in: the token of this session version, or still loading it. An older version's token
+  // is kept meanwhile (it is still valid: renewal replaces it ahead of expiry).
+  return {
+    accessToken: state.accessToken,
+    error: state.error,
+    loading: state.version === -1 && state.error === undefined,
+  }
+}
