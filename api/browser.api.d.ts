@@ -3,8 +3,8 @@
 // @openrp/browser
 // --- dist/index.d.ts
 import * as _openrp_core from '@openrp/core';
-import { TokenSet, OpenRpError, ClientCore, Lock, ResponseType, ServerMetadata, Store, IdTokenClaims, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook } from '@openrp/core';
-export { withHybridAndImplicit } from '@openrp/core';
+import { TokenSet, OpenRpError, ClientCore, Lock, Store, ResponseType, ServerMetadata, UserinfoOptions, UserinfoClaims, IdTokenClaims, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook, Clock } from '@openrp/core';
+export { UserinfoClaims, userinfo, withHybridAndImplicit } from '@openrp/core';
 interface SpaEvents {
     login: {
         tokenSet: TokenSet | undefined;
@@ -82,6 +82,7 @@ interface SpaClientOptions {
     storageKey?: string;
     dpop?: boolean;
     hybridAndImplicit?: (core: ClientCore) => ClientCore;
+    userinfo?: SpaUserinfo;
     lock?: Lock;
     popup?: PopupOptions;
     silent?: SilentRenewOptions | false;
@@ -97,6 +98,7 @@ interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' | 'dpop'
     lock: Lock;
     dpop?: SpaDpop;
 }
+type SpaUserinfo = (core: ClientCore, tokens: TokenSet, options?: UserinfoOptions) => Promise<UserinfoClaims>;
 interface LoginOptions {
     responseType?: ResponseType;
     prompt?: string;
@@ -129,6 +131,9 @@ declare class SpaClient {
     getAccessToken(): Promise<string>;
     getTokenSet(): Promise<TokenSet | undefined>;
     getUser(): Promise<IdTokenClaims | undefined>;
+    userinfo(options?: {
+        signal?: AbortSignal;
+    }): Promise<UserinfoClaims>;
     isAuthenticated(): Promise<boolean>;
     refresh(): Promise<TokenSet>;
     fetch(url: string | URL, init?: ProtectedResourceInit): Promise<Response>;
@@ -196,5 +201,65 @@ declare class TabSync implements TokenChangeNotifier {
     close(): void;
 }
 declare function pageVisibility(): VisibilityHook;
-export { AUTHORIZATION_RESPONSE_PARAMS, EncryptedStore, IndexedDbStore, SessionStorageStore, SpaClient, TabSync, WebLocksLock, browserNavigator, createSpaClient, deleteDpopKeyPair, handlePopupCallback, handleSilentCallback, indexedDbDpop, loadDpopKeyPair, pageVisibility, stripAuthorizationResponse };
-export type { EncryptedStoreOptions, FrameHandle, IndexedDbStoreOptions, LoginOptions, LogoutOptions, PopupHandle, PopupOptions, ReceivedMessage, RedirectCallbackResult, RedirectLoginOptions, SessionStorageStoreOptions, SilentRenewOptions, SpaClientInit, SpaClientOptions, SpaDpop, SpaEventName, SpaEvents, SpaNavigator, StoreChoice, WebLocksLockOptions };
+type QrRenderer = (text: string) => Promise<string>;
+declare const qrCodeSvg: QrRenderer;
+interface NetworkStatus {
+    isOnline(): boolean;
+    subscribe(listener: (online: boolean) => void): () => void;
+}
+declare function browserNetwork(): NetworkStatus;
+type DeviceLoginStatus = 'idle' | 'starting' | 'waiting' | 'slowed-down' | 'retrying' | 'offline' | 'expired' | 'denied' | 'error' | 'signed-in';
+interface DeviceLoginState {
+    status: DeviceLoginStatus;
+    userCode?: string;
+    verificationUri?: string;
+    verificationUriComplete?: string;
+    qrSvg?: string;
+    secondsLeft?: number;
+    expiresAt?: number;
+    interval?: number;
+    error?: OpenRpError;
+}
+interface DeviceLoginOptions {
+    issuer?: string | URL;
+    metadata?: ServerMetadata;
+    clientId: string;
+    scope?: string;
+    extraParams?: Record<string, string>;
+    store?: StoreChoice;
+    lock?: Lock;
+    storageKey?: string;
+    renewExpiredCode?: boolean;
+    renewDelayMs?: number;
+    qr?: QrRenderer | false;
+    network?: NetworkStatus;
+    clock?: Clock;
+    refreshSkewSec?: number;
+    autoRefresh?: boolean;
+    clockToleranceSec?: number;
+    timeoutMs?: number;
+    fetch?: typeof fetch;
+    navigator?: SpaNavigator;
+}
+declare function createDeviceLogin(options: DeviceLoginOptions): DeviceLogin;
+declare class DeviceLogin {
+    #private;
+    constructor(options: DeviceLoginOptions);
+    get state(): DeviceLoginState;
+    subscribe(listener: (state: DeviceLoginState) => void): () => void;
+    start(): Promise<void>;
+    restart(): Promise<void>;
+    stop(): void;
+    close(): void;
+    getAccessToken(): Promise<string>;
+    getTokenSet(): Promise<TokenSet | undefined>;
+    getUser(): Promise<IdTokenClaims | undefined>;
+    userinfo(): Promise<UserinfoClaims>;
+    fetch(url: string | URL, init?: ProtectedResourceInit): Promise<Response>;
+    logout(options?: {
+        revoke?: boolean;
+    }): Promise<void>;
+    on<K extends keyof SpaEvents>(event: K, listener: (payload: SpaEvents[K]) => void): () => void;
+}
+export { AUTHORIZATION_RESPONSE_PARAMS, DeviceLogin, EncryptedStore, IndexedDbStore, SessionStorageStore, SpaClient, TabSync, WebLocksLock, browserNavigator, browserNetwork, createDeviceLogin, createSpaClient, deleteDpopKeyPair, handlePopupCallback, handleSilentCallback, indexedDbDpop, loadDpopKeyPair, pageVisibility, qrCodeSvg, stripAuthorizationResponse };
+export type { DeviceLoginOptions, DeviceLoginState, DeviceLoginStatus, EncryptedStoreOptions, FrameHandle, IndexedDbStoreOptions, LoginOptions, LogoutOptions, NetworkStatus, PopupHandle, PopupOptions, QrRenderer, ReceivedMessage, RedirectCallbackResult, RedirectLoginOptions, SessionStorageStoreOptions, SilentRenewOptions, SpaClientInit, SpaClientOptions, SpaDpop, SpaEventName, SpaEvents, SpaNavigator, SpaUserinfo, StoreChoice, WebLocksLockOptions };

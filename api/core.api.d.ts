@@ -5,7 +5,7 @@
 import { S as Store, b as StoreSetOptions, L as Lock } from './chunks/events.js';
 import { Unsubscribe } from './adapters.js';
 export { I as InProcessLock, c as LockLease, d as LockOptions } from './chunks/events.js';
-declare const ERROR_CODES: readonly ["OAUTH_ERROR", "INTERACTION_REQUIRED", "ACCESS_DENIED", "DEVICE_CODE_EXPIRED", "INVALID_GRANT", "NETWORK_ERROR", "TIMEOUT", "ABORTED", "HTTP_ERROR", "INVALID_RESPONSE", "RESPONSE_TOO_LARGE", "INVALID_ARGUMENT", "INSECURE_ENDPOINT", "UNSUPPORTED", "DISCOVERY_ISSUER_MISMATCH", "METADATA_INVALID", "REQUEST_OBJECT_REQUIRED", "REQUEST_OBJECT_ALG_NOT_SUPPORTED", "STATE_MISMATCH", "STATE_MISSING", "ISS_MISMATCH", "ISS_MISSING", "AUTHORIZATION_RESPONSE_INVALID", "JWT_MALFORMED", "JWT_SIGNATURE_INVALID", "JWT_ALG_NOT_ALLOWED", "JWKS_NO_MATCHING_KEY", "JWKS_MULTIPLE_MATCHING_KEYS", "JWKS_INVALID", "ID_TOKEN_CLAIM_MISSING", "ID_TOKEN_ISS_MISMATCH", "ID_TOKEN_AUD_MISMATCH", "ID_TOKEN_AZP_MISMATCH", "ID_TOKEN_EXPIRED", "ID_TOKEN_IAT_INVALID", "ID_TOKEN_NONCE_MISMATCH", "ID_TOKEN_AT_HASH_MISMATCH", "ID_TOKEN_C_HASH_MISMATCH", "ID_TOKEN_S_HASH_MISMATCH", "ID_TOKEN_AUTH_TIME_INVALID", "ID_TOKEN_SUB_MISMATCH", "ID_TOKEN_ISS_CHANGED", "LOGOUT_TOKEN_INVALID", "LOGOUT_TOKEN_REPLAYED", "TOKEN_RESPONSE_INVALID", "DPOP_BINDING_MISSING", "DPOP_NONCE_LOOP", "DPOP_KEY_MISMATCH", "USERINFO_SUB_MISMATCH", "USERINFO_INVALID", "STORE_ERROR", "LOCK_TIMEOUT", "LOCK_LOST", "SESSION_EXPIRED", "LOGIN_REQUIRED", "POPUP_BLOCKED", "POPUP_CLOSED", "POPUP_TIMEOUT", "SILENT_RENEW_TIMEOUT", "REDIRECT_NOT_ALLOWED", "DEPENDENCY_MISSING"];
+declare const ERROR_CODES: readonly ["OAUTH_ERROR", "INTERACTION_REQUIRED", "ACCESS_DENIED", "DEVICE_CODE_EXPIRED", "INVALID_GRANT", "NETWORK_ERROR", "TIMEOUT", "ABORTED", "HTTP_ERROR", "INVALID_RESPONSE", "RESPONSE_TOO_LARGE", "INVALID_ARGUMENT", "INSECURE_ENDPOINT", "UNSUPPORTED", "DISCOVERY_ISSUER_MISMATCH", "METADATA_INVALID", "REQUEST_OBJECT_REQUIRED", "REQUEST_OBJECT_ALG_NOT_SUPPORTED", "STATE_MISMATCH", "STATE_MISSING", "ISS_MISMATCH", "ISS_MISSING", "AUTHORIZATION_RESPONSE_INVALID", "JWT_MALFORMED", "JWT_SIGNATURE_INVALID", "JWT_ALG_NOT_ALLOWED", "JWKS_NO_MATCHING_KEY", "JWKS_MULTIPLE_MATCHING_KEYS", "JWKS_INVALID", "ID_TOKEN_CLAIM_MISSING", "ID_TOKEN_ISS_MISMATCH", "ID_TOKEN_AUD_MISMATCH", "ID_TOKEN_AZP_MISMATCH", "ID_TOKEN_EXPIRED", "ID_TOKEN_IAT_INVALID", "ID_TOKEN_NONCE_MISMATCH", "ID_TOKEN_AT_HASH_MISMATCH", "ID_TOKEN_C_HASH_MISMATCH", "ID_TOKEN_S_HASH_MISMATCH", "ID_TOKEN_AUTH_TIME_INVALID", "ID_TOKEN_SUB_MISMATCH", "ID_TOKEN_ISS_CHANGED", "LOGOUT_TOKEN_INVALID", "LOGOUT_TOKEN_REPLAYED", "TOKEN_RESPONSE_INVALID", "DPOP_BINDING_MISSING", "DPOP_NONCE_LOOP", "DPOP_KEY_MISMATCH", "USERINFO_SUB_MISMATCH", "USERINFO_INVALID", "USERINFO_JWT_EXPECTED", "STORE_ERROR", "LOCK_TIMEOUT", "LOCK_LOST", "SESSION_EXPIRED", "LOGIN_REQUIRED", "POPUP_BLOCKED", "POPUP_CLOSED", "POPUP_TIMEOUT", "SILENT_RENEW_TIMEOUT", "REDIRECT_NOT_ALLOWED", "DEPENDENCY_MISSING"];
 type ErrorCode = (typeof ERROR_CODES)[number];
 type OAuthErrorCode = 'OAUTH_ERROR' | 'INTERACTION_REQUIRED' | 'ACCESS_DENIED' | 'DEVICE_CODE_EXPIRED' | 'INVALID_GRANT';
 type ValidationErrorCode = Exclude<ErrorCode, OAuthErrorCode | 'NETWORK_ERROR' | 'TIMEOUT' | 'ABORTED' | 'HTTP_ERROR' | 'UNSUPPORTED' | 'STORE_ERROR' | 'LOCK_TIMEOUT' | 'LOCK_LOST' | 'SESSION_EXPIRED' | 'LOGIN_REQUIRED' | 'POPUP_BLOCKED' | 'POPUP_CLOSED' | 'POPUP_TIMEOUT' | 'SILENT_RENEW_TIMEOUT' | 'REDIRECT_NOT_ALLOWED' | 'DEPENDENCY_MISSING'>;
@@ -230,6 +230,7 @@ interface ClientOptions {
     jwksCooldownMs?: number;
     jwksMaxAgeMs?: number;
     idTokenSignedResponseAlg?: string;
+    userinfoSignedResponseAlg?: string;
     dangerouslyAllowInsecureHttp?: boolean;
     clock?: Clock;
 }
@@ -253,6 +254,7 @@ interface ResolvedOptions {
     jwksCooldownMs: number;
     jwksMaxAgeMs: number;
     idTokenSignedResponseAlg: string | undefined;
+    userinfoSignedResponseAlg: string | undefined;
     dangerouslyAllowInsecureHttp: boolean;
     clock: Clock;
 }
@@ -357,6 +359,7 @@ interface AuthTransaction {
     createdAt: number;
     issuer: string;
     scope?: string;
+    idTokenRequired?: boolean;
 }
 declare function assertTransaction(value: unknown): asserts value is AuthTransaction;
 interface AuthorizationRequestOptions {
@@ -602,6 +605,7 @@ interface ClientMetadata {
     application_type?: 'web' | 'native';
     post_logout_redirect_uris?: string[];
     id_token_signed_response_alg?: string;
+    userinfo_signed_response_alg?: string;
     backchannel_logout_uri?: string;
     [name: string]: unknown;
 }
@@ -618,7 +622,7 @@ type ClientRegistrationOptions = DiscoveryOptions;
 interface RegisterClientOptions extends ClientRegistrationOptions {
     initialAccessToken?: string;
 }
-type RegisteredClientOptions = Pick<ClientOptions, 'clientId' | 'clientSecret' | 'clientAuth' | 'redirectUri' | 'postLogoutRedirectUri'>;
+type RegisteredClientOptions = Pick<ClientOptions, 'clientId' | 'clientSecret' | 'clientAuth' | 'redirectUri' | 'postLogoutRedirectUri' | 'userinfoSignedResponseAlg'>;
 declare function registerClient(issuerOrMetadata: string | URL | ServerMetadata, metadata: ClientMetadata, options?: RegisterClientOptions): Promise<RegisteredClient>;
 declare function readClientRegistration(registration: ClientRegistrationHandle, options?: ClientRegistrationOptions): Promise<RegisteredClient>;
 declare function updateClientRegistration(registration: ClientRegistrationHandle, metadata: ClientMetadata, options?: ClientRegistrationOptions): Promise<RegisteredClient>;

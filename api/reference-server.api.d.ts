@@ -30,6 +30,7 @@ interface ClientConfig {
     skip_consent?: boolean;
     backchannel_logout_uri?: string;
     id_token_signed_response_alg?: 'RS256' | 'ES256';
+    userinfo_signed_response_alg?: 'RS256' | 'ES256';
 }
 interface UserConfig {
     username: string;
@@ -78,6 +79,7 @@ interface ReferenceServerOptions {
     requireDpopNonce?: boolean;
     requireSignedRequestObject?: boolean;
     authorizationResponseIss?: 'always' | 'without-id-token';
+    offlineAccessWithoutConsent?: boolean;
     log?: boolean;
     corsOrigins?: string[];
     registration?: {
@@ -126,6 +128,7 @@ interface Faults {
     pageHeaders?: Record<string, string>;
     tokenResponse?: {
         omitExpiresIn?: boolean;
+        omitIdToken?: boolean;
         dropDpopBinding?: boolean;
         expiresIn?: unknown;
         tokenType?: string;
@@ -135,6 +138,8 @@ interface Faults {
         sub?: string;
         signed?: boolean;
         badSignature?: boolean;
+        plain?: boolean;
+        alg?: 'RS256' | 'ES256';
         times?: number;
     };
     registrationResponse?: {
@@ -203,6 +208,7 @@ declare const DEMO_SAML_CERTIFICATE_PEM: string;
 declare const DEMO_SAML_ISSUER = "https://saml-idp.example.test";
 declare const DEMO_TRUSTED_ISSUERS: TrustedAssertionIssuer[];
 declare const DEMO_SPA_ORIGIN = "http://127.0.0.1:4001";
+declare const DEMO_TV_ORIGIN = "http://127.0.0.1:4003";
 declare const DEMO_USERS: UserConfig[];
 declare const DEMO_CLIENTS: ClientConfig[];
 declare class CookieJar {
@@ -260,5 +266,5 @@ interface SelfSignedCertificate {
 declare function createSelfSignedCertificate(options?: SelfSignedCertificateOptions): SelfSignedCertificate;
 declare function certificateThumbprint(cert: Uint8Array | X509Certificate): string;
 declare const organizationSwitchGrant: VendorGrantHandler;
-export { CompleteLoginError, CookieJar, DEMO_ASSERTION_ISSUER, DEMO_CLIENTS, DEMO_PRIVATE_KEY_JWK, DEMO_SAML_CERTIFICATE_PEM, DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_SPA_ORIGIN, DEMO_TRUSTED_ISSUERS, DEMO_USERS, certificateThumbprint, completeLogin, createSamlAssertion, createSelfSignedCertificate, organizationSwitchGrant, startLogoutReceiver, startReferenceServer };
+export { CompleteLoginError, CookieJar, DEMO_ASSERTION_ISSUER, DEMO_CLIENTS, DEMO_PRIVATE_KEY_JWK, DEMO_SAML_CERTIFICATE_PEM, DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_SPA_ORIGIN, DEMO_TRUSTED_ISSUERS, DEMO_TV_ORIGIN, DEMO_USERS, certificateThumbprint, completeLogin, createSamlAssertion, createSelfSignedCertificate, organizationSwitchGrant, startLogoutReceiver, startReferenceServer };
 export type { ClientAuthMethod, ClientConfig, CompleteLoginOptions, CompletedLogin, EndpointName, Faults, HttpFault, IdTokenFaults, LogoutReceiver, ReferenceServer, ReferenceServerOptions, RequestRecord, ResponseType, SamlAssertionOptions, SelfSignedCertificate, SelfSignedCertificateOptions, ServerControl, TrustedAssertionIssuer, UserConfig, VendorGrantContext, VendorGrantHandler, VendorGrantResult };
