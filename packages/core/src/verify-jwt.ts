@@ -13,6 +13,21 @@ import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
 
+/** jose's verification functions, imported on the first verification and kept. */
+let joseFunctions:
+  | Promise<Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>>
+  | undefined
+
+function joseVerify(): NonNullable<typeof joseFunctions> {
+  // Destructured in the callback, so bundlers keep only these functions of jose.
+  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => ({
+    createLocalJWKSet,
+    errors,
+    jwtVerify,
+  }))
+  return joseFunctions
+}
+
 /** How {@link verifyJwt} checks a JWT. */
 export interface JwtChecks {
   /** The algorithms the JWT may be signed with (never `none` or HMAC). */
@@ -44,7 +59,7 @@ export async function verifyJwt(
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
-  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await import('jose')
+  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await joseVerify()
   const attempt = async (set: LoadedJwks) => {
     set.joseKeys ??= createLocalJWKSet(set.jwks)
     try {
