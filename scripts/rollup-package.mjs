@@ -34,7 +34,10 @@ export function packageConfig(dir, input) {
       input: abs,
       external,
       plugins: [
-        dts({ tsconfig: join(dir, 'tsconfig.json'), compilerOptions: { customConditions: [] } }),
+        dts({
+          tsconfig: join(dir, 'tsconfig.json'),
+          compilerOptions: { customConditions: [], stripInternal: true },
+        }),
       ],
       output: {
         dir: join(dir, 'dist'),

@@ -20,6 +20,7 @@ step() {
 step "lint" pnpm exec biome check .
 step "typecheck" pnpm -r --if-present run typecheck
 step "build" pnpm run build
+step "public API report (api/*.api.d.ts)" node scripts/api-report.mjs --check
 step "API reference (typedoc: no warnings, no broken links, every export documented)" pnpm run docs
 step "unit and integration tests (vitest)" \
   pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"

@@ -1,3 +1,6 @@
 import { packageConfig } from '../../scripts/rollup-package.mjs'
 
-export default packageConfig(import.meta.dirname, { index: 'src/index.ts' })
+export default packageConfig(import.meta.dirname, {
+  index: 'src/index.ts',
+  adapters: 'src/adapters.ts',
+})

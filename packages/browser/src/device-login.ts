@@ -16,7 +16,6 @@ import {
   type DevicePollProgress,
   deviceAuthorization,
   discoverMetadata,
-  Emitter,
   type IdTokenClaims,
   InvalidArgumentError,
   isOpenRpError,
@@ -32,6 +31,7 @@ import {
   type UserinfoClaims,
   userinfo,
 } from '@openrp/core'
+import { Emitter } from '@openrp/core/adapters'
 import type {
   DeviceLoginOptions,
   DeviceLoginState,

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { parseStoredJson, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import { parseStoredJson } from '@openrp/core/adapters'
 import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
 
 /** Options of {@link SessionStorageStore}. */

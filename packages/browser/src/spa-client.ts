@@ -10,7 +10,6 @@ import {
   type ClientCore,
   createAuthorizationRequest,
   createPublicClientCore,
-  Emitter,
   discoverMetadata,
   endSessionUrl,
   fetchProtectedResource,
@@ -28,6 +27,7 @@ import {
   type UserinfoClaims,
   ValidationError,
 } from '@openrp/core'
+import { Emitter } from '@openrp/core/adapters'
 import { indexedDbDpop } from './dpop-key.ts'
 import { browserNavigator, type SpaNavigator } from './navigator.ts'
 import { pageVisibility } from './page-visibility.ts'
@@ -394,7 +394,9 @@ export class SpaClient {
       await Promise.all(
         revocations.map(([token, hint]) =>
           token
-            ? revoke(core, token, hint).catch((error) => this.#events.emit('error', asError(error)))
+            ? revoke(core, token, { tokenTypeHint: hint }).catch((error) =>
+                this.#events.emit('error', asError(error)),
+              )
             : undefined,
         ),
       )

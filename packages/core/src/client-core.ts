@@ -9,36 +9,45 @@ import * as oauth from 'oauth4webapi'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
-import type { IdTokenExpectations } from './id-token-claims.ts'
+import { idTokenAlgPolicy, type IdTokenExpectations } from './id-token-claims.ts'
 import { validateIdToken } from './id-token.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import { type RequestObjectSigner, requestObjectSigner } from './request-object.ts'
+import type { ServerMetadata } from './server-metadata.ts'
 import type { IdTokenClaims } from './token-set.ts'
 
-/** Provider metadata (RFC 8414 / OpenID Connect Discovery names). */
-export type ServerMetadata = oauth.AuthorizationServer
+export type { ServerMetadata } from './server-metadata.ts'
 
 /** Shared protocol state of one client. Create with {@link createClientCore}. */
 export interface ClientCore {
   readonly metadata: ServerMetadata
+  /**
+   * @internal The metadata oauth4webapi's token endpoint processing is given: the provider's, with
+   * `id_token_signing_alg_values_supported` narrowed to the algorithms openrp accepts
+   * (`allowedIdTokenAlgs`: never `none` or HMAC), so oauth4webapi applies openrp's alg
+   * policy through its documented inputs.
+   */
+  readonly server: oauth.AuthorizationServer
   readonly options: ResolvedOptions
-  /** oauth4webapi's client metadata. */
+  /** @internal oauth4webapi's client metadata. */
   readonly client: oauth.Client
+  /** @internal oauth4webapi's client authentication. */
   readonly clientAuth: oauth.ClientAuth
+  /** @internal The provider's key set, fetched on first use. */
   readonly jwks: JwksCache
   /**
-   * Validates ID tokens of the front channel (hybrid and implicit responses) with jose. Set by
+   * @internal Validates ID tokens of the front channel (hybrid and implicit responses) with jose. Set by
    * {@link createClientCore}; a public core has it only through {@link withHybridAndImplicit}.
    */
   readonly frontChannelIdTokens?: FrontChannelIdTokenValidator
   /**
-   * Signs authorization requests as request objects (JAR, RFC 9101). Set by
+   * @internal Signs authorization requests as request objects (JAR, RFC 9101). Set by
    * {@link createClientCore} when the `requestObject` option is on; a core without it sends
    * plain parameters (and refuses a provider that sets `require_signed_request_object`).
    */
   readonly requestObject?: RequestObjectSigner
-  /** The DPoP handle when `dpop` is on (the key pair is generated on first use). */
+  /** @internal The DPoP handle when `dpop` is on (the key pair is generated on first use). */
   dpop(): Promise<oauth.DPoPHandle | undefined>
 }
 
@@ -167,6 +176,9 @@ function buildCore(
   const client: oauth.Client = {
     client_id: resolved.clientId,
     [oauth.clockTolerance]: resolved.clockToleranceSec,
+    ...(resolved.idTokenSignedResponseAlg && {
+      id_token_signed_response_alg: resolved.idTokenSignedResponseAlg,
+    }),
     // RFC 8705 §5: oauth4webapi picks the alias of each endpoint that has one.
     ...(resolved.mtlsEndpointAliases && { use_mtls_endpoint_aliases: true }),
     // A JSON userinfo answer is then refused (oauth4webapi's JWT_USERINFO_EXPECTED).
@@ -177,6 +189,10 @@ function buildCore(
   let dpopHandle: Promise<oauth.DPoPHandle | undefined> | undefined
   const core: ClientCore = {
     metadata,
+    server: {
+      ...metadata,
+      id_token_signing_alg_values_supported: idTokenAlgPolicy(metadata, resolved),
+    },
     options: resolved,
     client,
     clientAuth,

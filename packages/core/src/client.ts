@@ -135,17 +135,35 @@ export class Client {
   }
 
   /** See {@link introspect}. */
+  introspect(token: string | TokenSet, options?: IntrospectOptions): Promise<IntrospectionResult>
+  /** @deprecated Pass the hint in the options: `introspect(token, { tokenTypeHint })`. */
   introspect(
     token: string | TokenSet,
-    tokenTypeHint?: string,
+    tokenTypeHint: string | undefined,
+    options?: IntrospectOptions,
+  ): Promise<IntrospectionResult>
+  introspect(
+    token: string | TokenSet,
+    hintOrOptions?: string | IntrospectOptions,
     options?: IntrospectOptions,
   ): Promise<IntrospectionResult> {
-    return introspect(this.core, token, tokenTypeHint, options)
+    return typeof hintOrOptions === 'object'
+      ? introspect(this.core, token, hintOrOptions)
+      : introspect(this.core, token, hintOrOptions, options)
   }
 
   /** See {@link revoke}. */
-  revoke(token: string, tokenTypeHint?: string, options?: RevokeOptions): Promise<void> {
-    return revoke(this.core, token, tokenTypeHint, options)
+  revoke(token: string, options?: RevokeOptions): Promise<void>
+  /** @deprecated Pass the hint in the options: `revoke(token, { tokenTypeHint })`. */
+  revoke(token: string, tokenTypeHint: string | undefined, options?: RevokeOptions): Promise<void>
+  revoke(
+    token: string,
+    hintOrOptions?: string | RevokeOptions,
+    options?: RevokeOptions,
+  ): Promise<void> {
+    return typeof hintOrOptions === 'object'
+      ? revoke(this.core, token, hintOrOptions)
+      : revoke(this.core, token, hintOrOptions, options)
   }
 
   /** See {@link endSessionUrl}. */

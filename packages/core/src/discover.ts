@@ -51,7 +51,8 @@ export async function discoverMetadata(
       if (response.status === 404) {
         response = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' })
       }
-      return oauth.processDiscoveryResponse(issuerUrl, response)
+      // oauth4webapi checked the document; openrp's own type describes the same members.
+      return (await oauth.processDiscoveryResponse(issuerUrl, response)) as ServerMetadata
     },
   )
 }

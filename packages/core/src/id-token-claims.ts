@@ -1,15 +1,19 @@
 /**
- * The ID-token checks that follow a verified signature (OpenID Connect Core §3.1.3.7): alg
- * allow-list, sub, iat, azp, nonce, auth_time against max_age, at_hash / c_hash / s_hash and
- * `sub` / `iss` continuity. Shared by the token endpoint path (oauth4webapi verifies the
- * signature) and {@link validateIdToken} (jose), so neither repeats the rules.
+ * The ID-token claim rules (OpenID Connect Core §3.1.3.7), in two parts:
+ *
+ * - {@link checkIdTokenClaims}: what oauth4webapi's `process*Response` functions leave to their
+ *   caller (a non-empty `sub`, the `iat` window, `azp` with a single audience, `sub` / `iss`
+ *   continuity, at_hash / c_hash / s_hash). Every ID token passes them once.
+ * - {@link checkIdTokenEngineClaims}: what those functions check on a token endpoint response
+ *   (`nonce`, `auth_time` against max_age, `azp` with several audiences), for the ID tokens that
+ *   do not come through them (the front channel, {@link validateIdToken}).
  *
  * @module
  */
-import type { ClientCore } from './client-core.ts'
-import { type ErrorCode, ValidationError } from './errors.ts'
-import { isJsonObject } from './internal/json-object.ts'
+import type { ClientCore, ServerMetadata } from './client-core.ts'
+import { type ValidationErrorCode, ValidationError } from './errors.ts'
 import { hashFor, leftHalfHash } from './internal/token-hash.ts'
+import type { ResolvedOptions } from './options.ts'
 import type { IdTokenClaims } from './token-set.ts'
 
 /** What the ID token must match. */
@@ -37,52 +41,27 @@ export interface IdTokenExpectations {
  * Algorithms the provider may sign ID tokens with: the client's registered
  * `idTokenSignedResponseAlg` when set, else its metadata minus `none` and HMAC.
  */
-export function allowedIdTokenAlgs(core: ClientCore): string[] {
-  const registered = core.options.idTokenSignedResponseAlg
+export function allowedIdTokenAlgs(core: Pick<ClientCore, 'metadata' | 'options'>): string[] {
+  return idTokenAlgPolicy(core.metadata, core.options)
+}
+
+/** {@link allowedIdTokenAlgs} of metadata and options, before a core exists. */
+export function idTokenAlgPolicy(
+  metadata: Pick<ServerMetadata, 'id_token_signing_alg_values_supported'>,
+  options: Pick<ResolvedOptions, 'idTokenSignedResponseAlg'>,
+): string[] {
+  const registered = options.idTokenSignedResponseAlg
   if (registered !== undefined) return [registered]
-  const advertised = core.metadata.id_token_signing_alg_values_supported
+  const advertised = metadata.id_token_signing_alg_values_supported
   const algs = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
     (alg) => typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS'),
   )
   return algs.length > 0 ? algs : ['RS256']
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /**
- * The `alg` of a compact JWS, checked against {@link allowedIdTokenAlgs}. Throws
- * `JWT_MALFORMED` or `JWT_ALG_NOT_ALLOWED`.
- */
-export function checkIdTokenAlg(core: ClientCore, idToken: string): string {
-  if (typeof idToken !== 'string' || idToken.split('.').length !== 3)
-    throw new ValidationError('JWT_MALFORMED', 'The ID token is not a compact JWS')
-  let alg: unknown
-  try {
-    const b64 = idToken.slice(0, idToken.indexOf('.')).replace(/-/g, '+').replace(/_/g, '/')
-    const binary = atob(b64)
-    // ASCII (the usual header) parses as is, about 6x faster than decoding it; anything else is
-    // decoded as UTF-8. This runs on every refresh: 25 bytes of bundle buy ~2% of refresh().
-    const text = /^[\x20-\x7e]*$/.test(binary)
-      ? binary
-      : utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
-    const header: unknown = JSON.parse(text)
-    if (!isJsonObject(header)) throw new TypeError()
-    alg = header.alg
-  } catch (error) {
-    throw new ValidationError('JWT_MALFORMED', 'The ID token header is not valid', { cause: error })
-  }
-  if (typeof alg !== 'string' || !allowedIdTokenAlgs(core).includes(alg))
-    throw new ValidationError(
-      'JWT_ALG_NOT_ALLOWED',
-      // Not String(alg): a header `alg` object may have no usable toString.
-      `ID token alg ${typeof alg === 'string' ? `"${alg}"` : `of type ${typeof alg}`} is not allowed`,
-    )
-  return alg
-}
-
-/**
- * Checks the claims of an ID token whose signature, `iss`, `aud` and `exp` were verified.
- * Throws ValidationError whose `code` names the failed check.
+ * The checks oauth4webapi leaves to its caller, on an ID token whose signature, `iss`, `aud`,
+ * `exp` and claim types were verified. Throws ValidationError whose `code` names the failed check.
  */
 export async function checkIdTokenClaims(
   core: ClientCore,
@@ -98,21 +77,8 @@ export async function checkIdTokenClaims(
   if (claims.iat > now + clockToleranceSec) fail('ID_TOKEN_IAT_INVALID', '"iat" is in the future')
   if (claims.iat < now - idTokenMaxAgeSec - clockToleranceSec)
     fail('ID_TOKEN_IAT_INVALID', `"iat" is older than ${idTokenMaxAgeSec} s`)
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
   if (claims.azp !== undefined && claims.azp !== clientId)
     fail('ID_TOKEN_AZP_MISMATCH', '"azp" is not this client')
-  if (audiences.length > 1 && claims.azp === undefined)
-    fail('ID_TOKEN_AZP_MISMATCH', 'several audiences but no "azp"')
-  if (expected.nonce !== undefined && claims.nonce !== expected.nonce)
-    fail('ID_TOKEN_NONCE_MISMATCH', '"nonce" does not match the transaction')
-  if (expected.maxAge !== undefined) {
-    if (typeof claims.auth_time !== 'number')
-      fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is missing')
-    if (claims.auth_time + expected.maxAge < now - clockToleranceSec)
-      fail('ID_TOKEN_AUTH_TIME_INVALID', 'authentication is older than max_age')
-  } else if (claims.auth_time !== undefined && typeof claims.auth_time !== 'number') {
-    fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is not a number')
-  }
   if (expected.previousIssuer !== undefined && claims.iss !== expected.previousIssuer)
     fail('ID_TOKEN_ISS_CHANGED', 'the refreshed ID token names another issuer')
   if (expected.subject !== undefined && claims.sub !== expected.subject)
@@ -139,12 +105,37 @@ export async function checkIdTokenClaims(
   return claims
 }
 
+/**
+ * The checks oauth4webapi's `process*Response` functions make on a token endpoint ID token,
+ * for one that comes from elsewhere (the front channel): `azp` with several audiences, `nonce`,
+ * `auth_time` against max_age. Throws ValidationError whose `code` names the failed check.
+ */
+export function checkIdTokenEngineClaims(
+  core: ClientCore,
+  claims: IdTokenClaims,
+  expected: IdTokenExpectations,
+): void {
+  const { clockToleranceSec } = core.options
+  if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp === undefined)
+    fail('ID_TOKEN_AZP_MISMATCH', 'several audiences but no "azp"')
+  if (expected.nonce !== undefined && claims.nonce !== expected.nonce)
+    fail('ID_TOKEN_NONCE_MISMATCH', '"nonce" does not match the transaction')
+  if (expected.maxAge !== undefined) {
+    if (typeof claims.auth_time !== 'number')
+      fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is missing')
+    if (claims.auth_time + expected.maxAge < Math.floor(Date.now() / 1000) - clockToleranceSec)
+      fail('ID_TOKEN_AUTH_TIME_INVALID', 'authentication is older than max_age')
+  } else if (claims.auth_time !== undefined && typeof claims.auth_time !== 'number') {
+    fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is not a number')
+  }
+}
+
 async function checkHash(
   claim: unknown,
   value: string | undefined,
   required: boolean | undefined,
   hash: ReturnType<typeof hashFor>,
-  code: ErrorCode,
+  code: ValidationErrorCode,
   name: string,
 ): Promise<void> {
   if (claim === undefined) {
@@ -156,6 +147,6 @@ async function checkHash(
   if ((await leftHalfHash(value, hash)) !== claim) fail(code, `"${name}" does not match`)
 }
 
-function fail(code: ErrorCode, detail: string): never {
+function fail(code: ValidationErrorCode, detail: string): never {
   throw new ValidationError(code, `ID token refused: ${detail}`)
 }

@@ -1,21 +1,23 @@
 /**
- * ID token validation (OpenID Connect Core §3.1.3.7, §3.2.2.11, §3.3.2.12), wherever the token
- * comes from: signature against the provider's JWKS, allowed algs (never `none` or HMAC), iss,
- * aud, azp, exp, iat (not in the future, not older than `idTokenMaxAgeSec`), nonce, auth_time
- * against max_age, at_hash / c_hash / s_hash and `sub` continuity.
+ * ID token validation (OpenID Connect Core §3.1.3.7, §3.2.2.11, §3.3.2.12) of a token that does
+ * not come through oauth4webapi's token endpoint processing (the front channel, or one the
+ * caller holds): {@link verifyJwt} (signature, allowed algs, iss, aud, exp, nbf, iat), then the
+ * checks oauth4webapi would have made ({@link checkIdTokenEngineClaims}: azp with several
+ * audiences, nonce, auth_time against max_age) and those it leaves to every caller
+ * ({@link checkIdTokenClaims}).
  *
  * @module
  */
 import type { ClientCore } from './client-core.ts'
 import {
   allowedIdTokenAlgs,
-  checkIdTokenAlg,
   checkIdTokenClaims,
+  checkIdTokenEngineClaims,
   type IdTokenExpectations,
 } from './id-token-claims.ts'
-import { verifyWithJwks } from './jwks.ts'
 import { mapError } from './internal/map-error.ts'
 import type { IdTokenClaims } from './token-set.ts'
+import { verifyJwt } from './verify-jwt.ts'
 
 export { allowedIdTokenAlgs, type IdTokenExpectations }
 
@@ -23,6 +25,10 @@ export { allowedIdTokenAlgs, type IdTokenExpectations }
  * Validates an ID token and returns its claims. Throws ValidationError whose `code` names the
  * failed check (`JWT_SIGNATURE_INVALID`, `ID_TOKEN_NONCE_MISMATCH`, ...).
  *
+ * @example
+ * ```ts
+ * const claims = await validateIdToken(core, idToken, { nonce: transaction.nonce })
+ * ```
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
 export async function validateIdToken(
@@ -30,25 +36,23 @@ export async function validateIdToken(
   idToken: string,
   expected: IdTokenExpectations = {},
 ): Promise<IdTokenClaims> {
-  const alg = checkIdTokenAlg(core, idToken)
-  const { clockToleranceSec, clientId } = core.options
-  let payload: Record<string, unknown>
+  let claims: IdTokenClaims
+  let alg: string
   try {
-    const result = await verifyWithJwks(
+    const result = await verifyJwt(
       core,
       idToken,
       {
-        algorithms: [alg],
-        issuer: core.metadata.issuer,
-        audience: clientId,
-        clockTolerance: clockToleranceSec,
+        algorithms: allowedIdTokenAlgs(core),
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
       },
       expected.signal,
     )
-    payload = result.payload
+    claims = result.payload as IdTokenClaims
+    alg = result.protectedHeader.alg
   } catch (error) {
     throw mapError(error, 'id_token')
   }
-  return checkIdTokenClaims(core, payload as IdTokenClaims, alg, expected)
+  checkIdTokenEngineClaims(core, claims, expected)
+  return checkIdTokenClaims(core, claims, alg, expected)
 }

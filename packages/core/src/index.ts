@@ -8,6 +8,7 @@
  */
 export {
   AbortError,
+  ERROR_CODES,
   type ErrorCode,
   HttpError,
   InteractionRequiredError,
@@ -17,24 +18,23 @@ export {
   LockTimeoutError,
   NetworkError,
   OAuthError,
+  type OAuthErrorCode,
   OpenRpError,
   StoreError,
   TimeoutError,
   ValidationError,
+  type ValidationErrorCode,
 } from './errors.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { HeadersLike, Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
-export { assertLeaseHeld } from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
-export { Emitter, type Unsubscribe } from './internal/events.ts'
-export { parseStoredJson, toStoredJson, ttlSecToMs } from './store-value.ts'
 export {
   EncryptedStore,
   type EncryptedStoreKey,
   type EncryptedStoreOptions,
 } from './encrypted-store.ts'
-export { DEFAULT_LOCK_TIMEOUT_MS, InProcessLock } from './in-process-lock.ts'
+export { InProcessLock } from './in-process-lock.ts'
 export {
   type BackoffPolicy,
   RefreshCoordinator,
@@ -60,10 +60,10 @@ export {
   type ClientCore,
   createClientCore,
   createPublicClientCore,
-  type FrontChannelIdTokenValidator,
   type ServerMetadata,
   withHybridAndImplicit,
 } from './client-core.ts'
+export type { JsonObject, JsonValue, MtlsEndpointAliases } from './server-metadata.ts'
 export { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 export {
   type ClientAuthMethod,
@@ -91,7 +91,6 @@ export {
   handleAuthorizationResponse,
   parseAuthorizationResponse,
 } from './authorization-response.ts'
-export type { RequestObjectSigner } from './request-object.ts'
 export { type IdTokenExpectations, validateIdToken } from './id-token.ts'
 export type { JwksCache, LoadedJwks } from './jwks.ts'
 export { dpopThumbprint, withDpop } from './dpop.ts'

@@ -28,6 +28,8 @@ export interface IntrospectionResult {
 
 /** Options of `client.introspect()`. */
 export interface IntrospectOptions {
+  /** RFC 7662 §2.1 `token_type_hint`, e.g. `access_token` or `refresh_token`. */
+  tokenTypeHint?: string
   signal?: AbortSignal
 }
 
@@ -37,16 +39,32 @@ export interface IntrospectOptions {
  *
  * @example
  * ```ts
- * const { active, scope } = await introspect(core, accessToken, 'access_token')
+ * const { active, scope } = await introspect(core, accessToken, { tokenTypeHint: 'access_token' })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
+export function introspect(
+  core: ClientCore,
+  token: string | TokenSet,
+  options?: IntrospectOptions,
+): Promise<IntrospectionResult>
+/**
+ * @deprecated Pass the hint in the options: `introspect(core, token, { tokenTypeHint })`.
+ */
+export function introspect(
+  core: ClientCore,
+  token: string | TokenSet,
+  tokenTypeHint: string | undefined,
+  options?: IntrospectOptions,
+): Promise<IntrospectionResult>
 export async function introspect(
   core: ClientCore,
   token: string | TokenSet,
-  tokenTypeHint?: string,
-  options: IntrospectOptions = {},
+  hintOrOptions?: string | IntrospectOptions,
+  positionalOptions: IntrospectOptions = {},
 ): Promise<IntrospectionResult> {
+  const options = optionsOf(hintOrOptions, positionalOptions)
+  const tokenTypeHint = options.tokenTypeHint
   const value = token instanceof TokenSet ? token.accessToken : token
   if (typeof value !== 'string' || value === '')
     throw new InvalidArgumentError('introspect() needs a token')
@@ -73,4 +91,16 @@ export async function introspect(
       )) as IntrospectionResult
     },
   )
+}
+
+/**
+ * The options of a call that once took `tokenTypeHint` as its third argument: an options object
+ * there, or the deprecated positional hint (with options after it).
+ */
+export function optionsOf<T extends { tokenTypeHint?: string }>(
+  hintOrOptions: string | T | undefined,
+  positional: T,
+): T {
+  if (typeof hintOrOptions === 'object' && hintOrOptions !== null) return hintOrOptions
+  return hintOrOptions === undefined ? positional : { ...positional, tokenTypeHint: hintOrOptions }
 }

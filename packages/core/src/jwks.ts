@@ -7,22 +7,10 @@
  *
  * @module
  */
-import {
-  type CompactJWSHeaderParameters,
-  type CompactVerifyResult,
-  compactVerify,
-  createLocalJWKSet,
-  errors as joseErrors,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWK,
-  type JWSHeaderParameters,
-  type JWTVerifyGetKey,
-} from 'jose'
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
-import { checkJwtClaims, type JwtClaimChecks } from './internal/jwt-claims.ts'
 import { operation } from './internal/operation.ts'
 import { isRetryableStatus } from './internal/retry.ts'
 
@@ -33,6 +21,11 @@ export interface LoadedJwks {
   readonly generation: number
   /** Date.now() when fetched. */
   readonly at: number
+  /**
+   * jose's key resolver over this set (`createLocalJWKSet`), made by the first jose
+   * verification that uses the set, so its imported keys are reused until the set is replaced.
+   */
+  joseKeys?: JWTVerifyGetKey
 }
 
 /** Cached JWKS of one provider. */
@@ -145,13 +138,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   })
 }
 
-/** Errors of fetchJwks for an HTTP status worth another attempt later (5xx, 429, ...). */
-const transientStatusErrors = new WeakSet<object>()
-
 /** Whether a JWKS fetch failed for network reasons: no answer in time, or 408/425/429/5xx. */
 function isTransient(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof TimeoutError) return true
-  return typeof error === 'object' && error !== null && transientStatusErrors.has(error)
+  const status = (error as { cause?: { status?: unknown } } | undefined)?.cause?.status
+  return error instanceof ValidationError && typeof status === 'number' && isRetryableStatus(status)
 }
 
 async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
@@ -164,14 +155,10 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
       headers: { accept: 'application/json, application/jwk-set+json' },
       redirect: 'manual',
     })
-    if (res.status !== 200) {
-      const error = new ValidationError(
-        'JWKS_INVALID',
-        `The JWKS endpoint answered HTTP ${res.status}`,
-      )
-      if (isRetryableStatus(res.status)) transientStatusErrors.add(error)
-      throw error
-    }
+    if (res.status !== 200)
+      throw new ValidationError('JWKS_INVALID', `The JWKS endpoint answered HTTP ${res.status}`, {
+        cause: { status: res.status },
+      })
     let body: unknown
     try {
       body = await res.json()
@@ -188,14 +175,12 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
   })
 }
 
-const localSets = new WeakMap<LoadedJwks, ReturnType<typeof createLocalJWKSet>>()
-
 /**
  * Runs `attempt` with the current key set and, when it finds no key for the token (`noKey`),
  * once more with a newer set if the cache's refetch policy gives one; else the first error
- * stands. Shared by the jose resolver and the oauth4webapi path.
+ * stands. The one refetch rule of every JWT openrp verifies (jose and oauth4webapi alike).
  */
-async function withKeySet<T>(
+export async function withKeySet<T>(
   cache: JwksCache,
   signal: AbortSignal | undefined,
   attempt: (set: LoadedJwks) => Promise<T>,
@@ -211,175 +196,4 @@ async function withKeySet<T>(
     if (!newer) throw error
     return attempt(newer)
   }
-}
-
-/** A jose key resolver over the cache: refetches once when a token names an unknown key. */
-function joseResolver(cache: JwksCache, signal: AbortSignal | undefined): JWTVerifyGetKey {
-  return (header: JWSHeaderParameters, token: FlattenedJWSInput) =>
-    withKeySet(
-      cache,
-      signal,
-      (set) => localKeys(set)(header, token),
-      (error) => error instanceof joseErrors.JWKSNoMatchingKey,
-    )
-}
-
-function localKeys(set: LoadedJwks): ReturnType<typeof createLocalJWKSet> {
-  let keys = localSets.get(set)
-  if (!keys) {
-    keys = createLocalJWKSet(set.jwks)
-    localSets.set(set, keys)
-  }
-  return keys
-}
-
-/** The algorithms a JWT may be signed with, and its claim checks. */
-export interface JwtVerification extends JwtClaimChecks {
-  algorithms: string[]
-}
-
-/**
- * Verifies a JWT against the provider's JWKS (jose `compactVerify`), then its registered claims
- * ({@link checkJwtClaims}). When the header names no `kid` and several keys fit, each is tried
- * in turn (OpenID RP test `rp-id_token-kid-absent-multiple-jwks`).
- */
-export async function verifyWithJwks(
-  core: ClientCore,
-  jwt: string,
-  options: JwtVerification,
-  signal?: AbortSignal,
-): Promise<{ payload: Record<string, unknown>; protectedHeader: CompactJWSHeaderParameters }> {
-  const verify = { algorithms: options.algorithms }
-  let result: CompactVerifyResult
-  try {
-    result = await compactVerify(jwt, joseResolver(core.jwks, signal), verify)
-  } catch (error) {
-    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
-    result = await verifyWithCandidates(jwt, error as unknown as AsyncIterable<CryptoKey>, verify)
-  }
-  if (result.protectedHeader.b64 === false)
-    throw new ValidationError('JWT_MALFORMED', 'A JWT cannot have an unencoded payload')
-  return {
-    payload: checkJwtClaims(result.payload, options),
-    protectedHeader: result.protectedHeader,
-  }
-}
-
-async function verifyWithCandidates(
-  jwt: string,
-  candidates: AsyncIterable<CryptoKey>,
-  options: { algorithms: string[] },
-): Promise<CompactVerifyResult> {
-  for await (const key of candidates) {
-    try {
-      return await compactVerify(jwt, key, options)
-    } catch (inner) {
-      if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
-    }
-  }
-  throw new joseErrors.JWSSignatureVerificationFailed()
-}
-
-/** Each key as a one-key set, for trying the candidates of a token that names no `kid`. */
-const singleKeySets = new WeakMap<object, JSONWebKeySet>()
-
-/**
- * Verifies the signature of the JWT in a token endpoint response that oauth4webapi has processed
- * (`validateApplicationLevelSignature`), with keys from openrp's cache: an unknown key triggers
- * the cache's one refetch, and a token that names no `kid` while several keys fit is tried
- * against each. oauth4webapi never fetches the JWKS itself here. Throws `JWT_SIGNATURE_INVALID`
- * or `JWKS_NO_MATCHING_KEY`.
- */
-export async function verifyResponseSignature(
-  core: ClientCore,
-  response: Response,
-  signal?: AbortSignal,
-): Promise<void> {
-  const attempt = async (set: LoadedJwks) => {
-    try {
-      await verifyWithSet(core, response, set.jwks)
-    } catch (error) {
-      const candidates = keyCandidates(error)
-      if (candidates !== undefined && candidates.length > 1)
-        return verifyWithEach(core, response, candidates)
-      throw error
-    }
-  }
-  try {
-    await withKeySet(core.jwks, signal, attempt, (error) => keyCandidates(error) !== undefined)
-  } catch (error) {
-    if (keyCandidates(error) === undefined) throw error
-    throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT', {
-      cause: error,
-    })
-  }
-}
-
-async function verifyWithEach(
-  core: ClientCore,
-  response: Response,
-  candidates: object[],
-): Promise<void> {
-  for (const key of candidates) {
-    let single = singleKeySets.get(key)
-    if (!single) {
-      single = { keys: [key as JWK] }
-      singleKeySets.set(key, single)
-    }
-    try {
-      return await verifyWithSet(core, response, single)
-    } catch (error) {
-      if (!(error instanceof ValidationError && error.code === 'JWT_SIGNATURE_INVALID')) throw error
-    }
-  }
-  throw new ValidationError('JWT_SIGNATURE_INVALID', 'No key of the provider verifies the JWT')
-}
-
-/**
- * oauth4webapi caches a key set per metadata object; giving it one metadata object per key set
- * of ours makes our set the one it uses (it takes it from `jwksCache` when it has none for that
- * object, and keeps it up to five minutes), while it keeps the imported CryptoKeys.
- */
-const metadataPerSet = new WeakMap<JSONWebKeySet, oauth.AuthorizationServer>()
-
-function metadataFor(core: ClientCore, jwks: JSONWebKeySet): oauth.AuthorizationServer {
-  let metadata = metadataPerSet.get(jwks)
-  if (!metadata) {
-    metadata = { ...core.metadata }
-    metadataPerSet.set(jwks, metadata)
-  }
-  return metadata
-}
-
-const refuseFetch = () =>
-  Promise.reject(new Error('the JWKS comes from openrp\u2019s cache, never from a fetch here'))
-
-async function verifyWithSet(
-  core: ClientCore,
-  response: Response,
-  jwks: JSONWebKeySet,
-): Promise<void> {
-  try {
-    await oauth.validateApplicationLevelSignature(metadataFor(core, jwks), response, {
-      [oauth.jwksCache]: { jwks: jwks as oauth.JWKS, uat: Math.floor(Date.now() / 1000) },
-      [oauth.customFetch]: refuseFetch,
-    })
-  } catch (error) {
-    if (
-      error instanceof oauth.OperationProcessingError &&
-      (error.cause as { signature?: unknown } | undefined)?.signature !== undefined
-    )
-      throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid', {
-        cause: error,
-      })
-    throw error
-  }
-}
-
-/** The keys oauth4webapi found fitting when it could not pick one, else `undefined`. */
-function keyCandidates(error: unknown): object[] | undefined {
-  if (!(error instanceof oauth.OperationProcessingError) || error.code !== oauth.KEY_SELECTION)
-    return undefined
-  const candidates = (error.cause as { candidates?: unknown } | undefined)?.candidates
-  return Array.isArray(candidates) ? candidates : undefined
 }

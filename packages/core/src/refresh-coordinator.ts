@@ -24,6 +24,7 @@ import {
   HttpError,
   isOpenRpError,
   OAuthError,
+  type OAuthErrorCode,
   OpenRpError,
   type ErrorCode,
   TimeoutError,
@@ -526,7 +527,8 @@ function restoreError(record: RefreshFailureRecord): OpenRpError {
   if (e.oauthError !== undefined)
     return new OAuthError(
       { error: e.oauthError, status: e.status, retryAfterMs: e.retryAfterMs },
-      e.code,
+      // Written from an OAuthError's code (see failureRecord).
+      e.code as OAuthErrorCode,
     )
   if (e.code === 'HTTP_ERROR' && e.status !== undefined)
     return new HttpError(e.status, e.message, { retryAfterMs: e.retryAfterMs })

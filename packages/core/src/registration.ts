@@ -15,7 +15,6 @@ import * as oauth from 'oauth4webapi'
 import type { ServerMetadata } from './client-core.ts'
 import { type DiscoveryOptions, discoverMetadata } from './discover.ts'
 import { HttpError, InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
-import { peekJson } from './internal/http.ts'
 import { type ErrorContext, oauthError, redactSecrets } from './internal/map-error.ts'
 import { type HttpOptions, operation } from './internal/operation.ts'
 import { type ClientAuthMethod, type ClientOptions, resolveOptions } from './options.ts'
@@ -405,9 +404,10 @@ async function registrationBody(response: Response, expected: number): Promise<R
 
 /** The RFC 7591 §3.2.2 error in the body of a refused request, else HTTP_ERROR. */
 async function refusal(response: Response): Promise<OpenRpError> {
-  const body = (await peekJson(response).catch(() => undefined)) as
-    | { error?: unknown; error_description?: unknown }
-    | undefined
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
   if (typeof body?.error === 'string')
     return oauthError({
       error: body.error,

@@ -6,10 +6,13 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError } from './errors.ts'
+import { optionsOf } from './introspection.ts'
 import { operation } from './internal/operation.ts'
 
 /** Options of `client.revoke()`. */
 export interface RevokeOptions {
+  /** RFC 7009 §2.1 `token_type_hint`: `access_token` or `refresh_token`. */
+  tokenTypeHint?: string
   signal?: AbortSignal
 }
 
@@ -19,16 +22,27 @@ export interface RevokeOptions {
  *
  * @example
  * ```ts
- * if (tokens.refreshToken) await revoke(core, tokens.refreshToken, 'refresh_token')
+ * if (tokens.refreshToken)
+ *   await revoke(core, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
+export function revoke(core: ClientCore, token: string, options?: RevokeOptions): Promise<void>
+/** @deprecated Pass the hint in the options: `revoke(core, token, { tokenTypeHint })`. */
+export function revoke(
+  core: ClientCore,
+  token: string,
+  tokenTypeHint: string | undefined,
+  options?: RevokeOptions,
+): Promise<void>
 export async function revoke(
   core: ClientCore,
   token: string,
-  tokenTypeHint?: string,
-  options: RevokeOptions = {},
+  hintOrOptions?: string | RevokeOptions,
+  positionalOptions: RevokeOptions = {},
 ): Promise<void> {
+  const options = optionsOf(hintOrOptions, positionalOptions)
+  const tokenTypeHint = options.tokenTypeHint
   if (typeof token !== 'string' || token === '')
     throw new InvalidArgumentError('revoke() needs a token')
   return operation(

@@ -1,16 +1,15 @@
 /**
  * Turns a token endpoint response into a {@link TokenSet}: oauth4webapi's checks, then the ones
- * openrp adds (ID token signature and iat freshness, at_hash, sub/iss continuity, DPoP binding).
+ * it leaves to openrp (the ID token's signature and claim rules, DPoP binding).
  *
  * @module
  */
-import * as oauth from 'oauth4webapi'
+import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { ValidationError } from './errors.ts'
-import { checkIdTokenAlg, checkIdTokenClaims, type IdTokenExpectations } from './id-token-claims.ts'
-import { peekJson } from './internal/http.ts'
+import type { IdTokenExpectations } from './id-token-claims.ts'
 import { isJsonObject } from './internal/json-object.ts'
-import { verifyResponseSignature } from './jwks.ts'
+import { checkTokenEndpointIdToken } from './token-id-token.ts'
 import { type IdTokenClaims, TokenSet } from './token-set.ts'
 
 export interface TokenResponseExpectations
@@ -33,9 +32,9 @@ const KNOWN = new Set([
 
 /**
  * Validates `response` and builds the TokenSet. `process` is the oauth4webapi processing
- * function matching the grant; it checks the body and the ID token's registered claims. The ID
- * token's `alg` is checked first (never `none` or HMAC), its signature after processing
- * (oauth4webapi, keys from openrp's JWKS cache), then the claims openrp adds.
+ * function matching the grant, given {@link ClientCore.server} (openrp's alg policy): it checks
+ * the body and the ID token's `alg` and claims; {@link checkTokenEndpointIdToken} adds the
+ * signature and the claim rules it leaves to its caller.
  */
 export async function handleTokenResponse(
   core: ClientCore,
@@ -43,27 +42,16 @@ export async function handleTokenResponse(
   process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
   expected: TokenResponseExpectations,
 ): Promise<TokenSet> {
-  let alg: string | undefined
-  if (response.status === 200) {
-    const body = await peekJson(response).catch(() => undefined)
-    if (isJsonObject(body) && body.id_token !== undefined)
-      alg = checkIdTokenAlg(core, body.id_token as string)
-  }
   const result = await process(response)
   if (expected.requireIdToken && result.id_token === undefined)
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response has no ID token')
-  let idTokenClaims: IdTokenClaims | undefined
-  if (result.id_token !== undefined) {
-    if (alg === undefined)
-      throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The ID token could not be validated')
-    await verifyResponseSignature(core, response, expected.signal)
-    idTokenClaims = await checkIdTokenClaims(
-      core,
-      oauth.getValidatedIdTokenClaims(result) as IdTokenClaims,
-      alg,
-      { ...expected, accessToken: result.access_token },
-    )
-  }
+  const idTokenClaims =
+    result.id_token === undefined
+      ? undefined
+      : await checkTokenEndpointIdToken(core, response, result, {
+          ...expected,
+          accessToken: result.access_token,
+        })
   return tokenSetFromResponse(result, idTokenClaims, expected.dpop, core.options.clock.now())
 }
 

@@ -1,7 +1,8 @@
 // assertLeaseHeld: the one check TokenManager, ClientCredentialsProvider and the logout-token
 // replay check make right before a step that must not happen twice.
 import { describe, expect, it } from 'vitest'
-import { assertLeaseHeld, InProcessLock, LockLostError } from '../src/index.ts'
+import { assertLeaseHeld } from '../src/adapters.ts'
+import { InProcessLock, LockLostError } from '../src/index.ts'
 
 describe('assertLeaseHeld', () => {
   it('passes while the lease is held, and without a lease (a Lock that passes none)', async () => {

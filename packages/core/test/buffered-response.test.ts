@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type BufferedResponse, bufferedResponse } from '../src/internal/buffered-response.ts'
-import { peekJson } from '../src/internal/http.ts'
+import { bufferedResponse } from '../src/internal/buffered-response.ts'
 
 const utf8 = new TextEncoder()
 
-function make(body: string, init: ResponseInit & { url?: string } = {}): BufferedResponse {
+function make(body: string, init: ResponseInit & { url?: string } = {}): Response {
   const from = new Response(null, {
     status: init.status ?? 200,
     statusText: init.statusText ?? 'OK',
@@ -49,7 +48,6 @@ describe('BufferedResponse', () => {
     const bytes = new Uint8Array(await res.arrayBuffer())
     bytes.fill(0x20)
     expect(await copy.json()).toEqual({ a: 1 })
-    expect(await peekJson(res)).toEqual({ a: 1 })
   })
 
   it('clones into an independent readable copy', async () => {
@@ -58,21 +56,6 @@ describe('BufferedResponse', () => {
     expect(await res.json()).toEqual({ a: 1 })
     expect(await copy.json()).toEqual({ a: 1 })
     expect(copy.status).toBe(200)
-  })
-
-  it('peekJson leaves the body unread, and json() then reuses the parsed value once', async () => {
-    const res = make('{"id_token":"x"}')
-    const peeked = await peekJson(res)
-    expect(res.bodyUsed).toBe(false)
-    expect(await res.json()).toBe(peeked)
-    expect(res.bodyUsed).toBe(true)
-    await expect(res.json()).rejects.toBeInstanceOf(TypeError)
-  })
-
-  it('peekJson reads the bytes again after the body was consumed', async () => {
-    const res = make('{"id_token":"x"}')
-    await res.json()
-    expect(await peekJson(res)).toEqual({ id_token: 'x' })
   })
 
   it('streams the same bytes through body, and then counts as used', async () => {

@@ -297,6 +297,28 @@ describe('userinfo, introspection, revocation, end session, resources', () => {
     await expect(client.revoke('unknown-token')).resolves.toBeUndefined()
   })
 
+  it('takes token_type_hint in an options object, and still as the deprecated positional hint', async () => {
+    const bodies: string[] = []
+    const client = await h.client({
+      clientId: 'm2m',
+      clientSecret: 'm2m-secret',
+      fetch: async (url, init) => {
+        if (typeof init?.body === 'string' || init?.body instanceof URLSearchParams)
+          bodies.push(String(init.body))
+        return fetch(url, init)
+      },
+    })
+    const tokens = await client.clientCredentials({ scope: 'api:read' })
+    expect((await client.introspect(tokens, { tokenTypeHint: 'access_token' })).active).toBe(true)
+    expect((await client.introspect(tokens.accessToken, 'access_token')).active).toBe(true)
+    await client.revoke(tokens.accessToken, { tokenTypeHint: 'access_token' })
+    await client.revoke('unknown-token', 'access_token')
+    const hinted = bodies.filter(
+      (b) => new URLSearchParams(b).get('token_type_hint') === 'access_token',
+    )
+    expect(hinted).toHaveLength(4)
+  })
+
   it('builds the end-session URL with id_token_hint, client_id, redirect and state', async () => {
     const { tokens } = await aliceTokens()
     const client = await h.client({

@@ -1,43 +1,53 @@
-// checkIdTokenAlg reads the ID token's header as UTF-8 JSON (base64url, padding optional):
-// ASCII and non-ASCII headers alike, and a header that is not valid UTF-8 is JWT_MALFORMED.
+// validateIdToken reads the ID token's header through jose (base64url UTF-8 JSON): ASCII and
+// non-ASCII headers alike reach key selection; a header that is not valid UTF-8, not a JSON
+// object or not base64url is JWT_MALFORMED; an alg outside the policy is JWT_ALG_NOT_ALLOWED.
 import { describe, expect, it } from 'vitest'
 import type { ClientCore } from '../src/client-core.ts'
-import { checkIdTokenAlg } from '../src/id-token-claims.ts'
+import { validateIdToken } from '../src/id-token.ts'
+import type { JwksCache } from '../src/jwks.ts'
 
+const emptyJwks: JwksCache = {
+  fetchCount: 1,
+  current: async () => ({ jwks: { keys: [] }, generation: 1, at: Date.now() }),
+  refetch: async () => undefined,
+}
 const core = {
-  options: { idTokenSignedResponseAlg: undefined },
+  options: { idTokenSignedResponseAlg: undefined, clientId: 'c', clockToleranceSec: 0 },
   metadata: { issuer: 'https://op', id_token_signing_alg_values_supported: ['RS256', 'ES256'] },
+  jwks: emptyJwks,
 } as unknown as ClientCore
 const b64u = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url')
-const jwt = (header: Uint8Array | string) => `${b64u(header)}.${b64u('{}')}.sig`
+const jwt = (header: Uint8Array | string) => `${b64u(header)}.${b64u('{}')}.${b64u('sig')}`
 
-describe('checkIdTokenAlg header decoding', () => {
-  it('reads an ASCII header', () => {
-    expect(checkIdTokenAlg(core, jwt('{"alg":"ES256","kid":"k1"}'))).toBe('ES256')
+describe('validateIdToken header decoding', () => {
+  it('reads an ASCII header (up to key selection)', async () => {
+    await expect(validateIdToken(core, jwt('{"alg":"ES256","kid":"k1"}'))).rejects.toMatchObject({
+      code: 'JWKS_NO_MATCHING_KEY',
+    })
   })
 
-  it('reads a UTF-8 header with non-ASCII members', () => {
-    expect(checkIdTokenAlg(core, jwt('{"alg":"RS256","kid":"clé-ключ-🔑"}'))).toBe('RS256')
+  it('reads a UTF-8 header with non-ASCII members (up to key selection)', async () => {
+    await expect(
+      validateIdToken(core, jwt('{"alg":"RS256","kid":"clé-ключ-🔑"}')),
+    ).rejects.toMatchObject({ code: 'JWKS_NO_MATCHING_KEY' })
   })
 
-  it('refuses a header that is not valid UTF-8 with JWT_MALFORMED', () => {
+  it('refuses a header that is not valid UTF-8 with JWT_MALFORMED', async () => {
     const bytes = new Uint8Array([...Buffer.from('{"alg":"RS256","kid":"'), 0xff, 0xfe, 0x22, 0x7d])
-    expect(() => checkIdTokenAlg(core, jwt(bytes))).toThrow(
-      expect.objectContaining({ code: 'JWT_MALFORMED' }),
-    )
+    await expect(validateIdToken(core, jwt(bytes))).rejects.toMatchObject({
+      code: 'JWT_MALFORMED',
+    })
   })
 
-  it('refuses a header that is not a JSON object, or no base64url, with JWT_MALFORMED', () => {
+  it('refuses a header that is not a JSON object, or no base64url, with JWT_MALFORMED', async () => {
     for (const token of [jwt('["alg"]'), jwt('null'), 'e30!.e30.sig', jwt('{"alg":')]) {
-      expect(() => checkIdTokenAlg(core, token)).toThrow(
-        expect.objectContaining({ code: 'JWT_MALFORMED' }),
-      )
+      await expect(validateIdToken(core, token)).rejects.toMatchObject({ code: 'JWT_MALFORMED' })
     }
   })
 
-  it('refuses an alg outside the allowed list with JWT_ALG_NOT_ALLOWED', () => {
-    expect(() => checkIdTokenAlg(core, jwt('{"alg":"HS256"}'))).toThrow(
-      expect.objectContaining({ code: 'JWT_ALG_NOT_ALLOWED' }),
-    )
+  it('refuses an alg outside the allowed list with JWT_ALG_NOT_ALLOWED', async () => {
+    await expect(validateIdToken(core, jwt('{"alg":"HS256"}'))).rejects.toMatchObject({
+      code: 'JWT_ALG_NOT_ALLOWED',
+    })
   })
 })

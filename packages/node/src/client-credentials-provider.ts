@@ -16,6 +16,7 @@ import {
   systemClock,
   TokenSet,
 } from '@openrp/core'
+import { assertLeaseHeld } from '@openrp/core/adapters'
 
 /** What the provider needs from a client: `Client` satisfies it. */
 export interface ClientCredentialsClient {
@@ -30,7 +31,7 @@ export interface ClientCredentialsClient {
    * clients can share one store.
    */
   readonly metadata?: { issuer: string }
-  readonly core?: { client: { client_id: string }; options?: { clock?: Clock } }
+  readonly core?: { options: { clientId: string; clock?: Clock } }
 }
 
 /** Which token {@link ClientCredentialsProvider.getToken} should give. */
@@ -217,7 +218,7 @@ export class ClientCredentialsProvider {
     const resource = [...new Set([options.resource ?? []].flat())].sort().join(' ')
     const parts = [
       this.#client.metadata?.issuer ?? '',
-      this.#client.core?.client.client_id ?? '',
+      this.#client.core?.options.clientId ?? '',
       `scope=${scope}`,
       `aud=${options.audience ?? ''}`,
       `res=${resource}`,
@@ -241,7 +242,7 @@ export class ClientCredentialsProvider {
       return this.keyOf(options)
     }
     const issuer = this.#client.metadata?.issuer
-    const clientId = this.#client.core?.client.client_id
+    const clientId = this.#client.core?.options.clientId
     if (issuer !== this.#keysIssuer || clientId !== this.#keysClientId || this.#keysCount >= 1000) {
       this.#keys.clear()
       this.#keysCount = 0

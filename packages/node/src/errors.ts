@@ -24,7 +24,7 @@ export type OptionalDependency = 'redis' | 'qrcode' | 'undici'
  * }
  * ```
  */
-export class DependencyMissingError extends OpenRpError {
+export class DependencyMissingError extends OpenRpError<'DEPENDENCY_MISSING'> {
   /** The npm package to install. */
   declare readonly dependency: OptionalDependency
   declare readonly code: 'DEPENDENCY_MISSING'

@@ -6,14 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  InvalidArgumentError,
-  StoreError,
-  type Store,
-  type StoreSetOptions,
-  toStoredJson,
-  ttlSecToMs,
-} from '@openrp/core'
+import { InvalidArgumentError, StoreError, type Store, type StoreSetOptions } from '@openrp/core'
+import { toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {

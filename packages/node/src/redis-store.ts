@@ -3,13 +3,8 @@
  *
  * @module
  */
-import {
-  parseStoredJson,
-  type Store,
-  type StoreSetOptions,
-  toStoredJson,
-  ttlSecToMs,
-} from '@openrp/core'
+import type { Store, StoreSetOptions } from '@openrp/core'
+import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 import type { RedisClient } from './internal/redis-client.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 import { type LocalCacheStats, RedisLocalCache } from './internal/redis-local-cache.ts'

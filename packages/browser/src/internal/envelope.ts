@@ -1,4 +1,5 @@
-import { parseStoredJson, StoreError, toStoredJson, ttlSecToMs } from '@openrp/core'
+import { StoreError } from '@openrp/core'
+import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 
 /** What IndexedDbStore and SessionStorageStore keep per key. */
 export interface Envelope {

@@ -51,7 +51,7 @@ export async function exchangeAuthorizationCode(
         http,
       ),
     (response) =>
-      oauth.processAuthorizationCodeResponse(core.metadata, core.client, response, {
+      oauth.processAuthorizationCodeResponse(core.server, core.client, response, {
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         maxAge: transaction.maxAge ?? oauth.skipAuthTimeCheck,
         requireIdToken: openid,

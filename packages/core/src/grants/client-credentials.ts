@@ -51,6 +51,6 @@ export async function clientCredentials(
         params,
         http,
       ),
-    (response) => oauth.processClientCredentialsResponse(core.metadata, core.client, response),
+    (response) => oauth.processClientCredentialsResponse(core.server, core.client, response),
   )
 }

@@ -352,7 +352,7 @@ function sendPoll(
       )
       return response
     },
-    (answer) => oauth.processDeviceCodeResponse(core.metadata, core.client, answer),
+    (answer) => oauth.processDeviceCodeResponse(core.server, core.client, answer),
   ).then(
     (tokens) => ({ tokens }),
     (error: unknown) => ({ error, response }),

@@ -62,7 +62,7 @@ export function genericGrant(
         http,
       ),
     (response) =>
-      oauth.processGenericTokenEndpointResponse(core.metadata, core.client, response, processing),
+      oauth.processGenericTokenEndpointResponse(core.server, core.client, response, processing),
   )
 }
 

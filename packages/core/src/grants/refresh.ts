@@ -80,7 +80,7 @@ export async function refresh(
       )
       return answer
     },
-    (response) => oauth.processRefreshTokenResponse(core.metadata, core.client, response),
+    (response) => oauth.processRefreshTokenResponse(core.server, core.client, response),
   ).catch((error: unknown) => {
     const text = failedAnswerText(answer, error)
     throw text === undefined ? error : keepRotatedRefreshToken(error, text, refreshToken)

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { base64url } from 'jose'
 import type { ClientCore } from '../client-core.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 import type { AssertionGrantOptions } from './jwt-bearer.ts'
+import { encodeBase64Url } from '../internal/base64url.ts'
 
 /**
  * Exchanges a SAML 2.0 assertion for tokens. Pass the assertion as XML (it is base64url-encoded
@@ -27,7 +27,7 @@ export async function saml2Bearer(
   if (typeof options?.assertion !== 'string' || options.assertion === '')
     throw new InvalidArgumentError('saml2Bearer needs an assertion')
   const assertion = options.assertion.trimStart().startsWith('<')
-    ? base64url.encode(options.assertion)
+    ? encodeBase64Url(new TextEncoder().encode(options.assertion))
     : options.assertion
   const params = toSearchParams({ assertion, scope: options.scope })
   return genericGrant(core, 'urn:ietf:params:oauth:grant-type:saml2-bearer', params, options.signal)

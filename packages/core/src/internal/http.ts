@@ -199,17 +199,6 @@ export function failedAnswerText(
   return partial && new TextDecoder().decode(partial)
 }
 
-/**
- * The body of `response` parsed as JSON, leaving `response` unread: from the bytes already in
- * memory when this module read it (no clone, no second stream, even after the body was
- * consumed; the next `json()` reuses the parsed value), else through `clone()`.
- * Rejects like `Response.json()` when the body is not JSON.
- */
-export async function peekJson(response: Response): Promise<unknown> {
-  if (isBufferedResponse(response)) return response.peekJson()
-  return response.clone().json()
-}
-
 function tooLarge(maxBytes: number): ValidationError {
   return new ValidationError('RESPONSE_TOO_LARGE', `The response body exceeds ${maxBytes} bytes`)
 }

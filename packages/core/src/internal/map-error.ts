@@ -6,7 +6,8 @@
  */
 import * as oauth from 'oauth4webapi'
 import {
-  type ErrorCode,
+  type OAuthErrorCode,
+  type ValidationErrorCode,
   HttpError,
   InteractionRequiredError,
   InvalidArgumentError,
@@ -42,14 +43,14 @@ const INTERACTION_ERRORS = new Set([
 ])
 
 /** `error` values with a code of their own (the rest are `OAUTH_ERROR`). */
-const OAUTH_CODES: Record<string, ErrorCode> = {
+const OAUTH_CODES: Record<string, OAuthErrorCode> = {
   access_denied: 'ACCESS_DENIED',
   expired_token: 'DEVICE_CODE_EXPIRED',
   invalid_grant: 'INVALID_GRANT',
 }
 
 /** The code of "the response is not what it should be", per context. */
-const INVALID_RESPONSE_CODES: Partial<Record<ErrorContext, ErrorCode>> = {
+const INVALID_RESPONSE_CODES: Partial<Record<ErrorContext, ValidationErrorCode>> = {
   token: 'TOKEN_RESPONSE_INVALID',
   userinfo: 'USERINFO_INVALID',
   discovery: 'METADATA_INVALID',
@@ -60,7 +61,7 @@ const INVALID_RESPONSE_CODES: Partial<Record<ErrorContext, ErrorCode>> = {
 }
 
 /** oauth4webapi claim names (JWT_CLAIM_COMPARISON, JWT_TIMESTAMP_CHECK) to codes. */
-const CLAIM_CODES: Record<string, ErrorCode> = {
+const CLAIM_CODES: Record<string, ValidationErrorCode> = {
   iss: 'ID_TOKEN_ISS_MISMATCH',
   aud: 'ID_TOKEN_AUD_MISMATCH',
   azp: 'ID_TOKEN_AZP_MISMATCH',
@@ -75,12 +76,11 @@ const CLAIM_CODES: Record<string, ErrorCode> = {
 }
 
 /** jose error codes to openrp codes (other jose errors: the context's invalid-response code). */
-const JOSE_CODES: Record<string, ErrorCode> = {
+const JOSE_CODES: Record<string, ValidationErrorCode> = {
   ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'JWT_SIGNATURE_INVALID',
   ERR_JWKS_NO_MATCHING_KEY: 'JWKS_NO_MATCHING_KEY',
   ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'JWKS_MULTIPLE_MATCHING_KEYS',
   ERR_JWKS_INVALID: 'JWKS_INVALID',
-  ERR_JWKS_TIMEOUT: 'TIMEOUT',
   ERR_JOSE_ALG_NOT_ALLOWED: 'JWT_ALG_NOT_ALLOWED',
   ERR_JOSE_NOT_SUPPORTED: 'JWT_ALG_NOT_ALLOWED',
   ERR_JWS_INVALID: 'JWT_MALFORMED',
@@ -88,8 +88,24 @@ const JOSE_CODES: Record<string, ErrorCode> = {
   ERR_JWT_EXPIRED: 'ID_TOKEN_EXPIRED',
 }
 
+/**
+ * jose's failed claim checks (`ERR_JWT_CLAIM_VALIDATION_FAILED`, `ERR_JWT_EXPIRED`), from their
+ * documented `claim` and `reason`: a missing claim is `ID_TOKEN_CLAIM_MISSING`, a failed one
+ * the claim's own code.
+ */
+function joseClaimCode(error: {
+  code: string
+  claim?: unknown
+  reason?: unknown
+}): ValidationErrorCode | undefined {
+  if (error.code !== 'ERR_JWT_CLAIM_VALIDATION_FAILED' && error.code !== 'ERR_JWT_EXPIRED')
+    return undefined
+  if (error.reason === 'missing') return 'ID_TOKEN_CLAIM_MISSING'
+  return lookup(CLAIM_CODES, error.claim)
+}
+
 /** oauth4webapi OperationProcessingError codes with a fixed openrp code. */
-const PROCESSING_CODES: Record<string, ErrorCode> = {
+const PROCESSING_CODES: Record<string, ValidationErrorCode> = {
   [oauth.RESPONSE_IS_NOT_JSON]: 'INVALID_RESPONSE',
   [oauth.PARSE_ERROR]: 'INVALID_RESPONSE',
   [oauth.HTTP_REQUEST_FORBIDDEN]: 'INSECURE_ENDPOINT',
@@ -100,29 +116,69 @@ const PROCESSING_CODES: Record<string, ErrorCode> = {
   [oauth.JWT_USERINFO_EXPECTED]: 'USERINFO_JWT_EXPECTED',
 }
 
-/** A failed claim comparison: extra audiences without a matching azp are an azp failure. */
-function claimCode(message: string, claim: string | undefined): ErrorCode | undefined {
-  if (claim === 'aud' && /untrusted audiences/.test(message)) return 'ID_TOKEN_AZP_MISMATCH'
-  return lookup(CLAIM_CODES, claim)
+/**
+ * A failed claim comparison (JWT_CLAIM_COMPARISON, JWT_TIMESTAMP_CHECK). oauth4webapi names the
+ * claim in `cause.claim`; an `aud` failure without an `expected` audience is the one for extra
+ * audiences without `azp` (OpenID Connect Core §3.1.3.7 step 4), an azp failure.
+ */
+function claimCode(cause: ProcessingCause): ValidationErrorCode | undefined {
+  if (cause.claim === 'aud' && !Object.hasOwn(cause, 'expected')) return 'ID_TOKEN_AZP_MISMATCH'
+  return lookup(CLAIM_CODES, cause.claim)
 }
 
-/** A missing claim: a missing nonce or auth_time fails that claim's own check. */
-function missingClaimCode(message: string): ErrorCode | undefined {
-  const claim = /^JWT "([a-z_]+)" .*claim missing/.exec(message)?.[1]
-  if (claim === undefined) return undefined
-  if (claim === 'nonce') return 'ID_TOKEN_NONCE_MISMATCH'
-  if (claim === 'auth_time') return 'ID_TOKEN_AUTH_TIME_INVALID'
-  return 'ID_TOKEN_CLAIM_MISSING'
+/** The claims every ID token must carry, in the order oauth4webapi checks their presence. */
+const ALWAYS_REQUIRED = ['aud', 'exp', 'iat', 'iss', 'sub']
+/** Claim types oauth4webapi checks before presence. */
+const CLAIM_TYPES: Record<string, (value: unknown) => boolean> = {
+  exp: (v) => typeof v === 'number',
+  iat: (v) => typeof v === 'number',
+  nbf: (v) => typeof v === 'number',
+  iss: (v) => typeof v === 'string',
+  aud: (v) => typeof v === 'string' || Array.isArray(v),
+}
+
+/**
+ * An INVALID_RESPONSE about a JWT's claims (`cause.claims`): told apart by the claims
+ * themselves, never by the message. A JWT whose header named an algorithm outside the policy
+ * (`cause.header` with the `expected` ones) is `JWT_ALG_NOT_ALLOWED`. A claim of the wrong type
+ * is the context's invalid-response code; a missing `aud` / `exp` / `iat` / `iss` / `sub` (or a
+ * `sub` that is no string) is `ID_TOKEN_CLAIM_MISSING`; a missing `nonce` or an `auth_time`
+ * missing or of the wrong type fails that claim's own check (oauth4webapi requires `nonce` only
+ * when one was sent, `auth_time` only with max_age).
+ */
+function invalidClaimsCode(cause: ProcessingCause): ValidationErrorCode | undefined {
+  if (isJsonObject(cause.header) && cause.expected !== undefined) return 'JWT_ALG_NOT_ALLOWED'
+  const claims = cause.claims
+  if (!isJsonObject(claims)) return undefined
+  for (const [name, valid] of Object.entries(CLAIM_TYPES)) {
+    if (claims[name] !== undefined && !valid(claims[name])) return undefined
+  }
+  if (ALWAYS_REQUIRED.some((name) => claims[name] === undefined)) return 'ID_TOKEN_CLAIM_MISSING'
+  if (typeof claims.sub !== 'string') return 'ID_TOKEN_CLAIM_MISSING'
+  if (claims.auth_time !== undefined && typeof claims.auth_time !== 'number')
+    return 'ID_TOKEN_AUTH_TIME_INVALID'
+  if (claims.nonce === undefined) return 'ID_TOKEN_NONCE_MISMATCH'
+  if (claims.auth_time === undefined) return 'ID_TOKEN_AUTH_TIME_INVALID'
+  return undefined
+}
+
+/** What oauth4webapi puts in the `cause` of an OperationProcessingError (documented fields). */
+interface ProcessingCause {
+  claim?: unknown
+  claims?: unknown
+  attribute?: unknown
+  header?: unknown
+  expected?: unknown
 }
 
 /** oauth4webapi JSON_ATTRIBUTE_COMPARISON attributes with a code of their own. */
-const ATTRIBUTE_CODES: Record<string, ErrorCode> = {
+const ATTRIBUTE_CODES: Record<string, ValidationErrorCode> = {
   issuer: 'DISCOVERY_ISSUER_MISMATCH',
   sub: 'USERINFO_SUB_MISMATCH',
 }
 
 /** `table[key]` when `key` is the table's own (never an Object.prototype member). */
-function lookup(table: Record<string, ErrorCode>, key: unknown): ErrorCode | undefined {
+function lookup<C extends string>(table: Record<string, C>, key: unknown): C | undefined {
   return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined
 }
 
@@ -138,7 +194,7 @@ export function oauthError(init: {
   return new OAuthError(init, lookup(OAUTH_CODES, init.error))
 }
 
-function invalidResponseCode(context: ErrorContext): ErrorCode {
+function invalidResponseCode(context: ErrorContext): ValidationErrorCode {
   return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
 }
 
@@ -261,6 +317,9 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
   }
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') {
+    const claimFailure = joseClaimCode(error as { code: string; claim?: unknown; reason?: unknown })
+    if (claimFailure)
+      return new ValidationError(claimFailure, `JWT claim check failed (${code})`, { cause: error })
     const jose = lookup(JOSE_CODES, code)
     if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
     if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
@@ -282,15 +341,17 @@ function mapProcessingError(
   error: oauth.OperationProcessingError,
   context: ErrorContext,
 ): OpenRpError {
-  const cause = (error.cause ?? {}) as { claim?: string; attribute?: string }
   if (error.code === oauth.RESPONSE_IS_NOT_CONFORM) return httpError(error.cause)
+  const cause: ProcessingCause = isJsonObject(error.cause) ? error.cause : {}
   const code =
     lookup(PROCESSING_CODES, error.code) ??
     (error.code === oauth.JSON_ATTRIBUTE_COMPARISON
       ? lookup(ATTRIBUTE_CODES, cause.attribute)
       : error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK
-        ? claimCode(error.message, cause.claim)
-        : missingClaimCode(error.message)) ??
+        ? claimCode(cause)
+        : error.code === oauth.INVALID_RESPONSE
+          ? invalidClaimsCode(cause)
+          : undefined) ??
     invalidResponseCode(context)
   return new ValidationError(code, error.message, { cause: error })
 }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { importJWK } from 'jose'
 import { InvalidArgumentError } from '../errors.ts'
 import type { ClientOptions } from '../options.ts'
 
@@ -38,6 +37,7 @@ async function importSigningKey(privateKey: ClientOptions['privateKey']): Promis
     )
   const alg = jwk.alg ?? defaultAlg(jwk)
   try {
+    const { importJWK } = await import('jose')
     const key = (await importJWK(jwk, alg)) as CryptoKey
     return jwk.kid !== undefined ? { key, kid: jwk.kid } : { key }
   } catch {

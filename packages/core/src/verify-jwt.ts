@@ -1,0 +1,86 @@
+/**
+ * The one verification of every JWT openrp checks with jose (front-channel ID tokens, signed
+ * userinfo, logout tokens): jose's `jwtVerify` with the provider's keys from openrp's JWKS
+ * cache (`createLocalJWKSet` over each fetched set), one algorithm policy given as `algorithms`
+ * and the registered claims (`iss`, `aud`, `exp`, `nbf`, `iat`, required claims) checked by
+ * jose. Its errors become openrp codes in `internal/map-error.ts` (from jose's `code` and
+ * `claim`, never its messages). jose is loaded on the first verification, so an app that verifies
+ * only token endpoint ID tokens (oauth4webapi) never loads it.
+ *
+ * @module
+ */
+import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
+import type { ClientCore } from './client-core.ts'
+import { type LoadedJwks, withKeySet } from './jwks.ts'
+
+/** jose's verification functions, imported on the first verification and kept. */
+let joseFunctions:
+  | Promise<Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>>
+  | undefined
+
+function joseVerify(): NonNullable<typeof joseFunctions> {
+  // Destructured in the callback, so bundlers keep only these functions of jose.
+  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => ({
+    createLocalJWKSet,
+    errors,
+    jwtVerify,
+  }))
+  return joseFunctions
+}
+
+/** How {@link verifyJwt} checks a JWT. */
+export interface JwtChecks {
+  /** The algorithms the JWT may be signed with (never `none` or HMAC). */
+  algorithms: string[]
+  /** Claims that must be present (`iss` and `aud` always are). */
+  requiredClaims?: string[]
+  /** The `typ` header the JWT must carry, when one is required. */
+  typ?: string
+}
+
+/**
+ * Verifies `jwt` against the provider's JWKS and checks its registered claims: `iss` is the
+ * provider, `aud` names this client, `exp` / `nbf` / `iat` within `clockToleranceSec`. An
+ * unknown key triggers the JWKS cache's one refetch; when the header names no `kid` and several
+ * keys fit, each is tried (OpenID RP test `rp-id_token-kid-absent-multiple-jwks`). Throws jose's
+ * errors, for the caller to map with its context.
+ */
+export async function verifyJwt(
+  core: ClientCore,
+  jwt: string,
+  checks: JwtChecks,
+  signal?: AbortSignal,
+): Promise<{ payload: Record<string, unknown>; protectedHeader: JWTHeaderParameters }> {
+  const options: JWTVerifyOptions = {
+    algorithms: checks.algorithms,
+    issuer: core.metadata.issuer,
+    audience: core.options.clientId,
+    clockTolerance: core.options.clockToleranceSec,
+    requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
+    ...(checks.typ !== undefined && { typ: checks.typ }),
+  }
+  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await joseVerify()
+  const attempt = async (set: LoadedJwks) => {
+    set.joseKeys ??= createLocalJWKSet(set.jwks)
+    try {
+      return await jwtVerify(jwt, set.joseKeys, options)
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
+      // jose hands the keys that fit as an async iterable on the error.
+      for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+        try {
+          return await jwtVerify(jwt, key, options)
+        } catch (inner) {
+          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
+        }
+      }
+      throw new joseErrors.JWSSignatureVerificationFailed()
+    }
+  }
+  return withKeySet(
+    core.jwks,
+    signal,
+    attempt,
+    (error) => error instanceof joseErrors.JWKSNoMatchingKey,
+  )
+}
