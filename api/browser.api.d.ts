@@ -3,8 +3,8 @@
 // @openrp/browser
 // --- dist/index.d.ts
 import * as _openrp_core from '@openrp/core';
-import { TokenSet, OpenRpError, ClientCore, Lock, Store, ResponseType, ServerMetadata, UserinfoOptions, UserinfoClaims, IdTokenClaims, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook, Clock } from '@openrp/core';
-export { UserinfoClaims, userinfo, withHybridAndImplicit } from '@openrp/core';
+import { TokenSet, OpenRpError, ClientCore, Lock, Store, UserinfoClaims, IdTokenClaims, ResponseType, ServerMetadata, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook, Clock } from '@openrp/core';
+export { UserinfoClaims, withHybridAndImplicit } from '@openrp/core';
 interface SpaEvents {
     login: {
         tokenSet: TokenSet | undefined;
@@ -19,6 +19,7 @@ interface SpaEvents {
     };
     expired: {
         error: OpenRpError;
+        source: 'this-tab' | 'other-tab';
     };
     error: OpenRpError;
 }
@@ -64,6 +65,12 @@ interface PopupOptions {
 interface SilentRenewOptions {
     timeoutMs?: number;
 }
+interface SpaUserinfo {
+    fetch(core: ClientCore, tokens: TokenSet, store: Store, key: string, signal?: AbortSignal): Promise<UserinfoClaims>;
+    merge(claims: IdTokenClaims, store: Store, key: string): Promise<IdTokenClaims>;
+    forget(store: Store, key: string): Promise<void>;
+}
+declare const spaUserinfo: SpaUserinfo;
 type StoreChoice = 'memory' | 'session' | 'indexeddb' | 'encrypted-indexeddb' | Store;
 interface SpaClientOptions {
     issuer?: string | URL;
@@ -80,14 +87,16 @@ interface SpaClientOptions {
     store?: StoreChoice;
     storeScope?: 'shared' | 'tab';
     storageKey?: string;
-    dpop?: boolean;
+    dpop?: boolean | SpaDpop;
     hybridAndImplicit?: (core: ClientCore) => ClientCore;
     userinfo?: SpaUserinfo;
     lock?: Lock;
     popup?: PopupOptions;
     silent?: SilentRenewOptions | false;
     refreshSkewSec?: number;
+    skewSec?: number;
     autoRefresh?: boolean;
+    proactiveRefresh?: boolean;
     clockToleranceSec?: number;
     timeoutMs?: number;
     navigator?: SpaNavigator;
@@ -98,7 +107,6 @@ interface SpaClientInit extends Omit<SpaClientOptions, 'store' | 'lock' | 'dpop'
     lock: Lock;
     dpop?: SpaDpop;
 }
-type SpaUserinfo = (core: ClientCore, tokens: TokenSet, options?: UserinfoOptions) => Promise<UserinfoClaims>;
 interface LoginOptions {
     responseType?: ResponseType;
     prompt?: string;
@@ -261,5 +269,5 @@ declare class DeviceLogin {
     }): Promise<void>;
     on<K extends keyof SpaEvents>(event: K, listener: (payload: SpaEvents[K]) => void): () => void;
 }
-export { AUTHORIZATION_RESPONSE_PARAMS, DeviceLogin, EncryptedStore, IndexedDbStore, SessionStorageStore, SpaClient, TabSync, WebLocksLock, browserNavigator, browserNetwork, createDeviceLogin, createSpaClient, deleteDpopKeyPair, handlePopupCallback, handleSilentCallback, indexedDbDpop, loadDpopKeyPair, pageVisibility, qrCodeSvg, stripAuthorizationResponse };
-export type { DeviceLoginOptions, DeviceLoginState, DeviceLoginStatus, EncryptedStoreOptions, FrameHandle, IndexedDbStoreOptions, LoginOptions, LogoutOptions, NetworkStatus, PopupHandle, PopupOptions, QrRenderer, ReceivedMessage, RedirectCallbackResult, RedirectLoginOptions, SessionStorageStoreOptions, SilentRenewOptions, SpaClientInit, SpaClientOptions, SpaDpop, SpaEventName, SpaEvents, SpaNavigator, SpaUserinfo, StoreChoice, WebLocksLockOptions };
+export { AUTHORIZATION_RESPONSE_PARAMS, DeviceLogin, EncryptedStore, IndexedDbStore, SessionStorageStore, SpaClient, TabSync, WebLocksLock, browserNavigator, browserNetwork, createDeviceLogin, createSpaClient, deleteDpopKeyPair, handlePopupCallback, handleSilentCallback, indexedDbDpop, loadDpopKeyPair, pageVisibility, qrCodeSvg, spaUserinfo, stripAuthorizationResponse };
+export type { DeviceLoginOptions, DeviceLoginState, DeviceLoginStatus, EncryptedStoreOptions, FrameHandle, IndexedDbStoreOptions, LoginOptions, LogoutOptions, NetworkStatus, PendingStateCheck, PopupHandle, PopupOptions, QrRenderer, ReceivedMessage, RedirectCallbackResult, RedirectLoginOptions, SessionStorageStoreOptions, SilentRenewOptions, SpaClientInit, SpaClientOptions, SpaDpop, SpaEventName, SpaEvents, SpaNavigator, SpaUserinfo, StoreChoice, WebLocksLockOptions };

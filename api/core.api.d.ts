@@ -2,9 +2,11 @@
 
 // @openrp/core
 // --- dist/index.d.ts
-import { S as Store, b as StoreSetOptions, L as Lock } from './chunks/events.js';
+import * as oauth from 'oauth4webapi';
+import { S as Store, b as StoreSetOptions, L as Lock, c as LockLease } from './chunks/events.js';
 import { Unsubscribe } from './adapters.js';
-export { I as InProcessLock, c as LockLease, d as LockOptions } from './chunks/events.js';
+export { I as InProcessLock, d as LockOptions } from './chunks/events.js';
+import { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 declare const ERROR_CODES: readonly ["OAUTH_ERROR", "INTERACTION_REQUIRED", "ACCESS_DENIED", "DEVICE_CODE_EXPIRED", "INVALID_GRANT", "NETWORK_ERROR", "TIMEOUT", "ABORTED", "HTTP_ERROR", "INVALID_RESPONSE", "RESPONSE_TOO_LARGE", "INVALID_ARGUMENT", "INSECURE_ENDPOINT", "UNSUPPORTED", "DISCOVERY_ISSUER_MISMATCH", "METADATA_INVALID", "REQUEST_OBJECT_REQUIRED", "REQUEST_OBJECT_ALG_NOT_SUPPORTED", "STATE_MISMATCH", "STATE_MISSING", "ISS_MISMATCH", "ISS_MISSING", "AUTHORIZATION_RESPONSE_INVALID", "JWT_MALFORMED", "JWT_SIGNATURE_INVALID", "JWT_ALG_NOT_ALLOWED", "JWKS_NO_MATCHING_KEY", "JWKS_MULTIPLE_MATCHING_KEYS", "JWKS_INVALID", "ID_TOKEN_CLAIM_MISSING", "ID_TOKEN_ISS_MISMATCH", "ID_TOKEN_AUD_MISMATCH", "ID_TOKEN_AZP_MISMATCH", "ID_TOKEN_EXPIRED", "ID_TOKEN_IAT_INVALID", "ID_TOKEN_NONCE_MISMATCH", "ID_TOKEN_AT_HASH_MISMATCH", "ID_TOKEN_C_HASH_MISMATCH", "ID_TOKEN_S_HASH_MISMATCH", "ID_TOKEN_AUTH_TIME_INVALID", "ID_TOKEN_SUB_MISMATCH", "ID_TOKEN_ISS_CHANGED", "LOGOUT_TOKEN_INVALID", "LOGOUT_TOKEN_REPLAYED", "TOKEN_RESPONSE_INVALID", "DPOP_BINDING_MISSING", "DPOP_NONCE_LOOP", "DPOP_KEY_MISMATCH", "USERINFO_SUB_MISMATCH", "USERINFO_INVALID", "USERINFO_JWT_EXPECTED", "STORE_ERROR", "LOCK_TIMEOUT", "LOCK_LOST", "SESSION_EXPIRED", "LOGIN_REQUIRED", "POPUP_BLOCKED", "POPUP_CLOSED", "POPUP_TIMEOUT", "SILENT_RENEW_TIMEOUT", "REDIRECT_NOT_ALLOWED", "DEPENDENCY_MISSING"];
 type ErrorCode = (typeof ERROR_CODES)[number];
 type OAuthErrorCode = 'OAUTH_ERROR' | 'INTERACTION_REQUIRED' | 'ACCESS_DENIED' | 'DEVICE_CODE_EXPIRED' | 'INVALID_GRANT';
@@ -86,17 +88,26 @@ interface Clock {
 }
 declare const systemClock: Clock;
 declare function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void>;
+type WebCryptoKey = oauth.CryptoKey;
+interface WebCryptoKeyPair {
+    privateKey: WebCryptoKey;
+    publicKey: WebCryptoKey;
+}
+type Jwk = oauth.JWK;
+type HeadersLike = Headers | Record<string, string> | ReadonlyArray<readonly [string, string]> | Iterable<readonly [string, string]>;
 interface MemoryStoreOptions {
     now?: () => number;
+    sweepIntervalMs?: number;
 }
 declare class MemoryStore implements Store {
     #private;
     constructor(options?: MemoryStoreOptions);
+    get size(): number;
     get<T = unknown>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
 }
-type EncryptedStoreKey = Uint8Array | CryptoKey | (() => Promise<CryptoKey>);
+type EncryptedStoreKey = Uint8Array | WebCryptoKey | (() => Promise<WebCryptoKey>);
 interface EncryptedStoreOptions {
     key: EncryptedStoreKey;
 }
@@ -106,6 +117,64 @@ declare class EncryptedStore implements Store {
     get<T = unknown>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
+}
+interface BackoffPolicy {
+    baseMs?: number;
+    maxMs?: number;
+}
+interface RefreshCoordinatorOptions {
+    store: Store;
+    lock?: Lock | undefined;
+    clock?: Clock | undefined;
+    random?: (() => number) | undefined;
+    lockTimeoutMs?: number | undefined;
+    waitTimeoutMs?: number | undefined;
+    backoff?: BackoffPolicy | undefined;
+    storeRetryBaseMs?: number | undefined;
+}
+interface RefreshTask<T> {
+    key: string;
+    lockName?: string;
+    decode(json: unknown): T;
+    encode(value: T): {
+        json: unknown;
+        ttlSec?: number | undefined;
+    };
+    settled(stored: T | undefined): T | undefined | Promise<T | undefined>;
+    request(stored: T | undefined, lease: LockLease | undefined): Promise<RefreshOutcome<T>>;
+    same(a: T | undefined, b: T | undefined): boolean;
+    superseded(latest: T | undefined): T;
+    usable(value: T | undefined): value is T;
+    fallBack?: boolean;
+    onStoreRetry?(error: unknown): void;
+    onFailure?(error: unknown): void;
+    onRenewed?(value: T): void;
+}
+type RefreshOutcome<T> = {
+    value: T;
+    error?: unknown;
+} | {
+    stored: T;
+};
+interface RefreshFailureRecord {
+    untilMs: number;
+    attempt: number;
+    error: {
+        code: ErrorCode;
+        message: string;
+        status?: number | undefined;
+        oauthError?: string | undefined;
+        retryAfterMs?: number | undefined;
+    };
+}
+declare class RefreshCoordinator {
+    #private;
+    constructor(options: RefreshCoordinatorOptions);
+    get clock(): Clock;
+    run<T>(task: RefreshTask<T>): Promise<T>;
+    running(key: string): Promise<unknown> | undefined;
+    failure(key: string): Promise<unknown>;
+    forget(key: string): Promise<void>;
 }
 interface IdTokenClaims {
     iss: string;
@@ -157,14 +226,22 @@ declare class TokenSet {
     static fromJSON(value: unknown): TokenSet;
 }
 interface RefreshingClient {
-    refresh(refreshTokenOrSet: string | TokenSet): Promise<TokenSet>;
+    refresh(refreshTokenOrSet: string | TokenSet, options?: {
+        timeoutMs?: number;
+    }): Promise<TokenSet>;
+    readonly core?: {
+        readonly options?: {
+            readonly clock?: Clock;
+            readonly timeoutMs?: number;
+        };
+    };
 }
 interface VisibilityHook {
     isVisible(): boolean;
     onChange(listener: (visible: boolean) => void): Unsubscribe;
 }
 interface TokenChangeMessage {
-    type: 'login' | 'refreshed' | 'logout';
+    type: 'login' | 'refreshed' | 'logout' | 'expired';
 }
 interface TokenChangeNotifier {
     publish(message: TokenChangeMessage): void;
@@ -173,31 +250,46 @@ interface TokenChangeNotifier {
 interface TokenManagerOptions {
     client: RefreshingClient;
     store: Store;
-    key: string;
+    storageKey?: string;
+    key?: string;
     lock?: Lock;
+    refreshSkewSec?: number;
     skewSec?: number;
     jitterSec?: number;
     lockTimeoutMs?: number;
+    timeoutMs?: number;
+    answerTimeoutMs?: number;
     renew?: (current: TokenSet) => Promise<TokenSet>;
+    autoRefresh?: boolean;
     proactiveRefresh?: boolean;
     visibility?: VisibilityHook;
     notifier?: TokenChangeNotifier;
+    clock?: Clock;
+    random?: () => number;
+    backoff?: BackoffPolicy;
+}
+interface TokenEventInfo {
+    source: 'here' | 'elsewhere';
+    change?: 'login' | 'refreshed';
 }
 interface TokenManagerEvents {
     refreshed: TokenSet;
     expired: OpenRpError;
+    logout: undefined;
     error: unknown;
 }
+type TokenManagerPhase = 'signedOut' | 'active' | 'expired' | 'closed';
 declare class TokenManager {
     #private;
     readonly key: string;
     constructor(options: TokenManagerOptions);
+    get phase(): TokenManagerPhase;
     getAccessToken(): Promise<string>;
     getTokenSet(): Promise<TokenSet | undefined>;
     refresh(): Promise<TokenSet>;
     setTokenSet(tokens: TokenSet | TokenSetJSON): Promise<void>;
     clear(): Promise<void>;
-    on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K]) => void): Unsubscribe;
+    on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K], info: TokenEventInfo) => void): Unsubscribe;
     close(): void;
 }
 type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
@@ -210,14 +302,14 @@ interface ClientOptions {
     clientId: string;
     clientSecret?: string;
     clientAuth?: ClientAuthMethod;
-    privateKey?: CryptoKey | JsonWebKey | {
-        key: CryptoKey;
+    privateKey?: WebCryptoKey | Jwk | {
+        key: WebCryptoKey;
         kid?: string;
     };
     redirectUri?: string;
     postLogoutRedirectUri?: string;
     scope?: string;
-    dpop?: boolean | CryptoKeyPair;
+    dpop?: boolean | WebCryptoKeyPair;
     par?: boolean;
     requestObject?: boolean;
     mtlsEndpointAliases?: boolean;
@@ -242,7 +334,7 @@ interface ResolvedOptions {
     redirectUri: string | undefined;
     postLogoutRedirectUri: string | undefined;
     scope: string;
-    dpop: boolean | CryptoKeyPair;
+    dpop: boolean | WebCryptoKeyPair;
     par: boolean;
     mtlsEndpointAliases: boolean;
     clockToleranceSec: number;
@@ -461,6 +553,7 @@ interface RefreshOptions {
     scope?: string;
     resource?: string | string[];
     signal?: AbortSignal;
+    timeoutMs?: number;
 }
 declare function refresh(core: ClientCore, refreshTokenOrSet: string | TokenSet, options?: RefreshOptions): Promise<TokenSet>;
 declare const TOKEN_TYPES: {
@@ -524,7 +617,7 @@ declare const DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC = 300;
 declare function validateLogoutToken(core: ClientCore, logoutToken: unknown, options?: ValidateLogoutTokenOptions): Promise<LogoutTokenClaims>;
 interface ProtectedResourceInit {
     method?: string;
-    headers?: HeadersInit;
+    headers?: HeadersLike;
     body?: string | Uint8Array | URLSearchParams | null;
     signal?: AbortSignal;
 }
@@ -575,13 +668,25 @@ type DiscoveryOptions = Partial<Pick<ClientOptions, 'fetch' | 'timeoutMs' | 'max
 };
 declare function discoverMetadata(issuer: string | URL, options?: DiscoveryOptions): Promise<ServerMetadata>;
 declare function validateIdToken(core: ClientCore, idToken: string, expected?: IdTokenExpectations): Promise<IdTokenClaims>;
+interface LoadedJwks {
+    readonly jwks: JSONWebKeySet;
+    readonly generation: number;
+    readonly at: number;
+    joseKeys?: JWTVerifyGetKey;
+}
+interface JwksCache {
+    current(signal?: AbortSignal): Promise<LoadedJwks>;
+    refetch(seen: LoadedJwks, fetchedNow: boolean, signal?: AbortSignal): Promise<LoadedJwks | undefined>;
+    readonly fetchCount: number;
+}
 declare function dpopThumbprint(core: ClientCore): Promise<string | undefined>;
-declare function withDpop(core: ClientCore, keyPair: CryptoKeyPair): ClientCore;
+declare function withDpop(core: ClientCore, keyPair: WebCryptoKeyPair): ClientCore;
 interface CodeExchangeOptions {
     signal?: AbortSignal | undefined;
     subject?: string | undefined;
 }
 declare function exchangeAuthorizationCode(core: ClientCore, callbackParameters: URLSearchParams, transaction: AuthTransaction, options?: CodeExchangeOptions): Promise<TokenSet>;
+declare function rotatedRefreshToken(error: unknown): string | undefined;
 declare function saml2Bearer(core: ClientCore, options: AssertionGrantOptions): Promise<TokenSet>;
 interface ClientMetadata {
     redirect_uris?: string[];
@@ -597,7 +702,7 @@ interface ClientMetadata {
     policy_uri?: string;
     jwks_uri?: string;
     jwks?: {
-        keys: JsonWebKey[];
+        keys: Jwk[];
     };
     software_id?: string;
     software_version?: string;
@@ -628,13 +733,14 @@ declare function readClientRegistration(registration: ClientRegistrationHandle, 
 declare function updateClientRegistration(registration: ClientRegistrationHandle, metadata: ClientMetadata, options?: ClientRegistrationOptions): Promise<RegisteredClient>;
 declare function deleteClientRegistration(registration: ClientRegistrationHandle, options?: ClientRegistrationOptions): Promise<void>;
 declare function toClientOptions(registered: RegisteredClient): RegisteredClientOptions;
-export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, Store, StoreError, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, saml2Bearer, sleep, systemClock, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
-export type { AssertionGrantOptions, AuthTransaction, AuthorizationRequest, AuthorizationRequestOptions, AuthorizationResponseInput, ClientAuthMethod, ClientCore, ClientCredentialsOptions, ClientMetadata, ClientOptions, ClientRegistrationHandle, ClientRegistrationOptions, Clock, DeviceAuthorization, DeviceAuthorizationJSON, DeviceAuthorizationOptions, DevicePollOptions, DevicePollProgress, DiscoveryOptions, EncryptedStoreKey, EncryptedStoreOptions, EndSessionOptions, ErrorCode, GrantOptions, GrantParams, HandleAuthorizationResponseOptions, IdTokenClaims, IdTokenExpectations, IntrospectOptions, IntrospectionResult, JsonObject, JsonValue, LogoutTokenClaims, MemoryStoreOptions, MtlsEndpointAliases, OAuthErrorCode, PasswordOptions, ProtectedResourceInit, RefreshOptions, RefreshingClient, RegisterClientOptions, RegisteredClient, RegisteredClientOptions, ResponseMode, ResponseType, RetryOptions, RevokeOptions, ServerMetadata, TimerHandle, TokenChangeMessage, TokenChangeNotifier, TokenExchangeOptions, TokenManagerEvents, TokenManagerOptions, TokenSetInit, TokenSetJSON, UserinfoClaims, UserinfoOptions, ValidateLogoutTokenOptions, ValidationErrorCode, VisibilityHook };
+export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLease, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, RefreshCoordinator, Store, StoreError, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, rotatedRefreshToken, saml2Bearer, sleep, systemClock, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
+export type { AssertionGrantOptions, AuthTransaction, AuthorizationRequest, AuthorizationRequestOptions, AuthorizationResponseInput, BackoffPolicy, ClientAuthMethod, ClientCore, ClientCredentialsOptions, ClientMetadata, ClientOptions, ClientRegistrationHandle, ClientRegistrationOptions, Clock, CodeExchangeOptions, DeviceAuthorization, DeviceAuthorizationJSON, DeviceAuthorizationOptions, DevicePollOptions, DevicePollProgress, DiscoveryOptions, EncryptedStoreKey, EncryptedStoreOptions, EndSessionOptions, ErrorCode, GrantOptions, GrantParams, HandleAuthorizationResponseOptions, HeadersLike, IdTokenClaims, IdTokenExpectations, IntrospectOptions, IntrospectionResult, JsonObject, JsonValue, Jwk, JwksCache, LoadedJwks, LogoutTokenClaims, MemoryStoreOptions, MtlsEndpointAliases, OAuthErrorCode, PasswordOptions, ProtectedResourceInit, RefreshCoordinatorOptions, RefreshFailureRecord, RefreshOptions, RefreshOutcome, RefreshTask, RefreshingClient, RegisterClientOptions, RegisteredClient, RegisteredClientOptions, ResolvedOptions, ResponseMode, ResponseType, RetryOptions, RevokeOptions, ServerMetadata, TimerHandle, TokenChangeMessage, TokenChangeNotifier, TokenEventInfo, TokenExchangeOptions, TokenManagerEvents, TokenManagerOptions, TokenManagerPhase, TokenSetInit, TokenSetJSON, UserinfoClaims, UserinfoOptions, ValidateLogoutTokenOptions, ValidationErrorCode, VisibilityHook, WebCryptoKey, WebCryptoKeyPair };
 // --- dist/chunks/events.d.ts
 interface Store {
     get<T = unknown>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
+    compareAndSet?(key: string, expected: unknown, value: unknown, options?: StoreSetOptions): Promise<boolean>;
 }
 interface StoreSetOptions {
     ttlSec?: number;
@@ -655,10 +761,10 @@ declare class InProcessLock implements Lock {
     withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions): Promise<T>;
 }
 type Unsubscribe = () => void;
-declare class Emitter<Events extends object> {
+declare class Emitter<Events extends object, Info = undefined> {
     #private;
-    on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe;
-    emit<K extends keyof Events>(event: K, payload: Events[K]): void;
+    on<K extends keyof Events>(event: K, listener: (payload: Events[K], info: Info) => void): Unsubscribe;
+    emit<K extends keyof Events>(event: K, payload: Events[K], info?: Info): void;
     listenerCount(event: keyof Events): number;
 }
 export { DEFAULT_LOCK_TIMEOUT_MS as D, Emitter as E, InProcessLock as I, assertLeaseHeld as a };
@@ -666,7 +772,9 @@ export type { Lock as L, Store as S, Unsubscribe as U, StoreSetOptions as b, Loc
 // --- dist/adapters.d.ts
 export { D as DEFAULT_LOCK_TIMEOUT_MS, E as Emitter, U as Unsubscribe, a as assertLeaseHeld } from './chunks/events.js';
 declare function toStoredJson(value: unknown): string;
-declare function parseStoredJson<T = unknown>(text: string, storeName?: string): T;
+declare function parseStoredJson<T = unknown>(text: string, storeName?: string, options?: {
+    frozen?: boolean;
+}): T;
 declare function ttlSecToMs(ttlSec: number | undefined): number | undefined;
 export { parseStoredJson, toStoredJson, ttlSecToMs };
 
@@ -674,7 +782,9 @@ export { parseStoredJson, toStoredJson, ttlSecToMs };
 // --- dist/adapters.d.ts
 export { D as DEFAULT_LOCK_TIMEOUT_MS, E as Emitter, U as Unsubscribe, a as assertLeaseHeld } from './chunks/events.js';
 declare function toStoredJson(value: unknown): string;
-declare function parseStoredJson<T = unknown>(text: string, storeName?: string): T;
+declare function parseStoredJson<T = unknown>(text: string, storeName?: string, options?: {
+    frozen?: boolean;
+}): T;
 declare function ttlSecToMs(ttlSec: number | undefined): number | undefined;
 export { parseStoredJson, toStoredJson, ttlSecToMs };
 // --- dist/chunks/events.d.ts
@@ -682,6 +792,7 @@ interface Store {
     get<T = unknown>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
+    compareAndSet?(key: string, expected: unknown, value: unknown, options?: StoreSetOptions): Promise<boolean>;
 }
 interface StoreSetOptions {
     ttlSec?: number;
@@ -702,10 +813,10 @@ declare class InProcessLock implements Lock {
     withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions): Promise<T>;
 }
 type Unsubscribe = () => void;
-declare class Emitter<Events extends object> {
+declare class Emitter<Events extends object, Info = undefined> {
     #private;
-    on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe;
-    emit<K extends keyof Events>(event: K, payload: Events[K]): void;
+    on<K extends keyof Events>(event: K, listener: (payload: Events[K], info: Info) => void): Unsubscribe;
+    emit<K extends keyof Events>(event: K, payload: Events[K], info?: Info): void;
     listenerCount(event: keyof Events): number;
 }
 export { DEFAULT_LOCK_TIMEOUT_MS as D, Emitter as E, InProcessLock as I, assertLeaseHeld as a };

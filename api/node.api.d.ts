@@ -2,7 +2,7 @@
 
 // @openrp/node
 // --- dist/index.d.ts
-import { Lock, LockLease, LockOptions, Store, StoreSetOptions, OpenRpError, TokenSet, OAuthError, Client } from '@openrp/core';
+import { Lock, LockLease, LockOptions, Store, StoreSetOptions, OpenRpError, TokenSet, Clock, BackoffPolicy, OAuthError, Client } from '@openrp/core';
 export { EncryptedStore, EncryptedStoreKey, EncryptedStoreOptions } from '@openrp/core';
 interface FileLockOptions {
     dir: string;
@@ -38,30 +38,50 @@ interface RedisSetOptions {
 }
 interface RedisClient {
     readonly isOpen: boolean;
-    readonly isReady: boolean;
+    readonly isReady?: boolean;
     connect(): Promise<unknown>;
     close(): Promise<unknown>;
     destroy(): unknown;
-    on(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown;
+    on(event: string, listener: (error?: unknown) => void): unknown;
     once(event: 'ready', listener: () => void): unknown;
-    off(event: 'ready', listener: () => void): unknown;
+    off(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown;
     get(key: string): Promise<unknown>;
     set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
     del(key: string): Promise<unknown>;
+    readonly clientSideCache?: {
+        on(event: 'invalidate', listener: (key: unknown) => void): unknown;
+    };
     eval(script: string, options: {
         keys: string[];
         arguments: string[];
     }): Promise<unknown>;
 }
+interface RedisClusterConnectionOptions {
+    rootNodes: string[];
+}
+interface RedisSentinelConnectionOptions {
+    name: string;
+    sentinels: string[];
+    nodeUrl?: string;
+}
 interface RedisConnectionOptions {
     url?: string;
+    cluster?: RedisClusterConnectionOptions;
+    sentinel?: RedisSentinelConnectionOptions;
     client?: RedisClient;
     commandTimeoutMs?: number;
     connectTimeoutMs?: number;
     maxReconnectDelayMs?: number;
 }
+interface LocalCacheStats {
+    hits: number;
+    misses: number;
+    invalidations: number;
+}
 interface RedisStoreOptions extends RedisConnectionOptions {
     prefix?: string;
+    localCache?: boolean;
+    localCacheMaxEntries?: number;
 }
 declare class RedisStore implements Store {
     #private;
@@ -69,7 +89,9 @@ declare class RedisStore implements Store {
     constructor(options: RedisStoreOptions);
     get<T = unknown>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
+    compareAndSet(key: string, expected: unknown, value: unknown, options?: StoreSetOptions): Promise<boolean>;
     delete(key: string): Promise<void>;
+    get localCacheStats(): LocalCacheStats | undefined;
     close(): Promise<void>;
 }
 interface RedisLockOptions extends RedisConnectionOptions {
@@ -104,6 +126,7 @@ interface ClientCredentialsClient {
     readonly core?: {
         options: {
             clientId: string;
+            clock?: Clock;
         };
     };
 }
@@ -118,14 +141,22 @@ interface ClientCredentialsProviderOptions {
     client: ClientCredentialsClient;
     store?: Store;
     lock?: Lock;
+    refreshSkewSec?: number;
     skewSec?: number;
+    storageKeyPrefix?: string;
     keyPrefix?: string;
     lockTimeoutMs?: number;
+    timeoutMs?: number;
     defaultLifetimeSec?: number;
+    maxCachedTokens?: number;
+    clock?: Clock;
+    random?: () => number;
+    backoff?: BackoffPolicy;
 }
 declare class ClientCredentialsProvider {
     #private;
     constructor(options: ClientCredentialsProviderOptions);
+    get cachedTokens(): number;
     getToken(options?: GetTokenOptions): Promise<TokenSet>;
     keyOf(options?: GetTokenOptions): string;
 }

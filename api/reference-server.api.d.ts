@@ -26,6 +26,7 @@ interface ClientConfig {
     require_pushed_authorization_requests?: boolean;
     require_signed_request_object?: boolean;
     access_token_ttl?: number;
+    refresh_token_reuse_interval?: number;
     allowed_audiences?: string[];
     skip_consent?: boolean;
     backchannel_logout_uri?: string;
@@ -75,6 +76,10 @@ interface ReferenceServerOptions {
     authorizationCodeTtl?: number;
     deviceCodeTtl?: number;
     deviceInterval?: number;
+    refreshTokenReuseInterval?: number;
+    clock?: {
+        now(): number;
+    };
     enableControlEndpoint?: boolean;
     requireDpopNonce?: boolean;
     requireSignedRequestObject?: boolean;
@@ -132,6 +137,8 @@ interface Faults {
         dropDpopBinding?: boolean;
         expiresIn?: unknown;
         tokenType?: string;
+        padBytes?: number;
+        truncateBy?: number;
         times?: number;
     };
     userinfo?: {
@@ -169,9 +176,26 @@ interface RequestRecord {
     userCode?: string;
     mtls?: true;
 }
+interface HoldOptions {
+    endpoint: EndpointName;
+    grantType?: string;
+    stage?: 'request' | 'response';
+    times?: number;
+}
+interface Hold {
+    readonly held: number;
+    readonly total: number;
+    readonly active: boolean;
+    waitUntilHeld(count?: number, options?: {
+        timeoutMs?: number;
+    }): Promise<void>;
+    releaseNext(): boolean;
+    release(): void;
+}
 interface ServerControl {
     setFaults(faults: Faults): void;
     resetFaults(): void;
+    hold(options: HoldOptions): Hold;
     rotateKeys(options?: {
         dropOld?: boolean;
     }): Promise<void>;
@@ -267,4 +291,4 @@ declare function createSelfSignedCertificate(options?: SelfSignedCertificateOpti
 declare function certificateThumbprint(cert: Uint8Array | X509Certificate): string;
 declare const organizationSwitchGrant: VendorGrantHandler;
 export { CompleteLoginError, CookieJar, DEMO_ASSERTION_ISSUER, DEMO_CLIENTS, DEMO_PRIVATE_KEY_JWK, DEMO_SAML_CERTIFICATE_PEM, DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_SPA_ORIGIN, DEMO_TRUSTED_ISSUERS, DEMO_TV_ORIGIN, DEMO_USERS, certificateThumbprint, completeLogin, createSamlAssertion, createSelfSignedCertificate, organizationSwitchGrant, startLogoutReceiver, startReferenceServer };
-export type { ClientAuthMethod, ClientConfig, CompleteLoginOptions, CompletedLogin, EndpointName, Faults, HttpFault, IdTokenFaults, LogoutReceiver, ReferenceServer, ReferenceServerOptions, RequestRecord, ResponseType, SamlAssertionOptions, SelfSignedCertificate, SelfSignedCertificateOptions, ServerControl, TrustedAssertionIssuer, UserConfig, VendorGrantContext, VendorGrantHandler, VendorGrantResult };
+export type { ClientAuthMethod, ClientConfig, CompleteLoginOptions, CompletedLogin, EndpointName, Faults, Hold, HoldOptions, HttpFault, IdTokenFaults, LogoutReceiver, ReferenceServer, ReferenceServerOptions, RequestRecord, ResponseType, SamlAssertionOptions, SelfSignedCertificate, SelfSignedCertificateOptions, ServerControl, TrustedAssertionIssuer, UserConfig, VendorGrantContext, VendorGrantHandler, VendorGrantResult };

@@ -16,7 +16,6 @@ import {
   systemClock,
   TokenSet,
 } from '@openrp/core'
-import { assertLeaseHeld } from '@openrp/core/adapters'
 
 /** What the provider needs from a client: `Client` satisfies it. */
 export interface ClientCredentialsClient {
