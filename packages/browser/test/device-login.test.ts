@@ -189,29 +189,48 @@ describe('createDeviceLogin', () => {
 
   it('counts down once a second on the injected clock, expires, then shows a new code', async () => {
     const clock = new ManualClock(Date.now())
-    const { login, store } = setup({ clock, renewDelayMs: 3_000 })
-    await login.start()
-    const first = login.state
-    expect(first.status).toBe('waiting')
-    const seen: number[] = []
-    login.subscribe((s) => {
-      if (s.secondsLeft !== undefined && seen.at(-1) !== s.secondsLeft) seen.push(s.secondsLeft)
+    // The provider keeps the same time as the TV: polls spaced by the clock are not "too fast".
+    const own = await startReferenceServer({
+      port: 0,
+      clients: DEMO_CLIENTS,
+      deviceInterval: INTERVAL_SEC,
+      deviceCodeTtl: TTL_SEC,
+      clock,
     })
-    const start = first.secondsLeft!
-    await clock.advance(3_000)
-    expect(seen.slice(0, 4)).toEqual([start, start - 1, start - 2, start - 3])
+    const codeRequests = () => own.control.requests({ endpoint: 'device_authorization' })
+    try {
+      const { login, store } = setup({ clock, renewDelayMs: 3_000, issuer: own.issuer })
+      await login.start()
+      const first = login.state
+      expect(first.status).toBe('waiting')
+      const seen: number[] = []
+      login.subscribe((s) => {
+        if (s.secondsLeft !== undefined && seen.at(-1) !== s.secondsLeft) seen.push(s.secondsLeft)
+      })
+      const start = first.secondsLeft!
+      await clock.advance(3_000)
+      expect(seen.slice(0, 4)).toEqual([start, start - 1, start - 2, start - 3])
 
-    await clock.advance(first.expiresAt! * 1000 - clock.now())
-    expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
-    expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
-    expect(login.state.userCode).toBeUndefined()
-    expect(await store.get('openrp:tv:device')).toBeUndefined()
-    expect(codeRequests()).toHaveLength(1)
+      // A second at a time: each poll (real HTTP to the reference server) answers before the
+      // clock moves on, as it would in real time.
+      while (clock.now() < first.expiresAt! * 1000) {
+        await clock.advance(Math.min(1000, first.expiresAt! * 1000 - clock.now()))
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      await until(login, (s) => s.status === 'expired')
+      expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
+      expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
+      expect(login.state.userCode).toBeUndefined()
+      expect(await store.get('openrp:tv:device')).toBeUndefined()
+      expect(codeRequests()).toHaveLength(1)
 
-    await clock.advance(3_000)
-    const renewed = await until(login, (s) => s.status === 'waiting')
-    expect(renewed.userCode).not.toBe(first.userCode)
-    expect(codeRequests()).toHaveLength(2)
+      await clock.advance(3_000)
+      const renewed = await until(login, (s) => s.status === 'waiting')
+      expect(renewed.userCode).not.toBe(first.userCode)
+      expect(codeRequests()).toHaveLength(2)
+    } finally {
+      await own.close()
+    }
   })
 
   it('stays on `expired` when renewExpiredCode is false', async () => {

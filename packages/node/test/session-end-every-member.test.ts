@@ -95,7 +95,18 @@ describe('the end of a session in a fleet', () => {
         ...set,
         expiresAt: Math.floor(clock.now() / 1000) + 3600,
       } as TokenSet)
+      const before = members.map((m) => m.store.localCacheStats?.invalidations ?? 0)
       await raw.flushAll()
+      // Redis tells every member of the flush (client-side caching): wait for the word to arrive.
+      await Promise.all(
+        members.map(async (m, i) => {
+          const started = Date.now()
+          while ((m.store.localCacheStats?.invalidations ?? 0) <= before[i]!) {
+            if (Date.now() - started > 2000) throw new Error('no invalidation within 2 s')
+            await new Promise((resolve) => setTimeout(resolve, 5))
+          }
+        }),
+      )
       for (const m of managers) {
         await expect(m.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
         await expect(m.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })

@@ -13,7 +13,7 @@ import { TokenSet } from '../../src/token-set.ts'
 
 /** A real login as alice: a token set with a refresh token. */
 export async function login(client: Client): Promise<TokenSet> {
-  const { url, transaction } = await client.createAuthorizationRequest()
+  const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
   const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
   const tokens = await client.handleAuthorizationResponse(done.url, transaction)
   expect(tokens.refreshToken).toBeTypeOf('string')

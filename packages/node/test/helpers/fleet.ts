@@ -61,7 +61,7 @@ export function member(redisUrl: string, prefix: string): Member {
 
 /** A real login as alice, with an access token that expired ten seconds ago by `clock`. */
 export async function expiredSession(client: Client, clock: ManualClock): Promise<TokenSet> {
-  const { url, transaction } = await client.createAuthorizationRequest()
+  const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
   const done = await completeLogin(url, { username: 'alice', password: 'wonderland' })
   const tokens = await client.handleAuthorizationResponse(done.url, transaction)
   return new TokenSet({ ...tokens.toJSON(), expiresAt: Math.floor(clock.now() / 1000) - 10 })
