@@ -34,7 +34,7 @@ export async function smokeFlow({ issuer, privateKeyJwk }) {
   })
   check(web.metadata.issuer === issuer && Boolean(web.metadata.token_endpoint), 'discovery')
 
-  const { url, transaction } = await web.createAuthorizationRequest()
+  const { url, transaction } = await web.createAuthorizationRequest({ prompt: 'consent' })
   check(url.searchParams.get('code_challenge_method') === 'S256', 'PKCE challenge sent')
   const params = await login(url, { username: 'alice', password: 'wonderland' })
   const tokens = await web.handleAuthorizationResponse(params, transaction)
