@@ -2,10 +2,9 @@
 
 // @openrp/core
 // --- dist/index.d.ts
-import * as oauth from 'oauth4webapi';
-import { S as Store, b as StoreSetOptions, L as Lock, c as LockLease } from './chunks/events.js';
-import { Unsubscribe } from './adapters.js';
+import { S as Store, b as StoreSetOptions, L as Lock, c as LockLease, U as Unsubscribe } from './chunks/events.js';
 export { I as InProcessLock, d as LockOptions } from './chunks/events.js';
+import * as oauth from 'oauth4webapi';
 import { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 declare const ERROR_CODES: readonly ["OAUTH_ERROR", "INTERACTION_REQUIRED", "ACCESS_DENIED", "DEVICE_CODE_EXPIRED", "INVALID_GRANT", "NETWORK_ERROR", "TIMEOUT", "ABORTED", "HTTP_ERROR", "INVALID_RESPONSE", "RESPONSE_TOO_LARGE", "INVALID_ARGUMENT", "INSECURE_ENDPOINT", "UNSUPPORTED", "DISCOVERY_ISSUER_MISMATCH", "METADATA_INVALID", "REQUEST_OBJECT_REQUIRED", "REQUEST_OBJECT_ALG_NOT_SUPPORTED", "STATE_MISMATCH", "STATE_MISSING", "ISS_MISMATCH", "ISS_MISSING", "AUTHORIZATION_RESPONSE_INVALID", "JWT_MALFORMED", "JWT_SIGNATURE_INVALID", "JWT_ALG_NOT_ALLOWED", "JWKS_NO_MATCHING_KEY", "JWKS_MULTIPLE_MATCHING_KEYS", "JWKS_INVALID", "ID_TOKEN_CLAIM_MISSING", "ID_TOKEN_ISS_MISMATCH", "ID_TOKEN_AUD_MISMATCH", "ID_TOKEN_AZP_MISMATCH", "ID_TOKEN_EXPIRED", "ID_TOKEN_IAT_INVALID", "ID_TOKEN_NONCE_MISMATCH", "ID_TOKEN_AT_HASH_MISMATCH", "ID_TOKEN_C_HASH_MISMATCH", "ID_TOKEN_S_HASH_MISMATCH", "ID_TOKEN_AUTH_TIME_INVALID", "ID_TOKEN_SUB_MISMATCH", "ID_TOKEN_ISS_CHANGED", "LOGOUT_TOKEN_INVALID", "LOGOUT_TOKEN_REPLAYED", "TOKEN_RESPONSE_INVALID", "DPOP_BINDING_MISSING", "DPOP_NONCE_LOOP", "DPOP_KEY_MISMATCH", "USERINFO_SUB_MISMATCH", "USERINFO_INVALID", "USERINFO_JWT_EXPECTED", "STORE_ERROR", "LOCK_TIMEOUT", "LOCK_LOST", "SESSION_EXPIRED", "LOGIN_REQUIRED", "POPUP_BLOCKED", "POPUP_CLOSED", "POPUP_TIMEOUT", "SILENT_RENEW_TIMEOUT", "REDIRECT_NOT_ALLOWED", "DEPENDENCY_MISSING"];
 type ErrorCode = (typeof ERROR_CODES)[number];
@@ -733,7 +732,7 @@ declare function readClientRegistration(registration: ClientRegistrationHandle, 
 declare function updateClientRegistration(registration: ClientRegistrationHandle, metadata: ClientMetadata, options?: ClientRegistrationOptions): Promise<RegisteredClient>;
 declare function deleteClientRegistration(registration: ClientRegistrationHandle, options?: ClientRegistrationOptions): Promise<void>;
 declare function toClientOptions(registered: RegisteredClient): RegisteredClientOptions;
-export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLease, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, RefreshCoordinator, Store, StoreError, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, rotatedRefreshToken, saml2Bearer, sleep, systemClock, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
+export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLease, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, RefreshCoordinator, Store, StoreError, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, Unsubscribe, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, rotatedRefreshToken, saml2Bearer, sleep, systemClock, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
 export type { AssertionGrantOptions, AuthTransaction, AuthorizationRequest, AuthorizationRequestOptions, AuthorizationResponseInput, BackoffPolicy, ClientAuthMethod, ClientCore, ClientCredentialsOptions, ClientMetadata, ClientOptions, ClientRegistrationHandle, ClientRegistrationOptions, Clock, CodeExchangeOptions, DeviceAuthorization, DeviceAuthorizationJSON, DeviceAuthorizationOptions, DevicePollOptions, DevicePollProgress, DiscoveryOptions, EncryptedStoreKey, EncryptedStoreOptions, EndSessionOptions, ErrorCode, GrantOptions, GrantParams, HandleAuthorizationResponseOptions, HeadersLike, IdTokenClaims, IdTokenExpectations, IntrospectOptions, IntrospectionResult, JsonObject, JsonValue, Jwk, JwksCache, LoadedJwks, LogoutTokenClaims, MemoryStoreOptions, MtlsEndpointAliases, OAuthErrorCode, PasswordOptions, ProtectedResourceInit, RefreshCoordinatorOptions, RefreshFailureRecord, RefreshOptions, RefreshOutcome, RefreshTask, RefreshingClient, RegisterClientOptions, RegisteredClient, RegisteredClientOptions, ResolvedOptions, ResponseMode, ResponseType, RetryOptions, RevokeOptions, ServerMetadata, TimerHandle, TokenChangeMessage, TokenChangeNotifier, TokenEventInfo, TokenExchangeOptions, TokenManagerEvents, TokenManagerOptions, TokenManagerPhase, TokenSetInit, TokenSetJSON, UserinfoClaims, UserinfoOptions, ValidateLogoutTokenOptions, ValidationErrorCode, VisibilityHook, WebCryptoKey, WebCryptoKeyPair };
 // --- dist/chunks/events.d.ts
 interface Store {
@@ -769,14 +768,6 @@ declare class Emitter<Events extends object, Info = undefined> {
 }
 export { DEFAULT_LOCK_TIMEOUT_MS as D, Emitter as E, InProcessLock as I, assertLeaseHeld as a };
 export type { Lock as L, Store as S, Unsubscribe as U, StoreSetOptions as b, LockLease as c, LockOptions as d };
-// --- dist/adapters.d.ts
-export { D as DEFAULT_LOCK_TIMEOUT_MS, E as Emitter, U as Unsubscribe, a as assertLeaseHeld } from './chunks/events.js';
-declare function toStoredJson(value: unknown): string;
-declare function parseStoredJson<T = unknown>(text: string, storeName?: string, options?: {
-    frozen?: boolean;
-}): T;
-declare function ttlSecToMs(ttlSec: number | undefined): number | undefined;
-export { parseStoredJson, toStoredJson, ttlSecToMs };
 
 // @openrp/core/adapters
 // --- dist/adapters.d.ts

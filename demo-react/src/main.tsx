@@ -3,7 +3,7 @@
  * StrictMode (development builds run effects twice; production builds once). See ../README.md
  * for the data-testid selectors the e2e suite relies on.
  */
-import { createSpaClient, type SpaClient } from '@openrp/browser'
+import { createSpaClient, type SpaClient, spaUserinfo } from '@openrp/browser'
 import { AuthProvider } from '@openrp/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -47,6 +47,8 @@ async function start(): Promise<void> {
     silentRedirectUri: `${origin}/silent-callback.html`,
     postLogoutRedirectUri: `${origin}/`,
     scope: 'openid profile email offline_access api:read',
+    // Conformant providers put the name at userinfo, not in the code flow's ID token.
+    userinfo: spaUserinfo,
   })
   window.openrpDemo = { spa, config, mode: process.env.NODE_ENV ?? 'production' }
   createRoot(document.getElementById('root')!).render(

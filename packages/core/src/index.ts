@@ -25,6 +25,7 @@ export {
   ValidationError,
   type ValidationErrorCode,
 } from './errors.ts'
+export type { Unsubscribe } from './internal/events.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { HeadersLike, Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'

@@ -144,7 +144,7 @@ export type RefreshOutcome<T> = { value: T; error?: unknown } | { stored: T }
 
 /**
  * A failure remembered for a key, as kept next to its value in the store (under
- * {@link failureKey}).
+ * `failureKey`).
  *
  * @example
  * ```ts

@@ -7,7 +7,12 @@ export {
   type EncryptedStoreKey,
   type EncryptedStoreOptions,
 } from '@openrp/core'
-export type { RedisConnectionOptions } from './internal/redis-connection.ts'
+export type {
+  RedisClusterConnectionOptions,
+  RedisConnectionOptions,
+  RedisSentinelConnectionOptions,
+} from './internal/redis-connection.ts'
+export type { LocalCacheStats } from './internal/redis-local-cache.ts'
 export type { RedisClient, RedisSetOptions } from './internal/redis-client.ts'
 export { DependencyMissingError, type OptionalDependency } from './errors.ts'
 export {

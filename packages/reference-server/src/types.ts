@@ -168,7 +168,10 @@ export interface ReferenceServerOptions {
    * testkit `ManualClock`, so a test moves time instead of waiting. `setClockOffset` adds to it.
    * With a clock given, expired records are not swept (a test that moves time still sees them).
    */
-  clock?: { now(): number }
+  clock?: {
+    /** Milliseconds since the Unix epoch, like `Date.now()`. */
+    now(): number
+  }
   /** Expose POST /__control for browser tests (never on by default). */
   enableControlEndpoint?: boolean
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */

@@ -63,6 +63,7 @@ export interface RedisClient {
    * listens to its `'invalidate'` events.
    */
   readonly clientSideCache?: {
+    /** Hears each key Redis reports changed (`null`: every key). */
     on(event: 'invalidate', listener: (key: unknown) => void): unknown
   }
   /** `EVAL script numkeys keys... args...`. */
