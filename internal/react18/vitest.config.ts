@@ -23,5 +23,7 @@ export default defineConfig({
     ...workspace.test,
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['packages/react/test/**/*.test.ts', 'internal/react18/*.test.ts'],
+    // Only these files: not the workspace's projects, which would run every package's tests.
+    projects: undefined,
   },
 })
