@@ -111,6 +111,10 @@ async function main(): Promise<void> {
     clients: forOrigin(DEMO_CLIENTS, demoOrigin),
     corsOrigins: [demoOrigin],
     enableControlEndpoint: values.control,
+    // The demo's own provider grants offline_access without prompt=consent (no consent page in
+    // the login). Against an OP that follows OpenID Connect Core §11, ask prompt=consent: see
+    // the browser README.
+    offlineAccessWithoutConsent: true,
   })
   const issuer = provider.issuer
   config = JSON.stringify({ issuer, apiUrl: `${issuer}/api/me`, clientId: 'spa' })

@@ -5,12 +5,6 @@ import { useEffect, useState } from 'react'
 import { Link, Route, Routes } from 'react-router'
 import type { DemoConfig } from './main.tsx'
 
-/**
- * The demo asks for `offline_access`: providers that follow OpenID Connect Core §11
- * (node-oidc-provider, the reference server) grant it only with `prompt=consent`.
- */
-const CONSENT = { prompt: 'consent' } as const
-
 export function App({ config }: { config: DemoConfig }) {
   return (
     <>
@@ -38,7 +32,6 @@ export function App({ config }: { config: DemoConfig }) {
             path="/protected"
             element={
               <RequireAuth
-                loginOptions={CONSENT}
                 fallback={<p data-testid="require-auth-fallback">Signing you in…</p>}
                 errorFallback={(props) => <SignInProblem {...props} />}
               >
@@ -96,7 +89,7 @@ function Home() {
           <button
             type="button"
             data-testid="login-redirect"
-            onClick={() => void loginWithRedirect(CONSENT)}
+            onClick={() => void loginWithRedirect()}
           >
             Sign in with redirect
           </button>
@@ -105,7 +98,7 @@ function Home() {
             data-testid="login-popup"
             onClick={() => {
               setPopupError(undefined)
-              loginWithPopup(CONSENT).catch((e: OpenRpError) => setPopupError(e))
+              loginWithPopup().catch((e: OpenRpError) => setPopupError(e))
             }}
           >
             Sign in with popup
