@@ -11,21 +11,23 @@
  * run demo` passes the origin to the SPA demo's provider). Machine-readable lines
  * (`TV_DEMO_URL=`, `ISSUER=`, `CONTROL=`, `TV_READY=1`) let test suites start it on free ports.
  */
-import { readFile, stat } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname, join, normalize, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import {
+  build,
+  contentSecurityPolicy,
+  failed,
+  portNumber,
+  scriptArgs,
+  startStaticApp,
+  stopOnSignals,
+  wholeNumber,
+} from '@openrp/demo-server'
 import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
 
 const root = resolve(import.meta.dirname, '..')
-const publicDir = join(root, 'public')
-const distDir = join(root, 'dist')
-
-// `pnpm start -- --port 0` passes the `--` through: drop it.
-const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'))
 const { values } = parseArgs({
-  args,
+  args: scriptArgs(),
   options: {
     port: { type: 'string', default: process.env.DEMO_TV_PORT ?? '4003' },
     'issuer-port': { type: 'string', default: process.env.PORT ?? '4000' },
@@ -39,59 +41,20 @@ const { values } = parseArgs({
   },
 })
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-}
-
-function integer(value: string | undefined, name: string, min: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > 65535 * 1000) {
-    console.error(`--${name} must be a whole number ≥ ${min}, got "${value}"`)
-    process.exit(2)
-  }
-  return n
-}
-
-async function build(): Promise<void> {
-  const { rollup } = await import('rollup')
-  const config = (await import(join(root, 'rollup.config.mjs'))).default
-  const previous = process.cwd()
-  process.chdir(root)
-  try {
-    const bundle = await rollup({ ...config, onwarn: () => {} })
-    await bundle.write(config.output)
-    await bundle.close()
-  } finally {
-    process.chdir(previous)
-  }
-}
-
 async function main(): Promise<void> {
-  const tvPort = integer(values.port, 'port', 0)
+  const tvPort = portNumber(values.port, 'port')
   if (!values['no-build']) {
     if (!values.quiet) console.log('Building the TV demo bundle (rollup)…')
-    await build()
+    await build(root, (await import(join(root, 'rollup.config.mjs'))).default)
   }
 
   // Listen first: with --port 0 the TV origin is known only now, and the provider must allow
   // it by CORS.
-  let config = ''
-  let csp = ''
-  const server = createServer((req, res) => {
-    serve(req, res, config, csp).catch(() => {
-      if (!res.headersSent) res.writeHead(500)
-      res.end()
-    })
+  const app = await startStaticApp(tvPort, {
+    publicDir: join(root, 'public'),
+    assetsDir: join(root, 'dist', 'assets'),
+    pages: { '/': 'index.html', '/index.html': 'index.html' },
   })
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail)
-    server.listen(tvPort, '127.0.0.1', ok)
-  })
-  const tvOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   let provider: ReferenceServer | undefined
   let issuer: string
@@ -99,116 +62,49 @@ async function main(): Promise<void> {
     issuer = values.issuer.replace(/\/$/, '')
   } else {
     provider = await startReferenceServer({
-      port: integer(values['issuer-port'], 'issuer-port', 0),
+      port: portNumber(values['issuer-port'], 'issuer-port'),
       clients: DEMO_CLIENTS,
-      corsOrigins: [tvOrigin],
+      corsOrigins: [app.origin],
       enableControlEndpoint: values.control,
       ...(values['device-ttl'] && {
-        deviceCodeTtl: integer(values['device-ttl'], 'device-ttl', 1),
+        deviceCodeTtl: wholeNumber(values['device-ttl'], 'device-ttl', 1),
       }),
       ...(values['device-interval'] && {
-        deviceInterval: integer(values['device-interval'], 'device-interval', 1),
+        deviceInterval: wholeNumber(values['device-interval'], 'device-interval', 1),
       }),
     })
     issuer = provider.issuer
   }
-  config = JSON.stringify({
-    issuer,
-    clientId: 'tv',
-    scope: 'openid profile email offline_access api:read',
-    apiUrl: `${issuer}/api/me`,
-    ...(values['renew-delay-ms'] && {
-      renewDelayMs: integer(values['renew-delay-ms'], 'renew-delay-ms', 0),
-    }),
-  })
-  csp = [
-    "default-src 'self'",
-    `connect-src 'self' ${issuer}`,
-    "img-src 'self' data:",
-    "style-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
+  app.configure(
+    {
+      issuer,
+      clientId: 'tv',
+      scope: 'openid profile email offline_access api:read',
+      apiUrl: `${issuer}/api/me`,
+      ...(values['renew-delay-ms'] && {
+        renewDelayMs: wholeNumber(values['renew-delay-ms'], 'renew-delay-ms', 0),
+      }),
+    },
+    contentSecurityPolicy(issuer, { frames: false }),
+  )
 
   const line = '─'.repeat(64)
   console.log(line)
   console.log(' openrp demo TV (device flow: sign in with your phone)')
   console.log(line)
-  console.log(` Open on the TV:   ${tvOrigin}/   (arrow keys + Enter, like a remote)`)
+  console.log(` Open on the TV:   ${app.origin}/   (arrow keys + Enter, like a remote)`)
   console.log(` OpenID Provider:  ${issuer}${provider ? '' : '  (already running)'}`)
   console.log(' Test user:        alice / wonderland   Client: tv (device authorization)')
   console.log(line)
-  console.log(`TV_DEMO_URL=${tvOrigin}/`)
+  console.log(`TV_DEMO_URL=${app.origin}/`)
   console.log(`ISSUER=${issuer}`)
   console.log(`CONTROL=${values.control && provider ? `${issuer}/__control` : 'off'}`)
   console.log('TV_READY=1')
 
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    if (!values.quiet) console.log(`\n${signal}: stopping the TV demo`)
-    server.closeAllConnections()
-    await Promise.allSettled([
-      new Promise<void>((ok) => server.close(() => ok())),
-      provider?.close(),
-    ])
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  stopOnSignals(
+    () => Promise.allSettled([app.close(), provider?.close()]),
+    (signal) => values.quiet || console.log(`\n${signal}: stopping the TV demo`),
+  )
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, config: string, csp: string) {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-  const headers: Record<string, string> = {
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end()
-    return
-  }
-  if (url.pathname === '/config.json') {
-    res.writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES['.json']! }).end(config)
-    return
-  }
-  const file =
-    url.pathname === '/' || url.pathname === '/index.html'
-      ? join(publicDir, 'index.html')
-      : url.pathname.startsWith('/assets/')
-        ? safeJoin(distDir, url.pathname)
-        : safeJoin(publicDir, url.pathname)
-  if (!file || !(await isFile(file))) {
-    res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found')
-    return
-  }
-  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
-  const body = await readFile(file)
-  const pageHeaders = type.startsWith('text/html') ? { 'Content-Security-Policy': csp } : {}
-  res.writeHead(200, { ...headers, ...pageHeaders, 'Content-Type': type })
-  res.end(req.method === 'HEAD' ? undefined : body)
-}
-
-function safeJoin(base: string, pathname: string): string | undefined {
-  const full = normalize(join(base, decodeURIComponent(pathname)))
-  return full.startsWith(`${base}/`) ? full : undefined
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
-}
-
-main().catch((error) => {
-  console.error('The TV demo could not start:', error instanceof Error ? error.message : error)
-  if ((error as { code?: string })?.code === 'EADDRINUSE') {
-    console.error('A port is taken: stop what uses it, or pass --port 0 --issuer-port 0.')
-  }
-  process.exit(1)
-})
+main().catch((error) => failed('The TV demo', error))
