@@ -1,42 +1,13 @@
-/**
- * Builds the demo SPA's bundle once (its own rollup config), so every worker can start the demo
- * with `--no-build`. A failed build is kept and reported by the tests that need the demo.
- */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+/** The demo SPA's bundle, built once by global setup (see bundle-build.ts). */
 import { join, resolve } from 'node:path'
-import { rollup } from 'rollup'
+import { buildBundle, bundleBuildError } from './bundle-build.ts'
 
 export const DEMO_DIR = resolve(import.meta.dirname, '..', '..', 'demo-spa')
-const ERROR_FILE = resolve(import.meta.dirname, '..', '.cache', 'demo-build.error.txt')
 
 export async function buildDemo(): Promise<string | undefined> {
-  await mkdir(resolve(ERROR_FILE, '..'), { recursive: true })
-  await rm(ERROR_FILE, { force: true })
-  const previous = process.cwd()
-  try {
-    const config = (await import(join(DEMO_DIR, 'rollup.config.mjs'))).default
-    // The config's paths are relative to the demo's folder.
-    process.chdir(DEMO_DIR)
-    const bundle = await rollup({ ...config, onwarn: () => {} })
-    try {
-      await bundle.write(config.output)
-    } finally {
-      await bundle.close()
-    }
-    return undefined
-  } catch (error) {
-    const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)
-    await writeFile(ERROR_FILE, text)
-    return text
-  } finally {
-    process.chdir(previous)
-  }
+  // The config's paths are relative to the demo's folder.
+  const config = (await import(join(DEMO_DIR, 'rollup.config.mjs'))).default
+  return buildBundle('demo-build', config, DEMO_DIR)
 }
 
-export async function demoBuildError(): Promise<string | undefined> {
-  try {
-    return await readFile(ERROR_FILE, 'utf8')
-  } catch {
-    return undefined
-  }
-}
+export const demoBuildError = () => bundleBuildError('demo-build')
