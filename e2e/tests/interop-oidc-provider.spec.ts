@@ -16,6 +16,8 @@ async function openDemo(page: Page, demo: CertifiedDemo): Promise<void> {
 async function expectSignedIn(page: Page): Promise<void> {
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'signed-in')
   await expect(page.getByTestId('user-sub')).toHaveText(INTEROP_USER.sub)
+  // The name comes from the OP's userinfo (its ID tokens carry no profile claims).
+  await expect(page.getByTestId('user-name')).toHaveText(INTEROP_USER.claims.name)
   await expect(page.getByTestId('client-id')).toHaveText(SPA_CLIENT_ID)
   await expect(page.getByTestId('error')).toBeHidden()
 }
