@@ -198,10 +198,14 @@ function invalidResponseCode(context: ErrorContext): ValidationErrorCode {
   return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
 }
 
-/** The pause a response's `Retry-After` header asks for (ms), if it has one. */
+/**
+ * The pause a response's `Retry-After` header asks for (ms), if it has one. An HTTP-date counts
+ * from the wall clock here: errors are mapped where no client clock is at hand, and the figure
+ * only informs the caller (the retries themselves count on the client's clock).
+ */
 function retryAfterOf(response: unknown): number | undefined {
   if (!isWebObject(response, 'Response')) return undefined
-  return parseRetryAfter(response.headers.get('retry-after'))
+  return parseRetryAfter(response.headers.get('retry-after'), Date.now())
 }
 
 /** The error for an unexpected HTTP status without an RFC 6749 error body. */

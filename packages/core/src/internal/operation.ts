@@ -46,5 +46,6 @@ export function operation<T>(
         throw await mapErrorAsync(error, settings.context)
       }
     },
+    core.options.clock,
   )
 }
