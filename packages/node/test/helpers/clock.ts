@@ -47,3 +47,28 @@ export async function advanceUntilSettled(
   }
   return clock.now() - start
 }
+
+/**
+ * Waits for `work` (real HTTP and Redis I/O, and waits on `clock`): lets the I/O run for one
+ * real event-loop turn, then moves `clock` on by `stepMs`, until `work` settles. Waits on the
+ * clock (client retries, lock polls, backoff) thus pass without their real duration, while a
+ * request in flight sees the clock move by at most `stepMs` per turn it takes. Resolves with
+ * `work`'s outcome.
+ */
+export async function driveUntilSettled<T>(
+  clock: ManualClock,
+  work: Promise<T>,
+  stepMs = 25,
+): Promise<T> {
+  let settled = false
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    await flush()
+    if (settled) return work
+    await clock.advance(stepMs)
+  }
+}
