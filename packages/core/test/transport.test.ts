@@ -1,7 +1,7 @@
 import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { OpenRpError } from '../src/index.ts'
-import { timersPending, watch, wholeSecondNow } from './helpers/clock.ts'
+import { settles, timersPending, watch, wholeSecondNow } from './helpers/clock.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 import { withReplacedGlobal } from './helpers/replaced-global.ts'
 
@@ -133,6 +133,7 @@ describe('timeouts, aborts and bad bodies', () => {
     await clock.advance(299)
     expect(state.settled).toBe(false)
     await clock.advance(1)
+    await settles(state)
     await expect(pending).rejects.toMatchObject({ code: 'TIMEOUT', timeoutMs: 300 })
   })
 
@@ -153,6 +154,7 @@ describe('timeouts, aborts and bad bodies', () => {
     await clock.advance(399)
     expect(state.settled).toBe(false)
     await clock.advance(1)
+    await settles(state)
     await expect(pending).rejects.toMatchObject({ code: 'TIMEOUT' })
   })
 

@@ -30,3 +30,8 @@ export function watch(promise: Promise<unknown>): { readonly settled: boolean } 
   )
   return state
 }
+
+/** Resolves once `state` (from {@link watch}) has settled; fails after 5 s of real time. */
+export async function settles(state: { readonly settled: boolean }): Promise<void> {
+  await vi.waitFor(() => expect(state.settled).toBe(true), { timeout: 5000, interval: 2 })
+}

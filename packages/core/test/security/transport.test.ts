@@ -10,7 +10,7 @@ import type { EndpointName, HttpFault } from '@openrp/reference-server'
 import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { discover, OpenRpError } from '../../src/index.ts'
-import { timersPending, watch, wholeSecondNow } from '../helpers/clock.ts'
+import { settles, timersPending, watch, wholeSecondNow } from '../helpers/clock.ts'
 import {
   authorize,
   expectNothingStored,
@@ -42,6 +42,7 @@ async function hungUntilTimeout(
   await clock.advance(timeoutMs - 1)
   expect(state.settled).toBe(false)
   await clock.advance(1)
+  await settles(state)
   await refused(pending, 'TIMEOUT')
 }
 
@@ -197,6 +198,7 @@ describe('never a blind retry of a code or refresh-token POST', () => {
         const pending = s.callback(response).catch((e: unknown) => e)
         await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
         await clock.advance(500)
+        await settles(watch(pending))
         error = await pending
         expect(error).toMatchObject({ code: 'TIMEOUT' })
         // However long one waits after it.
