@@ -20,7 +20,14 @@ export interface WebLocksLockOptions {
   prefix?: string
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
   timeoutMs?: number
-  /** Clock of the wait before LOCK_TIMEOUT (default `systemClock`); tests pass their own. */
+  /**
+   * Clock of the wait before LOCK_TIMEOUT (default `systemClock`); tests pass their own.
+   *
+   * @example
+   * ```ts
+   * const lock = new WebLocksLock({ timeoutMs: 5000, clock: manualClock })
+   * ```
+   */
   clock?: Clock
 }
 

@@ -10,7 +10,15 @@ import type { Lock, LockLease, LockOptions } from './store.ts'
 /** Default wait before {@link LockTimeoutError}, when `withLock` is given no `timeoutMs`. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000
 
-/** Options of {@link InProcessLock}. */
+/**
+ * Options of {@link InProcessLock}.
+ *
+ * @example
+ * ```ts
+ * // In a test: waiters time out when the test moves its clock, not after real time.
+ * const lock = new InProcessLock({ clock: manualClock })
+ * ```
+ */
 export interface InProcessLockOptions {
   /** Clock of the waits before LOCK_TIMEOUT (default {@link systemClock}); tests pass their own. */
   clock?: Clock

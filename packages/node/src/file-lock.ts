@@ -41,6 +41,11 @@ export interface FileLockOptions {
    * Clock of every decision this lock makes (default `systemClock`): the times it writes as a
    * lock file's modification time, whether a lock file has expired, the renewal timer, waits
    * and their timeout. Processes sharing a directory must share a clock; tests pass a manual one.
+   *
+   * @example
+   * ```ts
+   * const lock = new FileLock({ dir, leaseMs: 900, clock: manualClock })
+   * ```
    */
   clock?: Clock
 }

@@ -38,6 +38,11 @@ export interface RedisLockOptions extends RedisConnectionOptions {
    * Clock of what this process decides (default `systemClock`): the renewal timer, the
    * watchdog that reports a lease it could not renew, waits and their timeout. The key's expiry
    * (`PX`) is Redis's own time and does not follow it. Tests pass a manual clock.
+   *
+   * @example
+   * ```ts
+   * const lock = new RedisLock({ url: 'redis://127.0.0.1:6379', leaseMs: 30_000, clock: manualClock })
+   * ```
    */
   clock?: Clock
 }

@@ -15,10 +15,7 @@ export function isRetryableStatus(status: number): boolean {
  * HTTP-date counts from `now` (the client's clock). `undefined` when absent or unparsable;
  * never negative.
  */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  now: number,
-): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
