@@ -55,6 +55,18 @@ describe('retries of idempotent requests', () => {
     expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
   })
 
+  it('counts retryAfterMs of an HTTP-date from the client clock', async () => {
+    // A clock a day ahead of the wall clock: only its time gives exactly 30 s.
+    const clock = new ManualClock(wholeSecondNow() + 86_400_000)
+    const client = await m2m({ retry: { maxDelayMs: 100 }, clock })
+    const date = new Date(clock.now() + 30_000).toUTCString()
+    h.server.control.setFaults({ http: { token: { status: 429, retryAfter: date } } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      status: 429,
+      retryAfterMs: 30_000,
+    })
+  })
+
   it('reports retryAfterMs on the error after the last retry', async () => {
     const client = await m2m({ retry: { maxRetries: 1, maxDelayMs: 2000 } })
     h.server.control.setFaults({ http: { token: { status: 503, retryAfter: '0' } } })

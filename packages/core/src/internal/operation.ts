@@ -43,7 +43,7 @@ export function operation<T>(
           fn({ [oauth.customFetch]: fetch, [oauth.allowInsecureRequests]: true }, deadline),
         )
       } catch (error) {
-        throw await mapErrorAsync(error, settings.context)
+        throw await mapErrorAsync(error, settings.context, core.options.clock.now())
       }
     },
     core.options.clock,
