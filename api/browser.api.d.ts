@@ -3,7 +3,7 @@
 // @openrp/browser
 // --- dist/index.d.ts
 import * as _openrp_core from '@openrp/core';
-import { TokenSet, OpenRpError, ClientCore, Lock, Store, UserinfoClaims, IdTokenClaims, ResponseType, ServerMetadata, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook, Clock } from '@openrp/core';
+import { TokenSet, OpenRpError, ClientCore, Lock, Store, UserinfoClaims, IdTokenClaims, ResponseType, ServerMetadata, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, Clock, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook } from '@openrp/core';
 export { UserinfoClaims, withHybridAndImplicit } from '@openrp/core';
 interface SpaEvents {
     login: {
@@ -193,6 +193,7 @@ declare class EncryptedStore extends EncryptedStore$1 {
 interface WebLocksLockOptions {
     prefix?: string;
     timeoutMs?: number;
+    clock?: Clock;
 }
 declare class WebLocksLock implements Lock {
     #private;

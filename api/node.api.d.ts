@@ -2,12 +2,13 @@
 
 // @openrp/node
 // --- dist/index.d.ts
-import { Lock, LockLease, LockOptions, Store, StoreSetOptions, OpenRpError, TokenSet, Clock, BackoffPolicy, OAuthError, Client } from '@openrp/core';
+import { Lock, Clock, LockLease, LockOptions, Store, StoreSetOptions, OpenRpError, TokenSet, BackoffPolicy, OAuthError, Client } from '@openrp/core';
 export { EncryptedStore, EncryptedStoreKey, EncryptedStoreOptions } from '@openrp/core';
 interface FileLockOptions {
     dir: string;
     leaseMs?: number;
     timeoutMs?: number;
+    clock?: Clock;
 }
 declare class FileLock implements Lock {
     #private;
@@ -98,6 +99,7 @@ interface RedisLockOptions extends RedisConnectionOptions {
     prefix?: string;
     leaseMs?: number;
     timeoutMs?: number;
+    clock?: Clock;
 }
 declare class RedisLock implements Lock {
     #private;

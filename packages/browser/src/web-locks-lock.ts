@@ -4,12 +4,14 @@
  * @module
  */
 import {
+  type Clock,
   InvalidArgumentError,
   type Lock,
   type LockLease,
   type LockOptions,
   LockTimeoutError,
   OpenRpError,
+  systemClock,
 } from '@openrp/core'
 
 /** Options of {@link WebLocksLock}. */
@@ -18,6 +20,15 @@ export interface WebLocksLockOptions {
   prefix?: string
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
   timeoutMs?: number
+  /**
+   * Clock of the wait before LOCK_TIMEOUT (default `systemClock`); tests pass their own.
+   *
+   * @example
+   * ```ts
+   * const lock = new WebLocksLock({ timeoutMs: 5000, clock: manualClock })
+   * ```
+   */
+  clock?: Clock
 }
 
 /**
@@ -43,10 +54,12 @@ export interface WebLocksLockOptions {
 export class WebLocksLock implements Lock {
   declare readonly prefix: string // assigned by the constructor
   readonly #timeoutMs: number
+  readonly #clock: Clock
 
   constructor(options: WebLocksLockOptions = {}) {
     this.prefix = options.prefix ?? 'openrp:'
     this.#timeoutMs = options.timeoutMs ?? 30_000
+    this.#clock = options.clock ?? systemClock
   }
 
   async withLock<T>(
@@ -60,7 +73,7 @@ export class WebLocksLock implements Lock {
     if (!locks) throw new OpenRpError('UNSUPPORTED', 'The Web Locks API is not available here')
 
     const waiting = new AbortController()
-    const timer = setTimeout(() => waiting.abort(), timeoutMs)
+    const timer = this.#clock.setTimeout(() => waiting.abort(), timeoutMs)
     let granted = false
     try {
       return await locks.request(
@@ -68,7 +81,7 @@ export class WebLocksLock implements Lock {
         { mode: 'exclusive', signal: waiting.signal },
         async () => {
           granted = true
-          clearTimeout(timer)
+          this.#clock.clearTimeout(timer)
           return fn({ signal: new AbortController().signal })
         },
       )
@@ -76,7 +89,7 @@ export class WebLocksLock implements Lock {
       if (!granted && waiting.signal.aborted) throw new LockTimeoutError(name, timeoutMs)
       throw error
     } finally {
-      clearTimeout(timer)
+      this.#clock.clearTimeout(timer)
     }
   }
 }

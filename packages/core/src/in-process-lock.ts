@@ -3,11 +3,26 @@
  *
  * @module
  */
+import { type Clock, systemClock } from './clock.ts'
 import { InvalidArgumentError, LockTimeoutError } from './errors.ts'
 import type { Lock, LockLease, LockOptions } from './store.ts'
 
 /** Default wait before {@link LockTimeoutError}, when `withLock` is given no `timeoutMs`. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000
+
+/**
+ * Options of {@link InProcessLock}.
+ *
+ * @example
+ * ```ts
+ * // In a test: waiters time out when the test moves its clock, not after real time.
+ * const lock = new InProcessLock({ clock: manualClock })
+ * ```
+ */
+export interface InProcessLockOptions {
+  /** Clock of the waits before LOCK_TIMEOUT (default {@link systemClock}); tests pass their own. */
+  clock?: Clock
+}
 
 /** Hands the lock to one waiting caller. */
 type Waiter = () => void
@@ -26,13 +41,18 @@ type Waiter = () => void
  *
  * @example
  * ```ts
- * const lock = new InProcessLock()
+ * const lock = new InProcessLock() // or new InProcessLock({ clock }) in a test
  * const result = await lock.withLock('refresh:alice', async () => doWork(), { timeoutMs: 5000 })
  * ```
  */
 export class InProcessLock implements Lock {
   /** Names currently held, each with the queue of those waiting for it. */
   readonly #held = new Map<string, Waiter[]>()
+  readonly #clock: Clock
+
+  constructor(options: InProcessLockOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+  }
 
   async withLock<T>(
     name: string,
@@ -59,10 +79,10 @@ export class InProcessLock implements Lock {
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = () => {
-        clearTimeout(timer)
+        this.#clock.clearTimeout(timer)
         resolve()
       }
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         const index = queue.indexOf(waiter)
         if (index !== -1) queue.splice(index, 1)
         reject(new LockTimeoutError(name, timeoutMs))

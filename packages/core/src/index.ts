@@ -35,7 +35,7 @@ export {
   type EncryptedStoreKey,
   type EncryptedStoreOptions,
 } from './encrypted-store.ts'
-export { InProcessLock } from './in-process-lock.ts'
+export { InProcessLock, type InProcessLockOptions } from './in-process-lock.ts'
 export {
   type BackoffPolicy,
   RefreshCoordinator,

@@ -1,24 +1,39 @@
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
+import { sleep } from '../src/clock.ts'
 import { LockTimeoutError } from '../src/errors.ts'
 import { InProcessLock } from '../src/in-process-lock.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Moves `clock` on 1 ms at a time until `work` settles; its result. */
+async function drive<T>(clock: ManualClock, work: Promise<T>): Promise<T> {
+  let settled = false
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  while (!settled) await clock.advance(1)
+  return work
+}
 
 describe('InProcessLock', () => {
   it('never lets two holders of one name overlap', async () => {
-    const lock = new InProcessLock()
+    const clock = new ManualClock()
+    const lock = new InProcessLock({ clock })
     let inside = 0
     let maxInside = 0
     const order: number[] = []
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        lock.withLock('n', async () => {
-          inside++
-          maxInside = Math.max(maxInside, inside)
-          await sleep(i % 3)
-          order.push(i)
-          inside--
-        }),
+    await drive(
+      clock,
+      Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          lock.withLock('n', async () => {
+            inside++
+            maxInside = Math.max(maxInside, inside)
+            await sleep(clock, i % 3)
+            order.push(i)
+            inside--
+          }),
+        ),
       ),
     )
     expect(maxInside).toBe(1)
@@ -27,16 +42,17 @@ describe('InProcessLock', () => {
   })
 
   it('lets different names run at the same time', async () => {
-    const lock = new InProcessLock()
+    const clock = new ManualClock()
+    const lock = new InProcessLock({ clock })
     let inside = 0
     let maxInside = 0
     const work = async () => {
       inside++
       maxInside = Math.max(maxInside, inside)
-      await sleep(20)
+      await sleep(clock, 20)
       inside--
     }
-    await Promise.all([lock.withLock('a', work), lock.withLock('b', work)])
+    await drive(clock, Promise.all([lock.withLock('a', work), lock.withLock('b', work)]))
     expect(maxInside).toBe(2)
   })
 
@@ -51,11 +67,12 @@ describe('InProcessLock', () => {
   })
 
   it('times out a waiter with LOCK_TIMEOUT without running its fn, and keeps the queue going', async () => {
-    const lock = new InProcessLock()
+    const clock = new ManualClock()
+    const lock = new InProcessLock({ clock })
     let release!: () => void
     const holder = lock.withLock('n', () => new Promise<void>((r) => (release = r)))
     let ran = false
-    const started = Date.now()
+    let outcome: unknown
     const waiter = lock.withLock(
       'n',
       async () => {
@@ -63,9 +80,13 @@ describe('InProcessLock', () => {
       },
       { timeoutMs: 50 },
     )
+    waiter.catch((e: unknown) => (outcome = e))
+    // Still waiting 1 ms before its timeout; timed out at it.
+    await clock.advance(49)
+    expect(outcome).toBeUndefined()
+    await clock.advance(1)
     await expect(waiter).rejects.toBeInstanceOf(LockTimeoutError)
     await expect(waiter).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45)
     expect(ran).toBe(false)
     const later = lock.withLock('n', async () => 'later', { timeoutMs: 1000 })
     release()
@@ -75,20 +96,24 @@ describe('InProcessLock', () => {
   })
 
   it('hands fn a lease whose signal never aborts, however long fn holds the lock', async () => {
-    const lock = new InProcessLock()
+    const clock = new ManualClock()
+    const lock = new InProcessLock({ clock })
     const signals: AbortSignal[] = []
     let waiterRan = false
-    await Promise.all([
-      lock.withLock('n', async ({ signal }) => {
-        signals.push(signal)
-        await sleep(100)
-        expect(signal.aborted).toBe(false)
-      }),
-      lock.withLock('n', async ({ signal }) => {
-        waiterRan = true
-        signals.push(signal)
-      }),
-    ])
+    await drive(
+      clock,
+      Promise.all([
+        lock.withLock('n', async ({ signal }) => {
+          signals.push(signal)
+          await sleep(clock, 100)
+          expect(signal.aborted).toBe(false)
+        }),
+        lock.withLock('n', async ({ signal }) => {
+          waiterRan = true
+          signals.push(signal)
+        }),
+      ]),
+    )
     expect(waiterRan).toBe(true)
     expect(signals).toHaveLength(2)
     expect(signals.every((s) => s instanceof AbortSignal && !s.aborted)).toBe(true)

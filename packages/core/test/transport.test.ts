@@ -1,5 +1,7 @@
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { OpenRpError } from '../src/index.ts'
+import { settles, timersPending, watch, wholeSecondNow } from './helpers/clock.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 import { withReplacedGlobal } from './helpers/replaced-global.ts'
 
@@ -8,34 +10,61 @@ const m2m = (extra = {}) => h.client({ clientId: 'm2m', clientSecret: 'm2m-secre
 
 describe('retries of idempotent requests', () => {
   it('retries discovery after a 503 with Retry-After in seconds', async () => {
+    const clock = new ManualClock()
     h.server.control.setFaults({ http: { discovery: { status: 503, retryAfter: '1', times: 1 } } })
-    const started = Date.now()
-    await m2m()
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    const pending = m2m({ clock })
+    const state = watch(pending)
+    // Parked on its deadline and its wait of one second.
+    await timersPending(clock, 2)
+    await clock.advance(999)
+    expect(state.settled).toBe(false)
+    expect(h.server.control.requests({ endpoint: 'discovery' })).toHaveLength(1)
+    await clock.advance(1)
+    await pending
     expect(h.server.control.requests({ endpoint: 'discovery' })).toHaveLength(2)
   })
 
   it('honours Retry-After as an HTTP-date', async () => {
-    const client = await m2m()
-    const date = new Date(Date.now() + 2000).toUTCString()
+    const clock = new ManualClock(wholeSecondNow())
+    const client = await m2m({ clock })
+    const date = new Date(clock.now() + 2000).toUTCString()
     h.server.control.setFaults({ http: { token: { status: 429, retryAfter: date, times: 1 } } })
-    const started = Date.now()
-    await client.clientCredentials({ scope: 'api:read' })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+    const pending = client.clientCredentials({ scope: 'api:read' })
+    const state = watch(pending)
+    await timersPending(clock, 2)
+    // The date is two seconds ahead of the client's clock: the retry waits exactly that.
+    await clock.advance(1999)
+    expect(state.settled).toBe(false)
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
+    await clock.advance(1)
+    await pending
     expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(2)
   })
 
   it('fails at once with retryAfterMs when Retry-After exceeds retry.maxDelayMs', async () => {
-    const client = await m2m({ retry: { maxDelayMs: 100 } })
+    const clock = new ManualClock()
+    const client = await m2m({ retry: { maxDelayMs: 100 }, clock })
     h.server.control.setFaults({ http: { token: { status: 429, retryAfter: '30' } } })
-    const started = Date.now()
+    // Without any time passing on the client's clock.
     await expect(client.clientCredentials()).rejects.toMatchObject({
       code: 'OAUTH_ERROR',
       status: 429,
       retryAfterMs: 30_000,
     })
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(clock.pendingTimers).toBe(0)
     expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
+  })
+
+  it('counts retryAfterMs of an HTTP-date from the client clock', async () => {
+    // A clock a day ahead of the wall clock: only its time gives exactly 30 s.
+    const clock = new ManualClock(wholeSecondNow() + 86_400_000)
+    const client = await m2m({ retry: { maxDelayMs: 100 }, clock })
+    const date = new Date(clock.now() + 30_000).toUTCString()
+    h.server.control.setFaults({ http: { token: { status: 429, retryAfter: date } } })
+    await expect(client.clientCredentials()).rejects.toMatchObject({
+      status: 429,
+      retryAfterMs: 30_000,
+    })
   })
 
   it('reports retryAfterMs on the error after the last retry', async () => {
@@ -107,33 +136,49 @@ describe('code and refresh-token POSTs are never retried blindly', () => {
 
 describe('timeouts, aborts and bad bodies', () => {
   it('ends a hung token endpoint in TimeoutError within timeoutMs', async () => {
-    const client = await m2m({ timeoutMs: 300 })
-    h.server.control.setFaults({ http: { token: { delayMs: 5000 } } })
-    const started = Date.now()
-    await expect(client.clientCredentials()).rejects.toMatchObject({
-      code: 'TIMEOUT',
-      timeoutMs: 300,
-    })
-    expect(Date.now() - started).toBeLessThan(1500)
+    const clock = new ManualClock()
+    const client = await m2m({ timeoutMs: 300, clock })
+    const hold = h.server.control.hold({ endpoint: 'token', stage: 'request' })
+    const pending = client.clientCredentials()
+    const state = watch(pending)
+    await hold.waitUntilHeld()
+    await clock.advance(299)
+    expect(state.settled).toBe(false)
+    await clock.advance(1)
+    await settles(state)
+    await expect(pending).rejects.toMatchObject({ code: 'TIMEOUT', timeoutMs: 300 })
   })
 
   it('a hung JWKS during the code exchange ends in one TimeoutError within timeoutMs', async () => {
-    const client = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, timeoutMs: 400 })
-    const { params, transaction } = await login(client)
-    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
-    const started = Date.now()
-    await expect(client.handleAuthorizationResponse(params, transaction)).rejects.toMatchObject({
-      code: 'TIMEOUT',
+    // Near real time: the ID token's iat / exp are checked on this clock.
+    const clock = new ManualClock(Date.now())
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      timeoutMs: 400,
+      clock,
     })
-    expect(Date.now() - started).toBeLessThan(1500)
+    const { params, transaction } = await login(client)
+    const hold = h.server.control.hold({ endpoint: 'jwks', stage: 'request' })
+    const pending = client.handleAuthorizationResponse(params, transaction)
+    const state = watch(pending)
+    await hold.waitUntilHeld()
+    await clock.advance(399)
+    expect(state.settled).toBe(false)
+    await clock.advance(1)
+    await settles(state)
+    await expect(pending).rejects.toMatchObject({ code: 'TIMEOUT' })
   })
 
   it('aborts on the caller signal', async () => {
     const client = await m2m()
-    h.server.control.setFaults({ http: { token: { delayMs: 5000 } } })
+    const hold = h.server.control.hold({ endpoint: 'token', stage: 'request' })
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 100)
-    await expect(client.clientCredentials({ signal: controller.signal })).rejects.toMatchObject({
+    const pending = client.clientCredentials({ signal: controller.signal })
+    // Aborted while the request is on its way.
+    await hold.waitUntilHeld()
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({
       code: 'ABORTED',
     })
     await expect(client.clientCredentials({ signal: AbortSignal.abort() })).rejects.toMatchObject({

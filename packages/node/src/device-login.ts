@@ -18,6 +18,7 @@ import {
   resumeDeviceAuthorization,
   type Store,
   StoreError,
+  type TimerHandle,
   type TokenSet,
 } from '@openrp/core'
 import {
@@ -215,10 +216,18 @@ export async function deviceLogin(
     )
     show('waiting')
 
-    // The countdown: redrawn every second on a terminal; its timer dies with the login.
+    // The countdown: redrawn every second (of the client's clock) on a terminal; its timer
+    // dies with the login.
     if (line?.interactive) {
-      const ticker = setInterval(() => show(status.state), 1000)
-      cleanups.push(() => clearInterval(ticker))
+      let ticker: TimerHandle | undefined
+      const tick = () => {
+        ticker = clock.setTimeout(() => {
+          show(status.state)
+          tick()
+        }, 1000)
+      }
+      tick()
+      cleanups.push(() => clock.clearTimeout(ticker))
     }
     // Expiry ends polling inside poll(): it sends no poll past the code's life, and a poll
     // already sent is waited for (it may carry the tokens of a code the provider has spent).

@@ -8,16 +8,18 @@ import type { Stats } from 'node:fs'
 import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  type Clock,
   InvalidArgumentError,
   type Lock,
   type LockLease,
   type LockOptions,
   LockTimeoutError,
   StoreError,
+  sleep,
+  systemClock,
 } from '@openrp/core'
-import { holdLease } from './internal/lease.ts'
+import { holdLease, leaseTimeOf } from './internal/lease.ts'
 
 /** Options of {@link FileLock}. */
 export interface FileLockOptions {
@@ -35,6 +37,17 @@ export interface FileLockOptions {
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
   timeoutMs?: number
+  /**
+   * Clock of every decision this lock makes (default `systemClock`): the times it writes as a
+   * lock file's modification time, whether a lock file has expired, the renewal timer, waits
+   * and their timeout. Processes sharing a directory must share a clock; tests pass a manual one.
+   *
+   * @example
+   * ```ts
+   * const lock = new FileLock({ dir, leaseMs: 900, clock: manualClock })
+   * ```
+   */
+  clock?: Clock
 }
 
 /** What a lock file holds: who took it (for people looking at the directory, and release). */
@@ -47,8 +60,8 @@ interface LockFileContent {
 /**
  * One lock file per name, `<sha256(name)>.lock` in `dir`, created with `open(path, 'wx')`:
  * the file system lets exactly one process create it. The file holds a random token of this
- * acquisition; its modification time is the lease, renewed every third of `leaseMs` while `fn`
- * runs. Waiters poll with capped, jittered backoff until `timeoutMs`, then reject with
+ * acquisition; its modification time is the lease, set from the lock's clock when the file is
+ * created and renewed every third of `leaseMs` while `fn` runs. Waiters poll with capped, jittered backoff until `timeoutMs`, then reject with
  * `LockTimeoutError` (code `LOCK_TIMEOUT`).
  *
  * A lock whose lease ran out (its holder crashed) is taken over: the waiter renames the file
@@ -97,6 +110,7 @@ export class FileLock implements Lock {
   readonly dir: string
   readonly #leaseMs: number
   readonly #timeoutMs: number
+  readonly #clock: Clock
   #dirReady: Promise<void> | undefined
 
   constructor(options: FileLockOptions) {
@@ -106,6 +120,7 @@ export class FileLock implements Lock {
     this.dir = options.dir
     this.#leaseMs = options.leaseMs ?? 15_000
     this.#timeoutMs = options.timeoutMs ?? 30_000
+    this.#clock = options.clock ?? systemClock
     if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
     if (!(this.#timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
   }
@@ -131,29 +146,33 @@ export class FileLock implements Lock {
         name,
         leaseMs: this.#leaseMs,
         acquiredAt,
-        renew: () => renew(path, token),
+        clock: this.#clock,
+        renew: () => renew(path, token, new Date(this.#clock.now())),
         release: () => release(path, token),
       },
       fn,
     )
   }
 
-  /** Takes the lock; resolves with when (`performance.now()`) the lock file was created. */
+  /** Takes the lock; resolves with when (lease time) the lock file was created. */
   async #acquire(path: string, token: string, name: string, timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs
+    const clock = this.#clock
+    const leaseTime = leaseTimeOf(clock)
+    const deadline = clock.now() + timeoutMs
     const content: LockFileContent = { token, pid: process.pid, host: hostname() }
     let delay = 5
     for (;;) {
-      const attemptAt = performance.now()
-      if (await tryCreate(path, JSON.stringify(content))) return attemptAt
+      const attemptAt = leaseTime()
+      const created = await tryCreate(path, JSON.stringify(content), new Date(clock.now()))
+      if (created) return attemptAt
       const current = await statOrUndefined(path)
-      const expired = current !== undefined && Date.now() - current.mtimeMs > this.#leaseMs
+      const expired = current !== undefined && clock.now() - current.mtimeMs > this.#leaseMs
       if (expired) await takeOverExpired(path, current)
-      const remaining = deadline - Date.now()
+      const remaining = deadline - clock.now()
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
       // Released or taken over meanwhile: try again at once.
       if (expired || !current) continue
-      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay))
+      await sleep(clock, Math.min(remaining, delay / 2 + Math.random() * delay))
       delay = Math.min(delay * 2, 100)
     }
   }
@@ -198,8 +217,8 @@ export async function takeOverExpired(path: string, expired: Stats): Promise<voi
   }
 }
 
-/** Creates the lock file; false when it exists already. */
-async function tryCreate(path: string, content: string): Promise<boolean> {
+/** Creates the lock file, modified at `now`; false when it exists already. */
+async function tryCreate(path: string, content: string, now: Date): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>>
   try {
     handle = await open(path, 'wx', 0o600)
@@ -209,6 +228,7 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(content, 'utf8')
+    await handle.utimes(now, now)
   } catch (error) {
     await unlink(path).catch(() => {})
     throw new StoreError(`FileLock could not write ${path}`, { cause: error })
@@ -219,13 +239,12 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
 }
 
 /**
- * Touches the lock file while it is still ours (its token), extending the lease: `true`. `false`
+ * Touches the lock file (to `now`) while it is still ours (its token), extending the lease: `true`. `false`
  * when the file is gone or holds another token (the lock is lost); throws when the file system
  * fails (the lease may still be ours: the next renewal tries again).
  */
-async function renew(path: string, token: string): Promise<boolean> {
+async function renew(path: string, token: string, now: Date): Promise<boolean> {
   if ((await readToken(path)) !== token) return false
-  const now = new Date()
   try {
     await utimes(path, now, now)
   } catch (error) {

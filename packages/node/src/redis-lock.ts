@@ -4,15 +4,17 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  type Clock,
   InvalidArgumentError,
   type Lock,
   type LockLease,
   type LockOptions,
   LockTimeoutError,
+  sleep,
+  systemClock,
 } from '@openrp/core'
-import { holdLease } from './internal/lease.ts'
+import { holdLease, leaseTimeOf } from './internal/lease.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 /** Deletes the lock only if it still holds our token. */
@@ -32,6 +34,17 @@ export interface RedisLockOptions extends RedisConnectionOptions {
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
   timeoutMs?: number
+  /**
+   * Clock of what this process decides (default `systemClock`): the renewal timer, the
+   * watchdog that reports a lease it could not renew, waits and their timeout. The key's expiry
+   * (`PX`) is Redis's own time and does not follow it. Tests pass a manual clock.
+   *
+   * @example
+   * ```ts
+   * const lock = new RedisLock({ url: 'redis://127.0.0.1:6379', leaseMs: 30_000, clock: manualClock })
+   * ```
+   */
+  clock?: Clock
 }
 
 /**
@@ -68,12 +81,14 @@ export class RedisLock implements Lock {
   readonly #connection: RedisConnection
   readonly #leaseMs: number
   readonly #timeoutMs: number
+  readonly #clock: Clock
 
   constructor(options: RedisLockOptions) {
     this.#connection = new RedisConnection(options)
     this.prefix = options.prefix ?? 'openrp:lock:'
     this.#leaseMs = options.leaseMs ?? 15_000
     this.#timeoutMs = options.timeoutMs ?? 30_000
+    this.#clock = options.clock ?? systemClock
     if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
   }
 
@@ -92,6 +107,7 @@ export class RedisLock implements Lock {
         name,
         leaseMs: this.#leaseMs,
         acquiredAt,
+        clock: this.#clock,
         renew: async () =>
           (await this.#connection.run('PEXPIRE', (c) =>
             c.eval(EXTEND, { keys: [key], arguments: [token, String(this.#leaseMs)] }),
@@ -111,13 +127,15 @@ export class RedisLock implements Lock {
     return this.#connection.close()
   }
 
-  /** Takes the lock; resolves with when (`performance.now()`) the successful SET was sent. */
+  /** Takes the lock; resolves with when (lease time) the successful SET was sent. */
   async #acquire(key: string, token: string, name: string, timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs
+    const clock = this.#clock
+    const leaseTime = leaseTimeOf(clock)
+    const deadline = clock.now() + timeoutMs
     let delay = 5
     for (;;) {
       let reply: unknown
-      const sentAt = performance.now()
+      const sentAt = leaseTime()
       try {
         reply = await this.#connection.run('SET NX', (c) =>
           c.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: this.#leaseMs } }),
@@ -133,9 +151,9 @@ export class RedisLock implements Lock {
         throw error
       }
       if (reply === 'OK') return sentAt
-      const remaining = deadline - Date.now()
+      const remaining = deadline - clock.now()
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
-      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay))
+      await sleep(clock, Math.min(remaining, delay / 2 + Math.random() * delay))
       delay = Math.min(delay * 2, 200)
     }
   }

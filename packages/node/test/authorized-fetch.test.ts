@@ -60,13 +60,26 @@ describe('createAuthorizedFetch against the reference server API', () => {
     await m2m.revoke(revoked.accessToken, 'access_token')
     server.control.clearRequests()
     // Requests carrying the revoked token reach the API one after another (slow links): the
-    // later 401s arrive after the first retry has already replaced the token.
-    let sent = 0
+    // first at once, each later one only once the one before it was answered and the first
+    // retry (with the new token) has succeeded, so every later 401 arrives after the token was
+    // replaced.
+    let replaced!: () => void
+    let previous: Promise<unknown> = new Promise<void>((resolve) => (replaced = resolve))
+    let first = true
     const staggered: typeof fetch = async (input, init) => {
       const request = new Request(input, init)
-      if (request.headers.get('authorization') === `Bearer ${revoked.accessToken}`)
-        await new Promise((r) => setTimeout(r, 60 * sent++))
-      return fetch(request)
+      if (request.headers.get('authorization') !== `Bearer ${revoked.accessToken}`) {
+        const response = await fetch(request)
+        replaced()
+        return response
+      }
+      if (first) {
+        first = false
+        return fetch(request)
+      }
+      const turn = previous.then(() => fetch(request))
+      previous = turn.catch(() => {})
+      return turn
     }
     const api = createAuthorizedFetch(provider, { scope: 'api:read', fetch: staggered })
     const statuses = await Promise.all(

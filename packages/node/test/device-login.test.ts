@@ -112,23 +112,29 @@ describe('deviceLogin against the reference server', () => {
   })
 
   it('counts down in place on a terminal, with a coloured QR code', async () => {
-    // The countdown is redrawn every second of real time: this one runs on the real clock.
-    const realTime = await startReferenceServer({ port: 0, deviceInterval: 1 })
     const output = capture(true)
-    try {
-      const tv = await discover(realTime.issuer, { clientId: 'tv', scope: 'openid profile' })
-      await deviceLogin(tv, {
-        output,
-        onPrompt: (p) => {
-          setTimeout(() => realTime.control.approveDevice(p.userCode), 2300)
-        },
-      })
-    } finally {
-      await realTime.close()
+    let userCode: string | undefined
+    server.control.clearRequests()
+    const done = deviceLogin(client, {
+      output,
+      onPrompt: (p) => {
+        userCode = p.userCode
+      },
+    })
+    await until(() => userCode !== undefined)
+    // Three seconds of the clock: a redraw each, and a poll each (still pending).
+    for (let second = 1; second <= 3; second++) {
+      await clock.advance(1_000)
+      await polled(second)
     }
+    server.control.approveDevice(userCode as string)
+    await clock.advance(1_000)
+    await done
     expect(output.text).toContain('\x1b[47m')
     const redraws = output.text.split('\r\x1b[2K').slice(1)
-    expect(redraws.length).toBeGreaterThanOrEqual(3)
+    // The first line, a redraw each second of the clock (4), one per pending poll (3), and the
+    // approval.
+    expect(redraws.length).toBe(9)
     const countdowns = redraws
       .map((line) => /expires in (\d+):(\d\d)/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)

@@ -14,21 +14,24 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isOpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileLock, takeOverExpired } from '../src/file-lock.ts'
+import { advanceUntilSettled, advanceWithIo, settleIo } from './helpers/clock.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Resolves with the time (epoch ms) the signal aborted, and its reason. */
-function aborted(signal: AbortSignal): Promise<{ at: number; reason: unknown }> {
+/** Resolves with the time on `clock` the signal aborted, and its reason. */
+function aborted(
+  signal: AbortSignal,
+  clock: ManualClock,
+): Promise<{ at: number; reason: unknown }> {
   return new Promise((resolve) => {
-    signal.addEventListener('abort', () => resolve({ at: Date.now(), reason: signal.reason }), {
+    signal.addEventListener('abort', () => resolve({ at: clock.now(), reason: signal.reason }), {
       once: true,
     })
   })
 }
 
-// Long enough that a busy machine (every test file at once) does not lose it for real.
+// Renewals every 300 ms of the manual clock.
 const LEASE_MS = 900
 
 let dir: string
@@ -53,54 +56,65 @@ describe('FileLock lease loss', () => {
   }
   for (const [what, steal] of Object.entries(thefts)) {
     it(`aborts lease.signal with LOCK_LOST at the next renewal when the lock file is ${what}`, async () => {
-      const lock = new FileLock({ dir, leaseMs: LEASE_MS })
+      const clock = new ManualClock()
+      const lock = new FileLock({ dir, leaseMs: LEASE_MS, clock })
       const path = lock.pathOf('k')
-      await lock.withLock('k', async ({ signal }) => {
-        await sleep(LEASE_MS / 2)
+      const acquiredAt = clock.now()
+      const holding = lock.withLock('k', async ({ signal }) => {
+        await advanceWithIo(clock, LEASE_MS / 2)
+        // The renewal at LEASE_MS / 3 found the file still ours.
         expect(signal.aborted).toBe(false)
-        const abort = aborted(signal)
-        const stolenAt = Date.now()
+        const abort = aborted(signal, clock)
         await steal(path)
+        const settling = advanceUntilSettled(clock, abort)
         const { at, reason } = await abort
-        // The next renewal (every LEASE_MS / 3) finds it, well before the lease would end.
+        await settling
+        // The next renewal (at 2 / 3 of the lease) finds it, before the lease would end.
         expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
         expect((reason as Error).message).toMatch(/taken by another holder or removed/)
-        expect(at - stolenAt).toBeLessThan(LEASE_MS * 0.8)
+        expect(at - acquiredAt).toBe((LEASE_MS * 2) / 3)
       })
+      await holding
       // Release left whatever is there now alone.
       if (what !== 'deleted') expect(await readFile(path, 'utf8')).toMatch(/someone-else|third/)
     })
   }
 
   it('never aborts a holder whose fn runs for several leases, and keeps others out', async () => {
-    const lock = new FileLock({ dir, leaseMs: LEASE_MS })
-    const other = new FileLock({ dir, leaseMs: LEASE_MS })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: LEASE_MS, clock })
+    const other = new FileLock({ dir, leaseMs: LEASE_MS, clock })
     let signal: AbortSignal | undefined
     await lock.withLock('k', async (lease) => {
       signal = lease.signal
-      const error = await other
+      const waiting = other
         .withLock('k', async () => 'taken', { timeoutMs: LEASE_MS * 3 })
         .catch((e: unknown) => e)
-      expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
+      expect(await advanceUntilSettled(clock, waiting)).toBe(LEASE_MS * 3)
+      expect(isOpenRpError(await waiting, 'LOCK_TIMEOUT')).toBe(true)
       expect(lease.signal.aborted).toBe(false)
     })
     expect(signal?.aborted).toBe(false)
   })
 
   it('aborts when the lock file cannot be touched for a whole lease', async () => {
-    const lock = new FileLock({ dir, leaseMs: LEASE_MS })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: LEASE_MS, clock })
     const path = lock.pathOf('k')
+    const acquiredAt = clock.now()
     await lock.withLock('k', async ({ signal }) => {
-      await sleep(LEASE_MS / 2)
-      const abort = aborted(signal)
+      await advanceWithIo(clock, LEASE_MS / 2)
+      const abort = aborted(signal, clock)
       // A directory where the file was: every renewal fails (EISDIR), none says "not ours".
-      const brokenAt = Date.now()
       await rename(path, `${path}.mine.tmp`)
       await mkdir(path)
+      const settling = advanceUntilSettled(clock, abort)
       const { at, reason } = await abort
+      await settling
       expect(isOpenRpError(reason, 'LOCK_LOST')).toBe(true)
-      expect(at - brokenAt).toBeGreaterThanOrEqual(LEASE_MS / 3)
-      expect(at - brokenAt).toBeLessThan(LEASE_MS + 500)
+      // Not at the failed renewals (2 / 3 and 3 / 3 of the lease): a whole lease after the last
+      // one that succeeded (1 / 3).
+      expect(at - acquiredAt).toBe(LEASE_MS / 3 + LEASE_MS)
       expect((reason as Error).message).toMatch(/could not be renewed/)
     })
   })
@@ -108,10 +122,10 @@ describe('FileLock lease loss', () => {
 
 describe('FileLock takeover of an expired lock', () => {
   /** An expired lock file at `path`, and its stat as a waiter saw it. */
-  async function expiredLock(path: string) {
+  async function expiredLock(path: string, clock?: ManualClock) {
     await mkdir(dir, { recursive: true })
     await writeFile(path, '{"token":"crashed","pid":1,"host":"h"}')
-    const old = new Date(Date.now() - 10 * LEASE_MS)
+    const old = new Date((clock?.now() ?? Date.now()) - 10 * LEASE_MS)
     await utimes(path, old, old)
     return stat(path)
   }
@@ -127,9 +141,10 @@ describe('FileLock takeover of an expired lock', () => {
   })
 
   it('puts back a fresh lock another waiter created after taking the expired one over', async () => {
-    const lock = new FileLock({ dir, leaseMs: LEASE_MS })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: LEASE_MS, clock })
     const path = lock.pathOf('k')
-    const seen = await expiredLock(path)
+    const seen = await expiredLock(path, clock)
     // Between our stat and our rename, another waiter took over and now holds a fresh lock.
     let release!: () => void
     const holding = new Promise<void>((r) => (release = r))
@@ -139,15 +154,18 @@ describe('FileLock takeover of an expired lock', () => {
       holderSignal = signal
       await holding
     })
-    await sleep(20)
+    await settleIo()
     const fresh = await stat(path)
     await takeOverExpired(path, seen)
     const after = await stat(path)
     expect(after.ino).toBe(fresh.ino)
-    // Its holder keeps the lock: not reported lost, and nobody else gets it.
-    await expect(
-      new FileLock({ dir, leaseMs: LEASE_MS }).withLock('k', async () => {}, { timeoutMs: 150 }),
-    ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
+    // Its holder keeps the lock: not reported lost (through its renewals), and nobody else
+    // gets it.
+    const waiting = new FileLock({ dir, leaseMs: LEASE_MS, clock })
+      .withLock('k', async () => {}, { timeoutMs: LEASE_MS })
+      .catch((e: unknown) => e)
+    await advanceUntilSettled(clock, waiting)
+    expect(await waiting).toMatchObject({ code: 'LOCK_TIMEOUT' })
     expect(holderSignal.aborted).toBe(false)
     release()
     await held

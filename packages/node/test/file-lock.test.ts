@@ -2,14 +2,15 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { discover, isOpenRpError, TokenSet } from '@openrp/core'
+import { discover, isOpenRpError, sleep, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FileLock } from '../src/file-lock.ts'
 import { FileStore } from '../src/file-store.ts'
+import { advanceUntilSettled, settleIo } from './helpers/clock.ts'
 
 const EXEC_ARGV = ['--conditions=openrp-source', '--import', 'tsx']
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 let dir: string
 const children: ChildProcess[] = []
@@ -23,34 +24,37 @@ afterEach(async () => {
 
 describe('FileLock', () => {
   it('runs holders of one name one at a time, across instances, and removes its file', async () => {
-    const a = new FileLock({ dir })
-    const b = new FileLock({ dir })
+    const clock = new ManualClock()
+    const a = new FileLock({ dir, clock })
+    const b = new FileLock({ dir, clock })
     let inside = 0
     let most = 0
     const work = async () => {
       inside++
       most = Math.max(most, inside)
-      await sleep(20)
+      await sleep(clock, 20)
       inside--
     }
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).withLock('refresh', work)),
+    await advanceUntilSettled(
+      clock,
+      Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).withLock('refresh', work))),
+      5,
     )
     expect(most).toBe(1)
-    // Other names do not wait.
-    await a.withLock('refresh', () => b.withLock('other', async () => {}, { timeoutMs: 50 }))
+    // Other names do not wait: no clock time passes.
+    await a.withLock('refresh', () => b.withLock('other', async () => {}, { timeoutMs: 0 }))
     expect((await readdir(dir)).filter((n) => !n.startsWith('.'))).toEqual([])
     expect((await stat(dir)).mode & 0o777).toBe(0o700)
   })
 
   it('rejects with LOCK_TIMEOUT when the lock stays held, and fn never runs', async () => {
-    const lock = new FileLock({ dir })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, clock })
     let release!: () => void
     const held = lock.withLock('k', () => new Promise<void>((r) => (release = r)))
-    await sleep(20)
+    await settleIo()
     let ran = false
-    const started = Date.now()
-    const error = await new FileLock({ dir })
+    const waiting = new FileLock({ dir, clock })
       .withLock(
         'k',
         async () => {
@@ -59,27 +63,33 @@ describe('FileLock', () => {
         { timeoutMs: 200 },
       )
       .catch((e: unknown) => e)
-    expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    // Given up once 200 ms of its clock have passed, not before (steps of 1 ms).
+    expect(await advanceUntilSettled(clock, waiting, 1)).toBe(200)
+    expect(isOpenRpError(await waiting, 'LOCK_TIMEOUT')).toBe(true)
     expect(ran).toBe(false)
     release()
     await held
   })
 
   it('keeps the lease alive while fn runs longer than the lease', async () => {
-    const lock = new FileLock({ dir, leaseMs: 150 })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: 150, clock })
     let release!: () => void
     const held = lock.withLock('k', () => new Promise<void>((r) => (release = r)))
-    await sleep(20)
+    await settleIo()
     // Waits three leases: a lock file left untouched would be taken over.
-    const error = await new FileLock({ dir, leaseMs: 150 })
+    const waiting = new FileLock({ dir, leaseMs: 150, clock })
       .withLock('k', async () => 'taken', { timeoutMs: 500 })
       .catch((e: unknown) => e)
-    expect(isOpenRpError(error, 'LOCK_TIMEOUT')).toBe(true)
+    expect(await advanceUntilSettled(clock, waiting, 5)).toBe(500)
+    expect(isOpenRpError(await waiting, 'LOCK_TIMEOUT')).toBe(true)
+    // Its file carries the time of the latest renewal (every 50 ms), not of its creation.
+    expect(Math.round((await stat(lock.pathOf('k'))).mtimeMs)).toBe(clock.now())
     release()
     await held
   })
 
+  // Real time: the holder is another process, which renews its lock file on its own clock.
   it('takes over the lock of a holder that crashed (killed process), after its lease', async () => {
     const leaseMs = 400
     const child = fork(
@@ -107,20 +117,26 @@ describe('FileLock', () => {
   })
 
   it('takes over a stale lock file (old modification time), even an empty one', async () => {
-    const lock = new FileLock({ dir, leaseMs: 1000 })
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: 1000, clock })
     await mkdir(dir, { recursive: true })
     const path = lock.pathOf('k')
     for (const content of ['{"token":"crashed","pid":1,"host":"h"}', '']) {
       await writeFile(path, content)
-      const old = new Date(Date.now() - 5000)
+      const old = new Date(clock.now() - 5000)
       await utimes(path, old, old)
-      expect(await lock.withLock('k', async () => 'ok', { timeoutMs: 100 })).toBe('ok')
+      const taking = lock.withLock('k', async () => 'ok', { timeoutMs: 100 })
+      // At once: no clock time passes.
+      expect(await advanceUntilSettled(clock, taking, 1)).toBe(0)
+      expect(await taking).toBe('ok')
     }
-    // A fresh one is not taken over.
+    // A fresh one (modified 900 ms ago, within its lease) is not taken over.
     await writeFile(path, '{"token":"alive","pid":1,"host":"h"}')
-    await expect(lock.withLock('k', async () => {}, { timeoutMs: 100 })).rejects.toMatchObject({
-      code: 'LOCK_TIMEOUT',
-    })
+    const fresh = new Date(clock.now() - 900)
+    await utimes(path, fresh, fresh)
+    const waiting = lock.withLock('k', async () => {}, { timeoutMs: 99 }).catch((e: unknown) => e)
+    await advanceUntilSettled(clock, waiting, 1)
+    expect(await waiting).toMatchObject({ code: 'LOCK_TIMEOUT' })
     expect(await readFile(path, 'utf8')).toContain('alive')
   })
 

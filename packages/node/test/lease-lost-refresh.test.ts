@@ -1,6 +1,8 @@
 // TokenManager and ClientCredentialsProvider on RedisStore + RedisLock never send a token
 // request after their lock's lease is lost (the member that took the lock over sends it), and
 // never overwrite the stored tokens with stale ones. Real redis-server, real reference server.
+// The locks' renewals follow a manual clock, so a lost lease is noticed when the test moves the
+// clock to the next renewal; their leases are long, so Redis never expires a key on its own.
 import {
   type Client,
   discover,
@@ -14,14 +16,14 @@ import {
   TokenSet,
 } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const LEASE_MS = 1000
+const LEASE_MS = 30_000
 
 const redis = useRedis()
 let server: ReferenceServer
@@ -67,7 +69,10 @@ class SlowReadStore implements Store {
 /** A RedisLock through which the test sees the lease of the current holder. */
 class WatchedLock implements Lock {
   lease: LockLease | undefined
-  constructor(readonly inner: RedisLock) {}
+  constructor(
+    readonly inner: RedisLock,
+    readonly clock: ManualClock,
+  ) {}
   withLock<T>(name: string, fn: (lease: LockLease) => Promise<T>, options?: LockOptions) {
     return this.inner.withLock(
       name,
@@ -78,11 +83,18 @@ class WatchedLock implements Lock {
       options,
     )
   }
-  /** Resolves once the current holder's next renewal has noticed that its lease is gone. */
-  lost(): Promise<void> {
+  /**
+   * Moves the clock to the current holder's next renewal; resolves once that renewal has
+   * noticed that its lease is gone.
+   */
+  async lost(): Promise<void> {
     const signal = this.lease!.signal
-    if (signal.aborted) return Promise.resolve()
-    return new Promise((resolve) => signal.addEventListener('abort', () => resolve()))
+    if (signal.aborted) return
+    const aborted = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve()),
+    )
+    await this.clock.advance(LEASE_MS / 3)
+    await aborted
   }
 }
 
@@ -94,17 +106,19 @@ afterEach(async () => {
 
 /** One member's RedisStore and RedisLock (own connections, as a separate process would have). */
 function member(prefix: string) {
+  const clock = new ManualClock(Date.now())
   const store = new RedisStore({ url: redis.server.url, prefix: `${prefix}:` })
   const redisLock = new RedisLock({
     url: redis.server.url,
     prefix: `${prefix}:lock:`,
     leaseMs: LEASE_MS,
+    clock,
   })
   closers.push(
     () => store.close(),
     () => redisLock.close(),
   )
-  return { store, lock: new WatchedLock(redisLock) }
+  return { store, lock: new WatchedLock(redisLock, clock) }
 }
 
 async function expiredSession(): Promise<TokenSet> {
@@ -199,11 +213,15 @@ describe('TokenManager on RedisLock, lease lost before the refresh request', () 
     const expired = await expiredSession()
     await manager.setTokenSet(expired)
     server.control.clearRequests()
-    // The token endpoint is slow; meanwhile the lease vanishes.
-    server.control.setFaults({ http: { token: { delayMs: LEASE_MS * 2, times: 1 } } })
+    // The provider has rotated the refresh token; its answer waits. Meanwhile the lease
+    // vanishes, and the holder's next renewal tells it.
+    const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
     const pending = manager.getAccessToken()
-    await sleep(LEASE_MS / 2)
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
     await redis.raw.del(`tm3:lock:${KEY}:refresh`)
+    await a.lock.lost()
+    expect(a.lock.lease?.signal.aborted).toBe(true)
+    hold.release()
 
     const token = await pending
 

@@ -1,20 +1,44 @@
-import { freePort } from '@openrp/testkit'
-import { describe, expect, it } from 'vitest'
+import { sleep } from '@openrp/core'
+import { flush, freePort, ManualClock } from '@openrp/testkit'
+import { describe, expect, it, vi } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
 import { useRedis } from './helpers/redis.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 const redis = useRedis()
+
+/**
+ * Advances `clock` in steps of `stepMs` until `work` settles, letting Redis's replies in
+ * between (real I/O: a reply that comes late only makes a waiter poll later on the clock).
+ * Resolves with how much clock time that took.
+ */
+async function advanceUntilSettled(
+  clock: ManualClock,
+  work: Promise<unknown>,
+  stepMs: number,
+): Promise<number> {
+  let settled = false
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  const start = clock.now()
+  await flush()
+  while (!settled) {
+    await clock.advance(stepMs)
+    await flush()
+  }
+  return clock.now() - start
+}
 
 describe('RedisLock', () => {
   it('excludes holders across separate connections', async () => {
-    const locks = Array.from({ length: 4 }, () => new RedisLock({ url: redis.server.url }))
+    const clock = new ManualClock()
+    const locks = Array.from({ length: 4 }, () => new RedisLock({ url: redis.server.url, clock }))
     try {
       let inside = 0
       let maxInside = 0
       let runs = 0
-      await Promise.all(
+      const all = Promise.all(
         Array.from({ length: 24 }, (_, i) =>
           locks[i % locks.length]!.withLock(
             'excl',
@@ -22,13 +46,16 @@ describe('RedisLock', () => {
               inside++
               runs++
               maxInside = Math.max(maxInside, inside)
-              await sleep(5)
+              await sleep(clock, 5)
               inside--
             },
-            { timeoutMs: 20_000 },
+            // Clock time runs ahead of Redis's replies here; no waiter should give up.
+            { timeoutMs: 3_600_000 },
           ),
         ),
       )
+      await advanceUntilSettled(clock, all, 5)
+      await all
       expect(runs).toBe(24)
       expect(maxInside).toBe(1)
       expect(await redis.raw.exists('openrp:lock:excl')).toBe(0)
@@ -38,24 +65,30 @@ describe('RedisLock', () => {
   })
 
   it('times out a waiter with LOCK_TIMEOUT without running fn', async () => {
-    const a = new RedisLock({ url: redis.server.url })
-    const b = new RedisLock({ url: redis.server.url })
+    const clock = new ManualClock()
+    const a = new RedisLock({ url: redis.server.url, clock })
+    const b = new RedisLock({ url: redis.server.url, clock })
     try {
       let release!: () => void
-      const holding = a.withLock('busy', () => new Promise<void>((r) => (release = r)))
-      await sleep(50)
+      let held = false
+      const holding = a.withLock('busy', () => {
+        held = true
+        return new Promise<void>((r) => (release = r))
+      })
+      await vi.waitFor(() => expect(held).toBe(true))
       let ran = false
-      const started = Date.now()
-      await expect(
-        b.withLock(
+      const waiting = b
+        .withLock(
           'busy',
           async () => {
             ran = true
           },
           { timeoutMs: 300 },
-        ),
-      ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+        )
+        .catch((e: unknown) => e)
+      // Not before 300 ms of its clock.
+      expect(await advanceUntilSettled(clock, waiting, 10)).toBeGreaterThanOrEqual(300)
+      expect(await waiting).toMatchObject({ code: 'LOCK_TIMEOUT' })
       expect(ran).toBe(false)
       release()
       await holding
@@ -79,6 +112,7 @@ describe('RedisLock', () => {
     }
   })
 
+  // Real time: the key's expiry (PX) is Redis's own clock, the very thing under test.
   it('is freed by its lease when a holder crashed without releasing', async () => {
     await redis.raw.set('openrp:lock:crashed', 'dead-holder', {
       expiration: { type: 'PX', value: 300 },
@@ -96,8 +130,12 @@ describe('RedisLock', () => {
   })
 
   it('keeps extending the lease while fn runs longer than it', async () => {
-    const lock = new RedisLock({ url: redis.server.url, leaseMs: 300 })
-    const other = new RedisLock({ url: redis.server.url })
+    // The lease is long (Redis never expires the key during the test); the test shortens the
+    // key's TTL and sees each renewal (every third of the lease, on the clock) restore it.
+    const leaseMs = 30_000
+    const clock = new ManualClock()
+    const lock = new RedisLock({ url: redis.server.url, leaseMs, clock })
+    const other = new RedisLock({ url: redis.server.url, clock })
     try {
       let otherGot = false
       await lock.withLock('long', async () => {
@@ -107,9 +145,18 @@ describe('RedisLock', () => {
             async () => {
               otherGot = true
             },
-            { timeoutMs: 700 },
+            { timeoutMs: leaseMs * 2 },
           )
           .catch((e: unknown) => e)
+        for (let i = 0; i < 6; i++) {
+          await redis.raw.pExpire('openrp:lock:long', 5_000)
+          await clock.advance(leaseMs / 3)
+          await vi.waitFor(
+            async () => expect(await redis.raw.pTTL('openrp:lock:long')).toBeGreaterThan(5_000),
+            { timeout: 5000, interval: 2 },
+          )
+        }
+        await advanceUntilSettled(clock, attempt, 100)
         expect(await attempt).toMatchObject({ code: 'LOCK_TIMEOUT' })
       })
       expect(otherGot).toBe(false)
@@ -118,6 +165,7 @@ describe('RedisLock', () => {
     }
   })
 
+  // Real time: the command timeout is the Redis connection's, and CLIENT PAUSE is Redis's.
   it('releases its lock when the SET NX timed out but Redis carried it out (no orphan for a lease)', async () => {
     const lock = new RedisLock({ url: redis.server.url, commandTimeoutMs: 200, prefix: 'orphan:' })
     try {
@@ -134,8 +182,11 @@ describe('RedisLock', () => {
       expect(error).toMatchObject({ code: 'STORE_ERROR', cause: { code: 'TIMEOUT' } })
       expect(Date.now() - started).toBeLessThan(600)
       expect(ran).toBe(false)
-      await sleep(1000)
-      expect(await redis.raw.get('orphan:k')).toBeNull()
+      // Once Redis resumes, it runs the SET and then the release queued behind it.
+      await vi.waitFor(async () => expect(await redis.raw.get('orphan:k')).toBeNull(), {
+        timeout: 3000,
+        interval: 20,
+      })
       // Another holder gets it at once instead of after a 15 s lease.
       const other = new RedisLock({ url: redis.server.url, prefix: 'orphan:' })
       try {

@@ -301,7 +301,7 @@ async function pollDeviceCode(
       throw expiredError()
     } else if (isTransient(error, response)) {
       reason = 'backoff'
-      const retryAfter = parseRetryAfter(response?.headers.get('retry-after'))
+      const retryAfter = parseRetryAfter(response?.headers.get('retry-after'), clock.now())
       if (retryAfter !== undefined) {
         wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
       } else {

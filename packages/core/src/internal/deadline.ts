@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from '../clock.ts'
 import { AbortError, InvalidArgumentError, OpenRpError, TimeoutError } from '../errors.ts'
 
 export interface Deadline {
@@ -14,14 +15,18 @@ export interface Deadline {
   dispose(): void
 }
 
-/** Starts a deadline of `timeoutMs` that also follows `signal`. */
-export function startDeadline(timeoutMs: number, signal?: AbortSignal): Deadline {
+/** Starts a deadline of `timeoutMs` on `clock` that also follows `signal`. */
+export function startDeadline(
+  timeoutMs: number,
+  signal?: AbortSignal,
+  clock: Clock = systemClock,
+): Deadline {
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new InvalidArgumentError('signal must be an AbortSignal')
   const controller = new AbortController()
   let timedOut = false
   const onAbort = () => controller.abort(signal?.reason)
-  const timer = setTimeout(() => {
+  const timer = clock.setTimeout(() => {
     timedOut = true
     controller.abort(new TimeoutError(timeoutMs))
   }, timeoutMs)
@@ -33,19 +38,20 @@ export function startDeadline(timeoutMs: number, signal?: AbortSignal): Deadline
       return timedOut ? new TimeoutError(timeoutMs) : new AbortError(undefined, { cause })
     },
     dispose() {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
     },
   }
 }
 
-/** Runs `fn` under a deadline; aborts become TimeoutError / AbortError. */
+/** Runs `fn` under a deadline on `clock`; aborts become TimeoutError / AbortError. */
 export async function withDeadline<T>(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   fn: (deadline: Deadline) => Promise<T>,
+  clock: Clock = systemClock,
 ): Promise<T> {
-  const deadline = startDeadline(timeoutMs, signal)
+  const deadline = startDeadline(timeoutMs, signal, clock)
   try {
     if (deadline.signal.aborted) throw deadline.error()
     return await fn(deadline)

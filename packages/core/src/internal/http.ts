@@ -8,7 +8,8 @@ import { NetworkError, OpenRpError, ValidationError } from '../errors.ts'
 import type { ResolvedOptions } from '../options.ts'
 import { bufferedResponse, isBufferedResponse } from './buffered-response.ts'
 import type { Deadline } from './deadline.ts'
-import { isRetryableStatus, parseRetryAfter, retryDelay, sleep } from './retry.ts'
+import { sleep } from '../clock.ts'
+import { isRetryableStatus, parseRetryAfter, retryDelay } from './retry.ts'
 
 /** A fetch as oauth4webapi calls it (`customFetch`). */
 // biome-ignore lint/suspicious/noExplicitAny: oauth4webapi's body types vary per endpoint
@@ -77,7 +78,7 @@ export async function withRetries<T>(
       return await attempt(fetch)
     } catch (error) {
       if (!(error instanceof RetryAttempt) || error.fetch !== fetch) throw error
-      await wait(error.delayMs, deadline)
+      await wait(error.delayMs, deadline, options)
     }
   }
 }
@@ -106,7 +107,7 @@ function createFetch(
       throw new NetworkError(`Request to ${new URL(url).origin} failed`, { cause: error })
     }
     if (retry !== undefined && isRetryableStatus(response.status)) {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), options.clock.now())
       const delay = retryDelay(retry, retryAfter, options.retry)
       if (delay !== undefined) {
         await response.body?.cancel().catch(() => {})
@@ -120,9 +121,9 @@ function createFetch(
   return fetch
 }
 
-async function wait(ms: number, deadline: Deadline): Promise<void> {
+async function wait(ms: number, deadline: Deadline, options: ResolvedOptions): Promise<void> {
   try {
-    await sleep(ms, deadline.signal)
+    await sleep(options.clock, ms, deadline.signal)
   } catch (error) {
     throw deadline.error(error)
   }

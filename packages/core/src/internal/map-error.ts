@@ -198,20 +198,27 @@ function invalidResponseCode(context: ErrorContext): ValidationErrorCode {
   return INVALID_RESPONSE_CODES[context] ?? 'INVALID_RESPONSE'
 }
 
-/** The pause a response's `Retry-After` header asks for (ms), if it has one. */
-function retryAfterOf(response: unknown): number | undefined {
+/**
+ * The pause a response's `Retry-After` header asks for (ms), if it has one; an HTTP-date counts
+ * from `now` (the client's clock, where the caller has one).
+ */
+function retryAfterOf(response: unknown, now: number): number | undefined {
   if (!isWebObject(response, 'Response')) return undefined
-  return parseRetryAfter(response.headers.get('retry-after'))
+  return parseRetryAfter(response.headers.get('retry-after'), now)
 }
 
 /** The error for an unexpected HTTP status without an RFC 6749 error body. */
-function httpError(response: unknown): HttpError {
+function httpError(response: unknown, now: number): HttpError {
   if (!isWebObject(response, 'Response')) return new HttpError(0)
-  return new HttpError(response.status, undefined, { retryAfterMs: retryAfterOf(response) })
+  return new HttpError(response.status, undefined, { retryAfterMs: retryAfterOf(response, now) })
 }
 
 /** The RFC 6749 error in a response body, if it has one. */
-async function bodyError(response: Response, status: number): Promise<OAuthError | undefined> {
+async function bodyError(
+  response: Response,
+  status: number,
+  now: number,
+): Promise<OAuthError | undefined> {
   const body = await response
     .clone()
     .json()
@@ -222,21 +229,26 @@ async function bodyError(response: Response, status: number): Promise<OAuthError
     errorDescription:
       typeof body.error_description === 'string' ? body.error_description : undefined,
     status,
-    retryAfterMs: retryAfterOf(response),
+    retryAfterMs: retryAfterOf(response, now),
   })
 }
 
 /**
  * Like {@link mapError}, but first reads the body of a `WWW-Authenticate` challenge response
  * whose challenge names no `error` (e.g. `Basic realm=...` on a 401 from the token endpoint),
- * so the RFC 6749 error in the body is not lost.
+ * so the RFC 6749 error in the body is not lost. `now`: the client's clock, for a `Retry-After`
+ * HTTP-date.
  */
-export async function mapErrorAsync(error: unknown, context: ErrorContext): Promise<OpenRpError> {
+export async function mapErrorAsync(
+  error: unknown,
+  context: ErrorContext,
+  now: number = Date.now(),
+): Promise<OpenRpError> {
   if (
     error instanceof oauth.WWWAuthenticateChallengeError &&
     !error.cause.some((c) => typeof c.parameters.error === 'string')
   ) {
-    const fromBody = await bodyError(error.response, error.status)
+    const fromBody = await bodyError(error.response, error.status, now)
     if (fromBody) return fromBody
   }
   if (
@@ -244,9 +256,9 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
     error.code === oauth.RESPONSE_IS_NOT_CONFORM &&
     isWebObject(error.cause, 'Response')
   ) {
-    return (await bodyError(error.cause, error.cause.status)) ?? httpError(error.cause)
+    return (await bodyError(error.cause, error.cause.status, now)) ?? httpError(error.cause, now)
   }
-  return mapError(error, context)
+  return mapError(error, context, now)
 }
 
 /**
@@ -285,16 +297,20 @@ function redactBody<E extends Error>(error: E): E {
 /**
  * Maps anything thrown below openrp to an {@link OpenRpError}. OpenRpErrors pass through.
  * Messages of lower layers are not copied when they could echo response data; the original
- * error stays available as `cause`.
+ * error stays available as `cause`. `now`: the client's clock, for a `Retry-After` HTTP-date.
  */
-export function mapError(error: unknown, context: ErrorContext): OpenRpError {
+export function mapError(
+  error: unknown,
+  context: ErrorContext,
+  now: number = Date.now(),
+): OpenRpError {
   if (error instanceof OpenRpError) return error
   if (error instanceof oauth.ResponseBodyError) {
     return oauthError({
       error: error.error,
       errorDescription: error.error_description,
       status: error.status,
-      retryAfterMs: retryAfterOf(error.response),
+      retryAfterMs: retryAfterOf(error.response, now),
     })
   }
   if (error instanceof oauth.AuthorizationResponseError) {
@@ -306,14 +322,14 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
       error: params.error ?? 'invalid_request',
       errorDescription: params.error_description,
       status: error.status,
-      retryAfterMs: retryAfterOf(error.response),
+      retryAfterMs: retryAfterOf(error.response, now),
     })
   }
   if (error instanceof oauth.UnsupportedOperationError) {
     return new OpenRpError('UNSUPPORTED', error.message, { cause: redactBody(error) })
   }
   if (error instanceof oauth.OperationProcessingError) {
-    return mapProcessingError(redactBody(error), context)
+    return mapProcessingError(redactBody(error), context, now)
   }
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') {
@@ -340,8 +356,9 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
 function mapProcessingError(
   error: oauth.OperationProcessingError,
   context: ErrorContext,
+  now: number,
 ): OpenRpError {
-  if (error.code === oauth.RESPONSE_IS_NOT_CONFORM) return httpError(error.cause)
+  if (error.code === oauth.RESPONSE_IS_NOT_CONFORM) return httpError(error.cause, now)
   const cause: ProcessingCause = isJsonObject(error.cause) ? error.cause : {}
   const code =
     lookup(PROCESSING_CODES, error.code) ??

@@ -43,8 +43,9 @@ export function operation<T>(
           fn({ [oauth.customFetch]: fetch, [oauth.allowInsecureRequests]: true }, deadline),
         )
       } catch (error) {
-        throw await mapErrorAsync(error, settings.context)
+        throw await mapErrorAsync(error, settings.context, core.options.clock.now())
       }
     },
+    core.options.clock,
   )
 }

@@ -11,13 +11,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * Parses a Retry-After header (delay-seconds or HTTP-date, RFC 9110 §10.2.3) into ms.
- * `undefined` when absent or unparsable; never negative.
+ * Parses a Retry-After header (delay-seconds or HTTP-date, RFC 9110 §10.2.3) into ms; an
+ * HTTP-date counts from `now` (the client's clock). `undefined` when absent or unparsable;
+ * never negative.
  */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  now: number = Date.now(),
-): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
@@ -39,23 +37,4 @@ export function retryDelay(
 ): number | undefined {
   if (retryAfterMs !== undefined) return retryAfterMs > policy.maxDelayMs ? undefined : retryAfterMs
   return Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs)
-}
-
-/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -7,8 +7,10 @@
  * is stored from a failed response.
  */
 import type { EndpointName, HttpFault } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { discover, OpenRpError } from '../../src/index.ts'
+import { settles, timersPending, watch, wholeSecondNow } from '../helpers/clock.ts'
 import {
   authorize,
   expectNothingStored,
@@ -22,47 +24,59 @@ const p = useProvider()
 const fault = (endpoint: EndpointName, http: HttpFault) =>
   p.server.control.setFaults({ http: { [endpoint]: http } })
 
-/** Milliseconds `fn` took to settle; its assertion failures propagate. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now()
-  await fn()
-  return performance.now() - start
+/**
+ * Holds the next request to `endpoint` (it never gets an answer), waits until `pending` has
+ * sent it, then moves `clock` to 1 ms before `timeoutMs` (still pending) and to it: `pending`
+ * must end in TIMEOUT there. The clock starts near real time, so ID tokens check out on it.
+ */
+async function hungUntilTimeout(
+  endpoint: EndpointName,
+  clock: ManualClock,
+  timeoutMs: number,
+  start: () => Promise<unknown>,
+): Promise<void> {
+  const hold = p.server.control.hold({ endpoint, stage: 'request' })
+  const pending = start()
+  const state = watch(pending)
+  await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
+  await clock.advance(timeoutMs - 1)
+  expect(state.settled).toBe(false)
+  await clock.advance(1)
+  await settles(state)
+  await refused(pending, 'TIMEOUT')
 }
 
 describe('timeouts: a hung endpoint ends in TIMEOUT within timeoutMs', () => {
   it('token endpoint (code exchange): TIMEOUT, nothing stored', async () => {
-    const client = await p.spa({ timeoutMs: 400 })
+    const clock = new ManualClock(Date.now())
+    const client = await p.spa({ timeoutMs: 400, clock })
     const s = session(client)
     const response = await authorize(p, client)
-    fault('token', { delayMs: 20_000 })
-    const start = performance.now()
-    await refused(s.callback(response), 'TIMEOUT')
-    expect(performance.now() - start).toBeLessThan(3000)
+    await hungUntilTimeout('token', clock, 400, () => s.callback(response))
     await expectNothingStored(s.store)
   })
 
   it('discovery: TIMEOUT', async () => {
-    fault('discovery', { delayMs: 20_000 })
-    const ms = await timed(() =>
-      refused(discover(p.server.issuer, { clientId: 'spa', timeoutMs: 300 }), 'TIMEOUT'),
+    const clock = new ManualClock(Date.now())
+    await hungUntilTimeout('discovery', clock, 300, () =>
+      discover(p.server.issuer, { clientId: 'spa', timeoutMs: 300, clock }),
     )
-    expect(ms).toBeLessThan(3000)
   })
 
   it('JWKS: TIMEOUT while validating an ID token, nothing stored', async () => {
-    const client = await p.spa({ timeoutMs: 400 })
+    const clock = new ManualClock(Date.now())
+    const client = await p.spa({ timeoutMs: 400, clock })
     const s = session(client)
     const response = await authorize(p, client)
-    fault('jwks', { delayMs: 20_000 })
-    await refused(s.callback(response), 'TIMEOUT')
+    await hungUntilTimeout('jwks', clock, 400, () => s.callback(response))
     await expectNothingStored(s.store)
   })
 
   it('userinfo: TIMEOUT', async () => {
-    const client = await p.spa({ timeoutMs: 400 })
+    const clock = new ManualClock(Date.now())
+    const client = await p.spa({ timeoutMs: 400, clock })
     const tokens = await session(client).callback(await authorize(p, client))
-    fault('userinfo', { delayMs: 20_000 })
-    await refused(client.userinfo(tokens), 'TIMEOUT')
+    await hungUntilTimeout('userinfo', clock, 400, () => client.userinfo(tokens))
   })
 })
 
@@ -82,33 +96,51 @@ describe('5xx and 429 on idempotent requests: retried, Retry-After honoured and 
     expect(p.hits('jwks')).toBe(3)
   })
 
+  /** Discovery on `clock` waits exactly `waitMs` before its retry, and then succeeds. */
+  async function retriedAfter(clock: ManualClock, waitMs: number): Promise<void> {
+    const pending = discover(p.server.issuer, {
+      clientId: 'spa',
+      retry: { baseDelayMs: 10 },
+      clock,
+    })
+    const state = watch(pending)
+    // Parked on its deadline and its wait.
+    await timersPending(clock, 2)
+    await clock.advance(waitMs - 1)
+    expect(state.settled).toBe(false)
+    expect(p.hits('discovery')).toBe(1)
+    await clock.advance(1)
+    await pending
+    expect(p.hits('discovery')).toBe(2)
+  }
+
   it('429 with Retry-After in seconds waits that long', async () => {
     fault('discovery', { status: 429, retryAfter: '1', times: 1 })
-    const ms = await timed(() =>
-      discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10 } }),
-    )
-    expect(ms).toBeGreaterThanOrEqual(950)
-    expect(p.hits('discovery')).toBe(2)
+    await retriedAfter(new ManualClock(), 1000)
   })
 
   it('503 with Retry-After as an HTTP-date waits until then', async () => {
-    const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000)
+    const clock = new ManualClock(wholeSecondNow())
+    const at = new Date(clock.now() + 2000)
     fault('discovery', { status: 503, retryAfter: at.toUTCString(), times: 1 })
-    await discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10 } })
-    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime() - 50)
-    expect(p.hits('discovery')).toBe(2)
+    await retriedAfter(clock, 2000)
+    expect(clock.now()).toBe(at.getTime())
   })
 
   it('a Retry-After beyond retry.maxDelayMs is not cut short: one request, typed error', async () => {
     fault('discovery', { status: 429, retryAfter: '3600', times: 1 })
-    const ms = await timed(async () => {
-      const error = await refused(
-        discover(p.server.issuer, { clientId: 'spa', retry: { baseDelayMs: 10, maxDelayMs: 200 } }),
-        'OAUTH_ERROR',
-      )
-      expect(error).toMatchObject({ status: 429, retryAfterMs: 3_600_000 })
-    })
-    expect(ms).toBeLessThan(1000)
+    const clock = new ManualClock()
+    // Refused without any time passing on the client's clock.
+    const error = await refused(
+      discover(p.server.issuer, {
+        clientId: 'spa',
+        retry: { baseDelayMs: 10, maxDelayMs: 200 },
+        clock,
+      }),
+      'OAUTH_ERROR',
+    )
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 3_600_000 })
+    expect(clock.pendingTimers).toBe(0)
     expect(p.hits('discovery')).toBe(1)
   })
 
@@ -138,23 +170,44 @@ describe('5xx and 429 on idempotent requests: retried, Retry-After honoured and 
 
 describe('never a blind retry of a code or refresh-token POST', () => {
   it.each([
-    ['503', { status: 503, times: 1 }, 5000],
-    ['429 with Retry-After', { status: 429, retryAfter: '1', times: 1 }, 5000],
-    ['a hung answer (timeout)', { delayMs: 1200, times: 1 }, 500],
+    ['503', { status: 503, times: 1 }],
+    ['429 with Retry-After', { status: 429, retryAfter: '1', times: 1 }],
+    ['a hung answer (timeout)', 'hold'],
   ] as const)(
     'code exchange answered with %s: one request, error, nothing stored',
-    async (_name, http, timeoutMs) => {
+    async (_name, http) => {
       // Count what leaves the client (a hung request never shows in the server's log).
       const sent: string[] = []
       const counting: typeof fetch = (input, init) => {
         sent.push(input instanceof Request ? input.url : String(input))
         return fetch(input, init)
       }
-      const client = await p.spa({ timeoutMs, retry: { baseDelayMs: 10 }, fetch: counting })
+      const clock = new ManualClock(Date.now())
+      const client = await p.spa({
+        timeoutMs: 500,
+        retry: { baseDelayMs: 10 },
+        fetch: counting,
+        clock,
+      })
       const s = session(client)
       const response = await authorize(p, client)
-      fault('token', http)
-      const error = await s.callback(response).catch((e: unknown) => e)
+      let error: unknown
+      if (http === 'hold') {
+        // The answer never comes; at timeoutMs the exchange ends, and is not sent again.
+        const hold = p.server.control.hold({ endpoint: 'token', stage: 'request' })
+        const pending = s.callback(response).catch((e: unknown) => e)
+        await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
+        await clock.advance(500)
+        await settles(watch(pending))
+        error = await pending
+        expect(error).toMatchObject({ code: 'TIMEOUT' })
+        // However long one waits after it.
+        await clock.advance(60_000)
+      } else {
+        fault('token', http)
+        // Refused without any time passing on the client's clock: no wait for a retry.
+        error = await s.callback(response).catch((e: unknown) => e)
+      }
       expect(error).toBeInstanceOf(OpenRpError)
       expect(sent.filter((url) => url.endsWith('/token'))).toHaveLength(1)
       await expectNothingStored(s.store)

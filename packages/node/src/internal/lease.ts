@@ -4,7 +4,28 @@
  *
  * @module
  */
-import { type LockLease, LockLostError } from '@openrp/core'
+import {
+  type Clock,
+  type LockLease,
+  LockLostError,
+  systemClock,
+  type TimerHandle,
+} from '@openrp/core'
+
+/**
+ * The time leases are measured in: `performance.now()` (which wall-clock changes do not move)
+ * on the system clock, the clock's own `now()` on any other (a test's manual clock).
+ */
+export function leaseTimeOf(clock: Clock): () => number {
+  return clock === systemClock ? () => performance.now() : () => clock.now()
+}
+
+/** Sets a timer on `clock` that does not keep the process alive (on the system clock). */
+function backgroundTimer(clock: Clock, fn: () => void, ms: number): TimerHandle {
+  const handle = clock.setTimeout(fn, ms)
+  ;(handle as { unref?: () => void } | undefined)?.unref?.()
+  return handle
+}
 
 /** One lease held by {@link holdLease}. */
 export interface HeldLease {
@@ -13,10 +34,12 @@ export interface HeldLease {
   /** Lease length in ms: the lock frees itself this long after its last renewal. */
   leaseMs: number
   /**
-   * When the command that took the lock was sent (`performance.now()`, a clock that wall-clock
-   * changes do not move): the lease runs from no earlier than this.
+   * When the command that took the lock was sent, in {@link leaseTimeOf} the clock: the lease
+   * runs from no earlier than this.
    */
   acquiredAt: number
+  /** The clock of the renewals and of the watchdog. */
+  clock: Clock
   /**
    * Extends the lease if it is still ours: `true` when it was, `false` when another holder has
    * it or it is gone (definitively lost). Throws when it cannot tell (backend unreachable).
@@ -44,11 +67,12 @@ export async function holdLease<T>(
   lease: HeldLease,
   fn: (lease: LockLease) => Promise<T>,
 ): Promise<T> {
-  const { name, leaseMs } = lease
+  const { name, leaseMs, clock } = lease
+  const now = leaseTimeOf(clock)
   const controller = new AbortController()
   let settled = false
   let renewing = false
-  /** Sending time (`performance.now()`) of the latest renewal (or acquisition) confirmed. */
+  /** Sending time (`now()`) of the latest renewal (or acquisition) confirmed. */
   let confirmedAt = lease.acquiredAt
   let lastError: unknown
 
@@ -58,37 +82,57 @@ export async function holdLease<T>(
   }
 
   // Fires when the last confirmed renewal is a whole lease old; moved on by every confirmation.
-  let watchdog: ReturnType<typeof setTimeout> | undefined
+  // A held lock must not keep the process alive: both timers are background ones.
+  let watchdog: TimerHandle | undefined
   const armWatchdog = () => {
-    clearTimeout(watchdog)
-    watchdog = setTimeout(
+    clock.clearTimeout(watchdog)
+    watchdog = backgroundTimer(
+      clock,
       () => {
         watchdog = undefined
-        if (performance.now() - confirmedAt >= leaseMs) {
+        if (now() - confirmedAt >= leaseMs) {
           lose(`its lease could not be renewed for ${leaseMs} ms`, lastError)
         } else {
           armWatchdog()
         }
       },
-      Math.max(0, confirmedAt + leaseMs - performance.now()),
+      Math.max(0, confirmedAt + leaseMs - now()),
     )
-    // A held lock must not keep the process alive.
-    watchdog.unref()
   }
 
-  const keepAlive = setInterval(() => {
+  // Every third of the lease, one renewal; stopped for good by a definite loss or by `fn`
+  // settling.
+  let keepAlive: TimerHandle | undefined
+  let stopped = false
+  const scheduleRenewal = () => {
+    keepAlive = backgroundTimer(
+      clock,
+      () => {
+        if (stopped || settled) return
+        scheduleRenewal()
+        renewOnce()
+      },
+      leaseMs / 3,
+    )
+  }
+  const stopRenewals = () => {
+    stopped = true
+    clock.clearTimeout(keepAlive)
+  }
+
+  const renewOnce = () => {
     // A renewal still waiting for its reply (bounded by the backend's command timeout) is
     // not doubled; the watchdog covers one that never comes back.
-    if (renewing || settled) return
+    if (renewing) return
     renewing = true
-    const sentAt = performance.now()
+    const sentAt = now()
     lease.renew().then(
       (ours) => {
         renewing = false
         if (settled) return
         if (!ours) {
-          clearInterval(keepAlive)
-          clearTimeout(watchdog)
+          stopRenewals()
+          clock.clearTimeout(watchdog)
           lose('its lease was taken by another holder or removed')
           return
         }
@@ -101,16 +145,16 @@ export async function holdLease<T>(
         lastError = error
       },
     )
-  }, leaseMs / 3)
-  keepAlive.unref()
+  }
+  scheduleRenewal()
   armWatchdog()
 
   try {
     return await fn({ signal: controller.signal })
   } finally {
     settled = true
-    clearInterval(keepAlive)
-    clearTimeout(watchdog)
+    stopRenewals()
+    clock.clearTimeout(watchdog)
     await lease.release().catch(() => {})
   }
 }

@@ -45,10 +45,13 @@ export interface Member {
   close(): Promise<void>
 }
 
-/** One member's RedisStore and RedisLock, on their own connections. */
-export function member(redisUrl: string, prefix: string): Member {
+/**
+ * One member's RedisStore and RedisLock, on their own connections; the lock's waits and
+ * renewals on `clock` when given.
+ */
+export function member(redisUrl: string, prefix: string, clock?: ManualClock): Member {
   const store = new RedisStore({ url: redisUrl, prefix: `${prefix}:` })
-  const lock = new RedisLock({ url: redisUrl, prefix: `${prefix}:lock:` })
+  const lock = new RedisLock({ url: redisUrl, prefix: `${prefix}:lock:`, clock })
   return {
     store,
     lock,
