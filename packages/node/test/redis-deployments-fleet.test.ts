@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { type Client, discover, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
 import {
+  bundledWorker,
   type RedisCluster,
   type RedisSentinelSetup,
   type RedisServer,
@@ -71,10 +72,11 @@ interface Member {
 }
 
 async function startMember(): Promise<Member> {
-  const child = fork(join(import.meta.dirname, 'fixtures', 'tm-worker.ts'), [server.issuer], {
-    execArgv: ['--conditions=openrp-source', '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+  const child = fork(
+    await bundledWorker(join(import.meta.dirname, 'fixtures', 'tm-worker.ts')),
+    [server.issuer],
+    { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  )
   let next = 0
   const waiting = new Map<number, (answer: { token?: string; error?: string }) => void>()
   const ask = (message: object) =>
