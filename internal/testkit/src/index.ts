@@ -9,3 +9,4 @@ export {
   startRedisCluster,
   startRedisSentinel,
 } from './redis-topologies.ts'
+export { bundledWorker } from './worker-bundle.ts'

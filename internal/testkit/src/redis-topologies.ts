@@ -1,16 +1,18 @@
 /**
- * Real Redis deployments for the fleet tests: a Redis Cluster (primaries with replicas, slots
- * assigned by `redis-cli --cluster create`) and a Sentinel-managed primary with a replica, each
- * on free loopback ports, with short failure-detection timeouts so a killed primary fails over in
- * a few seconds.
+ * Real Redis deployments for the fleet tests: a Redis Cluster (primaries with replicas, every
+ * slot assigned) and a Sentinel-managed primary with a replica, each on free loopback ports, with
+ * short failure-detection timeouts so a killed primary fails over in a few seconds. Servers start in parallel, replicas sync at once (no diskless-sync delay) and
+ * the sentinels start knowing each other, so a topology is ready in about a second.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort } from './port.ts'
-import { redisBinary, waitForPort } from './redis.ts'
+import { redisBinary } from './redis.ts'
 
 const run = promisify(execFile)
 
@@ -37,42 +39,113 @@ async function cli(port: number, ...args: string[]): Promise<string> {
   return stdout
 }
 
-/** A port p with p + 10000 free too (the cluster bus port). */
-async function clusterPort(): Promise<number> {
+/** A port p with p + 10000 free too (the cluster bus port), none of them in `taken`. */
+async function clusterPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = await freePort()
-    if (port > 55_000) continue
-    const { createServer } = await import('node:net')
+    if (port > 55_000 || taken.has(port) || taken.has(port + 10_000)) continue
     const busFree = await new Promise<boolean>((resolve) => {
       const srv = createServer()
       srv.once('error', () => resolve(false))
       srv.listen(port + 10_000, '127.0.0.1', () => srv.close(() => resolve(true)))
     })
-    if (busFree) return port
+    if (busFree) {
+      taken.add(port).add(port + 10_000)
+      return port
+    }
   }
 }
 
-async function spawnRedis(port: number, args: string[]): Promise<Proc> {
+/**
+ * Awaits every start; when one failed, stops the ones that started and throws its error (so a
+ * failed setup leaves no server behind).
+ */
+async function settled(starts: Promise<Proc>[]): Promise<Proc[]> {
+  const results = await Promise.allSettled(starts)
+  const failed = results.find((r) => r.status === 'rejected')
+  const procs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  if (failed) {
+    await Promise.all(procs.map((p) => kill(p)))
+    throw failed.reason
+  }
+  return procs
+}
+
+/**
+ * Spawns `redis-server` with `argsFor(port)` on a port from `pickPort` and waits until it
+ * listens. A server that exits at start (another process took the port in the meantime) is
+ * tried again on another port.
+ */
+async function spawnOn(
+  pickPort: () => Promise<number>,
+  argsFor: (port: number) => string[],
+): Promise<Proc> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort()
+    const child = spawn(redisBinary(), argsFor(port), { stdio: 'ignore' })
+    const proc: Proc = {
+      node: { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}` },
+      child,
+    }
+    if (await listening(proc, 10_000)) return proc
+    await kill(proc)
+    if (attempt === 3) throw new Error(`redis-server exited at start on port ${port}`)
+  }
+}
+
+/** Whether `proc` listens within `timeoutMs` (false when it exited first). */
+async function listening(proc: Proc, timeoutMs: number): Promise<boolean> {
+  const exited = () => proc.child.exitCode !== null || proc.child.signalCode !== null
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (exited()) return false
+    if (await connects(proc.node.port)) {
+      // Connected: to this server, unless it exited meanwhile (another one has the port).
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return !exited()
+    }
+    if (Date.now() > deadline) {
+      await kill(proc)
+      throw new Error(`redis-server did not listen on ${proc.node.port} within ${timeoutMs} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
+}
+
+/** A data node's arguments: no persistence, replicas sync at once. */
+function dataArgs(port: number, args: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'openrp-redis-'))
-  const child = spawn(
-    redisBinary(),
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      ...args,
-    ],
-    { stdio: 'ignore' },
-  )
-  await waitForPort(port, 10_000)
-  return { node: { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}` }, child }
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    // A replica's first sync starts at once instead of after the default 5 s wait for more
+    // replicas to share a diskless transfer.
+    '--repl-diskless-sync-delay',
+    '0',
+    ...args,
+  ]
 }
 
 async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -95,8 +168,94 @@ async function until(
       // not yet
     }
     if (Date.now() > deadline) throw new Error(`Redis test setup: ${what} within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+function infoField(info: string, name: string): string | undefined {
+  return info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim()
+}
+
+/**
+ * Waits until the replica on `replicaPort` has everything its primary on `primaryPort` has
+ * written so far (its replication offset reached the primary's), so a failover loses nothing
+ * written before the call.
+ */
+async function caughtUp(primaryPort: number, replicaPort: number): Promise<void> {
+  const target = Number(
+    infoField(await cli(primaryPort, 'info', 'replication'), 'master_repl_offset'),
+  )
+  await until('the replica caught up', 20_000, async () => {
+    const info = await cli(replicaPort, 'info', 'replication')
+    return (
+      infoField(info, 'master_link_status') === 'up' &&
+      Number(infoField(info, 'slave_repl_offset')) >= target
+    )
+  })
+}
+
+async function ok(port: number, ...args: string[]): Promise<void> {
+  const reply = (await cli(port, ...args)).trim()
+  if (reply !== 'OK') throw new Error(`Redis test setup: ${args.join(' ')} on ${port}: ${reply}`)
+}
+
+/**
+ * What `redis-cli --cluster create` does, without its one-second polls: the first `primaries`
+ * nodes share the slots, every node meets the others, then the rest replicate the primaries in
+ * turn.
+ */
+async function formCluster(procs: Proc[], primaries: number): Promise<void> {
+  const slots = 16_384
+  await Promise.all(
+    procs.map((p, i) => ok(p.node.port, 'cluster', 'set-config-epoch', String(i + 1))),
+  )
+  await Promise.all(
+    procs.slice(0, primaries).map((p, i) => {
+      const from = Math.floor((i * slots) / primaries)
+      const to = Math.floor(((i + 1) * slots) / primaries)
+      const range = Array.from({ length: to - from }, (_, k) => String(from + k))
+      return ok(p.node.port, 'cluster', 'addslots', ...range)
+    }),
+  )
+  const first = procs[0] as Proc
+  await Promise.all(
+    procs
+      .slice(1)
+      .map((p) => ok(first.node.port, 'cluster', 'meet', '127.0.0.1', String(p.node.port))),
+  )
+  await Promise.all(
+    procs.map((p) =>
+      until('the nodes met', 20_000, async () => {
+        const lines = (await cli(p.node.port, 'cluster', 'nodes')).trim().split('\n')
+        return (
+          lines.length === procs.length &&
+          lines.every((line) => !/handshake|noaddr/.test(line.split(' ')[2] ?? ''))
+        )
+      }),
+    ),
+  )
+  const ids = await Promise.all(
+    procs.slice(0, primaries).map(async (p) => (await cli(p.node.port, 'cluster', 'myid')).trim()),
+  )
+  await Promise.all(
+    procs
+      .slice(primaries)
+      .map((p, j) => ok(p.node.port, 'cluster', 'replicate', ids[j % primaries] as string)),
+  )
+}
+
+/** Waits until every live replica among `procs` has caught up with its live primary. */
+async function replicated(procs: Proc[]): Promise<void> {
+  const live = procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+  await Promise.all(
+    live.map(async (p) => {
+      const info = await cli(p.node.port, 'info', 'replication')
+      if (infoField(info, 'role') !== 'slave') return
+      const primaryPort = Number(infoField(info, 'master_port'))
+      if (!live.some((q) => q.node.port === primaryPort)) return
+      await caughtUp(primaryPort, p.node.port)
+    }),
+  )
 }
 
 export interface RedisCluster {
@@ -104,14 +263,20 @@ export interface RedisCluster {
   nodes: RedisNode[]
   /** The node currently serving `key`'s slot as primary. */
   primaryFor(key: string): Promise<RedisNode>
-  /** SIGKILLs the primary serving `key` and waits until a replica has taken its slots over. */
+  /**
+   * Once the replicas have every write so far (`replicated()`), SIGKILLs the primary serving
+   * `key` and waits until a replica has taken its slots over.
+   */
   killPrimaryFor(key: string): Promise<RedisNode>
+  /** Waits until every replica has what its primary has been written so far. */
+  replicated(): Promise<void>
   stop(): Promise<void>
 }
 
 /**
  * Starts `primaries` primaries with `replicasPerPrimary` replicas each, as one cluster with
- * every slot assigned, and waits for `cluster_state:ok` on every node.
+ * every slot assigned, and waits for `cluster_state:ok` on every node. Replicas may still be
+ * syncing: `replicated()` (which `killPrimaryFor()` calls first) waits for them.
  */
 export async function startRedisCluster(
   options: { primaries?: number; replicasPerPrimary?: number; nodeTimeoutMs?: number } = {},
@@ -121,37 +286,32 @@ export async function startRedisCluster(
   const nodeTimeout = options.nodeTimeoutMs ?? 1000
   const procs: Proc[] = []
   try {
-    for (let i = 0; i < primaries * (1 + replicas); i++) {
-      const port = await clusterPort()
-      procs.push(
-        await spawnRedis(port, [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          `nodes-${port}.conf`,
-          '--cluster-node-timeout',
-          String(nodeTimeout),
-          '--cluster-replica-validity-factor',
-          '0',
-        ]),
-      )
-    }
-    await run(
-      redisCli(),
-      [
-        '--cluster',
-        'create',
-        ...procs.map((p) => `127.0.0.1:${p.node.port}`),
-        '--cluster-replicas',
-        String(replicas),
-        '--cluster-yes',
-      ],
-      { encoding: 'utf8' },
+    const taken = new Set<number>()
+    const started = Array.from({ length: primaries * (1 + replicas) }, () =>
+      spawnOn(
+        () => clusterPort(taken),
+        (port) =>
+          dataArgs(port, [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            String(nodeTimeout),
+            '--cluster-replica-validity-factor',
+            '0',
+          ]),
+      ),
     )
-    for (const p of procs)
-      await until('cluster_state:ok', 20_000, async () =>
-        (await cli(p.node.port, 'cluster', 'info')).includes('cluster_state:ok'),
-      )
+    procs.push(...(await settled(started)))
+    await formCluster(procs, primaries)
+    await Promise.all(
+      procs.map((p) =>
+        until('cluster_state:ok', 20_000, async () =>
+          (await cli(p.node.port, 'cluster', 'info')).includes('cluster_state:ok'),
+        ),
+      ),
+    )
   } catch (error) {
     await Promise.all(procs.map((p) => kill(p)))
     throw error
@@ -180,6 +340,7 @@ export async function startRedisCluster(
     nodes: procs.map((p) => p.node),
     primaryFor,
     async killPrimaryFor(key) {
+      await replicated(procs)
       const primary = await primaryFor(key)
       const proc = procs.find((p) => p.node === primary) as Proc
       await kill(proc)
@@ -190,6 +351,7 @@ export async function startRedisCluster(
       })
       return primaryFor(key)
     },
+    replicated: () => replicated(procs),
     async stop() {
       await Promise.all(procs.map((p) => kill(p)))
     },
@@ -202,12 +364,22 @@ export interface RedisSentinelSetup {
   sentinels: RedisNode[]
   /** The primary now, as the sentinels see it. */
   primary(): Promise<RedisNode>
-  /** SIGKILLs the primary and waits until the sentinels have promoted the replica. */
+  /**
+   * Once the replica has every write so far (`replicated()`), SIGKILLs the primary and waits
+   * until the sentinels have promoted the replica.
+   */
   killPrimary(): Promise<RedisNode>
+  /** Waits until the replica has what the primary has been written so far. */
+  replicated(): Promise<void>
   stop(): Promise<void>
 }
 
-/** A primary, one replica and three sentinels (quorum 2), with a 1 s down-after time. */
+/**
+ * A primary, one replica and three sentinels (quorum 2), with a 1 s down-after time. The
+ * sentinels start together, each configured with the others and the replica (as a sentinel
+ * rewrites its own configuration once it has met them), instead of discovering them over hello
+ * messages sent every 2 s.
+ */
 export async function startRedisSentinel(
   options: { downAfterMs?: number } = {},
 ): Promise<RedisSentinelSetup> {
@@ -216,41 +388,77 @@ export async function startRedisSentinel(
   const data: Proc[] = []
   const sentinels: Proc[] = []
   try {
-    data.push(await spawnRedis(await freePort(), []))
-    const primaryPort = (data[0] as Proc).node.port
-    data.push(await spawnRedis(await freePort(), ['--replicaof', '127.0.0.1', String(primaryPort)]))
-    await until('the replica synced', 20_000, async () =>
-      (await cli((data[1] as Proc).node.port, 'info', 'replication')).includes(
-        'master_link_status:up',
+    const first = await spawnOn(freePort, (port) => dataArgs(port, []))
+    data.push(first)
+    const primaryPort = first.node.port
+    const replica = await spawnOn(freePort, (port) =>
+      dataArgs(port, ['--replicaof', '127.0.0.1', String(primaryPort)]),
+    )
+    data.push(replica)
+    for (let attempt = 1; sentinels.length === 0; attempt++) {
+      const ports = [await freePort(), await freePort(), await freePort()]
+      const ids = ports.map(() => randomBytes(20).toString('hex'))
+      const group = ports.map((port, i): Proc => {
+        const dir = mkdtempSync(join(tmpdir(), 'openrp-sentinel-'))
+        const conf = join(dir, 'sentinel.conf')
+        writeFileSync(
+          conf,
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            `dir ${dir}`,
+            `sentinel myid ${ids[i]}`,
+            `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 2`,
+            `sentinel down-after-milliseconds ${masterName} ${downAfter}`,
+            `sentinel failover-timeout ${masterName} 5000`,
+            `sentinel parallel-syncs ${masterName} 1`,
+            `sentinel known-replica ${masterName} 127.0.0.1 ${replica.node.port}`,
+            ...ports.flatMap((other, j) =>
+              j === i ? [] : [`sentinel known-sentinel ${masterName} 127.0.0.1 ${other} ${ids[j]}`],
+            ),
+            '',
+          ].join('\n'),
+        )
+        const child = spawn(redisBinary(), [conf, '--sentinel'], { stdio: 'ignore' })
+        return { node: { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}` }, child }
+      })
+      // The sentinels' configurations name each other: one that could not take its port means
+      // starting the three again on other ports.
+      const up = await Promise.allSettled(group.map((p) => listening(p, 10_000)))
+      if (up.every((r) => r.status === 'fulfilled' && r.value)) sentinels.push(...group)
+      else {
+        await Promise.all(group.map((p) => kill(p)))
+        const failed = up.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failed) throw failed.reason
+        if (attempt === 3) throw new Error('a sentinel exited at start three times')
+      }
+    }
+    // A sentinel that came up before its peers marks them down once (+sdown, -sdown events a
+    // client reconnects on): ready means every link of every sentinel is up and has answered.
+    await Promise.all(
+      sentinels.map((s) =>
+        until('the sentinels saw each other and the replica', 20_000, async () => {
+          const links = await Promise.all(
+            ['master', 'sentinels', 'replicas'].map(async (what) =>
+              (await cli(s.node.port, 'sentinel', what, masterName)).trim().split('\n'),
+            ),
+          )
+          const values = (name: string) =>
+            links.flatMap((lines) =>
+              lines.flatMap((line, i) => (line === name ? [lines[i + 1]] : [])),
+            )
+          const [master] = links as [string[]]
+          const field = (name: string) => master[master.indexOf(name) + 1]
+          return (
+            Number(field('num-other-sentinels')) === 2 &&
+            Number(field('num-slaves')) >= 1 &&
+            values('flags').every((flags) => !/disconnected|s_down|o_down/.test(flags ?? '')) &&
+            // A link still waiting for its first reply shows the ping as sent at its creation.
+            values('last-ping-sent').every((ms) => Number(ms) < downAfter / 2)
+          )
+        }),
       ),
     )
-    for (let i = 0; i < 3; i++) {
-      const port = await freePort()
-      const dir = mkdtempSync(join(tmpdir(), 'openrp-sentinel-'))
-      const conf = join(dir, 'sentinel.conf')
-      writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `dir ${dir}`,
-          `sentinel monitor ${masterName} 127.0.0.1 ${primaryPort} 2`,
-          `sentinel down-after-milliseconds ${masterName} ${downAfter}`,
-          `sentinel failover-timeout ${masterName} 5000`,
-          `sentinel parallel-syncs ${masterName} 1`,
-          '',
-        ].join('\n'),
-      )
-      const child = spawn(redisBinary(), [conf, '--sentinel'], { stdio: 'ignore' })
-      await waitForPort(port, 10_000)
-      sentinels.push({ node: { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}` }, child })
-    }
-    await until('the sentinels saw each other and the replica', 20_000, async () => {
-      const out = await cli((sentinels[0] as Proc).node.port, 'sentinel', 'master', masterName)
-      const lines = out.trim().split('\n')
-      const field = (name: string) => lines[lines.indexOf(name) + 1]
-      return Number(field('num-other-sentinels')) === 2 && Number(field('num-slaves')) >= 1
-    })
   } catch (error) {
     await Promise.all([...data, ...sentinels].map((p) => kill(p)))
     throw error
@@ -272,6 +480,7 @@ export async function startRedisSentinel(
     sentinels: sentinels.map((p) => p.node),
     primary,
     async killPrimary() {
+      await replicated(data)
       const before = await primary()
       await kill(data.find((p) => p.node === before) as Proc)
       await until('the sentinels promoted the replica', 30_000, async () => {
@@ -281,6 +490,7 @@ export async function startRedisSentinel(
       })
       return primary()
     },
+    replicated: () => replicated(data),
     async stop() {
       await Promise.all([...sentinels, ...data].map((p) => kill(p)))
     },

@@ -2,7 +2,7 @@
 // ManualClock), polling, offline pause, reload, expiry, denial, errors, and the session after.
 import { InProcessLock, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
 import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { flush, ManualClock } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDeviceLogin, type DeviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginOptions, DeviceLoginState } from '../src/device-login-options.ts'
@@ -87,6 +87,24 @@ function until(
       resolve(state)
     })
   })
+}
+
+/**
+ * Lets what the clock just started finish in real time: a poll's HTTP round trip to the
+ * reference server (a request due at this time has reached it once this resolves).
+ */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  await flush()
+}
+
+/** Resolves once `check()` holds, trying every few milliseconds for at most 5 s. */
+async function eventually(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition never held')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }
 
 const tokenPolls = () =>
@@ -246,30 +264,61 @@ describe('createDeviceLogin', () => {
   })
 
   it('pauses polling while offline and resumes it, never sooner than the interval', async () => {
-    const { login, network } = setup()
-    await login.start()
-    const { userCode } = await until(login, (s) => s.status === 'waiting')
-    await until(login, () => tokenPolls().length >= 1)
-    network.set(false)
-    expect(login.state.status).toBe('offline')
-    expect(login.state.userCode).toBe(userCode)
-    const before = tokenPolls().length
-    // Three intervals without the network: no poll may be sent.
-    await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_SEC * 1000 + 200))
-    // A poll already on the wire when the network dropped may still land; nothing after it.
-    expect(tokenPolls().length - before).toBeLessThanOrEqual(1)
-    const paused = tokenPolls().length
-    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_SEC * 1000))
-    expect(tokenPolls().length).toBe(paused)
+    const clock = new ManualClock(Date.now())
+    // The provider keeps the TV's time: polls spaced by the clock are not "too fast".
+    const own = await startReferenceServer({
+      port: 0,
+      clients: DEMO_CLIENTS,
+      deviceInterval: INTERVAL_SEC,
+      deviceCodeTtl: TTL_SEC,
+      clock,
+    })
+    const tokenPolls = () =>
+      own.control
+        .requests({ endpoint: 'token' })
+        .filter((r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code')
+    /** Moves the clock by `ms` a quarter second at a time, letting each poll's HTTP settle. */
+    const pass = async (ms: number) => {
+      for (let left = ms; left > 0; left -= 250) {
+        await clock.advance(Math.min(250, left))
+        await settle()
+      }
+    }
+    try {
+      const { login, network } = setup({ clock, issuer: own.issuer })
+      await login.start()
+      const { userCode } = await until(login, (s) => s.status === 'waiting')
+      await pass(INTERVAL_SEC * 1000)
+      await eventually(() => tokenPolls().length >= 1)
+      network.set(false)
+      expect(login.state.status).toBe('offline')
+      expect(login.state.userCode).toBe(userCode)
+      const before = tokenPolls().length
+      // Three intervals without the network: no poll may be sent.
+      await pass(3 * INTERVAL_SEC * 1000 + 200)
+      // A poll already on the wire when the network dropped may still land; nothing after it.
+      expect(tokenPolls().length - before).toBeLessThanOrEqual(1)
+      const paused = tokenPolls().length
+      await pass(2 * INTERVAL_SEC * 1000)
+      expect(tokenPolls().length).toBe(paused)
 
-    const backOnline = Date.now()
-    network.set(true)
-    expect(login.state.status).toBe('waiting')
-    server.control.approveDevice(userCode!)
-    await until(login, (s) => s.status === 'signed-in')
-    const resumed = tokenPolls().slice(paused)
-    expect(resumed.length).toBeGreaterThan(0)
-    expect(resumed[0]!.time - backOnline).toBeGreaterThanOrEqual(INTERVAL_SEC * 1000 - 50)
+      const backOnline = clock.now()
+      network.set(true)
+      expect(login.state.status).toBe('waiting')
+      own.control.approveDevice(userCode!)
+      const signedIn = until(login, (s) => s.status === 'signed-in')
+      let signedInYet = false
+      void signedIn.then(() => {
+        signedInYet = true
+      })
+      for (let i = 0; i < 40 && !signedInYet; i++) await pass(250)
+      await signedIn
+      const resumed = tokenPolls().slice(paused)
+      expect(resumed.length).toBeGreaterThan(0)
+      expect(resumed[0]!.time - backOnline).toBeGreaterThanOrEqual(INTERVAL_SEC * 1000 - 50)
+    } finally {
+      await own.close()
+    }
   })
 
   it('asks for no code while offline, and asks once back online', async () => {

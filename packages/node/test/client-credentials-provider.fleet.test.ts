@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { join } from 'node:path'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { type RedisServer, startRedis } from '@openrp/testkit'
+import { bundledWorker, type RedisServer, startRedis } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const WORKERS = 8
@@ -22,14 +22,11 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-function startWorker(): Promise<ChildProcess> {
+async function startWorker(): Promise<ChildProcess> {
   const worker = fork(
-    join(import.meta.dirname, 'fixtures', 'cc-worker.ts'),
+    await bundledWorker(join(import.meta.dirname, 'fixtures', 'cc-worker.ts')),
     [server.issuer, redis.url, String(CALLERS_PER_WORKER)],
-    {
-      execArgv: ['--conditions=openrp-source', '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   workers.push(worker)
   return new Promise((resolve, reject) => {
@@ -52,6 +49,19 @@ function askAll(): Promise<string[]> {
   ).then((lists) => lists.flat())
 }
 
+/** Moves every member's clock forward by `ms`. */
+function advanceAll(ms: number): Promise<void> {
+  return Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          worker.once('message', () => resolve())
+          worker.send({ advance: ms })
+        }),
+    ),
+  ).then(() => undefined)
+}
+
 const tokenRequests = () =>
   server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
 
@@ -65,8 +75,8 @@ describe('ClientCredentialsProvider across a fleet (8 processes, RedisStore + Re
     expect(tokenRequests()).toHaveLength(1)
     expect(new Set(first).size).toBe(1)
 
-    // Past the token's life (minus skew) and its Redis TTL.
-    await new Promise((r) => setTimeout(r, TOKEN_TTL_SEC * 1000 + 500))
+    // Past the token's life (minus skew) on every member's clock.
+    await advanceAll(TOKEN_TTL_SEC * 1000 + 500)
     server.control.clearRequests()
 
     const second = await askAll()

@@ -5,67 +5,113 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { join } from 'node:path'
 import { type Client, discover, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { startRedis, startRedisCluster, startRedisSentinel } from '@openrp/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  bundledWorker,
+  type RedisCluster,
+  type RedisSentinelSetup,
+  type RedisServer,
+  startRedis,
+  startRedisCluster,
+  startRedisSentinel,
+} from '@openrp/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisConnectionOptions } from '../src/internal/redis-connection.ts'
 import { RedisStore } from '../src/redis-store.ts'
 
 const MEMBERS = 4
 let server: ReferenceServer
 let client: Client
+let redis: RedisServer | undefined
+let cluster: RedisCluster | undefined
+let sentinel: RedisSentinelSetup | undefined
+/** The fleet: started once, each test points it at its deployment (`useDeployment`). */
+let members: Member[] = []
 
+// The reference server, the three deployments and the member processes all start together.
 beforeAll(async () => {
   server = await startReferenceServer({ port: 0 })
-  client = await discover(server.issuer, {
-    clientId: 'web',
-    clientSecret: 'web-secret',
-    redirectUri: 'http://127.0.0.1:4002/callback',
-    scope: 'openid offline_access api:read',
-  })
+  const results = await Promise.allSettled([
+    discover(server.issuer, {
+      clientId: 'web',
+      clientSecret: 'web-secret',
+      redirectUri: 'http://127.0.0.1:4002/callback',
+      scope: 'openid offline_access api:read',
+    }).then((c) => {
+      client = c
+    }),
+    startRedis().then((r) => {
+      redis = r
+    }),
+    startRedisCluster().then((c) => {
+      cluster = c
+    }),
+    startRedisSentinel().then((s) => {
+      sentinel = s
+    }),
+    ...Array.from({ length: MEMBERS }, () =>
+      startMember().then((m) => {
+        members.push(m)
+      }),
+    ),
+  ])
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+}, 60_000)
+afterAll(async () => {
+  for (const m of members) m.child.kill('SIGKILL')
+  members = []
+  await Promise.all([redis?.stop(), cluster?.stop(), sentinel?.stop(), server?.close()])
 })
-afterAll(() => server?.close())
 
 interface Member {
   child: ChildProcess
   expired: number
+  /** Replaces the member's TokenManager, store and lock with fresh ones on `connection`. */
+  use(connection: RedisConnectionOptions): Promise<void>
   get(): Promise<{ token?: string; error?: string }>
 }
-let members: Member[] = []
-afterEach(() => {
-  for (const m of members) m.child.kill('SIGKILL')
-  members = []
-})
 
-async function startMember(connection: RedisConnectionOptions): Promise<Member> {
+async function startMember(): Promise<Member> {
   const child = fork(
-    join(import.meta.dirname, 'fixtures', 'tm-worker.ts'),
-    [server.issuer, JSON.stringify(connection)],
-    {
-      execArgv: ['--conditions=openrp-source', '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    await bundledWorker(join(import.meta.dirname, 'fixtures', 'tm-worker.ts')),
+    [server.issuer],
+    { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   let next = 0
   const waiting = new Map<number, (answer: { token?: string; error?: string }) => void>()
+  const ask = (message: object) =>
+    new Promise<{ token?: string; error?: string }>((resolve) => {
+      const id = next++
+      waiting.set(id, resolve)
+      child.send({ ...message, id })
+    })
   const member: Member = {
     child,
     expired: 0,
-    get: () =>
-      new Promise((resolve) => {
-        const id = next++
-        waiting.set(id, resolve)
-        child.send({ cmd: 'get', id })
-      }),
+    async use(connection) {
+      const answer = await ask({ cmd: 'use', connection })
+      if (answer.error) throw new Error(`member could not use the deployment: ${answer.error}`)
+      member.expired = 0
+    },
+    get: () => ask({ cmd: 'get' }),
   }
   await new Promise<void>((resolve, reject) => {
     child.on('message', (m: 'ready' | { id?: number; event?: string; token?: string }) => {
       if (m === 'ready') return resolve()
       if (m.event === 'expired') member.expired++
-      else if (m.id !== undefined) waiting.get(m.id)?.(m)
+      else if (m.id !== undefined) {
+        waiting.get(m.id)?.(m)
+        waiting.delete(m.id)
+      }
     })
     child.once('exit', (code) => reject(new Error(`member exited early (${code})`)))
   })
   return member
+}
+
+/** Points every member at `connection`, each with a fresh TokenManager, store and lock. */
+async function useDeployment(connection: RedisConnectionOptions): Promise<void> {
+  await Promise.all(members.map((m) => m.use(connection)))
 }
 
 async function loggedInSet(): Promise<TokenSet> {
@@ -109,7 +155,7 @@ async function fleetScenario(
   connection: RedisConnectionOptions,
   killPrimary?: () => Promise<void>,
 ) {
-  members = await Promise.all(Array.from({ length: MEMBERS }, () => startMember(connection)))
+  await useDeployment(connection)
   const set = await loggedInSet()
   await seedExpired(connection, set)
   server.control.clearRequests()
@@ -123,7 +169,6 @@ async function fleetScenario(
   // The session is due again, and the primary dies in the middle of its refresh: the provider
   // has rotated the refresh token, its answer waits, the lock holder's Redis goes away.
   await seedExpired(connection, (await readStored(connection)) as TokenSet)
-  await new Promise((resolve) => setTimeout(resolve, 300)) // let the replica catch up
   server.control.clearRequests()
   const hold = server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
   const asking = everyoneGets()
@@ -157,37 +202,25 @@ async function eventuallyAll(): Promise<{ token?: string; error?: string }[]> {
 
 describe('a fleet of 4 processes sharing a session (TokenManager, RedisStore + RedisLock)', () => {
   it('one server: one refresh per expiry', async () => {
-    const redis = await startRedis()
-    try {
-      await fleetScenario({ url: redis.url })
-    } finally {
-      await redis.stop()
-    }
+    await fleetScenario({ url: (redis as RedisServer).url })
   }, 60_000)
 
   it('a Redis Cluster: one refresh per expiry, and through the failover of the primary', async () => {
-    const cluster = await startRedisCluster()
-    try {
-      const connection = { cluster: { rootNodes: cluster.nodes.map((n) => n.url) } }
-      await fleetScenario(connection, async () => {
-        await cluster.killPrimaryFor('fleet-tm:user:alice')
-      })
-    } finally {
-      await cluster.stop()
-    }
+    const deployment = cluster as RedisCluster
+    const connection = { cluster: { rootNodes: deployment.nodes.map((n) => n.url) } }
+    // killPrimaryFor() first waits for the replica to have every write (the seeded session too).
+    await fleetScenario(connection, async () => {
+      await deployment.killPrimaryFor('fleet-tm:user:alice')
+    })
   }, 120_000)
 
   it('Sentinel: one refresh per expiry, and through the failover of the primary', async () => {
-    const sentinel = await startRedisSentinel()
-    try {
-      const connection = {
-        sentinel: { name: sentinel.masterName, sentinels: sentinel.sentinels.map((n) => n.url) },
-      }
-      await fleetScenario(connection, async () => {
-        await sentinel.killPrimary()
-      })
-    } finally {
-      await sentinel.stop()
+    const deployment = sentinel as RedisSentinelSetup
+    const connection = {
+      sentinel: { name: deployment.masterName, sentinels: deployment.sentinels.map((n) => n.url) },
     }
+    await fleetScenario(connection, async () => {
+      await deployment.killPrimary()
+    })
   }, 120_000)
 })

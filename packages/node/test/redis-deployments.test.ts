@@ -22,13 +22,19 @@ async function eventually<T>(fn: () => Promise<T>, limitMs = 15_000): Promise<T>
   }
 }
 
-describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica each)', () => {
-  let cluster: RedisCluster
-  beforeAll(async () => {
-    cluster = await startRedisCluster()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+let cluster: RedisCluster
+let sentinel: RedisSentinelSetup
+// Both deployments start together.
+beforeAll(async () => {
+  const [c, s] = await Promise.allSettled([startRedisCluster(), startRedisSentinel()])
+  if (c.status === 'fulfilled') cluster = c.value
+  if (s.status === 'fulfilled') sentinel = s.value
+  if (c.status === 'rejected') throw c.reason
+  if (s.status === 'rejected') throw s.reason
+}, 60_000)
+afterAll(() => Promise.all([cluster?.stop(), sentinel?.stop()]))
 
+describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica each)', () => {
   const rootNodes = () => cluster.nodes.slice(0, 1).map((n) => n.url)
 
   it('keeps keys in every slot, shares them between members, and locks', async () => {
@@ -97,7 +103,7 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
     try {
       await store.set('alice', { rt: 'rt-1' })
       // Wait for the replica to have it (asynchronous replication).
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      await cluster.replicated()
       expect(await store.get('alice')).toEqual({ rt: 'rt-1' })
       await cluster.killPrimaryFor('f:alice')
       // The copy is not trusted after the connection loss; the promoted replica answers.
@@ -113,12 +119,6 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
 })
 
 describe('RedisStore and RedisLock behind Sentinel (primary, replica, 3 sentinels)', () => {
-  let sentinel: RedisSentinelSetup
-  beforeAll(async () => {
-    sentinel = await startRedisSentinel()
-  }, 60_000)
-  afterAll(() => sentinel?.stop())
-
   const options = () => ({
     name: sentinel.masterName,
     sentinels: sentinel.sentinels.map((n) => n.url),
@@ -148,7 +148,7 @@ describe('RedisStore and RedisLock behind Sentinel (primary, replica, 3 sentinel
     const lock = new RedisLock({ sentinel: options(), prefix: 'sf:lock:' })
     try {
       await store.set('alice', { rt: 'rt-1' })
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      await sentinel.replicated()
       expect(await store.get('alice')).toEqual({ rt: 'rt-1' })
       await sentinel.killPrimary()
       expect(await eventually(() => store.get('alice'), 20_000)).toEqual({ rt: 'rt-1' })

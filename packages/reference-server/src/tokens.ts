@@ -5,9 +5,23 @@
 import { type JWTPayload, jwtVerify, SignJWT, UnsecuredJWT } from 'jose'
 import { claimsForScope } from './claims.ts'
 import { halfHash, randomId } from './crypto-utils.ts'
-import { generateSigningKey } from './keys.ts'
+import { generateSigningKey, type SigningAlg, type SigningKey } from './keys.ts'
 import { type AccessTokenRecord, findUser, type ServerState, ttl } from './state.ts'
 import type { ClientConfig } from './types.ts'
+
+/**
+ * A key no server publishes (no key ring ever holds it), one per alg for the process: generating
+ * an RSA key for every such token was most of the CPU of the tests that ask for them.
+ */
+const unlistedKeys = new Map<SigningAlg, Promise<SigningKey>>()
+function unlistedKey(alg: SigningAlg): Promise<SigningKey> {
+  let key = unlistedKeys.get(alg)
+  if (!key) {
+    key = generateSigningKey(alg)
+    unlistedKeys.set(alg, key)
+  }
+  return key
+}
 
 export interface AccessTokenParams {
   client: ClientConfig
@@ -186,7 +200,7 @@ export async function issueIdToken(state: ServerState, p: IdTokenParams): Promis
   }
   // An alg the server supports but the client did not register (FAPI "alternate alg" test).
   const signAlg = fault.alg === 'RS256' || fault.alg === 'ES256' ? fault.alg : alg
-  const key = fault.unlistedKey ? await generateSigningKey(signAlg) : state.keys.current(signAlg)
+  const key = fault.unlistedKey ? await unlistedKey(signAlg) : state.keys.current(signAlg)
   const kid =
     fault.kid === 'missing'
       ? undefined

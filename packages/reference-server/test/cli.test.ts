@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundledWorker } from '@openrp/testkit'
 import { afterEach, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..', '..')
@@ -13,10 +14,14 @@ afterEach(() => {
   child = undefined
 })
 
-/** Starts the CLI (through tsx) and resolves with its output once the banner is printed. */
-function run(args: string[]): Promise<string> {
+/**
+ * Starts the CLI (its sources bundled once, run by plain node) and resolves with its output once
+ * the banner is printed.
+ */
+async function run(args: string[]): Promise<string> {
+  const bundle = await bundledWorker(cli)
   return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root })
+    child = spawn(process.execPath, [bundle, ...args], { cwd: root })
     let out = ''
     const timer = setTimeout(() => reject(new Error(`CLI did not start:\n${out}`)), 20_000)
     child.stdout?.on('data', (chunk) => {
