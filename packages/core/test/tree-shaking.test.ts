@@ -52,6 +52,18 @@ export { createPublicClientCore, createAuthorizationRequest, handleAuthorization
     expect(await bundle(entry(', withHybridAndImplicit'))).toMatch(/node_modules\/jose\//)
   })
 
+  it("leaves jose's error vocabulary out of a bundle that does not verify with jose", async () => {
+    const entry = (extra: string) => `
+import { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} } from './src/index.ts'
+export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} }
+`
+    // The jose error codes map-error.ts knows, kept only beside the code that verifies with jose.
+    expect(await bundle(entry(''))).not.toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    expect(await bundle(entry(', withHybridAndImplicit'))).toContain(
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    )
+  })
+
   it('refuses front-channel ID tokens on a public core without withHybridAndImplicit', async () => {
     const { createPublicClientCore, createAuthorizationRequest, withHybridAndImplicit } =
       await import('../src/index.ts')

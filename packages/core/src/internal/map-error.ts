@@ -1,6 +1,9 @@
 /**
  * The one place lower-layer errors (oauth4webapi, jose, fetch, TypeErrors) become openrp errors
- * with a stable `code`.
+ * with a stable `code`. Two entries: {@link mapError} knows jose's codes too, for the modules
+ * that verify with jose (they map their own errors); {@link mapErrorAsync}, which every
+ * protocol operation goes through, knows oauth4webapi's only, so a bundle without jose carries
+ * none of jose's vocabulary either.
  *
  * @module
  */
@@ -227,9 +230,11 @@ async function bodyError(response: Response, status: number): Promise<OAuthError
 }
 
 /**
- * Like {@link mapError}, but first reads the body of a `WWW-Authenticate` challenge response
- * whose challenge names no `error` (e.g. `Basic realm=...` on a 401 from the token endpoint),
- * so the RFC 6749 error in the body is not lost.
+ * What `operation()` maps with: {@link mapEngineError}, but first reads the body of a
+ * `WWW-Authenticate` challenge response whose challenge names no `error` (e.g. `Basic realm=...`
+ * on a 401 from the token endpoint), so the RFC 6749 error in the body is not lost. jose's
+ * errors never reach it: the modules that verify with jose map them with {@link mapError}
+ * before they leave (validateIdToken, userinfo, logout tokens).
  */
 export async function mapErrorAsync(error: unknown, context: ErrorContext): Promise<OpenRpError> {
   if (
@@ -246,7 +251,7 @@ export async function mapErrorAsync(error: unknown, context: ErrorContext): Prom
   ) {
     return (await bodyError(error.cause, error.cause.status)) ?? httpError(error.cause)
   }
-  return mapError(error, context)
+  return mapEngineError(error, context)
 }
 
 /**
@@ -283,11 +288,33 @@ function redactBody<E extends Error>(error: E): E {
 }
 
 /**
- * Maps anything thrown below openrp to an {@link OpenRpError}. OpenRpErrors pass through.
- * Messages of lower layers are not copied when they could echo response data; the original
- * error stays available as `cause`.
+ * Maps anything thrown below openrp to an {@link OpenRpError}, jose's errors included (from
+ * their documented `code`, `claim` and `reason`). OpenRpErrors pass through. Messages of lower
+ * layers are not copied when they could echo response data; the original error stays available
+ * as `cause`.
  */
 export function mapError(error: unknown, context: ErrorContext): OpenRpError {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && !(error instanceof OpenRpError)) {
+    const claimFailure = joseClaimCode(error as { code: string; claim?: unknown; reason?: unknown })
+    if (claimFailure)
+      return new ValidationError(claimFailure, `JWT claim check failed (${code})`, { cause: error })
+    const jose = lookup(JOSE_CODES, code)
+    if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
+    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
+      return new ValidationError(invalidResponseCode(context), 'A JOSE object was refused', {
+        cause: error,
+      })
+  }
+  return mapEngineError(error, context)
+}
+
+/**
+ * Maps what oauth4webapi, fetch and the platform throw (everything but jose) to an
+ * {@link OpenRpError}. OpenRpErrors pass through; anything unknown is the context's
+ * invalid-response code, with the original error as `cause`.
+ */
+function mapEngineError(error: unknown, context: ErrorContext): OpenRpError {
   if (error instanceof OpenRpError) return error
   if (error instanceof oauth.ResponseBodyError) {
     return oauthError({
@@ -315,20 +342,10 @@ export function mapError(error: unknown, context: ErrorContext): OpenRpError {
   if (error instanceof oauth.OperationProcessingError) {
     return mapProcessingError(redactBody(error), context)
   }
+  // oauth4webapi's bad-argument TypeErrors (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE).
   const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string') {
-    const claimFailure = joseClaimCode(error as { code: string; claim?: unknown; reason?: unknown })
-    if (claimFailure)
-      return new ValidationError(claimFailure, `JWT claim check failed (${code})`, { cause: error })
-    const jose = lookup(JOSE_CODES, code)
-    if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
-    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
-      return new ValidationError(invalidResponseCode(context), 'A JOSE object was refused', {
-        cause: error,
-      })
-    if (code.startsWith('ERR_INVALID_ARG'))
-      return new InvalidArgumentError((error as Error).message)
-  }
+  if (typeof code === 'string' && code.startsWith('ERR_INVALID_ARG'))
+    return new InvalidArgumentError((error as Error).message)
   const malformed = error instanceof TypeError || error instanceof SyntaxError
   return new ValidationError(
     invalidResponseCode(context),
