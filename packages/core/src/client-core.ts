@@ -12,7 +12,12 @@ import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
 import { handleFrontChannelResponse } from './front-channel.ts'
 import { idTokenAlgPolicy } from './id-token-claims.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
-import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import {
+  type ClientOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  resolvePublicClientOptions,
+} from './options.ts'
 import { type RequestObjectSigner, requestObjectSigner } from './request-object.ts'
 import type { ServerMetadata } from './server-metadata.ts'
 import type { TokenSet } from './token-set.ts'
@@ -151,11 +156,7 @@ export function createPublicClientCore(
   metadata: ServerMetadata,
   options: ClientOptions,
 ): ClientCore {
-  const resolved = resolveOptions(options)
-  if (resolved.clientAuth !== 'none')
-    throw new InvalidArgumentError(
-      'createPublicClientCore() is for public clients (clientAuth "none"): use createClientCore()',
-    )
+  const resolved = resolvePublicClientOptions(options)
   if (resolved.dpop !== false || options.requestObject)
     throw new InvalidArgumentError(
       'createPublicClientCore() takes no dpop or requestObject: use withDpop() or createClientCore()',

@@ -33,7 +33,13 @@ import { createPublicClientCore, createAuthorizationRequest, handleAuthorization
 export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh }
 `)
     expect(code).toContain('authorization_code')
-    for (const absent of ['client-assertion-type', 'client_assertion']) {
+    // client_secret_basic / private_key_jwt: the choice of method in resolveOptions, too.
+    for (const absent of [
+      'client-assertion-type',
+      'client_assertion',
+      'client_secret_basic',
+      'private_key_jwt',
+    ]) {
       expect(code, absent).not.toContain(absent)
     }
     // The same imports with createClientCore do carry them: the check above can fail.
