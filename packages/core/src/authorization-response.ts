@@ -133,6 +133,12 @@ export async function handleAuthorizationResponse(
  * (and whose front-channel ID token, if any, was verified: `front`, its claims). The engine's
  * own validation of the response (oauth4webapi's `validateAuthResponse`) comes first; the token
  * endpoint's ID token must then be about `front.sub`.
+ *
+ * @example
+ * ```ts
+ * // The hybrid flow, once the front-channel ID token passed validateIdToken()
+ * const tokens = await exchangeAuthorizationResponseCode(core, params, transaction, claims, signal)
+ * ```
  */
 export async function exchangeAuthorizationResponseCode(
   core: ClientCore,
@@ -162,6 +168,12 @@ export async function exchangeAuthorizationResponseCode(
 /**
  * The core's handler of front-channel ID tokens; `UNSUPPORTED` when it has none (a public core
  * without `withHybridAndImplicit`).
+ *
+ * @example
+ * ```ts
+ * // Refuses `code id_token` before the redirect on a core without the opt-in
+ * if (responseType.includes('id_token')) frontChannelHandler(core)
+ * ```
  */
 export function frontChannelHandler(core: ClientCore): FrontChannelHandler {
   if (core.frontChannel) return core.frontChannel
@@ -213,7 +225,14 @@ function checkFrontChannel(
   }
 }
 
-/** `AUTHORIZATION_RESPONSE_INVALID`: the authorization response `what` (e.g. "has no code"). */
+/**
+ * `AUTHORIZATION_RESPONSE_INVALID`: the authorization response `what`.
+ *
+ * @example
+ * ```ts
+ * if (!params.get('id_token')) throw invalidAuthorizationResponse('has no id_token')
+ * ```
+ */
 export function invalidAuthorizationResponse(what: string): ValidationError {
   return new ValidationError('AUTHORIZATION_RESPONSE_INVALID', `The authorization response ${what}`)
 }

@@ -178,6 +178,12 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
  * {@link resolveOptions} for a public client (`clientAuth` `none`): throws InvalidArgumentError
  * when the options name a secret, a private key or another authentication method. A bundle that
  * resolves only public-client options carries none of the client authentication choices.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolvePublicClientOptions({ clientId: 'spa', redirectUri })
+ * resolved.clientAuth // 'none'
+ * ```
  */
 export function resolvePublicClientOptions(options: ClientOptions): ResolvedOptions {
   checkClientId(options)
