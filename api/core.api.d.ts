@@ -354,18 +354,6 @@ declare const DEFAULTS: {
         readonly maxDelayMs: 10000;
     };
 };
-interface IdTokenExpectations {
-    nonce?: string | undefined;
-    maxAge?: number | undefined;
-    accessToken?: string | undefined;
-    requireAtHash?: boolean;
-    code?: string | undefined;
-    requireCHash?: boolean;
-    state?: string | undefined;
-    subject?: string | undefined;
-    previousIssuer?: string | undefined;
-    signal?: AbortSignal | undefined;
-}
 type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 interface JsonObject {
     [key: string]: JsonValue;
@@ -421,13 +409,6 @@ interface ServerMetadata {
     readonly mtls_endpoint_aliases?: MtlsEndpointAliases;
     readonly [member: string]: JsonValue | undefined;
 }
-interface ClientCore {
-    readonly metadata: ServerMetadata;
-    readonly options: ResolvedOptions;
-}
-declare function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore;
-declare function withHybridAndImplicit(core: ClientCore): ClientCore;
-declare function createPublicClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore;
 type ResponseType = 'code' | 'code id_token' | 'code token' | 'code id_token token' | 'id_token' | 'id_token token';
 type ResponseMode = 'query' | 'fragment' | 'form_post';
 declare const RESPONSE_TYPES: readonly ResponseType[];
@@ -445,6 +426,13 @@ interface AuthTransaction {
     idTokenRequired?: boolean;
 }
 declare function assertTransaction(value: unknown): asserts value is AuthTransaction;
+interface ClientCore {
+    readonly metadata: ServerMetadata;
+    readonly options: ResolvedOptions;
+}
+declare function createClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore;
+declare function withHybridAndImplicit(core: ClientCore): ClientCore;
+declare function createPublicClientCore(metadata: ServerMetadata, options: ClientOptions): ClientCore;
 interface AuthorizationRequestOptions {
     responseType?: ResponseType;
     responseMode?: ResponseMode;
@@ -658,6 +646,18 @@ type DiscoveryOptions = Partial<Pick<ClientOptions, 'fetch' | 'timeoutMs' | 'max
     signal?: AbortSignal;
 };
 declare function discoverMetadata(issuer: string | URL, options?: DiscoveryOptions): Promise<ServerMetadata>;
+interface IdTokenExpectations {
+    nonce?: string | undefined;
+    maxAge?: number | undefined;
+    accessToken?: string | undefined;
+    requireAtHash?: boolean;
+    code?: string | undefined;
+    requireCHash?: boolean;
+    state?: string | undefined;
+    subject?: string | undefined;
+    previousIssuer?: string | undefined;
+    signal?: AbortSignal | undefined;
+}
 declare function validateIdToken(core: ClientCore, idToken: string, expected?: IdTokenExpectations): Promise<IdTokenClaims>;
 interface LoadedJwks {
     readonly jwks: JSONWebKeySet;

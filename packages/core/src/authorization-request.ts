@@ -7,7 +7,8 @@
  * @module
  */
 import * as oauth from 'oauth4webapi'
-import { type ClientCore, frontChannelValidator } from './client-core.ts'
+import { frontChannelHandler } from './authorization-response.ts'
+import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import {
@@ -112,7 +113,7 @@ export async function createAuthorizationRequest(
   if (!RESPONSE_TYPES.includes(responseType))
     throw new InvalidArgumentError(`responseType must be one of: ${RESPONSE_TYPES.join(', ')}`)
   // Refused before the redirect, not after the user logged in.
-  if (responseType.includes('id_token')) frontChannelValidator(core)
+  if (responseType.includes('id_token')) frontChannelHandler(core)
   const redirectUri = options.redirectUri ?? core.options.redirectUri
   if (typeof redirectUri !== 'string') throw new InvalidArgumentError('a redirectUri is required')
   const scope = options.scope ?? core.options.scope

@@ -6,15 +6,14 @@
  * @module
  */
 import * as oauth from 'oauth4webapi'
-import { type ClientCore, frontChannelValidator } from './client-core.ts'
-import { InvalidArgumentError, ValidationError } from './errors.ts'
+import type { ClientCore, FrontChannelHandler } from './client-core.ts'
+import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { oauthError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
 import { isJsonObject } from './internal/json-object.ts'
 import { isWebObject } from './internal/web-object.ts'
 import { exchangeAuthorizationCode } from './grants/authorization-code.ts'
-import { tokenSetFromResponse } from './token-response.ts'
-import { type IdTokenClaims, TokenSet } from './token-set.ts'
+import type { IdTokenClaims, TokenSet } from './token-set.ts'
 import {
   type AuthTransaction,
   assertTransaction,
@@ -119,61 +118,69 @@ export async function handleAuthorizationResponse(
     })
   }
   const type = transaction.responseType
-  const code = params.get('code') ?? undefined
-  const idToken = params.get('id_token') ?? undefined
-  const accessToken = params.get('access_token') ?? undefined
-  if (type.includes('code') && !code) throw invalid('has no code')
-  if (type.includes('id_token') && !idToken) throw invalid('has no id_token')
-  if (type.split(' ').includes('token') && !accessToken) throw invalid('has no access_token')
-  if (!type.includes('id_token') && idToken)
-    throw invalid('carries an id_token that was not asked for')
+  if (type.includes('code') && !params.get('code')) throw invalid('has no code')
+  if (type.split(' ').includes('token') && !params.get('access_token'))
+    throw invalid('has no access_token')
+  // Types with a front-channel ID token are the opt-in's (withHybridAndImplicit).
+  if (type.includes('id_token'))
+    return frontChannelHandler(core)(core, params, transaction, options.signal)
+  if (params.get('id_token')) throw invalid('carries an id_token that was not asked for')
+  return exchangeAuthorizationResponseCode(core, params, transaction, undefined, options.signal)
+}
 
-  let front: IdTokenClaims | undefined
-  if (idToken) {
-    front = await operation(
-      core,
-      { signal: options.signal, retry: false, context: 'id_token' },
-      (_http, deadline) =>
-        frontChannelValidator(core)(core, idToken, {
-          nonce: transaction.nonce,
-          maxAge: transaction.maxAge,
-          accessToken,
-          requireAtHash: accessToken !== undefined,
-          code,
-          requireCHash: code !== undefined,
-          state: transaction.state,
-          signal: deadline.signal,
-        }),
-    )
-  }
-  if (code) {
-    const callback = new URLSearchParams({ code, state: transaction.state })
-    const iss = params.get('iss')
-    if (iss !== null) callback.set('iss', iss)
-    // An ID token of this issuer (verified above) identifies the issuer as RFC 9207 §2.4
-    // allows: the parameter is then optional, as in oauth4webapi's own hybrid validation.
-    const metadata =
-      iss === null && front !== undefined
-        ? { ...core.metadata, authorization_response_iss_parameter_supported: false }
-        : core.metadata
-    const validated = operation(core, { retry: false, context: 'authorization' }, async () =>
-      oauth.validateAuthResponse(metadata, core.client, callback, transaction.state),
-    )
-    return exchangeAuthorizationCode(core, await validated, transaction, {
-      signal: options.signal,
-      subject: front?.sub,
-    })
-  }
-  if (accessToken) {
-    // Only token members: state, iss and session_state are not part of the token set.
-    const body: Record<string, string> = {}
-    for (const name of ['access_token', 'token_type', 'expires_in', 'scope', 'id_token']) {
-      const value = params.get(name)
-      if (value !== null) body[name] = value
-    }
-    return tokenSetFromResponse(body, front, false)
-  }
-  return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: front })
+/**
+ * Exchanges the code of an authorization response whose state, `iss` and error were checked
+ * (and whose front-channel ID token, if any, was verified: `front`, its claims). The engine's
+ * own validation of the response (oauth4webapi's `validateAuthResponse`) comes first; the token
+ * endpoint's ID token must then be about `front.sub`.
+ *
+ * @example
+ * ```ts
+ * // The hybrid flow, once the front-channel ID token passed validateIdToken()
+ * const tokens = await exchangeAuthorizationResponseCode(core, params, transaction, claims, signal)
+ * ```
+ */
+export async function exchangeAuthorizationResponseCode(
+  core: ClientCore,
+  params: URLSearchParams,
+  transaction: AuthTransaction,
+  front: IdTokenClaims | undefined,
+  signal: AbortSignal | undefined,
+): Promise<TokenSet> {
+  const callback = new URLSearchParams({ code: params.get('code') ?? '', state: transaction.state })
+  const iss = params.get('iss')
+  if (iss !== null) callback.set('iss', iss)
+  // An ID token of this issuer (verified before) identifies the issuer as RFC 9207 §2.4
+  // allows: the parameter is then optional, as in oauth4webapi's own hybrid validation.
+  const metadata =
+    iss === null && front !== undefined
+      ? { ...core.metadata, authorization_response_iss_parameter_supported: false }
+      : core.metadata
+  const validated = operation(core, { retry: false, context: 'authorization' }, async () =>
+    oauth.validateAuthResponse(metadata, core.client, callback, transaction.state),
+  )
+  return exchangeAuthorizationCode(core, await validated, transaction, {
+    signal,
+    subject: front?.sub,
+  })
+}
+
+/**
+ * The core's handler of front-channel ID tokens; `UNSUPPORTED` when it has none (a public core
+ * without `withHybridAndImplicit`).
+ *
+ * @example
+ * ```ts
+ * // Refuses `code id_token` before the redirect on a core without the opt-in
+ * if (responseType.includes('id_token')) frontChannelHandler(core)
+ * ```
+ */
+export function frontChannelHandler(core: ClientCore): FrontChannelHandler {
+  if (core.frontChannel) return core.frontChannel
+  throw new OpenRpError(
+    'UNSUPPORTED',
+    'Response types with a front-channel ID token need withHybridAndImplicit(core)',
+  )
 }
 
 /** Reads a callback Request: its form body for POST (form_post), its URL otherwise. */
@@ -218,6 +225,16 @@ function checkFrontChannel(
   }
 }
 
-function invalid(what: string): ValidationError {
+/**
+ * `AUTHORIZATION_RESPONSE_INVALID`: the authorization response `what`.
+ *
+ * @example
+ * ```ts
+ * if (!params.get('id_token')) throw invalidAuthorizationResponse('has no id_token')
+ * ```
+ */
+export function invalidAuthorizationResponse(what: string): ValidationError {
   return new ValidationError('AUTHORIZATION_RESPONSE_INVALID', `The authorization response ${what}`)
 }
+
+const invalid = invalidAuthorizationResponse

@@ -6,16 +6,22 @@
  * @module
  */
 import * as oauth from 'oauth4webapi'
-import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
-import { idTokenAlgPolicy, type IdTokenExpectations } from './id-token-claims.ts'
-import { validateIdToken } from './id-token.ts'
+import { handleFrontChannelResponse } from './front-channel.ts'
+import { idTokenAlgPolicy } from './id-token-claims.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
-import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import {
+  type ClientOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  resolvePublicClientOptions,
+} from './options.ts'
 import { type RequestObjectSigner, requestObjectSigner } from './request-object.ts'
 import type { ServerMetadata } from './server-metadata.ts'
-import type { IdTokenClaims } from './token-set.ts'
+import type { TokenSet } from './token-set.ts'
+import type { AuthTransaction } from './transaction.ts'
 
 export type { ServerMetadata } from './server-metadata.ts'
 
@@ -37,10 +43,11 @@ export interface ClientCore {
   /** @internal The provider's key set, fetched on first use. */
   readonly jwks: JwksCache
   /**
-   * @internal Validates ID tokens of the front channel (hybrid and implicit responses) with jose. Set by
-   * {@link createClientCore}; a public core has it only through {@link withHybridAndImplicit}.
+   * @internal Finishes the authorization responses with a front-channel ID token (hybrid and
+   * implicit), verified with jose. Set by {@link createClientCore}; a public core has it only
+   * through {@link withHybridAndImplicit}.
    */
-  readonly frontChannelIdTokens?: FrontChannelIdTokenValidator
+  readonly frontChannel?: FrontChannelHandler
   /**
    * @internal Signs authorization requests as request objects (JAR, RFC 9101). Set by
    * {@link createClientCore} when the `requestObject` option is on; a core without it sends
@@ -51,21 +58,16 @@ export interface ClientCore {
   dpop(): Promise<oauth.DPoPHandle | undefined>
 }
 
-/** How a core validates an ID token of the front channel ({@link validateIdToken}). */
-export type FrontChannelIdTokenValidator = (
+/**
+ * How a core finishes an authorization response whose type carries an ID token, after its
+ * state, `iss` and error were checked ({@link handleFrontChannelResponse}).
+ */
+export type FrontChannelHandler = (
   core: ClientCore,
-  idToken: string,
-  expected: IdTokenExpectations,
-) => Promise<IdTokenClaims>
-
-/** The core's front-channel ID-token validator; `UNSUPPORTED` when it has none. */
-export function frontChannelValidator(core: ClientCore): FrontChannelIdTokenValidator {
-  if (core.frontChannelIdTokens) return core.frontChannelIdTokens
-  throw new OpenRpError(
-    'UNSUPPORTED',
-    'Response types with a front-channel ID token need withHybridAndImplicit(core)',
-  )
-}
+  params: URLSearchParams,
+  transaction: AuthTransaction,
+  signal?: AbortSignal,
+) => Promise<TokenSet>
 
 const ENDPOINTS = [
   'authorization_endpoint',
@@ -134,7 +136,7 @@ export function createClientCore(metadata: ServerMetadata, options: ClientOption
  * ```
  */
 export function withHybridAndImplicit(core: ClientCore): ClientCore {
-  return { ...core, frontChannelIdTokens: validateIdToken }
+  return { ...core, frontChannel: handleFrontChannelResponse }
 }
 
 /**
@@ -154,11 +156,7 @@ export function createPublicClientCore(
   metadata: ServerMetadata,
   options: ClientOptions,
 ): ClientCore {
-  const resolved = resolveOptions(options)
-  if (resolved.clientAuth !== 'none')
-    throw new InvalidArgumentError(
-      'createPublicClientCore() is for public clients (clientAuth "none"): use createClientCore()',
-    )
+  const resolved = resolvePublicClientOptions(options)
   if (resolved.dpop !== false || options.requestObject)
     throw new InvalidArgumentError(
       'createPublicClientCore() takes no dpop or requestObject: use withDpop() or createClientCore()',

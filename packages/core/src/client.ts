@@ -36,7 +36,7 @@ import {
   type ValidateLogoutTokenOptions,
   validateLogoutToken,
 } from './logout-token.ts'
-import type { ClientOptions } from './options.ts'
+import { type ClientOptions, resolveOptions } from './options.ts'
 import { fetchProtectedResource, type ProtectedResourceInit } from './resource.ts'
 import { type RevokeOptions, revoke } from './revocation.ts'
 import type { TokenSet } from './token-set.ts'
@@ -202,6 +202,8 @@ export async function discover(
   issuer: string | URL,
   options: ClientOptions & { signal?: AbortSignal },
 ): Promise<Client> {
+  // Unusable options are refused before any request.
+  resolveOptions(options)
   const metadata = await discoverMetadata(issuer, options)
   return new Client(metadata, options)
 }

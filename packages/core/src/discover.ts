@@ -9,7 +9,7 @@ import type { ServerMetadata } from './client-core.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { operation } from './internal/operation.ts'
-import { type ClientOptions, resolveOptions } from './options.ts'
+import { type ClientOptions, resolvePublicClientOptions } from './options.ts'
 
 /** Options of {@link discoverMetadata}: the transport options of a client. */
 export type DiscoveryOptions = Partial<
@@ -41,7 +41,15 @@ export async function discoverMetadata(
     throw new InvalidArgumentError('issuer must be an absolute URL')
   }
   const { signal, ...transport } = options
-  const resolved = resolveOptions({ clientId: 'discovery', ...transport })
+  // Discovery sends no client authentication: only the transport options count here (a
+  // Client's whole options may be given; discover() checks them before this).
+  const resolved = resolvePublicClientOptions({
+    ...transport,
+    clientId: 'discovery',
+    clientAuth: 'none',
+    clientSecret: undefined,
+    privateKey: undefined,
+  })
   assertSecureUrl(issuerUrl, resolved)
   return operation(
     { options: resolved },

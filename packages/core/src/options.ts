@@ -170,10 +170,43 @@ export const DEFAULTS = {
 
 /** Checks options and fills in defaults; throws InvalidArgumentError on unusable input. */
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  checkClientId(options)
+  return resolveWith(options, resolveClientAuth(options))
+}
+
+/**
+ * {@link resolveOptions} for a public client (`clientAuth` `none`): throws InvalidArgumentError
+ * when the options name a secret, a private key or another authentication method. A bundle that
+ * resolves only public-client options carries none of the client authentication choices.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolvePublicClientOptions({ clientId: 'spa', redirectUri })
+ * resolved.clientAuth // 'none'
+ * ```
+ */
+export function resolvePublicClientOptions(options: ClientOptions): ResolvedOptions {
+  checkClientId(options)
+  if (
+    options.clientSecret !== undefined ||
+    options.privateKey !== undefined ||
+    (options.clientAuth ?? 'none') !== 'none'
+  )
+    throw new InvalidArgumentError(
+      'A public client (clientAuth "none") takes no clientSecret or privateKey: use createClientCore()',
+    )
+  return resolveWith(options, 'none')
+}
+
+function checkClientId(options: ClientOptions): void {
   if (typeof options !== 'object' || options === null)
     throw new InvalidArgumentError('options must be an object')
   if (typeof options.clientId !== 'string' || options.clientId === '')
     throw new InvalidArgumentError('options.clientId must be a non-empty string')
+}
+
+/** The client authentication method the options ask for, checked against what it needs. */
+function resolveClientAuth(options: ClientOptions): ClientAuthMethod {
   const clientAuth =
     options.clientAuth ??
     (options.clientSecret !== undefined
@@ -196,6 +229,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     throw new InvalidArgumentError(`options.clientSecret is required for ${clientAuth}`)
   if (clientAuth === 'private_key_jwt' && options.privateKey === undefined)
     throw new InvalidArgumentError('options.privateKey is required for private_key_jwt')
+  return clientAuth
+}
+
+/** The options with every default applied, for a client authenticating with `clientAuth`. */
+function resolveWith(options: ClientOptions, clientAuth: ClientAuthMethod): ResolvedOptions {
   const fetchImpl = options.fetch ?? globalThis.fetch
   if (typeof fetchImpl !== 'function')
     throw new InvalidArgumentError('no fetch implementation: pass options.fetch')

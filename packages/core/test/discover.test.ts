@@ -33,6 +33,16 @@ describe('discovery', () => {
     expect(seen.some((url) => url.endsWith('/.well-known/oauth-authorization-server'))).toBe(true)
   })
 
+  it('discovers for a confidential client (its secret is no discovery option) and refuses its unusable options before any request', async () => {
+    const client = await discover(server.url, { clientId: 'c', clientSecret: 's' })
+    expect(client.core.options.clientAuth).toBe('client_secret_basic')
+    const before = server.count('/.well-known/oauth-authorization-server')
+    await expect(
+      discover(server.url, { clientId: 'c', clientAuth: 'client_secret_post' }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(server.count('/.well-known/oauth-authorization-server')).toBe(before)
+  })
+
   it('refuses a relative or malformed issuer with INVALID_ARGUMENT', async () => {
     await expect(discoverMetadata('/relative')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(discoverMetadata('http://[bad')).rejects.toMatchObject({

@@ -33,7 +33,13 @@ import { createPublicClientCore, createAuthorizationRequest, handleAuthorization
 export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh }
 `)
     expect(code).toContain('authorization_code')
-    for (const absent of ['client-assertion-type', 'client_assertion']) {
+    // client_secret_basic / private_key_jwt: the choice of method in resolveOptions, too.
+    for (const absent of [
+      'client-assertion-type',
+      'client_assertion',
+      'client_secret_basic',
+      'private_key_jwt',
+    ]) {
       expect(code, absent).not.toContain(absent)
     }
     // The same imports with createClientCore do carry them: the check above can fail.
@@ -50,6 +56,18 @@ export { createPublicClientCore, createAuthorizationRequest, handleAuthorization
     // jose's own module paths appear in esbuild's unminified output comments.
     expect(await bundle(entry(''))).not.toMatch(/node_modules\/jose\//)
     expect(await bundle(entry(', withHybridAndImplicit'))).toMatch(/node_modules\/jose\//)
+  })
+
+  it("leaves jose's error vocabulary out of a bundle that does not verify with jose", async () => {
+    const entry = (extra: string) => `
+import { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} } from './src/index.ts'
+export { createPublicClientCore, createAuthorizationRequest, handleAuthorizationResponse, refresh${extra} }
+`
+    // The jose error codes map-error.ts knows, kept only beside the code that verifies with jose.
+    expect(await bundle(entry(''))).not.toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    expect(await bundle(entry(', withHybridAndImplicit'))).toContain(
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    )
   })
 
   it('refuses front-channel ID tokens on a public core without withHybridAndImplicit', async () => {

@@ -1,6 +1,9 @@
 /**
  * The one place lower-layer errors (oauth4webapi, jose, fetch, TypeErrors) become openrp errors
- * with a stable `code`.
+ * with a stable `code`. Two entries: {@link mapError} knows jose's codes too, for the modules
+ * that verify with jose (they map their own errors); {@link mapErrorAsync}, which every
+ * protocol operation goes through, knows oauth4webapi's only, so a bundle without jose carries
+ * none of jose's vocabulary either.
  *
  * @module
  */
@@ -234,10 +237,12 @@ async function bodyError(
 }
 
 /**
- * Like {@link mapError}, but first reads the body of a `WWW-Authenticate` challenge response
- * whose challenge names no `error` (e.g. `Basic realm=...` on a 401 from the token endpoint),
- * so the RFC 6749 error in the body is not lost. `now`: the client's clock, for a `Retry-After`
- * HTTP-date.
+ * What `operation()` maps with: {@link mapEngineError}, but first reads the body of a
+ * `WWW-Authenticate` challenge response whose challenge names no `error` (e.g. `Basic realm=...`
+ * on a 401 from the token endpoint), so the RFC 6749 error in the body is not lost. jose's
+ * errors never reach it: the modules that verify with jose map them with {@link mapError}
+ * before they leave (validateIdToken, userinfo, logout tokens). `now`: the client's clock, for a
+ * `Retry-After` HTTP-date.
  */
 export async function mapErrorAsync(
   error: unknown,
@@ -258,7 +263,7 @@ export async function mapErrorAsync(
   ) {
     return (await bodyError(error.cause, error.cause.status, now)) ?? httpError(error.cause, now)
   }
-  return mapError(error, context, now)
+  return mapEngineError(error, context, now)
 }
 
 /**
@@ -295,15 +300,37 @@ function redactBody<E extends Error>(error: E): E {
 }
 
 /**
- * Maps anything thrown below openrp to an {@link OpenRpError}. OpenRpErrors pass through.
- * Messages of lower layers are not copied when they could echo response data; the original
- * error stays available as `cause`. `now`: the client's clock, for a `Retry-After` HTTP-date.
+ * Maps anything thrown below openrp to an {@link OpenRpError}, jose's errors included (from
+ * their documented `code`, `claim` and `reason`). OpenRpErrors pass through. Messages of lower
+ * layers are not copied when they could echo response data; the original error stays available
+ * as `cause`. `now`: the client's clock, for a `Retry-After` HTTP-date.
  */
 export function mapError(
   error: unknown,
   context: ErrorContext,
   now: number = Date.now(),
 ): OpenRpError {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && !(error instanceof OpenRpError)) {
+    const claimFailure = joseClaimCode(error as { code: string; claim?: unknown; reason?: unknown })
+    if (claimFailure)
+      return new ValidationError(claimFailure, `JWT claim check failed (${code})`, { cause: error })
+    const jose = lookup(JOSE_CODES, code)
+    if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
+    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
+      return new ValidationError(invalidResponseCode(context), 'A JOSE object was refused', {
+        cause: error,
+      })
+  }
+  return mapEngineError(error, context, now)
+}
+
+/**
+ * Maps what oauth4webapi, fetch and the platform throw (everything but jose) to an
+ * {@link OpenRpError}. OpenRpErrors pass through; anything unknown is the context's
+ * invalid-response code, with the original error as `cause`.
+ */
+function mapEngineError(error: unknown, context: ErrorContext, now: number): OpenRpError {
   if (error instanceof OpenRpError) return error
   if (error instanceof oauth.ResponseBodyError) {
     return oauthError({
@@ -331,20 +358,10 @@ export function mapError(
   if (error instanceof oauth.OperationProcessingError) {
     return mapProcessingError(redactBody(error), context, now)
   }
+  // oauth4webapi's bad-argument TypeErrors (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE).
   const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string') {
-    const claimFailure = joseClaimCode(error as { code: string; claim?: unknown; reason?: unknown })
-    if (claimFailure)
-      return new ValidationError(claimFailure, `JWT claim check failed (${code})`, { cause: error })
-    const jose = lookup(JOSE_CODES, code)
-    if (jose) return new ValidationError(jose, `JOSE check failed (${code})`, { cause: error })
-    if (code.startsWith('ERR_JW') || code.startsWith('ERR_JOSE'))
-      return new ValidationError(invalidResponseCode(context), 'A JOSE object was refused', {
-        cause: error,
-      })
-    if (code.startsWith('ERR_INVALID_ARG'))
-      return new InvalidArgumentError((error as Error).message)
-  }
+  if (typeof code === 'string' && code.startsWith('ERR_INVALID_ARG'))
+    return new InvalidArgumentError((error as Error).message)
   const malformed = error instanceof TypeError || error instanceof SyntaxError
   return new ValidationError(
     invalidResponseCode(context),
