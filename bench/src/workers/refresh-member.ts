@@ -20,5 +20,6 @@ const result = await runRefreshMember({
   durationMs: Number(env('DURATION_MS')),
   timeoutMs: Number(env('TIMEOUT_MS')),
   leaseMs: Number(env('LEASE_MS')),
+  subject: process.env.SUBJECT === 'client-credentials' ? 'client-credentials' : 'token-manager',
 })
 console.log(JSON.stringify(result))
