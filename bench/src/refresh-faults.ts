@@ -18,6 +18,7 @@ import { runWorker } from './lib/child.ts'
 import {
   GO_KEY,
   HOLDER_KEY,
+  READY_KEY,
   type RefreshMemberConfig,
   type RefreshMemberResult,
   runRefreshMember,
@@ -275,9 +276,9 @@ async function oneRun(
     // A killed member reports nothing: the others' results are what counts.
     let startFailure: unknown
     const members = Promise.allSettled(
-      Array.from({ length: o.processes }, () =>
+      Array.from({ length: o.processes }, (_, index) =>
         (o.inProcess
-          ? runRefreshMember(config)
+          ? runRefreshMember({ ...config, index })
           : runWorker<RefreshMemberResult>('refresh-member.ts', {
               REDIS_URL: config.redisUrl,
               ISSUER: config.issuer,
@@ -288,6 +289,7 @@ async function oneRun(
               TIMEOUT_MS: String(config.timeoutMs),
               LEASE_MS: String(o.leaseMs),
               SUBJECT: o.subject,
+              MEMBER_INDEX: String(index),
             })
         ).catch((error: unknown) => {
           startFailure ??= error
@@ -295,11 +297,17 @@ async function oneRun(
         }),
       ),
     )
-    // Every member has discovered the provider: the fleet is up; go.
-    await until(() => {
+    // Every member has warmed up (a first call made, its lock connected): the fleet is up; go.
+    // Time-based faults (the outages) then meet a fleet already at work; what warming up asked
+    // of the provider is not counted.
+    const ready = async () => {
       if (startFailure !== undefined) throw startFailure
-      return server.control.requests({ endpoint: 'discovery' }).length >= o.processes
-    }, 120_000)
+      for (let i = 0; i < o.processes; i++)
+        if ((await store.get(`${READY_KEY}:${i}`)) === undefined) return false
+      return true
+    }
+    await until(ready, 180_000)
+    server.control.clearRequests()
     await store.set(GO_KEY, Date.now())
     await sleep(o.faultAtSec * 1000)
     const outage = await inject(server, store, fault, o)
@@ -414,9 +422,9 @@ async function stillWorks(
   }
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) throw new Error('refresh-faults: the fleet did not start in time')
     await sleep(50)
   }
