@@ -475,6 +475,7 @@ interface ClientCredentialsOptions {
     audience?: string;
     extraParams?: Record<string, string>;
     signal?: AbortSignal;
+    retry?: boolean;
 }
 declare function clientCredentials(core: ClientCore, options?: ClientCredentialsOptions): Promise<TokenSet>;
 interface DeviceAuthorizationOptions {

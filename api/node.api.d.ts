@@ -121,6 +121,7 @@ interface ClientCredentialsClient {
         scope?: string;
         audience?: string;
         resource?: string | string[];
+        retry?: boolean;
     }): Promise<TokenSet>;
     readonly metadata?: {
         issuer: string;

@@ -1,7 +1,8 @@
 /**
  * Faults around a refresh, side by side, across a fleet: N members (processes, or in-process
- * managers for the bench's own test) share one user session through TokenManager on a
- * RedisStore + RedisLock (a real redis-server). The reference server rotates refresh tokens and
+ * managers for the bench's own test) share one user session through TokenManager (or one
+ * machine token through ClientCredentialsProvider, for the outages) on a RedisStore +
+ * RedisLock (a real redis-server). The reference server rotates refresh tokens and
  * revokes the family on reuse; access tokens live a few seconds, so the fleet refreshes often.
  * Once every member runs, one fault is injected; the run then measures whether the session
  * survived, how many refresh requests each expiry cost, and how hard an outage was hammered.
@@ -17,11 +18,14 @@ import { runWorker } from './lib/child.ts'
 import {
   GO_KEY,
   HOLDER_KEY,
+  READY_KEY,
   type RefreshMemberConfig,
   type RefreshMemberResult,
   runRefreshMember,
   SESSION_KEY,
+  type RefreshSubject,
   STORE_FAULT_KEY,
+  STORE_READ_FAULT_KEY,
 } from './lib/refresh-member.ts'
 
 /**
@@ -38,6 +42,8 @@ export const REFRESH_FAULTS = {
     "the provider rotates the refresh token, then its answer is held past the client's timeoutMs",
   'bad-expires-in': 'a 200 that carries a new refresh token and an invalid expires_in',
   'store-write-fails': 'the store refuses the write of the rotated token set, once',
+  'store-read-fails':
+    'the store read that follows a refresh answer (before its write) fails, once, in the member that got the answer',
   'holder-killed':
     'the process holding the lock is killed (SIGKILL) after the provider rotated the token, before its answer arrives (processes only)',
   'outage-503': 'the token endpoint answers 503 for the outage',
@@ -45,6 +51,9 @@ export const REFRESH_FAULTS = {
 } as const
 
 export type RefreshFault = keyof typeof REFRESH_FAULTS
+
+/** The faults a ClientCredentialsProvider fleet runs (it has no refresh token to lose). */
+const MACHINE_FAULTS: readonly RefreshFault[] = ['none', 'outage-503', 'outage-429']
 
 export interface RefreshFaultsOptions {
   faults?: RefreshFault[]
@@ -66,6 +75,11 @@ export interface RefreshFaultsOptions {
   leaseMs?: number
   /** The provider's refresh-token reuse interval (grace window), s (default 0: none). */
   reuseIntervalSec?: number
+  /**
+   * What the members share: one user session (`token-manager`, the default) or one machine
+   * token (`client-credentials`: only `none` and the outages run).
+   */
+  subject?: RefreshSubject
   /** Run the members as managers in this process instead of processes (the bench's test). */
   inProcess?: boolean
   log?: (line: string) => void
@@ -73,10 +87,13 @@ export interface RefreshFaultsOptions {
 
 export interface RefreshFaultResult {
   fault: RefreshFault
+  subject: RefreshSubject
+  /** Members sharing the session or token. */
+  processes: number
   runs: number
   /** Runs whose session ended (the stored refresh token no longer works, or a member saw the session end). */
   sessionsLost: number
-  /** Refresh requests that reached the provider, all runs. */
+  /** Refresh (or client credentials) requests that reached the provider, all runs. */
   refreshRequests: number
   /** Refreshes the provider answered with new tokens outside the outage: one per expiry. */
   expiries: number
@@ -84,10 +101,16 @@ export interface RefreshFaultResult {
   requestsPerExpiry: number
   /** Refresh requests per second during the outage (outage faults only). */
   outageRequestsPerSec?: number
+  /** The most requests in any one second of an outage (a sliding window), all runs. */
+  outagePeakPerSec?: number
+  /** The most requests during one run's outage (the whole fleet). */
+  outageRequestsMax?: number
   /** getAccessToken() calls of every member, all runs. */
   calls: number
   /** Failed getAccessToken() calls by code, all runs. */
   errors: Record<string, number>
+  /** Store errors after an answer that members retried under the lock, all runs. */
+  storeRetries: number
 }
 
 const CLIENT_ID = 'refresh-faults'
@@ -117,6 +140,7 @@ export async function measureRefreshFaults(
     timeoutMs: 1500,
     leaseMs: 3000,
     reuseIntervalSec: 0,
+    subject: 'token-manager' as RefreshSubject,
     inProcess: false,
     log: () => {},
     ...options,
@@ -132,7 +156,7 @@ export async function measureRefreshFaults(
         client_name: 'Fleet sharing one session (bench)',
         client_secret: CLIENT_SECRET,
         token_endpoint_auth_method: 'client_secret_post',
-        grant_types: ['password', 'refresh_token'],
+        grant_types: ['password', 'refresh_token', 'client_credentials'],
         scope: 'openid offline_access api:read',
         access_token_ttl: o.accessTokenTtlSec,
       },
@@ -142,10 +166,16 @@ export async function measureRefreshFaults(
     const rows: RefreshFaultResult[] = []
     let runId = 0
     // Killing a process needs processes.
-    const faults = o.inProcess ? o.faults.filter((f) => f !== 'holder-killed') : o.faults
+    const faults = o.faults.filter(
+      (f) =>
+        !(o.inProcess && f === 'holder-killed') &&
+        (o.subject === 'token-manager' || MACHINE_FAULTS.includes(f)),
+    )
     for (const fault of faults) {
       const row: RefreshFaultResult = {
         fault,
+        subject: o.subject,
+        processes: o.processes,
         runs: 0,
         sessionsLost: 0,
         refreshRequests: 0,
@@ -153,9 +183,12 @@ export async function measureRefreshFaults(
         requestsPerExpiry: 0,
         calls: 0,
         errors: {},
+        storeRetries: 0,
       }
       let outageRequests = 0
       let outageMs = 0
+      let peak = 0
+      let most = 0
       for (let run = 0; run < o.runs; run++) {
         const r = await oneRun(server, redis.url, fault, `bench:faults:${runId++}:`, o)
         row.runs++
@@ -163,17 +196,24 @@ export async function measureRefreshFaults(
         row.refreshRequests += r.refreshRequests
         row.expiries += r.expiries
         row.calls += r.calls
+        row.storeRetries += r.storeRetries
         outageRequests += r.outageRequests
         outageMs += r.outageMs
+        peak = Math.max(peak, r.outagePeakPerSec)
+        most = Math.max(most, r.outageRequests)
         for (const [code, n] of Object.entries(r.errors))
           row.errors[code] = (row.errors[code] ?? 0) + n
         o.log(
-          `   ${fault} run ${run + 1}: ${r.lost ? 'session LOST' : 'session kept'}, ${r.refreshRequests} refresh requests`,
+          `   ${o.subject} ${fault} run ${run + 1}: ${r.lost ? 'session LOST' : 'session kept'}, ${r.refreshRequests} token requests${r.outageMs ? `, ${r.outageRequests} in the outage` : ''}${r.storeRetries ? `, ${r.storeRetries} store errors retried` : ''}`,
         )
       }
       const outside = row.refreshRequests - outageRequests
       row.requestsPerExpiry = row.expiries ? outside / row.expiries : 0
-      if (outageMs > 0) row.outageRequestsPerSec = outageRequests / (outageMs / 1000)
+      if (outageMs > 0) {
+        row.outageRequestsPerSec = outageRequests / (outageMs / 1000)
+        row.outagePeakPerSec = peak
+        row.outageRequestsMax = most
+      }
       rows.push(row)
     }
     return rows
@@ -189,7 +229,9 @@ interface RunResult {
   expiries: number
   outageRequests: number
   outageMs: number
+  outagePeakPerSec: number
   calls: number
+  storeRetries: number
   errors: Record<string, number>
 }
 
@@ -209,13 +251,15 @@ async function oneRun(
   })
   const store = new RedisStore({ url: redisUrl, prefix })
   try {
-    // The session every member shares: alice's tokens, stored once.
-    const login = await client.password({
-      username: 'alice',
-      password: 'wonderland',
-      scope: 'openid offline_access api:read',
-    })
-    await store.set(SESSION_KEY, login.toJSON())
+    if (o.subject === 'token-manager') {
+      // The session every member shares: alice's tokens, stored once.
+      const login = await client.password({
+        username: 'alice',
+        password: 'wonderland',
+        scope: 'openid offline_access api:read',
+      })
+      await store.set(SESSION_KEY, login.toJSON())
+    }
     server.control.clearRequests()
 
     const config: RefreshMemberConfig = {
@@ -227,13 +271,14 @@ async function oneRun(
       durationMs: o.durationSec * 1000,
       timeoutMs: o.timeoutMs,
       leaseMs: o.leaseMs,
+      subject: o.subject,
     }
     // A killed member reports nothing: the others' results are what counts.
     let startFailure: unknown
     const members = Promise.allSettled(
-      Array.from({ length: o.processes }, () =>
+      Array.from({ length: o.processes }, (_, index) =>
         (o.inProcess
-          ? runRefreshMember(config)
+          ? runRefreshMember({ ...config, index })
           : runWorker<RefreshMemberResult>('refresh-member.ts', {
               REDIS_URL: config.redisUrl,
               ISSUER: config.issuer,
@@ -243,6 +288,8 @@ async function oneRun(
               DURATION_MS: String(config.durationMs),
               TIMEOUT_MS: String(config.timeoutMs),
               LEASE_MS: String(o.leaseMs),
+              SUBJECT: o.subject,
+              MEMBER_INDEX: String(index),
             })
         ).catch((error: unknown) => {
           startFailure ??= error
@@ -250,11 +297,17 @@ async function oneRun(
         }),
       ),
     )
-    // Every member has discovered the provider: the fleet is up; go.
-    await until(() => {
+    // Every member has warmed up (a first call made, its lock connected): the fleet is up; go.
+    // Time-based faults (the outages) then meet a fleet already at work; what warming up asked
+    // of the provider is not counted.
+    const ready = async () => {
       if (startFailure !== undefined) throw startFailure
-      return server.control.requests({ endpoint: 'discovery' }).length >= o.processes
-    }, 120_000)
+      for (let i = 0; i < o.processes; i++)
+        if ((await store.get(`${READY_KEY}:${i}`)) === undefined) return false
+      return true
+    }
+    await until(ready, 180_000)
+    server.control.clearRequests()
     await store.set(GO_KEY, Date.now())
     await sleep(o.faultAtSec * 1000)
     const outage = await inject(server, store, fault, o)
@@ -265,21 +318,32 @@ async function oneRun(
       const failure = settled.find((r) => r.status === 'rejected')
       throw (failure as PromiseRejectedResult).reason
     }
-    const refreshes = server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
+    const refreshes = server.control.requests({
+      endpoint: 'token',
+      grantType: o.subject === 'token-manager' ? 'refresh_token' : 'client_credentials',
+    })
     const inOutage = (t: number) => outage !== undefined && t >= outage.from && t <= outage.to
     const outside = refreshes.filter((r) => !inOutage(r.time))
     const errors: Record<string, number> = {}
     for (const m of results)
       for (const [code, n] of Object.entries(m.errors)) errors[code] = (errors[code] ?? 0) + n
+    const during = refreshes.filter((r) => inOutage(r.time)).map((r) => r.time)
     return {
+      // A machine token has no session to lose: a new one is a request away.
       lost:
-        Object.keys(errors).some((code) => SESSION_ENDED.has(code)) ||
-        !(await stillWorks(client, store)),
+        o.subject === 'token-manager' &&
+        (Object.keys(errors).some((code) => SESSION_ENDED.has(code)) ||
+          !(await stillWorks(client, store))),
       refreshRequests: refreshes.length,
       expiries: outside.filter((r) => r.status === 200).length,
       outageRequests: refreshes.length - outside.length,
       outageMs: outage ? outage.to - outage.from : 0,
+      outagePeakPerSec: Math.max(
+        0,
+        ...during.map((t) => during.filter((u) => u >= t && u < t + 1000).length),
+      ),
       calls: results.reduce((n, m) => n + m.calls, 0),
+      storeRetries: results.reduce((n, m) => n + m.storeRetries, 0),
       errors,
     }
   } finally {
@@ -309,6 +373,9 @@ async function inject(
       return undefined
     case 'store-write-fails':
       await store.set(STORE_FAULT_KEY, 1)
+      return undefined
+    case 'store-read-fails':
+      await store.set(STORE_READ_FAULT_KEY, 1)
       return undefined
     case 'holder-killed': {
       // The refresh reaches the provider (rotated); its sender dies before the answer arrives.
@@ -355,9 +422,9 @@ async function stillWorks(
   }
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) throw new Error('refresh-faults: the fleet did not start in time')
     await sleep(50)
   }

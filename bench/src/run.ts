@@ -6,7 +6,13 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
 import { measureFleet } from './fleet.ts'
-import { measureRefreshFaults, REFRESH_FAULTS, type RefreshFaultResult } from './refresh-faults.ts'
+import {
+  measureRefreshFaults,
+  REFRESH_FAULTS,
+  type RefreshFault,
+  type RefreshFaultResult,
+} from './refresh-faults.ts'
+import type { CacheHeapResult } from './workers/cc-heap.ts'
 import { ensureBuilt } from './lib/build.ts'
 import { makeLoopbackCert } from './lib/cert.ts'
 import { runWorker } from './lib/child.ts'
@@ -24,6 +30,7 @@ type Section = (typeof SECTIONS)[number]
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
 const log = (line: string) => console.error(line)
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
 const started = Date.now()
 const out: string[] = []
 const failures: string[] = []
@@ -299,8 +306,15 @@ await section('fleet', 'Fleet: shared RedisStore + RedisLock', async () => {
 
 await section('faults', 'Faults around a refresh, across a fleet', async () => {
   const processes = 4
+  const fleet = 6
   const runs = 3
-  const plain = await measureRefreshFaults({ processes, runs, log })
+  const outages: RefreshFault[] = ['outage-503', 'outage-429']
+  const plain = await measureRefreshFaults({
+    processes,
+    runs,
+    faults: (Object.keys(REFRESH_FAULTS) as RefreshFault[]).filter((f) => !outages.includes(f)),
+    log,
+  })
   const graceful = await measureRefreshFaults({
     processes,
     runs,
@@ -308,23 +322,44 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
     faults: ['timeout-after-processing', 'bad-expires-in', 'store-write-fails', 'holder-killed'],
     log,
   })
+  const outage = [
+    ...(await measureRefreshFaults({ processes: fleet, runs, faults: outages, log })),
+    ...(await measureRefreshFaults({
+      processes: fleet,
+      runs,
+      faults: outages,
+      subject: 'client-credentials',
+      log,
+    })),
+  ]
+  const heap = await runWorker<CacheHeapResult>('cc-heap.ts', {}, 600_000)
   const lost = plain.reduce((n, r) => n + r.sessionsLost, 0)
-  const worst = Math.max(0, ...plain.map((r) => r.outageRequestsPerSec ?? 0))
-  headline.push(
-    `faults around a refresh, fleet of ${processes}: ${lost} sessions lost in ${plain.length * runs} runs; up to ${worst.toFixed(0)} refresh requests/s during an outage`,
+  const lostGrace = graceful.reduce((n, r) => n + r.sessionsLost, 0)
+  const peak503 = Math.max(
+    0,
+    ...outage.filter((r) => r.fault === 'outage-503').map((r) => r.outagePeakPerSec ?? 0),
   )
+  const most429 = Math.max(
+    0,
+    ...outage.filter((r) => r.fault === 'outage-429').map((r) => r.outageRequestsMax ?? 0),
+  )
+  headline.push(
+    `faults around a refresh, fleet of ${processes}: ${lost} sessions lost in ${plain.length * runs} runs (${lostGrace} in ${graceful.length * runs} with a provider grace window); fleet of ${fleet} during a 6 s outage: at most ${peak503} token requests in any second of a 503, at most ${most429} request(s) for the whole fleet during 429 with Retry-After: 30`,
+    `ClientCredentialsProvider at 50,000 distinct scopes: ${heap.cachedTokens} tokens cached, heap +${mib(heap.providerHeapBytes)} (with its default MemoryStore: +${mib(heap.defaultStoreHeapBytes)})`,
+  )
+  const subjectName = (r: RefreshFaultResult) =>
+    r.subject === 'token-manager' ? 'TokenManager' : 'ClientCredentialsProvider'
   const row = (r: RefreshFaultResult, grace: string) => [
     r.fault,
     grace,
     `${r.sessionsLost} of ${r.runs}`,
     r.expiries ? r.requestsPerExpiry.toFixed(2) : 'n/a',
-    r.outageRequestsPerSec === undefined ? '' : r.outageRequestsPerSec.toFixed(1),
     Object.entries(r.errors)
       .map(([code, n]) => `${code} ${n}`)
       .join(', '),
   ]
   return [
-    `${processes} Node processes share one user session: TokenManager on one RedisStore + RedisLock (a real redis-server), getAccessToken() in 2 loops each. The reference server rotates refresh tokens (reuse revokes the family) and issues access tokens valid 3 s (renewed 1 s before expiry); the lock's lease is 3 s. Once every process runs, one fault is injected; each fault runs ${runs} times. A session is lost when a member sees it end or the stored refresh token no longer works at the end. Requests per expiry count refresh requests outside the outage per refresh answered with new tokens (1.00: nothing wasted). Outages last 6 s.`,
+    `${processes} Node processes share one user session: TokenManager on one RedisStore + RedisLock (a real redis-server), getAccessToken() in 2 loops each. The reference server rotates refresh tokens (reuse revokes the family) and issues access tokens valid 3 s (renewed 1 s before expiry); the lock's lease is 3 s. Once every process runs, one fault is injected; each fault runs ${runs} times. A session is lost when a member sees it end or the stored refresh token no longer works at the end. Requests per expiry count refresh requests per refresh answered with new tokens (1.00: nothing wasted).`,
     '',
     'Faults: ' +
       Object.entries(REFRESH_FAULTS)
@@ -338,11 +373,39 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
         'provider grace window',
         'sessions lost',
         'refresh requests per expiry',
-        'refresh requests/s during the outage',
         'errors callers saw',
       ],
       [...plain.map((r) => row(r, 'none')), ...graceful.map((r) => row(r, '30 s'))],
     ),
+    '',
+    `Outages: ${fleet} Node processes share one user session (TokenManager, as above) or one machine token (ClientCredentialsProvider, client credentials, tokens valid 3 s renewed 1 s before expiry); the token endpoint answers 503, or 429 with \`Retry-After: 30\`, for 6 s; ${runs} runs each. Token requests are counted by the reference server; the busiest second is the most requests in any 1 s window of an outage.`,
+    '',
+    table(
+      [
+        'subject',
+        'outage',
+        'processes',
+        'token requests/s during the outage',
+        'busiest second',
+        'most requests in one outage (whole fleet)',
+        'sessions lost',
+        'errors callers saw',
+      ],
+      outage.map((r) => [
+        subjectName(r),
+        r.fault,
+        r.processes,
+        (r.outageRequestsPerSec ?? 0).toFixed(2),
+        r.outagePeakPerSec ?? 0,
+        r.outageRequestsMax ?? 0,
+        r.subject === 'token-manager' ? `${r.sessionsLost} of ${r.runs}` : 'n/a',
+        Object.entries(r.errors)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(', '),
+      ]),
+    ),
+    '',
+    `ClientCredentialsProvider's memory (\`src/workers/cc-heap.ts\`, one process, \`--expose-gc\`): getToken() for ${num(heap.keys)} distinct scopes, each token valid 1 h, minted by an in-memory client (the cache is measured, not the protocol); heap after a full GC, minus the heap before. With a shared store (the provider's map alone, RedisStore's role played by a store that keeps nothing): ${num(heap.cachedTokens)} tokens kept (\`maxCachedTokens\` 1000), +${mib(heap.providerHeapBytes)}. With the default store (the provider's own MemoryStore, which keeps every token until it expires): +${mib(heap.defaultStoreHeapBytes)}.`,
   ]
 })
 

@@ -20,5 +20,7 @@ const result = await runRefreshMember({
   durationMs: Number(env('DURATION_MS')),
   timeoutMs: Number(env('TIMEOUT_MS')),
   leaseMs: Number(env('LEASE_MS')),
+  index: Number(process.env.MEMBER_INDEX ?? 0),
+  subject: process.env.SUBJECT === 'client-credentials' ? 'client-credentials' : 'token-manager',
 })
 console.log(JSON.stringify(result))

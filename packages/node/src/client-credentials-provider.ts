@@ -24,6 +24,8 @@ export interface ClientCredentialsClient {
     scope?: string
     audience?: string
     resource?: string | string[]
+    /** The provider passes `false`: its backoff is the only retry policy. */
+    retry?: boolean
   }): Promise<TokenSet>
   /**
    * A `Client` has these; they make cache keys specific to the issuer and client, so several
@@ -113,7 +115,10 @@ export interface ClientCredentialsProviderOptions {
  * - A failed request is remembered per key (exponential backoff with jitter, at least the
  *   provider's `Retry-After`), in the process and, through the store, in the fleet: meanwhile
  *   callers get the cached token while it is still valid, else the remembered error at once,
- *   without a request.
+ *   without a request. That backoff is the only retry policy: each attempt is one request (the
+ *   client's `retry` option does not apply), so a fleet sends at most one request per backoff
+ *   step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
+ *   failure then is retried after the backoff while callers still get the valid token.
  * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
  *   cached when it comes.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
@@ -298,6 +303,9 @@ export class ClientCredentialsProvider {
             scope: options.scope,
             audience: options.audience,
             resource: options.resource,
+            // One request per attempt: the client's own retries would stack under the backoff
+            // (three requests per attempt by default), hammering a provider that is down.
+            retry: false,
           }),
         ),
       }),

@@ -20,6 +20,12 @@ export interface ClientCredentialsOptions {
   /** Further parameters. */
   extraParams?: Record<string, string>
   signal?: AbortSignal
+  /**
+   * Retry on network errors, 408 / 425 / 429 and 5xx as the client's `retry` option says
+   * (default `true`). `false` sends one request: for callers that keep their own backoff, so
+   * that it is the only retry policy during an outage (`ClientCredentialsProvider` does this).
+   */
+  retry?: boolean
 }
 
 /**
@@ -28,6 +34,8 @@ export interface ClientCredentialsOptions {
  * @example
  * ```ts
  * const tokens = await clientCredentials(core, { scope: 'api:read', audience: 'https://api.example.com' })
+ * // One request, no retries (the caller backs off itself):
+ * const once = await clientCredentials(core, { scope: 'api:read', retry: false })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
@@ -42,7 +50,7 @@ export async function clientCredentials(
   return tokenRequest(
     core,
     // Each retry builds a new request: a fresh client assertion and DPoP proof, never a replay.
-    { signal: options.signal, retry: true },
+    { signal: options.signal, retry: options.retry !== false },
     (http) =>
       oauth.clientCredentialsGrantRequest(
         core.metadata,
