@@ -3,7 +3,12 @@
  * unknown `kid` (concurrent refetches merged into one, then a cooldown so unknown kids cannot
  * make openrp hammer the `jwks_uri`). Concurrent callers share one fetch, bounded by the core's
  * `timeoutMs`; each caller's own signal only ends its own wait. When refreshing a set older than
- * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving.
+ * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving. Its ages and
+ * cooldowns are read from the core's `clock` (`ClientOptions.clock`).
+ *
+ * The cache is openrp's own: jose gets each set through `createLocalJWKSet`
+ * ({@link LoadedJwks.joseKeys}); token endpoint ID tokens are verified with the keys imported
+ * from it ({@link LoadedJwks.verificationKeys}). Neither library keeps a key set of its own.
  *
  * @module
  */
@@ -19,17 +24,28 @@ export interface LoadedJwks {
   readonly jwks: JSONWebKeySet
   /** 1 for the first fetch, then one more per refetch. */
   readonly generation: number
-  /** Date.now() when fetched. */
+  /** The core's `clock.now()` when fetched. */
   readonly at: number
   /**
    * jose's key resolver over this set (`createLocalJWKSet`), made by the first jose
    * verification that uses the set, so its imported keys are reused until the set is replaced.
    */
   joseKeys?: JWTVerifyGetKey
+  /**
+   * The WebCrypto keys of this set that verify token endpoint ID tokens, by `alg` and `kid`,
+   * imported on first use and kept until the set is replaced (`token-id-token.ts`).
+   */
+  verificationKeys?: Map<string, Promise<CryptoKey[]>>
 }
 
 /** Cached JWKS of one provider. */
 export interface JwksCache {
+  /**
+   * The current key set when one is loaded and within `jwksMaxAgeMs` (or serving stale while
+   * the provider cannot be reached), without waiting; else `undefined` ({@link current} then
+   * fetches).
+   */
+  fresh(): LoadedJwks | undefined
   /**
    * The current key set: fetched on first use, and again once older than `jwksMaxAgeMs` (when
    * that refresh fails for network reasons, the old set, refreshed again after
@@ -58,6 +74,14 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
   /** After a stale set's refresh failed on the network: no new attempt before this time. */
   let staleUntil = Number.NEGATIVE_INFINITY
   let fetchCount = 0
+  const now = () => getCore().options.clock.now()
+
+  function fresh(): LoadedJwks | undefined {
+    if (loaded === undefined) return undefined
+    const at = now()
+    // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
+    return at - loaded.at <= getCore().options.jwksMaxAgeMs || at < staleUntil ? loaded : undefined
+  }
 
   /**
    * The one fetch every caller shares. It runs under the core's own `timeoutMs` only, never
@@ -69,7 +93,7 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     const started = fetchJwks(getCore())
       .then((jwks) => {
         fetchCount++
-        loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: Date.now() }
+        loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: now() }
         staleUntil = Number.NEGATIVE_INFINITY
         return loaded
       })
@@ -86,21 +110,17 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     get fetchCount() {
       return fetchCount
     },
+    fresh,
     current(signal) {
-      const now = Date.now()
-      // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
-      if (
-        loaded !== undefined &&
-        (now - loaded.at <= getCore().options.jwksMaxAgeMs || now < staleUntil)
-      )
-        return Promise.resolve(loaded)
+      const current = fresh()
+      if (current !== undefined) return Promise.resolve(current)
       const stale = loaded
       if (stale === undefined) return untilAborted(load(), signal)
       // The provider cannot be reached: the last good set serves until it can (retried at most
       // every jwksCooldownMs). A set that names no key for a token is still refetched as before.
       const refreshed = load().catch((error: unknown) => {
         if (!isTransient(error)) throw error
-        staleUntil = Date.now() + getCore().options.jwksCooldownMs
+        staleUntil = now() + getCore().options.jwksCooldownMs
         return stale
       })
       return untilAborted(refreshed, signal)
@@ -111,8 +131,8 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
       // Someone else refetched since: try their set before fetching again.
       if (loaded && loaded.generation !== seen.generation) return loaded
       if (inflight) return untilAborted(inflight, signal)
-      if (Date.now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
-      lastRefetchAt = Date.now()
+      if (now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
+      lastRefetchAt = now()
       return untilAborted(load(), signal)
     },
   }
@@ -187,7 +207,8 @@ export async function withKeySet<T>(
   noKey: (error: unknown) => boolean,
 ): Promise<T> {
   const before = cache.fetchCount
-  const current = await cache.current(signal)
+  // A loaded set is used without a wait: this runs on every token response with an ID token.
+  const current = cache.fresh() ?? (await cache.current(signal))
   try {
     return await attempt(current)
   } catch (error) {

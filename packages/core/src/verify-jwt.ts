@@ -13,18 +13,19 @@ import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
 
-/** jose's verification functions, imported on the first verification and kept. */
-let joseFunctions:
-  | Promise<Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>>
-  | undefined
+type JoseVerify = Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>
 
-function joseVerify(): NonNullable<typeof joseFunctions> {
+/** jose's verification functions, imported on the first verification and kept. */
+let joseFunctions: Promise<JoseVerify> | undefined
+/** The same once imported, so later verifications do not wait for the import's promise. */
+let joseLoaded: JoseVerify | undefined
+
+function joseVerify(): Promise<JoseVerify> {
   // Destructured in the callback, so bundlers keep only these functions of jose.
-  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => ({
-    createLocalJWKSet,
-    errors,
-    jwtVerify,
-  }))
+  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => {
+    joseLoaded = { createLocalJWKSet, errors, jwtVerify }
+    return joseLoaded
+  })
   return joseFunctions
 }
 
@@ -59,7 +60,7 @@ export async function verifyJwt(
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
-  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await joseVerify()
+  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = joseLoaded ?? (await joseVerify())
   const attempt = async (set: LoadedJwks) => {
     set.joseKeys ??= createLocalJWKSet(set.jwks)
     try {

@@ -14,5 +14,9 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 /** The bytes of base64url `text` (padding optional). Throws on text that is not base64url. */
 export function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> {
   if (/[+/]/.test(text)) throw new TypeError('Invalid base64url')
-  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+  // A loop over the binary string: Uint8Array.from with a mapping function is several times slower.
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
 }
