@@ -18,6 +18,7 @@ import type { ClientCore } from './client-core.ts'
 import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { isRetryableStatus } from './internal/retry.ts'
+import type { WebCryptoKey } from './key-types.ts'
 
 /** One fetched key set. */
 export interface LoadedJwks {
@@ -35,7 +36,7 @@ export interface LoadedJwks {
    * The WebCrypto keys of this set that verify token endpoint ID tokens, by `alg` and `kid`,
    * imported on first use and kept until the set is replaced (`token-id-token.ts`).
    */
-  verificationKeys?: Map<string, Promise<CryptoKey[]>>
+  verificationKeys?: Map<string, Promise<WebCryptoKey[]>>
 }
 
 /** Cached JWKS of one provider. */

@@ -40,6 +40,9 @@ export async function checkTokenEndpointIdToken(
   )
 }
 
+const utf8 = new TextDecoder()
+const encoder = new TextEncoder()
+
 /** The header members key selection reads. */
 interface JwsHeader {
   alg: string
@@ -58,11 +61,9 @@ async function verifySignature(
 ): Promise<string> {
   const headerEnd = jwt.indexOf('.')
   const signatureStart = jwt.lastIndexOf('.')
-  const header = JSON.parse(
-    new TextDecoder().decode(decodeBase64Url(jwt.slice(0, headerEnd))),
-  ) as JwsHeader
+  const header = JSON.parse(utf8.decode(decodeBase64Url(jwt.slice(0, headerEnd)))) as JwsHeader
   const params = verifyParams(header.alg)
-  const data = new TextEncoder().encode(jwt.slice(0, signatureStart))
+  const data = encoder.encode(jwt.slice(0, signatureStart))
   const signature = decodeBase64Url(jwt.slice(signatureStart + 1))
   const attempt = async (set: LoadedJwks) => {
     const keys = await verificationKeys(set, header)
@@ -82,7 +83,7 @@ function isNoKey(error: unknown): boolean {
 }
 
 /** The JWK members a verification key is chosen and imported by. */
-interface Jwk {
+interface JwkMembers {
   kty?: unknown
   kid?: unknown
   alg?: unknown
@@ -104,7 +105,7 @@ function verificationKeys(set: LoadedJwks, header: JwsHeader): Promise<CryptoKey
   const cache = set.verificationKeys
   let keys = cache.get(id)
   if (keys === undefined) {
-    keys = importKeys(set.jwks.keys as Jwk[], alg, kid)
+    keys = importKeys(set.jwks.keys as JwkMembers[], alg, kid)
     cache.set(id, keys)
     void keys.then((found) => {
       if (found.length === 0) cache.delete(id)
@@ -118,7 +119,7 @@ function verificationKeys(set: LoadedJwks, header: JwsHeader): Promise<CryptoKey
  * when the JWT names one, `alg`, `use` and `key_ops` when the key names them, the curve of the
  * alg). Keys that cannot be imported, and RSA keys under 2048 bits, are left out.
  */
-async function importKeys(jwks: Jwk[], alg: string, kid: unknown): Promise<CryptoKey[]> {
+async function importKeys(jwks: JwkMembers[], alg: string, kid: unknown): Promise<CryptoKey[]> {
   const keys: CryptoKey[] = []
   for (const jwk of jwks) {
     if (!fits(jwk, alg, kid)) continue
@@ -137,7 +138,7 @@ const CURVE: Record<string, string> = {
   Ed25519: 'Ed25519',
 }
 
-function fits(jwk: Jwk, alg: string, kid: unknown): boolean {
+function fits(jwk: JwkMembers, alg: string, kid: unknown): boolean {
   if (typeof jwk !== 'object' || jwk === null || jwk.kty !== KTY[alg.slice(0, 2)]) return false
   if (kid !== undefined && jwk.kid !== kid) return false
   if (jwk.alg !== undefined && jwk.alg !== alg) return false
@@ -148,7 +149,7 @@ function fits(jwk: Jwk, alg: string, kid: unknown): boolean {
 }
 
 /** The WebCrypto key of `jwk` for `alg`; `undefined` when it cannot be used. */
-async function importKey(jwk: Jwk, alg: string): Promise<CryptoKey | undefined> {
+async function importKey(jwk: JwkMembers, alg: string): Promise<CryptoKey | undefined> {
   const { ext, key_ops, use, ...material } = jwk
   try {
     const key = await crypto.subtle.importKey(
