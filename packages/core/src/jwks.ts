@@ -197,25 +197,28 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
 }
 
 /**
- * Runs `attempt` with the current key set and, when it finds no key for the token (`noKey`),
- * once more with a newer set if the cache's refetch policy gives one; else the first error
- * stands. The one refetch rule of every JWT openrp verifies (jose and oauth4webapi alike).
+ * Runs `attempt(set, job)` with the current key set and, when it finds no key for the token
+ * (`noKey`), once more with a newer set if the cache's refetch policy gives one; else the first
+ * error stands. The one refetch rule of every JWT openrp verifies (with jose and with WebCrypto
+ * alike). `job` carries what the attempt verifies, so callers pass module-level functions
+ * instead of making closures on every verification.
  */
-export async function withKeySet<T>(
+export async function withKeySet<T, J>(
   cache: JwksCache,
   signal: AbortSignal | undefined,
-  attempt: (set: LoadedJwks) => Promise<T>,
+  attempt: (set: LoadedJwks, job: J) => Promise<T>,
   noKey: (error: unknown) => boolean,
+  job: J,
 ): Promise<T> {
   const before = cache.fetchCount
   // A loaded set is used without a wait: this runs on every token response with an ID token.
   const current = cache.fresh() ?? (await cache.current(signal))
   try {
-    return await attempt(current)
+    return await attempt(current, job)
   } catch (error) {
     if (!noKey(error)) throw error
     const newer = await cache.refetch(current, cache.fetchCount !== before, signal)
     if (!newer) throw error
-    return attempt(newer)
+    return attempt(newer, job)
   }
 }

@@ -65,17 +65,26 @@ async function verifySignature(
   const params = verifyParams(header.alg)
   const data = encoder.encode(jwt.slice(0, signatureStart))
   const signature = decodeBase64Url(jwt.slice(signatureStart + 1))
-  const attempt = async (set: LoadedJwks) => {
-    const keys = await verificationKeys(set, header)
-    if (keys.length === 0)
-      throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT')
-    for (const key of keys) {
-      if (await crypto.subtle.verify(params, key, signature, data)) return
-    }
-    throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid')
-  }
-  await withKeySet(core.jwks, signal, attempt, isNoKey)
+  await withKeySet(core.jwks, signal, verifyWithSet, isNoKey, { header, params, signature, data })
   return header.alg
+}
+
+/** One signature check of {@link verifySignature} against one key set. */
+interface SignatureJob {
+  header: JwsHeader
+  params: AlgorithmIdentifier | RsaPssParams | EcdsaParams
+  signature: Uint8Array<ArrayBuffer>
+  data: Uint8Array<ArrayBuffer>
+}
+
+async function verifyWithSet(set: LoadedJwks, job: SignatureJob): Promise<void> {
+  const keys = await verificationKeys(set, job.header)
+  if (keys.length === 0)
+    throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT')
+  for (const key of keys) {
+    if (await crypto.subtle.verify(job.params, key, job.signature, job.data)) return
+  }
+  throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid')
 }
 
 function isNoKey(error: unknown): boolean {

@@ -60,28 +60,36 @@ export async function verifyJwt(
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
-  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = joseLoaded ?? (await joseVerify())
-  const attempt = async (set: LoadedJwks) => {
-    set.joseKeys ??= createLocalJWKSet(set.jwks)
-    try {
-      return await jwtVerify(jwt, set.joseKeys, options)
-    } catch (error) {
-      if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
-      // jose hands the keys that fit as an async iterable on the error.
-      for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
-        try {
-          return await jwtVerify(jwt, key, options)
-        } catch (inner) {
-          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
-        }
+  const jose = joseLoaded ?? (await joseVerify())
+  return withKeySet(core.jwks, signal, verifyWithSet, isNoKey, { jwt, options, jose })
+}
+
+/** One verification of {@link verifyJwt} against one key set. */
+interface VerifyJob {
+  jwt: string
+  options: JWTVerifyOptions
+  jose: JoseVerify
+}
+
+async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob) {
+  set.joseKeys ??= jose.createLocalJWKSet(set.jwks)
+  try {
+    return await jose.jwtVerify(jwt, set.joseKeys, options)
+  } catch (error) {
+    if (!(error instanceof jose.errors.JWKSMultipleMatchingKeys)) throw error
+    // jose hands the keys that fit as an async iterable on the error.
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return await jose.jwtVerify(jwt, key, options)
+      } catch (inner) {
+        if (!(inner instanceof jose.errors.JWSSignatureVerificationFailed)) throw inner
       }
-      throw new joseErrors.JWSSignatureVerificationFailed()
     }
+    throw new jose.errors.JWSSignatureVerificationFailed()
   }
-  return withKeySet(
-    core.jwks,
-    signal,
-    attempt,
-    (error) => error instanceof joseErrors.JWKSNoMatchingKey,
-  )
+}
+
+/** Whether jose found no key for the JWT (jose is loaded by then: it threw the error). */
+function isNoKey(error: unknown): boolean {
+  return joseLoaded !== undefined && error instanceof joseLoaded.errors.JWKSNoMatchingKey
 }
