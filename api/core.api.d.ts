@@ -665,8 +665,10 @@ interface LoadedJwks {
     readonly generation: number;
     readonly at: number;
     joseKeys?: JWTVerifyGetKey;
+    verificationKeys?: Map<string, Promise<WebCryptoKey[]>>;
 }
 interface JwksCache {
+    fresh(): LoadedJwks | undefined;
     current(signal?: AbortSignal): Promise<LoadedJwks>;
     refetch(seen: LoadedJwks, fetchedNow: boolean, signal?: AbortSignal): Promise<LoadedJwks | undefined>;
     readonly fetchCount: number;

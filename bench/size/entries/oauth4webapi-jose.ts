@@ -1,6 +1,6 @@
 // oauth4webapi by hand, plus jose for the ID-token signature: a common way to write it
-// (oauth4webapi's validateApplicationLevelSignature, as openid-client and openrp's code flow use
-// it, would spare jose). Transaction, storage and the cross-tab lock are hand-written
+// (oauth4webapi's validateApplicationLevelSignature, as openid-client uses it, would spare
+// jose). Transaction, storage and the cross-tab lock are hand-written
 // (by-hand-storage.ts).
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import * as oauth from 'oauth4webapi'

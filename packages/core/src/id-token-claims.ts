@@ -62,13 +62,14 @@ export function idTokenAlgPolicy(
 /**
  * The checks oauth4webapi leaves to its caller, on an ID token whose signature, `iss`, `aud`,
  * `exp` and claim types were verified. Throws ValidationError whose `code` names the failed check.
+ * Synchronous unless a token hash (at_hash, c_hash, s_hash) has to be computed.
  */
-export async function checkIdTokenClaims(
+export function checkIdTokenClaims(
   core: ClientCore,
   claims: IdTokenClaims,
   alg: string,
   expected: IdTokenExpectations,
-): Promise<IdTokenClaims> {
+): IdTokenClaims | Promise<IdTokenClaims> {
   const { clockToleranceSec, clientId, idTokenMaxAgeSec } = core.options
   const now = Math.floor(Date.now() / 1000)
   if (typeof claims.sub !== 'string' || claims.sub === '')
@@ -83,7 +84,21 @@ export async function checkIdTokenClaims(
     fail('ID_TOKEN_ISS_CHANGED', 'the refreshed ID token names another issuer')
   if (expected.subject !== undefined && claims.sub !== expected.subject)
     fail('ID_TOKEN_SUB_MISMATCH', 'the ID token is about another subject')
+  const hashed =
+    claims.at_hash !== undefined ||
+    claims.c_hash !== undefined ||
+    claims.s_hash !== undefined ||
+    expected.requireAtHash === true ||
+    expected.requireCHash === true
+  return hashed ? checkHashes(claims, alg, expected) : claims
+}
 
+/** at_hash, c_hash and s_hash (OpenID Connect Core §3.1.3.8, §3.3.2.11, FAPI 1 §5.1). */
+async function checkHashes(
+  claims: IdTokenClaims,
+  alg: string,
+  expected: IdTokenExpectations,
+): Promise<IdTokenClaims> {
   const hash = hashFor(alg)
   await checkHash(
     claims.at_hash,

@@ -3,7 +3,12 @@
  * unknown `kid` (concurrent refetches merged into one, then a cooldown so unknown kids cannot
  * make openrp hammer the `jwks_uri`). Concurrent callers share one fetch, bounded by the core's
  * `timeoutMs`; each caller's own signal only ends its own wait. When refreshing a set older than
- * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving.
+ * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving. Its ages and
+ * cooldowns are read from the core's `clock` (`ClientOptions.clock`).
+ *
+ * The cache is openrp's own: jose gets each set through `createLocalJWKSet`
+ * ({@link LoadedJwks.joseKeys}); token endpoint ID tokens are verified with the keys imported
+ * from it ({@link LoadedJwks.verificationKeys}). Neither library keeps a key set of its own.
  *
  * @module
  */
@@ -13,23 +18,35 @@ import type { ClientCore } from './client-core.ts'
 import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { isRetryableStatus } from './internal/retry.ts'
+import type { WebCryptoKey } from './key-types.ts'
 
 /** One fetched key set. */
 export interface LoadedJwks {
   readonly jwks: JSONWebKeySet
   /** 1 for the first fetch, then one more per refetch. */
   readonly generation: number
-  /** Date.now() when fetched. */
+  /** The core's `clock.now()` when fetched. */
   readonly at: number
   /**
    * jose's key resolver over this set (`createLocalJWKSet`), made by the first jose
    * verification that uses the set, so its imported keys are reused until the set is replaced.
    */
   joseKeys?: JWTVerifyGetKey
+  /**
+   * The WebCrypto keys of this set that verify token endpoint ID tokens, by `alg` and `kid`,
+   * imported on first use and kept until the set is replaced (`token-id-token.ts`).
+   */
+  verificationKeys?: Map<string, Promise<WebCryptoKey[]>>
 }
 
 /** Cached JWKS of one provider. */
 export interface JwksCache {
+  /**
+   * The current key set when one is loaded and within `jwksMaxAgeMs` (or serving stale while
+   * the provider cannot be reached), without waiting; else `undefined` ({@link current} then
+   * fetches).
+   */
+  fresh(): LoadedJwks | undefined
   /**
    * The current key set: fetched on first use, and again once older than `jwksMaxAgeMs` (when
    * that refresh fails for network reasons, the old set, refreshed again after
@@ -58,6 +75,14 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
   /** After a stale set's refresh failed on the network: no new attempt before this time. */
   let staleUntil = Number.NEGATIVE_INFINITY
   let fetchCount = 0
+  const now = () => getCore().options.clock.now()
+
+  function fresh(): LoadedJwks | undefined {
+    if (loaded === undefined) return undefined
+    const at = now()
+    // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
+    return at - loaded.at <= getCore().options.jwksMaxAgeMs || at < staleUntil ? loaded : undefined
+  }
 
   /**
    * The one fetch every caller shares. It runs under the core's own `timeoutMs` only, never
@@ -69,7 +94,7 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     const started = fetchJwks(getCore())
       .then((jwks) => {
         fetchCount++
-        loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: Date.now() }
+        loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: now() }
         staleUntil = Number.NEGATIVE_INFINITY
         return loaded
       })
@@ -86,21 +111,17 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
     get fetchCount() {
       return fetchCount
     },
+    fresh,
     current(signal) {
-      const now = Date.now()
-      // A set older than jwksMaxAgeMs is refetched, so keys the provider withdrew stop counting.
-      if (
-        loaded !== undefined &&
-        (now - loaded.at <= getCore().options.jwksMaxAgeMs || now < staleUntil)
-      )
-        return Promise.resolve(loaded)
+      const current = fresh()
+      if (current !== undefined) return Promise.resolve(current)
       const stale = loaded
       if (stale === undefined) return untilAborted(load(), signal)
       // The provider cannot be reached: the last good set serves until it can (retried at most
       // every jwksCooldownMs). A set that names no key for a token is still refetched as before.
       const refreshed = load().catch((error: unknown) => {
         if (!isTransient(error)) throw error
-        staleUntil = Date.now() + getCore().options.jwksCooldownMs
+        staleUntil = now() + getCore().options.jwksCooldownMs
         return stale
       })
       return untilAborted(refreshed, signal)
@@ -111,8 +132,8 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
       // Someone else refetched since: try their set before fetching again.
       if (loaded && loaded.generation !== seen.generation) return loaded
       if (inflight) return untilAborted(inflight, signal)
-      if (Date.now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
-      lastRefetchAt = Date.now()
+      if (now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
+      lastRefetchAt = now()
       return untilAborted(load(), signal)
     },
   }
@@ -176,24 +197,28 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
 }
 
 /**
- * Runs `attempt` with the current key set and, when it finds no key for the token (`noKey`),
- * once more with a newer set if the cache's refetch policy gives one; else the first error
- * stands. The one refetch rule of every JWT openrp verifies (jose and oauth4webapi alike).
+ * Runs `attempt(set, job)` with the current key set and, when it finds no key for the token
+ * (`noKey`), once more with a newer set if the cache's refetch policy gives one; else the first
+ * error stands. The one refetch rule of every JWT openrp verifies (with jose and with WebCrypto
+ * alike). `job` carries what the attempt verifies, so callers pass module-level functions
+ * instead of making closures on every verification.
  */
-export async function withKeySet<T>(
+export async function withKeySet<T, J>(
   cache: JwksCache,
   signal: AbortSignal | undefined,
-  attempt: (set: LoadedJwks) => Promise<T>,
+  attempt: (set: LoadedJwks, job: J) => Promise<T>,
   noKey: (error: unknown) => boolean,
+  job: J,
 ): Promise<T> {
   const before = cache.fetchCount
-  const current = await cache.current(signal)
+  // A loaded set is used without a wait: this runs on every token response with an ID token.
+  const current = cache.fresh() ?? (await cache.current(signal))
   try {
-    return await attempt(current)
+    return await attempt(current, job)
   } catch (error) {
     if (!noKey(error)) throw error
     const newer = await cache.refetch(current, cache.fetchCount !== before, signal)
     if (!newer) throw error
-    return attempt(newer)
+    return attempt(newer, job)
   }
 }

@@ -1,16 +1,21 @@
 /**
  * The ID token of a token endpoint response, after oauth4webapi's `process*Response` function
  * checked its `alg` (openrp's policy, given as `id_token_signing_alg_values_supported` /
- * `id_token_signed_response_alg`), its registered claims, `nonce`, `auth_time` and `azp` with
- * several audiences. What it leaves to its caller is done here, once: the signature
- * (`validateApplicationLevelSignature`, keys from openrp's JWKS cache through the `jwksCache`
- * option) and {@link checkIdTokenClaims}.
+ * `id_token_signed_response_alg`), its header, its registered claims, `nonce`, `auth_time` and
+ * `azp` with several audiences. What it leaves to its caller is done here, once: the signature,
+ * with a key of openrp's JWKS cache (imported once per key set, {@link LoadedJwks.verificationKeys}),
+ * then {@link checkIdTokenClaims}.
+ *
+ * The signature is checked with WebCrypto, not through oauth4webapi's
+ * `validateApplicationLevelSignature`: that function reads its keys from a key set it keeps per
+ * metadata object inside the module, which openrp could only steer by handing it throwaway
+ * metadata objects. Here the key set is openrp's own, and so is its refetch rule.
  *
  * @module
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
-import { ValidationError } from './errors.ts'
+import { OpenRpError, ValidationError } from './errors.ts'
 import { checkIdTokenClaims, type IdTokenExpectations } from './id-token-claims.ts'
 import { decodeBase64Url } from './internal/base64url.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
@@ -23,12 +28,10 @@ import type { IdTokenClaims } from './token-set.ts'
  */
 export async function checkTokenEndpointIdToken(
   core: ClientCore,
-  response: Response,
   result: oauth.TokenEndpointResponse,
   expected: IdTokenExpectations,
 ): Promise<IdTokenClaims> {
-  await verifyResponseSignature(core, response, expected.signal)
-  const alg = headerAlg(result.id_token as string)
+  const alg = await verifySignature(core, result.id_token as string, expected.signal)
   return checkIdTokenClaims(
     core,
     oauth.getValidatedIdTokenClaims(result) as IdTokenClaims,
@@ -37,84 +40,170 @@ export async function checkTokenEndpointIdToken(
   )
 }
 
-/** The `alg` of a JWT whose header oauth4webapi has parsed and checked already. */
-function headerAlg(jwt: string): string {
-  const header: unknown = JSON.parse(
-    new TextDecoder().decode(decodeBase64Url(jwt.slice(0, jwt.indexOf('.')))),
-  )
-  return (header as { alg: string }).alg
+const utf8 = new TextDecoder()
+const encoder = new TextEncoder()
+
+/** The header members key selection reads. */
+interface JwsHeader {
+  alg: string
+  kid?: unknown
 }
 
 /**
- * oauth4webapi verifies the signature with the key set openrp hands it (`jwksCache`, documented
- * as the set it would otherwise fetch) and never fetches one itself (`customFetch` refuses). It
- * gets only the metadata the check reads, made for this verification, so it has no key set of
- * its own for it. An unknown key triggers the cache's one refetch; a token that names no `kid`
- * while several keys fit is tried against each.
+ * Checks the signature of `jwt` (whose header oauth4webapi has parsed and whose `alg` it checked
+ * against openrp's policy) with the provider's keys and returns its `alg`. An unknown key
+ * triggers the JWKS cache's one refetch; when several keys fit (no `kid`), each is tried.
  */
-async function verifyResponseSignature(
+async function verifySignature(
   core: ClientCore,
-  response: Response,
+  jwt: string,
   signal: AbortSignal | undefined,
-): Promise<void> {
-  const attempt = async (set: LoadedJwks) => {
-    try {
-      await verifyWithKeys(core, response, set.jwks.keys)
-    } catch (error) {
-      const candidates = keyCandidates(error)
-      if (candidates === undefined || candidates.length < 2) throw error
-      for (const key of candidates) {
-        try {
-          return await verifyWithKeys(core, response, [key])
-        } catch (inner) {
-          if (!(inner instanceof ValidationError && inner.code === 'JWT_SIGNATURE_INVALID'))
-            throw inner
-        }
-      }
-      throw new ValidationError('JWT_SIGNATURE_INVALID', 'No key of the provider verifies the JWT')
-    }
-  }
-  try {
-    await withKeySet(core.jwks, signal, attempt, (error) => keyCandidates(error) !== undefined)
-  } catch (error) {
-    if (keyCandidates(error) === undefined) throw error
-    throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT', {
-      cause: error,
-    })
-  }
+): Promise<string> {
+  const headerEnd = jwt.indexOf('.')
+  const signatureStart = jwt.lastIndexOf('.')
+  const header = JSON.parse(utf8.decode(decodeBase64Url(jwt.slice(0, headerEnd)))) as JwsHeader
+  const params = verifyParams(header.alg)
+  const data = encoder.encode(jwt.slice(0, signatureStart))
+  const signature = decodeBase64Url(jwt.slice(signatureStart + 1))
+  await withKeySet(core.jwks, signal, verifyWithSet, isNoKey, { header, params, signature, data })
+  return header.alg
 }
 
-const refuseFetch = () =>
-  Promise.reject(new Error('the JWKS comes from openrp\u2019s cache, never from a fetch here'))
+/** One signature check of {@link verifySignature} against one key set. */
+interface SignatureJob {
+  header: JwsHeader
+  params: AlgorithmIdentifier | RsaPssParams | EcdsaParams
+  signature: Uint8Array<ArrayBuffer>
+  data: Uint8Array<ArrayBuffer>
+}
 
-async function verifyWithKeys(
-  core: ClientCore,
-  response: Response,
-  keys: readonly unknown[],
-): Promise<void> {
-  const { issuer, jwks_uri } = core.metadata
-  try {
-    await oauth.validateApplicationLevelSignature({ issuer, jwks_uri }, response, {
-      [oauth.jwksCache]: { jwks: { keys } as oauth.JWKS, uat: Math.floor(Date.now() / 1000) },
-      [oauth.customFetch]: refuseFetch,
+async function verifyWithSet(set: LoadedJwks, job: SignatureJob): Promise<void> {
+  const keys = await verificationKeys(set, job.header)
+  if (keys.length === 0)
+    throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT')
+  for (const key of keys) {
+    if (await crypto.subtle.verify(job.params, key, job.signature, job.data)) return
+  }
+  throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid')
+}
+
+function isNoKey(error: unknown): boolean {
+  return error instanceof ValidationError && error.code === 'JWKS_NO_MATCHING_KEY'
+}
+
+/** The JWK members a verification key is chosen and imported by. */
+interface JwkMembers {
+  kty?: unknown
+  kid?: unknown
+  alg?: unknown
+  use?: unknown
+  key_ops?: unknown
+  crv?: unknown
+  ext?: unknown
+  [member: string]: unknown
+}
+
+/**
+ * The keys of `set` that may verify a JWT with this header, imported once per key set, `alg`
+ * and `kid` (an empty result is not kept: unknown kids do not fill the cache).
+ */
+function verificationKeys(set: LoadedJwks, header: JwsHeader): Promise<CryptoKey[]> {
+  const { alg, kid } = header
+  const id = `${alg} ${typeof kid === 'string' ? `s${kid}` : `j${JSON.stringify(kid) ?? ''}`}`
+  set.verificationKeys ??= new Map()
+  const cache = set.verificationKeys
+  let keys = cache.get(id)
+  if (keys === undefined) {
+    keys = importKeys(set.jwks.keys as JwkMembers[], alg, kid)
+    cache.set(id, keys)
+    void keys.then((found) => {
+      if (found.length === 0) cache.delete(id)
     })
-  } catch (error) {
-    // oauth4webapi's failed signature check: INVALID_RESPONSE with the signature in its cause.
-    if (
-      error instanceof oauth.OperationProcessingError &&
-      (error.cause as { signature?: unknown } | undefined)?.signature !== undefined
+  }
+  return keys
+}
+
+/**
+ * The keys that may verify a JWT of `alg` naming `kid` (RFC 7517 §4: `kty` of the alg, `kid`
+ * when the JWT names one, `alg`, `use` and `key_ops` when the key names them, the curve of the
+ * alg). Keys that cannot be imported, and RSA keys under 2048 bits, are left out.
+ */
+async function importKeys(jwks: JwkMembers[], alg: string, kid: unknown): Promise<CryptoKey[]> {
+  const keys: CryptoKey[] = []
+  for (const jwk of jwks) {
+    if (!fits(jwk, alg, kid)) continue
+    const key = await importKey(jwk, alg)
+    if (key) keys.push(key)
+  }
+  return keys
+}
+
+const KTY: Record<string, string> = { RS: 'RSA', PS: 'RSA', ES: 'EC', Ed: 'OKP' }
+const CURVE: Record<string, string> = {
+  ES256: 'P-256',
+  ES384: 'P-384',
+  ES512: 'P-521',
+  EdDSA: 'Ed25519',
+  Ed25519: 'Ed25519',
+}
+
+function fits(jwk: JwkMembers, alg: string, kid: unknown): boolean {
+  if (typeof jwk !== 'object' || jwk === null || jwk.kty !== KTY[alg.slice(0, 2)]) return false
+  if (kid !== undefined && jwk.kid !== kid) return false
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false
+  if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) return false
+  const curve = CURVE[alg]
+  return curve === undefined || jwk.crv === curve
+}
+
+/** The WebCrypto key of `jwk` for `alg`; `undefined` when it cannot be used. */
+async function importKey(jwk: JwkMembers, alg: string): Promise<CryptoKey | undefined> {
+  const { ext, key_ops, use, ...material } = jwk
+  try {
+    const key = await crypto.subtle.importKey(
+      'jwk',
+      material as JsonWebKey,
+      importParams(alg),
+      false,
+      ['verify'],
     )
-      throw new ValidationError('JWT_SIGNATURE_INVALID', 'The JWT signature is not valid', {
-        cause: error,
-      })
-    throw error
+    const { modulusLength } = key.algorithm as { modulusLength?: number }
+    return modulusLength !== undefined && modulusLength < 2048 ? undefined : key
+  } catch {
+    return undefined
   }
 }
 
-/** The keys oauth4webapi found fitting when it could not pick one, else `undefined`. */
-function keyCandidates(error: unknown): unknown[] | undefined {
-  if (!(error instanceof oauth.OperationProcessingError) || error.code !== oauth.KEY_SELECTION)
-    return undefined
-  const candidates = (error.cause as { candidates?: unknown } | undefined)?.candidates
-  return Array.isArray(candidates) ? candidates : undefined
+function sha(alg: string): string {
+  return `SHA-${alg.slice(-3)}`
+}
+
+function importParams(
+  alg: string,
+): AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams {
+  switch (alg.slice(0, 2)) {
+    case 'RS':
+      return { name: 'RSASSA-PKCS1-v1_5', hash: sha(alg) }
+    case 'PS':
+      return { name: 'RSA-PSS', hash: sha(alg) }
+    case 'ES':
+      return { name: 'ECDSA', namedCurve: CURVE[alg] as string }
+    default:
+      return 'Ed25519'
+  }
+}
+
+/**
+ * The WebCrypto verification parameters of `alg`. oauth4webapi has checked `alg` against the
+ * policy, which may still name one WebCrypto has no verification for: then `UNSUPPORTED`.
+ */
+function verifyParams(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
+  if (/^(RS|PS|ES)(256|384|512)$/.test(alg)) {
+    if (alg.startsWith('RS')) return { name: 'RSASSA-PKCS1-v1_5' }
+    if (alg.startsWith('PS')) return { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 }
+    return { name: 'ECDSA', hash: sha(alg) }
+  }
+  if (alg === 'EdDSA' || alg === 'Ed25519') return 'Ed25519'
+  throw new OpenRpError('UNSUPPORTED', `openrp cannot verify ${alg} signatures`)
 }

@@ -48,7 +48,7 @@ export async function handleTokenResponse(
   const idTokenClaims =
     result.id_token === undefined
       ? undefined
-      : await checkTokenEndpointIdToken(core, response, result, {
+      : await checkTokenEndpointIdToken(core, result, {
           ...expected,
           accessToken: result.access_token,
         })

@@ -13,18 +13,19 @@ import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
 
-/** jose's verification functions, imported on the first verification and kept. */
-let joseFunctions:
-  | Promise<Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>>
-  | undefined
+type JoseVerify = Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>
 
-function joseVerify(): NonNullable<typeof joseFunctions> {
+/** jose's verification functions, imported on the first verification and kept. */
+let joseFunctions: Promise<JoseVerify> | undefined
+/** The same once imported, so later verifications do not wait for the import's promise. */
+let joseLoaded: JoseVerify | undefined
+
+function joseVerify(): Promise<JoseVerify> {
   // Destructured in the callback, so bundlers keep only these functions of jose.
-  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => ({
-    createLocalJWKSet,
-    errors,
-    jwtVerify,
-  }))
+  joseFunctions ??= import('jose').then(({ createLocalJWKSet, errors, jwtVerify }) => {
+    joseLoaded = { createLocalJWKSet, errors, jwtVerify }
+    return joseLoaded
+  })
   return joseFunctions
 }
 
@@ -59,28 +60,36 @@ export async function verifyJwt(
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
-  const { createLocalJWKSet, errors: joseErrors, jwtVerify } = await joseVerify()
-  const attempt = async (set: LoadedJwks) => {
-    set.joseKeys ??= createLocalJWKSet(set.jwks)
-    try {
-      return await jwtVerify(jwt, set.joseKeys, options)
-    } catch (error) {
-      if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error
-      // jose hands the keys that fit as an async iterable on the error.
-      for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
-        try {
-          return await jwtVerify(jwt, key, options)
-        } catch (inner) {
-          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner
-        }
+  const jose = joseLoaded ?? (await joseVerify())
+  return withKeySet(core.jwks, signal, verifyWithSet, isNoKey, { jwt, options, jose })
+}
+
+/** One verification of {@link verifyJwt} against one key set. */
+interface VerifyJob {
+  jwt: string
+  options: JWTVerifyOptions
+  jose: JoseVerify
+}
+
+async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob) {
+  set.joseKeys ??= jose.createLocalJWKSet(set.jwks)
+  try {
+    return await jose.jwtVerify(jwt, set.joseKeys, options)
+  } catch (error) {
+    if (!(error instanceof jose.errors.JWKSMultipleMatchingKeys)) throw error
+    // jose hands the keys that fit as an async iterable on the error.
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return await jose.jwtVerify(jwt, key, options)
+      } catch (inner) {
+        if (!(inner instanceof jose.errors.JWSSignatureVerificationFailed)) throw inner
       }
-      throw new joseErrors.JWSSignatureVerificationFailed()
     }
+    throw new jose.errors.JWSSignatureVerificationFailed()
   }
-  return withKeySet(
-    core.jwks,
-    signal,
-    attempt,
-    (error) => error instanceof joseErrors.JWKSNoMatchingKey,
-  )
+}
+
+/** Whether jose found no key for the JWT (jose is loaded by then: it threw the error). */
+function isNoKey(error: unknown): boolean {
+  return joseLoaded !== undefined && error instanceof joseLoaded.errors.JWKSNoMatchingKey
 }

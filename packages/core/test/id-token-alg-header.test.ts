@@ -8,6 +8,7 @@ import type { JwksCache } from '../src/jwks.ts'
 
 const emptyJwks: JwksCache = {
   fetchCount: 1,
+  fresh: () => undefined,
   current: async () => ({ jwks: { keys: [] }, generation: 1, at: Date.now() }),
   refetch: async () => undefined,
 }

@@ -1,3 +1,4 @@
+import { ManualClock } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { base64url } from 'jose'
 import { validateIdToken } from '../src/index.ts'
@@ -209,13 +210,15 @@ describe('JWKS cache', () => {
 })
 
 describe('JWKS max age', () => {
-  it('fetches the set again once it is older than jwksMaxAgeMs', async () => {
-    const core = provider.core({ jwksMaxAgeMs: 200 })
+  it('fetches the set again once it is older than jwksMaxAgeMs (of the client clock)', async () => {
+    const clock = new ManualClock(Date.now())
+    const core = provider.core({ jwksMaxAgeMs: 200, clock })
     await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
     const before = provider.server.count('/jwks')
+    await clock.advance(200)
     await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
     expect(provider.server.count('/jwks')).toBe(before)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await clock.advance(1)
     await validateIdToken(core, await signJwt(claims(), { key }), { nonce: 'n-1' })
     expect(provider.server.count('/jwks')).toBe(before + 1)
   })

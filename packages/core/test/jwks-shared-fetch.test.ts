@@ -3,7 +3,8 @@
  * caller's AbortSignal or deadline, and a stale key set keeps serving while the provider's
  * `jwks_uri` cannot be reached (but never stands in for a refetch after an unknown `kid`).
  */
-import { describe, expect, it } from 'vitest'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it, vi } from 'vitest'
 import { type ClientOptions, validateIdToken } from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 
@@ -57,8 +58,9 @@ describe('one shared JWKS fetch, each caller with its own signal', () => {
     const token = await idToken()
     const client = await spa()
     h.server.control.setFaults({ http: { jwks: { delayMs: 300, times: 1 } } })
+    h.server.control.clearRequests()
     const first = outcome(validateIdToken(client.core, token, { signal: AbortSignal.timeout(80) }))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await vi.waitFor(() => expect(jwksHits()).toBe(1)) // the first caller's fetch is under way
     const second = outcome(validateIdToken(client.core, token))
     expect([await first, await second]).toEqual(['ABORTED', 'ok'])
   })
@@ -66,24 +68,38 @@ describe('one shared JWKS fetch, each caller with its own signal', () => {
 
 describe('a stale key set while the jwks_uri is down', () => {
   const stale = async (extra: Partial<ClientOptions> = {}) => {
-    const client = await spa({ jwksMaxAgeMs: 50, retry: { maxRetries: 0 }, ...extra })
+    const clock = new ManualClock(Date.now())
+    const client = await spa({
+      jwksMaxAgeMs: 50,
+      jwksCooldownMs: 1000,
+      retry: { maxRetries: 0 },
+      clock,
+      ...extra,
+    })
     const token = await idToken()
     await validateIdToken(client.core, token) // loads the set
-    await new Promise((resolve) => setTimeout(resolve, 80)) // older than jwksMaxAgeMs now
+    await clock.advance(51) // older than jwksMaxAgeMs now
     h.server.control.clearRequests()
-    return { client, token }
+    return { client, token, clock }
   }
 
   it('a 503 serves the last good set (refreshed again after the cooldown), never for an unknown kid', async () => {
-    const { client, token } = await stale()
+    const { client, token, clock } = await stale()
     h.server.control.setFaults({ http: { jwks: { status: 503 } } })
     await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
       iss: h.server.issuer,
     })
+    await clock.advance(999) // within the cooldown: no new attempt
     await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
       iss: h.server.issuer,
     })
     expect(jwksHits()).toBe(1)
+    await clock.advance(1) // the cooldown is over: one more attempt, still serving the old set
+    await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
+      iss: h.server.issuer,
+    })
+    expect(jwksHits()).toBe(2)
+    h.server.control.clearRequests()
     // A token signed with a key the stale set lacks needs the refetch, which fails: refused.
     h.server.control.resetFaults()
     await h.server.control.rotateKeys({ dropOld: true })
@@ -97,11 +113,11 @@ describe('a stale key set while the jwks_uri is down', () => {
   })
 
   it('a hung jwks_uri (core timeout) serves the last good set, a malformed one does not', async () => {
-    const { client, token } = await stale({ timeoutMs: 300, jwksCooldownMs: 0 })
+    const { client, token, clock } = await stale({ timeoutMs: 300, jwksCooldownMs: 0 })
     h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
-    await expect(validateIdToken(client.core, token)).resolves.toMatchObject({
-      iss: h.server.issuer,
-    })
+    const hung = validateIdToken(client.core, token)
+    await clock.advance(300) // the core's timeout, on whichever clock its deadline runs
+    await expect(hung).resolves.toMatchObject({ iss: h.server.issuer })
     // The provider answered, with garbage: that is no network failure.
     h.server.control.setFaults({ http: { jwks: { body: 'malformed_json' } } })
     await expect(validateIdToken(client.core, token)).rejects.toMatchObject({

@@ -21,6 +21,7 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }
   const jwks: JwksCache = {
     fetchCount: 1,
+    fresh: () => undefined,
     current: async () => ({ jwks: { keys: [jwk] }, generation: 1, at: Date.now() }),
     refetch: async () => undefined,
   }

@@ -4,6 +4,7 @@
  * do not make the client hammer the `jwks_uri` (a cooldown bounds refetches).
  */
 import { DEMO_USERS } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { validateIdToken } from '../../src/index.ts'
 import { idTokenClaims, signJwt, testKey } from '../helpers/keys.ts'
@@ -71,14 +72,18 @@ describe('no hammering of the jwks_uri', () => {
     expect(p.hits('jwks')).toBe(1)
   })
 
-  it('after the cooldown an unknown kid may refetch again, once', async () => {
-    const client = await p.legacy({ jwksCooldownMs: 200 })
+  it('after the cooldown (of the client clock) an unknown kid may refetch again, once', async () => {
+    const clock = new ManualClock(Date.now())
+    const client = await p.legacy({ jwksCooldownMs: 200, clock })
     await session(client).callback(await authorize(p, client, { responseType: 'id_token' }))
     const unknown = () =>
       authorize(p, client, { responseType: 'id_token' }, { idToken: { kid: 'unknown' } })
     await refused(session(client).callback(await unknown()), 'JWKS_NO_MATCHING_KEY')
     expect(p.hits('jwks')).toBe(1)
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await clock.advance(199)
+    await refused(session(client).callback(await unknown()), 'JWKS_NO_MATCHING_KEY')
+    expect(p.hits('jwks')).toBe(0)
+    await clock.advance(1)
     await refused(session(client).callback(await unknown()), 'JWKS_NO_MATCHING_KEY')
     expect(p.hits('jwks')).toBe(1)
   })
