@@ -180,9 +180,11 @@ async function fleetScenario(
   const after = await eventuallyAll()
   const tokens = new Set(after.map((a) => a.token).filter(Boolean))
   if (after.every((a) => a.token)) {
-    // The session lived: one refresh, one token for everyone.
+    // The session lived: one token for everyone. Redis replicates asynchronously, so across a
+    // failover a lock may be granted twice: one more refresh request may go out, never a loop.
     expect(tokens.size).toBe(1)
-    expect(refreshes()).toHaveLength(1)
+    expect(refreshes().length).toBeGreaterThanOrEqual(1)
+    expect(refreshes().length).toBeLessThanOrEqual(2)
   } else {
     // Nothing could save it: it ended everywhere, with `expired`, and no member loops.
     for (const m of members) expect(m.expired).toBeGreaterThan(0)

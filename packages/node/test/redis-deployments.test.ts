@@ -125,8 +125,11 @@ describe('RedisStore and RedisLock behind Sentinel (primary, replica, 3 sentinel
   })
 
   it('works through the sentinels, and a client of yours too', async () => {
-    const store = new RedisStore({ sentinel: options(), prefix: 's:' })
-    const lock = new RedisLock({ sentinel: options(), prefix: 's:lock:' })
+    // A first connection asks a sentinel for the primary, then connects to it: on a loaded
+    // 2-core machine that can take longer than the 2 s default meant to fail fast.
+    const connectTimeoutMs = 10_000
+    const store = new RedisStore({ sentinel: options(), prefix: 's:', connectTimeoutMs })
+    const lock = new RedisLock({ sentinel: options(), prefix: 's:lock:', connectTimeoutMs })
     const own = createSentinel({
       name: sentinel.masterName,
       sentinelRootNodes: sentinel.sentinels.map((n) => ({ host: n.host, port: n.port })),
