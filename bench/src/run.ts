@@ -335,6 +335,10 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
   const heap = await runWorker<CacheHeapResult>('cc-heap.ts', {}, 600_000)
   const lost = plain.reduce((n, r) => n + r.sessionsLost, 0)
   const lostGrace = graceful.reduce((n, r) => n + r.sessionsLost, 0)
+  // The one fault nothing but a provider grace window can save (the issue's documented case).
+  const lostHolderKilled = plain
+    .filter((r) => r.fault === 'holder-killed')
+    .reduce((n, r) => n + r.sessionsLost, 0)
   const peak503 = Math.max(
     0,
     ...outage.filter((r) => r.fault === 'outage-503').map((r) => r.outagePeakPerSec ?? 0),
@@ -344,7 +348,7 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
     ...outage.filter((r) => r.fault === 'outage-429').map((r) => r.outageRequestsMax ?? 0),
   )
   headline.push(
-    `faults around a refresh, fleet of ${processes}: ${lost} sessions lost in ${plain.length * runs} runs (${lostGrace} in ${graceful.length * runs} with a provider grace window); fleet of ${fleet} during a 6 s outage: at most ${peak503} token requests in any second of a 503, at most ${most429} request(s) for the whole fleet during 429 with Retry-After: 30`,
+    `faults around a refresh, fleet of ${processes}: ${lost} sessions lost in ${plain.length * runs} runs, ${lostHolderKilled} of them a lock holder killed with the only copy and no provider grace window (${lostGrace} in ${graceful.length * runs} with a provider grace window); fleet of ${fleet} during a 6 s outage: at most ${peak503} token requests in any second of a 503, at most ${most429} request(s) for the whole fleet during 429 with Retry-After: 30`,
     `ClientCredentialsProvider at 50,000 distinct scopes: ${heap.cachedTokens} tokens cached, heap +${mib(heap.providerHeapBytes)} (with its default MemoryStore: +${mib(heap.defaultStoreHeapBytes)})`,
   )
   const subjectName = (r: RefreshFaultResult) =>
