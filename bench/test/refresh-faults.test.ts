@@ -6,9 +6,10 @@ import { measureRefreshFaults } from '../src/refresh-faults.ts'
 const tiny = {
   processes: 2,
   runs: 1,
-  durationSec: 3,
+  durationSec: 4,
   faultAtSec: 0.5,
-  outageSec: 1,
+  // Long enough that a member on a loaded machine asks at least once during it.
+  outageSec: 2,
   accessTokenTtlSec: 2,
   inProcess: true,
 }
