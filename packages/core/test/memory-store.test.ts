@@ -122,6 +122,61 @@ describe('MemoryStore', () => {
     expect([await store.get('b'), await store.get('c'), await store.get('d')]).toEqual([2, 3, 4])
   })
 
+  it('holds at most maxEntries: expired entries go first, then the least recently used', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now(), maxEntries: 3 })
+    await store.set('a', 1, { ttlSec: 10 })
+    await store.set('b', 2)
+    await store.set('c', 3)
+    expect(await store.get('a')).toBe(1) // a read is a use: 'b' is now the least recently used
+    await store.set('d', 4)
+    expect(store.size).toBe(3)
+    expect(await store.get('b')).toBeUndefined()
+    // 'c' is the least recently used, but 'a' has expired: 'a' goes, not 'c'.
+    await clock.advance(10_000)
+    await store.set('e', 5)
+    expect(store.size).toBe(3)
+    expect([await store.get('c'), await store.get('d'), await store.get('e')]).toEqual([3, 4, 5])
+    expect(await store.get('a')).toBeUndefined()
+    // Rewriting a key is a use too: 'd' (now least recently used after reads of c, d, e, c) goes.
+    expect(await store.get('c')).toBe(3)
+    await store.set('d', 40)
+    await store.set('f', 6)
+    expect(await store.get('e')).toBeUndefined()
+    expect([await store.get('c'), await store.get('d'), await store.get('f')]).toEqual([3, 40, 6])
+  })
+
+  it('stays at maxEntries over many distinct keys that have not expired', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now(), maxEntries: 100 })
+    let largest = 0
+    for (let i = 0; i < 10_000; i++) {
+      await store.set(`k${i}`, i, { ttlSec: 3600 })
+      largest = Math.max(largest, store.size)
+    }
+    expect(largest).toBe(100)
+    // The last 100 written are the ones kept.
+    expect(await store.get('k9899')).toBeUndefined()
+    expect(await store.get('k9900')).toBe(9900)
+    expect(await store.get('k9999')).toBe(9999)
+  })
+
+  it('evicts nothing live without maxEntries (a session store keeps every refresh token)', async () => {
+    const store = new MemoryStore()
+    for (let i = 0; i < 5_000; i++) await store.set(`session:${i}`, { refreshToken: `rt-${i}` })
+    expect(store.size).toBe(5_000)
+    expect(await store.get('session:0')).toEqual({ refreshToken: 'rt-0' })
+  })
+
+  it('rejects a bad maxEntries with INVALID_ARGUMENT', () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MemoryStore({ maxEntries })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
+    expect(new MemoryStore({ maxEntries: Number.POSITIVE_INFINITY }).size).toBe(0)
+  })
+
   it('expires with the real clock too', async () => {
     const store = new MemoryStore()
     await store.set('k', 1, { ttlSec: 0.05 })
