@@ -60,7 +60,11 @@ export interface GetTokenOptions {
 /** Options of {@link ClientCredentialsProvider}. */
 export interface ClientCredentialsProviderOptions {
   client: ClientCredentialsClient
-  /** Where tokens are cached (default: a MemoryStore of this provider). */
+  /**
+   * Where tokens are cached (default: a MemoryStore of this provider, on its `clock`, holding
+   * at most `maxCachedTokens` entries: expired ones are swept, then the least recently used
+   * evicted). A store you pass keeps its own policy.
+   */
   store?: Store
   /**
    * Makes token requests exclusive across whatever shares `store`: with a RedisStore and a
@@ -90,7 +94,8 @@ export interface ClientCredentialsProviderOptions {
   defaultLifetimeSec?: number
   /**
    * At most this many tokens are kept in memory (default 1000). Expired ones go first, then
-   * the least recently fetched; `store` still has them.
+   * the least recently fetched; a `store` you pass still has them. The default store is capped
+   * at this count too, so without a `store` memory is bounded by it, not by tokens' lifetime.
    */
   maxCachedTokens?: number
   /** Time (default: the client's `clock`, else the system clock). */
@@ -107,7 +112,9 @@ export interface ClientCredentialsProviderOptions {
  *
  * It runs on the same {@link RefreshCoordinator} as `TokenManager`:
  * - In-process: tokens are kept in memory (at most `maxCachedTokens`, expired ones evicted
- *   first) and concurrent callers of one key share one request.
+ *   first) and concurrent callers of one key share one request. Without a `store`, the
+ *   provider's own MemoryStore holds at most `maxCachedTokens` entries as well (expired ones
+ *   swept, then the least recently used evicted): memory stays bounded over any number of keys.
  * - With a shared `store` and `lock` (RedisStore + RedisLock), processes read the store first;
  *   the one that must fetch takes the lock, re-reads the store (another process may have
  *   fetched meanwhile), requests, writes the token with a TTL of its lifetime, and releases.
@@ -167,7 +174,6 @@ export class ClientCredentialsProvider {
       throw new InvalidArgumentError('ClientCredentialsProvider needs a client')
     }
     this.#client = options.client
-    this.#store = options.store ?? new MemoryStore()
     this.#clock = options.clock ?? options.client.core?.options?.clock ?? systemClock
     this.#skewSec = options.refreshSkewSec ?? options.skewSec ?? 60
     this.#keyPrefix = options.storageKeyPrefix ?? options.keyPrefix ?? 'openrp:cc:'
@@ -178,6 +184,11 @@ export class ClientCredentialsProvider {
       throw new InvalidArgumentError('defaultLifetimeSec must be a positive number')
     if (!(Number.isInteger(this.#maxCachedTokens) && this.#maxCachedTokens >= 1))
       throw new InvalidArgumentError('maxCachedTokens must be a positive integer')
+    const clock = this.#clock
+    // Bounded like the in-memory cache; failure records (backoff) count towards the cap too.
+    this.#store =
+      options.store ??
+      new MemoryStore({ now: () => clock.now(), maxEntries: this.#maxCachedTokens })
     this.#coordinator = new RefreshCoordinator({
       store: this.#store,
       lock: options.lock,

@@ -1,7 +1,9 @@
 /**
  * Issue 14: a ClientCredentialsProvider asked for many distinct scopes grew without bound
  * (+110 MiB at 50,000 keys) and never released expired tokens. Its cache now holds at most
- * `maxCachedTokens` (expired tokens go first, then the least recently fetched).
+ * `maxCachedTokens` (expired tokens go first, then the least recently fetched), and so does its
+ * default store (its own MemoryStore, capped at `maxCachedTokens`); a store passed in keeps its
+ * own policy.
  */
 import { discover, MemoryStore, TokenSet } from '@openrp/core'
 import { startReferenceServer } from '@openrp/reference-server'
@@ -42,6 +44,30 @@ describe('the cache of a ClientCredentialsProvider', () => {
     expect(minted).toBe(50_000)
   }, 120_000)
 
+  it('with its default store, holds at most maxCachedTokens tokens in all over 50,000 scopes', async () => {
+    const clock = new ManualClock(Date.now())
+    let minted = 0
+    const client = {
+      clientCredentials: async () =>
+        new TokenSet({
+          accessToken: `token-${++minted}`,
+          tokenType: 'Bearer',
+          expiresAt: Math.floor(clock.now() / 1000) + 3600,
+        }),
+    }
+    // No store: the provider's own MemoryStore, which used to keep all 50,000 live tokens.
+    const provider = new ClientCredentialsProvider({ client, clock })
+    for (let i = 0; i < 50_000; i++) await provider.getToken({ scope: `scope:${i}` })
+    expect(minted).toBe(50_000)
+    expect(provider.cachedTokens).toBe(1000)
+    // Every scope once more, newest first: a token the provider still holds (in its map or its
+    // store) comes without a request. Only the last 1000 fetched are held; none expired.
+    for (let i = 49_999; i >= 0; i--) await provider.getToken({ scope: `scope:${i}` })
+    const held = 50_000 - (minted - 50_000)
+    expect(held).toBe(1000)
+    expect(provider.cachedTokens).toBe(1000)
+  }, 120_000)
+
   it('evicts expired tokens first, and honours maxCachedTokens (reference server)', async () => {
     const server = await startReferenceServer({ port: 0, accessTokenTtl: 60 })
     try {
@@ -76,13 +102,50 @@ describe('the cache of a ClientCredentialsProvider', () => {
       await provider.getToken(api('f'))
       expect(provider.cachedTokens).toBe(3)
       expect(await provider.getToken(api('d'))).toBe(d)
-      expect((await provider.getToken(api('c'))).accessToken).toBe(c.accessToken) // from the store
+      // c is gone from the default store too (capped at maxCachedTokens): a new token.
+      expect((await provider.getToken(api('c'))).accessToken).not.toBe(c.accessToken)
       const again = await provider.getToken(api('a'))
       expect(again.accessToken).not.toBe(read.accessToken)
       expect(provider.cachedTokens).toBe(3)
       expect(() => new ClientCredentialsProvider({ client, maxCachedTokens: 0 })).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       )
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a store passed in keeps its own policy; the default store is capped (reference server)', async () => {
+    const server = await startReferenceServer({ port: 0, accessTokenTtl: 600 })
+    try {
+      const clock = new ManualClock(Date.now())
+      const client = await discover(server.issuer, {
+        clock,
+        clientId: 'm2m',
+        clientSecret: 'm2m-secret',
+      })
+      const read = { scope: 'api:read' }
+      const write = { scope: 'api:write' }
+      // An unlimited MemoryStore of the caller's: the token evicted from the map is still there.
+      const shared = new MemoryStore({ now: () => clock.now() })
+      const withStore = new ClientCredentialsProvider({
+        client,
+        clock,
+        maxCachedTokens: 1,
+        store: shared,
+      })
+      const first = await withStore.getToken(read)
+      await withStore.getToken(write)
+      expect(withStore.cachedTokens).toBe(1)
+      expect(shared.size).toBe(2)
+      expect((await withStore.getToken(read)).accessToken).toBe(first.accessToken)
+      // The default store holds one token too: the evicted one is requested again.
+      const own = new ClientCredentialsProvider({ client, clock, maxCachedTokens: 1 })
+      const mine = await own.getToken(read)
+      await own.getToken(write)
+      const again = await own.getToken(read)
+      expect(again.accessToken).not.toBe(mine.accessToken)
+      expect(again.isExpired(0, clock.now() / 1000)).toBe(false)
     } finally {
       await server.close()
     }
