@@ -409,7 +409,7 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
       ]),
     ),
     '',
-    `ClientCredentialsProvider's memory (\`src/workers/cc-heap.ts\`, one process, \`--expose-gc\`): getToken() for ${num(heap.keys)} distinct scopes, each token valid 1 h, minted by an in-memory client (the cache is measured, not the protocol); heap after a full GC, minus the heap before. With a shared store (the provider's map alone, RedisStore's role played by a store that keeps nothing): ${num(heap.cachedTokens)} tokens kept (\`maxCachedTokens\` 1000), +${mib(heap.providerHeapBytes)}. With the default store (the provider's own MemoryStore, which keeps every token until it expires): +${mib(heap.defaultStoreHeapBytes)}.`,
+    `ClientCredentialsProvider's memory (\`src/workers/cc-heap.ts\`, one process, \`--expose-gc\`): getToken() for ${num(heap.keys)} distinct scopes, each token valid 1 h, minted by an in-memory client (the cache is measured, not the protocol); heap after a full GC, minus the heap before (after a warm-up of 5,000 scopes each, not counted). With a shared store (the provider's map alone, RedisStore's role played by a store that keeps nothing): ${num(heap.cachedTokens)} tokens kept (\`maxCachedTokens\` 1000), +${mib(heap.providerHeapBytes)}. With the default store (the provider's own MemoryStore, capped at \`maxCachedTokens\`: expired tokens swept, then the least recently used evicted): +${mib(heap.defaultStoreHeapBytes)}.`,
   ]
 })
 
