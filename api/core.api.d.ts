@@ -89,6 +89,7 @@ type HeadersLike = Headers | Record<string, string> | ReadonlyArray<readonly [st
 interface MemoryStoreOptions {
     now?: () => number;
     sweepIntervalMs?: number;
+    maxEntries?: number;
 }
 declare class MemoryStore implements Store {
     #private;
