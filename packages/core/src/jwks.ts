@@ -34,9 +34,10 @@ export interface LoadedJwks {
   joseKeys?: JWTVerifyGetKey
   /**
    * The WebCrypto keys of this set that verify token endpoint ID tokens, by `alg` and `kid`,
-   * imported on first use and kept until the set is replaced (`token-id-token.ts`).
+   * imported on first use and kept until the set is replaced (`token-id-token.ts`): the import's
+   * promise while it runs, then the keys.
    */
-  verificationKeys?: Map<string, Promise<WebCryptoKey[]>>
+  verificationKeys?: Map<string, WebCryptoKey[] | Promise<WebCryptoKey[]>>
 }
 
 /** Cached JWKS of one provider. */

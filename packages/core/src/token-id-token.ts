@@ -62,25 +62,40 @@ async function verifySignature(
   const headerEnd = jwt.indexOf('.')
   const signatureStart = jwt.lastIndexOf('.')
   const header = JSON.parse(utf8.decode(decodeBase64Url(jwt.slice(0, headerEnd)))) as JwsHeader
-  const params = verifyParams(header.alg)
-  const data = encoder.encode(jwt.slice(0, signatureStart))
-  const signature = decodeBase64Url(jwt.slice(signatureStart + 1))
-  await withKeySet(core.jwks, signal, verifyWithSet, isNoKey, { header, params, signature, data })
+  const job: SignatureJob = {
+    header,
+    id: keyId(header),
+    params: verifyParams(header.alg),
+    signature: decodeBase64Url(jwt.slice(signatureStart + 1)),
+    data: encoder.encode(jwt.slice(0, signatureStart)),
+  }
+  // The usual case: a loaded set whose keys for this header are imported. The same check as
+  // through withKeySet, without its waits; a refetch can only follow a missing key.
+  const imported = core.jwks.fresh()?.verificationKeys?.get(job.id)
+  if (Array.isArray(imported)) await verifyWithKeys(imported, job)
+  else await withKeySet(core.jwks, signal, verifyWithSet, isNoKey, job)
   return header.alg
 }
 
 /** One signature check of {@link verifySignature} against one key set. */
 interface SignatureJob {
   header: JwsHeader
+  /** The header's key id in {@link LoadedJwks.verificationKeys}. */
+  id: string
   params: AlgorithmIdentifier | RsaPssParams | EcdsaParams
   signature: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
 }
 
 async function verifyWithSet(set: LoadedJwks, job: SignatureJob): Promise<void> {
-  const keys = await verificationKeys(set, job.header)
+  const keys = await verificationKeys(set, job)
   if (keys.length === 0)
     throw new ValidationError('JWKS_NO_MATCHING_KEY', 'No key of the provider fits the JWT')
+  return verifyWithKeys(keys, job)
+}
+
+/** Passes when one of `keys` (not empty) verifies the signature; else `JWT_SIGNATURE_INVALID`. */
+async function verifyWithKeys(keys: CryptoKey[], job: SignatureJob): Promise<void> {
   for (const key of keys) {
     if (await crypto.subtle.verify(job.params, key, job.signature, job.data)) return
   }
@@ -103,22 +118,29 @@ interface JwkMembers {
   [member: string]: unknown
 }
 
+/** The {@link LoadedJwks.verificationKeys} entry of a JWT header: its `alg` and `kid`. */
+function keyId({ alg, kid }: JwsHeader): string {
+  return `${alg} ${typeof kid === 'string' ? `s${kid}` : `j${JSON.stringify(kid) ?? ''}`}`
+}
+
 /**
  * The keys of `set` that may verify a JWT with this header, imported once per key set, `alg`
- * and `kid` (an empty result is not kept: unknown kids do not fill the cache).
+ * and `kid` (an empty result is not kept: unknown kids do not fill the cache). Once imported,
+ * the entry holds the keys themselves, so later tokens need not wait for a promise.
  */
-function verificationKeys(set: LoadedJwks, header: JwsHeader): Promise<CryptoKey[]> {
-  const { alg, kid } = header
-  const id = `${alg} ${typeof kid === 'string' ? `s${kid}` : `j${JSON.stringify(kid) ?? ''}`}`
+async function verificationKeys(set: LoadedJwks, job: SignatureJob): Promise<CryptoKey[]> {
+  const { id, header } = job
   set.verificationKeys ??= new Map()
   const cache = set.verificationKeys
-  let keys = cache.get(id)
-  if (keys === undefined) {
-    keys = importKeys(set.jwks.keys as JwkMembers[], alg, kid)
-    cache.set(id, keys)
-    void keys.then((found) => {
-      if (found.length === 0) cache.delete(id)
-    })
+  const cached = cache.get(id)
+  if (cached !== undefined) return cached
+  const importing = importKeys(set.jwks.keys as JwkMembers[], header.alg, header.kid)
+  cache.set(id, importing)
+  const keys = await importing
+  // Another import may have replaced this one meanwhile; only this one's entry is settled here.
+  if (cache.get(id) === importing) {
+    if (keys.length === 0) cache.delete(id)
+    else cache.set(id, keys)
   }
   return keys
 }
@@ -194,11 +216,23 @@ function importParams(
   }
 }
 
+/** {@link verifyParams} by `alg`, made once per algorithm. */
+const VERIFY_PARAMS = new Map<string, AlgorithmIdentifier | RsaPssParams | EcdsaParams>()
+
 /**
  * The WebCrypto verification parameters of `alg`. oauth4webapi has checked `alg` against the
  * policy, which may still name one WebCrypto has no verification for: then `UNSUPPORTED`.
  */
 function verifyParams(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
+  let params = VERIFY_PARAMS.get(alg)
+  if (params === undefined) {
+    params = verifyParamsOf(alg)
+    VERIFY_PARAMS.set(alg, params)
+  }
+  return params
+}
+
+function verifyParamsOf(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
   if (/^(RS|PS|ES)(256|384|512)$/.test(alg)) {
     if (alg.startsWith('RS')) return { name: 'RSASSA-PKCS1-v1_5' }
     if (alg.startsWith('PS')) return { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 }

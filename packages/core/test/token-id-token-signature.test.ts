@@ -70,6 +70,19 @@ describe('token endpoint ID-token signatures', () => {
     },
   )
 
+  it('once the keys are imported, a bad signature is still refused and fetches no key set', async () => {
+    const { pub, sign } = await keyPair('RS256')
+    let token = await sign()
+    const { client, jwksFetches } = clientFor({ keys: [pub] }, () => token)
+    expect((await client.refresh('rt-1')).claims()?.sub).toBe('u1')
+    const [h, p, s] = (await sign()).split('.') as [string, string, string]
+    token = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`
+    expect(await codeOf(client.refresh('rt-1'))).toBe('JWT_SIGNATURE_INVALID')
+    token = await sign()
+    expect((await client.refresh('rt-1')).claims()?.sub).toBe('u1')
+    expect(jwksFetches()).toBe(1)
+  })
+
   it('a key whose alg, use, key_ops or curve rules it out is no key for the token', async () => {
     const { pub, sign } = await keyPair('ES256')
     const token = await sign()

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { OpenRpError } from '../src/index.ts'
@@ -184,6 +185,16 @@ describe('timeouts, aborts and bad bodies', () => {
     await expect(client.clientCredentials({ signal: AbortSignal.abort() })).rejects.toMatchObject({
       code: 'ABORTED',
     })
+  })
+
+  it('leaves no listener on a long-lived caller signal once its operations settle', async () => {
+    const client = await m2m()
+    const controller = new AbortController()
+    for (let i = 0; i < 3; i++) await client.clientCredentials({ signal: controller.signal })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    // A settled operation's deadline no longer follows the signal.
+    controller.abort()
+    expect((await client.clientCredentials()).accessToken).toEqual(expect.any(String))
   })
 
   it.each([
