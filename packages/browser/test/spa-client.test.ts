@@ -6,6 +6,7 @@
  */
 import { InProcessLock, isOpenRpError, MemoryStore, withHybridAndImplicit } from '@openrp/core'
 import { CookieJar, completeLogin, DEMO_USERS } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
@@ -215,12 +216,21 @@ describe('popup login', () => {
     expect(await codeOf(spa.loginWithPopup())).toBe('POPUP_BLOCKED')
   })
 
-  it('rejects with POPUP_CLOSED when the user closes it', async () => {
-    const { spa, navigator } = setup({ popup: { closedPollMs: 20 } })
+  it('rejects with POPUP_CLOSED when the user closes it, checking on the client clock', async () => {
+    const clock = new ManualClock(Date.now())
+    const { spa, navigator } = setup({ clock, popup: { closedPollMs: 1000 } })
     const login = spa.loginWithPopup()
+    let code: string | undefined
+    void codeOf(login).then((c) => {
+      code = c
+    })
     await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
     navigator.popup!.closed = true
-    expect(await codeOf(login)).toBe('POPUP_CLOSED')
+    // Seen closed at the next check, then a grace for a message still on its way.
+    await clock.advance(1000 + 199)
+    expect(code).toBeUndefined()
+    await clock.advance(1)
+    expect(code).toBe('POPUP_CLOSED')
     expect(await spa.isAuthenticated()).toBe(false)
   })
 })
