@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { SpaClient } from '../src/spa-client.ts'
 import type { SpaClientOptions } from '../src/spa-options.ts'
 import type { ScriptedNavigator } from './spa-fakes.ts'
-import { makeDue, postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, nextEvent, postCallback, useSpaServer } from './spa-server.ts'
 import { Wire } from './wire.ts'
 
 const rp = useSpaServer()
@@ -109,7 +109,7 @@ describe('login options reach the authorization request', () => {
       loginHint: 'alice',
       extraParams: { claims_locales: 'fr' },
     })
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    await navigator.popupNavigated()
     const url = new URL(navigator.popup!.url!)
     expect(url.searchParams.get('prompt')).toBe('consent')
     expect(url.searchParams.get('max_age')).toBe('60')
@@ -303,8 +303,11 @@ describe('tabs', () => {
     await signIn(tabB.spa, tabB.navigator)
     const logouts: string[] = []
     tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    const heard = nextEvent(tabB.spa, 'logout')
     await tabA.spa.logout({ localOnly: true, revoke: false })
-    await expect.poll(() => tabB.store.get('openrp:spa')).toBeUndefined()
+    await heard
+    await wire.settled()
+    expect(await tabB.store.get('openrp:spa')).toBeUndefined()
     expect(logouts).toEqual(['other-tab'])
     expect(await tabB.spa.isAuthenticated()).toBe(false)
   })
@@ -316,8 +319,10 @@ describe('tabs', () => {
     await signIn(tabA.spa, tabA.navigator)
     const logouts: string[] = []
     tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    const heard = nextEvent(tabB.spa, 'logout')
     await tabA.spa.logout({ localOnly: true, revoke: false })
-    await expect.poll(() => logouts).toEqual(['other-tab'])
+    await heard
+    expect(logouts).toEqual(['other-tab'])
     // The shared store was cleared by tab A; tab B signs in again and keeps that session.
     await signIn(tabB.spa, tabB.navigator)
     await wire.settled()
@@ -333,8 +338,10 @@ describe('tabs', () => {
     tabA.spa.on('login', ({ source }) => events.push(`login:${source}`))
     tabA.spa.on('refreshed', ({ source }) => events.push(`refreshed:${source}`))
     await tabA.spa.getUser()
+    const heard = nextEvent(tabA.spa, 'login')
     await signIn(tabB.spa, tabB.navigator, { prompt: 'login' }, 'bob')
-    await expect.poll(() => events).toContain('login:other-tab')
+    await heard
+    expect(events).toContain('login:other-tab')
     expect((await tabA.spa.getUser())?.sub).toBe((await tabB.spa.getUser())?.sub)
   })
 })

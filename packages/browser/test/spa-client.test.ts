@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
-import { makeDue, ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, nextEvent, ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer({ enableControlEndpoint: true }, { postLogoutRedirectUri: `${ORIGIN}/` })
 const { setup } = rp
@@ -200,7 +200,7 @@ describe('popup login', () => {
     const login = spa.loginWithPopup()
     // The popup was opened synchronously, before any await.
     expect(navigator.popup).toBeDefined()
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    await navigator.popupNavigated()
     const done = await completeLogin(navigator.popup!.url!)
     expect(done.url.pathname).toBe('/popup-callback.html')
     postCallback(navigator, navigator.popup!.window, done.url.toString())
@@ -224,7 +224,7 @@ describe('popup login', () => {
     void codeOf(login).then((c) => {
       code = c
     })
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    await navigator.popupNavigated()
     navigator.popup!.closed = true
     // Seen closed at the next check, then a grace for a message still on its way.
     await clock.advance(1000 + 199)
@@ -273,7 +273,7 @@ describe('tokens', () => {
     await redirectLogin(spa, navigator, { responseType: 'id_token token' }, jar)
     const { tokenSet } = await spa.handleRedirectCallback()
     const renewal = spa.refresh()
-    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    await navigator.frameCreated()
     const frame = navigator.frames[0]!
     expect(new URL(frame.url).searchParams.get('prompt')).toBe('none')
     const done = await completeLogin(frame.url, { cookieJar: jar })
@@ -294,7 +294,7 @@ describe('tokens', () => {
     const expired: unknown[] = []
     spa.on('expired', (event) => expired.push(event))
     const renewal = spa.refresh()
-    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    await navigator.frameCreated()
     const frame = navigator.frames[0]!
     // A fresh browser: no provider session cookie.
     const done = await completeLogin(frame.url, { cookieJar: new CookieJar() }).catch(
@@ -325,12 +325,16 @@ describe('several tabs', () => {
     b.spa.on('login', ({ source }) => seen.push(`login:${source}`))
     b.spa.on('logout', ({ source }) => seen.push(`logout:${source}`))
     await b.spa.getTokenSet() // b listens from now on
+    const loginHeard = nextEvent(b.spa, 'login')
     await redirectLogin(a.spa, a.navigator)
     await a.spa.handleRedirectCallback()
-    await expect.poll(() => seen).toEqual(['login:other-tab'])
+    await loginHeard
+    expect(seen).toEqual(['login:other-tab'])
     expect(await b.spa.isAuthenticated()).toBe(true)
+    const logoutHeard = nextEvent(b.spa, 'logout')
     await a.spa.logout({ localOnly: true })
-    await expect.poll(() => seen).toEqual(['login:other-tab', 'logout:other-tab'])
+    await logoutHeard
+    expect(seen).toEqual(['login:other-tab', 'logout:other-tab'])
     expect(await b.spa.isAuthenticated()).toBe(false)
   })
 })
@@ -346,6 +350,7 @@ describe('session end', () => {
     const other = setup({ store })
     const otherExpired: string[] = []
     other.spa.on('expired', ({ error, source }) => otherExpired.push(`${error.code}:${source}`))
+    const otherEnded = nextEvent(other.spa, 'expired')
     expect(await other.spa.isAuthenticated()).toBe(true)
     // The provider forgets the grant (as after a revocation elsewhere).
     const revoked = await fetch(`${rp.server.issuer}/revoke`, {
@@ -361,7 +366,8 @@ describe('session end', () => {
     expect(await store.get('openrp:spa')).toBeUndefined()
     // The other tab ends it too, once, saying where it came from, without a request.
     expect(await codeOf(other.spa.getAccessToken())).toBe('SESSION_EXPIRED')
-    await expect.poll(() => otherExpired).toEqual(['SESSION_EXPIRED:other-tab'])
+    await otherEnded
+    expect(otherExpired).toEqual(['SESSION_EXPIRED:other-tab'])
     expect(
       rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
     ).toHaveLength(1)
