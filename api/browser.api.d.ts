@@ -3,7 +3,7 @@
 // @openrp/browser
 // --- dist/index.d.ts
 import * as _openrp_core from '@openrp/core';
-import { TokenSet, OpenRpError, ClientCore, Lock, Store, UserinfoClaims, IdTokenClaims, ResponseType, ServerMetadata, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, Clock, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook } from '@openrp/core';
+import { TokenSet, OpenRpError, ClientCore, Lock, Store, UserinfoClaims, IdTokenClaims, ResponseType, ServerMetadata, Clock, ProtectedResourceInit, StoreSetOptions, EncryptedStore as EncryptedStore$1, LockLease, LockOptions, TokenChangeNotifier, TokenChangeMessage, VisibilityHook } from '@openrp/core';
 export { UserinfoClaims, withHybridAndImplicit } from '@openrp/core';
 interface SpaEvents {
     login: {
@@ -99,6 +99,7 @@ interface SpaClientOptions {
     proactiveRefresh?: boolean;
     clockToleranceSec?: number;
     timeoutMs?: number;
+    clock?: Clock;
     navigator?: SpaNavigator;
     fetch?: typeof fetch;
 }

@@ -83,6 +83,7 @@ interface RedisStoreOptions extends RedisConnectionOptions {
     prefix?: string;
     localCache?: boolean;
     localCacheMaxEntries?: number;
+    clock?: Clock;
 }
 declare class RedisStore implements Store {
     #private;
@@ -253,6 +254,7 @@ interface WaitForCallbackOptions {
     state: string;
     timeoutMs?: number;
     signal?: AbortSignal;
+    clock?: Clock;
 }
 interface LoopbackCallback {
     url: URL;

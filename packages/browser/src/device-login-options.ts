@@ -133,7 +133,10 @@ export interface DeviceLoginOptions {
   qr?: QrRenderer | false
   /** Online / offline (default {@link browserNetwork}). */
   network?: NetworkStatus
-  /** Where time comes from: the countdown, expiry and the renewal delay (default: system). */
+  /**
+   * Where time comes from (default: system): the countdown, polling intervals, expiry, the
+   * renewal delay, request timeouts and the session's token expiry and renewal timer.
+   */
   clock?: Clock
   /** Renew tokens this many seconds before they expire (default 60). */
   refreshSkewSec?: number

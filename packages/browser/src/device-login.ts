@@ -167,6 +167,7 @@ export class DeviceLogin {
       autoRefresh: options.autoRefresh,
       clockToleranceSec: options.clockToleranceSec,
       timeoutMs: options.timeoutMs,
+      clock: this.#clock,
       fetch: options.fetch,
       navigator: options.navigator,
     })
@@ -479,6 +480,7 @@ export class DeviceLogin {
       lock: this.#lock,
       proactiveRefresh: false,
       notifier: this.#sync,
+      clock: this.#clock,
     })
     try {
       await manager.setTokenSet(tokens)

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { OpenRpError } from '@openrp/core'
+import { type Clock, OpenRpError, systemClock, type TimerHandle } from '@openrp/core'
 import { isCallbackMessage, popupChannelName } from './callback-message.ts'
 import type { PopupHandle, SpaNavigator } from './navigator.ts'
 import { authorizationResponseParams } from './url-cleanup.ts'
@@ -69,11 +69,13 @@ export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = 
  * Waits for the popup's callback page to post the authorization response URL. A response whose
  * `state` is not the popup's (another flow's) is ignored. Rejects with `POPUP_CLOSED` when the
  * popup closes first and `POPUP_TIMEOUT` after `timeoutMs`; the popup is closed in every case.
+ * The closed check and the timeout run on `clock` (the client's).
  */
 export function waitForPopupResponse(
   navigator: SpaNavigator,
   popup: PopupHandle | LoginPopup,
   options: PopupOptions = {},
+  clock: Clock = systemClock,
 ): Promise<string> {
   const origin = navigator.origin()
   return new Promise<string>((resolve, reject) => {
@@ -83,8 +85,8 @@ export function waitForPopupResponse(
       settled = true
       unsubscribe()
       channel?.close()
-      clearInterval(poll)
-      clearTimeout(timer)
+      clock.clearTimeout(poll)
+      clock.clearTimeout(timer)
       popup.close()
       outcome()
     }
@@ -107,10 +109,15 @@ export function waitForPopupResponse(
         ? new BroadcastChannel(popupChannelName(expected))
         : undefined
     if (channel) channel.onmessage = (event) => accept(event.data)
-    const poll = setInterval(() => {
-      if (options.openerSevered || !popup.isClosed()) return
+    const closedPollMs = options.closedPollMs ?? 500
+    let poll: TimerHandle
+    const checkClosed = () => {
+      if (!popup.isClosed()) {
+        poll = clock.setTimeout(checkClosed, closedPollMs)
+        return
+      }
       // The callback page posts, then closes itself: give its message a moment to arrive.
-      setTimeout(
+      poll = clock.setTimeout(
         () =>
           finish(() =>
             reject(
@@ -119,10 +126,10 @@ export function waitForPopupResponse(
           ),
         200,
       )
-      clearInterval(poll)
-    }, options.closedPollMs ?? 500)
+    }
+    if (!options.openerSevered) poll = clock.setTimeout(checkClosed, closedPollMs)
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const timer = setTimeout(
+    const timer = clock.setTimeout(
       () =>
         finish(() =>
           reject(

@@ -6,7 +6,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (prompt=none)
  * @module
  */
-import { OpenRpError } from '@openrp/core'
+import { type Clock, OpenRpError, systemClock } from '@openrp/core'
 import { isCallbackMessage } from './callback-message.ts'
 import type { SpaNavigator } from './navigator.ts'
 
@@ -19,11 +19,13 @@ export interface SilentRenewOptions {
 /**
  * Loads `authorizationUrl` in a hidden iframe and resolves with the response URL the silent
  * callback page posts. Only a message from our own origin and from that iframe is accepted.
+ * The timeout runs on `clock` (the client's).
  */
 export function runSilentRequest(
   navigator: SpaNavigator,
   authorizationUrl: string,
   options: SilentRenewOptions = {},
+  clock: Clock = systemClock,
 ): Promise<string> {
   const origin = navigator.origin()
   const timeoutMs = options.timeoutMs ?? 10_000
@@ -38,7 +40,7 @@ export function runSilentRequest(
     })
     const frame = navigator.createHiddenFrame(authorizationUrl)
     frameWindow = frame.window
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       done()
       reject(
         new OpenRpError(
@@ -48,7 +50,7 @@ export function runSilentRequest(
       )
     }, timeoutMs)
     function done() {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       unsubscribe()
       frame.remove()
     }

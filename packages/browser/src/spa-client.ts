@@ -7,6 +7,7 @@
  */
 import {
   type AuthTransaction,
+  type Clock,
   type ClientCore,
   createAuthorizationRequest,
   createPublicClientCore,
@@ -22,6 +23,7 @@ import {
   type ProtectedResourceInit,
   refresh,
   revoke,
+  systemClock,
   TokenManager,
   type TokenSet,
   type UserinfoClaims,
@@ -112,6 +114,7 @@ export class SpaClient {
   readonly #key: string
   readonly #popupRedirectUri: string
   readonly #silentRedirectUri: string
+  readonly #clock: Clock
   #core: Promise<ClientCore> | undefined
   #manager: Promise<TokenManager> | undefined
   #sync: TabSync | undefined
@@ -145,6 +148,7 @@ export class SpaClient {
     this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)
     this.#popupRedirectUri = options.popupRedirectUri ?? sibling('popup-callback.html', options)
     this.#silentRedirectUri = options.silentRedirectUri ?? sibling('silent-callback.html', options)
+    this.#clock = options.clock ?? systemClock
   }
 
   /**
@@ -225,7 +229,12 @@ export class SpaClient {
       )
       state = transaction.state
       popup.navigate(url.toString())
-      const responseUrl = await waitForPopupResponse(this.#navigator, popup, this.#options.popup)
+      const responseUrl = await waitForPopupResponse(
+        this.#navigator,
+        popup,
+        this.#options.popup,
+        this.#clock,
+      )
       const pending = this.#transactions.take(
         authorizationResponseParams(responseUrl).get('state'),
         'popup',
@@ -501,6 +510,7 @@ export class SpaClient {
       scope: o.scope ?? DEFAULT_SCOPE,
       clockToleranceSec: o.clockToleranceSec,
       timeoutMs: o.timeoutMs,
+      clock: this.#clock,
       fetch: o.fetch,
     }
     const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
@@ -535,6 +545,7 @@ export class SpaClient {
       autoRefresh: this.#options.autoRefresh ?? this.#options.proactiveRefresh ?? true,
       visibility: pageVisibility(),
       notifier: this.#sync,
+      clock: this.#clock,
     })
     const stored = await manager.getTokenSet().catch(() => undefined)
     this.#signedInHere = stored !== undefined
@@ -624,6 +635,7 @@ export class SpaClient {
       this.#navigator,
       url.toString(),
       this.#options.silent || undefined,
+      this.#clock,
     )
     const tokenSet = await handleAuthorizationResponse(core, responseUrl, transaction)
     const before = previous.claims()?.sub

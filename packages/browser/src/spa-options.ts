@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ClientCore, Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
+import type { Clock, ClientCore, Lock, ResponseType, ServerMetadata, Store } from '@openrp/core'
 import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
@@ -106,6 +106,21 @@ export interface SpaClientOptions {
   clockToleranceSec?: number
   /** Timeout of each request to the provider, ms (default 30 000). */
   timeoutMs?: number
+  /**
+   * Where time comes from (default: the system clock): token expiry and the renewal timer,
+   * request timeouts, the popup's closed check and `timeoutMs`, the silent-renewal timeout.
+   * Tests pass a clock they move by hand instead of waiting.
+   *
+   * @example
+   * ```ts
+   * import { type Clock, systemClock } from '@openrp/core'
+   *
+   * // The app's time, five minutes ahead of this device's (a device clock known to lag).
+   * const ahead: Clock = { ...systemClock, now: () => Date.now() + 300_000 }
+   * const spa = createSpaClient({ issuer, clientId: 'spa', redirectUri, clock: ahead })
+   * ```
+   */
+  clock?: Clock
   /** The browser environment (default: {@link browserNavigator} over `window`). */
   navigator?: SpaNavigator
   /** A fetch implementation (default `globalThis.fetch`). */

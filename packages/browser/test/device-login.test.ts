@@ -1,20 +1,29 @@
-// createDeviceLogin against the real reference server over HTTP: codes, QR, countdown (on a
-// ManualClock), polling, offline pause, reload, expiry, denial, errors, and the session after.
+// createDeviceLogin against the real reference server over HTTP: codes, QR, countdown,
+// polling, offline pause, reload, expiry, denial, errors, and the session after. The TV and the
+// provider share a ManualClock: intervals pass when the test moves it, never in real time.
 import { InProcessLock, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
 import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { flush, ManualClock } from '@openrp/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDeviceLogin, type DeviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginOptions, DeviceLoginState } from '../src/device-login-options.ts'
 import type { NetworkStatus } from '../src/network-status.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
 import { makeDue } from './spa-server.ts'
+import { Wire } from './wire.ts'
 
 const INTERVAL_SEC = 1
 const TTL_SEC = 30
 
 let server: ReferenceServer
 const open: DeviceLogin[] = []
+/**
+ * Each test's clock, started at the real time (ID tokens are also checked against the wall
+ * clock); the provider reads the same one, so polls spaced by it are not "too fast".
+ */
+let clock: ManualClock
+/** Each test's fetch: tells when every answer so far has been handled. */
+let wire: Wire
 
 beforeAll(async () => {
   server = await startReferenceServer({
@@ -22,7 +31,12 @@ beforeAll(async () => {
     clients: DEMO_CLIENTS,
     deviceInterval: INTERVAL_SEC,
     deviceCodeTtl: TTL_SEC,
+    clock: { now: () => clock.now() },
   })
+})
+beforeEach(() => {
+  clock = new ManualClock(Date.now())
+  wire = new Wire()
 })
 afterAll(async () => {
   await server.close()
@@ -62,6 +76,8 @@ function setup(options: Partial<DeviceLoginOptions> = {}) {
     navigator: new ScriptedNavigator(),
     autoRefresh: false,
     qr: false,
+    clock,
+    fetch: wire.fetch,
     ...options,
   })
   open.push(login)
@@ -90,20 +106,14 @@ function until(
 }
 
 /**
- * Lets what the clock just started finish in real time: a poll's HTTP round trip to the
- * reference server (a request due at this time has reached it once this resolves).
+ * Moves the clock by `ms`, `stepMs` at a time; after each step, the requests that step sent
+ * (polls) are answered and handled before the clock moves on, as they would be in real time.
  */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 30))
-  await flush()
-}
-
-/** Resolves once `check()` holds, trying every few milliseconds for at most 5 s. */
-async function eventually(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition never held')
-    await new Promise((resolve) => setTimeout(resolve, 5))
+async function pass(ms: number, stepMs = 250): Promise<void> {
+  await wire.settled()
+  for (let left = ms; left > 0; left -= stepMs) {
+    await clock.advance(Math.min(stepMs, left))
+    await wire.settled()
   }
 }
 
@@ -135,6 +145,7 @@ describe('createDeviceLogin', () => {
     expect(await store.get('openrp:tv:device')).toMatchObject({ userCode: shown.userCode })
 
     server.control.approveDevice(shown.userCode!, 'alice')
+    await pass(INTERVAL_SEC * 1000)
     await until(login, (s) => s.status === 'signed-in')
     expect(await store.get('openrp:tv:device')).toBeUndefined()
     expect(await store.get('openrp:tv')).toMatchObject({ accessToken: expect.any(String) })
@@ -151,6 +162,7 @@ describe('createDeviceLogin', () => {
     await first.login.start()
     const { userCode } = await until(first.login, (s) => s.status === 'waiting')
     server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
     await until(first.login, (s) => s.status === 'signed-in')
     first.login.close()
     server.control.clearRequests()
@@ -172,6 +184,7 @@ describe('createDeviceLogin', () => {
     expect(login.state).toMatchObject({ status: 'waiting', userCode })
     expect(codeRequests()).toHaveLength(1)
     server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
     await until(login, (s) => s.status === 'signed-in')
   })
 
@@ -181,7 +194,7 @@ describe('createDeviceLogin', () => {
       deviceCode: 'stale',
       userCode: 'BCDF-GHJK',
       verificationUri: `${server.issuer}/device`,
-      expiresAt: Math.floor(Date.now() / 1000) - 1,
+      expiresAt: Math.floor(clock.now() / 1000) - 1,
       interval: 1,
     })
     const { login } = setup({ store })
@@ -196,6 +209,7 @@ describe('createDeviceLogin', () => {
     await login.start()
     const { userCode } = await until(login, (s) => s.status === 'waiting')
     server.control.denyDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
     const denied = await until(login, (s) => s.status === 'denied')
     expect(denied.error?.code).toBe('ACCESS_DENIED')
     expect(denied.error).toBeInstanceOf(OAuthError)
@@ -206,54 +220,41 @@ describe('createDeviceLogin', () => {
   })
 
   it('counts down once a second on the injected clock, expires, then shows a new code', async () => {
-    const clock = new ManualClock(Date.now())
-    // The provider keeps the same time as the TV: polls spaced by the clock are not "too fast".
-    const own = await startReferenceServer({
-      port: 0,
-      clients: DEMO_CLIENTS,
-      deviceInterval: INTERVAL_SEC,
-      deviceCodeTtl: TTL_SEC,
-      clock,
+    const { login, store } = setup({ renewDelayMs: 3_000 })
+    await login.start()
+    const first = login.state
+    expect(first.status).toBe('waiting')
+    const seen: number[] = []
+    let expiredAt: number | undefined
+    login.subscribe((s) => {
+      if (s.secondsLeft !== undefined && seen.at(-1) !== s.secondsLeft) seen.push(s.secondsLeft)
+      if (s.status === 'expired') expiredAt ??= clock.now()
     })
-    const codeRequests = () => own.control.requests({ endpoint: 'device_authorization' })
-    try {
-      const { login, store } = setup({ clock, renewDelayMs: 3_000, issuer: own.issuer })
-      await login.start()
-      const first = login.state
-      expect(first.status).toBe('waiting')
-      const seen: number[] = []
-      login.subscribe((s) => {
-        if (s.secondsLeft !== undefined && seen.at(-1) !== s.secondsLeft) seen.push(s.secondsLeft)
-      })
-      const start = first.secondsLeft!
-      await clock.advance(3_000)
-      expect(seen.slice(0, 4)).toEqual([start, start - 1, start - 2, start - 3])
+    const start = first.secondsLeft!
+    await pass(3_000, 1_000)
+    expect(seen.slice(0, 4)).toEqual([start, start - 1, start - 2, start - 3])
 
-      // A second at a time: each poll (real HTTP to the reference server) answers before the
-      // clock moves on, as it would in real time.
-      while (clock.now() < first.expiresAt! * 1000) {
-        await clock.advance(Math.min(1000, first.expiresAt! * 1000 - clock.now()))
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-      await until(login, (s) => s.status === 'expired')
-      expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
-      expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
-      expect(login.state.userCode).toBeUndefined()
-      expect(await store.get('openrp:tv:device')).toBeUndefined()
-      expect(codeRequests()).toHaveLength(1)
+    // A second at a time: each poll (real HTTP to the reference server) answers before the
+    // clock moves on, as it would in real time.
+    await pass(first.expiresAt! * 1000 - clock.now(), 1_000)
+    expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
+    expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
+    expect(login.state.userCode).toBeUndefined()
+    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    expect(codeRequests()).toHaveLength(1)
 
-      await clock.advance(3_000)
-      const renewed = await until(login, (s) => s.status === 'waiting')
-      expect(renewed.userCode).not.toBe(first.userCode)
-      expect(codeRequests()).toHaveLength(2)
-    } finally {
-      await own.close()
-    }
+    // `expired` shows for renewDelayMs, then a new code is asked for.
+    await pass(expiredAt! + 3_000 - 1 - clock.now(), 1_000)
+    expect(login.state.status).toBe('expired')
+    expect(codeRequests()).toHaveLength(1)
+    await pass(1)
+    const renewed = await until(login, (s) => s.status === 'waiting')
+    expect(renewed.userCode).not.toBe(first.userCode)
+    expect(codeRequests()).toHaveLength(2)
   })
 
   it('stays on `expired` when renewExpiredCode is false', async () => {
-    const clock = new ManualClock(Date.now())
-    const { login } = setup({ clock, renewExpiredCode: false })
+    const { login } = setup({ renewExpiredCode: false })
     await login.start()
     await clock.advance((login.state.expiresAt! + 60) * 1000 - clock.now())
     expect(login.state.status).toBe('expired')
@@ -264,61 +265,29 @@ describe('createDeviceLogin', () => {
   })
 
   it('pauses polling while offline and resumes it, never sooner than the interval', async () => {
-    const clock = new ManualClock(Date.now())
-    // The provider keeps the TV's time: polls spaced by the clock are not "too fast".
-    const own = await startReferenceServer({
-      port: 0,
-      clients: DEMO_CLIENTS,
-      deviceInterval: INTERVAL_SEC,
-      deviceCodeTtl: TTL_SEC,
-      clock,
-    })
-    const tokenPolls = () =>
-      own.control
-        .requests({ endpoint: 'token' })
-        .filter((r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code')
-    /** Moves the clock by `ms` a quarter second at a time, letting each poll's HTTP settle. */
-    const pass = async (ms: number) => {
-      for (let left = ms; left > 0; left -= 250) {
-        await clock.advance(Math.min(250, left))
-        await settle()
-      }
-    }
-    try {
-      const { login, network } = setup({ clock, issuer: own.issuer })
-      await login.start()
-      const { userCode } = await until(login, (s) => s.status === 'waiting')
-      await pass(INTERVAL_SEC * 1000)
-      await eventually(() => tokenPolls().length >= 1)
-      network.set(false)
-      expect(login.state.status).toBe('offline')
-      expect(login.state.userCode).toBe(userCode)
-      const before = tokenPolls().length
-      // Three intervals without the network: no poll may be sent.
-      await pass(3 * INTERVAL_SEC * 1000 + 200)
-      // A poll already on the wire when the network dropped may still land; nothing after it.
-      expect(tokenPolls().length - before).toBeLessThanOrEqual(1)
-      const paused = tokenPolls().length
-      await pass(2 * INTERVAL_SEC * 1000)
-      expect(tokenPolls().length).toBe(paused)
+    const { login, network } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    await pass(INTERVAL_SEC * 1000)
+    expect(tokenPolls()).toHaveLength(1)
+    network.set(false)
+    expect(login.state.status).toBe('offline')
+    expect(login.state.userCode).toBe(userCode)
+    // Five intervals without the network: no poll is sent.
+    await pass(5 * INTERVAL_SEC * 1000)
+    expect(tokenPolls()).toHaveLength(1)
 
-      const backOnline = clock.now()
-      network.set(true)
-      expect(login.state.status).toBe('waiting')
-      own.control.approveDevice(userCode!)
-      const signedIn = until(login, (s) => s.status === 'signed-in')
-      let signedInYet = false
-      void signedIn.then(() => {
-        signedInYet = true
-      })
-      for (let i = 0; i < 40 && !signedInYet; i++) await pass(250)
-      await signedIn
-      const resumed = tokenPolls().slice(paused)
-      expect(resumed.length).toBeGreaterThan(0)
-      expect(resumed[0]!.time - backOnline).toBeGreaterThanOrEqual(INTERVAL_SEC * 1000 - 50)
-    } finally {
-      await own.close()
-    }
+    const backOnline = clock.now()
+    network.set(true)
+    expect(login.state.status).toBe('waiting')
+    server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000 - 250)
+    expect(tokenPolls()).toHaveLength(1)
+    await pass(250)
+    await until(login, (s) => s.status === 'signed-in')
+    const resumed = tokenPolls().slice(1)
+    expect(resumed).toHaveLength(1)
+    expect(resumed[0]!.time - backOnline).toBe(INTERVAL_SEC * 1000)
   })
 
   it('asks for no code while offline, and asks once back online', async () => {
@@ -337,9 +306,9 @@ describe('createDeviceLogin', () => {
     server.control.setFaults({ device: { slowDown: 1 } })
     const { login, store } = setup()
     await login.start()
+    await pass(INTERVAL_SEC * 1000)
     const slowed = await until(login, (s) => s.status === 'slowed-down')
     expect(slowed.interval).toBe(INTERVAL_SEC + 5)
-    await until(login, () => true)
     await expect(store.get('openrp:tv:device')).resolves.toMatchObject({
       interval: INTERVAL_SEC + 5,
     })
@@ -358,7 +327,10 @@ describe('createDeviceLogin', () => {
     const metadata = await (await fetch(`${gone.issuer}/.well-known/openid-configuration`)).json()
     await gone.close()
     const { login } = setup({ issuer: undefined, metadata, timeoutMs: 2_000 })
-    await login.start()
+    const started = login.start()
+    // The request is retried after a backoff on the clock before it fails for good.
+    for (let ms = 0; login.state.status !== 'error' && ms < 60_000; ms += 250) await pass(250)
+    await started
     expect(login.state.status).toBe('error')
     expect((login.state.error as OpenRpError).code).toBe('NETWORK_ERROR')
   })
@@ -367,9 +339,15 @@ describe('createDeviceLogin', () => {
     server.control.setFaults({ http: { token: { status: 503, times: 1 } } })
     const { login } = setup()
     await login.start()
+    await pass(INTERVAL_SEC * 1000)
     const retrying = await until(login, (s) => s.status === 'retrying')
-    expect(retrying.interval).toBeGreaterThanOrEqual(2 * INTERVAL_SEC)
-    await until(login, (s) => s.status === 'waiting' && tokenPolls().length >= 2)
+    expect(retrying.interval).toBe(2 * INTERVAL_SEC)
+    // The next poll waits the doubled interval, then is pending again.
+    await pass(2 * INTERVAL_SEC * 1000 - 250)
+    expect(tokenPolls()).toHaveLength(1)
+    await pass(250)
+    expect(tokenPolls()).toHaveLength(2)
+    expect(login.state.status).toBe('waiting')
   })
 
   it('after sign-in, two tabs renew an expiring token once, by refresh token, in the store', async () => {
@@ -379,6 +357,7 @@ describe('createDeviceLogin', () => {
     await tab1.login.start()
     const { userCode } = await until(tab1.login, (s) => s.status === 'waiting')
     server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
     await until(tab1.login, (s) => s.status === 'signed-in')
     await tab2.login.start()
     expect(tab2.login.state.status).toBe('signed-in')
@@ -401,6 +380,7 @@ describe('createDeviceLogin', () => {
     await login.start()
     const { userCode } = await until(login, (s) => s.status === 'waiting')
     server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
     await until(login, (s) => s.status === 'signed-in')
     const events: string[] = []
     login.on('logout', (event) => events.push(event.source))

@@ -5,6 +5,7 @@
  * with a COOP provider: e2e/tests/spa-popup-coop.spec.ts.)
  */
 import { isOpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE, popupChannelName } from '../src/callback-message.ts'
 import { handlePopupCallback } from '../src/callback.ts'
@@ -34,34 +35,49 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('popup cut off from its opener', () => {
   it('waits past the "closed" popup and takes its state\'s answer from the BroadcastChannel', async () => {
+    const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
     popup.navigate('http://127.0.0.1:4000/authorize?state=s1')
-    const response = waitForPopupResponse(nav, popup, {
-      openerSevered: true,
-      closedPollMs: 5,
-      timeoutMs: 2000,
-    })
+    const response = waitForPopupResponse(
+      nav,
+      popup,
+      { openerSevered: true, closedPollMs: 5, timeoutMs: 2000 },
+      clock,
+    )
+    let settled = false
+    void response.then(
+      () => (settled = true),
+      () => (settled = true),
+    )
     nav.popup!.closed = true // what the app sees once COOP severed the popup
-    await new Promise((r) => setTimeout(r, 300))
+    // Well past a closed check and its grace: still waiting for the answer.
+    await clock.advance(1_999)
+    expect(settled).toBe(false)
     const popupPage = channel('s1')
     popupPage.postMessage({ type: CALLBACK_MESSAGE_TYPE, url: `${CALLBACK}?code=x&state=s2` })
     popupPage.postMessage({ type: 'other', url: `${CALLBACK}?code=y&state=s1` })
     popupPage.postMessage({ type: CALLBACK_MESSAGE_TYPE, url: `${CALLBACK}?code=c&state=s1` })
     expect(await response).toBe(`${CALLBACK}?code=c&state=s1`)
+    expect(clock.pendingTimers).toBe(0)
   })
 
   it('a popup the user closes ends with POPUP_TIMEOUT, not a false POPUP_CLOSED', async () => {
+    const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
     popup.navigate('http://127.0.0.1:4000/authorize?state=s3')
-    const response = waitForPopupResponse(nav, popup, {
-      openerSevered: true,
-      closedPollMs: 5,
-      timeoutMs: 400,
-    })
+    const response = waitForPopupResponse(
+      nav,
+      popup,
+      { openerSevered: true, closedPollMs: 5, timeoutMs: 60_000 },
+      clock,
+    )
+    const outcome = codeOf(response)
     nav.popup!.closed = true
-    expect(await codeOf(response)).toBe('POPUP_TIMEOUT')
+    await clock.advance(60_000)
+    expect(await outcome).toBe('POPUP_TIMEOUT')
+    expect(clock.pendingTimers).toBe(0)
   })
 })
 

@@ -2,17 +2,52 @@
  * SpaClient against the real reference server over HTTP: the login options it passes through to
  * the authorization request (`prompt`, `maxAge`, `loginHint`, `extraParams`), and the `error`
  * event when a refresh fails. The browser surface is the scripted navigator; the provider's
- * pages are answered by the reference server's `completeLogin` helper.
+ * pages are answered by the reference server's `completeLogin` helper. The client runs on a
+ * ManualClock: waits between retries pass when a test moves it, never in real time.
  */
 import { isOpenRpError, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
 import { completeLogin, DEMO_USERS } from '@openrp/reference-server'
-import { describe, expect, it } from 'vitest'
+import { ManualClock } from '@openrp/testkit'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { SpaClient } from '../src/spa-client.ts'
+import type { SpaClientOptions } from '../src/spa-options.ts'
 import type { ScriptedNavigator } from './spa-fakes.ts'
-import { makeDue, postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, nextEvent, postCallback, useSpaServer } from './spa-server.ts'
+import { Wire } from './wire.ts'
 
 const rp = useSpaServer()
-const { setup } = rp
+/** Each test's clock (started at the real time: ID tokens are checked against the wall clock). */
+let clock: ManualClock
+/** Each test's fetch: tells when every answer so far has been handled. */
+let wire: Wire
+beforeEach(() => {
+  clock = new ManualClock(Date.now())
+  wire = new Wire()
+})
+
+/** A `spa` client on this test's clock and fetch. */
+function setup(options: Partial<SpaClientOptions> & { store?: MemoryStore } = {}) {
+  return rp.setup({ clock, fetch: wire.fetch, ...options })
+}
+
+/**
+ * Resolves with `work`'s outcome, moving the clock `stepMs` at a time while `work` waits on it
+ * (backoff between retries, renewal timers); the requests of each step are answered before the
+ * next.
+ */
+async function drive<T>(work: Promise<T>, stepMs = 250): Promise<T> {
+  let settled = false
+  const done = () => {
+    settled = true
+  }
+  work.then(done, done)
+  for (let ms = 0; ; ms += stepMs) {
+    await wire.settled()
+    if (settled) return work
+    if (ms >= 120_000) throw new Error('still pending after 120 s of the clock')
+    await clock.advance(stepMs)
+  }
+}
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -74,7 +109,7 @@ describe('login options reach the authorization request', () => {
       loginHint: 'alice',
       extraParams: { claims_locales: 'fr' },
     })
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    await navigator.popupNavigated()
     const url = new URL(navigator.popup!.url!)
     expect(url.searchParams.get('prompt')).toBe('consent')
     expect(url.searchParams.get('max_age')).toBe('60')
@@ -162,8 +197,12 @@ describe('the error event', () => {
     // The next page load finds tokens that are due and refreshes them on its own.
     const { spa } = setup({ store, autoRefresh: true })
     const errors: OpenRpError[] = []
-    spa.on('error', (error) => errors.push(error))
-    await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1)
+    const failed = new Promise((resolve) => {
+      spa.on('error', (error) => resolve(errors.push(error)))
+    })
+    // Its timer runs on the client's clock.
+    await drive(failed)
+    expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(OAuthError)
     expect(errors[0]?.code).toBe('OAUTH_ERROR')
     expect((errors[0] as OAuthError).status).toBe(500)
@@ -171,14 +210,37 @@ describe('the error event', () => {
   })
 })
 
+describe('time', () => {
+  it('renews ahead of expiry on the client clock', async () => {
+    const { spa, navigator } = setup({ autoRefresh: true })
+    await signIn(spa, navigator)
+    const first = (await spa.getTokenSet())!
+    const refreshes = () =>
+      rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })
+    const refreshed = new Promise((resolve) => {
+      spa.on('refreshed', resolve)
+    })
+    // Two minutes before expiry on the client clock, outside the 60 s skew: nothing is due.
+    await clock.advance(first.expiresAt! * 1000 - 120_000 - clock.now())
+    await wire.settled()
+    expect(refreshes()).toHaveLength(0)
+    await drive(refreshed, 1_000)
+    expect(refreshes()).toHaveLength(1)
+    expect(clock.now()).toBeLessThan(first.expiresAt! * 1000)
+    expect((await spa.getTokenSet())?.accessToken).not.toBe(first.accessToken)
+  })
+})
+
 describe('logout is local first', () => {
   it('the session is gone before a slow revocation answers', async () => {
     const { spa, navigator, store } = setup()
     await signIn(spa, navigator)
-    rp.server.control.setFaults({ http: { revocation: { delayMs: 1500 } } })
+    // Both revocations reach the provider and are held there, unanswered.
+    const hold = rp.server.control.hold({ endpoint: 'revocation', stage: 'request' })
     const done = spa.logout({ localOnly: true })
-    await new Promise((r) => setTimeout(r, 300))
+    await hold.waitUntilHeld(2)
     expect(await store.get('openrp:spa')).toBeUndefined()
+    hold.release()
     await done
     // Both tokens were revoked, side by side.
     expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
@@ -197,14 +259,14 @@ describe('logout is local first', () => {
     spa.on('error', (error) => errors.push(error.code))
     const logouts: string[] = []
     spa.on('logout', ({ source }) => logouts.push(source))
-    await spa.logout({ localOnly: true })
+    await drive(spa.logout({ localOnly: true }))
     expect(await store.get('openrp:spa')).toBeUndefined()
     expect(logouts).toEqual(['this-tab'])
     expect(errors.length).toBeGreaterThanOrEqual(1)
     // A logout that must reach end_session still clears first, then rejects.
     const again = setup({ store })
     await signInWithStore(store)
-    await expect(again.spa.logout()).rejects.toMatchObject({ code: expect.any(String) })
+    await expect(drive(again.spa.logout())).rejects.toMatchObject({ code: expect.any(String) })
     expect(await store.get('openrp:spa')).toBeUndefined()
   })
 
@@ -241,8 +303,11 @@ describe('tabs', () => {
     await signIn(tabB.spa, tabB.navigator)
     const logouts: string[] = []
     tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    const heard = nextEvent(tabB.spa, 'logout')
     await tabA.spa.logout({ localOnly: true, revoke: false })
-    await expect.poll(() => tabB.store.get('openrp:spa')).toBeUndefined()
+    await heard
+    await wire.settled()
+    expect(await tabB.store.get('openrp:spa')).toBeUndefined()
     expect(logouts).toEqual(['other-tab'])
     expect(await tabB.spa.isAuthenticated()).toBe(false)
   })
@@ -254,11 +319,13 @@ describe('tabs', () => {
     await signIn(tabA.spa, tabA.navigator)
     const logouts: string[] = []
     tabB.spa.on('logout', ({ source }) => logouts.push(source))
+    const heard = nextEvent(tabB.spa, 'logout')
     await tabA.spa.logout({ localOnly: true, revoke: false })
-    await expect.poll(() => logouts).toEqual(['other-tab'])
+    await heard
+    expect(logouts).toEqual(['other-tab'])
     // The shared store was cleared by tab A; tab B signs in again and keeps that session.
     await signIn(tabB.spa, tabB.navigator)
-    await new Promise((r) => setTimeout(r, 50))
+    await wire.settled()
     expect(await store.get('openrp:spa')).toBeDefined()
   })
 
@@ -271,8 +338,10 @@ describe('tabs', () => {
     tabA.spa.on('login', ({ source }) => events.push(`login:${source}`))
     tabA.spa.on('refreshed', ({ source }) => events.push(`refreshed:${source}`))
     await tabA.spa.getUser()
+    const heard = nextEvent(tabA.spa, 'login')
     await signIn(tabB.spa, tabB.navigator, { prompt: 'login' }, 'bob')
-    await expect.poll(() => events).toContain('login:other-tab')
+    await heard
+    expect(events).toContain('login:other-tab')
     expect((await tabA.spa.getUser())?.sub).toBe((await tabB.spa.getUser())?.sub)
   })
 })

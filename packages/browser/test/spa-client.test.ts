@@ -6,11 +6,12 @@
  */
 import { InProcessLock, isOpenRpError, MemoryStore, withHybridAndImplicit } from '@openrp/core'
 import { CookieJar, completeLogin, DEMO_USERS } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { createSpaClient, SpaClient } from '../src/spa-client.ts'
 import type { SpaClientInit } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
-import { makeDue, ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
+import { makeDue, nextEvent, ORIGIN, postCallback, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer({ enableControlEndpoint: true }, { postLogoutRedirectUri: `${ORIGIN}/` })
 const { setup } = rp
@@ -199,7 +200,7 @@ describe('popup login', () => {
     const login = spa.loginWithPopup()
     // The popup was opened synchronously, before any await.
     expect(navigator.popup).toBeDefined()
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    await navigator.popupNavigated()
     const done = await completeLogin(navigator.popup!.url!)
     expect(done.url.pathname).toBe('/popup-callback.html')
     postCallback(navigator, navigator.popup!.window, done.url.toString())
@@ -215,12 +216,21 @@ describe('popup login', () => {
     expect(await codeOf(spa.loginWithPopup())).toBe('POPUP_BLOCKED')
   })
 
-  it('rejects with POPUP_CLOSED when the user closes it', async () => {
-    const { spa, navigator } = setup({ popup: { closedPollMs: 20 } })
+  it('rejects with POPUP_CLOSED when the user closes it, checking on the client clock', async () => {
+    const clock = new ManualClock(Date.now())
+    const { spa, navigator } = setup({ clock, popup: { closedPollMs: 1000 } })
     const login = spa.loginWithPopup()
-    await expect.poll(() => navigator.popup?.url, { timeout: 5000 }).toBeTruthy()
+    let code: string | undefined
+    void codeOf(login).then((c) => {
+      code = c
+    })
+    await navigator.popupNavigated()
     navigator.popup!.closed = true
-    expect(await codeOf(login)).toBe('POPUP_CLOSED')
+    // Seen closed at the next check, then a grace for a message still on its way.
+    await clock.advance(1000 + 199)
+    expect(code).toBeUndefined()
+    await clock.advance(1)
+    expect(code).toBe('POPUP_CLOSED')
     expect(await spa.isAuthenticated()).toBe(false)
   })
 })
@@ -263,7 +273,7 @@ describe('tokens', () => {
     await redirectLogin(spa, navigator, { responseType: 'id_token token' }, jar)
     const { tokenSet } = await spa.handleRedirectCallback()
     const renewal = spa.refresh()
-    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    await navigator.frameCreated()
     const frame = navigator.frames[0]!
     expect(new URL(frame.url).searchParams.get('prompt')).toBe('none')
     const done = await completeLogin(frame.url, { cookieJar: jar })
@@ -284,7 +294,7 @@ describe('tokens', () => {
     const expired: unknown[] = []
     spa.on('expired', (event) => expired.push(event))
     const renewal = spa.refresh()
-    await expect.poll(() => navigator.frames.length, { timeout: 5000 }).toBe(1)
+    await navigator.frameCreated()
     const frame = navigator.frames[0]!
     // A fresh browser: no provider session cookie.
     const done = await completeLogin(frame.url, { cookieJar: new CookieJar() }).catch(
@@ -315,12 +325,16 @@ describe('several tabs', () => {
     b.spa.on('login', ({ source }) => seen.push(`login:${source}`))
     b.spa.on('logout', ({ source }) => seen.push(`logout:${source}`))
     await b.spa.getTokenSet() // b listens from now on
+    const loginHeard = nextEvent(b.spa, 'login')
     await redirectLogin(a.spa, a.navigator)
     await a.spa.handleRedirectCallback()
-    await expect.poll(() => seen).toEqual(['login:other-tab'])
+    await loginHeard
+    expect(seen).toEqual(['login:other-tab'])
     expect(await b.spa.isAuthenticated()).toBe(true)
+    const logoutHeard = nextEvent(b.spa, 'logout')
     await a.spa.logout({ localOnly: true })
-    await expect.poll(() => seen).toEqual(['login:other-tab', 'logout:other-tab'])
+    await logoutHeard
+    expect(seen).toEqual(['login:other-tab', 'logout:other-tab'])
     expect(await b.spa.isAuthenticated()).toBe(false)
   })
 })
@@ -336,6 +350,7 @@ describe('session end', () => {
     const other = setup({ store })
     const otherExpired: string[] = []
     other.spa.on('expired', ({ error, source }) => otherExpired.push(`${error.code}:${source}`))
+    const otherEnded = nextEvent(other.spa, 'expired')
     expect(await other.spa.isAuthenticated()).toBe(true)
     // The provider forgets the grant (as after a revocation elsewhere).
     const revoked = await fetch(`${rp.server.issuer}/revoke`, {
@@ -351,7 +366,8 @@ describe('session end', () => {
     expect(await store.get('openrp:spa')).toBeUndefined()
     // The other tab ends it too, once, saying where it came from, without a request.
     expect(await codeOf(other.spa.getAccessToken())).toBe('SESSION_EXPIRED')
-    await expect.poll(() => otherExpired).toEqual(['SESSION_EXPIRED:other-tab'])
+    await otherEnded
+    expect(otherExpired).toEqual(['SESSION_EXPIRED:other-tab'])
     expect(
       rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
     ).toHaveLength(1)

@@ -28,6 +28,42 @@ export class ScriptedNavigator implements SpaNavigator {
   /** Window names given to openPopup, in order. */
   readonly popupNames: string[] = []
   blockPopups = false
+  /** Called whenever a popup is navigated or a frame created (see `until`). */
+  readonly #changed = new Set<() => void>()
+
+  /**
+   * Resolves with what `read` gives once it is defined: now, or after a popup navigation or a
+   * new frame makes it so. Waits for the event itself, not for time.
+   */
+  until<T>(read: () => T | undefined): Promise<T> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const value = read()
+        if (value === undefined) return false
+        this.#changed.delete(onChange)
+        resolve(value)
+        return true
+      }
+      const onChange = () => {
+        check()
+      }
+      if (!check()) this.#changed.add(onChange)
+    })
+  }
+
+  /** The URL the current popup is sent to, once it is. */
+  popupNavigated(): Promise<string> {
+    return this.until(() => this.popup?.url)
+  }
+
+  /** The `count`th hidden frame (default the first), once it is created. */
+  frameCreated(count = 1): Promise<{ url: string; window: object; removed: boolean }> {
+    return this.until(() => this.frames[count - 1])
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#changed]) listener()
+  }
 
   origin(): string {
     return new URL(this.url).origin
@@ -50,6 +86,7 @@ export class ScriptedNavigator implements SpaNavigator {
       window: popup.window,
       navigate: (url) => {
         popup.url = url
+        this.#notify()
       },
       isClosed: () => popup.closed,
       close: () => {
@@ -60,6 +97,7 @@ export class ScriptedNavigator implements SpaNavigator {
   createHiddenFrame(url: string): FrameHandle {
     const frame = { url, window: {}, removed: false }
     this.frames.push(frame)
+    this.#notify()
     return {
       window: frame.window,
       remove: () => {

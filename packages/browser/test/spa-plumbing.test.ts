@@ -1,4 +1,5 @@
 import { isOpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { openLoginPopup, waitForPopupResponse } from '../src/popup.ts'
@@ -23,6 +24,16 @@ async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<u
     return error
   }
   throw new Error('expected a rejection')
+}
+
+/** Whether `promise` has settled yet; its outcome is still the caller's to await. */
+function watch(promise: Promise<unknown>): { readonly settled: boolean } {
+  const state = { settled: false }
+  const done = () => {
+    state.settled = true
+  }
+  promise.then(done, done)
+  return state
 }
 
 describe('stripAuthorizationResponse', () => {
@@ -159,21 +170,41 @@ describe('popup', () => {
     expect(nav.listeners.size).toBe(0)
   })
 
-  it('gives POPUP_CLOSED when the user closes the popup', async () => {
+  it('gives POPUP_CLOSED when the user closes the popup, after a grace for its last message', async () => {
+    const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
-    const response = waitForPopupResponse(nav, popup, { timeoutMs: 5000, closedPollMs: 10 })
+    const response = waitForPopupResponse(
+      nav,
+      popup,
+      { timeoutMs: 60_000, closedPollMs: 1000 },
+      clock,
+    )
+    const state = watch(response)
     popup.close()
+    // Seen closed at the next check (1 s), then 200 ms for a message still on its way.
+    await clock.advance(1000 + 199)
+    expect(state.settled).toBe(false)
+    await clock.advance(1)
+    expect(state.settled).toBe(true)
     expect(codeOf(await rejection(response))).toBe('POPUP_CLOSED')
     expect(nav.listeners.size).toBe(0)
+    expect(clock.pendingTimers).toBe(0)
   })
 
   it('gives POPUP_TIMEOUT and closes the popup when nothing answers', async () => {
+    const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
-    const error = await rejection(waitForPopupResponse(nav, popup, { timeoutMs: 50 }))
-    expect(codeOf(error)).toBe('POPUP_TIMEOUT')
+    const response = waitForPopupResponse(nav, popup, { timeoutMs: 10_000 }, clock)
+    const state = watch(response)
+    await clock.advance(9_999)
+    expect(state.settled).toBe(false)
+    expect(popup.isClosed()).toBe(false)
+    await clock.advance(1)
+    expect(codeOf(await rejection(response))).toBe('POPUP_TIMEOUT')
     expect(popup.isClosed()).toBe(true)
+    expect(clock.pendingTimers).toBe(0)
   })
 })
 
@@ -200,12 +231,22 @@ describe('silent request', () => {
   })
 
   it('gives SILENT_RENEW_TIMEOUT and removes the frame when nothing answers', async () => {
+    const clock = new ManualClock()
     const nav = new ScriptedNavigator()
-    const error = await rejection(
-      runSilentRequest(nav, 'http://127.0.0.1:4000/authorize', { timeoutMs: 30 }),
+    const result = runSilentRequest(
+      nav,
+      'http://127.0.0.1:4000/authorize',
+      { timeoutMs: 10_000 },
+      clock,
     )
-    expect(codeOf(error)).toBe('SILENT_RENEW_TIMEOUT')
+    const state = watch(result)
+    await clock.advance(9_999)
+    expect(state.settled).toBe(false)
+    expect(nav.frames[0]!.removed).toBe(false)
+    await clock.advance(1)
+    expect(codeOf(await rejection(result))).toBe('SILENT_RENEW_TIMEOUT')
     expect(nav.frames[0]!.removed).toBe(true)
+    expect(clock.pendingTimers).toBe(0)
   })
 })
 

@@ -14,6 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
+import type { SpaEvents } from '../src/spa-events.ts'
 import type { SpaClientOptions } from '../src/spa-options.ts'
 import { ScriptedNavigator } from './spa-fakes.ts'
 
@@ -109,4 +110,17 @@ export async function makeDue(store: Store, key = 'openrp:spa'): Promise<void> {
   if (json === undefined) throw new Error(`nothing stored under ${key}`)
   const now = Math.floor(Date.now() / 1000)
   await store.set(key, { ...json, issuedAt: now - 3570, expiresAt: now + 30 })
+}
+
+/** Resolves with the payload of `spa`'s next `event` (the event itself, not a time). */
+export function nextEvent<K extends keyof SpaEvents>(
+  spa: SpaClient,
+  event: K,
+): Promise<SpaEvents[K]> {
+  return new Promise((resolve) => {
+    const off = spa.on(event, (payload) => {
+      off()
+      resolve(payload)
+    })
+  })
 }

@@ -4,7 +4,7 @@
  * `jwks_uri` cannot be reached (but never stands in for a refetch after an unknown `kid`).
  */
 import { ManualClock } from '@openrp/testkit'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type ClientOptions, validateIdToken } from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 
@@ -34,35 +34,45 @@ describe('one shared JWKS fetch, each caller with its own signal', () => {
     const token = await idToken()
     const client = await spa() // empty JWKS cache
     h.server.control.clearRequests()
-    h.server.control.setFaults({ http: { jwks: { delayMs: 500, times: 1 } } })
-    const results = await Promise.all([
-      outcome(validateIdToken(client.core, token, { signal: AbortSignal.timeout(100) })),
-      outcome(validateIdToken(client.core, token, {})),
-    ])
-    expect(results).toEqual(['ABORTED', 'ok'])
+    const hold = h.server.control.hold({ endpoint: 'jwks', stage: 'request', times: 1 })
+    const controller = new AbortController()
+    const first = outcome(validateIdToken(client.core, token, { signal: controller.signal }))
+    const second = outcome(validateIdToken(client.core, token, {}))
+    await hold.waitUntilHeld() // the shared fetch is on its way
+    controller.abort()
+    expect(await first).toBe('ABORTED')
+    hold.release()
+    expect(await second).toBe('ok')
     expect(jwksHits()).toBe(1)
 
-    // Without a caller signal, the shared fetch still ends at the core's timeoutMs.
-    const hung = await spa({ timeoutMs: 300 })
-    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
-    const started = Date.now()
-    const timedOut = await Promise.all([
+    // Without a caller signal, the shared fetch still ends at the core's timeoutMs (on its clock).
+    const clock = new ManualClock(Date.now())
+    const hung = await spa({ timeoutMs: 300, clock })
+    const unanswered = h.server.control.hold({ endpoint: 'jwks', stage: 'request' })
+    const timedOut = Promise.all([
       outcome(validateIdToken(hung.core, token)),
       outcome(validateIdToken(hung.core, token)),
     ])
-    expect(timedOut).toEqual(['TIMEOUT', 'TIMEOUT'])
-    expect(Date.now() - started).toBeLessThan(1500)
+    await unanswered.waitUntilHeld()
+    await clock.advance(300)
+    expect(await timedOut).toEqual(['TIMEOUT', 'TIMEOUT'])
+    unanswered.release()
   })
 
   it('a caller that joins the fetch of one that aborts later is not failed by it', async () => {
     const token = await idToken()
     const client = await spa()
-    h.server.control.setFaults({ http: { jwks: { delayMs: 300, times: 1 } } })
     h.server.control.clearRequests()
-    const first = outcome(validateIdToken(client.core, token, { signal: AbortSignal.timeout(80) }))
-    await vi.waitFor(() => expect(jwksHits()).toBe(1)) // the first caller's fetch is under way
+    const hold = h.server.control.hold({ endpoint: 'jwks', stage: 'request', times: 1 })
+    const controller = new AbortController()
+    const first = outcome(validateIdToken(client.core, token, { signal: controller.signal }))
+    await hold.waitUntilHeld() // the first caller's fetch is under way
     const second = outcome(validateIdToken(client.core, token))
-    expect([await first, await second]).toEqual(['ABORTED', 'ok'])
+    controller.abort()
+    expect(await first).toBe('ABORTED')
+    hold.release()
+    expect(await second).toBe('ok')
+    expect(jwksHits()).toBe(1)
   })
 })
 
@@ -114,10 +124,12 @@ describe('a stale key set while the jwks_uri is down', () => {
 
   it('a hung jwks_uri (core timeout) serves the last good set, a malformed one does not', async () => {
     const { client, token, clock } = await stale({ timeoutMs: 300, jwksCooldownMs: 0 })
-    h.server.control.setFaults({ http: { jwks: { delayMs: 5000 } } })
+    const unanswered = h.server.control.hold({ endpoint: 'jwks', stage: 'request' })
     const hung = validateIdToken(client.core, token)
-    await clock.advance(300) // the core's timeout, on whichever clock its deadline runs
+    await unanswered.waitUntilHeld()
+    await clock.advance(300) // the core's timeout
     await expect(hung).resolves.toMatchObject({ iss: h.server.issuer })
+    unanswered.release()
     // The provider answered, with garbage: that is no network failure.
     h.server.control.setFaults({ http: { jwks: { body: 'malformed_json' } } })
     await expect(validateIdToken(client.core, token)).rejects.toMatchObject({

@@ -32,15 +32,18 @@ describe('a refresh answered after the caller gave up', () => {
     const tokens = await login(loginClient)
     await manager.setTokenSet(expired(tokens, clock))
     h.server.control.clearRequests()
-    h.server.control.setFaults({ http: { token: { delayMs: 400, times: 1 } } })
+    // The provider processes the refresh (the refresh token is spent); its answer waits.
+    const hold = h.server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
     const refreshed = new Promise<TokenSet>((resolve) => manager.on('refreshed', resolve))
 
     const waiting = manager.getAccessToken().catch((error: unknown) => error)
+    await hold.waitUntilHeld()
     await clock.advance(1_000)
     const error = await waiting
     expect(isOpenRpError(error, 'TIMEOUT')).toBe(true)
 
     // The request went on; its answer arrives and is stored.
+    hold.release()
     const late = await refreshed
     expect(await manager.getAccessToken()).toBe(late.accessToken)
     expect(refreshRequests(h.server).map((r) => r.status)).toEqual([200])

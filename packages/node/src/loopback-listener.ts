@@ -8,7 +8,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AbortError, InvalidArgumentError, TimeoutError } from '@openrp/core'
+import {
+  AbortError,
+  type Clock,
+  InvalidArgumentError,
+  systemClock,
+  TimeoutError,
+} from '@openrp/core'
 
 /** Options of {@link startLoopbackListener}. */
 export interface LoopbackListenerOptions {
@@ -27,6 +33,17 @@ export interface WaitForCallbackOptions {
   /** How long to wait for the browser, ms (default 300 000 = 5 minutes). */
   timeoutMs?: number
   signal?: AbortSignal
+  /**
+   * Where `timeoutMs` is counted (default: the system clock). `loopbackLogin` passes the
+   * client's `clock`; tests pass one they move by hand.
+   *
+   * @example
+   * ```ts
+   * import { systemClock } from '@openrp/core'
+   * const callback = await listener.waitForCallback({ state, timeoutMs: 120_000, clock: systemClock })
+   * ```
+   */
+  clock?: Clock
 }
 
 /** The browser's request to the redirect URI, held open until {@link respond} is called. */
@@ -180,7 +197,7 @@ export async function startLoopbackListener(
   return {
     redirectUri: `${base}${path}`,
     close,
-    waitForCallback({ state, timeoutMs = DEFAULT_TIMEOUT_MS, signal }) {
+    waitForCallback({ state, timeoutMs = DEFAULT_TIMEOUT_MS, signal, clock = systemClock }) {
       if (typeof state !== 'string' || state === '')
         return Promise.reject(new InvalidArgumentError('state must be a non-empty string'))
       if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
@@ -195,14 +212,14 @@ export async function startLoopbackListener(
           reject(error)
         }
         const onAbort = () => fail(new AbortError('The sign-in was cancelled'))
-        const timer = setTimeout(
+        const timer = clock.setTimeout(
           () => fail(new TimeoutError(timeoutMs, 'The browser sign-in')),
           timeoutMs,
         )
         // The wait alone never keeps the process alive: the listening server does that.
-        timer.unref()
+        ;(timer as { unref?: () => void } | undefined)?.unref?.()
         const cleanup = () => {
-          clearTimeout(timer)
+          clock.clearTimeout(timer)
           signal?.removeEventListener('abort', onAbort)
         }
         const entry: NonNullable<typeof waiter> = {

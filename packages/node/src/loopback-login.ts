@@ -28,7 +28,10 @@ export interface LoopbackLoginOptions {
   port?: number
   /** Path of the redirect URI (default `/callback`), matched exactly. */
   path?: string
-  /** How long to wait for the browser to come back, ms (default 300 000 = 5 minutes). */
+  /**
+   * How long to wait for the browser to come back, ms of the client's `clock` (default 300 000
+   * = 5 minutes).
+   */
   timeoutMs?: number
   /** Cancels the login (`ABORTED`); the listener is closed. */
   signal?: AbortSignal
@@ -86,6 +89,7 @@ export async function loopbackLogin(
     })
     const waiting = listener.waitForCallback({
       state: transaction.state,
+      clock: client.core.options.clock,
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.signal !== undefined && { signal: options.signal }),
     })

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Store, StoreSetOptions } from '@openrp/core'
+import { type Clock, type Store, type StoreSetOptions, systemClock } from '@openrp/core'
 import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 import type { RedisClient } from './internal/redis-client.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
@@ -44,6 +44,18 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   localCache?: boolean
   /** Most keys kept in the local cache (default 10 000; least recently used go first). */
   localCacheMaxEntries?: number
+  /**
+   * Where time comes from (default: the system clock): a local copy is served only until the
+   * key's TTL (as Redis reported it when read) has passed on this clock. The key's expiry in
+   * Redis (`PX`) is Redis's own time and does not follow it. Tests pass a manual clock.
+   *
+   * @example
+   * ```ts
+   * import { systemClock } from '@openrp/core'
+   * const store = new RedisStore({ url: 'redis://127.0.0.1:6379', clock: systemClock })
+   * ```
+   */
+  clock?: Clock
 }
 
 /**
@@ -87,7 +99,7 @@ export class RedisStore implements Store {
     const prefix = options.prefix ?? 'openrp:'
     this.prefix = prefix
     const cache = localCache
-      ? new RedisLocalCache(options.localCacheMaxEntries ?? 10_000)
+      ? new RedisLocalCache(options.localCacheMaxEntries ?? 10_000, options.clock ?? systemClock)
       : undefined
     this.#cache = cache
     this.#connection = new RedisConnection(

@@ -239,7 +239,7 @@ describe('deviceLogin against the reference server', () => {
       onPrompt: () => {
         // Only deviceLogin listens to SIGINT in this worker, so emitting it reaches just that.
         expect(process.listenerCount('SIGINT')).toBe(1)
-        setTimeout(() => process.emit('SIGINT'), 100)
+        process.emit('SIGINT')
       },
     }).catch((e) => e)
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)

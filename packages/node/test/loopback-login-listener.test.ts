@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { isOpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type LoopbackListener, startLoopbackListener } from '../src/loopback-listener.ts'
 
@@ -109,12 +110,20 @@ describe('startLoopbackListener', () => {
     expect((await rawGet(`${listener.redirectUri}?state=s`)).status).toBe(400)
   })
 
-  it('times out with TIMEOUT and closes the port', async () => {
+  it('times out with TIMEOUT on its clock and closes the port', async () => {
+    const clock = new ManualClock()
     listener = await startLoopbackListener()
-    const started = Date.now()
-    const error = await listener.waitForCallback({ state: 's', timeoutMs: 150 }).catch((e) => e)
-    expect(isOpenRpError(error, 'TIMEOUT')).toBe(true)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    let settled = false
+    const waiting = listener
+      .waitForCallback({ state: 's', timeoutMs: 150_000, clock })
+      .catch((e) => {
+        settled = true
+        return e
+      })
+    await clock.advance(149_999)
+    expect(settled).toBe(false)
+    await clock.advance(1)
+    expect(isOpenRpError(await waiting, 'TIMEOUT')).toBe(true)
     expect(await refusedConnection(listener.redirectUri)).toBe(true)
   })
 
@@ -122,7 +131,7 @@ describe('startLoopbackListener', () => {
     listener = await startLoopbackListener()
     const controller = new AbortController()
     const waiting = listener.waitForCallback({ state: 's', signal: controller.signal })
-    setTimeout(() => controller.abort(), 50)
+    controller.abort()
     const error = await waiting.catch((e) => e)
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
     expect(await refusedConnection(listener.redirectUri)).toBe(true)
@@ -137,13 +146,16 @@ describe('startLoopbackListener', () => {
 
   it('close() ends a pending wait with ABORTED at once, long before its timeout', async () => {
     listener = await startLoopbackListener()
-    const started = Date.now()
-    const waiting = listener.waitForCallback({ state: 's', timeoutMs: 60_000 }).catch((e) => e)
+    // The clock never moves: only close() can end the wait.
+    const clock = new ManualClock()
+    const waiting = listener
+      .waitForCallback({ state: 's', timeoutMs: 60_000, clock })
+      .catch((e) => e)
     await listener.close()
     const error = await waiting
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
-    expect(Date.now() - started).toBeLessThan(1000)
-  }, 5000)
+    expect(clock.pendingTimers).toBe(0)
+  })
 
   it('rejects bad options with INVALID_ARGUMENT', async () => {
     await expect(startLoopbackListener({ host: 'localhost' as '127.0.0.1' })).rejects.toMatchObject(

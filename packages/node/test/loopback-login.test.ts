@@ -6,6 +6,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loopbackLogin } from '../src/loopback-login.ts'
 import { capture } from './helpers/capture.ts'
@@ -82,19 +83,25 @@ describe('loopbackLogin against the reference server', () => {
   })
 
   it('prints the URL when no browser can be opened', async () => {
-    const output = capture()
+    const printed = capture()
     const controller = new AbortController()
+    // The user gives up once the address is printed.
+    const output = {
+      ...printed,
+      write(text: string) {
+        printed.write(text)
+        if (text.includes('/authorize?')) controller.abort()
+        return true
+      },
+    }
     const done = loopbackLogin(client, {
       openBrowser: false,
       output,
       signal: controller.signal,
-      onAuthorizationUrl: () => {
-        setTimeout(() => controller.abort(), 100)
-      },
     })
     const error = await done.catch((e) => e)
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
-    expect(output.text).toMatch(
+    expect(printed.text).toMatch(
       /Open this address in a browser to sign in:\n\n {2}http:\/\/127\.0\.0\.1:\d+\/authorize\?/,
     )
   })
@@ -113,20 +120,33 @@ describe('loopbackLogin against the reference server', () => {
     expect(visit.page).toContain('declined')
   })
 
-  it('refuses a response with the wrong state and times out cleanly', async () => {
+  it('refuses a response with the wrong state and times out cleanly, on the client clock', async () => {
     server.control.setFaults({ authorizationResponse: { state: 'wrong' } })
+    const clock = new ManualClock(Date.now())
+    const timed = await discover(server.issuer, { clientId: 'cli', scope: 'openid profile', clock })
     const b = browser()
     let redirect: URL | undefined
-    const error = await loopbackLogin(client, {
+    let opened!: () => void
+    const browserOpened = new Promise<void>((resolve) => {
+      opened = resolve
+    })
+    const outcome = loopbackLogin(timed, {
       openBrowser: (url) => {
         redirect = new URL(url.searchParams.get('redirect_uri') as string)
+        opened()
         return b.open(url)
       },
       output: null,
-      timeoutMs: 1500,
+      timeoutMs: 120_000,
     }).catch((e) => e)
-    expect(isOpenRpError(error, 'TIMEOUT')).toBe(true)
+    await browserOpened
     const visit = await b.visit
+    // Refused, and the wait goes on until timeoutMs has passed on the client's clock.
+    await clock.advance(119_999)
+    expect(await reachable(redirect as URL)).toBe(true)
+    await clock.advance(1)
+    const error = await outcome
+    expect(isOpenRpError(error, 'TIMEOUT')).toBe(true)
     expect(visit.status).toBe(400)
     expect(visit.page).toContain('does not belong to the sign-in in progress')
     expect(await reachable(redirect as URL)).toBe(false)

@@ -1,3 +1,4 @@
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { RedisLocalCache } from '../src/internal/redis-local-cache.ts'
 import { RedisStore } from '../src/redis-store.ts'
@@ -62,14 +63,43 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
       // A key that was absent is tracked too: its creation elsewhere is seen.
       await b.set('s', { v: 3 })
       expect(await seenWithin(() => a.get('s'), { v: 3 }, 1000)).toBeLessThan(1000)
-      // An expiry: the copy does not outlive the key's TTL.
-      await b.set('short', { v: 1 }, { ttlSec: 0.2 })
-      expect(await a.get('short')).toEqual({ v: 1 })
-      await new Promise((resolve) => setTimeout(resolve, 250))
-      expect(await a.get('short')).toBeUndefined()
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+
+  it("drops its copy when Redis expires the key (Redis's own time)", async () => {
+    // The members' clock stands still: only Redis's expiry (and its report) can drop the copy.
+    const clock = new ManualClock()
+    const a = new RedisStore({ url: redis.server.url, prefix: 'lc-px:', clock })
+    const b = new RedisStore({ url: redis.server.url, prefix: 'lc-px:', clock })
+    try {
+      await b.set('short', { v: 1 }, { ttlSec: 0.05 })
+      expect(await a.get('short')).toEqual({ v: 1 })
+      expect(await seenWithin(() => a.get('short'), undefined, 2000)).toBeLessThan(2000)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('serves its copy only until the TTL Redis reported has passed on its clock', async () => {
+    const clock = new ManualClock()
+    const store = new RedisStore({ url: redis.server.url, prefix: 'lc-ttl:', clock })
+    try {
+      await store.set('k', { v: 1 }, { ttlSec: 60 })
+      expect(await store.get('k')).toEqual({ v: 1 })
+      const misses = store.localCacheStats!.misses
+      await clock.advance(50_000)
+      expect(await store.get('k')).toEqual({ v: 1 })
+      expect(store.localCacheStats!.misses).toBe(misses)
+      // Past the TTL on the clock: the copy is not trusted; Redis (real time) still has the key.
+      await clock.advance(10_000)
+      expect(await store.get('k')).toEqual({ v: 1 })
+      expect(store.localCacheStats!.misses).toBe(misses + 1)
+    } finally {
+      await store.close()
     }
   })
 
@@ -135,7 +165,7 @@ describe('RedisStore local cache when the connection is lost', () => {
 
 describe('RedisLocalCache', () => {
   it('does not keep what a read found when the key changed while the read was in flight', () => {
-    const cache = new RedisLocalCache(10)
+    const cache = new RedisLocalCache(10, new ManualClock())
     const generation = cache.generation('k')
     cache.forget('k') // an invalidation arrives before the reply is handled
     cache.keep('k', generation, 'stale')
@@ -145,7 +175,7 @@ describe('RedisLocalCache', () => {
   })
 
   it('does not keep a read sent before the connection was lost', () => {
-    const cache = new RedisLocalCache(10)
+    const cache = new RedisLocalCache(10, new ManualClock())
     cache.keep('k', cache.generation('k'), 'v')
     const generation = cache.generation('other')
     cache.distrust()
@@ -154,8 +184,21 @@ describe('RedisLocalCache', () => {
     expect(cache.read('other')).toBeUndefined()
   })
 
+  it('stops serving a copy once its TTL has passed on the clock', async () => {
+    const clock = new ManualClock()
+    const cache = new RedisLocalCache(10, clock)
+    cache.keep('k', cache.generation('k'), 'v', 1_000)
+    cache.keep('forever', cache.generation('forever'), 'w')
+    await clock.advance(999)
+    expect(cache.read('k')?.value).toBe('v')
+    await clock.advance(1)
+    expect(cache.read('k')).toBeUndefined()
+    await clock.advance(10 ** 9)
+    expect(cache.read('forever')?.value).toBe('w')
+  })
+
   it('holds at most maxEntries copies, dropping the oldest', () => {
-    const cache = new RedisLocalCache(2)
+    const cache = new RedisLocalCache(2, new ManualClock())
     for (const key of ['a', 'b', 'c']) cache.keep(key, cache.generation(key), key)
     expect(cache.read('a')).toBeUndefined()
     expect(cache.read('c')?.value).toBe('c')

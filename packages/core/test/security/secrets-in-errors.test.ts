@@ -6,6 +6,7 @@
  * written to the console is scanned for them.
  */
 import type { Faults, IdTokenFaults } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type Client,
@@ -170,11 +171,23 @@ describe('flows that fail', () => {
       { status: 200, body: 'html' },
       { status: 200, body: 'json_array' },
       { status: 200, body: 'oversized' },
-      { delayMs: 3000 },
     ] as const) {
       const r = await front(c, { http: { token: { ...http, times: 1 } } })
       await collect(() => c.handleAuthorizationResponse(r.params, r.transaction))
     }
+    // A provider that answers too late: TIMEOUT on the client's clock, the answer held meanwhile.
+    const clock = new ManualClock(Date.now())
+    const slow = await client({ clock })
+    const pending = await front(slow)
+    const hold = p.server.control.hold({ endpoint: 'token', stage: 'request', times: 1 })
+    const late = collect(() =>
+      slow.handleAuthorizationResponse(pending.params, pending.transaction),
+    )
+    await hold.waitUntilHeld()
+    await clock.advance(1500)
+    await late
+    hold.release()
+    expect(errors.at(-1)).toMatchObject({ code: 'TIMEOUT' })
   })
 
   it('client credentials, device flow and logout tokens', async () => {

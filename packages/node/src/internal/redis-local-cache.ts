@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { Clock } from '@openrp/core'
 
 /** What the local cache did since the store was made. */
 export interface LocalCacheStats {
@@ -23,12 +24,13 @@ export interface LocalCacheStats {
 
 interface Copy {
   value: unknown
-  /** Epoch ms after which the key has expired in Redis; `undefined`: no expiry. */
+  /** Clock time (epoch ms) after which the key has expired in Redis; `undefined`: no expiry. */
   expiresAtMs: number | undefined
 }
 
 export class RedisLocalCache {
   readonly #maxEntries: number
+  readonly #clock: Clock
   readonly #copies = new Map<string, Copy>()
   readonly #generations = new Map<string, number>()
   /** Bumped when every copy is dropped at once (connection lost, flush). */
@@ -39,8 +41,10 @@ export class RedisLocalCache {
   #misses = 0
   #invalidations = 0
 
-  constructor(maxEntries: number) {
+  /** `clock` tells when a copy's TTL has passed. */
+  constructor(maxEntries: number, clock: Clock) {
     this.#maxEntries = maxEntries
+    this.#clock = clock
   }
 
   /** The local copy of `key`, if one is trusted now. */
@@ -54,7 +58,7 @@ export class RedisLocalCache {
       this.#misses++
       return undefined
     }
-    if (copy.expiresAtMs !== undefined && copy.expiresAtMs <= Date.now()) {
+    if (copy.expiresAtMs !== undefined && copy.expiresAtMs <= this.#clock.now()) {
       this.#copies.delete(key)
       this.#misses++
       return undefined
@@ -77,7 +81,7 @@ export class RedisLocalCache {
       const oldest = this.#copies.keys().next().value
       if (oldest !== undefined) this.#copies.delete(oldest)
     }
-    const expiresAtMs = ttlMs !== undefined && ttlMs >= 0 ? Date.now() + ttlMs : undefined
+    const expiresAtMs = ttlMs !== undefined && ttlMs >= 0 ? this.#clock.now() + ttlMs : undefined
     this.#copies.set(key, { value, expiresAtMs })
   }
 
