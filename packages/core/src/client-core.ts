@@ -6,6 +6,7 @@
  * @module
  */
 import * as oauth from 'oauth4webapi'
+import { systemClock } from './clock.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
@@ -174,6 +175,13 @@ function buildCore(
   const client: oauth.Client = {
     client_id: resolved.clientId,
     [oauth.clockTolerance]: resolved.clockToleranceSec,
+    // oauth4webapi judges exp / iat as Date.now() plus this documented skew (seconds), read per
+    // check: with an injected clock, its offset from the real one.
+    ...(resolved.clock !== systemClock && {
+      get [oauth.clockSkew]() {
+        return (resolved.clock.now() - Date.now()) / 1000
+      },
+    }),
     ...(resolved.idTokenSignedResponseAlg && {
       id_token_signed_response_alg: resolved.idTokenSignedResponseAlg,
     }),

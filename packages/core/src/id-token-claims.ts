@@ -71,7 +71,7 @@ export function checkIdTokenClaims(
   expected: IdTokenExpectations,
 ): IdTokenClaims | Promise<IdTokenClaims> {
   const { clockToleranceSec, clientId, idTokenMaxAgeSec } = core.options
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(core.options.clock.now() / 1000)
   if (typeof claims.sub !== 'string' || claims.sub === '')
     fail('ID_TOKEN_CLAIM_MISSING', '"sub" is missing')
   if (typeof claims.iat !== 'number') fail('ID_TOKEN_IAT_INVALID', '"iat" is not a number')
@@ -138,7 +138,8 @@ export function checkIdTokenEngineClaims(
   if (expected.maxAge !== undefined) {
     if (typeof claims.auth_time !== 'number')
       fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is missing')
-    if (claims.auth_time + expected.maxAge < Math.floor(Date.now() / 1000) - clockToleranceSec)
+    const now = Math.floor(core.options.clock.now() / 1000)
+    if (claims.auth_time + expected.maxAge < now - clockToleranceSec)
       fail('ID_TOKEN_AUTH_TIME_INVALID', 'authentication is older than max_age')
   } else if (claims.auth_time !== undefined && typeof claims.auth_time !== 'number') {
     fail('ID_TOKEN_AUTH_TIME_INVALID', '"auth_time" is not a number')

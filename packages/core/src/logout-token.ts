@@ -119,7 +119,7 @@ export async function validateLogoutToken(
       throw error
     refuse('failed signature or claim checks', error)
   }
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(core.options.clock.now() / 1000)
   const tolerance = core.options.clockToleranceSec
   if (typeof claims.iat !== 'number' || claims.iat > now + tolerance) refuse('has a bad iat')
   if (claims.iat < now - maxAgeSec - tolerance) refuse('is too old')

@@ -11,6 +11,7 @@
  */
 import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
+import { systemClock } from './clock.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
 
 type JoseVerify = Pick<typeof import('jose'), 'createLocalJWKSet' | 'errors' | 'jwtVerify'>
@@ -57,6 +58,8 @@ export async function verifyJwt(
     issuer: core.metadata.issuer,
     audience: core.options.clientId,
     clockTolerance: core.options.clockToleranceSec,
+    // exp / nbf / iat are judged on the client's clock (jose reads Date.now() unless told).
+    ...(core.options.clock !== systemClock && { currentDate: new Date(core.options.clock.now()) }),
     requiredClaims: ['iss', 'aud', ...(checks.requiredClaims ?? [])],
     ...(checks.typ !== undefined && { typ: checks.typ }),
   }
