@@ -1,29 +1,35 @@
 /**
- * Fixed RSA test keys for the reference server's signing keys (its `generateKeyPair` option):
- * generating an RSA 2048 pair costs about a quarter of a second of CPU, and a test file that
- * starts a server and rotates its keys a dozen times spent seconds on it.
+ * Fixed RSA test keys, for the reference server's signing keys (its `generateKeyPair` option) and
+ * for tests that sign tokens themselves: generating an RSA 2048 pair costs about a quarter of a
+ * second of CPU, and a test file that starts a server and rotates its keys a dozen times spent
+ * seconds on it.
  */
 
-type SigningAlg = 'RS256' | 'ES256'
+/** The algs {@link fixedKeyPairs} makes pairs for. */
+export type FixedKeyAlg = 'RS256' | 'PS256' | 'ES256'
 
-const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const
+const RSA_ALGORITHMS = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  PS256: { name: 'RSA-PSS', hash: 'SHA-256' },
+} as const
 
 /** The next fixed key to hand out, across the sources of the process. */
 let cursor = 0
 
 /**
- * A key-pair source for `startReferenceServer({ generateKeyPair })`: each RS256 pair is one of
- * sixteen fixed, pre-generated RSA 2048 test keys (never one this source handed out before, so a
- * server's rotations always bring a new key; fresh ones once all sixteen are used), and each
- * ES256 pair is fresh (cheap to make). Successive sources start where the previous one stopped,
- * so servers of one process rarely share a key. The keys are public: tests only.
+ * A key-pair source (for `startReferenceServer({ generateKeyPair })`, or for a test's own
+ * signing keys): each RS256 or PS256 pair is one of sixteen fixed, pre-generated RSA 2048 test
+ * keys, never one this source handed out before (so a server's rotations always bring a new
+ * key, and two keys of one test differ; fresh ones once all sixteen are used); each ES256 pair is
+ * fresh (cheap to make). Successive sources start where the previous one stopped, so servers of
+ * one process rarely share a key. The keys are public: tests only.
  *
- * @returns A function giving the key pair for `alg`.
+ * @returns A function giving an extractable key pair for `alg`.
  * @example
  * const server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
  * await server.control.rotateKeys() // a second fixed RSA key, no generation
  */
-export function fixedKeyPairs(): (alg: SigningAlg) => Promise<CryptoKeyPair> {
+export function fixedKeyPairs(): (alg: FixedKeyAlg) => Promise<CryptoKeyPair> {
   const handedOut = new Set<number>()
   return async (alg) => {
     if (alg === 'ES256') {
@@ -32,9 +38,10 @@ export function fixedKeyPairs(): (alg: SigningAlg) => Promise<CryptoKeyPair> {
         'verify',
       ])
     }
+    const algorithm = RSA_ALGORITHMS[alg]
     if (handedOut.size === TEST_RSA_KEYS.length) {
       return crypto.subtle.generateKey(
-        { ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+        { ...algorithm, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
         true,
         ['sign', 'verify'],
       )
@@ -44,8 +51,10 @@ export function fixedKeyPairs(): (alg: SigningAlg) => Promise<CryptoKeyPair> {
     handedOut.add(index)
     const jwk = TEST_RSA_KEYS[index]!
     const [privateKey, publicKey] = await Promise.all([
-      crypto.subtle.importKey('jwk', jwk, RSA, true, ['sign']),
-      crypto.subtle.importKey('jwk', { kty: jwk.kty, n: jwk.n, e: jwk.e }, RSA, true, ['verify']),
+      crypto.subtle.importKey('jwk', jwk, algorithm, true, ['sign']),
+      crypto.subtle.importKey('jwk', { kty: jwk.kty, n: jwk.n, e: jwk.e }, algorithm, true, [
+        'verify',
+      ]),
     ])
     return { privateKey, publicKey }
   }
