@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { discover, isOpenRpError, sleep, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { bundledWorker, ManualClock } from '@openrp/testkit'
+import { bundledWorker, ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FileLock } from '../src/file-lock.ts'
 import { FileStore } from '../src/file-store.ts'
@@ -169,7 +169,10 @@ describe('FileLock', () => {
 describe('TokenManager on FileStore + FileLock, several processes (a CLI run twice at once)', () => {
   let server: ReferenceServer
   beforeAll(async () => {
-    ;[server] = await Promise.all([startReferenceServer({ port: 0 }), bundledWorker(REFRESHER)])
+    ;[server] = await Promise.all([
+      startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() }),
+      bundledWorker(REFRESHER),
+    ])
   })
   afterAll(() => server?.close())
 

@@ -13,6 +13,7 @@ import {
   startRedis,
   startRedisCluster,
   startRedisSentinel,
+  fixedKeyPairs,
 } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisConnectionOptions } from '../src/internal/redis-connection.ts'
@@ -30,7 +31,7 @@ const WORKER = join(import.meta.dirname, 'fixtures', 'tm-worker.ts')
 
 // The reference server and the three deployments start together.
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   const results = await Promise.allSettled([
     discover(server.issuer, {
       clientId: 'web',
