@@ -2,6 +2,7 @@
 
 // @openrp/reference-server
 // --- dist/index.d.ts
+import { CryptoKey } from 'jose';
 import { X509Certificate } from 'node:crypto';
 type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 type ResponseType = 'code' | 'code id_token' | 'code token' | 'code id_token token' | 'id_token' | 'id_token token';
@@ -80,6 +81,10 @@ interface ReferenceServerOptions {
     clock?: {
         now(): number;
     };
+    generateKeyPair?: (alg: 'RS256' | 'ES256') => Promise<{
+        privateKey: CryptoKey;
+        publicKey: CryptoKey;
+    }>;
     enableControlEndpoint?: boolean;
     requireDpopNonce?: boolean;
     requireSignedRequestObject?: boolean;

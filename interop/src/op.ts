@@ -83,6 +83,15 @@ export interface CertifiedOpOptions {
   codeAccessTokenTtlSec?: number
   /** Port on 127.0.0.1 (default 0: a free one). */
   port?: number
+  /**
+   * Makes the key pairs of the OP's and the suite's signing keys (one RS256, three ES256).
+   * Default: fresh, extractable pairs from WebCrypto. Tests may pass pre-generated RSA keys
+   * (`fixedKeyPairs()` of the workspace testkit): an RSA 2048 pair costs about a quarter of a
+   * second of CPU to generate.
+   */
+  generateKeyPair?: (
+    alg: 'ES256' | 'RS256',
+  ) => Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }>
 }
 
 /** One request the OP answered, for tests that count. */
@@ -134,11 +143,12 @@ export interface CertifiedOp {
  * ```
  */
 export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promise<CertifiedOp> {
+  const generate = options.generateKeyPair ?? freshKeyPair
   const [opEs256, opRs256, clientKey, assertionKey] = await Promise.all([
-    privateJwk('ES256', 'op-es256'),
-    privateJwk('RS256', 'op-rs256'),
-    privateJwk('ES256', 'client-es256'),
-    privateJwk('ES256', 'assertion-es256'),
+    privateJwk(generate, 'ES256', 'op-es256'),
+    privateJwk(generate, 'RS256', 'op-rs256'),
+    privateJwk(generate, 'ES256', 'client-es256'),
+    privateJwk(generate, 'ES256', 'assertion-es256'),
   ])
   const clientPublic = publicJwk(clientKey)
   const server: Server = createServer()
@@ -452,8 +462,14 @@ function suiteClients(clientPublicJwk: JsonWebKey): ClientMetadata[] {
   ]
 }
 
-async function privateJwk(alg: 'ES256' | 'RS256', kid: string) {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true })
+const freshKeyPair = (alg: 'ES256' | 'RS256') => generateKeyPair(alg, { extractable: true })
+
+async function privateJwk(
+  generate: NonNullable<CertifiedOpOptions['generateKeyPair']>,
+  alg: 'ES256' | 'RS256',
+  kid: string,
+) {
+  const { privateKey } = await generate(alg)
   return { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' } as JsonWebKey & { kid: string }
 }
 

@@ -3,6 +3,7 @@
  * at the OP, the OP POSTs a logout token to the RP, and `validateLogoutToken` accepts it (and
  * refuses it the second time, with a replay store).
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isOpenRpError, MemoryStore } from '@openrp/core'
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await new Promise<void>((ok) => rp.listen(0, '127.0.0.1', ok))
   const logoutUri = `http://127.0.0.1:${(rp.address() as AddressInfo).port}/backchannel-logout`
   op = await startCertifiedOp({
+    generateKeyPair: fixedKeyPairs(),
     clients: [
       {
         client_id: 'backchannel',

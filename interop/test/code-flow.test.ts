@@ -3,6 +3,7 @@
  * ID tokens, form_post, PAR, JAR (private_key_jwt), refresh with rotation and a refused replay,
  * userinfo, introspection, revocation and RP-initiated logout.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader } from 'jose'
 import { isOpenRpError } from '@openrp/core'
@@ -16,7 +17,7 @@ import { authorize, clientOf, login, OFFLINE, tokenRequests } from './helpers.ts
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 beforeEach(() => op.clearRequests())

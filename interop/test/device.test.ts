@@ -4,14 +4,14 @@
  * the TV's polling collects the tokens.
  */
 import { isOpenRpError } from '@openrp/core'
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CertifiedOp, INTEROP_USER, startCertifiedOp, UserAgent } from '../src/index.ts'
 import { clientOf } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 

@@ -2,6 +2,7 @@
  * DPoP (RFC 9449) against node-oidc-provider, which here demands a server nonce in every proof
  * (§8, §9): code flow with `dpop_jkt`, userinfo, refresh and client credentials.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { isOpenRpError } from '@openrp/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type CertifiedOp, INTEROP_USER, startCertifiedOp } from '../src/index.ts'
@@ -9,7 +10,7 @@ import { clientOf, login, OFFLINE } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 beforeEach(() => op.clearRequests())

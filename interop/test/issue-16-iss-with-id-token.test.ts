@@ -5,6 +5,7 @@
  * issuer); these were refused with ISS_MISSING. A wrong `iss`, and a missing one beside no ID
  * token, are still refused.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { isOpenRpError, type ResponseType } from '@openrp/core'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ import { authorize, clientOf, login } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 

@@ -4,6 +4,7 @@
  * and a JWT was verified against any alg the OP advertises. With `userinfoSignedResponseAlg`
  * (or the registered field through `toClientOptions`) only a JWT signed with that alg passes.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { discover, isOpenRpError, registerClient, toClientOptions } from '@openrp/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CertifiedOp, INTEROP_USER, REDIRECT_URI, startCertifiedOp } from '../src/index.ts'
@@ -11,7 +12,7 @@ import { clientOf, login } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 

@@ -4,6 +4,7 @@
  * (RFC 8693) and JWT bearer (RFC 7523), the last two registered with the OP's
  * `registerGrantType`.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { isOpenRpError, TOKEN_TYPES } from '@openrp/core'
 import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -18,7 +19,7 @@ import { clientOf, login } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 beforeEach(() => op.clearRequests())

@@ -3,6 +3,7 @@
  * once costs one refresh request, the rotated refresh token replaces the old one in the store,
  * and the OP's invalid_grant (a refresh token revoked at the OP) ends the session once.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { InProcessLock, isOpenRpError, MemoryStore, TokenManager, TokenSet } from '@openrp/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type CertifiedOp, startCertifiedOp } from '../src/index.ts'
@@ -10,7 +11,7 @@ import { clientOf, login, OFFLINE, tokenRequests } from './helpers.ts'
 
 let op: CertifiedOp
 beforeAll(async () => {
-  op = await startCertifiedOp()
+  op = await startCertifiedOp({ generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => op?.close())
 beforeEach(() => op.clearRequests())

@@ -10,3 +10,4 @@ export {
   startRedisSentinel,
 } from './redis-topologies.ts'
 export { bundledWorker } from './worker-bundle.ts'
+export { type FixedKeyAlg, fixedKeyPairs } from './signing-keys.ts'

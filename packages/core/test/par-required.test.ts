@@ -12,6 +12,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   Client,
@@ -30,6 +31,7 @@ let metadata: ServerMetadata
 beforeAll(async () => {
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clients: [spa, { ...spa, client_id: 'par-only', require_pushed_authorization_requests: true }],
   })
   metadata = await discoverMetadata(server.issuer)

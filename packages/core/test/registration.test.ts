@@ -11,6 +11,7 @@ import {
   DEMO_SPA_ORIGIN,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -138,7 +139,11 @@ describe('registerClient', () => {
   })
 
   it('says UNSUPPORTED when the provider has no registration_endpoint, and sends nothing', async () => {
-    const closed = await startReferenceServer({ port: 0, registration: false })
+    const closed = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      registration: false,
+    })
     try {
       const metadata = await discoverMetadata(closed.issuer)
       expect(metadata.registration_endpoint).toBeUndefined()
@@ -262,7 +267,11 @@ describe('registration with an initial access token', () => {
   const IAT = 'initial-access-token-0123456789'
   let server: Awaited<ReturnType<typeof startReferenceServer>>
   beforeAll(async () => {
-    server = await startReferenceServer({ port: 0, registration: { initialAccessToken: IAT } })
+    server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      registration: { initialAccessToken: IAT },
+    })
   })
   afterAll(() => server.close())
 

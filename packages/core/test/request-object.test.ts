@@ -15,6 +15,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -261,6 +262,7 @@ describe('a provider that requires signed request objects', () => {
   beforeAll(async () => {
     strict = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       clients: [pkjwt],
       requireSignedRequestObject: true,
     })

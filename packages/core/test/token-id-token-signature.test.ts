@@ -2,6 +2,7 @@
 // cache (token-id-token.ts): every JWS alg openrp accepts verifies; a bad signature, a key the
 // JWK's alg / use / key_ops / curve rule out and an RSA key under 2048 bits are refused with
 // their codes; the keys are imported once per key set.
+import { fixedKeyPairs } from '@openrp/testkit'
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { Client } from '../src/client.ts'
@@ -40,8 +41,14 @@ const claims = () => {
   return { iss: issuer, aud: 'c1', sub: 'u1', iat: now, exp: now + 300 }
 }
 
+/** RS256 / PS256 pairs are fixed RSA test keys: no RSA generation per test. */
+const fixedKeys = fixedKeyPairs()
+
 async function keyPair(alg: string, jwk: Partial<JWK> = {}) {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
+  const { publicKey, privateKey } =
+    alg === 'RS256' || alg === 'PS256'
+      ? await fixedKeys(alg)
+      : await generateKeyPair(alg, { extractable: true })
   const pub = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, ...jwk }
   const sign = () =>
     new SignJWT(claims()).setProtectedHeader({ alg, kid: pub.kid }).sign(privateKey)

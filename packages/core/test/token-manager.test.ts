@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { flush, ManualClock } from '@openrp/testkit'
+import { flush, ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, discover } from '../src/client.ts'
 import { isOpenRpError, type OpenRpError, StoreError } from '../src/errors.ts'
@@ -16,7 +16,7 @@ let server: ReferenceServer
 let client: Client
 
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clock,
     clientId: 'spa',
@@ -587,7 +587,11 @@ describe('TokenManager with tokens that live less than skewSec', () => {
   let shortClient: Client
   beforeAll(async () => {
     // 4-second access tokens: far below the default 60 s skew.
-    shortLived = await startReferenceServer({ port: 0, accessTokenTtl: 4 })
+    shortLived = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      accessTokenTtl: 4,
+    })
     shortClient = await discover(shortLived.issuer, {
       clock,
       clientId: 'spa',

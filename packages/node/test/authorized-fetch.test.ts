@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Client, discover, isOpenRpError } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createAuthorizedFetch } from '../src/authorized-fetch.ts'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
@@ -9,7 +10,7 @@ import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts
 let server: ReferenceServer
 let m2m: Client
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   m2m = await discover(server.issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' })
 })
 afterAll(() => server.close())

@@ -7,7 +7,7 @@
  */
 import { discover, MemoryStore, TokenSet } from '@openrp/core'
 import { startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 
@@ -69,7 +69,11 @@ describe('the cache of a ClientCredentialsProvider', () => {
   }, 120_000)
 
   it('evicts expired tokens first, and honours maxCachedTokens (reference server)', async () => {
-    const server = await startReferenceServer({ port: 0, accessTokenTtl: 60 })
+    const server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      accessTokenTtl: 60,
+    })
     try {
       const clock = new ManualClock(Date.now())
       const client = await discover(server.issuer, {

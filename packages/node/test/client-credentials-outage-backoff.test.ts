@@ -7,7 +7,7 @@
  */
 import { type Client, discover, isOpenRpError } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { driveUntilSettled } from './helpers/clock.ts'
@@ -28,7 +28,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clock,
     fetch: recording,

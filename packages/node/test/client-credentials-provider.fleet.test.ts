@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { join } from 'node:path'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { bundledWorker, type RedisServer, startRedis } from '@openrp/testkit'
+import { bundledWorker, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const WORKERS = 8
@@ -14,7 +14,11 @@ const workers: ChildProcess[] = []
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0, accessTokenTtl: TOKEN_TTL_SEC })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    accessTokenTtl: TOKEN_TTL_SEC,
+  })
 })
 afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL')

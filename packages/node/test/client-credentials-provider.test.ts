@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, discover, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { FileStore } from '../src/file-store.ts'
@@ -19,7 +19,11 @@ let client: Client
 const clock = new ManualClock(Date.now())
 
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, accessTokenTtl: 2 })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    accessTokenTtl: 2,
+  })
   client = await discover(server.issuer, { clock, clientId: 'm2m', clientSecret: 'm2m-secret' })
 })
 afterAll(async () => {
@@ -65,7 +69,7 @@ describe('ClientCredentialsProvider (one process)', () => {
 
   it('uses the key keyOf() gives for every form of the options, also when asked again', async () => {
     // Tokens of the default lifetime, so the second round finds every one still cached.
-    const longLived = await startReferenceServer({ port: 0 })
+    const longLived = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
     const store = new MemoryStore()
     const provider = new ClientCredentialsProvider({
       client: await discover(longLived.issuer, { clientId: 'm2m', clientSecret: 'm2m-secret' }),

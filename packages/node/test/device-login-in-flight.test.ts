@@ -6,7 +6,7 @@
  */
 import { discover } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { deviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
@@ -20,7 +20,13 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const clock = new ManualClock(Date.now() - 120_000)
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1, deviceCodeTtl: 3, clock })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+    deviceCodeTtl: 3,
+    clock,
+  })
 })
 afterAll(() => server.close())
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, discover, type OpenRpError } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import { FileStore } from '../src/file-store.ts'
@@ -18,7 +18,12 @@ let server: ReferenceServer
 let client: Client
 let dir: string
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1, clock })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+    clock,
+  })
   client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile', clock })
   dir = await mkdtemp(join(tmpdir(), 'openrp-device-store-'))
 })

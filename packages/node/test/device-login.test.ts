@@ -1,6 +1,6 @@
 import { type Client, discover, isOpenRpError, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DeviceLoginError, type DeviceLoginPrompt, deviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginStatus } from '../src/device-prompt.ts'
@@ -19,7 +19,12 @@ const clock = new ManualClock(Date.now())
 let server: ReferenceServer
 let client: Client
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1, clock })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+    clock,
+  })
   client = await discover(server.issuer, { clientId: 'tv', scope: 'openid profile', clock })
 })
 afterAll(() => server.close())

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { discover, isOpenRpError, sleep, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { bundledWorker, ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FileLock } from '../src/file-lock.ts'
 import { FileStore } from '../src/file-store.ts'
 import { advanceUntilSettled, settleIo } from './helpers/clock.ts'
 
-const EXEC_ARGV = ['--conditions=openrp-source', '--import', 'tsx']
+// The child processes run bundles of their fixtures under plain node (no tsx loader).
+const HOLDER = join(import.meta.dirname, 'fixtures', 'file-lock-holder.ts')
+const REFRESHER = join(import.meta.dirname, 'fixtures', 'file-lock-refresher.ts')
 
 let dir: string
 const children: ChildProcess[] = []
@@ -92,11 +94,10 @@ describe('FileLock', () => {
   // Real time: the holder is another process, which renews its lock file on its own clock.
   it('takes over the lock of a holder that crashed (killed process), after its lease', async () => {
     const leaseMs = 400
-    const child = fork(
-      join(import.meta.dirname, 'fixtures', 'file-lock-holder.ts'),
-      [dir, 'refresh', String(leaseMs)],
-      { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    )
+    const child = fork(await bundledWorker(HOLDER), [dir, 'refresh', String(leaseMs)], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     children.push(child)
     await new Promise<void>((resolve, reject) => {
       child.once('message', (m) => (m === 'held' ? resolve() : reject(new Error(String(m)))))
@@ -168,16 +169,18 @@ describe('FileLock', () => {
 describe('TokenManager on FileStore + FileLock, several processes (a CLI run twice at once)', () => {
   let server: ReferenceServer
   beforeAll(async () => {
-    server = await startReferenceServer({ port: 0 })
+    ;[server] = await Promise.all([
+      startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() }),
+      bundledWorker(REFRESHER),
+    ])
   })
   afterAll(() => server?.close())
 
-  function startCli(): Promise<ChildProcess> {
-    const child = fork(
-      join(import.meta.dirname, 'fixtures', 'file-lock-refresher.ts'),
-      [server.issuer, dir],
-      { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    )
+  async function startCli(): Promise<ChildProcess> {
+    const child = fork(await bundledWorker(REFRESHER), [server.issuer, dir], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     children.push(child)
     return new Promise((resolve, reject) => {
       child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(String(m)))))

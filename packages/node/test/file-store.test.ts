@@ -3,6 +3,7 @@ import { renameSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundledWorker } from '@openrp/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileStore } from '../src/file-store.ts'
 
@@ -113,14 +114,14 @@ describe('FileStore', () => {
     await store.set('k', { generation: 1 })
     let killedMidWrite = false
     for (let attempt = 0; attempt < 4 && !killedMidWrite; attempt++) {
-      const child = fork(
+      // A bundle of the fixture under plain node (no tsx loader), built once for the file.
+      const writer = await bundledWorker(
         join(import.meta.dirname, 'fixtures', 'file-store-writer.ts'),
-        [dir, 'k', String(64 * 2 ** attempt)],
-        {
-          execArgv: ['--conditions=openrp-source', '--import', 'tsx'],
-          stdio: 'ignore',
-        },
       )
+      const child = fork(writer, [dir, 'k', String(64 * 2 ** attempt)], {
+        execArgv: [],
+        stdio: 'ignore',
+      })
       killedMidWrite = await killWhenTempAppears(child, dir)
       // Whatever happened, the file is either the old value or the complete new one.
       const value = await store.get<{ generation?: number; big?: string }>('k')

@@ -16,7 +16,7 @@ import {
   TokenSet,
 } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { RedisLock } from '../src/redis-lock.ts'
@@ -31,7 +31,7 @@ let web: Client
 let m2m: Client
 
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   web = await discover(server.issuer, {
     clientId: 'web',
     clientSecret: 'web-secret',

@@ -17,7 +17,7 @@ import {
   startLogoutReceiver,
   startReferenceServer,
 } from '@openrp/reference-server'
-import { type RedisServer, startRedis } from '@openrp/testkit'
+import { type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
@@ -33,6 +33,7 @@ beforeAll(async () => {
   const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clients: [{ ...spa, backchannel_logout_uri: receiver.url }],
   })
 })

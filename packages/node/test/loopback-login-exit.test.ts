@@ -1,27 +1,24 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { bundledWorker, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server?.close())
 
 describe('loopbackLogin in a CLI process', () => {
   it('after a failed login the process exits promptly, not when timeoutMs runs out', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=openrp-source',
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'fixtures', 'loopback-login-failing.ts'),
-        server.issuer,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+    // A bundle of the CLI under plain node (no tsx loader).
+    const cli = await bundledWorker(
+      join(import.meta.dirname, 'fixtures', 'loopback-login-failing.ts'),
     )
+    const child = spawn(process.execPath, [cli, server.issuer], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let failedAt: number | undefined
     let stdout = ''
     child.stdout.setEncoding('utf8')

@@ -6,7 +6,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { fixedKeyPairs, ManualClock } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loopbackLogin } from '../src/loopback-login.ts'
 import { capture } from './helpers/capture.ts'
@@ -14,7 +14,7 @@ import { capture } from './helpers/capture.ts'
 let server: ReferenceServer
 let client: Client
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, { clientId: 'cli', scope: 'openid profile' })
 })
 afterAll(() => server.close())

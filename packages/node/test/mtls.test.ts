@@ -17,6 +17,7 @@ import {
   type SelfSignedCertificate,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { Agent, fetch as undiciFetch } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthorizedFetch } from '../src/authorized-fetch.ts'
@@ -81,7 +82,11 @@ let server: ReferenceServer
 let metadata: ServerMetadata
 
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, clients: CLIENTS })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    clients: CLIENTS,
+  })
   metadata = (await (
     await fetch(`${server.issuer}/.well-known/openid-configuration`)
   ).json()) as ServerMetadata

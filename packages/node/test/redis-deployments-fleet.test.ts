@@ -13,8 +13,9 @@ import {
   startRedis,
   startRedisCluster,
   startRedisSentinel,
+  fixedKeyPairs,
 } from '@openrp/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisConnectionOptions } from '../src/internal/redis-connection.ts'
 import { RedisStore } from '../src/redis-store.ts'
 
@@ -24,13 +25,16 @@ let client: Client
 let redis: RedisServer | undefined
 let cluster: RedisCluster | undefined
 let sentinel: RedisSentinelSetup | undefined
-/** The fleet of the running test: fresh processes on its deployment (`startFleet`). */
+/**
+ * The fleet: four processes started once for the file; each test gives every member a fresh
+ * TokenManager, store and lock on its deployment (`useDeployment`).
+ */
 let members: Member[] = []
 const WORKER = join(import.meta.dirname, 'fixtures', 'tm-worker.ts')
 
 // The reference server and the three deployments start together.
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   const results = await Promise.allSettled([
     discover(server.issuer, {
       clientId: 'web',
@@ -54,12 +58,10 @@ beforeAll(async () => {
   ])
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
+  members = await Promise.all(Array.from({ length: MEMBERS }, () => startMember()))
 }, 60_000)
-afterEach(() => {
-  for (const m of members) m.child.kill('SIGKILL')
-  members = []
-})
 afterAll(async () => {
+  for (const m of members) m.child.kill('SIGKILL')
   await Promise.all([redis?.stop(), cluster?.stop(), sentinel?.stop(), server?.close()])
 })
 
@@ -108,9 +110,11 @@ async function startMember(): Promise<Member> {
   return member
 }
 
-/** Starts the fleet's processes, each with a TokenManager, store and lock on `connection`. */
-async function startFleet(connection: RedisConnectionOptions): Promise<void> {
-  members = await Promise.all(Array.from({ length: MEMBERS }, () => startMember()))
+/**
+ * Gives every member a fresh TokenManager, store and lock on `connection` (and resets its count
+ * of `expired` events): nothing of the previous test's deployment is used again.
+ */
+async function useDeployment(connection: RedisConnectionOptions): Promise<void> {
   await Promise.all(members.map((m) => m.use(connection)))
 }
 
@@ -155,7 +159,7 @@ async function fleetScenario(
   connection: RedisConnectionOptions,
   killPrimary?: () => Promise<void>,
 ) {
-  await startFleet(connection)
+  await useDeployment(connection)
   const set = await loggedInSet()
   await seedExpired(connection, set)
   server.control.clearRequests()

@@ -2,6 +2,7 @@
 // then lost the race to another writer, does not overwrite the newer set.
 import { discover, TokenManager, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
@@ -9,7 +10,7 @@ import { useRedis } from './helpers/redis.ts'
 const redis = useRedis()
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server?.close())
 

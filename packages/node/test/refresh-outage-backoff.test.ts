@@ -6,7 +6,7 @@
  */
 import { type Client, discover, isOpenRpError, TokenManager } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { driveUntilSettled } from './helpers/clock.ts'
 import { expiredSession, type Member, member, SESSION_KEY, seededRandom } from './helpers/fleet.ts'
@@ -26,7 +26,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clock,
     fetch: recording,

@@ -6,7 +6,7 @@
  */
 import { type Client, discover, TokenManager, TokenSet } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   advanceUntil,
@@ -24,7 +24,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clock,
     clientId: 'web',

@@ -15,7 +15,7 @@ import {
   type TokenSet,
 } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
@@ -28,7 +28,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clock,
     clientId: 'web',

@@ -5,6 +5,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { exchangeOnBehalfOf } from '../src/token-exchange.ts'
@@ -22,7 +23,7 @@ let gateway: Client
 let m2m: Client
 let userToken: string
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   gateway = await discover(server.issuer, {
     clientId: 'exchange',
     clientSecret: 'exchange-secret',

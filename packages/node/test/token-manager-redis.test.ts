@@ -2,7 +2,7 @@
 // (as separate processes would have), refreshing one user session.
 import { type Client, discover, TokenManager, TokenSet } from '@openrp/core'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { type RedisServer, startRedis } from '@openrp/testkit'
+import { type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
@@ -13,7 +13,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   client = await discover(server.issuer, {
     clientId: 'web',
     clientSecret: 'web-secret',

@@ -18,9 +18,20 @@ export interface SigningKey {
   publicJwk: JWK
 }
 
-/** Generates a key pair for `alg` with its RFC 7638 thumbprint as `kid`. */
-export async function generateSigningKey(alg: SigningAlg): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+/** Makes the key pair of a new signing key (`ReferenceServerOptions.generateKeyPair`). */
+export type KeyPairSource = (
+  alg: SigningAlg,
+) => Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }>
+
+/** A fresh key pair from WebCrypto. */
+const freshKeyPair: KeyPairSource = (alg) => generateKeyPair(alg, { extractable: true })
+
+/** Makes a key pair for `alg` (fresh by default) with its RFC 7638 thumbprint as `kid`. */
+export async function generateSigningKey(
+  alg: SigningAlg,
+  source: KeyPairSource = freshKeyPair,
+): Promise<SigningKey> {
+  const { privateKey, publicKey } = await source(alg)
   const publicJwk = await exportJWK(publicKey)
   const kid = await calculateJwkThumbprint(publicJwk)
   return { alg, kid, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } }
@@ -29,16 +40,25 @@ export async function generateSigningKey(alg: SigningAlg): Promise<SigningKey> {
 /** Current keys per alg plus previous ones (still published until dropped). */
 export class KeyRing {
   #keys: SigningKey[] = []
+  readonly #source: KeyPairSource | undefined
 
-  static async create(): Promise<KeyRing> {
-    const ring = new KeyRing()
+  private constructor(source?: KeyPairSource) {
+    this.#source = source
+  }
+
+  /** A ring with one key per alg, made by `source` (fresh WebCrypto pairs by default). */
+  static async create(source?: KeyPairSource): Promise<KeyRing> {
+    const ring = new KeyRing(source)
     await ring.rotate()
     return ring
   }
 
-  /** Adds a fresh key per alg and makes it current; `dropOld` unpublishes the previous ones. */
+  /** Adds a new key per alg and makes it current; `dropOld` unpublishes the previous ones. */
   async rotate(options: { dropOld?: boolean } = {}): Promise<void> {
-    const fresh = await Promise.all([generateSigningKey('RS256'), generateSigningKey('ES256')])
+    const fresh = await Promise.all([
+      generateSigningKey('RS256', this.#source),
+      generateSigningKey('ES256', this.#source),
+    ])
     this.#keys = options.dropOld ? fresh : [...fresh, ...this.#keys]
   }
 

@@ -218,7 +218,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     users: structuredClone(options.users ?? DEMO_USERS),
     trustedIssuers: options.trustedIssuers ?? DEMO_TRUSTED_ISSUERS,
     vendorGrants: { organization_switch: organizationSwitchGrant, ...options.grants },
-    keys: await KeyRing.create(),
+    keys: await KeyRing.create(options.generateKeyPair),
     faults: new FaultState(),
     holds: new HoldRegistry(),
     log: new RequestLog(options.log),

@@ -2,6 +2,7 @@
  * Public types of the reference OpenID Provider: its options, clients, users, faults and the
  * request log. Protocol data uses the spec's names (client_id, redirect_uris, ...).
  */
+import type { CryptoKey as JoseCryptoKey } from 'jose'
 
 export type ClientAuthMethod =
   | 'none'
@@ -172,6 +173,24 @@ export interface ReferenceServerOptions {
     /** Milliseconds since the Unix epoch, like `Date.now()`. */
     now(): number
   }
+  /**
+   * Makes the key pair of each signing key: one RS256 and one ES256 at start and at every
+   * `control.rotateKeys()`. Default: a fresh pair from WebCrypto. Tests may hand out
+   * pre-generated keys instead (`fixedKeyPairs()` of the workspace testkit): generating an
+   * RSA 2048 pair costs about a quarter of a second of CPU.
+   *
+   * @example
+   * ```ts
+   * import { generateKeyPair } from 'jose'
+   * // What the server does by default: a fresh, extractable pair.
+   * const server = await startReferenceServer({
+   *   generateKeyPair: (alg) => generateKeyPair(alg, { extractable: true }),
+   * })
+   * ```
+   */
+  generateKeyPair?: (
+    alg: 'RS256' | 'ES256',
+  ) => Promise<{ privateKey: JoseCryptoKey; publicKey: JoseCryptoKey }>
   /** Expose POST /__control for browser tests (never on by default). */
   enableControlEndpoint?: boolean
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */

@@ -5,11 +5,12 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, claims, tokenRequest, userinfo } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 

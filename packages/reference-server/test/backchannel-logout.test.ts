@@ -9,6 +9,7 @@ import {
   startLogoutReceiver,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { claims, loginTokens } from './helpers.ts'
 
 let receiver: LogoutReceiver
@@ -19,6 +20,7 @@ beforeAll(async () => {
   const spa = DEMO_CLIENTS.find((c) => c.client_id === 'spa')!
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clients: [{ ...spa, backchannel_logout_uri: receiver.url }],
   })
 })

@@ -1,11 +1,12 @@
 import { importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_PRIVATE_KEY_JWK, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { basic, claims, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 
@@ -190,7 +191,11 @@ describe('client credentials', () => {
       grant_types: ['client_credentials'],
       scope: 'api:read',
     }
-    const s = await startReferenceServer({ port: 0, clients: [client] })
+    const s = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      clients: [client],
+    })
     try {
       const res = await tokenRequest(s.issuer, { ...cc, client_id: 'public-cc' })
       expect(res.body.error).toBe('unauthorized_client')

@@ -1,4 +1,4 @@
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
 import { authorizeUrl, claims, type Json, passwordTokens, tokenRequest } from './helpers.ts'
@@ -8,6 +8,7 @@ let server: ReferenceServer
 beforeAll(async () => {
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clock,
     accessTokenTtl: 300,
     refreshTokenTtl: 3_600,

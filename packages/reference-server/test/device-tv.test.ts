@@ -7,10 +7,15 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1 })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+  })
 })
 afterAll(() => server.close())
 
@@ -51,7 +56,11 @@ describe('device flow from a TV web app', () => {
   })
 
   it('follows the configured origins only when corsOrigins is given', async () => {
-    const other = await startReferenceServer({ port: 0, corsOrigins: ['http://127.0.0.1:5555'] })
+    const other = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      corsOrigins: ['http://127.0.0.1:5555'],
+    })
     try {
       const res = await fetch(`${other.issuer}/device_authorization`, {
         method: 'OPTIONS',

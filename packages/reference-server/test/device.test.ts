@@ -1,4 +1,4 @@
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { CookieJar, type ReferenceServer, startReferenceServer } from '../src/index.ts'
 import { claims, type Json, tokenRequest } from './helpers.ts'
@@ -7,7 +7,12 @@ import { claims, type Json, tokenRequest } from './helpers.ts'
 const clock = new ManualClock(Date.now())
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1, clock })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+    clock,
+  })
 })
 afterAll(() => server.close())
 

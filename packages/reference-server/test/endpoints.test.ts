@@ -5,6 +5,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import {
   authorizeUrl,
   basic,
@@ -17,7 +18,11 @@ import {
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, enableControlEndpoint: true })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    enableControlEndpoint: true,
+  })
 })
 afterAll(() => server.close())
 
@@ -410,7 +415,7 @@ describe('/api and the control endpoint', () => {
   })
 
   it('has no control endpoint unless enabled', async () => {
-    const s = await startReferenceServer({ port: 0 })
+    const s = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
     try {
       expect((await fetch(`${s.issuer}/__control`, { method: 'POST', body: '{}' })).status).toBe(
         404,
@@ -425,6 +430,7 @@ describe('client policies', () => {
   it('require_pushed_authorization_requests and dpop_bound_access_tokens are enforced', async () => {
     const s = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       clients: [
         {
           client_id: 'strict',

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import {
   authorizeUrl,
   basic,
@@ -13,7 +14,7 @@ import {
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterEach(() => server.control.resetFaults())
 afterAll(() => server.close())

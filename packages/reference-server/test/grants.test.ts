@@ -7,12 +7,14 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { basic, claims, loginTokens, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     grants: {
       'urn:example:always-bob': () => ({ sub: 'bob-sub', scope: 'api:read' }),
       'urn:example:refuse': () => ({ error: 'invalid_grant', error_description: 'no' }),
@@ -227,6 +229,7 @@ describe('vendor grants', () => {
     expect(meta.grant_types_supported).toContain('organization_switch')
     const s = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       grants: { 'urn:example:always-bob': () => ({ sub: 'bob-sub', scope: 'api:read' }) },
       clients: [
         {

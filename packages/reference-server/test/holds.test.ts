@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { passwordTokens, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterEach(() => server.control.resetFaults())
 afterAll(() => server.close())
@@ -118,7 +119,7 @@ it('holds an injected http fault too (the 503 waits like a real answer)', async 
 })
 
 it('close() releases held requests instead of hanging', async () => {
-  const own = await startReferenceServer({ port: 0 })
+  const own = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
   const hold = own.control.hold({ endpoint: 'discovery' })
   const pending = fetch(`${own.issuer}/.well-known/openid-configuration`).then(
     (r) => r.status,
@@ -130,7 +131,11 @@ it('close() releases held requests instead of hanging', async () => {
 })
 
 it('the control endpoint holds too: hold, waitUntilHeld, holdStatus, releaseNext, release', async () => {
-  const own = await startReferenceServer({ port: 0, enableControlEndpoint: true })
+  const own = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    enableControlEndpoint: true,
+  })
   const control = async (body: Record<string, unknown>) =>
     (
       await fetch(`${own.issuer}/__control`, {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, basic, claims, type Json, tokenRequest, userinfo } from './helpers.ts'
 
 let server: ReferenceServer
@@ -14,9 +15,17 @@ let certifiedLike: ReferenceServer
 let lenientOffline: ReferenceServer
 beforeAll(async () => {
   ;[server, certifiedLike, lenientOffline] = await Promise.all([
-    startReferenceServer({ port: 0 }),
-    startReferenceServer({ port: 0, authorizationResponseIss: 'without-id-token' }),
-    startReferenceServer({ port: 0, offlineAccessWithoutConsent: true }),
+    startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() }),
+    startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      authorizationResponseIss: 'without-id-token',
+    }),
+    startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      offlineAccessWithoutConsent: true,
+    }),
   ])
 })
 afterAll(() => Promise.all([server, certifiedLike, lenientOffline].map((s) => s.close())))

@@ -1,6 +1,7 @@
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import {
   basic,
   claims,
@@ -13,7 +14,7 @@ import {
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 
@@ -114,6 +115,7 @@ it('end_session also works with POST and without a redirect shows a page', async
 it('ES256 ID tokens for clients that ask for them', async () => {
   const s = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clients: [
       {
         client_id: 'es',

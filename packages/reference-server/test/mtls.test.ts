@@ -10,6 +10,7 @@ import {
   type SelfSignedCertificate,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { completeLogin } from '../src/index.ts'
 import { authorizeUrl, claims, type Json, tokenRequest } from './helpers.ts'
 
@@ -74,7 +75,11 @@ const CLIENTS: ClientConfig[] = [
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, clients: CLIENTS })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    clients: CLIENTS,
+  })
 })
 afterAll(() => server.close())
 

@@ -5,10 +5,15 @@
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, deviceInterval: 1 })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    deviceInterval: 1,
+  })
 })
 afterAll(() => server.close())
 
@@ -102,7 +107,11 @@ describe('openid-client v6 against the reference server', () => {
   })
 
   it('DPoP nonce challenge is handled by the client', async () => {
-    const s = await startReferenceServer({ port: 0, requireDpopNonce: true })
+    const s = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      requireDpopNonce: true,
+    })
     try {
       const config = await oidc.discovery(
         new URL(s.issuer),

@@ -12,6 +12,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, tokenRequest } from './helpers.ts'
 
 const REDIRECT = 'http://127.0.0.1:4001/callback.html'
@@ -21,6 +22,7 @@ let server: ReferenceServer
 beforeAll(async () => {
   server = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     clients: [...DEMO_CLIENTS, { ...spa, client_id: 'first-party', skip_consent: true }],
   })
 })

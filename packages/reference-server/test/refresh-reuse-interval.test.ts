@@ -1,4 +1,4 @@
-import { ManualClock } from '@openrp/testkit'
+import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ClientConfig,
@@ -30,7 +30,12 @@ describe('refreshTokenReuseInterval (server-wide, 10 s)', () => {
   const clock = new ManualClock()
   let server: ReferenceServer
   beforeAll(async () => {
-    server = await startReferenceServer({ port: 0, clock, refreshTokenReuseInterval: 10 })
+    server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      clock,
+      refreshTokenReuseInterval: 10,
+    })
   })
   afterAll(() => server.close())
   const { login, refresh } = helpers(() => server)
@@ -89,6 +94,7 @@ describe('refresh_token_reuse_interval (per client)', () => {
   it('a client value turns the interval on where the server has none', async () => {
     const server = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       clients: clientsWith({ refresh_token_reuse_interval: 30 }),
     })
     try {
@@ -104,6 +110,7 @@ describe('refresh_token_reuse_interval (per client)', () => {
   it('a client value of 0 turns it off where the server has one', async () => {
     const server = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       refreshTokenReuseInterval: 30,
       clients: clientsWith({ refresh_token_reuse_interval: 0 }),
     })

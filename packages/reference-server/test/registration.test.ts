@@ -12,11 +12,12 @@ import {
   type SelfSignedCertificate,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, basic, claims, type Json, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 
@@ -354,7 +355,11 @@ describe('RFC 7592 /register/<client_id>', () => {
 
 describe('registration options', () => {
   it('registration: false leaves discovery and the routes without registration', async () => {
-    const closed = await startReferenceServer({ port: 0, registration: false })
+    const closed = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      registration: false,
+    })
     try {
       const meta: Json = await (
         await fetch(`${closed.issuer}/.well-known/openid-configuration`)
@@ -374,6 +379,7 @@ describe('registration options', () => {
   it('initialAccessToken: the Bearer token is required at POST /register', async () => {
     const guarded = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       registration: { initialAccessToken: 'let-me-in' },
     })
     try {

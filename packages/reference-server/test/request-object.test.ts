@@ -13,6 +13,7 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { claims, type Json, pkce, tokenRequest } from './helpers.ts'
 
 const REDIRECT = 'http://127.0.0.1:4002/callback'
@@ -27,7 +28,11 @@ const jarOnly: ClientConfig = {
 let server: ReferenceServer
 let demoKey: CryptoKey
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, clients: [pkjwt, jarOnly, spa] })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    clients: [pkjwt, jarOnly, spa],
+  })
   demoKey = (await importJWK(DEMO_PRIVATE_KEY_JWK, 'ES256')) as CryptoKey
 })
 afterAll(() => server.close())
@@ -347,6 +352,7 @@ describe('discovery', () => {
 
     const strict = await startReferenceServer({
       port: 0,
+      generateKeyPair: fixedKeyPairs(),
       clients: [pkjwt, spa],
       requireSignedRequestObject: true,
     })

@@ -1,11 +1,12 @@
 import { jwtVerify, createRemoteJWKSet, base64url } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, claims } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 

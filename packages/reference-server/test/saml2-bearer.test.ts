@@ -11,6 +11,7 @@ import {
   type SamlAssertionOptions,
   startReferenceServer,
 } from '../src/index.ts'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { claims, tokenRequest } from './helpers.ts'
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:saml2-bearer'
@@ -52,7 +53,7 @@ let other: { key: string; cert: string }
 beforeAll(async () => {
   other = selfSigned()
   // default options: the demo SAML identity provider (DEMO_SAML_ISSUER) is trusted
-  server = await startReferenceServer({ port: 0 })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => server.close())
 
@@ -116,6 +117,7 @@ it('accepts an assertion of a configured issuer and certificate (trustedIssuers 
   const issuer = 'https://own-idp.example.test'
   const own = await startReferenceServer({
     port: 0,
+    generateKeyPair: fixedKeyPairs(),
     trustedIssuers: [{ issuer, certificate: other.cert }],
   })
   try {

@@ -2,6 +2,7 @@
  * Test signing keys and an ID-token factory (jose), for unit tests of the checks openrp runs
  * on tokens it did not get from the reference server.
  */
+import { fixedKeyPairs } from '@openrp/testkit'
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 
 export interface TestKey {
@@ -11,8 +12,14 @@ export interface TestKey {
   publicJwk: JWK
 }
 
+/** RS256 / PS256 keys are fixed test keys (no RSA generation), each call a different one. */
+const fixedKeys = fixedKeyPairs()
+
 export async function testKey(kid: string, alg = 'RS256'): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+  const { privateKey, publicKey } =
+    alg === 'RS256' || alg === 'PS256' || alg === 'ES256'
+      ? await fixedKeys(alg)
+      : await generateKeyPair(alg, { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
   return { kid, alg, privateKey, publicJwk }
 }

@@ -10,6 +10,7 @@ import {
   type ReferenceServerOptions,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { type Client, type ClientOptions, discover } from '../../src/index.ts'
 import type { AuthorizationRequestOptions } from '../../src/authorization-request.ts'
@@ -26,7 +27,12 @@ export interface Harness {
 export function useReferenceServer(options: ReferenceServerOptions = {}): Harness {
   const harness = {} as Harness
   beforeAll(async () => {
-    harness.server = await startReferenceServer({ port: 0, ...options })
+    // Fixed RSA test keys: the file's server and its rotations generate none.
+    harness.server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      ...options,
+    })
     harness.client = (options) => discover(harness.server.issuer, options)
   })
   afterEach(() => {

@@ -14,6 +14,7 @@ import {
   type ReferenceServerOptions,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import {
   type AuthorizationRequestOptions,
@@ -52,7 +53,12 @@ export interface Provider {
 export function useProvider(options: ReferenceServerOptions = {}): Provider {
   const provider = {} as Provider
   beforeAll(async () => {
-    const server = await startReferenceServer({ port: 0, ...options })
+    // Fixed RSA test keys: the file's servers and rotations generate none.
+    const server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      ...options,
+    })
     // Discovery runs with default transport options, so a test's short timeoutMs (or custom
     // fetch) applies to what it exercises, not to discovery on a loaded machine.
     const make =

@@ -6,6 +6,7 @@
  * provider.
  */
 import { startReferenceServer, type ReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, discover, type ResponseType } from '../../src/index.ts'
 import {
@@ -22,7 +23,7 @@ import {
 const p = useProvider()
 let other: ReferenceServer
 beforeAll(async () => {
-  other = await startReferenceServer({ port: 0 })
+  other = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
 })
 afterAll(() => other.close())
 

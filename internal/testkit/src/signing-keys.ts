@@ -1,0 +1,241 @@
+/**
+ * Fixed RSA test keys, for the reference server's signing keys (its `generateKeyPair` option) and
+ * for tests that sign tokens themselves: generating an RSA 2048 pair costs about a quarter of a
+ * second of CPU, and a test file that starts a server and rotates its keys a dozen times spent
+ * seconds on it.
+ */
+
+/** The algs {@link fixedKeyPairs} makes pairs for. */
+export type FixedKeyAlg = 'RS256' | 'PS256' | 'ES256'
+
+const RSA_ALGORITHMS = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  PS256: { name: 'RSA-PSS', hash: 'SHA-256' },
+} as const
+
+/** The next fixed key to hand out, across the sources of the process. */
+let cursor = 0
+
+/**
+ * A key-pair source (for `startReferenceServer({ generateKeyPair })`, or for a test's own
+ * signing keys): each RS256 or PS256 pair is one of sixteen fixed, pre-generated RSA 2048 test
+ * keys, never one this source handed out before (so a server's rotations always bring a new
+ * key, and two keys of one test differ; fresh ones once all sixteen are used); each ES256 pair is
+ * fresh (cheap to make). Successive sources start where the previous one stopped, so servers of
+ * one process rarely share a key. The keys are public: tests only.
+ *
+ * @returns A function giving an extractable key pair for `alg`.
+ * @example
+ * const server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
+ * await server.control.rotateKeys() // a second fixed RSA key, no generation
+ */
+export function fixedKeyPairs(): (alg: FixedKeyAlg) => Promise<CryptoKeyPair> {
+  const handedOut = new Set<number>()
+  return async (alg) => {
+    if (alg === 'ES256') {
+      return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])
+    }
+    const algorithm = RSA_ALGORITHMS[alg]
+    if (handedOut.size === TEST_RSA_KEYS.length) {
+      return crypto.subtle.generateKey(
+        { ...algorithm, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+        true,
+        ['sign', 'verify'],
+      )
+    }
+    while (handedOut.has(cursor % TEST_RSA_KEYS.length)) cursor++
+    const index = cursor++ % TEST_RSA_KEYS.length
+    handedOut.add(index)
+    const jwk = TEST_RSA_KEYS[index]!
+    const [privateKey, publicKey] = await Promise.all([
+      crypto.subtle.importKey('jwk', jwk, algorithm, true, ['sign']),
+      crypto.subtle.importKey('jwk', { kty: jwk.kty, n: jwk.n, e: jwk.e }, algorithm, true, [
+        'verify',
+      ]),
+    ])
+    return { privateKey, publicKey }
+  }
+}
+
+/** RSA 2048 private keys (JWK), generated once with WebCrypto for these tests. */
+const TEST_RSA_KEYS: JsonWebKey[] = [
+  {
+    kty: 'RSA',
+    n: 'sGIsblZyIvBedMb1HdFa7tQEQlMIeCTJy_Ubiu-gTUxIXQANXzKBJztB352P3-Bp_VekJOJICBa7dr62007WaPLAHpB3S892IRD6JQKeWj7Hxmb6L9FnKJdNKJ8RHCyJub-dEyxF_Z6buwOVnLRMEWd6c_OoAxAD_5Q9NHybhzpw0kdka-P4fGgnC3jxA6p2nhprOKgrW4v7KMKljdLtiXHV0Lsr1SyBrub3CjkAeIx7bngugycYmGzoQiFXM-ccWtpgmUkfAshusEyziQVV1A50F_sL0678lMi8cMSa6tZ9M_275cXvw5ng7-dKQ-sfvJqRfiL0phn-vw7c_F63hw',
+    e: 'AQAB',
+    d: 'IYYHO9FiUBGvYjKOU-R-i_Xv-UseyPb1A7bKTVXN-eMNvd9Mq1NGCNbSZlXkCoD0pBoMMJZxalgnuSH2TaMmTTwWF7kNc3My2IYJhQ9CWZSlE6hu1LfQC372Q0o4TkqIwq0QhZxckR-cKac8wFPkQUqRk4gz3qEkoWbjWx5z0PeRwZh245QIMosbAs7C7JfuUaYrErUcoK2dHK6QdLa2p0CkU6HwFsrdgo8WG_PkRmfe1Rz5hPh6sa55mx1hMO0PW3NNkV47Z3WtpAa9AlTpraqBl45ymyNs4PAbo4xHSQVJy6mdMdR1ucRoufkJwDa8M_eQSt6X0xnQAWMLGG-LQQ',
+    p: '119klAinCE6_cnSw_Rs6onyPQrA2oj-avUwfbgJw9mcVhg7Pzq58dSgvt96vEpwFQ6ObDOtYhChxZZrZ_UEBP2smJDNgMmVNeCNIWyvaneuqpcEr1MUNriFYtnA_o2VTMlLetLbTHgnuARm_vmtz9y7uBylhzP39Berr0EpnYtU',
+    q: '0afylpf02F3uI_GA-HFWxvHvMTqrbLXK0CW6dXaEwMDf7_pZxtt804afED-OhzeH7rAmU180sNZkLXOsDTM4uWlRumlI2MSW-U-ZSYtUO-IOUtF3CsvAi7B_tq1TQRJ9et6_z94vVaAkgaho6I1Q7Cf8XD5qnYKXkIV7ai2OBus',
+    dp: 'vIpJ5j3c26z0dCIrfqgDoJMiZuMUMN01fVnSed-xPEPp173HtcuSMI3JmFFdOhFTmm7zIVA14Rv2iVgSVV4-1WHbtf0zzWpZcz6P7SBq9ayFay28TTtkSnfuzWdejo_5USiyxcj28GkI7fW4od43WsC-p45Wi7odcrzBS0qXTzE',
+    dq: 'DQX4vMANto8HJvZug4BO2qbWq-EwGt2kDo_5aCiHkI2qm3aasw6ZT25yXQkFqoKZkAsjJlSoqj93E5e23U8MPAA90m2N1-FGW5BFPltITTv6lcxrL6F-gW7iUA-uN0GVx9ckZR4xJImBGwjCE4gLuc-2DmjWKJifH5wbEXpo8yc',
+    qi: 'fK4i49GNUapmsRfTudoK5NRiqicPznR9JoZtX1QQ1eB_op_tH5yjiHU1v08dRYgyT5UPunGgdmLbrQCUnWWPA0mykJRAKQfCanRSoCwZoeW_sgzE-3pOffgRwueOq_aZUoBEEvsCuK7hjQfpsWI-QR-aNugzrk5DWEuEkXxr_y4',
+  },
+  {
+    kty: 'RSA',
+    n: 'stNb_JJZ7X6BltCGcMKLhE4f2onpymsp0gmWLPGKMZrahWrV_2wcdhLl7KGT3JANaQvJVcCjPJ9Mf2r8aMDw0xpK6CPGnpuY9HuhZ6VE3C7BkC2bBBi2aJYoCtVafikt64fQ36Upa2_SIGzk5cYzstTiNMzf4UGjIch2H6Kb7yKZjabbFkiXQAytT5tgnVKoB4HBmrGyDzH83rsPMMjl2P0wndOrHvpLpWz2ONR6Vzgl2PDG1AsXZLq-vbeI5i1rRLXCJHXsZxDgneZwM0tjQdEsWLeabLRjAWfGw2PivOFhhfP-nduGYFB9DqYnSHNv3eff22HnfUIDyC3mLs4GCQ',
+    e: 'AQAB',
+    d: 'A9nC3h1vC-SKRdHkeZxQaywdFq4BkSpD-RHbxsjGTdGLAw4NFALv844ha7o1Xnp7nD3bIZphHKneRWzriOK4TNNnT-uO5O6hmVVQLgf3agZXt9_dIEMOXavEd12nJTBRAze_3hD5_PMOqap7abc3rCu8jNNPvtOUmUjUjyA621tW9Qdy86NQZt5WzZcBTsPGNga2zADITSd1pVDnLftTfDkeJjlejdSENfAfSE4v5CDM3cyCkAmUwcmyyrhimZI_yp3ifCI8smhfYDA0Kxnd_vvPNMB3uEQNdmOy9F5-9ZFYZllFTncADZk50Zji1Rikq4xBzQb2cw1HAGlf5czuQQ',
+    p: '24IC0PY-WsZBK1EDXmTN9FHW67G4kd1xYdkxSWMNZTJM5CPkIPksocxslryY81lLRev2BsLChzztB6eR8d84NfPghsDfiVuYTq2xPPybEhI2_AvgVcUkx-hTP21ZgYmJfVq8e2CoJDmK8e9nsOfimxmW0O65sAqDBLL_EAbklX8',
+    q: '0I32LwHg3lRKepslRRerRfV_3926z-EbPGedkJmdDOxiXyvyJ-X41KZK5A08XManCNCTWxtFXxKa9iPK8BGwLAQMUx0SLDc_8CrqGxqZxNdURtZ6cqvPlSPmIptv8ZaNqnb1ix-vTGtUKWBZhdYRF1gs98MDTgMx2lmdE0IHeHc',
+    dp: 'xjj7rhQQbwzFYQaBkkZZrh4RhToyQJbGguQNnAX03MO1p_e5VQVvBpWCIgUh4e9rCDNzMtvBqzqbmeP66X74VdBrm4Sk2Hd8bOBxQ2-h4YnNWYKoDQxAkL3-HzLyNwYqwKaluoyoij3keWIGMzzT59gN15Mc4Bo-AopZxvFSjqU',
+    dq: 'No5scC-Vm5OBSEF9pm1iqJJoOS_PxsGkVlDkrwcARnkv4qWkWzuVtEssHCw6NirhVzT410RzCUPctbb3R4XZCCqm7rcUIezyFOmlBCIZR5zstvs0XPsE-obBlRwEVLaFqKol4ZcQTHVnNsu1n4U4Q1sVqFqjaqz7RZtbs8X6HlE',
+    qi: '0s2P9qTvuxgIREp9hHtfyyI7VZ0C5eshi0H44Jsr7q3pZELHEF3V64lRCeTyO3J95QhpE-xwAevwKNsgvwfTBlWVZB-KDtB2HhdQ6OHVflxd476XX_gCyvp3rlgAoeTOFdXty38Nof8rJjuJpq5ai_-92TKAqkrtaZtmPGu06r4',
+  },
+  {
+    kty: 'RSA',
+    n: 'u5b3J4pkbJdbmDFLlrtEAcrshxxCM4CVSl5wC538H1V7juP2tBzWOkRENNYbMNn-SOj3Eud6--MTW0abyW3Adr6f9nu_kJC4aUoIZr9_E9HZzx1ewuNBTJneX3oTamv5mEcdN7LOELeSqXbWwxNE_cnZogUXpb_ADbb-5vi6FwJrrupJavugDRuL9XWBkmQHZIaZ8-qXzAFGbqRpcjKmPrjahHQvNpvaJCm6nQgHnHe8JpGC29On17iTYiiTgy8NqOkZrFMaTChZcNHQIaWPuRG-iMjMv7uoYBquzjADsLLS2L5PF9I9jAo10v5qmjQ1wTiLpn1oQzAwp3kF85nIIQ',
+    e: 'AQAB',
+    d: 'FZVinZGOSXJGzyWI2XB1fDFRcqA9O7jFNJfWE3gbfK10uHWhOosA2RZmtJ-X5FCIsfHgD7RDkbzISt2-afgvR1pahF0rpuIH3dFvUwcgg3LHOU3bS9gi-MHRdLHSjxGaV7uC8JgpnoHIpafvQOW0L_EsEbi9RkxgOBPAk2m125SwfJjQS28JpJn-tQpJSr288kylp4menlZbZnkIEylALzd1WMYNeZCqLZwowoYMwwvahLTDWq0c_es3dCr3-M24DlZp3bwS9HwExwmENgrwv2XJpwAr7DKwcr_3QnoFQdeEZ3b8Aqua3bKrdQNZJagHw106BPuAxdLmxeV6d2ubGQ',
+    p: '9JH6MGwre70OhueyVuvDywAzE3xlvyRgAZYqz4yvEhftO2v3be5cX_zPQDLa7CbRMnZF1oVQxEDVHuYNHaWCQUiLyloaO5bzk367tQxpwEiN4-Jh9kVYZA4MqfU-CPmfHeK4co9ytCdWTn8I6fR8XRe5DMDiu3ASLH82HsLx-k0',
+    q: 'xFtG4KWdeAdXnUjNOLSLXgSij_vLuoaQQH0ihI1rbbRLTial3Cqn4dPkkwFcrbIpmYHgWu2J-pbl_RYodWGh1la9nnzQgE7QVxjUjo_Ww-bqHBzgUELb1dlqlVLZpW_58owEjiMLpR7IEI3VWLAigMTlYjO47s_4kOu8pwcqhyU',
+    dp: '1irW-nxe_7ao9_4BsBg5lpUQJSo0N1P1Nq53wtShoqiNOBHt1Lh88BmEq-VczJuZaiUkNxz7g0B64Nn39lQvYlfTAlowyqn_ltPOMFc0bAudJUfjHTPQmZ2r_VEjB90AN72IY9m2SoiADbE07xsHpMXXaJGoexdC8vBbRkjUeak',
+    dq: 'cs-sMc6ktHoWkLDwzidDFkY_h1EDXp0v24VPmZHXLt4s6hVPBd0rLLBpBkvVlPqHuGpodMJP22ZANCuwnHHp3xn45aK1h1COIV8zaehQ-1sZqDZ6MnPldrUZzRYUjNdcnqWgRDvZo0LMWGGWTbUvd3upZDI5_-k6vgIY3NEj3ME',
+    qi: 'lUMz1y_d4Z2jX_CgoW3xfEyv5PsgM0XhhqRkvUlOTpFsHxNnazCIcRLTsv0AuKLgDCigKYrF73xDeX83_1YgIVZwUcaAyZ3cBT6r11XgJ1Vd-PLyQJe3KxQr70uxI9IwtMfL3vWk0svheOTUxUIL8Mtu9Y3eQjT9MjUfv2NQxBA',
+  },
+  {
+    kty: 'RSA',
+    n: 'w-kYmToaOU9zhVn_x2kuwNExEb51O_XpPgP3zYvwoVeI4Op7b5sRHyzxfhYQ9vg0Xh355e05MObKva53IgKzhc0JzZ4KqZcSHhF-zB96iDkDoha_9LDxZmJmupT_dw3Pve2hgEiFziBR9D86AUtS-prXuiLBDw2B7pN0mIijEVlHRuY1my4ku0m53kCZqsRJFvJrMXkj4yEYiCWfdDDgn-_76v1leKsmx_6Iu42J8hhJNx6ct87jTjcxDoV_7TVw8iqnoNBmTnzShGsPnYOJBT-h0BF-BIGAosFSDN2SJDLC-Q_D4aMtKikBdfCWKi1fUaOQydmzmHd1SaoMqvYxIw',
+    e: 'AQAB',
+    d: 'B2Uim7zA5aiVRz4vn1gzPsMGvlE5UqiZ2SXu3NrrRo6BKQr2MC8jH9FN_QDvO1YA1WFTSrXALWjg0_UkeRZaBB3Ka3ELnP2KCQmHBu8p7GoeiX1LWfyzOAv_LbbXHSgvzyRhBBsjYIsBckilXgwjrI2wwU1zin0WNP_AQcu9QA0qIsb5JYbPlddPne-RpZWkQkJKGFFRlHW_8v5QkSe_OSUBlpF0MovKhWJ20FZErE0u8A2VceNnMtXGhhWkW8Q5uvD4hPEmWAYL5GQ4BiueSbFRW5GBzg3OlO1V3R6bwBnJt2i_LiNOFHYOMc5jTdrScWAuzfQt0M6d9NUoY5QYzQ',
+    p: '_qgq4fWDNm5Eu4FgHkJjq4czpJoWTxii7gPRyNZO2ngBOW7ksOAHbWZVJ6GS6si6SKDPM6EDt_IkyO8FJBP1Y-yGLNLFz1LHfK5eezyG_fOXAGVF24gbj2-DwDmuSs4z-BQR4gFi2E1DNWnENsBvHP5IhF54KAtzFbg37i7lIWU',
+    q: 'xPGcRb7026QTqHao0RxAwkYYQISUDExQEuFdso5T9EyTkSZs5V8NaHCDVCb1J0B-SBHMPvCW75c7gQ9KBM_BbB9-EwUyl0aW-MJtdz4ZEwxRgoE2qqegFe4Aal43lofV74Y9TuhKPksTbyskB-kDrsXP7mmWyzYvOPlh_L3vY-c',
+    dp: 'XJKlhB7L5C2RrtgJKPbZZLFxhJS_J2G9WOjqiifd4m1dhJNbbzEBgjOBITcLQW5WybArookV4PiVhrXdGJBo1DpXTFQStJtTCXAZyJLoP8kdS3eFPZjs6-eN7YMKaQcsvTIOjioS1K7Bj9kzCvRJcDDAC96Lr4L6AxtEucEyakE',
+    dq: 'DRZNHylgVhQiJki0USkCeKZ1yBvHRsXvcEG_mzTwCUTpbXTTOa7GUlFfuMDZ-6DCg4GDRA9yyDsRfjMI5Sb1IH07QIJQ6VKMh71Lzue2fNiNthFmE5MOBUcKigb2xK8EHWWbP1oaTOdqRDHmtAvc7clBVwN3PMu9-ZhA1a29cbM',
+    qi: 'VJd8ccL7GnAKs8-s_aQF8PmBK7fGstWwvKUp1tAKvteHVFYMTfMnXmwbGLi8BX1-l8ZTG5m-4sfIUuLWn_zp6K4WLdkquiTdRzAibXF4T5f0zGYVctdm76FoIjAXZni0yNLY-SvgyeIRF5bnAxY77GmdVsnouzeuttEUuqg63Tg',
+  },
+  {
+    kty: 'RSA',
+    n: 'wms9ddrU8rTgVPii9VteSVunnNeXnXMbgf6SY7_2PT3CfpRoxWM2lNTrlqWc7a4mVUeGD1xUslwn7V_uGUSOs4823cyuSsN4rIrAvA2A7MvJfYx4UDwjLbVZ4x3Q4wpJpqCYzNPngQ0_WOXSF1nXpeChEIU5x-j6teKt95Y3Yw1LcgbK43IkoS7fBDO8afc84d0pj3S0BmHaPga4EToA1ZiTzI52h9GKiN5gcFrPH65fKvocBxz5QllCdPHYQKu7D2be9dHo8YDdQVvx6DDLYgxWkXU8fKunUmYLdyVTfxxGJDxMcfhWEjhrNt5m3Ux8LCGc6f5J8WxnOB92eMZpoQ',
+    e: 'AQAB',
+    d: 'DHi80CkJ9N7Rrt8QnxIt0Ha4IBl8EPOFHc1C6UdeEwF5pE0-ElQiDcvsfUphmyVLMWMdmwcmf2w7eyCmrAlyk7CvHu0mIhwmIIAPIJEc296FGKVwmLRe4laqQzrn_znV-IHVWNBgHwPGnvExOA0Wm74MPvx434AscwtX8xRjDbAReAgw5YdDzMz_Jg52oxLZ_NRZno4qx4ux-9alRRKVJ-kXLqTqlaEaGVW3VOgKSwdSNofrYjT7weGC-pYGmFB1fZ1vxyNN685mlL5eS3Chi8pni3q4AqPcBrU3VoEPddLbZbak2j42QsuxpxD7nYi_96Rt4L4gET_RsBDNL-CEZQ',
+    p: '9Zs1d2bJq3LAb7Y6X2BRsiukncWoBmTY41LRhMp9OBacsKouj7tqJnvHw8_hpmKUm6Mtc41BeJRHItMT920jfRG4yG_Gpnf7q6C2ocJJz7VB33qnzMcEBzlsxkO1fV5QXvJcD9GCdH1i_MevJ9fmhUOtGm30FDluM6verDet6EU',
+    q: 'yqV9UsDFw2atueaLlixsJCbOmaB_GvY-eaOgBUiaicM587k4qD4_Xr9DTBp3IJrxWLE2xlYfCQ2tUDQxV3Nsm8hALV_SzEY37q6RaKi5xASu3DL5kwvfSrs6qBp4xlFzfOv6arg8PtvvL_ErA2ALxsnnN0vePHmw4YlurtydV60',
+    dp: 'muRWdMXTO5fz-r_O0mWZQCc7-vAzhkzFZ5_MWNWm4N-J0_SPxr-oMzrvAfOxWFBlbj4bpPsZpiTFNBYwSmN-9RpfEbFEc6nJgzSo2R0Blce3Emx1NLTyOmghzGvZIoZ_Y1Gvc55qinKlIcwBD7yeOb8zhS6Attx9PoMOvEelGo0',
+    dq: 'NINUCZjI5sz54f27WGwkje28hhUQOxVqtSzQr-3TljWQE_eAliCjXVMlBlipXDqqpjguIJF6s2bm7azIyIexsmDfOKLnRmY_4ks8hSmMEh7AjXFsOU3PTFdeaOeLOqEq00l3eCZL_mISBpNxeQtvodD6aNrxOSyzyI5Lr2aeI3U',
+    qi: 'sbEnZ177qE9vpe4l2qRzRfJkYjVZ6sWll7k_p9RpyGQdYahEwjlqF9Oh26HcES5fvtAuse-y99UaJtA_x-AOXT9_YS8DiAv9V1X2o2zWDBXjPsybaO2m-3jpTEqDt5QCdkKX3jsKKCzEUNEY0AWIZSpOd6lcsZbGTxV16PA4ycI',
+  },
+  {
+    kty: 'RSA',
+    n: 'vJhL38BqUxjZePkiLntDvOax_F_FyWavY9SQkWQ1X_IyiSm_HxhsdwSPgm0KgjTUQu-FoJxAoa-Vgf3-uFG_0ItAtqAwNLda8Pn2ODcsQZFX1uGaNXGOqH_2_PAEj6LcASk1kPyuHK6HSHEay8TTORnhjnVnjc_DZZX4eaFTYf-S9nOmJ_yb_3aHFtrjJxAfXlNLlXPqoG19xmIEqdzjj1DgYA6ymNGQLKodgcGmeaehXdSKbrU6QL7-5fmJ7guvs5ItJSjex5O4lAddwhdOu-8mGyvVdXGc-Fwyn2XeN2DpsyPcGMrigmbGkhhMMLFT2qmQCVc20WzIh07XbnrO-Q',
+    e: 'AQAB',
+    d: 'FEJH5EFHKqYAtn4MrfGP1Try46lmFbxyGsc6wGODWEssIo_Zd_2nqSFUSS5tco86PfZ85EPkrXmvFcezFRmzATP0P6n1g7QukLRJPsCugFyckvipGBSavn8AiSs_Ui6sc3N5zZlXGr2kyqNbvYfnKLse_66c8R7gXok9p9MsodoitaszTomrE3AYhpo6K0JS79hDKQxyzJ48aqfYTiWCbK__kiHBr8m3iMZJW-Mf5r9R5GNDXA6zePYN8mbh7EqEV6Yu5Qe-3xfXYiCNqDuJSYo3aAXZMVbI9GWuAkAdLoteH7Mv1jVqu4hZ7r10VhcnL2Vao3H-XelhycVNwL8YAQ',
+    p: '_siaaiCfpsVYHilkp-jV3uxBndhpJuxHheDHYUfddCxzfcfxTVI_DijKsqJ96--HR4Vxu381vt4hMdy79GMQhFrAvHZoWxxmRsUvwDQHNNM91vlXEj0h_Aoaqt3oYzbDc941AbGCNp5krUzCtQMx4AHWm2nCYCgGw--SRJYc7f0',
+    q: 'vX7MG6y1oGMFidj_gzBkNU_qlmsFGOa6ldP-mnAKeAiYSOqvSwmmBf9MI8-u77U1kGa-dDJVBr4yfsPUHieeox9qzV2jSBMUMN0ZXmYqOk5iJb3bsz_gIIYpAaY2hPEtSl_wnY1-KhxVGZhEBi0Ufz7EoIWFpTXqrvNn77dRV60',
+    dp: 'cRVYdAJG2h59HeYBZwVQ58C03vpOsZftpt49oE_lWsrf99Pmpgr7Ma2pSeAVQ8LsqDHyaOXtVOoCkb8HLVFK43PkV8G2T7orKv4aU5TEHg4kRGYm31GC4_sYGv6jRmXoGmVl4XqH8PYceU64nN7uJB6swg4O197sIcsTgJ2f-YE',
+    dq: 'c31B3GQIVfXDvF26bDQj_rH0ITScaK7GbOZFN86tMrbaSSZvK2Z3_xO3TeQXlBR2zskvrhW26GMm10d2keJHttdA-mTlTNoD5jv6aCQP_HUlMCdkLPzzFh9uAolQlPmARuHt_bfserHF09GPM8xpv5t7rvFxoF0Z6QKEB_9L3gk',
+    qi: 'Ky7P1zSDN-ly8M5Xk2SMdup4PrZH92B6x1Q47VhyHBMo8bf1moVqPx2nu77AfAWPAUh3zK7UY9PPbWfaFBc4HrMCxDRvG1zQNPP8ouRgn1lAqOnRrirPiG2wkW5Xpn_26nUIc-na2QZ1l1h0E2LCayEv5JniLWJTjhD-ZA1EtRc',
+  },
+  {
+    kty: 'RSA',
+    n: 'yi1kmS9xO3V144v4hiDlWJxsReVyZJd5NCuJrP2V1S9W6OQEnZqf3g3H1e1aH60ZJHqdXO3LCNIQFEKD3oIQF3roMW_Phq9XEOsfjpgyYVgXlFN39eKP5Sumf1cWkRo99i3-lOlBkykc3dow-6vmse9gEORoqjegvzSw4DNm-NpCystkbAgKb3oNa9jGKI5h2DpuvIvpZyvFMvKP6w6mhQG4TBPMloxq1hBtyckSF7lY0GYCxeBc23SOZgL4Ix3zxVdd3u22pUvDzXGqSgyu4h8Ms5yyilQ8Jk-VOGL0dPpst2ppvCQx5LmEHmGLOMISbJJy8E5zRNhhG4rBBlZLBw',
+    e: 'AQAB',
+    d: 'I38tyvF39YMNhDqWk2IiMlkgb3M2DvBDYQQF46AQVwI9RZ2HK-6yg-eyft5x9N7M68k1aNP9UlqjZRM6mO4ICj9Tlh519sVBSaCmhUA2lD3Fwg6XoM27CvcLgA8X0LklSNxRdu6vSzmsLk15TS6kzffjy4N21u_2YqvLJEoSGb3UZLY1mcan8O01JyCc3B1bIBDYwtHhtdMKQLSV0ahVkq23JP8_u94aITli-cgdRCWPijnKkZSbOm0YRRSW24OtAdJ2DYFcvXgH_whB8zWThSEXiPAS-k3N8OC0kguaXcJvpxy77WQ7RzjQOdlqznM6Xumw2_2NCTV1iagblIsnyQ',
+    p: '9IosjrzmIhIpxJPVo16tweJAbJmNYHEwUhv1qg-pCozjv5q0tBVbEGj82B6SlWw8y1qciQIscFs8CiMhcBmj9RRpki_0GyJYSBo4IuJsP9vMJhMDFtshP2b792UGTC2X2FbGSOh1SWqM5dcd3jsNmvYbQcxRnU2zNp4VNRZVBl8',
+    q: '06b7iVExxumQRNTnF5qPx8PI-hnyectIPOMyjJG34NmCFONJsue9I6pv2uEm3hyRPUVYWP7eRxheon4nUIZ0ofAjEmw1tK2YVSz-v9PDkdxn0l6eyztQCcIxgtJeN3jQZi2HNzeNYyTti6cmvQYdMX_22LuiTpFQmaxgqU1JbFk',
+    dp: 'ayy_2JM7vYT-X1R3lpFhUA9MMwydZL5W8jWk1rLkYGZdTtWMCz0s2yVYY5QKpIh6oJmG75lPRrMFvl-lQQ9Lx5b5qgNwVhAYZwluvwNDdD1t3OYKPZMuoC4Pkl7pgquc2Ek3wC55cQLM29MLGSIClX71dUIKJwot2GsyWkD-ZLs',
+    dq: 'XbXsXyM1D-Yv-1nsq9XCXWeBX8MHSgfIhzTtF7IZIRQM9WShJ_ZVFyqKdfYEeIlbgS5n7JeEISRYGkgS7iNqFp01Wh3RNZs6_FN8w8BmMfnNeiZs1nz_diKmO08baiIy21rDKJ6PGluqVY__pefEGzuWNuX0-iZ68l-ROMTAgpk',
+    qi: 'Z5UR6e1J6UXEAuqwyLcrg4Vo4KIJguekMfMzT3mW1p1z-s2k_TcOhM7HNkSmd_YGvwyRoPevTNaMSgK7sp-56cHnbUNaPfp6my_mxwtys4S5JxVcmPP6P1M13wKuf_ltAPfoa3sspw_KTBFnyDCzw77cCGkh6K2_q1TIlnYSD-w',
+  },
+  {
+    kty: 'RSA',
+    n: 'xFDQs-D0wI8O68fHwIyYM124vKXeY4_Jw_Yju0YvIz2usswMwgxwi96tQ7HbspXXwT6H9CELlsj9GtxWtZWxiQ4BFOWTs9GyvLnCG7iOlx0oeauN8Sw7cEfI03ri_8TKDN6J3AUYxslPLQ6CSN1ykEA3f-XSFp3PKgkxuYoLssVBF9GlfXqE4MrlOk7BMRfbIvOrKohTT66lwf8vsKXSG3HLQdMVsDFy8XGl6sTtzIC4jwpCWok6VgKXEt2_EulvUixESSM99zRBi8jiPlDZQnlf2frPJMDfEMfTcX2txbW7aesTmBtu0PdrEdvmsil0yQnt_-l2k2rkdOZuKuRI6w',
+    e: 'AQAB',
+    d: 'BwsckczuZcI8N3q8Jfe6tje_RbVwcdivf9e4Qc3WKcjawxDNxws0i9rPaJsHAN9IwGbX8IsG-WqjT3ARrwN8kn2YIwHMTNVR47Izzql5JDQoRu_qxc5fy5AnxRP8Sk-V2DmxGd3CR8-NMav67KuqopZLPMwoFND7T8zIpe7YAJqXCYO8vrW8K9ILEuNdoDgCkvMz15AjIR-uSvkiGwUzh39M3wDFYWgpBN4XyyYZWHNdIzkVIylh5dLRneppkZmZoEpolTvHNihn20GeRVgy8D-GQU0lIwjMt1bkEdknsVPZ55Dk2ClsKzBS7mU8gnE6XvNd10NHWQhdfxt81x6dMQ',
+    p: '7tzPkkNBCkJ7VEaco4YuqmPbfBYeTYGz5_ybLLmkqPfCWquGig9AXIDjnq5Aw0C2oERYcnBAQHHsTU1wNomCQ1uteLNUsCGjE9UfkxbXttHhkfdHkHdI3JpJ7Y9EiB0I6ZpaYSz11OWeg8rQ_WCRTULAAM1zTryLaMQSfBn3HE8',
+    q: '0maLzyslySECYsKniRAhkti9ljWWOQ5YSqfpclzp8miMfL9-E-uIz-wdc-croj-ACFUMyrw1_T5f8rykY7xfx6pHiYBIceWTt6hrcorcUxgi9qjquRsA2wkBxd3hTJVYWBSBMS22cNfp-9APmnTAyO33PbIV6rDMVhPeec171qU',
+    dp: 'BDpUUjpuhEf49tzpGNvfJ5Ts5Z1em_CXxptqA7ileXgpMIGot_jdIsYFQWHEM7CJivyqtBvYh0t860Fboxt7-sU8pM5HyXZO9KLpFClrWAkO_Q5rbdsupvj0JghLJj2dUsUwpFevYj1OOPb2DAYRjFSKIXmBePtNXGVcDmZHQXE',
+    dq: 'uR8u_k3phij8D2dTv14pHCqFzSdDENqVRsKsvUoRMY9ZpN1cEizYCJGobHVGyA_1F9-1TKADJNn_0_S082goIeap4Mq1czlbGmoed_7D0nzXLo37UHj47L_lBnKuLBLvUzhfX6Tn9CuVnVE4mV8GzQPL2UXa0M9USpxa0HLC9l0',
+    qi: 'V-L6XWlPb1aX_Vp9bBRDHWx6To8QzznDEsIOE0aobEH8XMo21r7C3wicHkVGyps3pTs39OWpiOmyVUnPJqnAL4FHBEM3A74ODIWR0SvRj1gYgkGLE1LBmO0u5QSkk2_COWRqSJEYiCKScvpkecOWaDQ11JeZsvMsY2ieq7H2fuA',
+  },
+  {
+    kty: 'RSA',
+    n: 's3qUfyz4mtC4Kg8GwqulOp2Ycx7cMtN1IKGAbFvPNGJcHZ_moDQpo2vzltv3pRhNonkdeTjNLSYQ5uZoozvjgw7exaOhNjExGFkkHlWv7j20wTQGu8Mn7M970iX79L19YigJyG5Njude78RHlPEeN4n8BZBgCVTi-sIdqFJrU1nDNNBe6mi85Ptg-JAMWsjgM4yN1T_VmEkWqAAYR4eNV9-pruOJA7FsB9idNSPFY9QfZVVgiPUbwDl4JBt4-UAMT_02IE6p2SeqTLryC7IzYHQg6EjhdtyBOD8W1yR6DWcLZ21ObM670wQ5Io5fcF7QVWqGkNvqIwbX-cUsGw1tjQ',
+    e: 'AQAB',
+    d: 'Br20ZSBtx_bN6_p7gQVMY-q2ZqCCmcAadprKRYefPTLyjcRLN7ot1C8CS6jAYOmMRO1yn3J0Nl1nJh0CUhs2PN5qnJa8P9pSIz1530_Nl0-nAdiv5g566eiTGH4HvBX_5xdk4qvN6u-iv7OqEpyJy4E5v4XALamMCuoOjhtmX49_5UVGrAft4dVnu58UlbE8KZly-qJhzLSM07zuVJEnDh7XJqAYc4PtRnlMOb8Wn-STfrbnr1uEYIXFOkzOxPGx-vz8CQOxUqFNLW5wE-QE9G9pVKEX5HYR2pQhiGCUo3M4ka0JaSQdnoxJ2Pvf4Cw5_f50DtIfpPLiH8SqejDHCw',
+    p: '48XA-vaphlSnLdwT8WWEEWEqETofC1ALjx9gxVMbmcsSMH5HTZzPBiil31LzQZVBMPcMQVnSWl247ThO0AxN9JV-zb14YP0Wt3xlFoiTTOceZbet8kSXjoZZqrooT0LXlVGSxiyr_rF40JlWA6l2winuUHozAk9Nl661-sNndbc',
+    q: 'ybis6CiEaMTsgMw3Btt-wHyfrvxvoVk1T1fESh1mbTQZoFmdAQuit_3Rr_6nPwMFmtXUY_QypK0bopL6dyJ1THAwMjOLa51XHhs0XjVD8OD8ha1CUp3CSgp0hFhBEQwzNbgVzdxyiG_rXFbpijVzFp-BMq4ROQt3M9loS-4CFts',
+    dp: 'Kw-p6khTyGecq5jd1Fdi3n5GG7enQtZBOS-vdd6-axbvO2fERzIMGZf5s_zUrGNxTbaHBJvcnuT1HzP0AnUxD7prnK3jYkK21r2XxujPIEzZfFV7dz_sfy97KEHFeSaj50DixMCRS7d1pco3br3NC-wtd92CYz9m5fRLxzrGBoU',
+    dq: 'sSDbm2PwmLrKXXJ0oy3byBPmd9YsA4b827Xao6XbSerk0bu-tKtN77gOBzdaDmeN5V78B-TnD1j-GixriG8Whs9AUuSV-SII3GPRASROi1ZUBuGTik4Cy9cQZyHDyL9ovDPv2XtIiuuTxNqAaZ7zdxsKbMESWH_r5Phzr7DH3t8',
+    qi: 'YArYHPWhEfbv1EpP3OlgWyHCaTv_TbVZVNiiI2AsE8VLEkgzW3c9uL0QPhfvhCEmVaqHUAhWmNx1i9k9LYKYeGqspu1DubEniN2zN-Xb92Wb6huwbGTiLABRzmwpLur0DthfRBT1eVO-7LxKxZygY-km4y_WCaMuOHSgXZK6_ZU',
+  },
+  {
+    kty: 'RSA',
+    n: 'jyg6bGAp-hT1tmhoZQncBTPBZr4K3oMHat2AJBZPIvBaMs0XYFi6_JQ4RQoU-7RZoxIwHQK9BLpOohJjiyco1MaYy0V7ZBqXYU67EnPcFA11nHlbBCnq6a-qsDp5Y7gisskYfX58NBcxXZqYkLegHgNVXkL301OupKT93Lkz_0zhn8ZrPNLp6cBST5DoAxNsCFiu4ZzdM9ZWYPKFKU5qgmd-33IzXoQd8pfLmRElUt5oUlQHuXSwkNcF1wNaX433dzjOCzaBxGoVVUJ8huXqQFrUiaBqVj19Epll2vBK5TrWT9bVR9yeqISUv1ix_0PluuprRAaREEXrqBknPE3rPQ',
+    e: 'AQAB',
+    d: 'EXkIgHfQR8zNHMFrlIF6kEv73A1wCC6X9iwo2r66U_pgF_k-VC0gTXnN0Gdlnj8p_aRXqQLPjUcsF84ExlQ2QJooxg6p-9LfDSpt3Ne1UeE-rKWHPV_cYz9kpvPMIyazXXz79z077aOzC8i1vFwdN-ySO9oSo4GAPGpC7fDQ7uUFkfOyhPWEtFjHOMlTKj83hM-zX51WvPl2sy2hQqvf5zbQAiffq27JWEKcsiVWrRVMT4sY1ywAfgNIZ-Hq8tAb9IfsIixgHxzYMJV2vrrZIrJgLIm0r6CLbaYuHHN6JV38XstugNPsVgdoRtz-sqgYYt7Zdav8tkjhDZlXSoxChQ',
+    p: 'yAq-LG2ZGAWjO4pev9lRxMPQyMZ5UG3kzontU0T74rp0AjcXK0DQJiM_HeB7G58DdA8h26BAFocsMmmkq7nOAwFEw6Z_f_zwbgM1gTZA8TEjGXl-5WCR_q81f9Sk6zTy-Qs9LmDsRFIS5AYpug6GiNlssJD0znz0IEegqFJZxUM',
+    q: 'tzPkOcu8eJJ87DgKcQSWbGlUFBXucafioI73_sWYHuavHojucp2TjhlnsJvw_7xego6uLOwFV7FoTuSz0Xn3bN8O70hwZY1TNQVAj8Z_BTxLg2krf1kptzidCIllX7m_63PokHWAyBzovESl8QG1XEYaqpW1GKAiWowkvqteRX8',
+    dp: 'bkA9gA8HiY3R4Ubp4aLMxj2GHKIGyqVGre6mtnYWvWc1-OKUCmq2Tc6vQrAuKZMCPDz61CkGKWRmn4JKF7tYJ5_TXmGtc8TcXkW2f3h_Ym9KgQfNQG5xCIVYXxO7sUaFg20GU0Fn9l-lubcL2FeZHmN22_mIcyW7Bu9zRFHe2DE',
+    dq: 'YZ8LHCkOUwlr-8uY9MRHC5nMra9KEdIuFvRX_bB48O5nnlPFC9ofyHaNJDTUZNGRYux4r4NNDX-BX5jKoPLm_2KU6Lim-9Yk4nnb_0D8amPIsUuXXBK9Ad7u_p-IH0wxklt_L4sNhpSxB7Fk41nPtE2-4-tGRsr9w1YuNlPGti0',
+    qi: 'pgUWhRNtkQHRSKTwZ9_Bq3IZgQMIQaBy4IzSzh8VBqDmlrzueomOZ3Bv-5uYttu4iX-bMF-EFIoR1pv_OMHg_Qn33QPqP0dMF74buNez3uf7KrWbKrwO5sClkomf0MANS9XS56FJIlcEYuF7GbcWbsmu1-vZaFaUxAvh2t99GbU',
+  },
+  {
+    kty: 'RSA',
+    n: '2UWvD07awMEYHEg2iVqr2tV_WDcdGlMSJluo6tPqoHL7_RrZLuZLfhbx46V0nvH8QBqM5fmS0ycn1wSIIzYPtpED5BZXfLAXCJtQ59mdodaZ_Mq-kHhzLxj47jhuh7q3Kjl9K37Z5XjYwcLVOxcAtidXHxayCfWlUQjtLo8CB2lIintCZ4UpJuz8lqcXyhVMEGTEPrm2HehnMFk49D3TEywDSTZmby4oKRkUDQJti37LlpPrsa5krTPGqGOjgB5III8zJeIMF8MCJcSK-Oc2TD0nR1Z5Gkp8d0bpbVy7Fm4X9_rsKAAKlY4r90-XoEbk9qWeVb0e_7j9-svs3T7L0Q',
+    e: 'AQAB',
+    d: 'Jch_MKmNE4OQwoxRRZIJvDCv6EKPUk5bY-XBKnMHRHcyeHmkhoogWzE4x9Z0QRbCP9COK4j63jLbNAJS_VKPqXcu5sl21dVWcBX4XBVFGwlzdlk4ie2UVD6ivWR9XiebZiGgsYFp-YSKJynPRGsT4dlWBm8_L0mzQbQMcPIID4sOu894f1tCorQJWpWpgPeoSLMCDuxX7kQ0Yh9ptlcBGUf-eulXn8f7H6PtVKZgHYxhXZvhQangcMAuCVib7p2k9n0oNIFKJhnzJe3lY5UgVzqZpz8x_6kzkIoVQdfaqsF8NGnMrfAbz3jQu3hrdbsmTgUv-DaflFC1A4SBuk8QFQ',
+    p: '747jrSFCiEjUtMBxm6ktsJbPAIbJvdqLM7kR-Xwy-Lipx_9FkWa9unipoZSi1_rdraVHpGJQp2RJdO1nciMQJGVWmaEBgOBavIAg9_G0LBj7UFHTI2WVbC7AiQUdVr0qgChzN_x7LiC-3drv8KHoAifAzkfotuTYRZf-RAf9Z70',
+    q: '6C85KoZsoi60FFxx2dnAQL8Pi4etxqQS0Y46dv8LBGWjBtL17LvZy_qG4zDup0i0UwnlASFkwbCzZzLKnJsZxf39Af_7tAQ39IPZQ45eDT3VL3WTTNYfFl2AaWe2LecSgIN_-X7MSsYN0cTELHwyn2qu1d_Bx1SpcZtnI_uCG6U',
+    dp: 'I77LhELpPZK4gnwQt6xnz-jA3JBAPB8HFGGyJ-r7ZBeR5fDWPZr6BoAIt76JCfc56rY12XZ-GGwjddoSzHok53ljkarvoX5Yq7XmtXiQbOARZ-u9uJNo12qmeguUVCQH2nWus5TuAHUMZehMUzileOTbpSwfsmK1TrUeUKJsknU',
+    dq: 'Uds8OzrTF8aBZGBHHze-qNTzJQz7ffmgTNLo18UI3E78z84WN5TurxQu8-_vY3ilYlUtsF1WiVbDmRF2Dwo7ZusphMf7tDZ8h67oLQIHNIHlI-s-uCsRILBsMj0HJF2_zyENQCes3HvAqYDGbKyIqF1TMEHHrn-xkUTpcu0brKU',
+    qi: 'wRYX1cZO0pWDIy9a-kXRCrxgdDwAgahMwBsFwuHV3ATHUSgo15_IKp5xWQy6GGHSrrnJcVn_IkD_nko1ysjgQTCATbol4mkGsCY8HmyRLqeKPbVcrWusk12FuNCJDH8kqn-LZK3-n2NdaofmtomSy3skIs8tkNwnAJreszKgfjc',
+  },
+  {
+    kty: 'RSA',
+    n: 'nmEQVlWRi1aUCWcLBNHBRVWsp3XkZzUeGwMnWRsIUWkUUZ27shLzqLyeFO2vuRKC9PVBz5Ni8YJ7gU-gnH9vbW5go4bYRBv6NaKxQbHBxsgo3xJq3JKuTWUMUaX1mQzmJfXeiVPBPzh3Vcb_Iz3wPSw_sS6SBt_YxETW_FejtF_B1oEsnWu3opJ3i_yoroSmnZTeu53cMu4_m0UpAXbfh_LLOfDMnX2Z-e8SQVscd3cL_u75bMF_KtU6VeGbWVTmrbUnX6TKjfOg2thrF6MbKX5Asb1q0TnhtJzQhUeSTh8moyAQxse2c9Y58Jdr6YOrNXPBM1PTLMza6lrpv_vWYw',
+    e: 'AQAB',
+    d: 'ODqmxbgIfctFsJbkWxgrQXX639NjvV6m6xkyCZkm2Vxwqc9R2ZWP60rX5v9CAXd4hgZjEJK3sJ3OQmkmURmPUm87ISOZOYkjSpKR0wyMiwn6NMSBqwDqoDCtcHl22hkxxq1ljiTtuYfPGmWVpInzdox0qm-pyYYEnB4Co8Frrfg38LuhExEDEmz8ACRPfsiYIF5W-LKLxdNpGHszvfG3gpEgKEQxwBFijhiwh8olvFx8o4TkEyswKjVKH5lH64AWsNGcC1RQZQZB3dWo-PRJlBx-GKry0olqKP36o-D4C3s_huRRmyvjaqDvFeEX8RhctNayGAj0Xuyt8tygTcq-UQ',
+    p: '2A6LZ67urf8sc30CmTJh0v6QWMXQ2CpvEVlVMB49HGfti4W9yF2g8BYxCFDeX65k8taB14ulYIe4GRIltm4xCVqbWaOz9Tvc90kkKM8ztnWzYkrcqjNfKSNJWpeEZv0tnGIgIV6jDqzje6qsywSs1sECRsamJPFblak5V-tYnFM',
+    q: 'u6jF0_9Q1W0-ZCnoTQ2_TJ2huQy61DkuQ43VrIG_6902RfzM_Cjl-GoaEU5IB6KZHXcfA4XaOksDEotk5FfiB3cQh7LWeAm5Pdk0Ej1JaZgSKZizvzVd5rlcy3gSwDw0xUOdUe8dtjv0pPKN6DnyCSNSuLfNgwQMyrbEy4R5G7E',
+    dp: 'tafU8gIUz9qiRx-uVZwUv9AlEV6Q748N_2o6w9BI1V9UTGDQZmzCadpes3062vvICJzuYooZLAYwdXPanX4cYJ77yuxm3CPO72NhsaY09o4TmusSiU_UDMSMYkzOl8D63mdqWGQ3eJlIUqv3yGJP5-gzv8o52wnLVRQJELDhud0',
+    dq: 'dgYltbmEG1dDwDdjNOMKh6M0TXAmKMd1w2L3GjHYhP1x3v6p5YXLbTs9_dhgEP1Ak3mR9eM_Zx46ZnVpFPv42n0V1mKx5HkpGi77QuVswI62DZdOpVlpH21BYW65TFIRVme6EAf1heGbcgpjGcUn5nti0W44QMhRS0U77Ev652E',
+    qi: 'KPrix31mlqDkl7lM6CorGNDdaNqjplZGL9YQ_oNME7kaJYEtr7pmFkgOm99DeBVHAKm8sSXSQmdLRzLA-ovAgeHsblKD4N04huJFuX7ykWP-MrZORHdOblVKmPFpE5mcKTaUN3CgEljzY5CAIhe4lQduxkWNvj0kAKI8vXOD2Qk',
+  },
+  {
+    kty: 'RSA',
+    n: 'nvr_rrCD-lzBKdKavvaXJIgz_7djq6Qp_KIPZt8FUvLcDPmlkXOyempAtNWpHudH5hdUxS-VbSyOe8pW28lfnxfQRLnOmmE2SQE7EHT5nmewNmAg9a0uyrZtpGFXYnrMaggbRTIY1JYcQqUqoXRqK3a9lSquyDk_50sO38nWRfkbG_ocwjeoNnAHZhCxItOX2hkvrJc4zEKUSDuRLVScLGdQSqfM5l6LDs1AnZIOZ3y-dRj0tL38Ai8WRc3rK_4khiI4j6DadvYxDnUZCBOO4o5b-ooylXLZzjcEuPytLR1PikVSkLI29Gkp_9FX_-I0gsLz9kE2s6Uf00-LXY6PCw',
+    e: 'AQAB',
+    d: 'DHIU0w2hf1eEjawdjiaKxYLeIz4tkNHMsajUMNbzuT8m5-MhSYY3qiqoPx_c2fz8HXClI7yqY34R93HrI9Cbaj54gPDU0jQbBlMQ1yR5KCPw4Qjce68fkyH96ljueNipKQHSdLPLytSniLYaZMJSz20_wS4yuZz1ujsfgnhwDFEov6N-BQPpF44aQ5mBKCHuhPGx5-lPZwjW0aLcZdxvac1UI00M-C9lm2eM-20QlqyGqNPA-TWuefJiIejMAmiO6BrAG-2-gSA-QVzC9dnWkjIyigu3fd4niv0OSP06KTNtIERqaPJ2vmBtuEYAshS3NY3MlEJemnmcSQKn7Co92Q',
+    p: '4Khf2EPWZgD2GSbXv9djlYFeRCdAjC0EZi0TzRfXbCek0iDKdr1T4lKiDehJN44uXq7gGiS9u8wiW2YJ_CWImtf1K0GFpKfVYyDVbnnO90E1ioQ3qAgqXMSWuJ5wRd56wnCI0U2UErn_kgU3sJF-e5aOgQujMjGxpGg6K0s7iPk',
+    q: 'tSj3960DRWENXMKdUumiOT2AErwwtiKi5-a6lpDxtbuF2F8-5eD4m0XHVWNgCnskvim_UB-MgP8xuaMRgPDTOtvf2YCcLI8_LE3s5EgfMqkeGhN8wLYqwP24e-dHKbyuD6xPBUX33Eif7WsogzntM27WKR1qZ8MILTj9OmhjvSM',
+    dp: '2HfkwlG7SFYsy1duE9_KiMg6uJjJzUejMYDFz5zlacVZP09xRrBvH2hX1ea4hdtuOrVuIkK8vzOW91J-1IKl-e2UwrVDvMArEHUWsniUQBKJMIrtxe74QqL6R7ICpJAW4Tvl2SdTQigOZfi5DF1k7ljHvvgjq73OWYhEZGr9VqE',
+    dq: 'NYEwG3qB6M_NPoRMKtzOCNHdLatfR6vbKVq_6RBOEzqbQViAHyzewB1PzixXhUDxjSiPVH685Kx6ZzV-SfLWsB-YcYjGl3KHWfJ58MJMVI4WUeVHhzNGVVGaVx3rqqwLTJ27iPctSWY5tclcYcWOBQ7LOcFyV8sGczTNtZ53Nrk',
+    qi: '3FljX_qmxiFSujZHyIKxtrrD5AcLWxAjSvnzKwECtmJeF_dbW-hEZ7H5t4fgm0Q1qGX2pjXpniEtLzl2yL9-NZFjpIzxY3lnj-n-znQj0h5gm4g6TllK8q2wsyIEU8MpC6Xcy-gcCtAxj2vgmhONRpjpzGlPEQQplIoUGIEdMvI',
+  },
+  {
+    kty: 'RSA',
+    n: 'q_0VoRigTrOBxBOWameozEc8AsgHLP7xVXBFZ7DyLBPRlRcALfid1q2Q50qLZ97cC4eEldHgQE9XqdO9HaNxp6KsiKlH0VtHonOd1MJU5ytpZSxmDCQIp2t41hgkqTfW6PgBBUEhdJAgI2C8otYXrcbq00KwD-L5qZAy6Iry6fQHzYh3iDROTxn5JHziKtEQHqrLFsloVixLJauNsXO30Yi8WT380JdrNi7P71uWlJEfNK6M9HGgwgN1xZ1aZ1l0VAwb8jVQvO0Q8tBB_Rx4A00EjmvDDiAX8ki4KoSg0L04iWgvmpel6NpQV6XvGmA4nkL7QOs36ykcua4tT4l5VQ',
+    e: 'AQAB',
+    d: 'MGRdmZ5cPMi1Un5QbFAOZqwEbqPpoPd64Bde7_YRreVFqzV1j3nMr4LWqr2GzAsgzv2qiJ0tA-tPNzGknJpIeGqFMU6wLnAIj-UIG70yNnk4hocfj3r0FGdg8JyKdDKJ_bMKVngk-a8z28B0Uzz6HKNDn328HDw5E0THjjbKcpkJHiir515JuH3OI3wi_-ZMSsX3GrX8suwCd06aQFaqF0scNk9mvlazv3MXND8ezJzjXv3NoxrCD1Jk_el3wdRDnkSaNIy4fkxLJ0ZDpwIaBMGXowZWGus6F8h2yE20wEG75ug-1tyNQMZd6AgLHYkJFFwra4keXfCBx7Pj245zYQ',
+    p: '1hOcXO8_0olGvHRXEwIKpRRl6Uv7mjh-zQT0tbcFXMftGbYbHlvhx_PS9UBMSAQNZ7Pka2W8ZxjXbsq8_yWcZujiZp71WHJMD13OMrfd7hOIsczgkj5j-N5XJmHNEhdoEDxYKcLM3t7BC_IvtDNeGa7BRlU0idEsUibpkF9Or-8',
+    q: 'zat1kjYwjau7YKeQc12DDkmnl0J1hLDTgzDNs3QIQUyeJB3r7wkgAcyl866jiJk8v3Ic63UMATZFZpnULAJgdh2jUMwZ6pbAarWHoLCP7wUKdDuhRsjUmMLVC9TfIwVuiHj8ZV6TTMvabIMk42sdkpaVXi9Js3ITc7geFI-Spvs',
+    dp: 'T-AvVom6cY7hAs4R8ziuyhuLTvoX3do4jbzMpcStTooWUKKfCbvUyauTSgj8rV49tjTsBJqIKpudPmyNClJ5QfihCRNEjgTPlmg02L28I-nL9jNwk4COArzLHboeLyLmpDAv4R0bHglVVGTAIeeMs959pQWDvex7Mgfs2_6DuKc',
+    dq: 'jVVCGhO7Ed_th-IeVejw4qSi0kMNVv3cm86xzJv0AEuScOdO9piishncALUGFByZrkXQsc1hToPo9TTIpOWNPB3p2OAo_xhRagMNDNPIVUx1fqJrlaT003Uvyk2ieQKGjqn1aAOx3ZhIpUEJ3G4DiHSKeIqubu35iBACO8bd1Hk',
+    qi: 'mUxyRcIttMwTA7nYKR3JltiS2HEedUu-L5eK3tISztSUv0BqCmtqcUfxMQVsiogERUvkB9SiCCTCGjEcC5ex3OLYWol5Qg1C-Msvt_xwa2u5TbpMgx83seJuvYLJLg84YAs1BXXEg6ZC9EeFqq2Es072AxqsoHGaBQSEubnpORk',
+  },
+  {
+    kty: 'RSA',
+    n: 'udHlA8y5NshhGCjlu_GHpG0eL3IGm4K4J8oXFScfOKwTQt9p2m23jb51Qkc-2YXoazZcfMywmc4PAJwtQgDKA_Qf-xW2XNap1QBfJMv6GNmdmKu0ghcOVBGSd1xI9RXsNsVLcwGm32adsrM9NDhdHf2YvW9N6WTiuw0VHR6BwqqDZIc-g3fl33atgV5tnE6JXnw98gr5RtjyTkchXRL9LfBKzGMGYJ4S5oyZYtKhz_N2_iNUWufXrHBJ_RjS1ranG50Vk3H7jq2bOnsRjQ2KpJnt688cASsK5tNsKk2mOiwZmvVJYbuH8C4O0c-xsLhj2Im0W6Tn9e85GyNIWzbjsw',
+    e: 'AQAB',
+    d: 'RHH39WpXXsJ4YTnPRWc2G27GC5voqyd_Rci-r9_1NB7OCXfZucdoMSHSd1Ne5yjX74Xak22iL0UjaYodcY5w2vv1O7tHrPK1I-w7H4ay3KxrzGyS1MhBUt4WITkw9nXYyGPr4rTdDrTxqX00MiQAyKc8t6pj_HBYw6WR_WPbUCR11bi8EYDLJgogVQFrbL7KaGBSZWMEEOhqQZc0opBJHRtHn243hUD2f1QBcP4yXrC7TujkArtOdM9sGiiz0xZFL_B8-QBd8a_nDipvi48AJ7QLAjjbs3QEqcuXNB-Fc8kZ9W8_ObRxSBECdNvgxoa4bADXNitnWVcE5yKRaur8IQ',
+    p: '5Z7Q0unmZHPhr7LCJransUgmwZRYDWxhcc1E48PfkCBPp2OEBopolPIEaRoZKJXmRGS0f2552WpH8bgGmH3bXajXCVZrF8k58Nxir6AibfQd-6r5YndFNl0B36m2zizz2UYmWtql7J66y7hE2rF94lQN5fZkMBMGlHSxAjtyD0U',
+    q: 'zyrlyJn7wj_KtiC3Kom_ioLl76-Nk7UBamy3hErinuxouNhUTLS8LPlMfyF9lZiHWARTx5ug11vX_j1Mya8SmUIEI87D4OhNA4LFpZr62kZOh2rqiD6FlGx2NaxWQ-N-mzVyntqyOq6JQDzlLOmvVvEw0T-DrqGO3D0q4GMVepc',
+    dp: 'x7ds1iYO-Aw6ngETEW0JSg8Bdpm6RGKiFsN9ScXSK5-O6H6MFMxJzlL6Nxg2DbDjiVU2EShb3xir3rg7NGMza7Ew57Q8jYG-XZqyUyMrDwunEIBTTKuEjZYzzP_mOkmrBq4XKirG6pncythJOxXp8fM962h1F8NUk8czNkfSGyk',
+    dq: 'bVuErq7yIekQtbFxXwgVzyUoAa1W--ipladL_I6XMDM1WJYBcfhZ-RekVNu18ljw4Ppvy0eQ0P4Pd4qeVTyQgcxCaTCFX9zggoDummvEDaLdY0iCA2eVlfLnN5AAfZfCRmYhWk-xk558nydGBr5Yq3loPpzbgzyPMB0t3AMR3IM',
+    qi: 'G72LycybhKKH3Ix9ykkxDJ03gyX1WM42RgdDu2iHH5dOYVPvQcMcQvlONCTqKDWK0R1S07oXbxUiIdZ_6KTqZdoQPFuJAwZuIs7-hWZz_5Ab9QMx52g36zexYuGE9rl0A44fL8JZd9fsWtez_8odMm0GgiXcMkB6uHERGKPRLrw',
+  },
+  {
+    kty: 'RSA',
+    n: 's_4KOrDpwmZWCOoSB3Z2mmxPWpF9D-hInXJ-4bY-Ryoamrj_JDKmZ9goWlp_67j2bC41Tj2u2VBI3hganSaHosyonM2n7H5SUPSOpiDOlMs92dKG0uiZvu6N14INGd6dxo9tWrx27eiZo7XAsLo4b8z03iVEYDkU8w4O8NXC3JZSavryX2HJkom_4RvVQtBtKE72t0GOQhts_05Oq-QlAK9ajEXugZwWMtIYYKTNwuRty2U59Xwpt4-v7xHE_br71a2LYLyTeod9WqCCslmce7J2mqc91ZSbfMKWH5tp3Sd_A0Oi2c83VMJh3t-Z4XzJMnTwe4eZnMPGGCLSWDfRvw',
+    e: 'AQAB',
+    d: 'VVsosLKK-GSdcjbGfAGCtzKb4yBRhYSrQvc0EofhOtBNs4f9fsYCQgaxBEAcn8WkHqM_Ji58R5QaKjCWFmZaNisF3u5sLuusz7VaHJA8RzWmzDBZPZWOq4vnegazfcwjWDFWM4xifeorSgZ8LZLyBprUmLBln5gSRj0peq50bTSUowV7JP0Axj8P_7RHFfKFILBSiGxcYFI9AKypKZhuVyhM8Xh2kCD5yV7ZiVYHCLtOTl-02QbbmmdnyrGSsuD05obxPvaHOurKtOVitYCqa2GrOuyirkaRYnWx7XmYaKW0NKOZG_gC1_tr4IaTmzangcspisTfDB3Hl07Q3GJyIQ',
+    p: '1zKMljZbrnqs3Yqyu4Kq-rQqX5PH-94Hc02PbuilX5rvjCe81L1zfBft0NXA9zgofTHH-8BAuaAoDHAW1fKVfLEmjegOpOyFAz5OgHrbPz4WpgIZ_LzqUPuEXHTty5C64DyqJbt-CeS7ZBnYwIN0UtivaG1PTKcJWZ8G9TsBxs8',
+    q: '1h6sPEueS8OXNoOdAymkR-pscMfWnHnJMDU-uRiCr7AbtvOvLiw-_bRzQmSRBPwKX3lEY0se2ZsudI1XuJ4S8LpaTDGi80M92Dz84bsNlTYQEV4LgdUNoggh-iY0jQHFUXfQRo0nd2xNTdnUcgKfxXsE551JR1vYOlVS2mC0AhE',
+    dp: '0zOJRuOSl2tOvR-iyuUzaVnpPGSNoWQHa-JzIyaxJ2OoNqXJbgGBlgjmHk-rUvaKxlRVMX8-BvBoXcyknNW4YOh8LknSFYsMAGLmKLJq-2a0U7k8SBAg59nxzcv0lhU1U142n1GkIZGbWGMFl-tr_uMrRBIEAfbt9kddTNDcrYE',
+    dq: 'VLX93jzse3z-LgsT61RmMi2EiXoGZhGojvIBxqjzyx4ZWOA_xjyrDyR9FR9EYHx2fh8z9zSZF-5VCreApQGk7KhNYSeiGCvaI9q9EXE3hnjFEpnqY4suwZQGHTlQQRkaP4jvVXoyywSF8O7lJdXz7-Ujo56OhzTG7w0iolLv5IE',
+    qi: 'T0FxBDnfQELU2hmnlRLY88u1RLIQUZr13zAsOni1juT35vUJ1ELxKM_aNKXp-AMrzgO6ksmhSPemYeCESq6QSKG0Ie_1wIES7ltt-hk9GoUjAXzpI6b4W37hyy4o0wwPofniLETDVKwwkARY4HMchGgkW3anY1zy1Fjx5tbvC8M',
+  },
+]
