@@ -3,7 +3,7 @@
 // provider share a ManualClock: intervals pass when the test moves it, never in real time.
 import { InProcessLock, MemoryStore, OAuthError, type OpenRpError } from '@openrp/core'
 import { DEMO_CLIENTS, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock } from '@openrp/testkit'
+import { fixedKeyPairs, ManualClock } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDeviceLogin, type DeviceLogin } from '../src/device-login.ts'
 import type { DeviceLoginOptions, DeviceLoginState } from '../src/device-login-options.ts'
@@ -29,6 +29,7 @@ beforeAll(async () => {
   server = await startReferenceServer({
     port: 0,
     clients: DEMO_CLIENTS,
+    generateKeyPair: fixedKeyPairs(),
     deviceInterval: INTERVAL_SEC,
     deviceCodeTtl: TTL_SEC,
     clock: { now: () => clock.now() },
@@ -323,7 +324,11 @@ describe('createDeviceLogin', () => {
   })
 
   it('ends on `error` with NETWORK_ERROR when the provider cannot be reached', async () => {
-    const gone = await startReferenceServer({ port: 0, clients: DEMO_CLIENTS })
+    const gone = await startReferenceServer({
+      port: 0,
+      clients: DEMO_CLIENTS,
+      generateKeyPair: fixedKeyPairs(),
+    })
     const metadata = await (await fetch(`${gone.issuer}/.well-known/openid-configuration`)).json()
     await gone.close()
     const { login } = setup({ issuer: undefined, metadata, timeoutMs: 2_000 })

@@ -15,9 +15,9 @@ import type { ScriptedNavigator } from './spa-fakes.ts'
 import { makeDue, nextEvent, postCallback, useSpaServer } from './spa-server.ts'
 import { Wire } from './wire.ts'
 
-const rp = useSpaServer()
-/** Each test's clock (started at the real time: ID tokens are checked against the wall clock). */
+/** Each test's clock (started at the real time), shared by the provider and the client. */
 let clock: ManualClock
+const rp = useSpaServer({ clock: { now: () => clock.now() } })
 /** Each test's fetch: tells when every answer so far has been handled. */
 let wire: Wire
 beforeEach(() => {

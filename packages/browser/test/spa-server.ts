@@ -11,6 +11,7 @@ import {
   type ReferenceServerOptions,
   startReferenceServer,
 } from '@openrp/reference-server'
+import { fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { createSpaClient, type SpaClient } from '../src/spa-client.ts'
@@ -51,6 +52,7 @@ export function useSpaServer(
     server = await startReferenceServer({
       port: 0,
       clients: DEMO_CLIENTS,
+      generateKeyPair: fixedKeyPairs(),
       offlineAccessWithoutConsent: true,
       ...serverOptions,
     })
