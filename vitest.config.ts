@@ -1,5 +1,23 @@
 import { defineConfig } from 'vitest/config'
 
+const PROTOCOL = ['packages/core/test/**/*.test.ts', 'packages/reference-server/test/**/*.test.ts']
+const RUNTIME = [
+  'packages/*/test/**/*.test.ts',
+  'demo-node/test/**/*.test.ts',
+  'bench/test/**/*.test.ts',
+  'interop/test/**/*.test.ts',
+]
+const RUNTIME_ISOLATED = [
+  // Counts SIGINT listeners and live timers of the process.
+  'packages/node/test/device-login.test.ts',
+  // Drive a manual clock while waiting for the process's pending file-system requests to end
+  // (test/helpers/clock.ts settleIo).
+  'packages/node/test/client-credentials-outage-backoff.test.ts',
+  'packages/node/test/file-lock.test.ts',
+  'packages/node/test/file-lock-lease.test.ts',
+  'packages/node/test/refresh-outage-backoff.test.ts',
+]
+
 // One runner for every package's unit and integration tests. Workspace packages resolve to
 // their sources through the "openrp-source" export condition, so tests need no build.
 export default defineConfig({
@@ -26,25 +44,30 @@ export default defineConfig({
           // their files share a worker's loaded modules instead of importing everything again
           // (importing was most of their time).
           name: 'protocol',
-          include: [
-            'packages/core/test/**/*.test.ts',
-            'packages/reference-server/test/**/*.test.ts',
-          ],
+          include: PROTOCOL,
           isolate: false,
         },
       },
       {
         extends: true,
         test: {
-          // These count timers, listen to signals, spawn and kill processes: one file per worker.
+          // Runtime tests that touch no process-wide state either: real servers, Redis and child
+          // processes on free ports, each closed by its own file. Their files share a worker's
+          // loaded modules too (loading them again for each file was about half their CPU).
           name: 'runtime',
-          include: [
-            'packages/*/test/**/*.test.ts',
-            'demo-node/test/**/*.test.ts',
-            'bench/test/**/*.test.ts',
-            'interop/test/**/*.test.ts',
-          ],
-          exclude: ['packages/core/test/**', 'packages/reference-server/test/**'],
+          include: RUNTIME,
+          exclude: [...PROTOCOL, ...RUNTIME_ISOLATED],
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // These count the process's timers, SIGINT listeners or pending file-system requests
+          // (process.getActiveResourcesInfo()): what another file left running would count too.
+          // One file per worker.
+          name: 'runtime-isolated',
+          include: RUNTIME_ISOLATED,
         },
       },
     ],

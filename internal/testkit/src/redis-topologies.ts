@@ -4,17 +4,15 @@
  * short failure-detection timeouts so a killed primary fails over in a few seconds. Servers start in parallel, replicas sync at once (no diskless-sync delay) and
  * the sentinels start knowing each other, so a topology is ready in about a second.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { freePort } from './port.ts'
 import { redisBinary } from './redis.ts'
-
-const run = promisify(execFile)
+import { redisCommand } from './redis-command.ts'
 
 export interface RedisNode {
   host: string
@@ -27,16 +25,9 @@ interface Proc {
   child: ChildProcess
 }
 
-function redisCli(): string {
-  const server = redisBinary()
-  return process.env.REDIS_CLI ?? server.replace(/redis-server$/, 'redis-cli')
-}
-
-async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run(redisCli(), ['-h', '127.0.0.1', '-p', String(port), ...args], {
-    encoding: 'utf8',
-  })
-  return stdout
+/** One command to the node on `port`, its reply as `redis-cli` prints it raw. */
+function cli(port: number, ...args: string[]): Promise<string> {
+  return redisCommand(port, args)
 }
 
 /** A port p with p + 10000 free too (the cluster bus port), none of them in `taken`. */

@@ -14,14 +14,22 @@ export interface RedisServer {
   restart(): Promise<void>
 }
 
+let checkedBinary: string | undefined
+
+/**
+ * The redis-server to run (`REDIS_SERVER`, else `redis-server` on the PATH), checked once per
+ * process: every server a test starts would otherwise run `--version` again, synchronously.
+ */
 export function redisBinary(): string {
   const bin = process.env.REDIS_SERVER ?? 'redis-server'
+  if (checkedBinary === bin) return bin
   const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
     throw new Error(
       `redis-server is required by this test and was not found (${bin}). Install it (Debian: apt-get install redis-server) or set REDIS_SERVER.`,
     )
   }
+  checkedBinary = bin
   return bin
 }
 

@@ -253,7 +253,7 @@ export class RedisConnection {
         ...caching,
       }) as unknown as RedisClient
     } else {
-      client = redis.createClient({
+      client = singleServerClient(redis, {
         url: options.url,
         commandOptions: { timeout: this.#commandTimeoutMs },
         ...node,
@@ -378,6 +378,40 @@ export class RedisConnection {
     const error = this.#lastError
     return error instanceof Error && error.message ? `: ${error.message}` : ''
   }
+}
+
+type RedisModule = typeof import('redis')
+type SingleServerOptions = NonNullable<Parameters<RedisModule['createClient']>[0]>
+
+/**
+ * One never-connected node-redis client per module instance and protocol version, whose
+ * `duplicate()` makes the clients openrp creates. `createClient()` builds a new client class
+ * with every command of Redis and of its modules (and compares its whole configuration with the
+ * previous call's to reuse one) each time it is called: for each RedisStore and RedisLock that
+ * cost more CPU than their first commands. `duplicate(options)` makes a client of the same class
+ * with the template's options (RESP, the modules `createClient()` adds, and node-redis's
+ * defaults, which depend on RESP only) overridden by `options`, i.e. what `createClient(options)`
+ * makes. A template opens no socket; like any client made and not closed, it stays in node-redis's
+ * metrics registry (a no-op unless its OpenTelemetry metrics are turned on).
+ */
+const templates = new WeakMap<RedisModule, Map<number, RedisClient>>()
+
+/** `redis.createClient(options)`, made as a duplicate of the template for `options.RESP`. */
+function singleServerClient(redis: RedisModule, options: SingleServerOptions): RedisClient {
+  const resp = options.RESP ?? 2
+  let byResp = templates.get(redis)
+  if (!byResp) {
+    byResp = new Map()
+    templates.set(redis, byResp)
+  }
+  let template = byResp.get(resp)
+  if (!template) {
+    template = redis.createClient({ RESP: resp as 2 | 3 })
+    byResp.set(resp, template)
+  }
+  return (template as unknown as { duplicate(o: SingleServerOptions): RedisClient }).duplicate(
+    options,
+  )
 }
 
 /**
