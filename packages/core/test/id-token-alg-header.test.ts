@@ -3,6 +3,7 @@
 // object or not base64url is JWT_MALFORMED; an alg outside the policy is JWT_ALG_NOT_ALLOWED.
 import { describe, expect, it } from 'vitest'
 import type { ClientCore } from '../src/client-core.ts'
+import { systemClock } from '../src/clock.ts'
 import { validateIdToken } from '../src/id-token.ts'
 import type { JwksCache } from '../src/jwks.ts'
 
@@ -13,7 +14,12 @@ const emptyJwks: JwksCache = {
   refetch: async () => undefined,
 }
 const core = {
-  options: { idTokenSignedResponseAlg: undefined, clientId: 'c', clockToleranceSec: 0 },
+  options: {
+    idTokenSignedResponseAlg: undefined,
+    clientId: 'c',
+    clockToleranceSec: 0,
+    clock: systemClock,
+  },
   metadata: { issuer: 'https://op', id_token_signing_alg_values_supported: ['RS256', 'ES256'] },
   jwks: emptyJwks,
 } as unknown as ClientCore

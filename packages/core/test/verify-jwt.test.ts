@@ -4,6 +4,7 @@
 import { CompactSign, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClientCore } from '../src/client-core.ts'
+import { systemClock } from '../src/clock.ts'
 import { isOpenRpError } from '../src/errors.ts'
 import { mapError } from '../src/internal/map-error.ts'
 import type { JwksCache } from '../src/jwks.ts'
@@ -27,7 +28,7 @@ beforeAll(async () => {
   }
   core = {
     metadata: { issuer },
-    options: { clientId: 'spa', clockToleranceSec: 30 },
+    options: { clientId: 'spa', clockToleranceSec: 30, clock: systemClock },
     jwks,
   } as unknown as ClientCore
 })

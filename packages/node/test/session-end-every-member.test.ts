@@ -28,7 +28,7 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
+  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs(), clock })
   client = await discover(server.issuer, {
     clock,
     clientId: 'web',
