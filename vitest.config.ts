@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import LongFilesFirst from './scripts/vitest-sequencer.ts'
 
 const PROTOCOL = ['packages/core/test/**/*.test.ts', 'packages/reference-server/test/**/*.test.ts']
 const RUNTIME = [
@@ -33,6 +34,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    sequence: { sequencer: LongFilesFirst },
     // Most tests wait on real servers and timers rather than the CPU: run more files at once
     // than there are cores.
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 4),
