@@ -12,7 +12,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'openrp-open-browser-'))
   opener = join(dir, 'browser.sh')
   record = join(dir, 'opened.txt')
-  await writeFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${record}'\n`)
+  // Written aside and renamed: the record appears whole (a redirection creates it empty first).
+  await writeFile(
+    opener,
+    `#!/bin/sh\nprintf '%s' "$1" > '${record}.part' && mv '${record}.part' '${record}'\n`,
+  )
   await chmod(opener, 0o755)
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
