@@ -67,6 +67,12 @@ export interface RefreshFaultsOptions {
   faultAtSec?: number
   /** Length of the outages, s (default 6). */
   outageSec?: number
+  /**
+   * Tests only: an outage goes on past `outageSec` until the provider has refused this many
+   * token requests (default 0), so a check that the fleet met it does not depend on how fast a
+   * loaded machine runs the members.
+   */
+  outageMinRequests?: number
   /** Access-token lifetime, s (default 3; members refresh 1 s before expiry). */
   accessTokenTtlSec?: number
   /** The members' timeoutMs (default 1500). */
@@ -136,6 +142,7 @@ export async function measureRefreshFaults(
     durationSec: 14,
     faultAtSec: 4,
     outageSec: 6,
+    outageMinRequests: 0,
     accessTokenTtlSec: 3,
     timeoutMs: 1500,
     leaseMs: 3000,
@@ -398,6 +405,10 @@ async function inject(
         },
       })
       await sleep(o.outageSec * 1000)
+      const met = async () =>
+        server.control.requests({ endpoint: 'token' }).filter((r) => r.time >= from).length >=
+        o.outageMinRequests
+      await until(met, 30_000, 'no member met the outage')
       server.control.resetFaults()
       return { from, to: Date.now() }
     }
@@ -422,10 +433,14 @@ async function stillWorks(
   }
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  failure = 'the fleet did not start in time',
+): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await condition())) {
-    if (Date.now() > end) throw new Error('refresh-faults: the fleet did not start in time')
+    if (Date.now() > end) throw new Error(`refresh-faults: ${failure}`)
     await sleep(50)
   }
 }

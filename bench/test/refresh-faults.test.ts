@@ -8,8 +8,9 @@ const tiny = {
   runs: 1,
   durationSec: 4,
   faultAtSec: 0.5,
-  // Long enough that a member on a loaded machine asks at least once during it.
   outageSec: 2,
+  // The outage lasts until a member met it, however slowly a loaded machine runs them.
+  outageMinRequests: 1,
   accessTokenTtlSec: 2,
   inProcess: true,
 }
