@@ -666,7 +666,7 @@ interface LoadedJwks {
     readonly generation: number;
     readonly at: number;
     joseKeys?: JWTVerifyGetKey;
-    verificationKeys?: Map<string, Promise<WebCryptoKey[]>>;
+    verificationKeys?: Map<string, WebCryptoKey[] | Promise<WebCryptoKey[]>>;
 }
 interface JwksCache {
     fresh(): LoadedJwks | undefined;
