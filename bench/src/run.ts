@@ -215,7 +215,7 @@ await section('redis', 'Hot path over Redis (Node)', async () => {
 await section('idtoken', 'ID-token validation', async () => {
   const result = await runWorker<Record<string, Record<string, Summary>>>('id-token.ts')
   const lines: string[] = [
-    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor, and openrp's \`validateIdToken()\` alone beside it. 7 interleaved rounds of 500 ms, median (min–max); ratios are the median of round-by-round ratios.`,
+    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor, and openrp's \`validateIdToken()\` alone beside it. 15 interleaved rounds of 500 ms, median (min–max); ratios are the median of round-by-round ratios.`,
     '',
   ]
   for (const [alg, subjects] of Object.entries(result)) {

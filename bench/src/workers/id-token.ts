@@ -8,7 +8,8 @@ import { joseJwtVerify, openidClientRefresh } from '../subjects/id-token-competi
 import { type IdTokenAlg, makeFixture } from '../subjects/id-token-fixtures.ts'
 import { openrpRefresh, openrpValidateIdToken } from '../subjects/id-token-openrp.ts'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+// 15 rounds: the ratios are read to a few per cent, and single rounds scatter by more than that.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
 const results: Record<string, Record<string, Summary>> = {}
 for (const alg of ['RS256', 'ES256'] as IdTokenAlg[]) {
   const fixture = await makeFixture(alg)
