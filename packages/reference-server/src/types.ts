@@ -4,6 +4,7 @@
  */
 import type { CryptoKey as JoseCryptoKey } from 'jose'
 
+/** How a client authenticates at the token endpoint (`token_endpoint_auth_method`). */
 export type ClientAuthMethod =
   | 'none'
   | 'client_secret_basic'
