@@ -11,20 +11,28 @@ import { ManualClock, fixedKeyPairs } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 
+/**
+ * A client that mints a new hour-long token per request, in memory: 50,000 token requests over
+ * HTTP would take minutes (the cache, not the protocol, is under test; the reference-server
+ * tests below cover the protocol). `minted()` counts the requests.
+ */
+function mintingClient(clock: ManualClock) {
+  let count = 0
+  const client = {
+    clientCredentials: async () =>
+      new TokenSet({
+        accessToken: `token-${++count}`,
+        tokenType: 'Bearer',
+        expiresAt: Math.floor(clock.now() / 1000) + 3600,
+      }),
+  }
+  return { client, minted: () => count }
+}
+
 describe('the cache of a ClientCredentialsProvider', () => {
   it('stays bounded over 50,000 distinct scopes', async () => {
     const clock = new ManualClock(Date.now())
-    // 50,000 token requests over HTTP would take minutes: this client mints tokens in memory
-    // (the cache, not the protocol, is under test; the next test uses the reference server).
-    let minted = 0
-    const client = {
-      clientCredentials: async () =>
-        new TokenSet({
-          accessToken: `token-${++minted}`,
-          tokenType: 'Bearer',
-          expiresAt: Math.floor(clock.now() / 1000) + 3600,
-        }),
-    }
+    const { client, minted } = mintingClient(clock)
     const provider = new ClientCredentialsProvider({
       client,
       clock,
@@ -37,33 +45,25 @@ describe('the cache of a ClientCredentialsProvider', () => {
       largest = Math.max(largest, provider.cachedTokens)
     }
     expect(largest).toBe(1000)
-    expect(minted).toBe(50_000)
+    expect(minted()).toBe(50_000)
     expect(provider.cachedTokens).toBe(1000)
     // The most recent ones are the ones kept.
     await provider.getToken({ scope: 'scope:49999' })
-    expect(minted).toBe(50_000)
+    expect(minted()).toBe(50_000)
   }, 120_000)
 
   it('with its default store, holds at most maxCachedTokens tokens in all over 50,000 scopes', async () => {
     const clock = new ManualClock(Date.now())
-    let minted = 0
-    const client = {
-      clientCredentials: async () =>
-        new TokenSet({
-          accessToken: `token-${++minted}`,
-          tokenType: 'Bearer',
-          expiresAt: Math.floor(clock.now() / 1000) + 3600,
-        }),
-    }
+    const { client, minted } = mintingClient(clock)
     // No store: the provider's own MemoryStore, which used to keep all 50,000 live tokens.
     const provider = new ClientCredentialsProvider({ client, clock })
     for (let i = 0; i < 50_000; i++) await provider.getToken({ scope: `scope:${i}` })
-    expect(minted).toBe(50_000)
+    expect(minted()).toBe(50_000)
     expect(provider.cachedTokens).toBe(1000)
     // Every scope once more, newest first: a token the provider still holds (in its map or its
     // store) comes without a request. Only the last 1000 fetched are held; none expired.
     for (let i = 49_999; i >= 0; i--) await provider.getToken({ scope: `scope:${i}` })
-    const held = 50_000 - (minted - 50_000)
+    const held = 50_000 - (minted() - 50_000)
     expect(held).toBe(1000)
     expect(provider.cachedTokens).toBe(1000)
   }, 120_000)

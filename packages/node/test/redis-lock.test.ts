@@ -2,6 +2,7 @@ import { sleep } from '@openrp/core'
 import { flush, freePort, ManualClock } from '@openrp/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
+import { advanceUntilSettled as advanceClockUntilSettled } from './helpers/clock.ts'
 import { useRedis } from './helpers/redis.ts'
 
 const redis = useRedis()
@@ -9,26 +10,9 @@ const redis = useRedis()
 /**
  * Advances `clock` in steps of `stepMs` until `work` settles, letting Redis's replies in
  * between (real I/O: a reply that comes late only makes a waiter poll later on the clock).
- * Resolves with how much clock time that took.
  */
-async function advanceUntilSettled(
-  clock: ManualClock,
-  work: Promise<unknown>,
-  stepMs: number,
-): Promise<number> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  const start = clock.now()
-  await flush()
-  while (!settled) {
-    await clock.advance(stepMs)
-    await flush()
-  }
-  return clock.now() - start
-}
+const advanceUntilSettled = (clock: ManualClock, work: Promise<unknown>, stepMs: number) =>
+  advanceClockUntilSettled(clock, work, stepMs, 60_000, () => flush())
 
 describe('RedisLock', () => {
   it('excludes holders across separate connections', async () => {

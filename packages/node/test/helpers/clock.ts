@@ -24,14 +24,16 @@ export async function advanceWithIo(clock: ManualClock, ms: number, stepMs = 10)
 }
 
 /**
- * Advances `clock` in steps of `stepMs` (settling file I/O after each) until `work` settles;
- * at most `limitMs`, then fails. Resolves with how much clock time that took.
+ * Advances `clock` in steps of `stepMs` until `work` settles, running `settle` after each step
+ * (default: let file I/O finish; `flush` where the I/O is a socket's and nothing need wait for
+ * it); at most `limitMs`, then fails. Resolves with how much clock time that took.
  */
 export async function advanceUntilSettled(
   clock: ManualClock,
   work: Promise<unknown>,
   stepMs = 10,
   limitMs = 60_000,
+  settle: () => Promise<void> = settleIo,
 ): Promise<number> {
   let settled = false
   work.then(
@@ -39,11 +41,11 @@ export async function advanceUntilSettled(
     () => (settled = true),
   )
   const start = clock.now()
-  await settleIo()
+  await settle()
   while (!settled) {
     if (clock.now() - start >= limitMs) throw new Error(`still pending after ${limitMs} ms`)
     await clock.advance(stepMs)
-    await settleIo()
+    await settle()
   }
   return clock.now() - start
 }
