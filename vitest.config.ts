@@ -1,8 +1,7 @@
 import { defineConfig } from 'vitest/config'
 import LongFilesFirst from './scripts/vitest-sequencer.ts'
 
-const PROTOCOL = ['packages/core/test/**/*.test.ts', 'packages/reference-server/test/**/*.test.ts']
-const RUNTIME = [
+const SHARED = [
   'packages/*/test/**/*.test.ts',
   'demo-node/test/**/*.test.ts',
   'bench/test/**/*.test.ts',
@@ -43,23 +42,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Protocol tests touch no process-wide state (no globals, signals or fake timers):
-          // their files share a worker's loaded modules instead of importing everything again
-          // (importing was most of their time).
-          name: 'protocol',
-          include: PROTOCOL,
-          isolate: false,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          // Runtime tests that touch no process-wide state either: real servers, Redis and child
-          // processes on free ports, each closed by its own file. Their files share a worker's
-          // loaded modules too (loading them again for each file was about half their CPU).
-          name: 'runtime',
-          include: RUNTIME,
-          exclude: [...PROTOCOL, ...RUNTIME_ISOLATED],
+          // Files that touch no process-wide state (no globals, signals or fake timers): real
+          // servers, Redis and child processes on free ports, each closed by its own file. They
+          // share a worker's loaded modules instead of importing everything again (importing was
+          // most of their time). One project, so that a worker goes on to whichever file is next:
+          // Vitest ends a shared worker when the next file in its queue belongs to another project.
+          name: 'shared',
+          include: SHARED,
+          exclude: RUNTIME_ISOLATED,
           isolate: false,
         },
       },
@@ -69,7 +59,7 @@ export default defineConfig({
           // These count the process's timers, SIGINT listeners or pending file-system requests
           // (process.getActiveResourcesInfo()): what another file left running would count too.
           // One file per worker.
-          name: 'runtime-isolated',
+          name: 'isolated',
           include: RUNTIME_ISOLATED,
         },
       },
