@@ -20,6 +20,7 @@ import {
 import { type TestKey, testKey } from '../helpers/keys.ts'
 import { type StaticProvider, startStaticProvider } from '../helpers/provider.ts'
 import { json } from '../helpers/tiny-server.ts'
+import { webUrl } from '../helpers/urls.ts'
 
 let provider: StaticProvider
 let key: TestKey
@@ -87,7 +88,7 @@ describe('authorization response parser', () => {
         fc.oneof(
           fc.anything(),
           fc.string(),
-          fc.webUrl({ withQueryParameters: true, withFragments: true }),
+          webUrl,
           fc.dictionary(fc.string(), claimValue),
           fc.array(fc.tuple(fc.string(), fc.string())).map((pairs) => new URLSearchParams(pairs)),
         ),
