@@ -16,7 +16,9 @@ const tiny = {
 }
 
 it('runs an outage across a tiny fleet and reports requests during it', async () => {
-  const [row] = await measureRefreshFaults({ ...tiny, faults: ['outage-503'] })
+  // Long enough for a refresh after the outage: failures before it back off for up to 4 s
+  // (1, 2, 4 s with jitter), so a 4 s run could end before a member tried again.
+  const [row] = await measureRefreshFaults({ ...tiny, durationSec: 8, faults: ['outage-503'] })
   expect(row).toMatchObject({ fault: 'outage-503', subject: 'token-manager', runs: 1 })
   expect(row!.refreshRequests).toBeGreaterThan(0)
   expect(row!.expiries).toBeGreaterThan(0)
