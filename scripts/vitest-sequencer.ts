@@ -19,21 +19,23 @@ const LONG_FILES = [
   'packages/node/test/client-credentials-provider.fleet.test.ts',
 ]
 
+/** The project whose files run in a worker of their own (vitest.config.ts). */
+const PROCESS_WIDE_PROJECT = 'process-wide'
+
 /**
  * Vitest's own order (failed first, then longest first from its cache), long files first, and the
- * files of isolated projects right after the first two long files.
+ * process-wide project's files together right after the first two long files.
  *
- * Vitest keeps a shared (`isolate: false`) worker for the next file only when that file belongs to
- * the same project; when the next file is an isolated one, it ends the worker, and a new one loads
- * every module again. So isolated files run early, while the first long files wait, and never
- * come between shared files later on.
+ * Vitest keeps a worker for the next file only when that file belongs to the same project; when
+ * the next file belongs to another, it ends the worker, and a new one loads every module again.
+ * So the process-wide files run early and one after another, while the first long files wait, and
+ * never come between the shared files later on.
  */
 export default class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files)
-    const ISOLATED_RANK = 1.5
     const rank = (spec: TestSpecification) => {
-      if (spec.project.config.isolate) return ISOLATED_RANK
+      if (spec.project.name === PROCESS_WIDE_PROJECT) return 1.5
       const path = relative(this.ctx.config.root, spec.moduleId).replaceAll('\\', '/')
       const index = LONG_FILES.indexOf(path)
       return index === -1 ? LONG_FILES.length : index
