@@ -2,7 +2,8 @@ import { expect, it } from 'vitest'
 import { measureRefreshFaults } from '../src/refresh-faults.ts'
 
 // Checks that the refresh-faults section runs end to end, on tiny configurations: two
-// in-process members, short runs. They measure nothing worth quoting.
+// in-process members, short runs. They measure nothing worth quoting. Each run has its own
+// reference server and redis-server, and mostly waits out its duration: the runs go at once.
 const tiny = {
   processes: 2,
   runs: 1,
@@ -15,7 +16,7 @@ const tiny = {
   inProcess: true,
 }
 
-it('runs an outage across a tiny fleet and reports requests during it', async () => {
+it.concurrent('runs an outage across a tiny fleet and reports requests during it', async () => {
   // Long enough for a refresh after the outage: failures before it back off for up to 4 s
   // (1, 2, 4 s with jitter), so a 4 s run could end before a member tried again.
   const [row] = await measureRefreshFaults({ ...tiny, durationSec: 8, faults: ['outage-503'] })
@@ -28,7 +29,7 @@ it('runs an outage across a tiny fleet and reports requests during it', async ()
   expect(row!.calls).toBeGreaterThan(0)
 })
 
-it('fails the store read after a refresh answer, once, in the member that got it', async () => {
+it.concurrent('fails the store read after a refresh answer, once, in the member that got it', async () => {
   const [row] = await measureRefreshFaults({ ...tiny, faults: ['store-read-fails'] })
   expect(row).toMatchObject({ fault: 'store-read-fails', runs: 1 })
   // The fault fired: the member retried the read under the lock (its `error` event).
@@ -36,7 +37,7 @@ it('fails the store read after a refresh answer, once, in the member that got it
   expect(row!.expiries).toBeGreaterThan(0)
 })
 
-it('runs a ClientCredentialsProvider fleet through an outage (no session, only outages)', async () => {
+it.concurrent('runs a ClientCredentialsProvider fleet through an outage (no session, only outages)', async () => {
   const rows = await measureRefreshFaults({
     ...tiny,
     faults: ['store-write-fails', 'outage-429'],
