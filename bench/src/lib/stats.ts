@@ -71,3 +71,87 @@ export async function compareRates(
   }
   return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarize(v)]))
 }
+
+/** The CPU time this process has used so far, in microseconds (user + system, every thread). */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+/** `calls` calls of `fn` back to back (awaited when it returns a promise). */
+async function callRepeatedly(fn: () => unknown, calls: number): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const r = fn()
+    if (r instanceof Promise) await r
+  }
+}
+
+/**
+ * Calls per CPU-second of each subject, measured in the same process: CPU time
+ * (`process.cpuUsage()`, user + system of every thread, so WebCrypto's thread-pool work and
+ * garbage collection count) is far less disturbed by other processes on a shared machine than
+ * wall time, which also counts the time the process waited for a core.
+ *
+ * Each subject first runs for `warmupMs` (discarded), which also sizes its rounds: a round makes
+ * as many calls as took about `roundMs` of CPU in the warm-up, the same count in every round.
+ * Rounds are interleaved, each in a new random order (seeded, so runs repeat it): drift in the
+ * machine hits every subject alike, and every subject follows each other one (whose garbage and
+ * cache state it inherits) and itself equally often. A fixed or alternating order does not: in
+ * A B C, C B A, ... A and C follow themselves at the round boundaries, and a subject that
+ * follows itself runs a few per cent faster. (No forced
+ * full collection between rounds: its sweeping goes on in helper threads and would be counted in
+ * the next subject's round.) The {@link Summary} values are per round, in order, so
+ * {@link medianRatio} pairs rounds measured side by side.
+ */
+export async function compareCpuRates(
+  subjects: Record<string, () => unknown>,
+  { rounds = 31, roundMs = 100, warmupMs = 500 } = {},
+): Promise<Record<string, Summary>> {
+  const entries = Object.entries(subjects)
+  const calls = new Map<string, number>()
+  for (const [name, fn] of entries) {
+    let made = 0
+    const cpuStart = cpuMicros()
+    const end = performance.now() + warmupMs
+    while (performance.now() < end) {
+      await callRepeatedly(fn, 20)
+      made += 20
+    }
+    const perCallMicros = (cpuMicros() - cpuStart) / made
+    calls.set(name, Math.max(20, Math.round((roundMs * 1000) / perCallMicros)))
+  }
+  const results: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
+  const random = seededRandom(rounds)
+  for (let r = 0; r < rounds; r++) {
+    const order = shuffled(entries, random)
+    for (const [name, fn] of order) {
+      const n = calls.get(name)!
+      const start = cpuMicros()
+      await callRepeatedly(fn, n)
+      results[name]!.push((n * 1e6) / (cpuMicros() - start))
+    }
+  }
+  return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarize(v)]))
+}
+
+/** `items` in a random order (Fisher–Yates). */
+function shuffled<T>(items: T[], random: () => number): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+/** A small deterministic PRNG (mulberry32) in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
