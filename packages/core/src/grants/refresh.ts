@@ -9,7 +9,7 @@ import type { ClientCore } from '../client-core.ts'
 import { assertDpopKey } from '../dpop.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { failedAnswerText } from '../internal/http.ts'
-import { tokenRequest } from '../internal/token-request.ts'
+import { appendResources, tokenRequest } from '../internal/token-request.ts'
 import { keepRotatedRefreshToken } from '../rotated-refresh-token.ts'
 import { TokenSet } from '../token-set.ts'
 
@@ -59,7 +59,7 @@ export async function refresh(
   const claims = previous?.claims()
   const params = new URLSearchParams()
   if (options.scope !== undefined) params.set('scope', options.scope)
-  for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
+  appendResources(params, options.resource)
   /** The last answer: a 200 that fails a check may still have spent the refresh token. */
   let answer: Response | undefined
   const fresh = await tokenRequest(
