@@ -92,46 +92,74 @@ async function callRepeatedly(fn: () => unknown, calls: number): Promise<void> {
  * garbage collection count) is far less disturbed by other processes on a shared machine than
  * wall time, which also counts the time the process waited for a core.
  *
- * Each subject first runs for `warmupMs` (discarded), which also sizes its rounds: a round makes
- * as many calls as took about `roundMs` of CPU in the warm-up, the same count in every round.
+ * Each subject first runs for `warmupMs` (discarded), then 50 calls size its rounds: a round
+ * makes as many calls as take about `roundMs` of CPU, the same count in every round.
  * Rounds are interleaved, each in a new random order (seeded, so runs repeat it): drift in the
  * machine hits every subject alike, and every subject follows each other one (whose garbage and
  * cache state it inherits) and itself equally often. A fixed or alternating order does not: in
  * A B C, C B A, ... A and C follow themselves at the round boundaries, and a subject that
- * follows itself runs a few per cent faster. (No forced
- * full collection between rounds: its sweeping goes on in helper threads and would be counted in
- * the next subject's round.) The {@link Summary} values are per round, in order, so
- * {@link medianRatio} pairs rounds measured side by side.
+ * follows itself runs a few per cent faster. Short rounds (a few ms) put the subjects compared
+ * side by side under the same load; many of them make the median ratio steady. (No forced full
+ * collection between rounds: its sweeping goes on in helper threads and would be counted in the
+ * next subject's round.) The {@link Summary} values are per round, in order, so
+ * {@link medianRatio} pairs rounds measured side by side. Wall time is recorded in the same
+ * rounds, for comparison.
  */
 export async function compareCpuRates(
   subjects: Record<string, () => unknown>,
-  { rounds = 31, roundMs = 100, warmupMs = 500 } = {},
-): Promise<Record<string, Summary>> {
+  { rounds = 301, roundMs = 5, warmupMs = 500 } = {},
+): Promise<CpuComparison> {
   const entries = Object.entries(subjects)
   const calls = new Map<string, number>()
   for (const [name, fn] of entries) {
-    let made = 0
-    const cpuStart = cpuMicros()
     const end = performance.now() + warmupMs
-    while (performance.now() < end) {
-      await callRepeatedly(fn, 20)
-      made += 20
-    }
-    const perCallMicros = (cpuMicros() - cpuStart) / made
-    calls.set(name, Math.max(20, Math.round((roundMs * 1000) / perCallMicros)))
+    while (performance.now() < end) await callRepeatedly(fn, 10)
+    // Sized once warm: the warm-up's first calls (compiling) would make rounds too short.
+    const cpuStart = cpuMicros()
+    await callRepeatedly(fn, 50)
+    const perCallMicros = (cpuMicros() - cpuStart) / 50
+    calls.set(name, Math.max(5, Math.round((roundMs * 1000) / perCallMicros)))
   }
-  const results: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
+  const cpu: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
+  const wall: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
   const random = seededRandom(rounds)
   for (let r = 0; r < rounds; r++) {
-    const order = shuffled(entries, random)
-    for (const [name, fn] of order) {
+    for (const [name, fn] of shuffled(entries, random)) {
       const n = calls.get(name)!
-      const start = cpuMicros()
+      const wallStart = performance.now()
+      const cpuStart = cpuMicros()
       await callRepeatedly(fn, n)
-      results[name]!.push((n * 1e6) / (cpuMicros() - start))
+      cpu[name]!.push((n * 1e6) / (cpuMicros() - cpuStart))
+      wall[name]!.push((n * 1000) / (performance.now() - wallStart))
     }
   }
-  return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarize(v)]))
+  const summaries = (values: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, summarize(v)]))
+  return { cpu: summaries(cpu), wall: summaries(wall), callsPerRound: Object.fromEntries(calls) }
+}
+
+/** What {@link compareCpuRates} measured, round by round, per subject. */
+export interface CpuComparison {
+  /** Calls per CPU-second. */
+  cpu: Record<string, Summary>
+  /** Calls per second of wall time, in the same rounds. */
+  wall: Record<string, Summary>
+  /** The calls each subject made per round. */
+  callsPerRound: Record<string, number>
+}
+
+/**
+ * The quartiles of round-by-round ratios a[i] / b[i] (see {@link medianRatio}): how far single
+ * rounds scatter around the median ratio.
+ */
+export function ratioQuartiles(a: Summary, b: Summary): { q1: number; median: number; q3: number } {
+  const n = Math.min(a.values.length, b.values.length)
+  const ratios = a.values
+    .slice(0, n)
+    .map((v, i) => v / b.values[i]!)
+    .sort((x, y) => x - y)
+  const at = (q: number) => ratios[Math.min(n - 1, Math.floor(q * n))]!
+  return { q1: at(0.25), median: medianRatio(a, b), q3: at(0.75) }
 }
 
 /** `items` in a random order (Fisher–Yates). */
