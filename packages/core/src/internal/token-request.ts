@@ -37,7 +37,8 @@ export function tokenRequest(
       timeoutMs: settings.timeoutMs,
     },
     async (http, deadline) => {
-      const dpop = await core.dpop()
+      // Without DPoP there is no handle to wait for, and no nonce to retry with.
+      const dpop = core.options.dpop === false ? undefined : await core.dpop()
       const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
       const expected: TokenResponseExpectations = {
         ...settings,
@@ -45,10 +46,9 @@ export function tokenRequest(
         signal: deadline.signal,
         dpop: dpop !== undefined,
       }
-      const tokens = await withDpopNonceRetry(core, async () =>
-        handleTokenResponse(core, await send(options), process, expected),
-      )
-      return dpop ? boundToKey(tokens, dpop) : tokens
+      const attempt = async () => handleTokenResponse(core, await send(options), process, expected)
+      if (dpop === undefined) return attempt()
+      return boundToKey(await withDpopNonceRetry(core, attempt), dpop)
     },
   )
 }
