@@ -107,7 +107,7 @@ async function callRepeatedly(fn: () => unknown, calls: number): Promise<void> {
  */
 export async function compareCpuRates(
   subjects: Record<string, () => unknown>,
-  { rounds = 301, roundMs = 5, warmupMs = 500 } = {},
+  { rounds = 301, roundMs = 5, warmupMs = 500, seed = 1 } = {},
 ): Promise<CpuComparison> {
   const entries = Object.entries(subjects)
   const calls = new Map<string, number>()
@@ -122,7 +122,7 @@ export async function compareCpuRates(
   }
   const cpu: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
   const wall: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
-  const random = seededRandom(rounds)
+  const random = seededRandom(seed)
   for (let r = 0; r < rounds; r++) {
     for (const [name, fn] of shuffled(entries, random)) {
       const n = calls.get(name)!
@@ -146,6 +146,28 @@ export interface CpuComparison {
   wall: Record<string, Summary>
   /** The calls each subject made per round. */
   callsPerRound: Record<string, number>
+}
+
+/**
+ * The rounds of several processes' {@link compareCpuRates} as one comparison: each subject's
+ * rounds one after the other, in the same process order for every subject, so round-by-round
+ * ratios still pair rounds measured side by side. Each process compiles the code its own way
+ * (a few per cent apart on the same machine): pooled rounds of several processes average that
+ * out, which more rounds in one process cannot.
+ */
+export function poolComparisons(runs: CpuComparison[]): CpuComparison {
+  const pool = (pick: (run: CpuComparison) => Record<string, Summary>) =>
+    Object.fromEntries(
+      Object.keys(pick(runs[0]!)).map((name) => [
+        name,
+        summarize(runs.flatMap((run) => pick(run)[name]!.values)),
+      ]),
+    )
+  return {
+    cpu: pool((run) => run.cpu),
+    wall: pool((run) => run.wall),
+    callsPerRound: runs[0]!.callsPerRound,
+  }
 }
 
 /**
