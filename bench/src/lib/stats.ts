@@ -92,8 +92,9 @@ async function callRepeatedly(fn: () => unknown, calls: number): Promise<void> {
  * garbage collection count) is far less disturbed by other processes on a shared machine than
  * wall time, which also counts the time the process waited for a core.
  *
- * Each subject first runs for `warmupMs` (discarded), then 50 calls size its rounds: a round
- * makes as many calls as take about `roundMs` of CPU, the same count in every round.
+ * Each subject first runs for `warmupMs` (discarded, in three passes over all subjects), then
+ * 7 batches of 10 calls size its rounds: a round makes as many calls as take about `roundMs` of CPU, the same count in every
+ * round.
  * Rounds are interleaved, each in a new random order (seeded, so runs repeat it): drift in the
  * machine hits every subject alike, and every subject follows each other one (whose garbage and
  * cache state it inherits) and itself equally often. A fixed or alternating order does not: in
@@ -111,13 +112,24 @@ export async function compareCpuRates(
 ): Promise<CpuComparison> {
   const entries = Object.entries(subjects)
   const calls = new Map<string, number>()
+  // Warm-up in three passes over all subjects: code compiled for one subject may be compiled
+  // again once another has run, and compiling (in helper threads) counts as CPU time too.
+  for (let pass = 0; pass < 3; pass++) {
+    for (const [, fn] of entries) {
+      const end = performance.now() + warmupMs / 3
+      while (performance.now() < end) await callRepeatedly(fn, 10)
+    }
+  }
   for (const [name, fn] of entries) {
-    const end = performance.now() + warmupMs
-    while (performance.now() < end) await callRepeatedly(fn, 10)
-    // Sized once warm: the warm-up's first calls (compiling) would make rounds too short.
-    const cpuStart = cpuMicros()
-    await callRepeatedly(fn, 50)
-    const perCallMicros = (cpuMicros() - cpuStart) / 50
+    // Sized once warm (the warm-up's first calls compile), by the median of 7 batches: one
+    // batch that meets a garbage collection would make every round too short.
+    const batches: number[] = []
+    for (let b = 0; b < 7; b++) {
+      const cpuStart = cpuMicros()
+      await callRepeatedly(fn, 10)
+      batches.push((cpuMicros() - cpuStart) / 10)
+    }
+    const perCallMicros = summarize(batches).median
     calls.set(name, Math.max(5, Math.round((roundMs * 1000) / perCallMicros)))
   }
   const cpu: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]))
