@@ -18,7 +18,13 @@ import { makeLoopbackCert } from './lib/cert.ts'
 import { runWorker } from './lib/child.ts'
 import { ms, num, ratio, table, times, withRange } from './lib/format.ts'
 import { machineInfo, versionOf } from './lib/machine.ts'
-import { medianRatio, type Summary } from './lib/stats.ts'
+import {
+  type CpuComparison,
+  medianRatio,
+  poolComparisons,
+  ratioQuartiles,
+  type Summary,
+} from './lib/stats.ts'
 import { kb } from './size/bundle.ts'
 import { bundleBreakdown } from './size/breakdown.ts'
 import { measureSizes } from './size/measure.ts'
@@ -212,32 +218,78 @@ await section('redis', 'Hot path over Redis (Node)', async () => {
   ]
 })
 
+/** Worker processes of the ID-token section (each 161 rounds per subject and algorithm). */
+const ID_TOKEN_PROCESSES = Number(process.env.BENCH_PROCESSES ?? 5)
+
 await section('idtoken', 'ID-token validation', async () => {
-  const result = await runWorker<Record<string, Record<string, Summary>>>('id-token.ts')
+  // openrp as users import it: its built dist, not its TypeScript sources.
+  ensureBuilt(['core'], log)
+  const processes: Record<string, CpuComparison>[] = []
+  for (let p = 1; p <= ID_TOKEN_PROCESSES; p++) {
+    log(`   process ${p} of ${ID_TOKEN_PROCESSES}`)
+    processes.push(
+      await runWorker<Record<string, CpuComparison>>(
+        'id-token.ts',
+        { BENCH_SEED: String(p) },
+        300_000,
+        { openrpSource: false },
+      ),
+    )
+  }
+  const result = Object.fromEntries(
+    Object.keys(processes[0]!).map((alg) => [
+      alg,
+      poolComparisons(processes.map((run) => run[alg]!)),
+    ]),
+  )
+  /** Each process's own median ratio of `a` to `b`, lowest to highest. */
+  const perProcess = (alg: string, a: string, b: string) =>
+    processes
+      .map((run) => medianRatio(run[alg]!.cpu[a]!, run[alg]!.cpu[b]!))
+      .sort((x, y) => x - y)
+      .map(times)
+      .join(', ')
+  const first = Object.values(processes[0]!)[0]!
+  const roundsEach = Object.values(first.cpu)[0]!.runs
+  const rounds = roundsEach * ID_TOKEN_PROCESSES
   const lines: string[] = [
-    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor, and openrp's \`validateIdToken()\` alone beside it. 15 interleaved rounds of 500 ms, median (min–max); ratios are the median of round-by-round ratios.`,
+    `Each subject processes the same refresh-token response carrying the same ID token, from the same in-memory fetch (no network), so the figures compare response parsing and ID-token validation: openrp \`client.refresh()\` (signature and every claim check, always on), openid-client ${versionOf('openid-client')} \`refreshTokenGrant()\` with \`enableNonRepudiationChecks\`, and jose ${versionOf('jose')} \`jwtVerify()\` alone (signature, iss, aud, exp, iat; no response parsing) as the floor, and openrp's \`validateIdToken()\` alone beside it. openrp is imported from its built dist.`,
+    '',
+    `How (\`src/workers/id-token.ts\`, \`compareCpuRates\` in \`src/lib/stats.ts\`): the four subjects run side by side in one process, each timed in CPU time (\`process.cpuUsage()\`, every thread of the process: WebCrypto's thread pool and garbage collection count), which other processes on a shared machine disturb far less than wall time. After a warm-up (1 s per subject, in three passes over all four), ${roundsEach} rounds of about 5 ms of CPU per subject, each round in a new (seeded) random order, so no subject is favoured by what ran before it. ${ID_TOKEN_PROCESSES} such processes one after the other, their rounds pooled: each process compiles the code its own way, and single processes differ by a few per cent (their own medians are listed below each table). A ratio is the median of all ${rounds} round-by-round ratios, in brackets the middle half of them (interquartile range); rates are medians. Wall-clock ratios of the same rounds are given too.`,
     '',
   ]
-  for (const [alg, subjects] of Object.entries(result)) {
-    const entries = Object.entries(subjects)
-    const pick = (prefix: string) => entries.find(([n]) => n.startsWith(prefix))![1]
-    const oc = pick('openid-client')
-    const jose = pick('jose')
+  for (const [alg, { cpu, wall, callsPerRound }] of Object.entries(result)) {
+    const names = Object.keys(cpu)
+    const find = (prefix: string) => names.find((n) => n.startsWith(prefix))!
+    const [refresh, oc, validate, jose] = [
+      find('openrp client.refresh'),
+      find('openid-client'),
+      find('openrp validateIdToken'),
+      find('jose'),
+    ]
+    const vs = (rates: Record<string, Summary>, a: string, b: string) => {
+      if (a === b) return times(1)
+      const { q1, median, q3 } = ratioQuartiles(rates[a]!, rates[b]!)
+      return `${times(median)} (${times(q1)}–${times(q3)})`
+    }
     headline.push(
-      `ID-token validation ${alg}: openrp client.refresh() ${times(medianRatio(pick('openrp client.refresh'), oc))} openid-client's rate; openrp validateIdToken() ${times(medianRatio(pick('openrp validateIdToken'), jose))} bare jwtVerify's`,
+      `ID-token validation ${alg}: openrp client.refresh() ${times(medianRatio(cpu[refresh]!, cpu[oc]!))} openid-client's rate; openrp validateIdToken() ${times(medianRatio(cpu[validate]!, cpu[jose]!))} bare jwtVerify's (CPU time)`,
     )
     lines.push(
       `### ${alg}`,
       '',
       table(
-        ['subject', 'validations/s', 'vs openid-client', 'vs jwtVerify'],
-        entries.map(([name, s]) => [
+        ['subject', 'µs CPU per call', 'calls per CPU-second', 'vs openid-client', 'vs jwtVerify'],
+        names.map((name) => [
           name,
-          withRange(s),
-          times(medianRatio(s, oc)),
-          times(medianRatio(s, jose)),
+          (1e6 / cpu[name]!.median).toFixed(0),
+          num(cpu[name]!.median),
+          vs(cpu, name, oc),
+          vs(cpu, name, jose),
         ]),
       ),
+      '',
+      `Each process's median, CPU time: client.refresh() ${perProcess(alg, refresh, oc)} openid-client's rate; validateIdToken() ${perProcess(alg, validate, jose)} jwtVerify's. Wall time, same rounds: client.refresh() ${vs(wall, refresh, oc)}, validateIdToken() ${vs(wall, validate, jose)}. Calls per round (first process): ${names.map((n) => callsPerRound[n]).join(' / ')}.`,
       '',
     )
   }

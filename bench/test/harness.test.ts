@@ -3,7 +3,14 @@ import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { _selfSignedWithNodeCrypto } from '../src/lib/cert.ts'
-import { medianRatio, summarize } from '../src/lib/stats.ts'
+import {
+  type CpuComparison,
+  compareCpuRates,
+  medianRatio,
+  poolComparisons,
+  ratioQuartiles,
+  summarize,
+} from '../src/lib/stats.ts'
 import { FORBIDDEN_IN_SPA } from '../src/size/libraries.ts'
 
 describe('summarize / medianRatio', () => {
@@ -23,6 +30,52 @@ describe('summarize / medianRatio', () => {
     expect(medianRatio(a, b)).toBe(10)
     expect(a.median / b.median).toBe(10)
     expect(medianRatio(summarize([100, 10, 90]), summarize([10, 1, 30]))).toBe(10)
+  })
+})
+
+describe('compareCpuRates / poolComparisons / ratioQuartiles', () => {
+  it('measures every subject in every round, in an order that changes from round to round', async () => {
+    const order: string[] = []
+    const subjects = Object.fromEntries(
+      ['a', 'b', 'c'].map((name) => [name, () => order.push(name)]),
+    )
+    const result = await compareCpuRates(subjects, { rounds: 6, roundMs: 0.01, warmupMs: 1 })
+    for (const name of ['a', 'b', 'c']) {
+      expect(result.cpu[name]!.runs).toBe(6)
+      expect(result.wall[name]!.runs).toBe(6)
+      expect(result.cpu[name]!.median).toBeGreaterThan(0)
+    }
+    // Each round calls each subject callsPerRound times in a row: read the rounds' orders back.
+    const calls = result.callsPerRound
+    const perRound = calls.a! + calls.b! + calls.c!
+    const measured = order.slice(-6 * perRound)
+    const rounds: string[] = []
+    for (let at = 0; at < measured.length; ) {
+      let round = ''
+      for (let i = 0; i < 3; i++) {
+        const name = measured[at]!
+        expect(measured.slice(at, at + calls[name]!).every((n) => n === name)).toBe(true)
+        round += name
+        at += calls[name]!
+      }
+      expect([...round].sort().join('')).toBe('abc')
+      rounds.push(round)
+    }
+    expect(rounds).toHaveLength(6)
+    expect(new Set(rounds).size).toBeGreaterThan(1)
+  })
+
+  it('pools processes round by round and gives the quartiles of the ratios', () => {
+    const run = (a: number[], b: number[]): CpuComparison => ({
+      cpu: { a: summarize(a), b: summarize(b) },
+      wall: { a: summarize(a), b: summarize(b) },
+      callsPerRound: { a: 1, b: 1 },
+    })
+    const pooled = poolComparisons([run([2, 4], [1, 2]), run([30, 9], [10, 10])])
+    expect(pooled.cpu.a!.values).toEqual([2, 4, 30, 9])
+    expect(pooled.cpu.b!.values).toEqual([1, 2, 10, 10])
+    // Ratios 2, 2, 3, 0.9: median 2, middle half 2 to 3.
+    expect(ratioQuartiles(pooled.cpu.a!, pooled.cpu.b!)).toEqual({ q1: 2, median: 2, q3: 3 })
   })
 })
 

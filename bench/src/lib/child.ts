@@ -6,16 +6,20 @@ const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url))
 /**
  * Runs a worker script (TypeScript, from sources like the runner) in a fresh Node process and
  * returns the JSON it prints as its last stdout line. Its stderr is passed through. Rejects,
- * with the worker's output (and the end of its stderr), when it exits non-zero.
+ * with the worker's output (and the end of its stderr), when it exits non-zero. With
+ * `openrpSource: false` the worker imports openrp's packages from their built dist, as users
+ * do (build them first: `ensureBuilt`).
  */
 export function runWorker<T>(
   script: string,
   env: Record<string, string> = {},
   timeoutMs = 180_000,
+  { openrpSource = true }: { openrpSource?: boolean } = {},
 ): Promise<T> {
   const path = fileURLToPath(new URL(`../workers/${script}`, import.meta.url))
+  const conditions = openrpSource ? ['--conditions=openrp-source'] : []
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=openrp-source', '--import', 'tsx', path], {
+    const child = spawn(process.execPath, [...conditions, '--import', 'tsx', path], {
       cwd: BENCH_DIR,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,6 +33,11 @@ export interface LoadedJwks {
    */
   joseKeys?: JWTVerifyGetKey
   /**
+   * The key {@link joseKeys} picked, by the JWT header text it picked it for (`verify-jwt.ts`),
+   * so a header seen before needs no search of the set. Kept until the set is replaced.
+   */
+  joseKeysByHeader?: Map<string, Awaited<ReturnType<JWTVerifyGetKey>>>
+  /**
    * The WebCrypto keys of this set that verify token endpoint ID tokens, by `alg` and `kid`,
    * imported on first use and kept until the set is replaced (`token-id-token.ts`): the import's
    * promise while it runs, then the keys.

@@ -32,12 +32,11 @@ export async function checkTokenEndpointIdToken(
   expected: IdTokenExpectations,
 ): Promise<IdTokenClaims> {
   const alg = await verifySignature(core, result.id_token as string, expected.signal)
-  return checkIdTokenClaims(
-    core,
-    oauth.getValidatedIdTokenClaims(result) as IdTokenClaims,
-    alg,
-    expected,
-  )
+  const claims = oauth.getValidatedIdTokenClaims(result) as IdTokenClaims
+  // at_hash is checked against the access token of the same response, when the ID token has one.
+  const expectations =
+    claims.at_hash === undefined ? expected : { ...expected, accessToken: result.access_token }
+  return checkIdTokenClaims(core, claims, alg, expectations)
 }
 
 const utf8 = new TextDecoder()
@@ -47,6 +46,35 @@ const encoder = new TextEncoder()
 interface JwsHeader {
   alg: string
   kid?: unknown
+}
+
+/** What {@link verifySignature} reads of a JWT header, worked out once per header text. */
+interface ParsedHeader {
+  header: JwsHeader
+  /** The header's key id in {@link LoadedJwks.verificationKeys}. */
+  id: string
+  params: AlgorithmIdentifier | RsaPssParams | EcdsaParams
+}
+
+/**
+ * Parsed headers by their base64url text. A provider signs its ID tokens with a few keys, so
+ * their headers repeat exactly (`{"alg":"RS256","kid":"…"}`): each distinct text is decoded and
+ * parsed once instead of on every token response. The parse depends on the text alone; at most
+ * {@link MAX_HEADERS} are kept (then the map starts over).
+ */
+const HEADERS = new Map<string, ParsedHeader>()
+const MAX_HEADERS = 64
+
+function parseHeader(text: string): ParsedHeader {
+  let parsed = HEADERS.get(text)
+  if (parsed === undefined) {
+    // oauth4webapi has decoded this header and checked its alg against openrp's policy.
+    const header = JSON.parse(utf8.decode(decodeBase64Url(text))) as JwsHeader
+    parsed = { header, id: keyId(header), params: verifyParams(header.alg) }
+    if (HEADERS.size >= MAX_HEADERS) HEADERS.clear()
+    HEADERS.set(text, parsed)
+  }
+  return parsed
 }
 
 /**
@@ -59,30 +87,25 @@ async function verifySignature(
   jwt: string,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  const headerEnd = jwt.indexOf('.')
   const signatureStart = jwt.lastIndexOf('.')
-  const header = JSON.parse(utf8.decode(decodeBase64Url(jwt.slice(0, headerEnd)))) as JwsHeader
+  const { header, id, params } = parseHeader(jwt.slice(0, jwt.indexOf('.')))
   const job: SignatureJob = {
     header,
-    id: keyId(header),
-    params: verifyParams(header.alg),
+    id,
+    params,
     signature: decodeBase64Url(jwt.slice(signatureStart + 1)),
     data: encoder.encode(jwt.slice(0, signatureStart)),
   }
   // The usual case: a loaded set whose keys for this header are imported. The same check as
   // through withKeySet, without its waits; a refetch can only follow a missing key.
-  const imported = core.jwks.fresh()?.verificationKeys?.get(job.id)
+  const imported = core.jwks.fresh()?.verificationKeys?.get(id)
   if (Array.isArray(imported)) await verifyWithKeys(imported, job)
   else await withKeySet(core.jwks, signal, verifyWithSet, isNoKey, job)
   return header.alg
 }
 
 /** One signature check of {@link verifySignature} against one key set. */
-interface SignatureJob {
-  header: JwsHeader
-  /** The header's key id in {@link LoadedJwks.verificationKeys}. */
-  id: string
-  params: AlgorithmIdentifier | RsaPssParams | EcdsaParams
+interface SignatureJob extends ParsedHeader {
   signature: Uint8Array<ArrayBuffer>
   data: Uint8Array<ArrayBuffer>
 }
@@ -216,23 +239,12 @@ function importParams(
   }
 }
 
-/** {@link verifyParams} by `alg`, made once per algorithm. */
-const VERIFY_PARAMS = new Map<string, AlgorithmIdentifier | RsaPssParams | EcdsaParams>()
-
 /**
- * The WebCrypto verification parameters of `alg`. oauth4webapi has checked `alg` against the
- * policy, which may still name one WebCrypto has no verification for: then `UNSUPPORTED`.
+ * The WebCrypto verification parameters of `alg` (worked out once per header text, with it).
+ * oauth4webapi has checked `alg` against the policy, which may still name one WebCrypto has no
+ * verification for: then `UNSUPPORTED`.
  */
 function verifyParams(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
-  let params = VERIFY_PARAMS.get(alg)
-  if (params === undefined) {
-    params = verifyParamsOf(alg)
-    VERIFY_PARAMS.set(alg, params)
-  }
-  return params
-}
-
-function verifyParamsOf(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
   if (/^(RS|PS|ES)(256|384|512)$/.test(alg)) {
     if (alg.startsWith('RS')) return { name: 'RSASSA-PKCS1-v1_5' }
     if (alg.startsWith('PS')) return { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 }

@@ -20,6 +20,9 @@ export interface TokenResponseExpectations
   dpop: boolean
 }
 
+/** The members that must be strings when present. */
+const OPTIONAL_STRINGS = ['refresh_token', 'id_token', 'scope', 'issued_token_type'] as const
+
 const KNOWN = new Set([
   'access_token',
   'token_type',
@@ -48,10 +51,7 @@ export async function handleTokenResponse(
   const idTokenClaims =
     result.id_token === undefined
       ? undefined
-      : await checkTokenEndpointIdToken(core, result, {
-          ...expected,
-          accessToken: result.access_token,
-        })
+      : await checkTokenEndpointIdToken(core, result, expected)
   return tokenSetFromResponse(result, idTokenClaims, expected.dpop, core.options.clock.now())
 }
 
@@ -83,12 +83,17 @@ export function tokenSetFromResponse(
     !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn >= 0)
   )
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response has a bad expires_in')
-  for (const name of ['refresh_token', 'id_token', 'scope', 'issued_token_type']) {
+  for (const name of OPTIONAL_STRINGS) {
     if (r[name] !== undefined && typeof r[name] !== 'string')
       throw new ValidationError('TOKEN_RESPONSE_INVALID', `The token response has a bad ${name}`)
   }
-  const extra: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(r)) if (!KNOWN.has(key)) extra[key] = value
+  // Object.keys, not Object.entries: no [key, value] array per member of every response.
+  let extra: Record<string, unknown> | undefined
+  for (const key of Object.keys(r)) {
+    if (KNOWN.has(key)) continue
+    extra ??= {}
+    extra[key] = r[key]
+  }
   const now = Math.floor(nowMs / 1000)
   return new TokenSet({
     accessToken: r.access_token,
@@ -101,7 +106,7 @@ export function tokenSetFromResponse(
     idTokenClaims,
     scope: r.scope as string | undefined,
     issuedTokenType: r.issued_token_type as string | undefined,
-    extra: Object.keys(extra).length > 0 ? extra : undefined,
+    extra,
   })
 }
 

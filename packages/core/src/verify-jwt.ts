@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { JWTHeaderParameters, JWTVerifyOptions } from 'jose'
+import type { JWTHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { systemClock } from './clock.ts'
 import { type LoadedJwks, withKeySet } from './jwks.ts'
@@ -76,8 +76,13 @@ interface VerifyJob {
 
 async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob) {
   set.joseKeys ??= jose.createLocalJWKSet(set.jwks)
+  const headerText = jwt.slice(0, jwt.indexOf('.'))
+  const known = set.joseKeysByHeader?.get(headerText)
+  // The key jose chose for this header before: given as it is, jose still checks the header
+  // (alg allowed, crit), the signature and the claims.
+  if (known !== undefined) return jose.jwtVerify(jwt, known, options)
   try {
-    return await jose.jwtVerify(jwt, set.joseKeys, options)
+    return await jose.jwtVerify(jwt, rememberKey(set, set.joseKeys, headerText), options)
   } catch (error) {
     if (!(error instanceof jose.errors.JWKSMultipleMatchingKeys)) throw error
     // jose hands the keys that fit as an async iterable on the error.
@@ -89,6 +94,25 @@ async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob)
       }
     }
     throw new jose.errors.JWSSignatureVerificationFailed()
+  }
+}
+
+/** How many header texts {@link LoadedJwks.joseKeysByHeader} keeps (then it starts over). */
+const MAX_REMEMBERED_HEADERS = 64
+
+/**
+ * jose's key resolver over `set`, remembering the one key it picks for `headerText`. The pick
+ * depends on the header alone (its `alg` and `kid`), and a provider's tokens repeat a few
+ * headers exactly: later tokens with this header get the key itself, without jose searching the
+ * set again. Several fitting keys are not remembered (jose throws, each is tried).
+ */
+function rememberKey(set: LoadedJwks, keys: JWTVerifyGetKey, headerText: string): JWTVerifyGetKey {
+  return async (header, token) => {
+    const key = await keys(header, token)
+    set.joseKeysByHeader ??= new Map()
+    if (set.joseKeysByHeader.size >= MAX_REMEMBERED_HEADERS) set.joseKeysByHeader.clear()
+    set.joseKeysByHeader.set(headerText, key)
+    return key
   }
 }
 

@@ -94,3 +94,36 @@ describe('verifyJwt', () => {
     expect(await codeOf(other)).toBe('JWKS_NO_MATCHING_KEY')
   })
 })
+
+describe('verifyJwt with a key set that stays loaded', () => {
+  it('checks every later token with the key it picked for their header, as fully as the first', async () => {
+    const pair = await generateKeyPair('ES256')
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }
+    const set = { jwks: { keys: [jwk] }, generation: 1, at: Date.now() }
+    const jwks: JwksCache = {
+      fetchCount: 1,
+      fresh: () => set,
+      current: async () => set,
+      refetch: async () => undefined,
+    }
+    const loaded = { ...core, jwks } as ClientCore
+    const header = { alg: 'ES256', kid: 'k1' }
+    const signed = (claims: Record<string, unknown>, signer = pair.privateKey) =>
+      new SignJWT(claims).setProtectedHeader(header).sign(signer)
+    const codeWith = async (jwt: string, algorithms = ['ES256']) => {
+      try {
+        await verifyJwt(loaded, jwt, { algorithms })
+      } catch (error) {
+        const mapped = mapError(error, 'id_token')
+        return isOpenRpError(mapped) ? mapped.code : 'not mapped'
+      }
+      return undefined
+    }
+    expect(await codeWith(await signed(good))).toBeUndefined()
+    expect(await codeWith(await signed({ ...good, exp: now + 600 }))).toBeUndefined()
+    // The same header text from here on: the key is not searched again, nothing else is skipped.
+    expect(await codeWith(await signed(good, key))).toBe('JWT_SIGNATURE_INVALID')
+    expect(await codeWith(await signed({ ...good, aud: 'api' }))).toBe('ID_TOKEN_AUD_MISMATCH')
+    expect(await codeWith(await signed(good), ['RS256'])).toBe('JWT_ALG_NOT_ALLOWED')
+  })
+})

@@ -9,7 +9,7 @@ import type { ClientCore } from '../client-core.ts'
 import { assertDpopKey } from '../dpop.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { failedAnswerText } from '../internal/http.ts'
-import { tokenRequest } from '../internal/token-request.ts'
+import { appendResources, tokenRequest } from '../internal/token-request.ts'
 import { keepRotatedRefreshToken } from '../rotated-refresh-token.ts'
 import { TokenSet } from '../token-set.ts'
 
@@ -59,32 +59,35 @@ export async function refresh(
   const claims = previous?.claims()
   const params = new URLSearchParams()
   if (options.scope !== undefined) params.set('scope', options.scope)
-  for (const resource of [options.resource ?? []].flat()) params.append('resource', resource)
+  appendResources(params, options.resource)
   /** The last answer: a 200 that fails a check may still have spent the refresh token. */
   let answer: Response | undefined
-  const fresh = await tokenRequest(
-    core,
-    {
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      subject: claims?.sub,
-      previousIssuer: claims?.iss,
-    },
-    async (http) => {
-      answer = await oauth.refreshTokenGrantRequest(
-        core.metadata,
-        core.client,
-        core.clientAuth,
-        refreshToken,
-        { ...http, additionalParameters: params },
-      )
-      return answer
-    },
-    (response) => oauth.processRefreshTokenResponse(core.server, core.client, response),
-  ).catch((error: unknown) => {
+  let fresh: TokenSet
+  try {
+    fresh = await tokenRequest(
+      core,
+      {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        subject: claims?.sub,
+        previousIssuer: claims?.iss,
+      },
+      async (http) => {
+        answer = await oauth.refreshTokenGrantRequest(
+          core.metadata,
+          core.client,
+          core.clientAuth,
+          refreshToken,
+          { ...http, additionalParameters: params },
+        )
+        return answer
+      },
+      (response) => oauth.processRefreshTokenResponse(core.server, core.client, response),
+    )
+  } catch (error) {
     const text = failedAnswerText(answer, error)
     throw text === undefined ? error : keepRotatedRefreshToken(error, text, refreshToken)
-  })
+  }
   const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
   if (fresh.refreshToken !== undefined && !keepIdToken) return fresh
   const json = fresh.toJSON()

@@ -28,23 +28,36 @@ export function tokenRequest(
   send: (options: TokenRequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenSet> {
-  const { retry = false, timeoutMs, ...expected } = settings
   return operation(
     core,
-    { signal: settings.signal, retry, context: 'token', timeoutMs },
+    {
+      signal: settings.signal,
+      retry: settings.retry === true,
+      context: 'token',
+      timeoutMs: settings.timeoutMs,
+    },
     async (http, deadline) => {
-      const dpop = await core.dpop()
+      // Without DPoP there is no handle to wait for, and no nonce to retry with.
+      const dpop = core.options.dpop === false ? undefined : await core.dpop()
       const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
-      const tokens = await withDpopNonceRetry(core, async () => {
-        const response = await send(options)
-        return handleTokenResponse(core, response, process, {
-          ...expected,
-          // JWKS fetches for the ID token share this call's deadline.
-          signal: deadline.signal,
-          dpop: dpop !== undefined,
-        })
-      })
-      return dpop ? boundToKey(tokens, dpop) : tokens
+      const expected: TokenResponseExpectations = {
+        ...settings,
+        // JWKS fetches for the ID token share this call's deadline.
+        signal: deadline.signal,
+        dpop: dpop !== undefined,
+      }
+      const attempt = async () => handleTokenResponse(core, await send(options), process, expected)
+      if (dpop === undefined) return attempt()
+      return boundToKey(await withDpopNonceRetry(core, attempt), dpop)
     },
   )
+}
+
+/** RFC 8707 `resource` parameters of a token request: one per indicator. */
+export function appendResources(
+  params: URLSearchParams,
+  resource: string | string[] | undefined,
+): void {
+  if (Array.isArray(resource)) for (const item of resource) params.append('resource', item)
+  else if (resource !== undefined) params.append('resource', resource)
 }
