@@ -666,6 +666,7 @@ interface LoadedJwks {
     readonly generation: number;
     readonly at: number;
     joseKeys?: JWTVerifyGetKey;
+    joseKeysByHeader?: Map<string, Awaited<ReturnType<JWTVerifyGetKey>>>;
     verificationKeys?: Map<string, WebCryptoKey[] | Promise<WebCryptoKey[]>>;
 }
 interface JwksCache {
