@@ -4,7 +4,7 @@
  * Playwright's own browser runs with the popup blocker off, and a context it traces lets popups
  * through; so this file launches a Chromium with the blocker on, in a worker that never traced.
  */
-import { chromium } from '@playwright/test'
+import { chromium, type Page } from '@playwright/test'
 import { chromiumArgs, chromiumPath } from '@openrp/testkit'
 import { expect, expectError, expectNoSession, expectStatus, test } from '../fixtures/demo.ts'
 
@@ -18,10 +18,38 @@ test.use({
   },
 })
 
+/**
+ * Headless Chromium now and then lets a popup through without a user gesture (about 1 attempt in
+ * 10 here, at no particular time after load; the page had no user activation). Such an attempt
+ * says nothing about openrp, so it is made again in a fresh browser; the test fails when
+ * Chromium blocks none of them.
+ */
+const ATTEMPTS = 5
+
 test("a popup blocked by Chromium's popup blocker gives POPUP_BLOCKED", async ({ demo }) => {
-  // Playwright turns the popup blocker off, and its clicks count as user gestures. This
-  // browser keeps the blocker on, and the page's own script clicks "Sign in with popup" (no
-  // user gesture, as when an app calls loginWithPopup() outside a click handler).
+  for (let attempt = 1; ; attempt++) {
+    await demo.control.clearRequests()
+    const blocked = await clickPopupLoginWithoutGesture(demo.url, async (page) => {
+      await expectError(page, 'POPUP_BLOCKED')
+      await expectNoSession(page)
+      expect(await demo.control.requests({ endpoint: 'authorize' })).toEqual([])
+    })
+    if (blocked) return
+    expect(attempt, 'Chromium blocked none of the popups').toBeLessThan(ATTEMPTS)
+  }
+})
+
+/**
+ * Opens the demo in a Chromium with its popup blocker on, where the page's own script clicks
+ * "Sign in with popup" (no user gesture, as when an app calls loginWithPopup() outside a click
+ * handler). Runs `check` and returns true when Chromium blocked the popup; returns false when it
+ * let it through.
+ */
+async function clickPopupLoginWithoutGesture(
+  url: string,
+  check: (page: Page) => Promise<void>,
+): Promise<boolean> {
+  // Playwright turns the popup blocker off, and its clicks count as user gestures.
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: chromiumArgs,
@@ -44,13 +72,16 @@ test("a popup blocked by Chromium's popup blocker gives POPUP_BLOCKED", async ({
       }
       addEventListener('DOMContentLoaded', clickWhenReady)
     })
-    await page.goto(demo.url)
+    await page.goto(url)
     await expectStatus(page, /signed-(in|out)/)
-    await expectError(page, 'POPUP_BLOCKED')
-    await expectNoSession(page)
+    // The click has happened once a popup opened (let through) or an error shows.
+    const errorShown = () => page.getByTestId('error').isVisible()
+    await expect.poll(async () => opened || (await errorShown())).toBe(true)
+    if (opened) return false
+    await check(page)
     expect(opened).toBe(false)
-    expect(await demo.control.requests({ endpoint: 'authorize' })).toEqual([])
+    return true
   } finally {
     await browser.close()
   }
-})
+}
