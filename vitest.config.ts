@@ -38,6 +38,10 @@ export default defineConfig({
     // than there are cores. With files sharing workers, 3 beat 4 on 2 cores (less loading of
     // modules per worker, less contention) and 2 left cores idle while files waited.
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 3),
+    // A larger young generation: workers that run many files allocate a lot of short-lived
+    // objects (requests, JWTs, fast-check cases); with 32 MB semi-spaces instead of 16 MB, fewer
+    // scavenges run (about 8% less CPU for the stage; 64 MB gained nothing more).
+    execArgv: ['--max-semi-space-size=32'],
     projects: [
       {
         extends: true,
