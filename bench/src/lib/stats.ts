@@ -28,9 +28,14 @@ export function summarize(values: number[]): Summary {
  * the ratio of two medians.
  */
 export function medianRatio(a: Summary, b: Summary): number {
+  return summarize(roundRatios(a, b)).median
+}
+
+/** The ratios a[i] / b[i] of rounds measured side by side. */
+function roundRatios(a: Summary, b: Summary): number[] {
   const n = Math.min(a.values.length, b.values.length)
   if (n === 0) throw new Error('no rounds to compare')
-  return summarize(a.values.slice(0, n).map((v, i) => v / b.values[i]!)).median
+  return a.values.slice(0, n).map((v, i) => v / b.values[i]!)
 }
 
 /**
@@ -43,10 +48,7 @@ export async function rate(fn: () => unknown, ms: number, batch = 200): Promise<
   const end = start + ms
   let now = start
   while (now < end) {
-    for (let i = 0; i < batch; i++) {
-      const r = fn()
-      if (r instanceof Promise) await r
-    }
+    await callRepeatedly(fn, batch)
     calls += batch
     now = performance.now()
   }
@@ -93,8 +95,8 @@ async function callRepeatedly(fn: () => unknown, calls: number): Promise<void> {
  * wall time, which also counts the time the process waited for a core.
  *
  * Each subject first runs for `warmupMs` (discarded, in three passes over all subjects), then
- * 7 batches of 10 calls size its rounds: a round makes as many calls as take about `roundMs` of CPU, the same count in every
- * round.
+ * 7 batches of 10 calls size its rounds: a round makes as many calls as take about `roundMs` of
+ * CPU, the same count in every round.
  * Rounds are interleaved, each in a new random order (seeded, so runs repeat it): drift in the
  * machine hits every subject alike, and every subject follows each other one (whose garbage and
  * cache state it inherits) and itself equally often. A fixed or alternating order does not: in
@@ -187,13 +189,9 @@ export function poolComparisons(runs: CpuComparison[]): CpuComparison {
  * rounds scatter around the median ratio.
  */
 export function ratioQuartiles(a: Summary, b: Summary): { q1: number; median: number; q3: number } {
-  const n = Math.min(a.values.length, b.values.length)
-  const ratios = a.values
-    .slice(0, n)
-    .map((v, i) => v / b.values[i]!)
-    .sort((x, y) => x - y)
-  const at = (q: number) => ratios[Math.min(n - 1, Math.floor(q * n))]!
-  return { q1: at(0.25), median: medianRatio(a, b), q3: at(0.75) }
+  const ratios = roundRatios(a, b).sort((x, y) => x - y)
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))]!
+  return { q1: at(0.25), median: summarize(ratios).median, q3: at(0.75) }
 }
 
 /** `items` in a random order (Fisher–Yates). */
