@@ -95,9 +95,14 @@ test.describe('demo SPA against node-oidc-provider', () => {
 
   test('DPoP-bound tokens with the server nonces the OP demands', async ({ page, certified }) => {
     await openDemo(page, certified)
-    await page.getByTestId('dpop-toggle').check()
-    await expect(page.getByTestId('dpop-toggle')).toBeChecked()
+    // Changing the setting signs out locally and reloads the page: wait for the reload, or the
+    // login click below may start a navigation the reload then cancels. click(), not check():
+    // check() re-reads the box after the click, maybe on the reloaded page's static markup.
+    const reloaded = page.waitForEvent('load')
+    await page.getByTestId('dpop-toggle').click()
+    await reloaded
     await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'signed-out')
+    await expect(page.getByTestId('dpop-toggle')).toBeChecked()
     await page.getByTestId('login-redirect').click()
     await expectSignedIn(page)
     await expect(page.getByTestId('token-type')).toHaveText('DPoP-bound token')
