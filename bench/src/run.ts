@@ -1,11 +1,14 @@
 /**
  * `pnpm bench`: bundle sizes, hot path, concurrency, ID-token validation, cold import and a
  * Redis-backed fleet, each openrp figure beside the libraries users would pick instead.
- * Writes bench/RESULTS.md. `--only=size,react,hot,redis,idtoken,cold,fleet,faults` runs some sections.
+ * Writes bench/RESULTS.md. `--only=size,react,hot,redis,idtoken,cold,fleet,faults` runs some sections;
+ * `--only=tests` (not run by default: about 10 minutes) times the test command's vitest stage
+ * beside an earlier commit's.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { COLD_IMPORT_TARGETS, measureColdImports } from './cold-import.ts'
 import { measureFleet } from './fleet.ts'
+import { measureTestStage, TEST_STAGE_BASELINE } from './test-stage.ts'
 import {
   measureRefreshFaults,
   REFRESH_FAULTS,
@@ -32,7 +35,7 @@ import { measureReactLayers, strayImports } from './size/react.ts'
 import { sizeChecks, sizeTable } from './size/table.ts'
 
 const SECTIONS = ['size', 'react', 'hot', 'redis', 'idtoken', 'cold', 'fleet', 'faults'] as const
-type Section = (typeof SECTIONS)[number]
+type Section = (typeof SECTIONS)[number] | 'tests'
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const selected = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS)
 const log = (line: string) => console.error(line)
@@ -462,6 +465,35 @@ await section('faults', 'Faults around a refresh, across a fleet', async () => {
     ),
     '',
     `ClientCredentialsProvider's memory (\`src/workers/cc-heap.ts\`, one process, \`--expose-gc\`): getToken() for ${num(heap.keys)} distinct scopes, each token valid 1 h, minted by an in-memory client (the cache is measured, not the protocol); heap after a full GC, minus the heap before (after a warm-up of 5,000 scopes each, not counted). With a shared store (the provider's map alone, RedisStore's role played by a store that keeps nothing): ${num(heap.cachedTokens)} tokens kept (\`maxCachedTokens\` 1000), +${mib(heap.providerHeapBytes)}. With the default store (the provider's own MemoryStore, capped at \`maxCachedTokens\`: expired tokens swept, then the least recently used evicted): +${mib(heap.defaultStoreHeapBytes)}.`,
+  ]
+})
+
+await section('tests', "The test command's vitest stage", async () => {
+  const rounds = 3
+  const { current, baseline } = measureTestStage(rounds, log)
+  const median = (r: typeof current) => `${withRange(r.seconds, (s) => s.toFixed(1))} s`
+  const tests = (r: typeof current) =>
+    `${r.runs[0]!.passed} passed, ${Math.max(...r.runs.map((x) => x.failed))} failed, ${r.runs[0]!.files} files`
+  const share = medianRatio(current.seconds, baseline.seconds)
+  headline.push(
+    `the test command's vitest stage: ${median(current)}, ${times(share)} of the same stage at ${baseline.commit.slice(0, 7)} (${median(baseline)}), with ${current.runs[0]!.passed - baseline.runs[0]!.passed} more tests`,
+  )
+  return [
+    `\`pnpm exec vitest run\` from the repository root with \`CI=true\`, after \`pnpm run build\`, as \`scripts/test.sh\` runs it (JSON reporter only), here and in a git worktree of ${TEST_STAGE_BASELINE.slice(0, 7)} (the last commit before the refresh coordinator; issue 14 measured its stage at 85 s). One warm-up run each, then ${rounds} rounds, the two checkouts in turn; wall time of the whole command. The ratio is the median of the round-by-round ratios.`,
+    '',
+    table(
+      ['checkout', 'commit', 'wall time, median (min–max)', 'tests', 'this checkout as a multiple'],
+      [
+        [
+          'this checkout',
+          current.commit.slice(0, 7),
+          median(current),
+          tests(current),
+          times(share),
+        ],
+        ['baseline', baseline.commit.slice(0, 7), median(baseline), tests(baseline), '1.00x'],
+      ],
+    ),
   ]
 })
 
