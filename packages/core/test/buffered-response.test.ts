@@ -38,6 +38,16 @@ describe('BufferedResponse', () => {
     expect(() => res.clone()).toThrow(TypeError)
   })
 
+  it('peekText leaves the body unread, and gives the bytes again after the body was consumed', async () => {
+    // The refresh path reads a rotated refresh token from a 200 that failed other checks.
+    const body = '{"refresh_token":"r2","n":1}'
+    const res = make(body) as Response & { peekText(): string }
+    expect(res.peekText()).toBe(body)
+    expect(res.bodyUsed).toBe(false)
+    expect(await res.json()).toEqual({ refresh_token: 'r2', n: 1 })
+    expect(res.peekText()).toBe(body)
+  })
+
   it('rejects json() on a body that is not JSON, like Response.json()', async () => {
     await expect(make('<html>').json()).rejects.toBeInstanceOf(SyntaxError)
   })

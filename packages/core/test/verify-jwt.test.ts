@@ -70,8 +70,14 @@ describe('verifyJwt', () => {
   })
 
   it('refuses a signed payload that is no JSON object with JWT_MALFORMED', async () => {
-    for (const payload of [JSON.stringify([good]), '{"iss":']) {
-      const jws = await new CompactSign(new TextEncoder().encode(payload))
+    const utf8 = (text: string) => new TextEncoder().encode(text)
+    // A JSON array, JSON cut short, and bytes that are no UTF-8 at all.
+    for (const payload of [
+      utf8(JSON.stringify([good])),
+      utf8('{"iss":'),
+      Uint8Array.of(0x7b, 0xff, 0x7d),
+    ]) {
+      const jws = await new CompactSign(payload)
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
         .sign(key)
       expect(await codeOf(jws)).toBe('JWT_MALFORMED')
