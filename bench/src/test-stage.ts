@@ -4,13 +4,11 @@
  * round by round in turns, so both see the same machine.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ROOT } from './lib/build.ts'
 import { type Summary, summarize } from './lib/stats.ts'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /**
  * The tree on which issue 14 measured the stage at 85 s: the last commit before the refresh
@@ -48,12 +46,24 @@ function run(command: string, args: string[], cwd: string): string {
 function timeStage(cwd: string): TestStageRun {
   const report = join(cwd, '.cache', 'bench-test-stage.json')
   const started = performance.now()
-  spawnSync('pnpm', ['exec', 'vitest', 'run', '--reporter=json', `--outputFile=${report}`], {
-    cwd,
-    env: { ...process.env, CI: 'true' },
-    stdio: 'ignore',
-  })
+  rmSync(report, { force: true })
+  const result = spawnSync(
+    'pnpm',
+    ['exec', 'vitest', 'run', '--reporter=json', `--outputFile=${report}`],
+    {
+      cwd,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    },
+  )
   const seconds = (performance.now() - started) / 1000
+  // Failed tests still write the report (counted below); a vitest that could not run writes none.
+  if (!existsSync(report)) {
+    throw new Error(
+      `vitest wrote no report in ${cwd} (exit ${result.status}):\n${result.stderr.slice(-2000)}`,
+    )
+  }
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number
     numFailedTests: number

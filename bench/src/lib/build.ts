@@ -3,7 +3,8 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+/** The repository's root. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 function newestMtime(dir: string): number {
   let newest = 0

@@ -37,7 +37,8 @@ export function tokenRequest(
       timeoutMs: settings.timeoutMs,
     },
     async (http, deadline) => {
-      // Without DPoP there is no handle to wait for, and no nonce to retry with.
+      // Without DPoP there is no handle to wait for, and no nonce to retry with. options.dpop is
+      // false exactly when dpop() has no handle: buildCore and withDpop set the two together.
       const dpop = core.options.dpop === false ? undefined : await core.dpop()
       const options: TokenRequestOptions = dpop ? { ...http, DPoP: dpop } : http
       const expected: TokenResponseExpectations = {
