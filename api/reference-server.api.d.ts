@@ -293,7 +293,17 @@ interface SelfSignedCertificate {
     thumbprint: string;
 }
 declare function createSelfSignedCertificate(options?: SelfSignedCertificateOptions): SelfSignedCertificate;
+interface CertificateIssuer {
+    cert: string;
+    key: string;
+}
+interface IssuedCertificate {
+    cert: string;
+    key: string;
+    thumbprint: string;
+}
+declare function issueCertificate(issuer: CertificateIssuer, options?: SelfSignedCertificateOptions): IssuedCertificate;
 declare function certificateThumbprint(cert: Uint8Array | X509Certificate): string;
 declare const organizationSwitchGrant: VendorGrantHandler;
-export { CompleteLoginError, CookieJar, DEMO_ASSERTION_ISSUER, DEMO_CLIENTS, DEMO_PRIVATE_KEY_JWK, DEMO_SAML_CERTIFICATE_PEM, DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_SPA_ORIGIN, DEMO_TRUSTED_ISSUERS, DEMO_TV_ORIGIN, DEMO_USERS, certificateThumbprint, completeLogin, createSamlAssertion, createSelfSignedCertificate, organizationSwitchGrant, startLogoutReceiver, startReferenceServer };
-export type { ClientAuthMethod, ClientConfig, CompleteLoginOptions, CompletedLogin, EndpointName, Faults, Hold, HoldOptions, HttpFault, IdTokenFaults, LogoutReceiver, ReferenceServer, ReferenceServerOptions, RequestRecord, ResponseType, SamlAssertionOptions, SelfSignedCertificate, SelfSignedCertificateOptions, ServerControl, TrustedAssertionIssuer, UserConfig, VendorGrantContext, VendorGrantHandler, VendorGrantResult };
+export { CompleteLoginError, CookieJar, DEMO_ASSERTION_ISSUER, DEMO_CLIENTS, DEMO_PRIVATE_KEY_JWK, DEMO_SAML_CERTIFICATE_PEM, DEMO_SAML_ISSUER, DEMO_SAML_PRIVATE_KEY_PEM, DEMO_SPA_ORIGIN, DEMO_TRUSTED_ISSUERS, DEMO_TV_ORIGIN, DEMO_USERS, certificateThumbprint, completeLogin, createSamlAssertion, createSelfSignedCertificate, issueCertificate, organizationSwitchGrant, startLogoutReceiver, startReferenceServer };
+export type { CertificateIssuer, ClientAuthMethod, ClientConfig, CompleteLoginOptions, CompletedLogin, EndpointName, Faults, Hold, HoldOptions, HttpFault, IdTokenFaults, IssuedCertificate, LogoutReceiver, ReferenceServer, ReferenceServerOptions, RequestRecord, ResponseType, SamlAssertionOptions, SelfSignedCertificate, SelfSignedCertificateOptions, ServerControl, TrustedAssertionIssuer, UserConfig, VendorGrantContext, VendorGrantHandler, VendorGrantResult };

@@ -1,15 +1,24 @@
 /**
- * Throw-away self-signed X.509 certificates made with node:crypto alone (no openssl needed):
- * the server certificate of the mutual-TLS listener, and client certificates for tests of
- * RFC 8705. A minimal DER writer: one P-256 key, a subject with a common name, optional
- * subjectAltNames, basicConstraints.
+ * Throw-away X.509 certificates made with node:crypto alone (no openssl needed): the server
+ * certificate of the mutual-TLS listener, and client certificates for tests of RFC 8705, either
+ * self-signed or issued by a throw-away CA (the PKI method, `tls_client_auth`). A minimal DER
+ * writer: one P-256 key, a subject with a common name, optional subjectAltNames,
+ * basicConstraints.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
 
-/** Options of {@link createSelfSignedCertificate}. */
+/** Options of {@link createSelfSignedCertificate} and {@link issueCertificate}. */
 export interface SelfSignedCertificateOptions {
-  /** The subject's (and issuer's) common name: the subject DN is `CN=<commonName>`. */
+  /** The subject's common name (the issuer's too when self-signed): the DN is `CN=<commonName>`. */
   commonName?: string
   /** subjectAltName IP addresses (IPv4 or IPv6), e.g. `['127.0.0.1']`. */
   ipAddresses?: string[]
@@ -43,11 +52,76 @@ export interface SelfSignedCertificate {
 export function createSelfSignedCertificate(
   options: SelfSignedCertificateOptions = {},
 ): SelfSignedCertificate {
-  const commonName = options.commonName ?? '127.0.0.1'
-  const days = options.days ?? 1
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const ecdsaWithSha256 = seq(hex('06082a8648ce3d040302'))
-  const name = seq(der(0x31, seq(hex('0603550403'), der(0x0c, Buffer.from(commonName)))))
+  const name = commonNameDer(options.commonName ?? '127.0.0.1')
+  const cert = certificateDer(options, { publicKey, subject: name, issuer: name, privateKey }, true)
+  return certificateResult(cert, privateKey)
+}
+
+/** The issuer of {@link issueCertificate}: a CA certificate and its P-256 private key (PEM). */
+export interface CertificateIssuer {
+  /** The CA certificate, PEM (e.g. one from {@link createSelfSignedCertificate}). */
+  cert: string
+  /** Its P-256 private key, PEM. */
+  key: string
+}
+
+/** A certificate issued by a CA, its key (PEM) and its RFC 8705 thumbprint. */
+export interface IssuedCertificate {
+  /** The certificate, PEM. */
+  cert: string
+  /** Its P-256 private key, PKCS #8 PEM. */
+  key: string
+  /** `x5t#S256`: base64url SHA-256 of the DER certificate (RFC 8705 §3.1). */
+  thumbprint: string
+}
+
+/**
+ * Makes a P-256 end-entity certificate (not a CA) issued and signed by `issuer`: a server
+ * certificate that clients trusting the CA accept, or a client certificate for the PKI method
+ * of mutual-TLS client authentication (RFC 8705 §2.1), whose chain a server verifies against
+ * the CA. The issuer's key must be a P-256 key (as {@link createSelfSignedCertificate} makes).
+ *
+ * @example
+ * ```ts
+ * const ca = createSelfSignedCertificate({ commonName: 'Test CA' })
+ * const server = issueCertificate(ca, { commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'] })
+ * const client = issueCertificate(ca, { commonName: 'billing-daemon' })
+ * // https.createServer({ ...server, ca: ca.cert, requestCert: true }): client's chain verifies
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1
+ */
+export function issueCertificate(
+  issuer: CertificateIssuer,
+  options: SelfSignedCertificateOptions = {},
+): IssuedCertificate {
+  const issuerKey = createPrivateKey(issuer.key)
+  if (issuerKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new TypeError('issueCertificate() needs an issuer with a P-256 private key')
+  const issuerName = subjectOf(new X509Certificate(issuer.cert).raw)
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const subject = commonNameDer(options.commonName ?? '127.0.0.1')
+  const cert = certificateDer(
+    options,
+    { publicKey, subject, issuer: issuerName, privateKey: issuerKey },
+    false,
+  )
+  return certificateResult(cert, privateKey)
+}
+
+const ecdsaWithSha256 = seq(hex('06082a8648ce3d040302'))
+
+function commonNameDer(commonName: string): Buffer {
+  return seq(der(0x31, seq(hex('0603550403'), der(0x0c, Buffer.from(commonName)))))
+}
+
+/** The DER of a certificate of `publicKey` for `subject`, signed by `issuer`'s `privateKey`. */
+function certificateDer(
+  options: SelfSignedCertificateOptions,
+  keys: { publicKey: KeyObject; subject: Buffer; issuer: Buffer; privateKey: KeyObject },
+  ca: boolean,
+): Buffer {
+  const days = options.days ?? 1
   const serial = randomBytes(16)
   // Positive and minimally encoded (DER): first byte 0x40..0x7f.
   serial[0] = ((serial[0] as number) & 0x3f) | 0x40
@@ -60,28 +134,66 @@ export function createSelfSignedCertificate(
     0xa3,
     seq(
       ...(altNames.length ? [seq(hex('0603551d11'), der(0x04, seq(...altNames)))] : []),
-      // basicConstraints: CA (it is its own trust anchor)
-      seq(hex('0603551d13'), der(0x04, seq(hex('0101ff')))),
+      // basicConstraints: CA for a self-signed certificate (its own trust anchor); an
+      // end entity otherwise (cA FALSE is the DER default, so left out).
+      seq(hex('0603551d13'), der(0x04, ca ? seq(hex('0101ff')) : seq())),
     ),
   )
   const tbs = seq(
     hex('a003020102'),
     der(0x02, serial),
     ecdsaWithSha256,
-    name,
+    keys.issuer,
     seq(time(new Date(now - 60_000)), time(new Date(now + days * 86_400_000))),
-    name,
-    publicKey.export({ type: 'spki', format: 'der' }),
+    keys.subject,
+    keys.publicKey.export({ type: 'spki', format: 'der' }),
     extensions,
   )
-  const signature = sign('sha256', tbs, privateKey)
-  const certDer = seq(tbs, ecdsaWithSha256, der(0x03, Buffer.concat([Buffer.from([0]), signature])))
+  const signature = sign('sha256', tbs, keys.privateKey)
+  return seq(tbs, ecdsaWithSha256, der(0x03, Buffer.concat([Buffer.from([0]), signature])))
+}
+
+function certificateResult(certDer: Buffer, privateKey: KeyObject) {
   const body = certDer.toString('base64').replace(/.{64}/g, '$&\n').trim()
   return {
     cert: `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`,
     key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     thumbprint: certificateThumbprint(certDer),
   }
+}
+
+/**
+ * The subject Name of a DER certificate, as encoded (RFC 5280 §4.1: Certificate ::= SEQUENCE {
+ * tbsCertificate SEQUENCE { [0] version, serialNumber, signature, issuer, validity, subject ...
+ */
+function subjectOf(certDer: Buffer): Buffer {
+  const tbs = children(children(certDer)[0] as Buffer)
+  const fields = tbs[0]?.[0] === 0xa0 ? tbs.slice(1) : tbs
+  const subject = fields[4]
+  if (!subject) throw new TypeError('not an X.509 certificate')
+  return subject
+}
+
+/** The TLVs inside a DER constructed value (the whole TLV is given). */
+function children(tlv: Buffer): Buffer[] {
+  const out: Buffer[] = []
+  const { start, end } = extent(tlv, 0)
+  for (let at = start; at < end; ) {
+    const child = extent(tlv, at)
+    out.push(tlv.subarray(at, child.end))
+    at = child.end
+  }
+  return out
+}
+
+/** Where the content of the TLV at `at` starts and where the TLV ends. */
+function extent(buf: Buffer, at: number): { start: number; end: number } {
+  const first = buf[at + 1] as number
+  if (first < 0x80) return { start: at + 2, end: at + 2 + first }
+  const count = first & 0x7f
+  let length = 0
+  for (let i = 0; i < count; i++) length = length * 256 + (buf[at + 2 + i] as number)
+  return { start: at + 2 + count, end: at + 2 + count + length }
 }
 
 /**

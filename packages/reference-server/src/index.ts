@@ -28,8 +28,11 @@ export {
   startLogoutReceiver,
 } from './testing.ts'
 export {
+  type CertificateIssuer,
   certificateThumbprint,
   createSelfSignedCertificate,
+  type IssuedCertificate,
+  issueCertificate,
   type SelfSignedCertificate,
   type SelfSignedCertificateOptions,
 } from './certificate.ts'
