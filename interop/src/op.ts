@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type X509Certificate } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { exportJWK, generateKeyPair } from 'jose'
 import Provider, {
   type ClientMetadata,
@@ -92,6 +94,28 @@ export interface CertifiedOpOptions {
   generateKeyPair?: (
     alg: 'ES256' | 'RS256',
   ) => Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }>
+  /**
+   * Serves the OP over HTTPS with OAuth 2.0 Mutual-TLS (RFC 8705): the issuer becomes
+   * `https://127.0.0.1:<port>` (no client certificate asked), and a second HTTPS listener that
+   * asks for one is published as the `mtls_endpoint_aliases` of the token, introspection,
+   * revocation, userinfo, PAR and device authorization endpoints. The OP's `features.mTLS` is
+   * on: certificate-bound access tokens, `tls_client_auth` (chains verified against `ca`) and
+   * `self_signed_tls_client_auth`. Default: plain HTTP, no mTLS.
+   */
+  tls?: CertifiedOpTls
+}
+
+/** The certificates of an OP served over HTTPS with mutual TLS ({@link CertifiedOpOptions.tls}). */
+export interface CertifiedOpTls {
+  /** The OP's server certificate (PEM), valid for IP 127.0.0.1. */
+  cert: string
+  /** Its private key (PEM). */
+  key: string
+  /**
+   * The CA certificate (PEM) that client certificates of the PKI method (`tls_client_auth`,
+   * RFC 8705 §2.1) must chain to.
+   */
+  ca: string
 }
 
 /** One request the OP answered, for tests that count. */
@@ -104,6 +128,10 @@ export interface OpRequest {
   /** Media type of the answer, e.g. `application/jwt` for signed userinfo. */
   contentType: string
   origin?: string
+  /** Arrived at the mutual-TLS listener (the `mtls_endpoint_aliases`, with `tls` only). */
+  mtls?: true
+  /** `x5t#S256` of the client certificate presented with the request, if any. */
+  certificate?: string
 }
 
 /** The keys a client of the suite signs with (their public halves are registered at the OP). */
@@ -116,8 +144,10 @@ export interface InteropKeys {
 
 /** A running node-oidc-provider. */
 export interface CertifiedOp {
-  /** e.g. `http://127.0.0.1:41234` */
+  /** e.g. `http://127.0.0.1:41234` (`https:` with `tls`) */
   issuer: string
+  /** With `tls`: the origin of the mutual-TLS listener, e.g. `https://127.0.0.1:41235`. */
+  mtlsOrigin?: string
   /** The provider instance (e.g. to look tokens up). */
   provider: Provider
   keys: InteropKeys
@@ -151,12 +181,34 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
     privateJwk(generate, 'ES256', 'assertion-es256'),
   ])
   const clientPublic = publicJwk(clientKey)
-  const server: Server = createServer()
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail)
-    server.listen(options.port ?? 0, '127.0.0.1', ok)
-  })
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const tls = options.tls
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createServer()
+  // RFC 8705 §5: the aliases on a listener of their own, the only one that asks for a client
+  // certificate (verified against the CA for tls_client_auth, not required by the handshake:
+  // self-signed ones are allowed in, and the OP decides).
+  const mtlsServer = tls
+    ? createHttpsServer({
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+      })
+    : undefined
+  const servers = mtlsServer ? [server, mtlsServer] : [server]
+  const ports = await Promise.all(
+    servers.map(
+      (listener, i) =>
+        new Promise<number>((ok, fail) => {
+          listener.once('error', fail)
+          listener.listen(i === 0 ? (options.port ?? 0) : 0, '127.0.0.1', () =>
+            ok((listener.address() as AddressInfo).port),
+          )
+        }),
+    ),
+  )
+  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${ports[0]}`
+  const mtlsOrigin = mtlsServer ? `https://127.0.0.1:${ports[1]}` : undefined
   const provider = new Provider(
     issuer,
     configuration({
@@ -165,6 +217,7 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
       refreshTokens: options.refreshTokens ?? 'offline_access',
       accessTokenTtlSec: options.accessTokenTtlSec ?? 3600,
       codeAccessTokenTtlSec: options.codeAccessTokenTtlSec ?? options.accessTokenTtlSec ?? 3600,
+      mtlsOrigin,
     }),
   )
   registerAssertionGrants(provider, publicJwk(assertionKey))
@@ -174,6 +227,7 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
       await next()
     } finally {
       const grantType = ctx.oidc?.params?.grant_type
+      const certificate = peerCertificate(ctx)
       log.push({
         method: ctx.method,
         path: ctx.path,
@@ -181,15 +235,18 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
         contentType: ctx.response.type,
         ...(typeof grantType === 'string' && { grantType }),
         ...(ctx.get('origin') && { origin: ctx.get('origin') }),
+        ...(mtlsServer && ctx.socket.localPort === ports[1] && { mtls: true as const }),
+        ...(certificate && { certificate: thumbprint(certificate) }),
       })
     }
   })
   provider.use(interaction(provider))
-  server.on('request', provider.callback())
+  for (const listener of servers) listener.on('request', provider.callback())
   const { version } = (await import('oidc-provider/package.json', { with: { type: 'json' } }))
     .default as { version: string }
   return {
     issuer,
+    ...(mtlsOrigin && { mtlsOrigin }),
     provider,
     keys: { client: clientKey, assertionIssuer: assertionKey },
     version,
@@ -197,11 +254,61 @@ export async function startCertifiedOp(options: CertifiedOpOptions = {}): Promis
     clearRequests: () => {
       log.length = 0
     },
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections()
-        server.close(() => ok())
-      }),
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (listener) =>
+            new Promise<void>((ok) => {
+              listener.closeAllConnections()
+              listener.close(() => ok())
+            }),
+        ),
+      )
+    },
+  }
+}
+
+/**
+ * The OP's endpoints that have an alias on the mutual-TLS listener (RFC 8705 §5), by metadata
+ * name: the OP's default routes (`routes` is not configured here).
+ */
+export const MTLS_ALIASED_PATHS = {
+  token_endpoint: '/token',
+  introspection_endpoint: '/token/introspection',
+  revocation_endpoint: '/token/revocation',
+  userinfo_endpoint: '/me',
+  pushed_authorization_request_endpoint: '/request',
+  device_authorization_endpoint: '/device/auth',
+} as const
+
+/** The certificate the client presented on this request's TLS connection, if any. */
+function peerCertificate(ctx: { socket: object }): X509Certificate | undefined {
+  const socket = ctx.socket as Partial<TLSSocket>
+  return socket.encrypted ? socket.getPeerX509Certificate?.() : undefined
+}
+
+/** `x5t#S256` (RFC 8705 §3.1): base64url SHA-256 of the DER certificate. */
+function thumbprint(cert: X509Certificate): string {
+  return createHash('sha256').update(cert.raw).digest('base64url')
+}
+
+/**
+ * RFC 8705 §2.1.2: whether the certificate carries the value the client registered. The subject
+ * DN is compared in its RFC 4514 string form (most specific RDN first, as registered); SAN
+ * dNSName case-insensitively, SAN iPAddress as text. Other `tls_client_auth_*` are not used by
+ * the suite: no match.
+ */
+function subjectMatches(cert: X509Certificate, property: string, expected: string): boolean {
+  const sans = (cert.subjectAltName ?? '').split(', ')
+  switch (property) {
+    case 'tls_client_auth_subject_dn':
+      return cert.subject.split('\n').reverse().join(',') === expected.replace(/,\s+/g, ',')
+    case 'tls_client_auth_san_dns':
+      return sans.includes(`DNS:${expected.toLowerCase()}`)
+    case 'tls_client_auth_san_ip':
+      return sans.includes(`IP Address:${expected}`)
+    default:
+      return false
   }
 }
 
@@ -211,6 +318,8 @@ interface ConfigInput {
   refreshTokens: 'offline_access' | 'public-clients'
   accessTokenTtlSec: number
   codeAccessTokenTtlSec: number
+  /** The mutual-TLS listener's origin: mTLS on, its aliases published. */
+  mtlsOrigin: string | undefined
 }
 
 function configuration(input: ConfigInput): Configuration {
@@ -230,6 +339,26 @@ function configuration(input: ConfigInput): Configuration {
       'none',
     ],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read'],
+    ...(input.mtlsOrigin && {
+      // The OP's default list, and the two RFC 8705 methods (not in it even with mTLS on).
+      clientAuthMethods: [
+        'client_secret_basic',
+        'client_secret_jwt',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+        'tls_client_auth',
+        'self_signed_tls_client_auth',
+      ],
+      discovery: {
+        mtls_endpoint_aliases: Object.fromEntries(
+          Object.entries(MTLS_ALIASED_PATHS).map(([name, path]) => [
+            name,
+            `${input.mtlsOrigin}${path}`,
+          ]),
+        ),
+      },
+    }),
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name'],
@@ -265,6 +394,21 @@ function configuration(input: ConfigInput): Configuration {
       registration: { enabled: true },
       // DPoP with server nonces (RFC 9449 §8, §9): every proof must carry the OP's nonce.
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
+      // RFC 8705, with the certificate of the TLS connection (only the mutual-TLS listener
+      // asks for one).
+      mTLS: {
+        enabled: input.mtlsOrigin !== undefined,
+        certificateBoundAccessTokens: true,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        getCertificate: (ctx) => peerCertificate(ctx)?.toString(),
+        // The chain was verified against the CA in the handshake (RFC 8705 §2.1).
+        certificateAuthorized: (ctx) => (ctx.socket as Partial<TLSSocket>).authorized === true,
+        certificateSubjectMatches: (ctx, property, expected) => {
+          const cert = peerCertificate(ctx)
+          return cert !== undefined && subjectMatches(cert, property, expected)
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,

@@ -48,9 +48,16 @@ export interface HtmlForm {
 export class UserAgent {
   readonly #cookies = new Map<string, Cookie>()
   readonly #maxHops: number
+  readonly #fetch: typeof fetch
 
-  constructor(options: { maxHops?: number } = {}) {
+  /**
+   * @param options.maxHops redirects and forms followed before giving up (default 20).
+   * @param options.fetch the fetch of every request (default the global one), e.g. one that
+   *   trusts the test CA of an OP served over HTTPS.
+   */
+  constructor(options: { maxHops?: number; fetch?: typeof fetch } = {}) {
     this.#maxHops = options.maxHops ?? 20
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
   }
 
   /** One request with this user's cookies; redirects are not followed. */
@@ -59,7 +66,7 @@ export class UserAgent {
     const headers = new Headers(init.headers)
     const cookie = this.#cookieHeader(target)
     if (cookie) headers.set('cookie', cookie)
-    const response = await fetch(target, { ...init, headers, redirect: 'manual' })
+    const response = await this.#fetch(target, { ...init, headers, redirect: 'manual' })
     for (const line of response.headers.getSetCookie()) this.#store(line, target)
     return response
   }
