@@ -8,7 +8,6 @@ import type { X509Certificate } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { MiddlewareHandler } from 'hono'
-import { calculateJwkThumbprint, type JWK } from 'jose'
 import { certificateThumbprint } from './certificate.ts'
 import { invalidClient, OAuthHttpError } from './errors.ts'
 import type { AppContext, AppEnv } from './http.ts'
@@ -86,7 +85,7 @@ export async function authenticateTlsClient(c: AppContext, client: ClientConfig)
     }
     throw invalidClient('the client registered no tls_client_auth_subject_dn or _san_dns')
   }
-  if (!(await inJwks(cert, client.jwks?.keys ?? [])))
+  if (!inJwks(cert, client.jwks?.keys ?? []))
     throw invalidClient('the certificate is not one of the client registered jwks')
 }
 
@@ -140,19 +139,10 @@ function sanDnsNames(cert: X509Certificate): string[] {
 
 /**
  * RFC 8705 §2.2.2: the certificate is registered when a key of the client's JWKS carries it as
- * `x5c[0]`, or has the certificate's public key (same JWK thumbprint).
+ * `x5c[0]`. The key members of a JWK (`x`, `y`, `n`, `e`) are "not utilized in this context": a
+ * key registered without its certificate registers no certificate.
  */
-async function inJwks(cert: X509Certificate, keys: Record<string, unknown>[]): Promise<boolean> {
+function inJwks(cert: X509Certificate, keys: Record<string, unknown>[]): boolean {
   const der = cert.raw.toString('base64')
-  const certKey = await calculateJwkThumbprint(cert.publicKey.export({ format: 'jwk' }) as JWK)
-  for (const key of keys) {
-    const x5c = key.x5c
-    if (Array.isArray(x5c) && x5c[0] === der) return true
-    try {
-      if ((await calculateJwkThumbprint(key as JWK)) === certKey) return true
-    } catch {
-      // not a public key jose can hash: not a match
-    }
-  }
-  return false
+  return keys.some((key) => Array.isArray(key.x5c) && key.x5c[0] === der)
 }
