@@ -35,6 +35,10 @@ const reportsCert = issueCertificate(ca, {
 })
 /** self_signed_tls_client_auth, registered in the client's jwks. */
 const selfCert = createSelfSignedCertificate({ commonName: 'self-signed-daemon' })
+/** tls_client_auth of a web app (code flow with PAR). */
+const webCert = issueCertificate(ca, { commonName: 'web-app' })
+/** Registered by its public key only, without the certificate (no x5c). */
+const keyOnlyCert = createSelfSignedCertificate({ commonName: 'key-only' })
 /** The certificate of a public app whose tokens are bound to it. */
 const appCert = issueCertificate(ca, { commonName: 'native-app' })
 /** Issued by the CA, registered for no client. */
@@ -82,6 +86,26 @@ beforeAll(async () => {
           ],
         },
         tls_client_certificate_bound_access_tokens: true,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      {
+        client_id: 'mtls-web',
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: 'CN=web-app',
+        tls_client_certificate_bound_access_tokens: true,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [REDIRECT_URI],
+        id_token_signed_response_alg: 'ES256',
+      },
+      // RFC 8705 §2.2.2: a certificate is registered as a JWK's x5c; the key members are
+      // "not utilized". A key without x5c registers no certificate.
+      {
+        client_id: 'mtls-key-only',
+        token_endpoint_auth_method: 'self_signed_tls_client_auth',
+        jwks: { keys: [new X509Certificate(keyOnlyCert.cert).publicKey.export({ format: 'jwk' })] },
         grant_types: ['client_credentials'],
         response_types: [],
         redirect_uris: [],
@@ -219,6 +243,31 @@ describe('mutual-TLS client authentication against node-oidc-provider (RFC 8705 
     ])
   })
 
+  it('code flow with PAR: the pushed request and the token request at their aliases, the user at the issuer', async () => {
+    const client = await discover(op.issuer, {
+      clientId: 'mtls-web',
+      clientAuth: 'tls_client_auth',
+      redirectUri: REDIRECT_URI,
+      par: true,
+      fetch: withCert(webCert),
+    })
+    op.clearRequests()
+    const { tokens } = await login(
+      client,
+      { scope: 'openid' },
+      new UserAgent({ fetch: withoutCert }),
+    )
+    expect(await boundTo(tokens)).toBe(x5t(webCert.cert))
+    const certificate = x5t(webCert.cert)
+    const steps = seen().filter((r) => ['/request', '/auth', '/token'].includes(r.path))
+    expect(steps.at(0)).toEqual({ path: '/request', mtls: true, certificate })
+    expect(steps.at(-1)).toEqual({ path: '/token', mtls: true, certificate })
+    // The user agent's visits to the authorization endpoint, at the issuer, without a certificate.
+    const visits = steps.slice(1, -1)
+    expect(visits.length).toBeGreaterThan(0)
+    expect(visits.every((r) => r.path === '/auth' && !r.mtls && !r.certificate)).toBe(true)
+  })
+
   it('without the aliases, the same client reaches a token endpoint that sees no certificate (invalid_client)', async () => {
     // The control for the test above: the aliases are what make mTLS work at this OP.
     const metadata = (await (
@@ -254,6 +303,13 @@ describe('mutual-TLS client authentication against node-oidc-provider (RFC 8705 
       fetch: withCert(createSelfSignedCertificate({ commonName: 'self-signed-daemon' })),
     })
     expectInvalidClient(await rejection(other.clientCredentials()))
+    // The certificate of a key registered without x5c (RFC 8705 §2.2.2).
+    const keyOnly = await discover(op.issuer, {
+      clientId: 'mtls-key-only',
+      clientAuth: 'self_signed_tls_client_auth',
+      fetch: withCert(keyOnlyCert),
+    })
+    expectInvalidClient(await rejection(keyOnly.clientCredentials()))
     // No certificate at all.
     const bare = await discover(op.issuer, {
       clientId: 'mtls-dn',
@@ -264,6 +320,7 @@ describe('mutual-TLS client authentication against node-oidc-provider (RFC 8705 
     // Each at the token endpoint's alias, refused for its certificate (or for having none).
     const tokenRequests = op.requests().filter((r) => r.path === '/token')
     expect(tokenRequests.map((r) => [r.mtls, r.status, r.certificate !== undefined])).toEqual([
+      [true, 401, true],
       [true, 401, true],
       [true, 401, true],
       [true, 401, true],
