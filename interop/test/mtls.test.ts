@@ -123,7 +123,10 @@ beforeAll(async () => {
     ],
   })
 })
-afterAll(() => op?.close())
+afterAll(async () => {
+  await op?.close()
+  await noCertAgent.close()
+})
 beforeEach(() => op.clearRequests())
 
 /** A fetch that presents `cert` and trusts the OP's certificate (issued by the test CA). */
