@@ -51,6 +51,7 @@ const contract = {
     'DEMO_CLIENTS',
     'DEMO_USERS',
     'createSelfSignedCertificate',
+    'issueCertificate',
   ],
 }
 
