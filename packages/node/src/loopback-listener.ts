@@ -262,7 +262,13 @@ function answer(
       "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     connection: 'close',
   })
-  return new Promise((resolve) => res.end(body, () => resolve()))
+  // A browser that has gone (a tab closed while the code was redeemed) never hears the page:
+  // the answer is over then too, or respond() and the close after it would wait forever.
+  if (res.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    res.once('close', () => resolve())
+    res.end(body, () => resolve())
+  })
 }
 
 function page(title: string, message: string): string {

@@ -1,7 +1,8 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { isOpenRpError } from '@openrp/core'
 import { ManualClock } from '@openrp/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type LoopbackListener, startLoopbackListener } from '../src/loopback-listener.ts'
 
 let listener: LoopbackListener | undefined
@@ -156,6 +157,29 @@ describe('startLoopbackListener', () => {
     expect(isOpenRpError(error, 'ABORTED')).toBe(true)
     expect(clock.pendingTimers).toBe(0)
   })
+
+  it('respond() settles and closes the listener when the browser has already gone', async () => {
+    listener = await startLoopbackListener()
+    const { redirectUri } = listener
+    const { host, port, pathname } = new URL(redirectUri)
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
+    const waiting = listener.waitForCallback({ state: 's' })
+    // A browser tab closed while the app redeems the code: the request came, its socket went.
+    const browser = connect(Number(port), '127.0.0.1', () => {
+      browser.write(`GET ${pathname}?code=c&state=s HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+    })
+    const callback = await waiting
+    // Both ends of the connection are open now; once both have closed, the server knows.
+    const connected = sockets()
+    browser.destroy()
+    await vi.waitFor(() => expect(sockets()).toBeLessThanOrEqual(connected - 2), {
+      timeout: 5_000,
+      interval: 5,
+    })
+    await callback.respond({ ok: true })
+    expect(await refusedConnection(redirectUri)).toBe(true)
+  }, 10_000)
 
   it('rejects bad options with INVALID_ARGUMENT', async () => {
     await expect(startLoopbackListener({ host: 'localhost' as '127.0.0.1' })).rejects.toMatchObject(
