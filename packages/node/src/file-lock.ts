@@ -163,7 +163,7 @@ export class FileLock implements Lock {
     let delay = 5
     for (;;) {
       const attemptAt = leaseTime()
-      const created = await tryCreate(path, JSON.stringify(content), new Date(clock.now()))
+      const created = await this.#tryCreate(path, JSON.stringify(content), new Date(clock.now()))
       if (created) return attemptAt
       const current = await statOrUndefined(path)
       const expired = current !== undefined && clock.now() - current.mtimeMs > this.#leaseMs
@@ -174,6 +174,18 @@ export class FileLock implements Lock {
       if (expired || !current) continue
       await sleep(clock, Math.min(remaining, delay / 2 + Math.random() * delay))
       delay = Math.min(delay * 2, 100)
+    }
+  }
+
+  /** {@link tryCreate}, making the directory again if it was removed after it was made. */
+  async #tryCreate(path: string, content: string, now: Date): Promise<boolean> {
+    try {
+      return await tryCreate(path, content, now)
+    } catch (error) {
+      if (!(error instanceof StoreError && errnoOf(error.cause) === 'ENOENT')) throw error
+      this.#dirReady = undefined
+      await this.#ensureDir()
+      return tryCreate(path, content, now)
     }
   }
 

@@ -98,7 +98,16 @@ export class FileStore implements Store {
     const header = JSON.stringify({ v: 1, key, expiresAt } satisfies Omit<FileEnvelope, 'value'>)
     const text = `${header.slice(0, -1)},"value":${valueJson}}`
     await this.#ensureDir()
-    await writeAtomically(this.dir, this.pathOf(key), text)
+    try {
+      await writeAtomically(this.dir, this.pathOf(key), text)
+    } catch (error) {
+      // The directory was removed after it was made (`rm -rf` to log out, a temp cleaner):
+      // make it again, once, rather than fail every later write.
+      if (!(error instanceof StoreError && errnoOf(error.cause) === 'ENOENT')) throw error
+      this.#dirReady = undefined
+      await this.#ensureDir()
+      await writeAtomically(this.dir, this.pathOf(key), text)
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -49,6 +49,14 @@ describe('FileLock', () => {
     expect((await stat(dir)).mode & 0o777).toBe(0o700)
   })
 
+  it('creates the directory again (0700) when it was removed after the first lock', async () => {
+    const lock = new FileLock({ dir })
+    await lock.withLock('k', async () => {})
+    await rm(dir, { recursive: true })
+    expect(await lock.withLock('k', async () => 'ran', { timeoutMs: 0 })).toBe('ran')
+    expect((await stat(dir)).mode & 0o777).toBe(0o700)
+  })
+
   it('rejects with LOCK_TIMEOUT when the lock stays held, and fn never runs', async () => {
     const clock = new ManualClock()
     const lock = new FileLock({ dir, clock })

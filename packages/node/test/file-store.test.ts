@@ -37,6 +37,16 @@ describe('FileStore', () => {
     expect((await stat(store.pathOf('k'))).mode & 0o777).toBe(0o600)
   })
 
+  it('creates the directory again (0700) when it was removed after the first write', async () => {
+    const store = new FileStore({ dir })
+    await store.set('k', 'v')
+    await rm(dir, { recursive: true })
+    await store.set('k', 'v2')
+    expect(await store.get('k')).toBe('v2')
+    expect((await stat(dir)).mode & 0o777).toBe(0o700)
+    expect((await stat(store.pathOf('k'))).mode & 0o777).toBe(0o600)
+  })
+
   it('honours ttlSec', async () => {
     let now = 5_000_000
     const store = new FileStore({ dir, now: () => now })
