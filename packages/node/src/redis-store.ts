@@ -95,7 +95,11 @@ export class RedisStore implements Store {
   readonly #cache: RedisLocalCache | undefined
 
   constructor(options: RedisStoreOptions) {
-    const localCache = options.localCache ?? options.client === undefined
+    // A client of yours vouches for nothing unless it hears Redis's invalidations: a copy
+    // without them would be served after another member changed the key.
+    const hearsInvalidations =
+      options.client === undefined || options.client.clientSideCache !== undefined
+    const localCache = (options.localCache ?? options.client === undefined) && hearsInvalidations
     const prefix = options.prefix ?? 'openrp:'
     this.prefix = prefix
     const cache = localCache

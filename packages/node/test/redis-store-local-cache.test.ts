@@ -1,4 +1,5 @@
 import { ManualClock } from '@openrp/testkit'
+import { createClient } from 'redis'
 import { describe, expect, it } from 'vitest'
 import { RedisLocalCache } from '../src/internal/redis-local-cache.ts'
 import { RedisStore } from '../src/redis-store.ts'
@@ -127,6 +128,23 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
       expect(store.localCacheStats).toBeUndefined()
     } finally {
       await store.close()
+    }
+  })
+
+  it('localCache: true with a client of yours that hears no invalidations keeps no copies', async () => {
+    // No clientSideCache (RESP 2): Redis would never say when another member changes a key.
+    const client = createClient({ url: redis.server.url })
+    client.on('error', () => {})
+    const store = new RedisStore({ client, prefix: 'lc-own-client:', localCache: true })
+    try {
+      await store.set('s', { refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      // Another member rotates the refresh token.
+      await redis.raw.set('lc-own-client:s', JSON.stringify({ refreshToken: 'rt-2' }))
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-2' })
+      expect(store.localCacheStats).toBeUndefined()
+    } finally {
+      client.destroy()
     }
   })
 })
