@@ -7,6 +7,7 @@ import {
   type BackoffPolicy,
   type Clock,
   InvalidArgumentError,
+  isOpenRpError,
   type Lock,
   MemoryStore,
   RefreshCoordinator,
@@ -221,7 +222,13 @@ export class ClientCredentialsProvider {
     const running = this.#coordinator.running(key) as Promise<TokenSet> | undefined
     if (running && (rejectedToken !== undefined || options.forceRefresh)) {
       // A request under way may end with the refused token itself (read from the store).
-      const tokens = await running.catch(() => undefined)
+      // Joined through the coordinator (in this very turn), so the wait ends after timeoutMs.
+      const tokens = await this.#coordinator
+        .run(this.#task(key, options, undefined))
+        .catch((error: unknown) => {
+          if (isOpenRpError(error, 'TIMEOUT')) throw error
+          return undefined
+        })
       if (tokens && tokens.accessToken !== (rejectedToken ?? cached?.accessToken)) return tokens
     }
     return this.#obtain(key, options, cached)

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Client, discover, MemoryStore } from '@openrp/core'
+import { type Client, discover, InProcessLock, MemoryStore } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
+import { flush, ManualClock, type RedisServer, startRedis, fixedKeyPairs } from '@openrp/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { FileStore } from '../src/file-store.ts'
@@ -211,6 +211,40 @@ describe('ClientCredentialsProvider (one process)', () => {
     await expect(
       provider.getToken({ scope: 'api:read', rejectedToken: 42 as never }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  it('rejectedToken: a caller joining a request under way waits at most timeoutMs', async () => {
+    const lock = new InProcessLock({ clock })
+    const provider = new ClientCredentialsProvider({
+      client,
+      lock,
+      skewSec: 0,
+      timeoutMs: 1_000,
+      lockTimeoutMs: 60_000,
+    })
+    // Another context holds the lock: the request under way waits for it.
+    let release!: () => void
+    const held = lock.withLock(provider.keyOf({ scope: 'api:read' }), async () => {
+      await new Promise<void>((resolve) => (release = resolve))
+    })
+    const settled: string[] = []
+    const outcome = (name: string) => (error: { code?: string }) => {
+      settled.push(`${name}: ${error.code}`)
+    }
+    const first = provider.getToken({ scope: 'api:read' }).catch(outcome('first'))
+    await flush(5)
+    const refused = provider
+      .getToken({ scope: 'api:read', rejectedToken: 'refused-token' })
+      .catch(outcome('refused'))
+    await flush(5)
+    await clock.advance(1_000)
+    await flush(5)
+    expect(settled.sort()).toEqual(['first: TIMEOUT', 'refused: TIMEOUT'])
+    release()
+    await Promise.all([held, first, refused])
+    // The request went on: its token is there for the next caller.
+    await provider.getToken({ scope: 'api:read' })
+    expect(tokenRequests()).toHaveLength(1)
   })
 
   it('rejectedToken: a token another process already replaced in the shared store is used', async () => {
