@@ -163,6 +163,7 @@ interface Faults {
         slowDown?: number;
         interval?: unknown;
         expiresIn?: unknown;
+        verificationUriComplete?: unknown;
     };
     dpop?: {
         nonceEveryRequest?: boolean;

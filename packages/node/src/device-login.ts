@@ -197,9 +197,7 @@ export async function deviceLogin(
     expiresAt = authorization.expiresAt
     status.interval = authorization.interval
     const qr = authorization.verificationUriComplete
-      ? await createQrCode(authorization.verificationUriComplete, {
-          ansi: output?.isTTY === true,
-        })
+      ? await qrCodeOf(authorization.verificationUriComplete, output?.isTTY === true)
       : undefined
     const prompt: DeviceLoginPrompt = {
       userCode: authorization.userCode,
@@ -253,6 +251,20 @@ export async function deviceLogin(
   } finally {
     for (const cleanup of cleanups.reverse()) cleanup()
     line?.release()
+  }
+}
+
+/**
+ * The QR code of `text`, or none when it cannot be drawn (a `verification_uri_complete` too
+ * long for a QR code): the URI and user code are shown either way. A missing `qrcode` package
+ * still rejects with DEPENDENCY_MISSING.
+ */
+async function qrCodeOf(text: string, ansi: boolean): Promise<DeviceQrCode | undefined> {
+  try {
+    return await createQrCode(text, { ansi })
+  } catch (error) {
+    if (isOpenRpError(error, 'DEPENDENCY_MISSING')) throw error
+    return undefined
   }
 }
 

@@ -116,6 +116,30 @@ describe('deviceLogin against the reference server', () => {
     expect(tokenPolls().map((r) => r.status)).toEqual([503, 200])
   })
 
+  it('carries on without a QR code when verification_uri_complete is too long for one', async () => {
+    const long = `${server.issuer}/device?user_code=x&pad=${'a'.repeat(3000)}`
+    server.control.setFaults({ device: { verificationUriComplete: long } })
+    const output = capture()
+    let prompt: DeviceLoginPrompt | undefined
+    const done = deviceLogin(client, {
+      output,
+      onPrompt: (p) => {
+        prompt = p
+        server.control.approveDevice(p.userCode)
+      },
+    })
+    let failed = false
+    done.catch(() => (failed = true))
+    await until(() => prompt !== undefined || failed)
+    await clock.advance(1_000)
+    const tokens = await done
+    expect(tokens.accessToken).toBeTruthy()
+    expect(prompt?.verificationUriComplete).toBe(long)
+    expect(prompt?.qr).toBeUndefined()
+    expect(output.text).toContain(prompt!.userCode)
+    expect(output.text).toContain(prompt!.verificationUri)
+  })
+
   it('counts down in place on a terminal, with a coloured QR code', async () => {
     const output = capture(true)
     let userCode: string | undefined

@@ -346,6 +346,8 @@ export interface Faults {
     /** Raw `interval` in the device authorization response (e.g. 0, '5', or undefined to drop). */
     interval?: unknown
     expiresIn?: unknown
+    /** Raw `verification_uri_complete` (e.g. one too long for a QR code, or undefined to drop). */
+    verificationUriComplete?: unknown
   }
   dpop?: {
     /** Demand a fresh nonce on every request (use_dpop_nonce each time a proof has an old one). */

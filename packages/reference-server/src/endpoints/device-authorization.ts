@@ -51,6 +51,8 @@ export function registerDeviceAuthorization(app: Hono<AppEnv>, state: ServerStat
       const fault = state.faults.current.device
       if (fault && 'interval' in fault) body.interval = fault.interval
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
+      if (fault && 'verificationUriComplete' in fault)
+        body.verification_uri_complete = fault.verificationUriComplete
       c.header('Cache-Control', 'no-store')
       return c.json(body)
     } catch (err) {
