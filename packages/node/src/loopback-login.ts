@@ -5,7 +5,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc8252
  * @module
  */
-import { type Client, isOpenRpError, type TokenSet } from '@openrp/core'
+import {
+  AbortError,
+  type Client,
+  InvalidArgumentError,
+  isOpenRpError,
+  type TokenSet,
+} from '@openrp/core'
 import type { StatusOutput } from './internal/status-line.ts'
 import { startLoopbackListener } from './loopback-listener.ts'
 import { openBrowser } from './open-browser.ts'
@@ -71,6 +77,11 @@ export async function loopbackLogin(
   options: LoopbackLoginOptions = {},
 ): Promise<TokenSet> {
   const output = options.output === undefined ? process.stdout : options.output
+  // Checked before anything starts: the browser must not open for a login that cannot wait.
+  if (options.signal?.aborted) throw new AbortError('The sign-in was cancelled')
+  const { timeoutMs } = options
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new InvalidArgumentError('timeoutMs must be a positive number')
   const listener = await startLoopbackListener({
     ...(options.host !== undefined && { host: options.host }),
     ...(options.port !== undefined && { port: options.port }),

@@ -157,4 +157,19 @@ describe('loopbackLogin against the reference server', () => {
       code: 'INVALID_ARGUMENT',
     })
   })
+
+  it('refuses a bad timeoutMs or an aborted signal without opening the browser', async () => {
+    const opened: URL[] = []
+    const options = { output: null, openBrowser: (url: URL) => opened.push(url) > 0 }
+    for (const timeoutMs of [0, -1, Number.NaN]) {
+      await expect(loopbackLogin(client, { ...options, timeoutMs })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
+    const signal = AbortSignal.abort()
+    await expect(loopbackLogin(client, { ...options, signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    })
+    expect(opened).toEqual([])
+  })
 })
