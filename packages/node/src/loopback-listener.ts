@@ -97,6 +97,9 @@ export async function startLoopbackListener(
   const path = options.path ?? '/callback'
   if (!path.startsWith('/') || path.includes('?') || path.includes('#'))
     throw new InvalidArgumentError('path must start with "/" and have no query or fragment')
+  // Matched exactly against what the browser requests: the path as a URL writes it.
+  if (new URL(path, 'http://127.0.0.1').pathname !== path)
+    throw new InvalidArgumentError('path must be percent-encoded, with no "." or ".." segments')
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError('port must be an integer from 0 to 65535')

@@ -188,6 +188,12 @@ describe('startLoopbackListener', () => {
     await expect(startLoopbackListener({ path: 'callback' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     })
+    // Paths a browser would request in another form (encoded, resolved), never matched.
+    for (const path of ['/call back', '/a/../callback', '/é']) {
+      await expect(startLoopbackListener({ path })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
     listener = await startLoopbackListener()
     await expect(listener.waitForCallback({ state: '' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
