@@ -16,6 +16,8 @@ const RUNTIME_ISOLATED = [
   'packages/node/test/file-lock.test.ts',
   'packages/node/test/file-lock-lease.test.ts',
   'packages/node/test/refresh-outage-backoff.test.ts',
+  // Fakes the global timers.
+  'packages/core/test/system-clock.test.ts',
 ]
 
 // One runner for every package's unit and integration tests. Workspace packages resolve to

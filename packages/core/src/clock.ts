@@ -27,11 +27,53 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
 }
 
-/** The real clock: `Date.now()` and the global timers. */
+/**
+ * The longest delay the platforms' timers take (2³¹ − 1 ms, about 24.8 days): browsers, Node,
+ * Deno and workerd fire a longer one at once.
+ */
+const MAX_DELAY_MS = 2 ** 31 - 1
+
+/**
+ * A timer longer than {@link MAX_DELAY_MS}: global timers of at most that length, one after
+ * another, until the time has come. `unref()` passes on to each, as on a Node timer.
+ */
+class LongTimer {
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #unref = false
+
+  constructor(fn: () => void, ms: number) {
+    const due = Date.now() + ms
+    const next = () => {
+      const left = due - Date.now()
+      this.#timer = globalThis.setTimeout(
+        left > MAX_DELAY_MS ? next : fn,
+        Math.min(left, MAX_DELAY_MS),
+      )
+      if (this.#unref) this.unref()
+    }
+    next()
+  }
+
+  clear(): void {
+    globalThis.clearTimeout(this.#timer)
+  }
+
+  unref(): this {
+    this.#unref = true
+    ;(this.#timer as { unref?: () => void } | undefined)?.unref?.()
+    return this
+  }
+}
+
+/** The real clock: `Date.now()` and the global timers, also for delays beyond 24.8 days. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) =>
+    ms > MAX_DELAY_MS ? new LongTimer(fn, ms) : globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) =>
+    handle instanceof LongTimer
+      ? handle.clear()
+      : globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
 
 /**
