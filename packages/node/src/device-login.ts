@@ -28,6 +28,7 @@ import {
   type DeviceQrCode,
   formatDevicePrompt,
   formatDeviceStatus,
+  loadQrcode,
 } from './device-prompt.ts'
 import { StatusLine, type StatusOutput } from './internal/status-line.ts'
 
@@ -71,7 +72,12 @@ export interface DeviceLoginOptions {
    * On a terminal the status line counts down in place; elsewhere it is written on change.
    */
   output?: StatusOutput | null
-  /** Draw the QR code in the terminal (default `true`; the SVG is made either way). */
+  /**
+   * Draw the QR code in the terminal (default `true`). The SVG is made for `onPrompt` either
+   * way; with `qr: false` and no `onPrompt` no QR code is made and `qrcode` need not be
+   * installed. Where a QR code is wanted, a missing `qrcode` package rejects with
+   * `DEPENDENCY_MISSING` before the device authorization is requested.
+   */
   qr?: boolean
   /** Treat Ctrl-C (SIGINT) as a cancel while the login runs (default `true`). */
   cancelOnSigint?: boolean
@@ -156,6 +162,10 @@ export async function deviceLogin(
   const cleanups: (() => void)[] = []
   const onAbort = () => controller.abort(new AbortError('The sign-in was cancelled'))
   if (options.signal?.aborted) throw new AbortError('The sign-in was cancelled')
+  // A QR code needs the optional `qrcode` package: it is loaded before the device
+  // authorization is requested, so a missing package fails before anything is sent.
+  const wantsQr = options.qr !== false || options.onPrompt !== undefined
+  if (wantsQr) await loadQrcode()
   options.signal?.addEventListener('abort', onAbort, { once: true })
   cleanups.push(() => options.signal?.removeEventListener('abort', onAbort))
   if (options.cancelOnSigint ?? true) {
@@ -196,9 +206,10 @@ export async function deviceLogin(
     })
     expiresAt = authorization.expiresAt
     status.interval = authorization.interval
-    const qr = authorization.verificationUriComplete
-      ? await qrCodeOf(authorization.verificationUriComplete, output?.isTTY === true)
-      : undefined
+    const qr =
+      wantsQr && authorization.verificationUriComplete
+        ? await qrCodeOf(authorization.verificationUriComplete, output?.isTTY === true)
+        : undefined
     const prompt: DeviceLoginPrompt = {
       userCode: authorization.userCode,
       verificationUri: authorization.verificationUri,

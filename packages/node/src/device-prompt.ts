@@ -9,6 +9,11 @@
  */
 import { loadOptional } from './internal/optional-dependency.ts'
 
+/** Loads the optional `qrcode` package; DependencyMissingError when it is not installed. */
+export function loadQrcode() {
+  return loadOptional('qrcode', 'A QR code', () => import('qrcode'))
+}
+
 /** A QR code in the two forms apps need. */
 export interface DeviceQrCode {
   /**
@@ -42,7 +47,7 @@ export async function createQrCode(
   options: QrCodeOptions = {},
 ): Promise<DeviceQrCode> {
   const ansi = options.ansi ?? true
-  const { default: QRCode } = await loadOptional('qrcode', 'A QR code', () => import('qrcode'))
+  const { default: QRCode } = await loadQrcode()
   const [terminal, svg] = await Promise.all([
     ansi
       ? QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })
