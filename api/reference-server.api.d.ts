@@ -139,6 +139,7 @@ interface Faults {
     tokenResponse?: {
         omitExpiresIn?: boolean;
         omitIdToken?: boolean;
+        omitIssuedTokenType?: boolean;
         dropDpopBinding?: boolean;
         expiresIn?: unknown;
         tokenType?: string;

@@ -309,6 +309,8 @@ export interface Faults {
     omitExpiresIn?: boolean
     /** Omit the id_token (a provider that drops it although the request asked for `openid`). */
     omitIdToken?: boolean
+    /** Omit issued_token_type (RFC 8693 §2.2.1 requires it in a token exchange answer). */
+    omitIssuedTokenType?: boolean
     /**
      * Answer `token_type: Bearer` although a DPoP proof was sent: an unbound token, or for the
      * code and refresh grants (whose code / refresh token may be key-bound) the bound one.

@@ -245,6 +245,29 @@ describe('other faults', () => {
     expect(claims(d.body.access_token).cnf).toBeUndefined()
   })
 
+  it('tokenResponse.omitIssuedTokenType drops issued_token_type from a token exchange answer', async () => {
+    const gateway = { client_id: 'exchange', client_secret: 'exchange-secret' }
+    const subject = await tokenRequest(server.issuer, {
+      ...gateway,
+      grant_type: 'client_credentials',
+      scope: 'api:read',
+    })
+    const exchange = {
+      ...gateway,
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subject.body.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    }
+    expect((await tokenRequest(server.issuer, exchange)).body.issued_token_type).toBe(
+      'urn:ietf:params:oauth:token-type:access_token',
+    )
+    server.control.setFaults({ tokenResponse: { omitIssuedTokenType: true } })
+    const spoiled = await tokenRequest(server.issuer, exchange)
+    expect(spoiled.status).toBe(200)
+    expect(spoiled.body.access_token).toEqual(expect.any(String))
+    expect(spoiled.body).not.toHaveProperty('issued_token_type')
+  })
+
   it('tokenResponse.tokenType replaces token_type; dropDpopBinding on the code grant answers Bearer', async () => {
     const m2m = { authorization: basic('m2m', 'm2m-secret') }
     server.control.setFaults({ tokenResponse: { tokenType: 'bearer' } })

@@ -6,7 +6,7 @@
  */
 import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError, ValidationError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 
@@ -35,9 +35,10 @@ export interface TokenExchangeOptions {
 
 /**
  * Exchanges a token for another (RFC 8693 §2.1). The result's `issuedTokenType` says what came
- * back; its `accessToken` holds the issued token whatever its type, and `tokenType` is `N_A`
- * when that is no access token (e.g. `requestedTokenType: TOKEN_TYPES.idToken`). A token that is
- * no access token need not be DPoP-bound.
+ * back (an answer without it is `TOKEN_RESPONSE_INVALID`); its `accessToken` holds the issued
+ * token whatever its type, and `tokenType` is `N_A` when that is no access token (e.g.
+ * `requestedTokenType: TOKEN_TYPES.idToken`). A token that is no access token need not be
+ * DPoP-bound.
  *
  * @example
  * ```ts
@@ -66,13 +67,20 @@ export async function tokenExchange(
     resource: options.resource,
     scope: options.scope,
   })
-  return genericGrant(
+  const exchanged = await genericGrant(
     core,
     'urn:ietf:params:oauth:grant-type:token-exchange',
     params,
     options.signal,
     EXCHANGE_PROCESSING,
   )
+  // RFC 8693 §2.2.1: REQUIRED; without it the caller cannot tell what it was given.
+  if (exchanged.issuedTokenType === undefined)
+    throw new ValidationError(
+      'TOKEN_RESPONSE_INVALID',
+      'The token exchange response has no issued_token_type',
+    )
+  return exchanged
 }
 
 /**
