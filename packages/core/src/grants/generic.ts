@@ -17,9 +17,28 @@ export interface GrantOptions {
 /** Parameters of a token request: strings, or lists for repeated parameters. */
 export type GrantParams = Record<string, string | string[] | undefined>
 
+/** Grants with a method of their own, whose checks this generic path would skip. */
+const OWN_METHOD: Record<string, string> = {
+  authorization_code: 'handleAuthorizationResponse()',
+  refresh_token: 'refresh()',
+}
+
+/** Parameters set from the client itself: the grant type and its authentication (RFC 6749 §2.3). */
+const RESERVED_PARAMS = [
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+]
+
 /**
  * Sends `grant_type=grantType` with `params` and validates the answer like any token response
- * (an ID token in it is fully validated). Not retried.
+ * (an ID token in it is fully validated). Not retried. `authorization_code` and `refresh_token`
+ * are refused (INVALID_ARGUMENT): they go through handleAuthorizationResponse() and refresh(),
+ * which check the transaction and keep a rotated refresh token. So are params named
+ * `grant_type` or carrying client authentication (`client_id`, `client_secret`,
+ * `client_assertion`, `client_assertion_type`): the client options authenticate, with one method.
  *
  * @example
  * ```ts
@@ -35,7 +54,15 @@ export async function grant(
 ): Promise<TokenSet> {
   if (typeof grantType !== 'string' || grantType === '')
     throw new InvalidArgumentError('grantType must be a non-empty string')
-  return genericGrant(core, grantType, toSearchParams(params), options.signal)
+  if (Object.hasOwn(OWN_METHOD, grantType))
+    throw new InvalidArgumentError(
+      `grant() does not send ${grantType}: use ${OWN_METHOD[grantType]}`,
+    )
+  const search = toSearchParams(params)
+  for (const name of RESERVED_PARAMS) {
+    if (search.has(name)) throw new InvalidArgumentError(`grant() params cannot set "${name}"`)
+  }
+  return genericGrant(core, grantType, search, options.signal)
 }
 
 /**
