@@ -7,7 +7,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
-import { appendResources, tokenRequest } from '../internal/token-request.ts'
+import { appendCheckedResources, tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
 /** Options of `client.clientCredentials()` (RFC 6749 §4.4). */
@@ -46,7 +46,7 @@ export async function clientCredentials(
   const params = new URLSearchParams(options.extraParams)
   if (options.scope !== undefined) params.set('scope', options.scope)
   if (options.audience !== undefined) params.set('audience', options.audience)
-  appendResources(params, options.resource)
+  appendCheckedResources(params, options.resource)
   return tokenRequest(
     core,
     // Each retry builds a new request: a fresh client assertion and DPoP proof, never a replay.

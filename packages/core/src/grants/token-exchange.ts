@@ -8,6 +8,7 @@ import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { InvalidArgumentError, ValidationError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
+import { appendCheckedResources } from '../internal/token-request.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 
 /** RFC 8693 §3 token type identifiers. */
@@ -64,9 +65,9 @@ export async function tokenExchange(
     actor_token_type: options.actorTokenType,
     requested_token_type: options.requestedTokenType,
     audience: options.audience,
-    resource: options.resource,
     scope: options.scope,
   })
+  appendCheckedResources(params, options.resource)
   const exchanged = await genericGrant(
     core,
     'urn:ietf:params:oauth:grant-type:token-exchange',

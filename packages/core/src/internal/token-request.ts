@@ -7,6 +7,7 @@
 import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { boundToKey, withDpopNonceRetry } from '../dpop.ts'
+import { InvalidArgumentError } from '../errors.ts'
 import { handleTokenResponse, type TokenResponseExpectations } from '../token-response.ts'
 import type { TokenSet } from '../token-set.ts'
 import { type HttpOptions, operation } from './operation.ts'
@@ -61,4 +62,20 @@ export function appendResources(
 ): void {
   if (Array.isArray(resource)) for (const item of resource) params.append('resource', item)
   else if (resource !== undefined) params.append('resource', resource)
+}
+
+/**
+ * {@link appendResources} once each indicator is an absolute URI without a fragment (RFC 8707
+ * §2), else INVALID_ARGUMENT. Client credentials and token exchange check; refresh() leaves it
+ * to the provider (`invalid_target`), so that SPA bundles do not carry the check.
+ */
+export function appendCheckedResources(
+  params: URLSearchParams,
+  resource: string | string[] | undefined,
+): void {
+  for (const item of resource === undefined ? [] : [resource].flat()) {
+    if (typeof item !== 'string' || !URL.canParse(item) || item.includes('#'))
+      throw new InvalidArgumentError('resource must be an absolute URI without a fragment')
+  }
+  appendResources(params, resource)
 }
