@@ -198,6 +198,13 @@ describe('token exchange (RFC 8693)', () => {
       (await tokenRequest(server.issuer, { ...base, actor_token: access_token })).body.error,
     ).toBe('invalid_request')
   })
+
+  it('refuses an empty actor_token instead of ignoring it (a delegation is no impersonation)', async () => {
+    const { access_token } = await userToken()
+    const res = await exchange(access_token, AT, { actor_token: '', actor_token_type: AT })
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
+  })
 })
 
 describe('vendor grants', () => {

@@ -54,10 +54,16 @@ export async function tokenExchange(
   core: ClientCore,
   options: TokenExchangeOptions,
 ): Promise<TokenSet> {
-  if (typeof options?.subjectToken !== 'string' || typeof options.subjectTokenType !== 'string')
+  if (!nonEmpty(options?.subjectToken) || !nonEmpty(options.subjectTokenType))
     throw new InvalidArgumentError('tokenExchange needs subjectToken and subjectTokenType')
   if ((options.actorToken === undefined) !== (options.actorTokenType === undefined))
     throw new InvalidArgumentError('actorToken and actorTokenType go together')
+  // An empty actor token would make a delegation an impersonation at a lenient provider.
+  if (
+    options.actorToken !== undefined &&
+    !(nonEmpty(options.actorToken) && nonEmpty(options.actorTokenType))
+  )
+    throw new InvalidArgumentError('actorToken and actorTokenType must be non-empty strings')
   const params = toSearchParams({
     subject_token: options.subjectToken,
     subject_token_type: options.subjectTokenType,
@@ -91,4 +97,8 @@ export async function tokenExchange(
  */
 const EXCHANGE_PROCESSING: oauth.ProcessTokenResponseOptions = {
   recognizedTokenTypes: { n_a: () => {} },
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
 }

@@ -97,7 +97,11 @@ export const tokenExchangeGrant: GrantHandler = async ({
   if ((actorToken === null) !== (actorType === null)) {
     throw invalidRequest('actor_token and actor_token_type go together')
   }
-  const actor = actorToken ? await readToken(state, actorToken, actorType!, 'actor') : undefined
+  // Present but empty is refused, not ignored: a delegation must not become an impersonation.
+  const actor =
+    actorToken === null
+      ? undefined
+      : await readToken(state, requireParam(form, 'actor_token'), actorType!, 'actor')
   const requested = form.get('requested_token_type') ?? TOKEN_TYPE.access_token
   if (
     !Object.values(TOKEN_TYPE).includes(requested as (typeof TOKEN_TYPE)[keyof typeof TOKEN_TYPE])
