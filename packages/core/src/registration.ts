@@ -399,6 +399,10 @@ async function registrationBody(response: Response, expected: number): Promise<R
     throw invalid('client_id')
   if (registered.client_secret !== undefined && typeof registered.client_secret !== 'string')
     throw invalid('client_secret')
+  // RFC 7591 §3.2.1: REQUIRED with a secret (registerClient's answer is checked the same way).
+  const expiresAt = registered.client_secret_expires_at
+  if (registered.client_secret && !(typeof expiresAt === 'number' && expiresAt >= 0))
+    throw invalid('client_secret_expires_at')
   return registered as RegisteredClient
 }
 
