@@ -12,6 +12,7 @@
  *   is told (`backoff`, the interval doubled) and polling waits for that poll's answer, sending
  *   no other, up to the code's expiry. A poll whose wait is aborted by the signal is kept too:
  *   the next `poll()` of the same authorization takes its answer instead of sending a new one.
+ *   When several `poll()` calls take one answer, the first counts it (`slow_down`, backoff).
  * - A poll that fails on the network or gets 429 / 5xx doubles the interval (at most 60 s) or
  *   waits Retry-After when given; polling goes on until the device code expires.
  * - Time (the interval, `slow_down`, expiry, the `timeoutMs` wait) comes from the client's
@@ -252,9 +253,14 @@ function toSeconds(value: unknown): number | undefined {
 /** What a sent poll ended with: tokens, or the error and the response behind it. */
 type PollOutcome = { tokens: TokenSet } | { error: unknown; response: Response | undefined }
 
-/** The poll on its way, if any: kept until its answer has been handed to a caller. */
+/**
+ * The poll on its way, if any: kept until its answer has been handed to a caller. A poll()
+ * started while it is on its way waits for it too.
+ */
 interface SentPoll {
   inFlight?: Promise<PollOutcome>
+  /** The poll whose slowness has doubled the interval: once, whatever the number of callers. */
+  slowed?: Promise<PollOutcome>
 }
 
 async function pollDeviceCode(
@@ -277,14 +283,18 @@ async function pollDeviceCode(
       }
       sent.inFlight = sendPoll(core, deviceCode, device)
     }
-    let slow = false
-    const outcome = await answerOf(clock, sent.inFlight, core.options.timeoutMs, signal, () => {
+    const inFlight = sent.inFlight
+    const outcome = await answerOf(clock, inFlight, core.options.timeoutMs, signal, () => {
       // Slower than timeoutMs: the caller hears of it; the poll goes on.
-      slow = true
-      device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+      if (sent.slowed !== inFlight) {
+        sent.slowed = inFlight
+        device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+      }
       onPending?.({ reason: 'backoff', interval: device.interval, expiresAt: device.expiresAt })
     })
-    sent.inFlight = undefined
+    // The first poll() to take this answer counts it (slow_down, backoff); the others follow.
+    const first = sent.inFlight === inFlight
+    if (first) sent.inFlight = undefined
     if ('tokens' in outcome) return outcome.tokens
     const { error, response } = outcome
     if (!(error instanceof OpenRpError)) throw error
@@ -294,7 +304,7 @@ async function pollDeviceCode(
       wait = device.interval
     } else if (error instanceof OAuthError && error.error === 'slow_down') {
       reason = 'slow_down'
-      device.interval += 5
+      if (first) device.interval += 5
       wait = device.interval
     } else if (error.code === 'TIMEOUT') {
       // The poll outlived the device code: nothing more can come of it.
@@ -306,7 +316,8 @@ async function pollDeviceCode(
         wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
       } else {
         // A slow answer has already doubled the interval once for this poll.
-        if (!slow) device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+        if (first && sent.slowed !== inFlight)
+          device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
         wait = device.interval
       }
     } else {
