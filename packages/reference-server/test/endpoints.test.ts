@@ -366,6 +366,46 @@ describe('end_session without id_token_hint', () => {
   })
 })
 
+describe('end_session with the ID token of another user', () => {
+  it('asks the signed-in user first (RP-Initiated Logout §2), keeping the session until confirmed', async () => {
+    const alice = new CookieJar()
+    await loginTokens(server.issuer, (url) => completeLogin(url, { cookieJar: alice }))
+    const bob = await loginTokens(server.issuer, (url) =>
+      completeLogin(url, { username: 'bob', password: 'builder' }),
+    )
+    const cookie = { cookie: alice.header()! }
+    const back = 'http://127.0.0.1:4001/'
+    const ask = await fetch(
+      `${server.issuer}/end_session?id_token_hint=${bob.body.id_token}&state=s2&post_logout_redirect_uri=${encodeURIComponent(back)}`,
+      { redirect: 'manual', headers: cookie },
+    )
+    expect(ask.status).toBe(200)
+    const page = await ask.text()
+    expect(page).toContain('data-openrp="logout-confirm"')
+    const silent = await authorizeUrl(server.issuer, { prompt: 'none' })
+    const still = await fetch(silent.url, { redirect: 'manual', headers: cookie })
+    expect(new URL(still.headers.get('location')!).searchParams.get('code')).toEqual(
+      expect.any(String),
+    )
+    // The form carries the client the hint named: confirming goes back to it with the state.
+    const token = /name="logout_confirmation" value="([^"]+)"/.exec(page)![1]!
+    const confirmed = await fetch(`${server.issuer}/end_session`, {
+      method: 'POST',
+      headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: /name="client_id" value="([^"]+)"/.exec(page)![1]!,
+        post_logout_redirect_uri: back,
+        state: 's2',
+        decision: 'logout',
+        logout_confirmation: token,
+      }),
+      redirect: 'manual',
+    })
+    expect(confirmed.status).toBe(303)
+    expect(confirmed.headers.get('location')).toBe(`${back}?state=s2`)
+  })
+})
+
 describe('/api and the control endpoint', () => {
   it('serves /api/me and /api/data to valid tokens only', async () => {
     const tokens = (

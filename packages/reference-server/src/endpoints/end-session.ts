@@ -2,8 +2,9 @@
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): `id_token_hint` must be an ID
  * token of this server whose audience matches `client_id`; `post_logout_redirect_uri` must be
  * registered for that client; `state` is echoed; the session cookie is cleared. Without
- * `id_token_hint`, a signed-in user is asked first (§2: the OP MUST ask), through a form with a
- * one-time token, so another site cannot sign the user out by a link.
+ * `id_token_hint`, or with one of another user than the signed-in one, the user is asked first
+ * (§2: the OP MUST ask), through a form with a one-time token, so another site cannot sign the
+ * user out by a link.
  */
 import type { Hono } from 'hono'
 import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
@@ -24,6 +25,7 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
   }
   let clientId = params.get('client_id') ?? undefined
   const hint = params.get('id_token_hint')
+  let hintSub: unknown
   if (hint) {
     const claims = await verifyIdToken(state, hint, { allowExpired: true })
     if (!claims)
@@ -33,6 +35,7 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
       return showError(c, 'invalid_request', 'id_token_hint audience does not match client_id')
     }
     clientId ??= aud.length === 1 ? aud[0] : (claims.azp as string | undefined)
+    hintSub = claims.sub
   }
   c.get('log').clientId = clientId
   const client = clientId ? state.clients.get(clientId) : undefined
@@ -52,7 +55,8 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
   }
   const session = getSession(state, c)
   c.header('Cache-Control', 'no-store')
-  if (!hint && session) {
+  // §2: the OP MUST ask without id_token_hint, or when the hint is not the signed-in user's.
+  if (session && (!hint || hintSub !== session.sub)) {
     const answer = params.get('logout_confirmation')
     const confirmed =
       c.req.method === 'POST' &&
@@ -73,6 +77,8 @@ async function endSessionHandler(state: ServerState, c: AppContext): Promise<Res
         const value = params.get(name)
         if (value !== null) keep[name] = value
       }
+      // The client the hint named: the form does not carry the hint.
+      if (clientId !== undefined) keep.client_id = clientId
       keep.logout_confirmation = session.logoutConfirmation
       return c.html(logoutConfirmPage(keep))
     }
