@@ -165,6 +165,8 @@ interface Faults {
         interval?: unknown;
         expiresIn?: unknown;
         verificationUriComplete?: unknown;
+        verificationUri?: unknown;
+        userCode?: unknown;
     };
     dpop?: {
         nonceEveryRequest?: boolean;

@@ -109,6 +109,33 @@ describe('device authorization grant', () => {
     expect(tokenPolls()).toHaveLength(1)
   })
 
+  it.each([
+    ['a user_code with a terminal escape sequence', { userCode: 'WDJB\u001b[2J-MJHT' }],
+    ['a user_code with a line break', { userCode: 'WDJB\nMJHT' }],
+    ['a javascript: verification_uri', { verificationUri: 'javascript:alert(1)' }],
+    ['a verification_uri that is no URL', { verificationUri: 'go to the website' }],
+    ['a data: verification_uri_complete', { verificationUriComplete: 'data:text/html,hi' }],
+    ['a verification_uri_complete of another type', { verificationUriComplete: 42 }],
+    [
+      'a verification_uri with a control character',
+      { verificationUri: 'https://op.example/device\u0007' },
+    ],
+  ])('refuses %s (INVALID_RESPONSE), before any poll', async (_, device) => {
+    const client = await tv()
+    h.server.control.setFaults({ device })
+    await expect(client.deviceAuthorization()).rejects.toMatchObject({
+      name: 'ValidationError',
+      code: 'INVALID_RESPONSE',
+    })
+    expect(tokenPolls()).toHaveLength(0)
+  })
+
+  it('takes a null verification_uri_complete as none', async () => {
+    const client = await tv()
+    h.server.control.setFaults({ device: { verificationUriComplete: null } })
+    expect((await client.deviceAuthorization()).verificationUriComplete).toBeUndefined()
+  })
+
   it('stops on the AbortSignal', async () => {
     const client = await tv()
     const device = await client.deviceAuthorization()

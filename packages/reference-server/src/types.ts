@@ -350,6 +350,10 @@ export interface Faults {
     expiresIn?: unknown
     /** Raw `verification_uri_complete` (e.g. one too long for a QR code, or undefined to drop). */
     verificationUriComplete?: unknown
+    /** Raw `verification_uri` (e.g. a `javascript:` URI). */
+    verificationUri?: unknown
+    /** Raw `user_code` (e.g. with terminal escape sequences); the device is still approved by its own code. */
+    userCode?: unknown
   }
   dpop?: {
     /** Demand a fresh nonce on every request (use_dpop_nonce each time a proof has an old one). */

@@ -232,16 +232,46 @@ export function parseDeviceResponse(json: unknown): DeviceResponse {
         `The device authorization response has no ${name}`,
       )
   }
-  const complete = j.verification_uri_complete
+  const complete = j.verification_uri_complete ?? undefined
+  // Apps print these on terminals and show them as links and QR codes: a control character
+  // (an escape sequence) or a URI that is no web address (`javascript:`) is refused.
+  if (CONTROL_CHARACTER.test(j.user_code as string))
+    throw new ValidationError(
+      'INVALID_RESPONSE',
+      'The device authorization response has control characters in user_code',
+    )
+  for (const [name, uri] of [
+    ['verification_uri', verificationUri],
+    ['verification_uri_complete', complete],
+  ] as const) {
+    if (uri !== undefined && !isWebAddress(uri))
+      throw new ValidationError(
+        'INVALID_RESPONSE',
+        `The device authorization response's ${name} is no http(s) URL`,
+      )
+  }
   const expiresIn = toSeconds(j.expires_in)
   const interval = toSeconds(j.interval)
   return {
     device_code: j.device_code as string,
     user_code: j.user_code as string,
     verification_uri: verificationUri as string,
-    ...(typeof complete === 'string' && { verification_uri_complete: complete }),
+    ...(complete !== undefined && { verification_uri_complete: complete as string }),
     expires_in: expiresIn === undefined || expiresIn <= 0 ? DEFAULT_EXPIRES_IN : expiresIn,
     interval: interval === undefined ? DEFAULT_INTERVAL : Math.max(1, interval),
+  }
+}
+
+/** C0 and C1 control characters and DEL. */
+const CONTROL_CHARACTER = /\p{Cc}/u
+
+/** An absolute http(s) URL without control characters. */
+function isWebAddress(value: unknown): boolean {
+  if (typeof value !== 'string' || CONTROL_CHARACTER.test(value)) return false
+  try {
+    return /^https?:$/.test(new URL(value).protocol)
+  } catch {
+    return false
   }
 }
 

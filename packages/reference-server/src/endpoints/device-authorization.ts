@@ -53,6 +53,8 @@ export function registerDeviceAuthorization(app: Hono<AppEnv>, state: ServerStat
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
       if (fault && 'verificationUriComplete' in fault)
         body.verification_uri_complete = fault.verificationUriComplete
+      if (fault && 'verificationUri' in fault) body.verification_uri = fault.verificationUri
+      if (fault && 'userCode' in fault) body.user_code = fault.userCode
       c.header('Cache-Control', 'no-store')
       return c.json(body)
     } catch (err) {
