@@ -128,17 +128,21 @@ export class RedisStore implements Store {
     }
     const hit = cache.read(key)
     if (hit) return hit.value as T
-    const generation = cache.generation(key)
-    const reply = (await this.#connection.run('GET', (c) =>
-      c.eval(READ, { keys: [this.prefix + key], arguments: [] }),
-    )) as [unknown, unknown] | []
-    const value =
-      reply.length === 0
-        ? undefined
-        : parseStoredJson<T>(String(reply[0]), 'RedisStore', { frozen: true })
-    const pttl = Number(reply[1])
-    cache.keep(key, generation, value, pttl >= 0 ? pttl : undefined)
-    return value
+    const read = cache.begin(key)
+    try {
+      const reply = (await this.#connection.run('GET', (c) =>
+        c.eval(READ, { keys: [this.prefix + key], arguments: [] }),
+      )) as [unknown, unknown] | []
+      const value =
+        reply.length === 0
+          ? undefined
+          : parseStoredJson<T>(String(reply[0]), 'RedisStore', { frozen: true })
+      const pttl = Number(reply[1])
+      cache.keep(read, value, pttl >= 0 ? pttl : undefined)
+      return value
+    } finally {
+      cache.end(read)
+    }
   }
 
   async set(key: string, value: unknown, options: StoreSetOptions = {}): Promise<void> {

@@ -182,31 +182,61 @@ describe('RedisStore local cache when the connection is lost', () => {
 })
 
 describe('RedisLocalCache', () => {
+  /** A read of `key` that came back with `value` (and `ttlMs`). */
+  const keepRead = (cache: RedisLocalCache, key: string, value: unknown, ttlMs?: number) => {
+    const read = cache.begin(key)
+    cache.keep(read, value, ttlMs)
+    cache.end(read)
+  }
+
   it('does not keep what a read found when the key changed while the read was in flight', () => {
     const cache = new RedisLocalCache(10, new ManualClock())
-    const generation = cache.generation('k')
+    const read = cache.begin('k')
     cache.forget('k') // an invalidation arrives before the reply is handled
-    cache.keep('k', generation, 'stale')
+    cache.keep(read, 'stale')
+    cache.end(read)
     expect(cache.read('k')).toBeUndefined()
-    cache.keep('k', cache.generation('k'), 'fresh')
+    keepRead(cache, 'k', 'fresh')
     expect(cache.read('k')?.value).toBe('fresh')
+  })
+
+  it('keeps a read that started after the change it missed', () => {
+    const cache = new RedisLocalCache(10, new ManualClock())
+    const before = cache.begin('k')
+    cache.forget('k')
+    const after = cache.begin('k')
+    cache.keep(after, 'new')
+    cache.keep(before, 'old')
+    expect(cache.read('k')?.value).toBe('new')
   })
 
   it('does not keep a read sent before the connection was lost', () => {
     const cache = new RedisLocalCache(10, new ManualClock())
-    cache.keep('k', cache.generation('k'), 'v')
-    const generation = cache.generation('other')
+    keepRead(cache, 'k', 'v')
+    const read = cache.begin('other')
     cache.distrust()
     expect(cache.read('k')).toBeUndefined()
-    cache.keep('other', generation, 'stale')
+    cache.keep(read, 'stale')
     expect(cache.read('other')).toBeUndefined()
+  })
+
+  it('holds nothing for keys without a read in flight, however many were written', () => {
+    const cache = new RedisLocalCache(10, new ManualClock())
+    for (let i = 0; i < 10_000; i++) cache.forget(`key-${i}`)
+    const failed = cache.begin('k')
+    const answered = cache.begin('k')
+    expect(cache.pendingKeys).toBe(1)
+    cache.end(failed) // the read failed (timeout, connection lost)
+    cache.keep(answered, 'v')
+    cache.end(answered)
+    expect(cache.pendingKeys).toBe(0)
   })
 
   it('stops serving a copy once its TTL has passed on the clock', async () => {
     const clock = new ManualClock()
     const cache = new RedisLocalCache(10, clock)
-    cache.keep('k', cache.generation('k'), 'v', 1_000)
-    cache.keep('forever', cache.generation('forever'), 'w')
+    keepRead(cache, 'k', 'v', 1_000)
+    keepRead(cache, 'forever', 'w')
     await clock.advance(999)
     expect(cache.read('k')?.value).toBe('v')
     await clock.advance(1)
@@ -215,11 +245,15 @@ describe('RedisLocalCache', () => {
     expect(cache.read('forever')?.value).toBe('w')
   })
 
-  it('holds at most maxEntries copies, dropping the oldest', () => {
+  it('holds at most maxEntries copies, dropping the least recently used', () => {
     const cache = new RedisLocalCache(2, new ManualClock())
-    for (const key of ['a', 'b', 'c']) cache.keep(key, cache.generation(key), key)
+    for (const key of ['a', 'b', 'c']) keepRead(cache, key, key)
     expect(cache.read('a')).toBeUndefined()
-    expect(cache.read('c')?.value).toBe('c')
+    expect(cache.read('b')?.value).toBe('b') // b is now the most recently used
+    keepRead(cache, 'd', 'd')
+    expect(cache.read('c')).toBeUndefined()
+    expect(cache.read('b')?.value).toBe('b')
+    expect(cache.read('d')?.value).toBe('d')
   })
 })
 
