@@ -99,7 +99,7 @@ export class RedisStore implements Store {
     // without them would be served after another member changed the key.
     const hearsInvalidations =
       options.client === undefined || options.client.clientSideCache !== undefined
-    const localCache = (options.localCache ?? options.client === undefined) && hearsInvalidations
+    const localCache = (options.localCache ?? true) && hearsInvalidations
     const prefix = options.prefix ?? 'openrp:'
     this.prefix = prefix
     const cache = localCache

@@ -147,6 +147,28 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
       client.destroy()
     }
   })
+  it('is on with a client of yours that has clientSideCache (RESP 3), and hears its invalidations', async () => {
+    const client = createClient({
+      url: redis.server.url,
+      RESP: 3,
+      clientSideCache: { maxEntries: 100 },
+    })
+    client.on('error', () => {})
+    const store = new RedisStore({ client, prefix: 'lc-own-tracking:' })
+    try {
+      await store.set('s', { refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      expect(store.localCacheStats).toMatchObject({ hits: 1 })
+      // Another member rotates the refresh token: Redis tells this client, the copy goes.
+      await redis.raw.set('lc-own-tracking:s', JSON.stringify({ refreshToken: 'rt-2' }))
+      expect(await seenWithin(() => store.get('s'), { refreshToken: 'rt-2' }, 5_000)).toBeLessThan(
+        5_000,
+      )
+    } finally {
+      client.destroy()
+    }
+  })
 })
 
 describe('RedisStore local cache when the connection is lost', () => {
