@@ -161,6 +161,7 @@ export class FileLock implements Lock {
     const deadline = clock.now() + timeoutMs
     const content: LockFileContent = { token, pid: process.pid, host: hostname() }
     let delay = 5
+    let lastChance = false
     for (;;) {
       const attemptAt = leaseTime()
       const created = await this.#tryCreate(path, JSON.stringify(content), new Date(clock.now()))
@@ -169,9 +170,13 @@ export class FileLock implements Lock {
       const expired = current !== undefined && clock.now() - current.mtimeMs > this.#leaseMs
       if (expired) await takeOverExpired(path, current)
       const remaining = deadline - clock.now()
+      // Released or taken over meanwhile: try again at once, once more even past the deadline
+      // (so that `timeoutMs: 0` takes over the lock a crashed holder left).
+      if ((expired || !current) && !lastChance) {
+        lastChance = remaining <= 0
+        continue
+      }
       if (remaining <= 0) throw new LockTimeoutError(name, timeoutMs)
-      // Released or taken over meanwhile: try again at once.
-      if (expired || !current) continue
       await sleep(clock, Math.min(remaining, delay / 2 + Math.random() * delay))
       delay = Math.min(delay * 2, 100)
     }

@@ -149,6 +149,23 @@ describe('FileLock', () => {
     expect(await readFile(path, 'utf8')).toContain('alive')
   })
 
+  it('with timeoutMs: 0 takes a stale lock file over at once, and still refuses a live one', async () => {
+    const clock = new ManualClock()
+    const lock = new FileLock({ dir, leaseMs: 1000, clock })
+    await mkdir(dir, { recursive: true })
+    const path = lock.pathOf('k')
+    await writeFile(path, '{"token":"crashed","pid":1,"host":"h"}')
+    const old = new Date(clock.now() - 5000)
+    await utimes(path, old, old)
+    expect(await lock.withLock('k', async () => 'ok', { timeoutMs: 0 })).toBe('ok')
+    await writeFile(path, '{"token":"alive","pid":1,"host":"h"}')
+    const fresh = new Date(clock.now() - 900)
+    await utimes(path, fresh, fresh)
+    await expect(lock.withLock('k', async () => 'ok', { timeoutMs: 0 })).rejects.toMatchObject({
+      code: 'LOCK_TIMEOUT',
+    })
+  })
+
   it('on release never deletes a lock file that is not its own', async () => {
     const lock = new FileLock({ dir })
     const path = lock.pathOf('k')
