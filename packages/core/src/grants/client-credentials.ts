@@ -7,6 +7,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
+import { extraParamsOf } from '../internal/extra-params.ts'
 import { appendCheckedResources, tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
@@ -17,7 +18,10 @@ export interface ClientCredentialsOptions {
   resource?: string | string[]
   /** Audience of the token (a common vendor parameter). */
   audience?: string
-  /** Further parameters. */
+  /**
+   * Further parameters. Not the ones openrp sets (`grant_type`, client authentication) or that
+   * have an option here (`scope`, `audience`, `resource`): INVALID_ARGUMENT.
+   */
   extraParams?: Record<string, string>
   signal?: AbortSignal
   /**
@@ -43,7 +47,11 @@ export async function clientCredentials(
   core: ClientCore,
   options: ClientCredentialsOptions = {},
 ): Promise<TokenSet> {
-  const params = new URLSearchParams(options.extraParams)
+  const params = extraParamsOf(options.extraParams, {
+    scope: 'scope',
+    audience: 'audience',
+    resource: 'resource',
+  })
   if (options.scope !== undefined) params.set('scope', options.scope)
   if (options.audience !== undefined) params.set('audience', options.audience)
   appendCheckedResources(params, options.resource)

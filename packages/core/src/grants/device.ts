@@ -32,6 +32,7 @@ import {
   ValidationError,
 } from '../errors.ts'
 import { type Clock, sleep } from '../clock.ts'
+import { extraParamsOf } from '../internal/extra-params.ts'
 import { operation } from '../internal/operation.ts'
 import { parseRetryAfter } from '../internal/retry.ts'
 import { tokenRequest } from '../internal/token-request.ts'
@@ -40,6 +41,10 @@ import type { TokenSet } from '../token-set.ts'
 /** Options of `client.deviceAuthorization()` (RFC 8628 §3.1). */
 export interface DeviceAuthorizationOptions {
   scope?: string
+  /**
+   * Further parameters. Not client authentication (openrp sets it) or `scope` (an option here):
+   * INVALID_ARGUMENT.
+   */
   extraParams?: Record<string, string>
   signal?: AbortSignal
 }
@@ -111,7 +116,7 @@ export async function deviceAuthorization(
   core: ClientCore,
   options: DeviceAuthorizationOptions = {},
 ): Promise<DeviceAuthorization> {
-  const params = new URLSearchParams(options.extraParams)
+  const params = extraParamsOf(options.extraParams, { scope: 'scope' })
   const scope = options.scope ?? core.options.scope
   if (typeof scope !== 'string') throw new InvalidArgumentError('scope must be a string')
   params.set('scope', scope)

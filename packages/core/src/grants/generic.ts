@@ -6,6 +6,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { InvalidArgumentError } from '../errors.ts'
+import { CLIENT_PARAMS } from '../internal/extra-params.ts'
 import { tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
@@ -22,15 +23,6 @@ const OWN_METHOD: Record<string, string> = {
   authorization_code: 'handleAuthorizationResponse()',
   refresh_token: 'refresh()',
 }
-
-/** Parameters set from the client itself: the grant type and its authentication (RFC 6749 §2.3). */
-const RESERVED_PARAMS = [
-  'grant_type',
-  'client_id',
-  'client_secret',
-  'client_assertion',
-  'client_assertion_type',
-]
 
 /**
  * Sends `grant_type=grantType` with `params` and validates the answer like any token response
@@ -59,7 +51,7 @@ export async function grant(
       `grant() does not send ${grantType}: use ${OWN_METHOD[grantType]}`,
     )
   const search = toSearchParams(params)
-  for (const name of RESERVED_PARAMS) {
+  for (const name of CLIENT_PARAMS) {
     if (search.has(name)) throw new InvalidArgumentError(`grant() params cannot set "${name}"`)
   }
   return genericGrant(core, grantType, search, options.signal)
