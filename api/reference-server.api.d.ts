@@ -136,6 +136,10 @@ interface Faults {
     };
     discoveryIssuer?: string;
     pageHeaders?: Record<string, string>;
+    introspection?: {
+        inactiveClaims?: Record<string, unknown>;
+        forgedJwt?: Record<string, unknown>;
+    };
     tokenResponse?: {
         omitExpiresIn?: boolean;
         omitIdToken?: boolean;

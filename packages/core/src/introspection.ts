@@ -5,7 +5,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
-import { InvalidArgumentError } from './errors.ts'
+import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { operation } from './internal/operation.ts'
 import { TokenSet } from './token-set.ts'
 
@@ -34,8 +34,8 @@ export interface IntrospectOptions {
 }
 
 /**
- * Asks the provider whether a token is active. An inactive token is `{ active: false }`, not an
- * error.
+ * Asks the provider whether a token is active. An inactive token is `{ active: false }` (and
+ * nothing else the provider sent), not an error. A JWT answer (RFC 9701) is INVALID_RESPONSE.
  *
  * @example
  * ```ts
@@ -84,11 +84,17 @@ export async function introspect(
           }),
         },
       )
-      return (await oauth.processIntrospectionResponse(
+      // openrp asks for JSON: a JWT answer (RFC 9701) would be unwrapped without its signature
+      // being checked.
+      if (response.headers.get('content-type')?.includes('token-introspection+jwt'))
+        throw new ValidationError('INVALID_RESPONSE', 'The introspection answer is a JWT, not JSON')
+      const result = (await oauth.processIntrospectionResponse(
         core.metadata,
         core.client,
         response,
       )) as IntrospectionResult
+      // Nothing else of an inactive token is to be trusted (RFC 7662 §2.2).
+      return result.active ? result : { active: false }
     },
   )
 }

@@ -303,6 +303,16 @@ export interface Faults {
    * `{ 'Cross-Origin-Opener-Policy': 'same-origin' }`, which severs a login popup from its opener.
    */
   pageHeaders?: Record<string, string>
+  /** Introspection answers (RFC 7662). */
+  introspection?: {
+    /** Claims sent beside `active: false` for an inactive token (RFC 7662 §2.2: SHOULD NOT). */
+    inactiveClaims?: Record<string, unknown>
+    /**
+     * Answer as a JWT (`application/token-introspection+jwt`, RFC 9701) carrying these token
+     * claims, signed with a key the JWKS does not have, although the client asked for JSON.
+     */
+    forgedJwt?: Record<string, unknown>
+  }
   /** Token endpoint JSON changes. */
   tokenResponse?: {
     /** Omit expires_in. */

@@ -11,10 +11,15 @@ export function registerIntrospection(app: Hono<AppEnv>, state: ServerState): vo
   app.post('/introspect', async (c) => {
     try {
       const form = await readForm(c)
-      await authenticateClient(state, c, form, { allowPublic: false })
+      const client = await authenticateClient(state, c, form, { allowPublic: false })
       const found = await lookupToken(state, requireParam(form, 'token'))
       c.header('Cache-Control', 'no-store')
-      if (!found?.active) return c.json({ active: false })
+      const fault = state.faults.current.introspection
+      if (fault?.forgedJwt) {
+        c.header('Content-Type', 'application/token-introspection+jwt')
+        return c.body(forgedJwt(state.issuer, client.client_id, fault.forgedJwt))
+      }
+      if (!found?.active) return c.json({ active: false, ...fault?.inactiveClaims })
       const { record } = found
       const user = findUser(state, record.sub)
       const common = {
@@ -42,4 +47,20 @@ export function registerIntrospection(app: Hono<AppEnv>, state: ServerState): vo
       return oauthErrorResponse(c, err)
     }
   })
+}
+
+/**
+ * A JWT introspection response (RFC 9701 §5) for `clientId` with `claims` as the token's, whose
+ * signature no published key makes.
+ */
+function forgedJwt(issuer: string, clientId: string, claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const header = part({ alg: 'RS256', typ: 'token-introspection+jwt', kid: 'forged' })
+  const payload = part({
+    iss: issuer,
+    aud: clientId,
+    iat: Math.floor(Date.now() / 1000),
+    token_introspection: claims,
+  })
+  return `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`
 }
