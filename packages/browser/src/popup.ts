@@ -32,9 +32,12 @@ export interface PopupOptions {
 
 const DEFAULT_TIMEOUT_MS = 300_000
 
-/** A login popup: a {@link PopupHandle} that remembers the `state` it was sent with. */
+/** A login popup: a {@link PopupHandle} that knows the `state` of its login. */
 export interface LoginPopup extends PopupHandle {
-  /** The `state` of the authorization URL given to `navigate`, once it was given. */
+  /**
+   * The `state` of the login's transaction, set once its authorization request is built (not
+   * read from the URL, which a pushed request (PAR) or a request object does not carry it in).
+   */
   state?: string
 }
 
@@ -53,16 +56,13 @@ export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = 
       'The browser blocked the login popup; call loginWithPopup() directly from a click',
     )
   }
-  const flow: LoginPopup = {
+  // A handle of its own: the navigator's may be shared or frozen, and `state` is set on this one.
+  return {
     window: popup.window,
-    navigate(url) {
-      flow.state = new URL(url).searchParams.get('state') ?? undefined
-      popup.navigate(url)
-    },
+    navigate: (url) => popup.navigate(url),
     isClosed: () => popup.isClosed(),
     close: () => popup.close(),
   }
-  return flow
 }
 
 /**

