@@ -329,7 +329,9 @@ export class SpaClient {
     const tokens = await this.#readableTokenSet()
     if (!tokens) return false
     return (
-      tokens.refreshToken !== undefined || !tokens.isExpired() || this.#options.silent !== false
+      tokens.refreshToken !== undefined ||
+      !tokens.isExpired(0, this.#clock.now() / 1000) ||
+      this.#options.silent !== false
     )
   }
 
