@@ -549,9 +549,7 @@ export class SpaClient {
       notifier: this.#sync,
       clock: this.#clock,
     })
-    const stored = await manager.getTokenSet().catch(() => undefined)
-    this.#signedInHere = stored !== undefined
-    this.#user = stored?.claims()?.sub
+    // Listening before the first read: another tab's news may arrive while it runs.
     manager.on('refreshed', (tokenSet, { source }) => {
       if (source === 'here') {
         this.#events.emit('refreshed', { tokenSet, source: 'this-tab' })
@@ -579,6 +577,9 @@ export class SpaClient {
       this.#events.emit('logout', { source: 'other-tab' })
     })
     manager.on('error', (error) => this.#events.emit('error', asError(error)))
+    const stored = await manager.getTokenSet().catch(() => undefined)
+    this.#signedInHere = stored !== undefined
+    this.#user = stored?.claims()?.sub
     if (this.#closed) manager.close()
     return manager
   }
