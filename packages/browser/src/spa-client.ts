@@ -171,9 +171,10 @@ export class SpaClient {
 
   /**
    * Completes a redirect login (any response type, query or fragment) or a return from the
-   * provider's logout. First removes `code`, `state`, tokens, `iss`, `session_state` and error
-   * parameters from the address bar (`history.replaceState`), whatever happens next, even a code
-   * or error that came without `state`.
+   * provider's logout. When `url` is the address bar's (the default), first removes `code`,
+   * `state`, tokens, `iss`, `session_state` and error parameters from it
+   * (`history.replaceState`), whatever happens next, even a code or error that came without
+   * `state`; another URL (e.g. a deep link) leaves the address bar as it is.
    *
    * Throws ValidationError `STATE_MISSING` for a response without state and `STATE_MISMATCH` for
    * an unknown or replayed state (nothing stored either way), `ISS_MISMATCH`, `ID_TOKEN_*`,
@@ -183,7 +184,9 @@ export class SpaClient {
     url: string = this.#navigator.currentUrl(),
   ): Promise<RedirectCallbackResult> {
     const params = authorizationResponseParams(url)
-    this.#navigator.replaceUrl(stripHandledResponse(url, this.#pendingLogout))
+    // The address bar is cleaned when it holds this response (not for a deep link, say).
+    if (url === this.#navigator.currentUrl())
+      this.#navigator.replaceUrl(stripHandledResponse(url, this.#pendingLogout))
     const pending = this.#transactions.take(params.get('state'))
     const returnTo = pending.returnTo ?? '/'
     if (pending.mode === 'logout') return { type: 'logout', returnTo }

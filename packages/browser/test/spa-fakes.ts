@@ -75,7 +75,10 @@ export class ScriptedNavigator implements SpaNavigator {
     this.assigned.push(url)
   }
   replaceUrl(url: string): void {
-    this.url = new URL(url, this.url).toString()
+    const next = new URL(url, this.url)
+    // As history.replaceState: a URL of another origin is refused.
+    if (next.origin !== this.origin()) throw new DOMException('another origin', 'SecurityError')
+    this.url = next.toString()
   }
   openPopup(name: string): PopupHandle | undefined {
     if (this.blockPopups) return undefined
