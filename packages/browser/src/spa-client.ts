@@ -314,11 +314,10 @@ export class SpaClient {
         'UNSUPPORTED',
         'spa.userinfo() needs createSpaClient({ ..., userinfo: spaUserinfo }) from @openrp/browser',
       )
-    const accessToken = await this.getAccessToken()
+    await this.getAccessToken() // renewed first when due
+    // The session's set as stored now: another tab may have renewed it (or signed out).
     const tokens = await this.getTokenSet()
-    // Another tab may have renewed or signed out in between: use only a set with this token.
-    if (!tokens || tokens.accessToken !== accessToken)
-      throw new OpenRpError('LOGIN_REQUIRED', 'The session changed while userinfo was asked for')
+    if (!tokens) throw new OpenRpError('LOGIN_REQUIRED', 'The session ended meanwhile')
     const core = await this.#protocol()
     return kept.fetch(core, tokens, this.#options.store, this.#key, options.signal)
   }
