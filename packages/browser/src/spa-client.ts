@@ -164,7 +164,10 @@ export class SpaClient {
     this.#navigator.assign(url.toString())
   }
 
-  /** Whether the current URL carries an authorization (or post-logout) response to handle. */
+  /**
+   * Whether the current URL (or `url`, absolute, else `INVALID_ARGUMENT`) carries an
+   * authorization (or post-logout) response to handle.
+   */
   isRedirectCallback(url: string = this.#navigator.currentUrl()): boolean {
     return hasAuthorizationResponse(url, this.#pendingLogout)
   }
@@ -178,7 +181,7 @@ export class SpaClient {
    *
    * Throws ValidationError `STATE_MISSING` for a response without state and `STATE_MISMATCH` for
    * an unknown or replayed state (nothing stored either way), `ISS_MISMATCH`, `ID_TOKEN_*`,
-   * OAuthError for error responses.
+   * OAuthError for error responses, `INVALID_ARGUMENT` for a `url` that is no absolute URL.
    */
   async handleRedirectCallback(
     url: string = this.#navigator.currentUrl(),

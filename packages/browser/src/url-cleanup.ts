@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '@openrp/core'
 
 /**
  * Parameters of an authorization response (RFC 6749 §4.1.2, §4.2.2, OpenID Connect Core §3.3.2.5,
@@ -43,7 +44,7 @@ export type PendingStateCheck = (state: string) => boolean
  * The same URL without authorization response parameters, in the part (query or fragment) that
  * holds the response. A URL that is not an authorization response comes back as it is: an
  * app's own `?state=open` or hash route `#/orders?tab=2` is never touched, and the parameters
- * kept are not re-encoded.
+ * kept are not re-encoded. A `url` that is no absolute URL throws `INVALID_ARGUMENT`.
  *
  * @example
  * ```ts
@@ -80,7 +81,7 @@ export function stripHandledResponse(url: string, isPendingState: PendingStateCh
 
 /** `url` without the response parameters of the first part (fragment, query) `isIn` accepts. */
 function strip(url: string | URL, isIn: (params: URLSearchParams) => boolean): string {
-  const parsed = new URL(url)
+  const parsed = absoluteUrl(url)
   let query = parsed.search.slice(1)
   let fragment = parsed.hash.slice(1)
   if (isIn(fragmentParams(fragment))) fragment = withoutResponse(fragment)
@@ -96,7 +97,7 @@ function strip(url: string | URL, isIn: (params: URLSearchParams) => boolean): s
  * (`#/path?…`) is never read as a response.
  */
 export function authorizationResponseParams(url: string | URL): URLSearchParams {
-  const parsed = new URL(url)
+  const parsed = absoluteUrl(url)
   const fragment = fragmentParams(parsed.hash.slice(1))
   const fragmentHasResponse = ['state', ...RESULT_PARAMS].some((name) => fragment.has(name))
   return fragmentHasResponse ? fragment : parsed.searchParams
@@ -111,11 +112,20 @@ export function hasAuthorizationResponse(
   url: string | URL,
   isPendingState?: PendingStateCheck,
 ): boolean {
-  const parsed = new URL(url)
+  const parsed = absoluteUrl(url)
   return (
     isResponse(fragmentParams(parsed.hash.slice(1)), isPendingState) ||
     isResponse(parsed.searchParams, isPendingState)
   )
+}
+
+/** `url` parsed; InvalidArgumentError (not a TypeError) when it is no absolute URL. */
+function absoluteUrl(url: string | URL): URL {
+  try {
+    return new URL(url)
+  } catch {
+    throw new InvalidArgumentError('url must be an absolute URL')
+  }
 }
 
 function isResponse(params: URLSearchParams, isPendingState?: PendingStateCheck): boolean {
