@@ -585,7 +585,8 @@ export class SpaClient {
     const stored = await manager.getTokenSet().catch(() => undefined)
     this.#signedInHere = stored !== undefined
     this.#user = stored?.claims()?.sub
-    if (this.#closed) manager.close()
+    // Closed meanwhile (or before first use): the manager and the channel made here too.
+    if (this.#closed) this.close()
     return manager
   }
 
