@@ -414,6 +414,32 @@ test.describe('WebLocksLock in Chromium', () => {
     expect(run.enteredAt - run.calledAt).toBeLessThan(5000)
   })
 
+  // Regression: with timeoutMs 0 the wait was a 0 ms timer racing the browser's grant, which
+  // comes later even for a free lock: LOCK_TIMEOUT every time, where InProcessLock runs.
+  test('timeoutMs 0 takes a free lock at once and refuses a held one without waiting', async ({
+    context,
+    pages,
+  }) => {
+    const [holderTab, tab] = [await storesTab(context, pages), await storesTab(context, pages)]
+    for (let i = 0; i < 3; i++) {
+      const free = await tab.evaluate(() =>
+        window.stores.lockRun('try', { holdMs: 0, timeoutMs: 0 }),
+      )
+      expect(free.outcome).toEqual({ ok: true, result: 'done:try' })
+    }
+    void holderTab.evaluate(() => window.stores.lockRun('try', { holdMs: 60_000 })).catch(() => {})
+    await expect
+      .poll(() => tab.evaluate(() => window.stores.lockQuery()))
+      .toMatchObject({ held: ['e2e:try'] })
+    const held = await tab.evaluate(() => window.stores.lockRun('try', { holdMs: 0, timeoutMs: 0 }))
+    expect(held.outcome).toMatchObject({ ok: false, code: 'LOCK_TIMEOUT' })
+    expect(held.ran).toBe(false)
+    expect(await tab.evaluate(() => window.stores.lockQuery())).toEqual({
+      held: ['e2e:try'],
+      pending: [],
+    })
+  })
+
   test('without navigator.locks, withLock rejects with UNSUPPORTED and never runs the section', async ({
     context,
     pages,

@@ -35,7 +35,8 @@ export interface WebLocksLockOptions {
  * `navigator.locks.request(name, { mode: 'exclusive' }, fn)`: one holder per name across every
  * tab of the origin. The browser releases the lock when `fn` settles, or when the holding tab
  * closes or crashes, so a dead tab never blocks the others. A waiter that does not get the lock
- * within `timeoutMs` gives up with `LockTimeoutError` (code `LOCK_TIMEOUT`) and `fn` never runs.
+ * within `timeoutMs` gives up with `LockTimeoutError` (code `LOCK_TIMEOUT`) and `fn` never runs;
+ * with `timeoutMs: 0` it takes the lock only if it is free at once.
  *
  * The browser holds the lock for as long as `fn` runs (only a `navigator.locks.request` with
  * `steal: true`, which openrp never makes, could break it), so the {@link LockLease} `fn` is
@@ -73,13 +74,19 @@ export class WebLocksLock implements Lock {
     if (!locks) throw new OpenRpError('UNSUPPORTED', 'The Web Locks API is not available here')
 
     const waiting = new AbortController()
-    const timer = this.#clock.setTimeout(() => waiting.abort(), timeoutMs)
+    // 0 ms: the lock if it is free now. A 0 ms timer would fire before the browser grants even
+    // a free lock.
+    const ifFree = timeoutMs === 0
+    const timer = ifFree ? undefined : this.#clock.setTimeout(() => waiting.abort(), timeoutMs)
     let granted = false
     try {
       return await locks.request(
         this.prefix + name,
-        { mode: 'exclusive', signal: waiting.signal },
-        async () => {
+        ifFree
+          ? { mode: 'exclusive', ifAvailable: true }
+          : { mode: 'exclusive', signal: waiting.signal },
+        async (lock) => {
+          if (!lock) throw new LockTimeoutError(name, timeoutMs)
           granted = true
           this.#clock.clearTimeout(timer)
           return fn({ signal: new AbortController().signal })
