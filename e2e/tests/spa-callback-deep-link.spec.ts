@@ -15,6 +15,8 @@ test('a deep-link callback signs in and leaves the address bar alone', async ({ 
   await page.getByTestId('login-redirect').click()
   // The provider answers elsewhere (an app shell catching the deep link): here, to this runner.
   const callback = (await completeLogin((await authorize).url())).url
+  // The page goes on to the provider's login page; the next navigation waits for it to arrive.
+  await page.waitForURL((url) => url.href.startsWith(`${demo.issuer}/login`))
 
   await page.goto(`${demo.origin}/?tab=2`)
   const deepLink = `com.example.app:/callback${callback.search}`
