@@ -176,6 +176,30 @@ test.describe('IndexedDbStore in Chromium', () => {
     expect(await get('long')).toEqual({ ok: true, present: true, value: { v: 2 } })
   })
 
+  test('removing an expired value never removes the fresh one another tab wrote meanwhile', async ({
+    page,
+    pages,
+  }) => {
+    const t0 = Date.UTC(2030, 0, 1)
+    await page.clock.install({ time: t0 })
+    await openPage(page, pages, 'stores')
+    await page.clock.pauseAt(t0 + 10_000)
+    expect(
+      await page.evaluate(([s]) => window.stores.idbSet(s, 'marker', { v: 'old' }, 60), [
+        store,
+      ] as const),
+    ).toEqual({ ok: true })
+    await page.clock.fastForward(60_000)
+    // This tab reads the expired value; another tab writes a fresh one before the read's
+    // removal of the expired one runs.
+    expect(
+      await page.evaluate(
+        ([s]) => window.stores.idbReadWhileOtherWrites(s, 'marker', { v: 'new' }),
+        [store] as const,
+      ),
+    ).toEqual({ ok: true, first: undefined, after: { v: 'new' } })
+  })
+
   test('a value with no JSON form is refused with STORE_ERROR and the previous value stays', async ({
     page,
     pages,

@@ -42,6 +42,15 @@ export interface StoresPage {
   /** `present` tells a stored `null` from nothing (Playwright maps undefined to undefined). */
   idbGet(config: IdbConfig, key: string): Promise<Outcome<{ present: boolean; value: unknown }>>
   idbDelete(config: IdbConfig, key: string): Promise<Outcome<object>>
+  /**
+   * Reads `key` and, before that read's answer is handled, writes `value` through another store
+   * instance (another tab's); then reads `key` once more. Both reads' outcomes.
+   */
+  idbReadWhileOtherWrites(
+    config: IdbConfig,
+    key: string,
+    value: unknown,
+  ): Promise<Outcome<{ first: unknown; after: unknown }>>
   /** Reads `key`, mutates what it got, reads again: the second read must be untouched. */
   idbReadIsCopy(config: IdbConfig, key: string): Promise<{ first: unknown; second: unknown }>
   /** `indexedDB.databases()` names. */

@@ -118,6 +118,14 @@ const stores: StoresPage = {
       return {}
     }),
 
+  idbReadWhileOtherWrites: (config, key, value) =>
+    attempt(async () => {
+      const reading = idbStore(config).get(key)
+      const writing = new IndexedDbStore(config).set(key, value)
+      const [first] = await Promise.all([reading, writing])
+      return { first, after: await idbStore(config).get(key) }
+    }),
+
   async idbReadIsCopy(config, key) {
     const store = idbStore(config)
     const first = await store.get<Record<string, unknown>>(key)

@@ -4,8 +4,8 @@
  * @module
  */
 import { StoreError, type Store, type StoreSetOptions } from '@openrp/core'
-import { del, get, set, type UseStore } from 'idb-keyval'
-import { openEnvelope, sealEnvelope } from './internal/envelope.ts'
+import { del, get, promisifyRequest, set, type UseStore } from 'idb-keyval'
+import { type Envelope, openEnvelope, sealEnvelope } from './internal/envelope.ts'
 import { connectedStore } from './internal/idb-connection.ts'
 
 /** Options of {@link IndexedDbStore}. */
@@ -63,7 +63,7 @@ export class IndexedDbStore implements Store {
     const stored = await this.#run('read', (db) => get<unknown>(this.prefix + key, db))
     if (stored === undefined) return undefined
     const value = openEnvelope<T>(stored, this.#now(), 'IndexedDbStore')
-    if (value === undefined) await this.delete(key)
+    if (value === undefined) await this.#deleteExpired(key)
     return value
   }
 
@@ -74,6 +74,23 @@ export class IndexedDbStore implements Store {
 
   async delete(key: string): Promise<void> {
     await this.#run('delete', (db) => del(this.prefix + key, db))
+  }
+
+  /**
+   * Deletes `key` if what it holds has expired, in one transaction: another tab may have
+   * written a fresh value since this one read the expired one.
+   */
+  #deleteExpired(key: string): Promise<void> {
+    return this.#run('delete', (db) =>
+      db('readwrite', (store) => {
+        const read = store.get(this.prefix + key)
+        read.onsuccess = () => {
+          const expiry = (read.result as Partial<Envelope> | undefined)?.e
+          if (typeof expiry === 'number' && expiry <= this.#now()) store.delete(this.prefix + key)
+        }
+        return promisifyRequest(store.transaction)
+      }),
+    )
   }
 
   async #run<T>(what: string, fn: (db: UseStore) => Promise<T>): Promise<T> {
