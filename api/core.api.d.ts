@@ -280,7 +280,7 @@ declare class TokenManager {
     getTokenSet(): Promise<TokenSet | undefined>;
     refresh(): Promise<TokenSet>;
     setTokenSet(tokens: TokenSet | TokenSetJSON): Promise<void>;
-    clear(): Promise<void>;
+    clear(): Promise<TokenSet | undefined>;
     on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K], info: TokenEventInfo) => void): Unsubscribe;
     close(): void;
 }

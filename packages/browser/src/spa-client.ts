@@ -384,8 +384,10 @@ export class SpaClient {
       checkPostLogoutTarget(target, allowed)
     }
     const manager = await this.#tokens()
-    const tokens = await this.#readableTokenSet()
-    await manager.clear()
+    const before = await this.#readableTokenSet()
+    // What clear() deleted was read under the refresh lock: after a rotation that finished
+    // meanwhile, it holds the refresh token that is still good.
+    const tokens = (await manager.clear()) ?? before
     await this.#options.userinfo
       ?.forget(this.#options.store, this.#key)
       .catch((error) => this.#events.emit('error', asError(error)))

@@ -249,6 +249,35 @@ describe('logout is local first', () => {
     expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
   })
 
+  it('during a refresh, revokes the refresh token that refresh rotated in, not the spent one', async () => {
+    const revoked: string[] = []
+    const issued: string[] = []
+    const recording: typeof fetch = async (input, init) => {
+      const response = await wire.fetch(input, init)
+      const url = String(input instanceof Request ? input.url : input)
+      if (url.endsWith('/revoke'))
+        revoked.push(String(new URLSearchParams(String(init?.body)).get('token')))
+      if (url.endsWith('/token')) issued.push((await response.clone().json()).refresh_token)
+      return response
+    }
+    const { spa, navigator, store } = setup({ fetch: recording })
+    await signIn(spa, navigator)
+    const signedIn = issued.at(-1)
+    await makeDue(store)
+    // The refresh is sent and the provider rotates; its answer waits while the user logs out.
+    const hold = rp.server.control.hold({ endpoint: 'token', grantType: 'refresh_token' })
+    const refreshing = spa.getAccessToken().catch((error: unknown) => error)
+    await hold.waitUntilHeld()
+    const loggingOut = spa.logout({ localOnly: true })
+    hold.release()
+    await Promise.all([refreshing, loggingOut])
+    const rotated = issued.at(-1)
+    expect(rotated).toBeTypeOf('string')
+    expect(rotated).not.toBe(signedIn)
+    expect(revoked).toContain(rotated)
+    expect(await store.get('openrp:spa')).toBeUndefined()
+  })
+
   it('a local logout succeeds with the provider down; the failure is an error event', async () => {
     // A first page signs in; the next page load (no discovery yet) logs out while the provider
     // cannot be reached.

@@ -410,15 +410,21 @@ export class TokenManager {
    * Forgets the session (logout): deletes the stored set, leaves a `logout` marker for the
    * other contexts and stops the timer. Like {@link TokenManager.setTokenSet}, it waits for a
    * refresh running elsewhere; if the lock cannot be had in time it deletes anyway (a refresh
-   * that ends later finds the set gone and does not write it back).
+   * that ends later finds the set gone and does not write it back). Resolves with the set it
+   * deleted, read under the lock: after a rotation that finished meanwhile, that is the set with
+   * the new refresh token, the one to revoke. `undefined` when none was stored (or it could not
+   * be read).
    */
-  async clear(): Promise<void> {
+  async clear(): Promise<TokenSet | undefined> {
     this.#move('cleared')
+    let deleted: TokenSet | undefined
     await this.#exclusive(async () => {
+      deleted = await this.#read().catch(() => undefined)
       await this.#store.delete(this.key)
       await this.#mark('logout')
     })
     this.#notifier?.publish({ type: 'logout' })
+    return deleted
   }
 
   /**

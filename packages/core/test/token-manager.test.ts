@@ -553,6 +553,27 @@ describe('TokenManager when the store or another context interferes', () => {
     await expect(tabA.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
   })
 
+  it('clear() during a refresh elsewhere resolves with the rotated set it deleted, the one to revoke', async () => {
+    const store = new MemoryStore()
+    const lock = new InProcessLock()
+    const slow = gatedClient()
+    const tabA = createManager({ client: slow, store, lock, key: KEY })
+    const tabB = createManager({ client, store, lock, key: KEY })
+    const original = expired(await login())
+    await tabA.setTokenSet(original)
+    const refreshing = settle(tabA.getAccessToken())
+    await slow.answered
+    const loggingOut = tabB.clear()
+    slow.release()
+    await refreshing
+    const deleted = await loggingOut
+    expect(deleted?.refreshToken).toBeTypeOf('string')
+    expect(deleted?.refreshToken).not.toBe(original.refreshToken)
+    // It is the refresh token still good at the provider (the one read before is spent).
+    await expect(client.refresh(deleted!)).resolves.toBeInstanceOf(TokenSet)
+    expect(await tabB.clear()).toBeUndefined()
+  })
+
   it('a logout or a new login elsewhere during a refresh wins, even without a lock', async () => {
     const store = new MemoryStore()
     let slow = gatedClient()
