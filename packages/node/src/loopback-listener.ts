@@ -12,6 +12,7 @@ import {
   AbortError,
   type Clock,
   InvalidArgumentError,
+  NetworkError,
   systemClock,
   TimeoutError,
 } from '@openrp/core'
@@ -150,9 +151,19 @@ export async function startLoopbackListener(
   })
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    // A port in use, an address this host lacks (no IPv6 for ::1): NETWORK_ERROR with the cause.
+    const failed = (cause: NodeJS.ErrnoException) =>
+      reject(
+        new NetworkError(
+          `Could not listen on ${host} port ${port} (${cause.code ?? cause.message})`,
+          {
+            cause,
+          },
+        ),
+      )
+    server.once('error', failed)
     server.listen({ host, port, exclusive: true }, () => {
-      server.off('error', reject)
+      server.off('error', failed)
       resolve()
     })
   })

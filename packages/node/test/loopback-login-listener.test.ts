@@ -200,6 +200,15 @@ describe('startLoopbackListener', () => {
     })
   })
 
+  it('a port in use is NETWORK_ERROR, with the system error as cause', async () => {
+    listener = await startLoopbackListener()
+    const port = Number(new URL(listener.redirectUri).port)
+    const error = await startLoopbackListener({ port }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'NetworkError', code: 'NETWORK_ERROR' })
+    expect(isOpenRpError(error)).toBe(true)
+    expect((error as Error).cause).toMatchObject({ code: 'EADDRINUSE' })
+  })
+
   it('binds ::1 when asked', async () => {
     listener = await startLoopbackListener({ host: '::1' })
     expect(listener.redirectUri).toMatch(/^http:\/\/\[::1\]:\d+\/callback$/)
