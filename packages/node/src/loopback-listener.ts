@@ -80,7 +80,8 @@ const DEFAULT_TIMEOUT_MS = 300_000
 
 /**
  * Starts listening on a loopback address. Call {@link LoopbackListener.waitForCallback} once
- * the authorization request (and its `state`) is built.
+ * the authorization request (and its `state`) is built. Rejects with `NETWORK_ERROR` when it
+ * cannot listen (a `port` in use, no `::1` on this host).
  *
  * @example
  * ```ts
