@@ -86,6 +86,7 @@ interface ReferenceServerOptions {
         publicKey: CryptoKey;
     }>;
     enableControlEndpoint?: boolean;
+    mtlsCa?: string | string[];
     requireDpopNonce?: boolean;
     requireSignedRequestObject?: boolean;
     authorizationResponseIss?: 'always' | 'without-id-token';

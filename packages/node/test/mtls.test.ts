@@ -86,6 +86,8 @@ beforeAll(async () => {
     port: 0,
     generateKeyPair: fixedKeyPairs(),
     clients: CLIENTS,
+    // tls_client_auth (RFC 8705 §2.1): the self-signed certificate is its own trust anchor.
+    mtlsCa: daemonCert.cert,
   })
   metadata = (await (
     await fetch(`${server.issuer}/.well-known/openid-configuration`)

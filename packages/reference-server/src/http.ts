@@ -16,6 +16,8 @@ export interface TlsInfo {
   mtls: boolean
   /** The client certificate presented on the connection, if any (RFC 8705). */
   clientCert?: X509Certificate
+  /** The client certificate's chain validated to a CA of `mtlsCa` (RFC 8705 §2.1). */
+  clientCertTrusted?: boolean
 }
 
 export type AppEnv = { Variables: { log: LogInfo; tls?: TlsInfo } }

@@ -35,9 +35,10 @@ export function mtlsEndpointAliases(mtlsUrl: string): Record<string, string> {
 /**
  * Records the TLS facts of each request (`c.get('tls')`). On the mutual-TLS listener only the
  * aliased endpoints and the demo API (which checks bound tokens) are served; anything else is
- * 404 there.
+ * 404 there. `hasTrustedCas`: the listener was given `mtlsCa`, so a chain TLS validated is one
+ * of those CAs' (without them, TLS would validate against the default root store instead).
  */
-export function tlsInfo(): MiddlewareHandler<AppEnv> {
+export function tlsInfo(hasTrustedCas: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
     const socket = incoming?.socket as TLSSocket | undefined
@@ -49,7 +50,11 @@ export function tlsInfo(): MiddlewareHandler<AppEnv> {
     if (!MTLS_PATHS.has(path) && !path.startsWith('/api/')) {
       return c.json({ error: 'not_found', error_description: 'not an mTLS endpoint alias' }, 404)
     }
-    c.set('tls', { mtls: true, clientCert: socket.getPeerX509Certificate() })
+    c.set('tls', {
+      mtls: true,
+      clientCert: socket.getPeerX509Certificate(),
+      clientCertTrusted: hasTrustedCas && socket.authorized,
+    })
     return next()
   }
 }
@@ -63,8 +68,8 @@ export function clientCertificate(c: AppContext): X509Certificate | undefined {
  * Authenticates a `tls_client_auth` or `self_signed_tls_client_auth` client (RFC 8705 §2) by
  * the certificate of the connection. Throws `invalid_client` when the request did not come over
  * the mutual-TLS listener, came without a certificate, or with one that is not the client's.
- * The reference server does not check certificate chains: `tls_client_auth` matches the
- * registered subject DN or SAN dNSName only.
+ * `tls_client_auth` is the PKI method (§2.1): the certificate's chain must validate to a CA of
+ * `mtlsCa` before the registered subject DN or SAN dNSName is compared.
  */
 export async function authenticateTlsClient(c: AppContext, client: ClientConfig): Promise<void> {
   const method = client.token_endpoint_auth_method
@@ -73,6 +78,8 @@ export async function authenticateTlsClient(c: AppContext, client: ClientConfig)
   const cert = clientCertificate(c)
   if (!cert) throw invalidClient('no client certificate was presented')
   if (method === 'tls_client_auth') {
+    if (!c.get('tls')?.clientCertTrusted)
+      throw invalidClient('the certificate does not chain to a trusted CA (mtlsCa)')
     if (client.tls_client_auth_subject_dn !== undefined) {
       if (!sameDn(subjectDn(cert), client.tls_client_auth_subject_dn))
         throw invalidClient('the certificate subject is not the registered one')

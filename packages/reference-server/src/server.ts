@@ -89,7 +89,7 @@ function buildApp(state: ServerState, closing: AbortSignal): Hono<AppEnv> {
     exposeHeaders: ['DPoP-Nonce', 'WWW-Authenticate', 'Retry-After'],
     maxAge: 600,
   })
-  app.use('*', tlsInfo())
+  app.use('*', tlsInfo(state.options.mtlsCa !== undefined))
   for (const path of CORS_PATHS) app.use(path, corsHandler)
   app.use('*', holdRequests(state.holds))
   app.use('*', pageHeaderFaults(state))
@@ -147,7 +147,8 @@ export async function startReferenceServer(
     overrideGlobalObjects: false,
   })
   // RFC 8705 §5: the mtls_endpoint_aliases on a second port, HTTPS with a certificate made
-  // now. Client certificates are asked for, not verified by TLS: the endpoints check them.
+  // now. Client certificates are asked for, never refused by TLS: the endpoints check them
+  // (tls_client_auth needs a chain TLS validated against `mtlsCa`, RFC 8705 §2.1).
   const tls = createSelfSignedCertificate({
     commonName: host,
     ipAddresses: ['127.0.0.1', '::1'],
@@ -158,7 +159,13 @@ export async function startReferenceServer(
     hostname: host,
     overrideGlobalObjects: false,
     createServer: createHttpsServer,
-    serverOptions: { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false },
+    serverOptions: {
+      cert: tls.cert,
+      key: tls.key,
+      requestCert: true,
+      rejectUnauthorized: false,
+      ...(options.mtlsCa !== undefined && { ca: options.mtlsCa }),
+    },
   })
   const servers = [server, mtlsServer]
   const ports: number[] = []

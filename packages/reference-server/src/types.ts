@@ -194,6 +194,23 @@ export interface ReferenceServerOptions {
   ) => Promise<{ privateKey: JoseCryptoKey; publicKey: JoseCryptoKey }>
   /** Expose POST /__control for browser tests (never on by default). */
   enableControlEndpoint?: boolean
+  /**
+   * The CA certificates (PEM) trusted for `tls_client_auth`, the PKI method of mutual-TLS client
+   * authentication (RFC 8705 §2.1): a client certificate authenticates only when its chain
+   * validates to one of them (and it is within its validity), before its subject DN or SAN
+   * dNSName is compared. Without it no chain is trusted and `tls_client_auth` authenticates no
+   * one; `self_signed_tls_client_auth` does not use it. A self-signed certificate from
+   * `createSelfSignedCertificate` is a CA, so it may be given as its own trust anchor.
+   *
+   * @example
+   * ```ts
+   * const ca = createSelfSignedCertificate({ commonName: 'Test CA' })
+   * const daemon = issueCertificate(ca, { commonName: 'daemon' }) // CN=daemon
+   * const server = await startReferenceServer({ mtlsCa: ca.cert, clients: [...] })
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1
+   */
+  mtlsCa?: string | string[]
   /** Require a DPoP-Nonce on every DPoP proof (server-wide). */
   requireDpopNonce?: boolean
   /**

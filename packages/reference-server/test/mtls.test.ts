@@ -79,6 +79,8 @@ beforeAll(async () => {
     port: 0,
     generateKeyPair: fixedKeyPairs(),
     clients: CLIENTS,
+    // tls_client_auth (RFC 8705 §2.1): the self-signed certificates are their own trust anchors.
+    mtlsCa: [daemonCert.cert, sanCert.cert],
   })
 })
 afterAll(() => server.close())

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   completeLogin,
   createSelfSignedCertificate,
+  issueCertificate,
   type ReferenceServer,
   type SelfSignedCertificate,
   startReferenceServer,
@@ -15,9 +16,16 @@ import {
 import { fixedKeyPairs } from '@openrp/testkit'
 import { authorizeUrl, basic, claims, type Json, tokenRequest } from './helpers.ts'
 
+/** The CA trusted for tls_client_auth (RFC 8705 §2.1). */
+const testCa = createSelfSignedCertificate({ commonName: 'registration test CA' })
+
 let server: ReferenceServer
 beforeAll(async () => {
-  server = await startReferenceServer({ port: 0, generateKeyPair: fixedKeyPairs() })
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    mtlsCa: testCa.cert,
+  })
 })
 afterAll(() => server.close())
 
@@ -491,8 +499,8 @@ describe('mutual-TLS clients (RFC 8705)', () => {
   })
 
   it('a registered tls_client_auth client gets certificate-bound tokens with its certificate', async () => {
-    const cert = createSelfSignedCertificate({ commonName: 'registered-daemon' })
-    const other = createSelfSignedCertificate({ commonName: 'someone-else' })
+    const cert = issueCertificate(testCa, { commonName: 'registered-daemon' })
+    const other = issueCertificate(testCa, { commonName: 'someone-else' })
     const { status, body: client } = await register({
       token_endpoint_auth_method: 'tls_client_auth',
       tls_client_auth_subject_dn: 'CN=registered-daemon',
