@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { completeLogin, type ReferenceServer, startReferenceServer } from '../src/index.ts'
 import { fixedKeyPairs } from '@openrp/testkit'
-import { basic, claims, dpopKey, loginTokens, tokenRequest } from './helpers.ts'
+import { basic, claims, dpopKey, loginTokens, pkce, tokenRequest } from './helpers.ts'
 
 let server: ReferenceServer
 beforeAll(async () => {
@@ -242,5 +242,40 @@ describe('DPoP at the token endpoint', () => {
       { dpop: await other.proof('POST', `${server.issuer}/token`) },
     )
     expect(res.body.error).toBe('invalid_grant')
+  })
+})
+
+describe('DPoP at the PAR endpoint (RFC 9449 §10.1)', () => {
+  async function push(dpopJkt: string | undefined, proof: string) {
+    const p = pkce()
+    const form: Record<string, string> = {
+      client_id: 'spa',
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:4001/callback.html',
+      scope: 'openid',
+      code_challenge: await p.challenge(),
+      code_challenge_method: 'S256',
+      ...(dpopJkt && { dpop_jkt: dpopJkt }),
+    }
+    const res = await fetch(`${server.issuer}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+      body: new URLSearchParams(form),
+    })
+    return { status: res.status, body: await res.json() }
+  }
+
+  it('refuses a pushed request whose dpop_jkt is not the key of its DPoP proof', async () => {
+    const key = await dpopKey()
+    const other = await dpopKey()
+    const res = await push(key.jkt, await other.proof('POST', `${server.issuer}/par`))
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
+  })
+
+  it('takes dpop_jkt together with a proof of the same key', async () => {
+    const key = await dpopKey()
+    const res = await push(key.jkt, await key.proof('POST', `${server.issuer}/par`))
+    expect(res.status).toBe(201)
   })
 })

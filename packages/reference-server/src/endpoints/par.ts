@@ -35,6 +35,10 @@ export function registerPar(app: Hono<AppEnv>, state: ServerState): void {
         throw err
       }
       const dpopJkt = await tokenEndpointDpop(state, c)
+      // RFC 9449 §10.1: with both a proof and dpop_jkt, they must name the same key.
+      const requestedJkt = params.get('dpop_jkt')
+      if (dpopJkt !== undefined && requestedJkt !== null && requestedJkt !== dpopJkt)
+        throw invalidRequest('dpop_jkt does not match the key of the DPoP proof')
       const requestUri = `${PAR_URN_PREFIX}${randomId(24)}`
       state.par.set(requestUri, {
         requestUri,
