@@ -65,7 +65,9 @@ export async function verifyDpopProof(
     throw new DpopError('invalid_dpop_proof', 'the proof jwk must be a public key')
   }
   const url = new URL(c.req.url)
-  const expectedHtu = `${state.issuer}${url.pathname}`
+  // §4.3: the URI of this request, so at the mtls_endpoint_aliases the mutual-TLS listener's.
+  const base = c.get('tls')?.mtls && state.mtlsUrl ? state.mtlsUrl : state.issuer
+  const expectedHtu = `${base}${url.pathname}`
   if (payload.htm !== c.req.method) throw new DpopError('invalid_dpop_proof', 'htm mismatch')
   if (typeof payload.htu !== 'string' || stripQuery(payload.htu) !== expectedHtu) {
     throw new DpopError('invalid_dpop_proof', 'htu mismatch')

@@ -12,7 +12,7 @@ import {
 } from '../src/index.ts'
 import { fixedKeyPairs } from '@openrp/testkit'
 import { completeLogin } from '../src/index.ts'
-import { authorizeUrl, claims, type Json, tokenRequest } from './helpers.ts'
+import { authorizeUrl, claims, dpopKey, type Json, tokenRequest } from './helpers.ts'
 
 const daemonCert = createSelfSignedCertificate({ commonName: 'daemon' })
 const sanCert = createSelfSignedCertificate({ commonName: 'other', dnsNames: ['svc.example.test'] })
@@ -99,6 +99,7 @@ function mtls(
     form?: Record<string, string>
     token?: string
     method?: string
+    dpop?: string
   } = {},
 ): Promise<Answer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : undefined
@@ -112,6 +113,7 @@ function mtls(
         headers: {
           ...(body && { 'content-type': 'application/x-www-form-urlencoded' }),
           ...(options.token && { authorization: `Bearer ${options.token}` }),
+          ...(options.dpop && { dpop: options.dpop }),
         },
         agent: false,
       },
@@ -313,5 +315,26 @@ describe('mutual TLS (RFC 8705)', () => {
       expect(result.params.get('error'), allowed).toBeNull()
       expect(result.params.get('code'), allowed).toBeTruthy()
     }
+  })
+})
+
+describe('DPoP at the mutual-TLS listener (RFC 9449 §4.3)', () => {
+  it('htu is the URL the proof was sent to: the mTLS alias, not the plain endpoint', async () => {
+    const key = await dpopKey()
+    const wrongUrl = await mtls('/token', {
+      cert: sanCert,
+      form: cc('san'),
+      dpop: await key.proof('POST', `${server.issuer}/token`),
+    })
+    expect(wrongUrl.status).toBe(400)
+    expect(wrongUrl.body.error).toBe('invalid_dpop_proof')
+    const ok = await mtls('/token', {
+      cert: sanCert,
+      form: cc('san'),
+      dpop: await key.proof('POST', `${server.mtlsUrl}/token`),
+    })
+    expect(ok.status).toBe(200)
+    expect(ok.body.token_type).toBe('DPoP')
+    expect(claims(ok.body.access_token).cnf).toEqual({ jkt: key.jkt })
   })
 })
