@@ -45,6 +45,8 @@ export interface AuthorizationRequest {
   prompt: string[]
   maxAge?: number
   loginHint?: string
+  /** `sub` of the verified `id_token_hint` (OIDC Core §3.1.2.1): only that user is answered. */
+  idTokenHintSub?: string
   acrValues: string[]
   dpopJkt?: string
   resource: string[]

@@ -11,7 +11,8 @@ import { type AppContext, type AppEnv, readForm, readQuery } from '../http.ts'
 import { errorPage } from '../pages.ts'
 import { PAR_URN_PREFIX, resolveRequestObject } from '../request-object.ts'
 import { browserId, getSession } from '../session.ts'
-import type { Interaction, ServerState, Session } from '../state.ts'
+import type { AuthorizationRequest, Interaction, ServerState, Session } from '../state.ts'
+import { verifyIdToken } from '../tokens.ts'
 
 /** Shows an error to the user (never redirected: the client or redirect URI is not trusted). */
 export function showError(c: AppContext, error: string, description: string, status = 400) {
@@ -30,6 +31,29 @@ function pushedParams(state: ServerState, params: URLSearchParams) {
   return record
 }
 
+/**
+ * The subject of an `id_token_hint`: an ID token this server signed (expired ones too, OIDC
+ * Core §3.1.2.1); anything else is `invalid_request`, sent back to the client.
+ */
+async function hintedSubject(
+  state: ServerState,
+  request: AuthorizationRequest,
+  hint: string,
+): Promise<string> {
+  const claims = await verifyIdToken(state, hint, { allowExpired: true })
+  if (typeof claims?.sub !== 'string')
+    throw new AuthorizationError(
+      'invalid_request',
+      'id_token_hint is not an ID token of this server',
+      {
+        redirectUri: request.redirectUri,
+        responseMode: request.responseMode,
+        state: request.state,
+      },
+    )
+  return claims.sub
+}
+
 /** Continues an interaction: login, consent, or the response to the client. */
 export async function continueAuthorization(
   state: ServerState,
@@ -44,12 +68,14 @@ export async function continueAuthorization(
     responseMode: request.responseMode,
     state: request.state,
   }
-  // max_age=0 behaves like prompt=login (OIDC Core §3.1.2.1).
+  // max_age=0 behaves like prompt=login (OIDC Core §3.1.2.1). A session of another user than
+  // the one id_token_hint names gets no positive answer without a login (§3.1.2.1).
   const fresh =
     session !== undefined &&
     (interaction.loggedIn ||
-      request.maxAge === undefined ||
-      (request.maxAge > 0 && state.now() - session.authTime <= request.maxAge))
+      ((request.idTokenHintSub === undefined || request.idTokenHintSub === session.sub) &&
+        (request.maxAge === undefined ||
+          (request.maxAge > 0 && state.now() - session.authTime <= request.maxAge))))
   const needLogin = !fresh || (request.prompt.includes('login') && !interaction.loggedIn)
   if (needLogin) {
     if (request.prompt.includes('none')) {
@@ -110,6 +136,8 @@ export function registerAuthorize(app: Hono<AppEnv>, state: ServerState): void {
       }
       const request = validateAuthorizationRequest(state, params)
       if (dpopJkt && !request.dpopJkt) request.dpopJkt = dpopJkt
+      const hint = params.get('id_token_hint')
+      if (hint !== null) request.idTokenHintSub = await hintedSubject(state, request, hint)
       const interaction: Interaction = {
         id: randomId(24),
         kind: 'authorize',
