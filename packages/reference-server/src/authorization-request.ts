@@ -36,29 +36,22 @@ export class AuthorizationError extends Error {
   }
 }
 
-/** Exact redirect URI match; loopback IP redirects of native clients match any port (RFC 8252 §7.3). */
+/** A loopback IP redirect URI as written: host, port (may be absent) and the rest, verbatim. */
+const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::([1-9]\d{0,4}))?([/?][^#]*)?$/
+
+/**
+ * Exact redirect URI match (RFC 9700 §4.1.3: simple string comparison); loopback IP redirects
+ * of native clients match on any port (RFC 8252 §7.3), the rest of the string still exactly.
+ */
 export function redirectUriAllowed(client: ClientConfig, uri: string): boolean {
   const registered = client.redirect_uris ?? []
   if (registered.includes(uri)) return true
   if (client.application_type !== 'native') return false
-  let given: URL
-  try {
-    given = new URL(uri)
-  } catch {
-    return false
-  }
-  const loopback = (u: URL) =>
-    u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]')
-  if (!loopback(given)) return false
+  const given = LOOPBACK_REDIRECT.exec(uri)
+  if (!given || Number(given[2] ?? 80) > 65535) return false
   return registered.some((r) => {
-    const reg = new URL(r)
-    return (
-      loopback(reg) &&
-      reg.hostname === given.hostname &&
-      reg.pathname === given.pathname &&
-      reg.search === given.search &&
-      given.hash === ''
-    )
+    const reg = LOOPBACK_REDIRECT.exec(r)
+    return reg !== null && reg[1] === given[1] && (reg[3] ?? '') === (given[3] ?? '')
   })
 }
 

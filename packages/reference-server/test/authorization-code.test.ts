@@ -148,6 +148,29 @@ describe('authorization code + PKCE', () => {
     expect((await fetch(other.url, { redirect: 'manual' })).status).toBe(400)
   })
 
+  it('loopback redirect URIs match exactly but for the port (RFC 9700 §4.1.3, RFC 8252 §7.3)', async () => {
+    for (const redirect_uri of [
+      'http://127.0.0.1:53123/x/../callback',
+      'http://127.0.0.1:53123/./callback',
+      'http://user@127.0.0.1:53123/callback',
+      'HTTP://127.0.0.1:53123/callback',
+      'http://127.0.0.1:053123/callback',
+      'http://127.0.0.1:53123/callback#',
+      'http://127.0.0.1:/callback',
+      'http://127.0.0.1:99999/callback',
+    ]) {
+      const { url } = await authorizeUrl(server.issuer, { client_id: 'cli', redirect_uri })
+      const res = await fetch(url, { redirect: 'manual' })
+      expect(res.status, redirect_uri).toBe(400)
+      expect(res.headers.get('location')).toBeNull()
+    }
+    const { url } = await authorizeUrl(server.issuer, {
+      client_id: 'cli',
+      redirect_uri: 'http://127.0.0.1/callback',
+    })
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(303)
+  })
+
   it('refuses scopes the client may not ask for', async () => {
     const { url } = await authorizeUrl(server.issuer, { scope: 'openid api:write' })
     expect((await completeLogin(url)).params.get('error')).toBe('invalid_scope')
