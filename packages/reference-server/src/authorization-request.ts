@@ -95,6 +95,7 @@ export function validateAuthorizationRequest(
     throw new AuthorizationError(error, description, target)
   }
 
+  if (rawType === '') return fail('invalid_request', 'response_type is required')
   if (!responseType) return fail('unsupported_response_type', 'unsupported response_type')
   if (rawMode !== null && !validMode) fail('invalid_request', 'unsupported response_mode')
   const responseMode = validMode ?? defaultMode(responseType)

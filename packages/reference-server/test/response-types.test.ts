@@ -86,4 +86,11 @@ describe('hybrid and implicit response types', () => {
     const unknown = await authorizeUrl(server.issuer, { response_type: 'token' })
     expect((await completeLogin(unknown.url)).params.get('error')).toBe('unsupported_response_type')
   })
+
+  it('a missing response_type is invalid_request, not unsupported_response_type (RFC 6749 §4.1.2.1)', async () => {
+    const { url } = await authorizeUrl(server.issuer, { response_type: undefined })
+    const result = await completeLogin(url)
+    expect(result.params.get('error')).toBe('invalid_request')
+    expect(result.params.get('state')).toBe('st-123')
+  })
 })
