@@ -2,8 +2,8 @@
 
 // @openrp/core
 // --- dist/index.d.ts
-import { S as Store, b as StoreSetOptions, L as Lock, C as Clock, c as LockLease, U as Unsubscribe } from './chunks/events.js';
-export { I as InProcessLock, d as InProcessLockOptions, e as LockOptions, T as TimerHandle, s as sleep, f as systemClock } from './chunks/events.js';
+import { S as Store, b as StoreSetOptions, c as StoreGetOptions, L as Lock, C as Clock, d as LockLease, U as Unsubscribe } from './chunks/events.js';
+export { I as InProcessLock, e as InProcessLockOptions, f as LockOptions, T as TimerHandle, s as sleep, g as systemClock } from './chunks/events.js';
 import * as oauth from 'oauth4webapi';
 import { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 declare const ERROR_CODES: readonly ["OAUTH_ERROR", "INTERACTION_REQUIRED", "ACCESS_DENIED", "DEVICE_CODE_EXPIRED", "INVALID_GRANT", "NETWORK_ERROR", "TIMEOUT", "ABORTED", "HTTP_ERROR", "INVALID_RESPONSE", "RESPONSE_TOO_LARGE", "INVALID_ARGUMENT", "INSECURE_ENDPOINT", "UNSUPPORTED", "DISCOVERY_ISSUER_MISMATCH", "METADATA_INVALID", "REQUEST_OBJECT_REQUIRED", "REQUEST_OBJECT_ALG_NOT_SUPPORTED", "STATE_MISMATCH", "STATE_MISSING", "ISS_MISMATCH", "ISS_MISSING", "AUTHORIZATION_RESPONSE_INVALID", "JWT_MALFORMED", "JWT_SIGNATURE_INVALID", "JWT_ALG_NOT_ALLOWED", "JWKS_NO_MATCHING_KEY", "JWKS_MULTIPLE_MATCHING_KEYS", "JWKS_INVALID", "ID_TOKEN_CLAIM_MISSING", "ID_TOKEN_ISS_MISMATCH", "ID_TOKEN_AUD_MISMATCH", "ID_TOKEN_AZP_MISMATCH", "ID_TOKEN_EXPIRED", "ID_TOKEN_IAT_INVALID", "ID_TOKEN_NONCE_MISMATCH", "ID_TOKEN_AT_HASH_MISMATCH", "ID_TOKEN_C_HASH_MISMATCH", "ID_TOKEN_S_HASH_MISMATCH", "ID_TOKEN_AUTH_TIME_INVALID", "ID_TOKEN_SUB_MISMATCH", "ID_TOKEN_ISS_CHANGED", "LOGOUT_TOKEN_INVALID", "LOGOUT_TOKEN_REPLAYED", "TOKEN_RESPONSE_INVALID", "DPOP_BINDING_MISSING", "DPOP_NONCE_LOOP", "DPOP_KEY_MISMATCH", "USERINFO_SUB_MISMATCH", "USERINFO_INVALID", "USERINFO_JWT_EXPECTED", "STORE_ERROR", "LOCK_TIMEOUT", "LOCK_LOST", "SESSION_EXPIRED", "LOGIN_REQUIRED", "POPUP_BLOCKED", "POPUP_CLOSED", "POPUP_TIMEOUT", "SILENT_RENEW_TIMEOUT", "REDIRECT_NOT_ALLOWED", "DEPENDENCY_MISSING"];
@@ -106,7 +106,7 @@ interface EncryptedStoreOptions {
 declare class EncryptedStore implements Store {
     #private;
     constructor(inner: Store, options: EncryptedStoreOptions);
-    get<T = unknown>(key: string): Promise<T | undefined>;
+    get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
 }
@@ -729,7 +729,7 @@ declare function readClientRegistration(registration: ClientRegistrationHandle, 
 declare function updateClientRegistration(registration: ClientRegistrationHandle, metadata: ClientMetadata, options?: ClientRegistrationOptions): Promise<RegisteredClient>;
 declare function deleteClientRegistration(registration: ClientRegistrationHandle, options?: ClientRegistrationOptions): Promise<void>;
 declare function toClientOptions(registered: RegisteredClient): RegisteredClientOptions;
-export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, Clock, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLease, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, RefreshCoordinator, Store, StoreError, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, Unsubscribe, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, rotatedRefreshToken, saml2Bearer, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
+export { AbortError, BACKCHANNEL_LOGOUT_EVENT, Client, Clock, DEFAULTS, DEFAULT_LOGOUT_TOKEN_MAX_AGE_SEC, ERROR_CODES, EncryptedStore, HttpError, InteractionRequiredError, InvalidArgumentError, Lock, LockLease, LockLostError, LockTimeoutError, MemoryStore, NetworkError, OAuthError, OpenRpError, RESPONSE_TYPES, RefreshCoordinator, Store, StoreError, StoreGetOptions, StoreSetOptions, TOKEN_TYPES, TimeoutError, TokenManager, TokenSet, Unsubscribe, ValidationError, assertTransaction, clientCredentials, createAuthorizationRequest, createClientCore, createPublicClientCore, deleteClientRegistration, deviceAuthorization, discover, discoverMetadata, dpopThumbprint, endSessionUrl, exchangeAuthorizationCode, fetchProtectedResource, grant, handleAuthorizationResponse, introspect, isOpenRpError, jwtBearer, parseAuthorizationResponse, password, readClientRegistration, refresh, registerClient, resumeDeviceAuthorization, revoke, rotatedRefreshToken, saml2Bearer, toClientOptions, tokenExchange, updateClientRegistration, userinfo, validateEndSessionResponse, validateIdToken, validateLogoutToken, withDpop, withHybridAndImplicit };
 export type { AssertionGrantOptions, AuthTransaction, AuthorizationRequest, AuthorizationRequestOptions, AuthorizationResponseInput, BackoffPolicy, ClientAuthMethod, ClientCore, ClientCredentialsOptions, ClientMetadata, ClientOptions, ClientRegistrationHandle, ClientRegistrationOptions, CodeExchangeOptions, DeviceAuthorization, DeviceAuthorizationJSON, DeviceAuthorizationOptions, DevicePollOptions, DevicePollProgress, DiscoveryOptions, EncryptedStoreKey, EncryptedStoreOptions, EndSessionOptions, ErrorCode, GrantOptions, GrantParams, HandleAuthorizationResponseOptions, HeadersLike, IdTokenClaims, IdTokenExpectations, IntrospectOptions, IntrospectionResult, JsonObject, JsonValue, Jwk, JwksCache, LoadedJwks, LogoutTokenClaims, MemoryStoreOptions, MtlsEndpointAliases, OAuthErrorCode, PasswordOptions, ProtectedResourceInit, RefreshCoordinatorOptions, RefreshFailureRecord, RefreshOptions, RefreshOutcome, RefreshTask, RefreshingClient, RegisterClientOptions, RegisteredClient, RegisteredClientOptions, ResolvedOptions, ResponseMode, ResponseType, RetryOptions, RevokeOptions, ServerMetadata, TokenChangeMessage, TokenChangeNotifier, TokenEventInfo, TokenExchangeOptions, TokenManagerEvents, TokenManagerOptions, TokenManagerPhase, TokenSetInit, TokenSetJSON, UserinfoClaims, UserinfoOptions, ValidateLogoutTokenOptions, ValidationErrorCode, VisibilityHook, WebCryptoKey, WebCryptoKeyPair };
 // --- dist/chunks/events.d.ts
 type TimerHandle = unknown;
@@ -741,10 +741,13 @@ interface Clock {
 declare const systemClock: Clock;
 declare function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void>;
 interface Store {
-    get<T = unknown>(key: string): Promise<T | undefined>;
+    get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     delete(key: string): Promise<void>;
     compareAndSet?(key: string, expected: unknown, value: unknown, options?: StoreSetOptions): Promise<boolean>;
+}
+interface StoreGetOptions {
+    fresh?: boolean;
 }
 interface StoreSetOptions {
     ttlSec?: number;
@@ -775,8 +778,8 @@ declare class Emitter<Events extends object, Info = undefined> {
     emit<K extends keyof Events>(event: K, payload: Events[K], info?: Info): void;
     listenerCount(event: keyof Events): number;
 }
-export { DEFAULT_LOCK_TIMEOUT_MS as D, Emitter as E, InProcessLock as I, assertLeaseHeld as a, systemClock as f, sleep as s };
-export type { Clock as C, Lock as L, Store as S, TimerHandle as T, Unsubscribe as U, StoreSetOptions as b, LockLease as c, InProcessLockOptions as d, LockOptions as e };
+export { DEFAULT_LOCK_TIMEOUT_MS as D, Emitter as E, InProcessLock as I, assertLeaseHeld as a, systemClock as g, sleep as s };
+export type { Clock as C, Lock as L, Store as S, TimerHandle as T, Unsubscribe as U, StoreSetOptions as b, StoreGetOptions as c, LockLease as d, InProcessLockOptions as e, LockOptions as f };
 
 // @openrp/core/adapters
 // --- dist/adapters.d.ts

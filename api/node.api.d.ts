@@ -2,7 +2,7 @@
 
 // @openrp/node
 // --- dist/index.d.ts
-import { Lock, Clock, LockLease, LockOptions, Store, StoreSetOptions, OpenRpError, TokenSet, BackoffPolicy, OAuthError, Client } from '@openrp/core';
+import { Lock, Clock, LockLease, LockOptions, Store, StoreSetOptions, StoreGetOptions, OpenRpError, TokenSet, BackoffPolicy, OAuthError, Client } from '@openrp/core';
 export { EncryptedStore, EncryptedStoreKey, EncryptedStoreOptions } from '@openrp/core';
 interface FileLockOptions {
     dir: string;
@@ -89,7 +89,7 @@ declare class RedisStore implements Store {
     #private;
     readonly prefix: string;
     constructor(options: RedisStoreOptions);
-    get<T = unknown>(key: string): Promise<T | undefined>;
+    get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined>;
     set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>;
     compareAndSet(key: string, expected: unknown, value: unknown, options?: StoreSetOptions): Promise<boolean>;
     delete(key: string): Promise<void>;

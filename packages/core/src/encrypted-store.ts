@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, StoreError } from './errors.ts'
 import { decodeBase64Url, encodeBase64Url } from './internal/base64url.ts'
-import type { Store, StoreSetOptions } from './store.ts'
+import type { Store, StoreGetOptions, StoreSetOptions } from './store.ts'
 import { parseStoredJson, toStoredJson } from './store-value.ts'
 import type { WebCryptoKey } from './key-types.ts'
 
@@ -73,8 +73,8 @@ export class EncryptedStore implements Store {
     this.#keySource = key
   }
 
-  async get<T = unknown>(key: string): Promise<T | undefined> {
-    const stored = await this.#inner.get(key)
+  async get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined> {
+    const stored = await this.#inner.get(key, options)
     if (stored === undefined) return undefined
     if (!isCiphertext(stored)) throw new StoreError('EncryptedStore found a value it did not write')
     const cryptoKey = await this.#cryptoKey()

@@ -28,7 +28,14 @@ export {
 export type { Unsubscribe } from './internal/events.ts'
 export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts'
 export type { HeadersLike, Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
-export type { Lock, LockLease, LockOptions, Store, StoreSetOptions } from './store.ts'
+export type {
+  Lock,
+  LockLease,
+  LockOptions,
+  Store,
+  StoreGetOptions,
+  StoreSetOptions,
+} from './store.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export {
   EncryptedStore,

@@ -29,7 +29,19 @@ import {
   type ErrorCode,
   TimeoutError,
 } from './errors.ts'
-import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
+import {
+  assertLeaseHeld,
+  type Lock,
+  type LockLease,
+  type Store,
+  type StoreGetOptions,
+} from './store.ts'
+
+/**
+ * How the coordinator reads the value: past any local copy (RedisStore's cache). Under the lock
+ * a copy can still be the value from before a sibling's refresh, its invalidation not yet heard.
+ */
+const FRESH: StoreGetOptions = { fresh: true }
 
 /**
  * Delays of the backoff after failed requests.
@@ -418,7 +430,7 @@ export class RefreshCoordinator {
       for (;;) {
         let json: unknown
         try {
-          json = await this.#store.get(task.key)
+          json = await this.#store.get(task.key, FRESH)
         } catch (error) {
           this.#keepUnsaved(task, value, error, early)
           await sleep(this.#clock, delayMs)
@@ -463,8 +475,9 @@ export class RefreshCoordinator {
     early(value)
   }
 
+  /** The stored value, read past any local copy. */
   async #read<T>(task: RefreshTask<T>): Promise<T | undefined> {
-    const json = await this.#store.get(task.key)
+    const json = await this.#store.get(task.key, FRESH)
     return json === undefined ? undefined : task.decode(json)
   }
 

@@ -5,8 +5,12 @@ import { LockLostError } from './errors.ts'
  * interface fits memory, IndexedDB, files and Redis.
  */
 export interface Store {
-  /** The value stored under `key`, or `undefined`. Throws StoreError when the backend fails. */
-  get<T = unknown>(key: string): Promise<T | undefined>
+  /**
+   * The value stored under `key`, or `undefined`. Throws StoreError when the backend fails.
+   * With `fresh`, a store that keeps local copies of what it read (RedisStore's local cache)
+   * reads the backend itself; stores without copies can ignore the options.
+   */
+  get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined>
   /** Stores a JSON value; `ttlSec` lets the backend drop it after that many seconds. */
   set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
   /** Removes the value under `key` (nothing happens when there is none). */
@@ -31,6 +35,16 @@ export interface Store {
     value: unknown,
     options?: StoreSetOptions,
   ): Promise<boolean>
+}
+
+/**
+ * Options of `Store.get()`. `fresh`: not from a local copy. The refresh coordinator reads so
+ * under its lock: a copy whose invalidation is still on its way (it comes on another connection
+ * than the lock's answer) would be the set from before another member's refresh, with a spent
+ * refresh token.
+ */
+export interface StoreGetOptions {
+  fresh?: boolean
 }
 
 /** Options of `Store.set()`: `ttlSec`, after which the value may be dropped. */

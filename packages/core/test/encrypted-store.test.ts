@@ -42,6 +42,21 @@ describe('EncryptedStore (core)', () => {
     )
   })
 
+  it('passes get options (fresh) on to the store it wraps', async () => {
+    const seen: unknown[] = []
+    const inner = new (class extends MemoryStore {
+      override get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
+        seen.push(options)
+        return super.get<T>(key)
+      }
+    })()
+    const store = new EncryptedStore(inner, { key: await newKey() })
+    await store.set('k', { accessToken: 'at' })
+    expect(await store.get('k', { fresh: true })).toEqual({ accessToken: 'at' })
+    await store.get('k')
+    expect(seen).toEqual([{ fresh: true }, undefined])
+  })
+
   it('gives STORE_ERROR for an envelope whose iv or ct is not base64url', async () => {
     const inner = new MemoryStore()
     const store = new EncryptedStore(inner, { key: await newKey() })

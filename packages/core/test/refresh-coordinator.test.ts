@@ -49,6 +49,29 @@ describe('RefreshCoordinator', () => {
     expect(new Set(values).size).toBe(1)
   })
 
+  it('reads the value under the lock past local copies (get with fresh), the sibling write included', async () => {
+    const clock = new ManualClock()
+    // A store with a local copy that misses one write of a sibling until told: what a
+    // RedisStore whose invalidation is still on its way would answer without `fresh`.
+    class CachingStore extends MemoryStore {
+      copy: unknown
+      override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
+        if (!options?.fresh && this.copy !== undefined) return this.copy as T
+        return super.get<T>(key)
+      }
+    }
+    const store = new CachingStore()
+    const coordinator = new RefreshCoordinator({ store, lock: new InProcessLock(), clock })
+    store.copy = { n: 1, expiresAtMs: clock.now() - 1 } // stale here...
+    await store.set('k', { n: 2, expiresAtMs: clock.now() + 1000 }) // ...renewed by a sibling
+    let sent = 0
+    const value = await coordinator.run(
+      task(clock, async () => ({ n: 10 + ++sent, expiresAtMs: clock.now() + 1000 })),
+    )
+    expect(value.n).toBe(2)
+    expect(sent).toBe(0)
+  })
+
   it('backs off exponentially, with jitter between half and all of it', async () => {
     const clock = new ManualClock()
     const random = [0, 1, 0.5]

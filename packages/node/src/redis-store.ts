@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { type Clock, type Store, type StoreSetOptions, systemClock } from '@openrp/core'
+import {
+  type Clock,
+  type Store,
+  type StoreGetOptions,
+  type StoreSetOptions,
+  systemClock,
+} from '@openrp/core'
 import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
 import type { RedisClient } from './internal/redis-client.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
@@ -118,7 +124,11 @@ export class RedisStore implements Store {
     )
   }
 
-  async get<T = unknown>(key: string): Promise<T | undefined> {
+  /**
+   * The value under `key`: the local copy while Redis vouches for it, unless `fresh` asks for
+   * Redis itself (then the copy is replaced by what Redis holds).
+   */
+  async get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined> {
     const cache = this.#cache
     if (!cache) {
       const text = await this.#connection.run('GET', (c) => c.get(this.prefix + key))
@@ -126,7 +136,7 @@ export class RedisStore implements Store {
         ? undefined
         : parseStoredJson<T>(String(text), 'RedisStore')
     }
-    const hit = cache.read(key)
+    const hit = options?.fresh ? undefined : cache.read(key)
     if (hit) return hit.value as T
     const read = cache.begin(key)
     try {

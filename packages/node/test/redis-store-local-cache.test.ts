@@ -131,6 +131,31 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
     }
   })
 
+  it('get(key, { fresh: true }) reads Redis past its copy, and keeps what it found', async () => {
+    const client = createClient({
+      url: redis.server.url,
+      RESP: 3,
+      clientSideCache: { maxEntries: 100 },
+    })
+    client.on('error', () => {})
+    const store = new RedisStore({ client, prefix: 'lc-fresh:' })
+    try {
+      await store.set('s', { refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      // Another member's write whose invalidation has not been heard yet (it comes on this
+      // store's connection, the lock's answer on another): the copy is stale for a moment.
+      client.clientSideCache?.removeAllListeners('invalidate')
+      await redis.raw.set('lc-fresh:s', JSON.stringify({ refreshToken: 'rt-2' }))
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      const before = await commandCalls('eval')
+      expect(await store.get('s', { fresh: true })).toEqual({ refreshToken: 'rt-2' })
+      expect((await commandCalls('eval')) - before).toBe(1)
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-2' })
+    } finally {
+      client.destroy()
+    }
+  })
+
   it('localCache: true with a client of yours that hears no invalidations keeps no copies', async () => {
     // No clientSideCache (RESP 2): Redis would never say when another member changes a key.
     const client = createClient({ url: redis.server.url })
