@@ -283,6 +283,8 @@ export class TokenManager {
   #jitter = 0
   /** The proactive timer, or `'hidden'` while it waits for the page to be visible. */
   #timer: unknown
+  /** When the proactive timer last ran (clock ms). */
+  #ranAtMs = Number.NEGATIVE_INFINITY
 
   constructor(options: TokenManagerOptions) {
     if (!options?.client || typeof options.client.refresh !== 'function') {
@@ -648,15 +650,18 @@ export class TokenManager {
 
   // ---------------------------------------------------------------- proactive timer
 
-  /** Arms the proactive timer for `set`, at least `minDelayMs` from now. */
-  #schedule(set: TokenSet | undefined, minDelayMs = 0): void {
+  /**
+   * Arms the proactive timer for `set`, at least {@link MIN_REARM_MS} after the timer last ran
+   * (a renewal it made may bring a set that is already due, e.g. `expires_in: 0`).
+   */
+  #schedule(set: TokenSet | undefined): void {
     this.#cancelTimer()
     if (!this.#autoRefresh || !set || set.expiresAt === undefined) return
     // A set nothing can renew is only looked at again when it expires (to end the session).
     const renewable = set.refreshToken !== undefined || this.#renew !== undefined
     const skew = renewable ? set.renewalSkew(this.#skewSec + this.#jitter) : 0
-    const dueMs = (set.expiresAt - skew) * 1000 - this.#clock.now()
-    this.#arm(Math.max(minDelayMs, dueMs))
+    const now = this.#clock.now()
+    this.#arm(Math.max((set.expiresAt - skew) * 1000 - now, this.#ranAtMs + MIN_REARM_MS - now))
   }
 
   #arm(delayMs: number): void {
@@ -668,6 +673,7 @@ export class TokenManager {
 
   #onTimer(): void {
     this.#timer = undefined
+    this.#ranAtMs = this.#clock.now()
     if (this.#phase !== 'active') return
     if (this.#visibility && !this.#visibility.isVisible()) {
       this.#timer = 'hidden'
@@ -679,8 +685,7 @@ export class TokenManager {
         (set) => {
           // Still early (the timer fired before the skew window), or nothing changed: look
           // again when due, never in a tight loop.
-          if (this.#timer === undefined && this.#phase === 'active')
-            this.#schedule(set, MIN_REARM_MS)
+          if (this.#timer === undefined && this.#phase === 'active') this.#schedule(set)
         },
         () => {
           if (this.#timer === undefined && this.#phase === 'active') this.#arm(PROACTIVE_RETRY_MS)
