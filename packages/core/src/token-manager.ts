@@ -384,8 +384,8 @@ export class TokenManager {
    * concurrent callers; a set another context stored after this call began is used as is.
    */
   async refresh(): Promise<TokenSet> {
-    const running = this.#coordinator.running(this.key) as Promise<TokenSet> | undefined
-    if (running) return running
+    // Joins the refresh under way, waiting at most `timeoutMs` like every other caller.
+    if (this.#coordinator.running(this.key)) return this.#refresh()
     const seen = await this.#read()
     if (!seen) throw await this.#noSession()
     if (this.#phase !== 'active') this.#move('found', seen)
