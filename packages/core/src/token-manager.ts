@@ -278,6 +278,8 @@ export class TokenManager {
   readonly #events = new Emitter<TokenManagerEvents, TokenEventInfo>()
   readonly #unsubscribe: Unsubscribe[] = []
   readonly #parsed = new FrozenParseCache()
+  /** Errors already emitted as `error`: a flight's error reaches each of its callers. */
+  readonly #reported = new WeakSet<object>()
 
   #phase: TokenManagerPhase = 'signedOut'
   #jitter = 0
@@ -484,14 +486,15 @@ export class TokenManager {
       if (this.#phase !== 'active') this.#move('found', set)
       return set
     } catch (error) {
-      // Request failures were reported when they happened; these are the frame's own.
+      // Request failures were reported when they happened; these are the frame's own (shared
+      // by every caller of the flight, so reported once).
       if (
         isOpenRpError(error, 'STORE_ERROR') ||
         isOpenRpError(error, 'LOCK_TIMEOUT') ||
         isOpenRpError(error, 'LOCK_LOST') ||
         isOpenRpError(error, 'TIMEOUT')
       )
-        this.#events.emit('error', error, { source: 'here' })
+        this.#reportError(error)
       throw error
     }
   }
@@ -522,8 +525,8 @@ export class TokenManager {
       },
       usable: (set): set is TokenSet => set !== undefined && !set.isExpired(0, this.#nowSec()),
       fallBack: forcedFrom === undefined,
-      onStoreRetry: (error) => this.#events.emit('error', error, { source: 'here' }),
-      onFailure: (error) => this.#events.emit('error', error, { source: 'here' }),
+      onStoreRetry: (error) => this.#reportError(error),
+      onFailure: (error) => this.#reportError(error),
       onRenewed: (set) => {
         this.#rollJitter()
         this.#move('found', set)
@@ -555,6 +558,15 @@ export class TokenManager {
       return { value: new TokenSet({ ...current.toJSON(), refreshToken: kept }), error }
     }
     return { value: next }
+  }
+
+  /** Emits `error` once per error. */
+  #reportError(error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      if (this.#reported.has(error)) return
+      this.#reported.add(error)
+    }
+    this.#events.emit('error', error, { source: 'here' })
   }
 
   /** Ends the session here: deletes it, leaves the `expired` marker, emits `expired`. */
