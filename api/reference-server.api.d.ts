@@ -145,6 +145,7 @@ interface Faults {
         omitExpiresIn?: boolean;
         omitIdToken?: boolean;
         omitIssuedTokenType?: boolean;
+        omitScope?: boolean;
         dropDpopBinding?: boolean;
         expiresIn?: unknown;
         tokenType?: string;

@@ -338,6 +338,8 @@ export interface Faults {
     omitIdToken?: boolean
     /** Omit issued_token_type (RFC 8693 §2.2.1 requires it in a token exchange answer). */
     omitIssuedTokenType?: boolean
+    /** Omit scope (RFC 6749 §5.1 allows it when the scope granted is the one requested). */
+    omitScope?: boolean
     /**
      * Answer `token_type: Bearer` although a DPoP proof was sent: an unbound token, or for the
      * code and refresh grants (whose code / refresh token may be key-bound) the bound one.

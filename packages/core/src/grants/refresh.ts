@@ -31,7 +31,8 @@ export interface RefreshOptions {
 /**
  * Exchanges a refresh token for new tokens. Given a TokenSet, a refreshed ID token must name
  * the same `iss` and `sub` (`ID_TOKEN_ISS_CHANGED` / `ID_TOKEN_SUB_MISMATCH`); the old refresh
- * token is kept when the provider does not rotate it, and the old ID token when it sends none.
+ * token is kept when the provider does not rotate it, the old ID token when it sends none, and
+ * the scope asked for (by default the old one) when it sends no `scope`.
  * A set bound to another DPoP key than the core's is refused before anything is sent
  * (`DPOP_KEY_MISMATCH`).
  *
@@ -89,9 +90,13 @@ export async function refresh(
     throw text === undefined ? error : keepRotatedRefreshToken(error, text, refreshToken)
   }
   const keepIdToken = fresh.idToken === undefined && previous?.idToken !== undefined
-  if (fresh.refreshToken !== undefined && !keepIdToken) return fresh
+  // No scope in the answer: the one asked for was granted (RFC 6749 §5.1), by default the
+  // one granted before (§6).
+  const scope = fresh.scope ?? options.scope ?? previous?.scope
+  if (fresh.refreshToken !== undefined && !keepIdToken && fresh.scope === scope) return fresh
   const json = fresh.toJSON()
   json.refreshToken ??= refreshToken
+  json.scope = scope
   if (keepIdToken) {
     json.idToken = previous.idToken
     json.idTokenClaims = claims

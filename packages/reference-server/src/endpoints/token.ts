@@ -58,6 +58,7 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       if (fault?.omitExpiresIn) delete body.expires_in
       if (fault?.omitIdToken) delete body.id_token
       if (fault?.omitIssuedTokenType) delete body.issued_token_type
+      if (fault?.omitScope) delete body.scope
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
       if (fault?.tokenType !== undefined) body.token_type = fault.tokenType
       if (fault?.padBytes) body.padding = 'x'.repeat(fault.padBytes)
