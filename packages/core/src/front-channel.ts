@@ -67,7 +67,7 @@ export async function handleFrontChannelResponse(
       const value = params.get(name)
       if (value !== null) body[name] = value
     }
-    return tokenSetFromResponse(body, claims, false)
+    return tokenSetFromResponse(body, claims, false, core.options.clock.now())
   }
   return new TokenSet({ accessToken: '', tokenType: 'none', idToken, idTokenClaims: claims })
 }

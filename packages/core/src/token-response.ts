@@ -60,7 +60,7 @@ export function tokenSetFromResponse(
   result: oauth.TokenEndpointResponse | Record<string, unknown>,
   idTokenClaims: IdTokenClaims | undefined,
   dpop: boolean,
-  nowMs: number = Date.now(),
+  nowMs: number,
 ): TokenSet {
   if (!isJsonObject(result))
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response is not a JSON object')

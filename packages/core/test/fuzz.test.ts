@@ -111,7 +111,12 @@ describe('token response handling', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), tokenish), fc.boolean(), (body, dpop) => {
         try {
-          const set = tokenSetFromResponse(body as Record<string, unknown>, undefined, dpop)
+          const set = tokenSetFromResponse(
+            body as Record<string, unknown>,
+            undefined,
+            dpop,
+            Date.now(),
+          )
           expect(typeof set.accessToken).toBe('string')
           if (set.expiresAt !== undefined) expect(Number.isFinite(set.expiresAt)).toBe(true)
         } catch (error) {
