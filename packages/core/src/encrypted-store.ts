@@ -44,8 +44,8 @@ interface Ciphertext {
  * or a value this store did not write gives a `StoreError` on `get`; nothing is returned.
  *
  * A `CryptoKey` that is not an AES-GCM key for `encrypt` and `decrypt` is refused here with
- * `InvalidArgumentError`; raw bytes are imported, and checked, on first use. `ttlSec` is passed
- * through to `inner`.
+ * `InvalidArgumentError`; raw bytes are copied here, imported and checked on first use.
+ * `ttlSec` is passed through to `inner`.
  *
  * `@openrp/node` exports this class as it is; `@openrp/browser` exports a subclass whose key
  * is by default generated once and kept, non-extractable, in IndexedDB.
@@ -70,7 +70,8 @@ export class EncryptedStore implements Store {
       throw new InvalidArgumentError('EncryptedStore key must be an AES-GCM CryptoKey')
     }
     this.#inner = inner
-    this.#keySource = key
+    // A copy: the caller may wipe or reuse its buffer once the store is made.
+    this.#keySource = key instanceof Uint8Array ? new Uint8Array(key) : key
   }
 
   async get<T = unknown>(key: string, options?: StoreGetOptions): Promise<T | undefined> {

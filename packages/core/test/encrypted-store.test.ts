@@ -75,4 +75,20 @@ describe('EncryptedStore (core)', () => {
     await expect(store.set('k', 10n)).rejects.toMatchObject({ code: 'STORE_ERROR' })
     expect(await store.get('k')).toBe('old')
   })
+
+  it('keeps its own copy of raw key bytes: wiping the caller’s buffer changes nothing', async () => {
+    const inner = new MemoryStore()
+    const bytes = crypto.getRandomValues(new Uint8Array(32))
+    const original = bytes.slice()
+    const store = new EncryptedStore(inner, { key: bytes })
+    // The app wipes its copy of the secret once the store is made.
+    bytes.fill(0)
+    await store.set('k', { refreshToken: 'rt' })
+    expect(await new EncryptedStore(inner, { key: original }).get('k')).toEqual({
+      refreshToken: 'rt',
+    })
+    await expect(
+      new EncryptedStore(inner, { key: new Uint8Array(32) }).get('k'),
+    ).rejects.toMatchObject({ code: 'STORE_ERROR' })
+  })
 })
