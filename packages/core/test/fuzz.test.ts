@@ -15,6 +15,7 @@ import {
   validateIdToken,
 } from '../src/index.ts'
 import { tokenSetFromResponse } from '../src/token-response.ts'
+import { TokenSet } from '../src/token-set.ts'
 import { signJwt, type TestKey, testKey } from './helpers/keys.ts'
 import { type StaticProvider, startStaticProvider } from './helpers/provider.ts'
 import { json } from './helpers/tiny-server.ts'
@@ -98,7 +99,7 @@ describe('token response handling', () => {
   const tokenish = fc.record(
     {
       access_token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-      token_type: fc.oneof(fc.constantFrom('Bearer', 'DPoP', 'bearer'), fc.anything()),
+      token_type: fc.oneof(fc.constantFrom('Bearer', 'DPoP', 'bearer', ''), fc.anything()),
       expires_in: fc.oneof(fc.integer(), fc.string(), fc.double(), fc.anything()),
       refresh_token: fc.oneof(fc.string(), fc.anything()),
       scope: fc.oneof(fc.string(), fc.anything()),
@@ -107,21 +108,20 @@ describe('token response handling', () => {
     { requiredKeys: [] },
   )
 
-  it('builds a TokenSet or refuses with a typed error', () => {
+  it('builds a TokenSet that TokenSet.fromJSON restores, or refuses with a typed error', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), tokenish), fc.boolean(), (body, dpop) => {
+        let set: TokenSet
         try {
-          const set = tokenSetFromResponse(
-            body as Record<string, unknown>,
-            undefined,
-            dpop,
-            Date.now(),
-          )
-          expect(typeof set.accessToken).toBe('string')
-          if (set.expiresAt !== undefined) expect(Number.isFinite(set.expiresAt)).toBe(true)
+          set = tokenSetFromResponse(body as Record<string, unknown>, undefined, dpop, Date.now())
         } catch (error) {
           expectTyped(error)
+          return
         }
+        expect(typeof set.accessToken).toBe('string')
+        if (set.expiresAt !== undefined) expect(Number.isFinite(set.expiresAt)).toBe(true)
+        // What a store keeps of it must be accepted back (a refusal ends the session).
+        expect(TokenSet.fromJSON(set.toJSON()).toJSON()).toEqual(set.toJSON())
       }),
       { numRuns: 3000 },
     )
