@@ -127,7 +127,7 @@ export interface RefreshTask<T> {
   superseded(latest: T | undefined): T
   /** Whether `value` may still be handed out while the key backs off (not yet expired). */
   usable(value: T | undefined): value is T
-  /** Hand out a usable stored value when the request fails (default true). */
+  /** Hand out a usable stored value when the request fails or the key backs off (default true). */
   fallBack?: boolean
   /** Told of every store error retried after an answer. */
   onStoreRetry?(error: unknown): void
@@ -278,7 +278,7 @@ export class RefreshCoordinator {
     const failure = this.#lock ? this.#remembered(task.key) : await this.failure(task.key)
     if (failure) {
       const stored = await this.#read(task)
-      if (task.usable(stored)) return stored
+      if (task.fallBack !== false && task.usable(stored)) return stored
       throw failure
     }
     return this.#fly(task)
@@ -380,7 +380,7 @@ export class RefreshCoordinator {
     // Or failed: then this one does not try again before its backoff ends.
     const failure = this.#lock ? await this.failure(task.key) : undefined
     if (failure) {
-      if (task.usable(stored)) return stored
+      if (task.fallBack !== false && task.usable(stored)) return stored
       throw failure
     }
     // The lease was lost while we read: another context may hold the lock now and be sending

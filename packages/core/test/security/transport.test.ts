@@ -220,7 +220,8 @@ describe('never a blind retry of a code or refresh-token POST', () => {
   ] as const)(
     'refresh answered with %s: one request, the stored session is kept',
     async (_name, http) => {
-      const client = await p.spa({ retry: { baseDelayMs: 10 } })
+      const clock = new ManualClock(Date.now())
+      const client = await p.spa({ retry: { baseDelayMs: 10 }, clock })
       const s = session(client)
       await s.callback(await authorize(p, client))
       const before = await s.store.get(SESSION_KEY)
@@ -230,8 +231,10 @@ describe('never a blind retry of a code or refresh-token POST', () => {
       expect(error).toBeInstanceOf(OpenRpError)
       expect(p.hits('token')).toBe(1)
       expect(await s.store.get(SESSION_KEY)).toEqual(before)
-      // The refresh token was never sent twice, so it still works.
+      // The refresh token was never sent twice, so it still works (once the backoff is over).
+      await clock.advance(1_000)
       await expect(s.manager.refresh()).resolves.toMatchObject({ tokenType: 'Bearer' })
+      expect(p.hits('token')).toBe(2)
     },
   )
 })
