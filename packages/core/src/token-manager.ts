@@ -531,7 +531,12 @@ export class TokenManager {
         this.#rollJitter()
         this.#move('found', set)
         this.#events.emit('refreshed', set, { source: 'here', change: 'refreshed' })
-        this.#notifier?.publish({ type: 'refreshed' })
+        // A notifier that throws (closed meanwhile) must not undo a refresh already stored.
+        try {
+          this.#notifier?.publish({ type: 'refreshed' })
+        } catch (error) {
+          this.#reportError(error)
+        }
       },
     }
   }
