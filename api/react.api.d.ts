@@ -26,14 +26,12 @@ interface AuthState {
     version: number;
 }
 type AuthEvent = {
-    type: 'resolved';
+    type: 'resolved' | 'login' | 'refreshed';
     user: IdTokenClaims | undefined;
+    signedIn?: boolean;
 } | {
     type: 'failed';
     error: OpenRpError;
-} | {
-    type: 'login' | 'refreshed';
-    user: IdTokenClaims | undefined;
 } | {
     type: 'logout';
 } | {

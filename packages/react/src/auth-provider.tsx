@@ -121,7 +121,8 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       try {
         // A stored session that can no longer be used (expired, nothing to renew it) is nobody.
         const usable = await client.isAuthenticated()
-        apply({ type, user: usable ? await client.getUser() : undefined }, at)
+        // No ID token (a scope without `openid`): signed in all the same, with no user.
+        apply({ type, user: usable ? await client.getUser() : undefined, signedIn: usable }, at)
       } catch (error) {
         apply({ type: 'failed', error: asOpenRpError(error) }, at)
       }

@@ -5,7 +5,7 @@
  * | from            | event                                   | to          |
  * | --------------- | --------------------------------------- | ----------- |
  * | (first render)  | —                                       | `loading`   |
- * | `loading`       | `resolved` (a user, or a callback login) | `signedIn`  |
+ * | `loading`       | `resolved` (a usable session)           | `signedIn`  |
  * | `loading`       | `resolved` (nobody)                     | `signedOut` |
  * | `loading`       | `failed` (callback refused, store down) | `error`     |
  * | any             | `login` / `refreshed` (any tab)         | `signedIn`  |
@@ -44,7 +44,10 @@ export interface AuthState {
    * `'signedIn'`, `'signedOut'`, or `'error'` when that failed (e.g. a refused callback).
    */
   status: AuthStatus
-  /** The signed-in user's ID token claims (`signedIn` only). */
+  /**
+   * The signed-in user's ID token claims (`signedIn` only; undefined for a session without an
+   * ID token, e.g. an OAuth 2.0 scope without `openid`).
+   */
   user: IdTokenClaims | undefined
   /**
    * Why the status is `'error'`, or why a session ended (`'signedOut'` after `expired`: e.g.
@@ -67,9 +70,16 @@ export interface AuthState {
  * ```
  */
 export type AuthEvent =
-  | { type: 'resolved'; user: IdTokenClaims | undefined }
+  | {
+      type: 'resolved' | 'login' | 'refreshed'
+      user: IdTokenClaims | undefined
+      /**
+       * Whether a usable session exists (default: whether there is a `user`): a session without
+       * an ID token (a scope without `openid`) is signed in with no user.
+       */
+      signedIn?: boolean
+    }
   | { type: 'failed'; error: OpenRpError }
-  | { type: 'login' | 'refreshed'; user: IdTokenClaims | undefined }
   | { type: 'logout' }
   | { type: 'expired'; error: OpenRpError }
 
@@ -100,7 +110,7 @@ export function nextAuthState(state: AuthState, event: AuthEvent): AuthState {
   const version = state.version + 1
   switch (event.type) {
     case 'resolved':
-      return event.user
+      return (event.signedIn ?? event.user !== undefined)
         ? { status: 'signedIn', user: event.user, error: undefined, version }
         : { status: 'signedOut', user: undefined, error: undefined, version }
     case 'failed':
@@ -108,7 +118,7 @@ export function nextAuthState(state: AuthState, event: AuthEvent): AuthState {
     case 'login':
     case 'refreshed':
       // A refresh that finds no readable session (another tab logged out meanwhile) signs out.
-      return event.user
+      return (event.signedIn ?? event.user !== undefined)
         ? { status: 'signedIn', user: event.user, error: undefined, version }
         : { status: 'signedOut', user: undefined, error: undefined, version }
     case 'logout':

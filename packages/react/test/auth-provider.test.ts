@@ -188,6 +188,20 @@ describe('AuthProvider: session events', () => {
     expect(r.last.user).toBeUndefined()
   })
 
+  it('counts a session without an ID token (OAuth 2.0 scope, no openid) as signedIn, with no user', async () => {
+    const { client, navigator } = rp.tab({ scope: 'api:read offline_access' })
+    await loginAtProvider(client, navigator)
+    const r = new Rendered()
+    await rp.render(
+      createElement(AuthProvider, { client }, createElement(AuthProbe, { rendered: r })),
+    )
+    await until(() => r.last.status !== 'loading', 'a settled status')
+    expect((await client.getTokenSet())?.idToken).toBeUndefined()
+    expect(r.last.status).toBe('signedIn')
+    expect(r.last.user).toBeUndefined()
+    await expect(r.last.getAccessToken()).resolves.toBe((await client.getTokenSet())?.accessToken)
+  })
+
   it('useAccessToken() gives the current token and the new one after a refresh', async () => {
     const { client, navigator } = rp.tab()
     await loginAtProvider(client, navigator)

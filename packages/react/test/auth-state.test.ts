@@ -11,6 +11,18 @@ describe('nextAuthState', () => {
   it.each<[string, AuthEvent, string, string | undefined]>([
     ['resolved with a user', { type: 'resolved', user }, 'signedIn', undefined],
     ['resolved with nobody', { type: 'resolved', user: undefined }, 'signedOut', undefined],
+    [
+      'resolved signed in without an ID token',
+      { type: 'resolved', user: undefined, signedIn: true },
+      'signedIn',
+      undefined,
+    ],
+    [
+      'resolved with a user, not signed in',
+      { type: 'resolved', user, signedIn: false },
+      'signedOut',
+      undefined,
+    ],
     ['failed', { type: 'failed', error: refused }, 'error', 'STATE_MISMATCH'],
     ['login', { type: 'login', user }, 'signedIn', undefined],
     ['refreshed with nobody left', { type: 'refreshed', user: undefined }, 'signedOut', undefined],

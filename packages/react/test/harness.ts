@@ -93,14 +93,14 @@ export function referenceServerPerFile() {
       return server
     },
     /** A tab: a `spa` SpaClient on a scripted navigator, in-memory store, no timers. */
-    tab(shared: { store?: MemoryStore; lock?: Lock } = {}) {
+    tab(shared: { store?: MemoryStore; lock?: Lock; scope?: string } = {}) {
       const navigator = new ScriptedNavigator()
       const client = new SpaClient({
         issuer: rp.server.issuer,
         clientId: 'spa',
         redirectUri: `${ORIGIN}/`,
         postLogoutRedirectUri: `${ORIGIN}/`,
-        scope: 'openid profile email offline_access api:read',
+        scope: shared.scope ?? 'openid profile email offline_access api:read',
         store: shared.store ?? new MemoryStore(),
         lock: shared.lock ?? new InProcessLock(),
         navigator,

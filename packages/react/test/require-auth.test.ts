@@ -127,6 +127,26 @@ describe('RequireAuth', () => {
     expect(navigator.assigned).toEqual([])
   })
 
+  it('shows the content after a login without an ID token (scope without openid), no second redirect', async () => {
+    const { client, navigator } = rp.tab({ scope: 'api:read' })
+    await loginAtProvider(client, navigator)
+    navigator.assigned.length = 0
+    const renderer = await rp.render(
+      createElement(
+        AuthProvider,
+        { client },
+        createElement(RequireAuth, { errorFallback }, createElement('p', null, 'secret')),
+      ),
+    )
+    await until(
+      () => texts(renderer).includes('secret') || navigator.assigned.length > 0,
+      'the content or a redirect',
+    )
+    await settle()
+    expect(texts(renderer)).toContain('secret')
+    expect(navigator.assigned).toEqual([])
+  })
+
   it('retry() starts a login when the user asks, once per click', async () => {
     const { client, navigator } = rp.tab()
     await client.loginWithRedirect()
