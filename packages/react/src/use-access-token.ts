@@ -25,6 +25,14 @@ export interface AccessTokenState {
   loading: boolean
 }
 
+/** No token yet: the state until the first answer of a session. */
+const NO_TOKEN: AccessTokenState & { version: number } = {
+  accessToken: undefined,
+  error: undefined,
+  loading: true,
+  version: -1,
+}
+
 /**
  * A valid access token as state: fetched when the user signs in and again after every session
  * change (renewal here or in another tab, login, logout), so it can be part of a query key and
@@ -49,15 +57,14 @@ export interface AccessTokenState {
  */
 export function useAccessToken(): AccessTokenState {
   const { status, version, getAccessToken } = useAuth()
-  const [state, setState] = useState<AccessTokenState & { version: number }>({
-    accessToken: undefined,
-    error: undefined,
-    loading: true,
-    version: -1,
-  })
+  const [state, setState] = useState(NO_TOKEN)
 
   useEffect(() => {
-    if (status !== 'signedIn') return
+    if (status !== 'signedIn') {
+      // The session ended (its tokens are revoked): the next one must not start with its token.
+      setState(NO_TOKEN)
+      return
+    }
     let active = true
     getAccessToken().then(
       (accessToken) =>

@@ -215,6 +215,24 @@ describe('AuthProvider: session events', () => {
     await until(() => tokens.at(-1) === renewed.accessToken, 'the renewed token')
     expect(renewed.accessToken).not.toBe(first)
   })
+
+  it("useAccessToken() never gives the previous session's token after a logout and a new login", async () => {
+    const { client, navigator } = rp.tab()
+    await loginAtProvider(client, navigator)
+    const tokens: (string | undefined)[] = []
+    await rp.render(createElement(AuthProvider, { client }, createElement(TokenProbe, { tokens })))
+    await until(() => tokens.at(-1) !== undefined, 'a token')
+    const first = tokens.at(-1)
+
+    await act(() => client.logout({ localOnly: true }))
+    await until(() => tokens.at(-1) === undefined, 'no token once signed out')
+    const afterLogout = tokens.length
+    await loginAtProvider(client, navigator)
+    await act(() => client.handleRedirectCallback())
+    const second = (await client.getTokenSet())?.accessToken
+    await until(() => tokens.at(-1) === second, 'the new session token')
+    expect(tokens.slice(afterLogout)).not.toContain(first)
+  })
 })
 
 describe('AuthProvider: options it cannot use', () => {
