@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { LogoutOptions, RedirectLoginOptions, LoginOptions, SpaClient } from '@openrp/browser'
+import type { LogoutOptions, RedirectLoginOptions, LoginOptions } from '@openrp/browser'
 import type { ProtectedResourceInit, TokenSet } from '@openrp/core'
 import { createContext } from 'react'
 import type { AuthState } from './auth-state.ts'
@@ -32,9 +32,8 @@ export interface AuthContextValue extends AuthState {
   fetch(url: string | URL, init?: ProtectedResourceInit): Promise<Response>
 }
 
-/** Internal: the provider's client and its one-at-a-time automatic login (for RequireAuth). */
+/** Internal: the provider's one-at-a-time automatic login (for RequireAuth). */
 export interface AuthInternals {
-  client: SpaClient | undefined
   /** Starts a redirect login unless one started by RequireAuth is already under way. */
   redirectOnce(options?: RedirectLoginOptions): Promise<void>
 }

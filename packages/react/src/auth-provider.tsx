@@ -162,7 +162,6 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
 
   const internals = useMemo<AuthInternals>(
     () => ({
-      client,
       redirectOnce(options?: RedirectLoginOptions) {
         if (!client) return Promise.reject(notReady())
         redirecting.current ??= client.loginWithRedirect(options).finally(() => {

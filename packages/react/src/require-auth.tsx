@@ -113,7 +113,8 @@ export function RequireAuth(props: RequireAuthProps): ReactNode {
   const retry = () => {
     setFailure(undefined)
     setRedirecting(true)
-    internals?.client?.loginWithRedirect(options.current).catch((error: unknown) => {
+    // The provider's action: with no client (server, refused options) it rejects, typed.
+    auth.loginWithRedirect(options.current).catch((error: unknown) => {
       setFailure(asOpenRpError(error))
       setRedirecting(false)
     })

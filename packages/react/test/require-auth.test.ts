@@ -18,6 +18,7 @@ import {
   loginAtProvider,
   ORIGIN,
   revokeAtProvider,
+  ScriptedNavigator,
   settle,
   until,
   referenceServerPerFile,
@@ -176,5 +177,37 @@ describe('RequireAuth', () => {
     await until(() => navigator.assigned.length === 1, 'the redirect')
     await settle()
     expect(navigator.assigned).toHaveLength(1)
+  })
+
+  it('retry() shows the typed error when there is no client to log in with, not the fallback for good', async () => {
+    let retry: (() => void) | undefined
+    // Options createSpaClient refuses (no issuer): the provider has no client.
+    const options = {
+      clientId: 'spa',
+      redirectUri: `${ORIGIN}/`,
+      navigator: new ScriptedNavigator(),
+    }
+    const renderer = await rp.render(
+      createElement(
+        AuthProvider,
+        { options },
+        createElement(
+          RequireAuth,
+          {
+            fallback: createElement('p', null, 'signing in'),
+            errorFallback: (props: RequireAuthErrorProps) => {
+              retry = props.retry
+              return errorFallback(props)
+            },
+          },
+          createElement('p', null, 'secret'),
+        ),
+      ),
+    )
+    await until(() => texts(renderer).includes('INVALID_ARGUMENT'), 'the error screen')
+    await act(async () => retry!())
+    await settle()
+    expect(texts(renderer)).not.toContain('signing in')
+    expect(texts(renderer)).toContain('UNSUPPORTED')
   })
 })
