@@ -91,17 +91,19 @@ export type AuthProviderProps = AuthProviderBaseProps &
 export function AuthProvider(props: AuthProviderProps): ReactNode {
   const { children, skipRedirectCallback = false } = props
   // A client made here belongs to this provider; one passed in belongs to the app.
-  const [made] = useState(() => makeClient(props))
+  const [made, setMade] = useState(() => makeClient(props))
   const client = props.client ?? made.client
   const [state, dispatch] = useReducer(nextAuthState, INITIAL_AUTH_STATE)
-  const onRedirectCallback = useRef(props.onRedirectCallback)
-  onRedirectCallback.current = props.onRedirectCallback
+  const latest = useRef(props)
+  latest.current = props
   const redirecting = useRef<Promise<void> | undefined>(undefined)
   /**
    * A client this provider made is closed a moment after its unmount, unless it mounts again
    * first: StrictMode unmounts and remounts at once, and a closed client cannot reopen.
    */
   const closeTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  /** The made client that timer closed: it cannot reopen if the provider is shown again. */
+  const closed = useRef<SpaClient | undefined>(undefined)
 
   useEffect(() => {
     if (!client) {
@@ -109,6 +111,11 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       return
     }
     const owned = client === made.client
+    if (owned && closed.current === client) {
+      // Shown again after a longer absence (`<Activity>` hid it): make another from the options.
+      setMade(makeClient(latest.current))
+      return
+    }
     clearTimeout(closeTimer.current)
     let active = true
     /** Bumped by every event: a slower read started earlier must not overwrite a newer state. */
@@ -142,7 +149,7 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       if (!active || pending.delivered) return readUser('resolved')
       pending.delivered = true
       if (outcome.ok) {
-        ;(onRedirectCallback.current ?? restoreUrl)(outcome.result.returnTo, outcome.result)
+        ;(latest.current.onRedirectCallback ?? restoreUrl)(outcome.result.returnTo, outcome.result)
         return readUser('resolved')
       }
       // A response whose state this tab no longer knows, while signed in: the provider answered
@@ -156,7 +163,11 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
     return () => {
       active = false
       for (const off of unsubscribe) off()
-      if (owned) closeTimer.current = setTimeout(() => client.close(), 0)
+      if (owned)
+        closeTimer.current = setTimeout(() => {
+          closed.current = client
+          client.close()
+        }, 0)
     }
   }, [client, made, skipRedirectCallback])
 
