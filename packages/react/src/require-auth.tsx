@@ -108,7 +108,11 @@ export function RequireAuth(props: RequireAuthProps): ReactNode {
     })
   }, [shouldLogIn, internals])
 
-  if (auth.status === 'signedIn') return children
+  if (auth.status === 'signedIn') {
+    // Signed in (e.g. in another tab): a failed login is no longer why a later sign-out happens.
+    if (failure) setFailure(undefined)
+    return children
+  }
   if (auth.status === 'loading' || ((shouldLogIn || redirecting) && !failure)) return fallback
   const retry = () => {
     setFailure(undefined)

@@ -4,7 +4,7 @@
  * ends while the content is shown, and a redirect that cannot start shows its typed error.
  */
 import type { SpaClient } from '@openrp/browser'
-import { OpenRpError } from '@openrp/core'
+import { InProcessLock, MemoryStore, OpenRpError } from '@openrp/core'
 import { createElement, useState } from 'react'
 import { act } from 'react'
 import { describe, expect, it, vi } from 'vitest'
@@ -105,6 +105,33 @@ describe('RequireAuth', () => {
     expect(navigator.assigned).toEqual([])
     expect(texts(renderer)).toContain('"data-status":"signedOut"')
     expect(texts(renderer)).toContain('NETWORK_ERROR')
+  })
+
+  it('forgets a failed redirect once signed in: a later logout shows no stale error', async () => {
+    const store = new MemoryStore()
+    const lock = new InProcessLock()
+    const { client } = rp.tab({ store, lock })
+    const other = rp.tab({ store, lock })
+    vi.spyOn(client, 'loginWithRedirect').mockRejectedValue(
+      new OpenRpError('NETWORK_ERROR', 'provider down'),
+    )
+    const renderer = await rp.render(
+      createElement(
+        AuthProvider,
+        { client },
+        createElement(RequireAuth, { errorFallback }, createElement('p', null, 'secret')),
+      ),
+    )
+    await until(() => texts(renderer).includes('NETWORK_ERROR'), 'the error screen')
+
+    // Signed in meanwhile in another tab, then signed out there.
+    await loginAtProvider(other.client, other.navigator)
+    await act(() => other.client.handleRedirectCallback())
+    await until(() => texts(renderer).includes('secret'), 'the content')
+    await act(() => other.client.logout({ localOnly: true, revoke: false }))
+    await until(() => texts(renderer).includes('alert'), 'the error screen')
+    expect(texts(renderer)).toContain('signed out')
+    expect(texts(renderer)).not.toContain('NETWORK_ERROR')
   })
 
   it('shows the error screen, not a redirect, when the session ends while the content is shown', async () => {
