@@ -424,7 +424,7 @@ export class SpaClient {
     this.#transactions.save(state, {
       transaction: null,
       mode: 'logout',
-      returnTo: '/',
+      returnTo: postLogoutPath(target, this.#navigator.origin()),
       createdAt: Date.now(),
     })
     const url = endSessionUrl(core, {
@@ -663,6 +663,18 @@ function sibling(page: string, options: SpaClientInit): string {
     return new URL(page, options.redirectUri).toString()
   } catch {
     throw new InvalidArgumentError('options.redirectUri must be an absolute URL')
+  }
+}
+
+/**
+ * The app path of the page the provider sends the browser back to after logout (the callback's
+ * `returnTo`): `/` when that page is not on this origin, or the provider picks it.
+ */
+function postLogoutPath(target: string | undefined, origin: string): string {
+  try {
+    return checkReturnTo(target ?? '/', origin, undefined)
+  } catch {
+    return '/'
   }
 }
 

@@ -178,7 +178,10 @@ export interface LogoutOptions {
 export interface RedirectCallbackResult {
   /** `'login'` after a login redirect, `'logout'` after the provider's post-logout redirect. */
   type: 'login' | 'logout'
-  /** The app path given as `returnTo` when the redirect started. */
+  /**
+   * The app path given as `returnTo` when the redirect started; after a logout, the path of the
+   * post-logout page (`/` when it is not on this origin).
+   */
   returnTo: string
   /** The new tokens (login only). */
   tokenSet?: import('@openrp/core').TokenSet
