@@ -4,7 +4,7 @@
  */
 import { createSpaClient } from '@openrp/browser'
 import { InProcessLock, MemoryStore, type TokenSetJSON } from '@openrp/core'
-import { Activity, act, createElement, type ReactNode, StrictMode } from 'react'
+import { act, createElement, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import { AuthProvider, useAccessToken } from '../src/index.ts'
 import {
@@ -14,15 +14,11 @@ import {
   Rendered,
   revokeAtProvider,
   ScriptedNavigator,
-  settle,
   until,
   referenceServerPerFile,
 } from './harness.ts'
 
 const rp = referenceServerPerFile()
-
-/** `<Activity>`, whose props type wants `children` as a prop rather than after the props. */
-const Shown = Activity as (props: { mode: 'visible' | 'hidden'; children?: ReactNode }) => ReactNode
 
 /** Records every access token `useAccessToken()` rendered. */
 function TokenProbe({ tokens }: { tokens: (string | undefined)[] }): ReactNode {
@@ -237,51 +233,6 @@ describe('AuthProvider: session events', () => {
     await until(() => tokens.at(-1) === second, 'the new session token')
     expect(tokens.slice(afterLogout)).not.toContain(first)
   })
-})
-
-describe('AuthProvider: a client made from options', () => {
-  // <Activity> is React 19.2's: the React 18 run skips this.
-  it.skipIf(Activity === undefined)(
-    'still follows other tabs after being hidden and shown again by <Activity> (effects unmounted meanwhile)',
-    async () => {
-      const store = new MemoryStore()
-      const lock = new InProcessLock()
-      const other = rp.tab({ store, lock })
-      const options = {
-        issuer: rp.server.issuer,
-        clientId: 'spa',
-        redirectUri: `${ORIGIN}/`,
-        store,
-        lock,
-        navigator: new ScriptedNavigator(),
-        autoRefresh: false,
-      }
-      const r = new Rendered()
-      // rp.render() puts the element in StrictMode: so do the updates, or React would remount.
-      const app = (mode: 'visible' | 'hidden') =>
-        createElement(
-          Shown,
-          { mode },
-          createElement(AuthProvider, { options }, createElement(AuthProbe, { rendered: r })),
-        )
-      const renderer = await rp.render(app('visible'))
-      await until(() => r.last.status === 'signedOut', 'signedOut')
-      const seen = r.seen.length
-      await act(async () => renderer.update(createElement(StrictMode, null, app('hidden'))))
-      await settle()
-      await act(async () => renderer.update(createElement(StrictMode, null, app('visible'))))
-      await settle()
-
-      await loginAtProvider(other.client, other.navigator)
-      await act(() => other.client.handleRedirectCallback())
-      await until(() => r.last.status === 'signedIn', 'signedIn from the other tab')
-      // The same provider (its state kept, never loading again), not a new mount.
-      expect(r.statuses().slice(seen)).not.toContain('loading')
-      await expect(r.last.getAccessToken()).resolves.toBe(
-        (await store.get<TokenSetJSON>('openrp:spa'))?.accessToken,
-      )
-    },
-  )
 })
 
 describe('AuthProvider: options it cannot use', () => {
