@@ -179,9 +179,10 @@ describe('MemoryStore', () => {
 
   it('expires with the real clock too', async () => {
     const store = new MemoryStore()
-    await store.set('k', 1, { ttlSec: 0.05 })
+    // 300 ms: long enough that a loaded machine still reads the value before it expires.
+    await store.set('k', 1, { ttlSec: 0.3 })
     expect(await store.get('k')).toBe(1)
-    await new Promise((r) => setTimeout(r, 80))
+    await new Promise((r) => setTimeout(r, 350))
     expect(await store.get('k')).toBeUndefined()
   })
 
