@@ -298,7 +298,7 @@ export class RefreshCoordinator {
     const local = this.#failures.get(key)
     if (local && local.record.untilMs > now) return local.error
     // Past its end the record only counts failures in a row; the store's copy has expired.
-    const json = await this.#store.get(failureKey(key)).catch(() => undefined)
+    const json = await this.#store.get(failureKey(key), FRESH).catch(() => undefined)
     const record = asFailureRecord(json)
     if (!record || record.untilMs <= now) return undefined
     const error = restoreError(record)
@@ -316,7 +316,7 @@ export class RefreshCoordinator {
   async forget(key: string): Promise<void> {
     if (!this.#failures.delete(key)) {
       // Another member's record: only delete what is there.
-      const json = await this.#store.get(failureKey(key)).catch(() => undefined)
+      const json = await this.#store.get(failureKey(key), FRESH).catch(() => undefined)
       if (json === undefined) return
     }
     await this.#store.delete(failureKey(key)).catch(() => {})

@@ -20,7 +20,7 @@ import {
   type RefreshTask,
 } from './refresh-coordinator.ts'
 import { rotatedRefreshToken } from './rotated-refresh-token.ts'
-import type { Lock, Store } from './store.ts'
+import type { Lock, Store, StoreGetOptions } from './store.ts'
 import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
 /** What TokenManager needs from a client: `Client` satisfies it. */
@@ -423,7 +423,7 @@ export class TokenManager {
     this.#move('cleared')
     let deleted: TokenSet | undefined
     await this.#exclusive(async () => {
-      deleted = await this.#read().catch(() => undefined)
+      deleted = await this.#read({ fresh: true }).catch(() => undefined)
       await this.#store.delete(this.key)
       await this.#mark('logout')
     })
@@ -606,8 +606,9 @@ export class TokenManager {
     return error
   }
 
-  async #read(): Promise<TokenSet | undefined> {
-    const json = await this.#store.get(this.key)
+  /** The stored set; `fresh` past a store's local copy (under the lock, a copy can be stale). */
+  async #read(options?: StoreGetOptions): Promise<TokenSet | undefined> {
+    const json = await this.#store.get(this.key, options)
     return json === undefined ? undefined : this.#parse(json)
   }
 

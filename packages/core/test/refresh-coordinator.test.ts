@@ -35,6 +35,18 @@ function task(clock: ManualClock, send: () => Promise<Value>): RefreshTask<Value
   }
 }
 
+/**
+ * A MemoryStore with local copies (as RedisStore keeps) that miss a sibling's write until told:
+ * `get` answers from `copies` when it has the key, unless asked for a fresh read.
+ */
+class CachingStore extends MemoryStore {
+  readonly copies = new Map<string, unknown>()
+  override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
+    if (!options?.fresh && this.copies.has(key)) return this.copies.get(key) as T | undefined
+    return super.get<T>(key)
+  }
+}
+
 const unavailable = (retryAfterMs?: number) =>
   new OAuthError({ error: 'temporarily_unavailable', status: 503, retryAfterMs })
 
@@ -51,24 +63,37 @@ describe('RefreshCoordinator', () => {
 
   it('reads the value under the lock past local copies (get with fresh), the sibling write included', async () => {
     const clock = new ManualClock()
-    // A store with a local copy that misses one write of a sibling until told: what a
-    // RedisStore whose invalidation is still on its way would answer without `fresh`.
-    class CachingStore extends MemoryStore {
-      copy: unknown
-      override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
-        if (!options?.fresh && this.copy !== undefined) return this.copy as T
-        return super.get<T>(key)
-      }
-    }
     const store = new CachingStore()
     const coordinator = new RefreshCoordinator({ store, lock: new InProcessLock(), clock })
-    store.copy = { n: 1, expiresAtMs: clock.now() - 1 } // stale here...
+    store.copies.set('k', { n: 1, expiresAtMs: clock.now() - 1 }) // stale here...
     await store.set('k', { n: 2, expiresAtMs: clock.now() + 1000 }) // ...renewed by a sibling
     let sent = 0
     const value = await coordinator.run(
       task(clock, async () => ({ n: 10 + ++sent, expiresAtMs: clock.now() + 1000 })),
     )
     expect(value.n).toBe(2)
+    expect(sent).toBe(0)
+  })
+
+  it("reads a sibling's failure record under the lock past local copies, and waits out its backoff", async () => {
+    const clock = new ManualClock()
+    const store = new CachingStore({ now: () => clock.now() })
+    const coordinator = new RefreshCoordinator({ store, lock: new InProcessLock(), clock })
+    const record: RefreshFailureRecord = {
+      untilMs: clock.now() + 30_000,
+      attempt: 1,
+      error: {
+        code: 'OAUTH_ERROR',
+        message: 'down',
+        status: 503,
+        oauthError: 'temporarily_unavailable',
+      },
+    }
+    store.copies.set(failureKey('k'), undefined) // the copy has not heard of it yet
+    await store.set(failureKey('k'), record, { ttlSec: 30 })
+    let sent = 0
+    const t = task(clock, async () => ({ n: ++sent, expiresAtMs: clock.now() + 1000 }))
+    await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
     expect(sent).toBe(0)
   })
 

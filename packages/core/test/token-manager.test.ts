@@ -574,6 +574,22 @@ describe('TokenManager when the store or another context interferes', () => {
     expect(await tabB.clear()).toBeUndefined()
   })
 
+  it('clear() reads the set it deletes past a local copy (the one a sibling just rotated)', async () => {
+    const copies = new Map<string, unknown>()
+    const store = new (class extends MemoryStore {
+      override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
+        if (!options?.fresh && copies.has(key)) return copies.get(key) as T | undefined
+        return super.get<T>(key)
+      }
+    })()
+    const manager = createManager({ client, store, lock: new InProcessLock(), key: KEY })
+    const spent = await login()
+    const rotated = await client.refresh(spent)
+    copies.set(KEY, spent.toJSON()) // the invalidation of the sibling's write not heard yet
+    await store.set(KEY, rotated.toJSON())
+    expect((await manager.clear())?.refreshToken).toBe(rotated.refreshToken)
+  })
+
   it('a logout or a new login elsewhere during a refresh wins, even without a lock', async () => {
     const store = new MemoryStore()
     let slow = gatedClient()

@@ -303,6 +303,15 @@ describe('RedisLocalCache', () => {
     expect(cache.read('b')?.value).toBe('b')
     expect(cache.read('d')?.value).toBe('d')
   })
+
+  it('a key kept again (a fresh read) replaces its own copy and evicts no other', () => {
+    const cache = new RedisLocalCache(2, new ManualClock())
+    keepRead(cache, 'a', 'a')
+    keepRead(cache, 'b', 'b')
+    keepRead(cache, 'b', 'b2')
+    expect(cache.read('a')?.value).toBe('a')
+    expect(cache.read('b')?.value).toBe('b2')
+  })
 })
 
 describe('RedisStore.compareAndSet', () => {

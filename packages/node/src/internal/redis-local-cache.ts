@@ -95,6 +95,8 @@ export class RedisLocalCache {
     // The read came back over a live connection with tracking on: Redis vouches from now on.
     this.#trusted = true
     if (read.dropped) return
+    // A key kept again moves to the most recently used end, and never evicts another.
+    this.#copies.delete(read.key)
     if (this.#copies.size >= this.#maxEntries) {
       const oldest = this.#copies.keys().next().value
       if (oldest !== undefined) this.#copies.delete(oldest)
