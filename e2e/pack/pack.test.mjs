@@ -175,36 +175,49 @@ describe('a project that installed the tarballs with npm', { concurrency: 3 }, (
     assert.equal(await missing(certFetch('https://127.0.0.1:9/')), 'undici')
   })
 
-  test('deviceLogin without qrcode: DEPENDENCY_MISSING before any request where a QR code is wanted, none needed with qr: false', async () => {
+  test('deviceLogin without qrcode: qr: true is DEPENDENCY_MISSING before any request; by default it signs in without a QR code', async () => {
     const { startReferenceServer } = await importInstalled('@openrp/reference-server')
     const core = await importInstalled('@openrp/core')
     const node = await importInstalled('@openrp/node')
     const server = await startReferenceServer({ port: 0, deviceInterval: 1 })
     try {
       const client = await core.discover(server.issuer, { clientId: 'tv' })
-      const wanted = await node.deviceLogin(client, { output: null, cancelOnSigint: false }).then(
-        () => undefined,
-        (e) => e,
-      )
+      const wanted = await node
+        .deviceLogin(client, { output: null, qr: true, cancelOnSigint: false })
+        .then(
+          () => undefined,
+          (e) => e,
+        )
       assert.equal(wanted?.code, 'DEPENDENCY_MISSING', String(wanted?.stack ?? wanted))
       assert.equal(wanted.dependency, 'qrcode')
       assert.equal(server.control.requests({ endpoint: 'device_authorization' }).length, 0)
 
-      let printed = ''
-      const output = {
-        write(text) {
-          printed += text
-          const code = /\b[A-Z]{4}-[A-Z]{4}\b/.exec(printed)?.[0]
-          if (code && !output.approved) {
-            output.approved = true
-            server.control.approveDevice(code)
-          }
-          return true
-        },
+      for (const qr of [undefined, false]) {
+        let printed = ''
+        let approved = false
+        const warnings = []
+        const output = {
+          write(text) {
+            printed += text
+            const code = /\b[A-Z]{4}-[A-Z]{4}\b/.exec(printed)?.[0]
+            if (code && !approved) {
+              approved = true
+              server.control.approveDevice(code)
+            }
+            return true
+          },
+        }
+        const tokens = await node.deviceLogin(client, {
+          output,
+          qr,
+          cancelOnSigint: false,
+          onWarning: (error) => warnings.push(error.code),
+        })
+        assert.ok(tokens.accessToken)
+        assert.deepEqual(warnings, qr === false ? [] : ['DEPENDENCY_MISSING'], String(qr))
+        assert.equal(printed.includes('install the qrcode package'), qr !== false)
       }
-      const tokens = await node.deviceLogin(client, { output, qr: false, cancelOnSigint: false })
-      assert.ok(tokens.accessToken)
-      assert.equal(server.control.requests({ endpoint: 'device_authorization' }).length, 1)
+      assert.equal(server.control.requests({ endpoint: 'device_authorization' }).length, 2)
     } finally {
       await server.close()
     }

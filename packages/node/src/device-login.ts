@@ -73,10 +73,11 @@ export interface DeviceLoginOptions {
    */
   output?: StatusOutput | null
   /**
-   * Draw the QR code in the terminal (default `true`). The SVG is made for `onPrompt` either
-   * way; with `qr: false` and no `onPrompt` no QR code is made and `qrcode` need not be
-   * installed. Where a QR code is wanted, a missing `qrcode` package rejects with
-   * `DEPENDENCY_MISSING` before the device authorization is requested.
+   * Draw the QR code in the terminal (default: when the `qrcode` package is installed). The SVG
+   * is made for `onPrompt` too. `qrcode` is loaded before the device authorization is requested:
+   * without it, `qr: true` rejects with `DEPENDENCY_MISSING` before anything is sent; by default
+   * the login goes on without a QR code (a note to `output`, and `onWarning`). With `qr: false`
+   * and no `onPrompt` no QR code is made.
    */
   qr?: boolean
   /** Treat Ctrl-C (SIGINT) as a cancel while the login runs (default `true`). */
@@ -84,7 +85,9 @@ export interface DeviceLoginOptions {
   /**
    * Called when `store` fails (a `StoreError`, code `STORE_ERROR`): an entry that cannot be
    * read counts as nothing saved, a failed write only means this login cannot be resumed after
-   * a restart; the login carries on either way. A one-line note also goes to `output`.
+   * a restart; and when a QR code cannot be drawn for want of the `qrcode` package
+   * (`DEPENDENCY_MISSING`). The login carries on either way. A one-line note also goes to
+   * `output`.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -163,9 +166,19 @@ export async function deviceLogin(
   const onAbort = () => controller.abort(new AbortError('The sign-in was cancelled'))
   if (options.signal?.aborted) throw new AbortError('The sign-in was cancelled')
   // A QR code needs the optional `qrcode` package: it is loaded before the device
-  // authorization is requested, so a missing package fails before anything is sent.
-  const wantsQr = options.qr !== false || options.onPrompt !== undefined
-  if (wantsQr) await loadQrcode()
+  // authorization is requested, so `qr: true` without it fails before anything is sent.
+  let wantsQr = options.qr !== false || options.onPrompt !== undefined
+  let qrMissing: OpenRpError | undefined
+  if (wantsQr) {
+    qrMissing = await loadQrcode().then(
+      () => undefined,
+      (error: unknown) => {
+        if (options.qr === true || !isOpenRpError(error, 'DEPENDENCY_MISSING')) throw error
+        return error
+      },
+    )
+    wantsQr = qrMissing === undefined
+  }
   options.signal?.addEventListener('abort', onAbort, { once: true })
   cleanups.push(() => options.signal?.removeEventListener('abort', onAbort))
   if (options.cancelOnSigint ?? true) {
@@ -193,6 +206,7 @@ export async function deviceLogin(
       output?.write(`${note}\n`)
       options.onWarning?.(error)
     }
+    if (qrMissing) warn(qrMissing, '(No QR code: install the qrcode package to show one.)')
     const { authorization, resumed } = await startOrResume(
       client,
       options,
