@@ -120,8 +120,11 @@ const stores: StoresPage = {
 
   idbReadWhileOtherWrites: (config, key, value) =>
     attempt(async () => {
+      // The other tab's connection is open first, so its write is queued right behind the read.
+      const other = new IndexedDbStore(config)
+      await other.get('warm-up')
       const reading = idbStore(config).get(key)
-      const writing = new IndexedDbStore(config).set(key, value)
+      const writing = other.set(key, value)
       const [first] = await Promise.all([reading, writing])
       return { first, after: await idbStore(config).get(key) }
     }),
