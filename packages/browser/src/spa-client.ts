@@ -556,12 +556,15 @@ export class SpaClient {
       notifier: this.#sync,
       clock: this.#clock,
     })
-    // Listening before the first read: another tab's news may arrive while it runs.
+    // Listening before the first read: another tab's news may arrive while it runs, and then
+    // says more than what that read found.
+    let heard = false
     manager.on('refreshed', (tokenSet, { source }) => {
       if (source === 'here') {
         this.#events.emit('refreshed', { tokenSet, source: 'this-tab' })
         return
       }
+      heard = true
       const sub = tokenSet.claims()?.sub
       const sameUser = this.#signedInHere && (sub === undefined || sub === this.#user)
       this.#signedInHere = true
@@ -569,6 +572,7 @@ export class SpaClient {
       this.#events.emit(sameUser ? 'refreshed' : 'login', { tokenSet, source: 'other-tab' })
     })
     manager.on('expired', (error, { source }) => {
+      heard = true
       this.#signedInHere = false
       if (source === 'elsewhere') this.#forgetTabCopy()
       this.#events.emit('expired', {
@@ -578,6 +582,7 @@ export class SpaClient {
     })
     manager.on('logout', () => {
       // Another tab logged out (this tab's own logout() emits its event itself).
+      heard = true
       this.#signedInHere = false
       this.#user = undefined
       this.#forgetTabCopy()
@@ -585,8 +590,10 @@ export class SpaClient {
     })
     manager.on('error', (error) => this.#events.emit('error', asError(error)))
     const stored = await manager.getTokenSet().catch(() => undefined)
-    this.#signedInHere = stored !== undefined
-    this.#user = stored?.claims()?.sub
+    if (!heard) {
+      this.#signedInHere = stored !== undefined
+      this.#user = stored?.claims()?.sub
+    }
     // Closed meanwhile (or before first use): the manager and the channel made here too.
     if (this.#closed) this.close()
     return manager

@@ -56,5 +56,18 @@ describe('a tab starting up', () => {
     store.release()
     expect(await b.spa.isAuthenticated()).toBe(false)
     expect(seen).toEqual(['other-tab'])
+
+    // The slow read's answer (the session before the logout) does not undo what b heard: a's
+    // next login is a login in b too, not a renewal of the session b had at startup.
+    const events: string[] = []
+    const next = new Promise<void>((resolve) => {
+      b.spa.on('login', () => resolve(void events.push('login')))
+      b.spa.on('refreshed', () => resolve(void events.push('refreshed')))
+    })
+    await a.spa.loginWithRedirect()
+    a.navigator.url = (await completeLogin(a.navigator.assigned.at(-1)!)).url.toString()
+    await a.spa.handleRedirectCallback()
+    await next
+    expect(events).toEqual(['login'])
   })
 })
