@@ -187,8 +187,9 @@ export class SpaClient {
     url: string = this.#navigator.currentUrl(),
   ): Promise<RedirectCallbackResult> {
     const params = authorizationResponseParams(url)
-    // The address bar is cleaned when it holds this response (not for a deep link, say).
-    if (url === this.#navigator.currentUrl())
+    // The address bar is cleaned when it holds this response (not for a deep link, say); `params`
+    // has already refused a url that is no absolute URL.
+    if (new URL(url).href === new URL(this.#navigator.currentUrl()).href)
       this.#navigator.replaceUrl(stripHandledResponse(url, this.#pendingLogout))
     const pending = this.#transactions.take(params.get('state'))
     const returnTo = pending.returnTo ?? '/'

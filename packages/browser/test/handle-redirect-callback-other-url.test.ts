@@ -27,6 +27,16 @@ describe('handleRedirectCallback with a URL that is not the address bar', () => 
     expect(app.navigator.url).toBe(`${ORIGIN}/orders?tab=2#/cart`)
   })
 
+  it('cleans the address bar when it holds the URL handled, spelt another way', async () => {
+    const app = rp.setup()
+    const response = await callbackUrl(app)
+    app.navigator.url = response.toString()
+    // The same URL with the scheme in capitals: another string, the same address.
+    const spelt = response.toString().replace('http://', 'HTTP://')
+    await app.spa.handleRedirectCallback(spelt)
+    expect(new URL(app.navigator.url).searchParams.has('code')).toBe(false)
+  })
+
   it('completes a login from a deep link of another scheme', async () => {
     const app = rp.setup()
     const response = await callbackUrl(app)
