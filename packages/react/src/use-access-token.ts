@@ -26,7 +26,7 @@ export interface AccessTokenState {
 }
 
 /** No token yet: the state until the first answer of a session. */
-const NO_TOKEN: AccessTokenState & { version: number } = {
+const NO_TOKEN: AccessTokenState & { version: number; sub?: string | undefined } = {
   accessToken: undefined,
   error: undefined,
   loading: true,
@@ -56,7 +56,8 @@ const NO_TOKEN: AccessTokenState & { version: number } = {
  * ```
  */
 export function useAccessToken(): AccessTokenState {
-  const { status, version, getAccessToken } = useAuth()
+  const { status, version, getAccessToken, user } = useAuth()
+  const sub = user?.sub
   const [state, setState] = useState(NO_TOKEN)
 
   useEffect(() => {
@@ -68,23 +69,31 @@ export function useAccessToken(): AccessTokenState {
     let active = true
     getAccessToken().then(
       (accessToken) =>
-        active && setState({ accessToken, error: undefined, loading: false, version }),
+        active && setState({ accessToken, error: undefined, loading: false, version, sub }),
       (error: unknown) =>
         active &&
-        setState({ accessToken: undefined, error: asOpenRpError(error), loading: false, version }),
+        setState({
+          accessToken: undefined,
+          error: asOpenRpError(error),
+          loading: false,
+          version,
+          sub,
+        }),
     )
     return () => {
       active = false
     }
-  }, [status, version, getAccessToken])
+  }, [status, version, getAccessToken, sub])
 
   if (status === 'loading') return { accessToken: undefined, error: undefined, loading: true }
   if (status !== 'signedIn') return { accessToken: undefined, error: undefined, loading: false }
   // Signed in: the token of this session version, or still loading it. An older version's token
-  // is kept meanwhile (it is still valid: renewal replaces it ahead of expiry).
+  // of the same user is kept meanwhile (still valid: renewal replaces it ahead of expiry);
+  // another user's never is.
+  const mine = state.version !== -1 && state.sub === sub
   return {
-    accessToken: state.accessToken,
-    error: state.error,
-    loading: state.version === -1 && state.error === undefined,
+    accessToken: mine ? state.accessToken : undefined,
+    error: mine ? state.error : undefined,
+    loading: !mine,
   }
 }

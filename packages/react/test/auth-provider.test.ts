@@ -3,10 +3,11 @@
  * renderer in StrictMode (effects mounted, unmounted and mounted again, as in development).
  */
 import { createSpaClient } from '@openrp/browser'
+import { completeLogin } from '@openrp/reference-server'
 import { InProcessLock, MemoryStore, type TokenSetJSON } from '@openrp/core'
 import { act, createElement, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
-import { AuthProvider, useAccessToken } from '../src/index.ts'
+import { AuthProvider, useAccessToken, useAuth } from '../src/index.ts'
 import {
   loginAtProvider,
   ORIGIN,
@@ -19,6 +20,13 @@ import {
 } from './harness.ts'
 
 const rp = referenceServerPerFile()
+
+/** Records every user and access token rendered together. */
+function UserTokenProbe({ seen }: { seen: [string | undefined, string | undefined][] }): ReactNode {
+  const { user } = useAuth()
+  seen.push([user?.sub, useAccessToken().accessToken])
+  return null
+}
 
 /** Records every access token `useAccessToken()` rendered. */
 function TokenProbe({ tokens }: { tokens: (string | undefined)[] }): ReactNode {
@@ -232,6 +240,35 @@ describe('AuthProvider: session events', () => {
     const second = (await client.getTokenSet())?.accessToken
     await until(() => tokens.at(-1) === second, 'the new session token')
     expect(tokens.slice(afterLogout)).not.toContain(first)
+  })
+
+  it("useAccessToken() never gives one user's token beside another user signed in elsewhere", async () => {
+    const store = new MemoryStore()
+    const lock = new InProcessLock()
+    const here = rp.tab({ store, lock })
+    const other = rp.tab({ store, lock })
+    await loginAtProvider(here.client, here.navigator)
+    await here.client.handleRedirectCallback()
+    const seen: [string | undefined, string | undefined][] = []
+    await rp.render(
+      createElement(AuthProvider, { client: here.client }, createElement(UserTokenProbe, { seen })),
+    )
+    await until(() => seen.at(-1)?.[1] !== undefined, 'a token')
+    const [alice, aliceToken] = seen.at(-1)!
+
+    // Bob signs in in another tab: this tab follows, and never shows Alice's token as Bob's.
+    await other.client.loginWithRedirect()
+    const done = await completeLogin(other.navigator.assigned.at(-1)!, {
+      username: 'bob',
+      password: 'builder',
+    })
+    other.navigator.url = done.url.toString()
+    await act(() => other.client.handleRedirectCallback())
+    const bobToken = (await store.get<TokenSetJSON>('openrp:spa'))?.accessToken
+    await until(() => seen.at(-1)?.[1] === bobToken, "Bob's token")
+    const bob = seen.at(-1)![0]
+    expect(bob).not.toBe(alice)
+    expect(seen.filter(([sub]) => sub === bob).map(([, token]) => token)).not.toContain(aliceToken)
   })
 })
 
