@@ -159,7 +159,10 @@ export interface TokenManagerEvents {
   expired: OpenRpError
   /** Another context ended the session with `clear()` (a logout). */
   logout: undefined
-  /** A refresh failed for another reason (5xx, network, store); stored tokens are kept. */
+  /**
+   * A refresh failed for another reason (5xx, network, store), or the notifier could not tell
+   * the other contexts about one that succeeded; stored tokens are kept.
+   */
   error: unknown
 }
 
