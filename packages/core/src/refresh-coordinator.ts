@@ -238,6 +238,8 @@ export class RefreshCoordinator {
   readonly #unsaved = new Map<string, unknown>()
   /** The failure remembered per key, with the error itself when it happened here. */
   readonly #failures = new Map<string, { record: RefreshFailureRecord; error: unknown }>()
+  /** The TimeoutError of each flight whose callers stopped waiting. */
+  readonly #timeouts = new WeakMap<Promise<unknown>, TimeoutError>()
 
   constructor(options: RefreshCoordinatorOptions) {
     this.#store = options.store
@@ -322,14 +324,21 @@ export class RefreshCoordinator {
     await this.#store.delete(failureKey(key)).catch(() => {})
   }
 
-  /** Waits for `flight` at most `waitTimeoutMs`; the flight itself goes on. */
+  /**
+   * Waits for `flight` at most `waitTimeoutMs`; the flight itself goes on. The callers of one
+   * flight whose wait runs out share one TimeoutError (one failure, reported once).
+   */
   #wait<T>(flight: Promise<T>): Promise<T> {
     if (!(this.#waitTimeoutMs < Number.POSITIVE_INFINITY)) return flight
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#clock.setTimeout(
-        () => reject(new TimeoutError(this.#waitTimeoutMs, 'The refresh')),
-        this.#waitTimeoutMs,
-      )
+      const timer = this.#clock.setTimeout(() => {
+        let error = this.#timeouts.get(flight)
+        if (!error) {
+          error = new TimeoutError(this.#waitTimeoutMs, 'The refresh')
+          this.#timeouts.set(flight, error)
+        }
+        reject(error)
+      }, this.#waitTimeoutMs)
       flight.then(
         (value) => {
           this.#clock.clearTimeout(timer)

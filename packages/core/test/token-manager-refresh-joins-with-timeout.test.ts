@@ -30,6 +30,8 @@ describe('refresh() while a refresh is under way', () => {
       timeoutMs: 1_000,
     })
     await manager.setTokenSet(expired(await login(client), clock))
+    const errors: unknown[] = []
+    manager.on('error', (error) => errors.push(error))
     const hold = h.server.control.hold({ endpoint: 'token', grantType: 'refresh_token', times: 1 })
     try {
       const first = manager.getAccessToken().catch((error: unknown) => error)
@@ -45,6 +47,8 @@ describe('refresh() while a refresh is under way', () => {
       await clock.advance(1_000)
       expect(isOpenRpError(await first, 'TIMEOUT')).toBe(true)
       expect(isOpenRpError(outcome, 'TIMEOUT')).toBe(true)
+      // One wait that ran out, shared by both callers: one error event.
+      expect(errors).toHaveLength(1)
     } finally {
       hold.release()
     }
