@@ -15,6 +15,7 @@ import {
   type RefreshFailureRecord,
   type RefreshTask,
 } from '../src/refresh-coordinator.ts'
+import { CachingStore } from './helpers/session.ts'
 
 interface Value {
   n: number
@@ -32,18 +33,6 @@ function task(clock: ManualClock, send: () => Promise<Value>): RefreshTask<Value
     same: (a, b) => a?.n === b?.n,
     superseded: (latest) => latest!,
     usable: (value): value is Value => value !== undefined && value.expiresAtMs > clock.now(),
-  }
-}
-
-/**
- * A MemoryStore with local copies (as RedisStore keeps) that miss a sibling's write until told:
- * `get` answers from `copies` when it has the key, unless asked for a fresh read.
- */
-class CachingStore extends MemoryStore {
-  readonly copies = new Map<string, unknown>()
-  override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
-    if (!options?.fresh && this.copies.has(key)) return this.copies.get(key) as T | undefined
-    return super.get<T>(key)
   }
 }
 

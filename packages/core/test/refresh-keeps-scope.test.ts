@@ -4,19 +4,13 @@
  */
 import { describe, expect, it } from 'vitest'
 import { useReferenceServer } from './helpers/reference.ts'
-import { login } from './helpers/session.ts'
+import { login, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 
-const options = {
-  clientId: 'spa',
-  redirectUri: 'http://127.0.0.1:4001/',
-  scope: 'openid offline_access',
-}
-
 describe('a refresh answer without scope', () => {
   it('keeps the scope of the set refreshed', async () => {
-    const client = await h.client(options)
+    const client = await h.client(SPA_CLIENT)
     const tokens = await login(client)
     expect(tokens.scope).toBe('openid offline_access')
     h.server.control.setFaults({ tokenResponse: { omitScope: true, times: 1 } })
@@ -26,7 +20,7 @@ describe('a refresh answer without scope', () => {
   })
 
   it('is the scope asked for when the refresh narrowed it', async () => {
-    const client = await h.client(options)
+    const client = await h.client(SPA_CLIENT)
     const tokens = await login(client)
     h.server.control.setFaults({ tokenResponse: { omitScope: true, times: 1 } })
     const fresh = await client.refresh(tokens, { scope: 'openid' })

@@ -12,16 +12,14 @@ import { rotatedRefreshToken } from '../src/rotated-refresh-token.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import { TokenSet } from '../src/token-set.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, login, refreshRequests } from './helpers/session.ts'
+import { expired, login, refreshRequests, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 const KEY = 'session'
 
 const clientOptions = (clock: ManualClock) => ({
   clock,
-  clientId: 'spa',
-  redirectUri: 'http://127.0.0.1:4001/',
-  scope: 'openid offline_access',
+  ...SPA_CLIENT,
 })
 
 const cases: [string, Faults, string][] = [

@@ -9,7 +9,7 @@ import { InProcessLock } from '../src/in-process-lock.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import { TokenSet } from '../src/token-set.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, FlakyStore, login, refreshRequests } from './helpers/session.ts'
+import { expired, FlakyStore, login, refreshRequests, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 const KEY = 'session:alice'
@@ -19,9 +19,7 @@ describe('the store read after a refresh answer fails', () => {
     const clock = new ManualClock(Date.now())
     const client = await h.client({
       clock,
-      clientId: 'spa',
-      redirectUri: 'http://127.0.0.1:4001/',
-      scope: 'openid offline_access',
+      ...SPA_CLIENT,
     })
     const store = new FlakyStore()
     const lock = new InProcessLock()

@@ -11,7 +11,7 @@ import { MemoryStore } from '../src/memory-store.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import type { TokenSet } from '../src/token-set.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, login, refreshRequests } from './helpers/session.ts'
+import { expired, login, refreshRequests, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 
@@ -20,9 +20,7 @@ describe('a refresh answered after the caller gave up', () => {
     const clock = new ManualClock(Date.now())
     const options = {
       clock,
-      clientId: 'spa',
-      redirectUri: 'http://127.0.0.1:4001/',
-      scope: 'openid offline_access',
+      ...SPA_CLIENT,
     }
     // The refreshing client's own timeout is far shorter than the provider's answer.
     const loginClient = await h.client(options)

@@ -8,7 +8,7 @@ import { InProcessLock } from '../src/in-process-lock.ts'
 import { MemoryStore } from '../src/memory-store.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, login } from './helpers/session.ts'
+import { expired, login, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 
@@ -18,9 +18,7 @@ async function session(
 ) {
   const client = await h.client({
     clock,
-    clientId: 'spa',
-    redirectUri: 'http://127.0.0.1:4001/',
-    scope: 'openid offline_access',
+    ...SPA_CLIENT,
   })
   const manager = new TokenManager({
     client,

@@ -9,7 +9,7 @@ import { MemoryStore } from '../src/memory-store.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import type { TokenSet } from '../src/token-set.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, login, refreshRequests } from './helpers/session.ts'
+import { expired, login, refreshRequests, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 
@@ -18,9 +18,7 @@ describe('refresh() while a refresh is under way', () => {
     const clock = new ManualClock(Date.now())
     const client = await h.client({
       clock,
-      clientId: 'spa',
-      redirectUri: 'http://127.0.0.1:4001/',
-      scope: 'openid offline_access',
+      ...SPA_CLIENT,
     })
     const manager = new TokenManager({
       client,

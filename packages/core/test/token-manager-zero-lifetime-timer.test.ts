@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryStore } from '../src/memory-store.ts'
 import { TokenManager } from '../src/token-manager.ts'
 import { useReferenceServer } from './helpers/reference.ts'
-import { expired, login } from './helpers/session.ts'
+import { expired, login, SPA_CLIENT } from './helpers/session.ts'
 
 const h = useReferenceServer()
 
@@ -26,9 +26,7 @@ describe('proactive refresh of tokens that expire at once', () => {
     const sent: number[] = []
     const client = await h.client({
       clock,
-      clientId: 'spa',
-      redirectUri: 'http://127.0.0.1:4001/',
-      scope: 'openid offline_access',
+      ...SPA_CLIENT,
       fetch: (url: RequestInfo | URL, init?: RequestInit) => {
         if (String(init?.body).includes('grant_type=refresh_token')) sent.push(clock.now())
         return fetch(url, init)

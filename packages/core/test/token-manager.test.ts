@@ -11,6 +11,7 @@ import { MemoryStore } from '../src/memory-store.ts'
 import type { Lock } from '../src/store.ts'
 import { TokenManager, type VisibilityHook } from '../src/token-manager.ts'
 import { TokenSet } from '../src/token-set.ts'
+import { CachingStore } from './helpers/session.ts'
 
 let server: ReferenceServer
 let client: Client
@@ -575,17 +576,11 @@ describe('TokenManager when the store or another context interferes', () => {
   })
 
   it('clear() reads the set it deletes past a local copy (the one a sibling just rotated)', async () => {
-    const copies = new Map<string, unknown>()
-    const store = new (class extends MemoryStore {
-      override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
-        if (!options?.fresh && copies.has(key)) return copies.get(key) as T | undefined
-        return super.get<T>(key)
-      }
-    })()
+    const store = new CachingStore()
     const manager = createManager({ client, store, lock: new InProcessLock(), key: KEY })
     const spent = await login()
     const rotated = await client.refresh(spent)
-    copies.set(KEY, spent.toJSON()) // the invalidation of the sibling's write not heard yet
+    store.copies.set(KEY, spent.toJSON()) // the invalidation of the sibling's write not heard yet
     await store.set(KEY, rotated.toJSON())
     expect((await manager.clear())?.refreshToken).toBe(rotated.refreshToken)
   })

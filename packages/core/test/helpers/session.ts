@@ -11,6 +11,13 @@ import { MemoryStore } from '../../src/memory-store.ts'
 import type { StoreSetOptions } from '../../src/store.ts'
 import { TokenSet } from '../../src/token-set.ts'
 
+/** The client of these tests: the public SPA client, code + PKCE, with offline_access. */
+export const SPA_CLIENT = {
+  clientId: 'spa',
+  redirectUri: 'http://127.0.0.1:4001/',
+  scope: 'openid offline_access',
+} as const
+
 /** A real login as alice: a token set with a refresh token. */
 export async function login(client: Client): Promise<TokenSet> {
   const { url, transaction } = await client.createAuthorizationRequest({ prompt: 'consent' })
@@ -47,5 +54,17 @@ export class FlakyStore extends MemoryStore {
       throw new StoreError('out of memory')
     }
     return super.set(key, value, options)
+  }
+}
+
+/**
+ * A MemoryStore with local copies (as RedisStore keeps) that miss a sibling's write until told:
+ * `get` answers from `copies` when it has the key, unless asked for a fresh read.
+ */
+export class CachingStore extends MemoryStore {
+  readonly copies = new Map<string, unknown>()
+  override async get<T>(key: string, options?: { fresh?: boolean }): Promise<T | undefined> {
+    if (!options?.fresh && this.copies.has(key)) return this.copies.get(key) as T | undefined
+    return super.get<T>(key)
   }
 }
