@@ -10,6 +10,7 @@ import * as oauth from 'oauth4webapi'
 import { frontChannelHandler } from './authorization-response.ts'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { extraParamsOf } from './internal/extra-params.ts'
 import { operation } from './internal/operation.ts'
 import {
   type AuthTransaction,
@@ -56,7 +57,7 @@ export interface AuthorizationRequest {
 }
 
 /** Parameters openrp sets itself: never from extraParams. */
-const RESERVED = new Set([
+const RESERVED = [
   'client_id',
   'response_type',
   'redirect_uri',
@@ -67,7 +68,7 @@ const RESERVED = new Set([
   'request_uri',
   'request',
   'dpop_jkt',
-])
+]
 
 /**
  * Parameters with an option of their own: through extraParams they would escape the transaction
@@ -140,20 +141,7 @@ export async function createAuthorizationRequest(
     scope,
     idTokenRequired: openid,
   }
-  const params = new URLSearchParams()
-  const extra = options.extraParams ?? {}
-  if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
-    throw new InvalidArgumentError('extraParams must be an object of strings')
-  for (const [key, value] of Object.entries(extra)) {
-    if (RESERVED.has(key)) throw new InvalidArgumentError(`extraParams cannot set "${key}"`)
-    if (Object.hasOwn(OPTION_PARAMS, key))
-      throw new InvalidArgumentError(
-        `extraParams cannot set "${key}": use the ${OPTION_PARAMS[key]} option`,
-      )
-    if (typeof value !== 'string')
-      throw new InvalidArgumentError(`extraParams.${key} must be a string`)
-    params.set(key, value)
-  }
+  const params = extraParamsOf(options.extraParams, RESERVED, OPTION_PARAMS)
   params.set('client_id', core.options.clientId)
   params.set('response_type', responseType)
   params.set('redirect_uri', redirectUri)

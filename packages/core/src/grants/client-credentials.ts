@@ -7,7 +7,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
-import { extraParamsOf } from '../internal/extra-params.ts'
+import { CLIENT_PARAMS, extraParamsOf } from '../internal/extra-params.ts'
 import { appendCheckedResources, tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
 
@@ -47,7 +47,7 @@ export async function clientCredentials(
   core: ClientCore,
   options: ClientCredentialsOptions = {},
 ): Promise<TokenSet> {
-  const params = extraParamsOf(options.extraParams, {
+  const params = extraParamsOf(options.extraParams, CLIENT_PARAMS, {
     scope: 'scope',
     audience: 'audience',
     resource: 'resource',

@@ -32,7 +32,7 @@ import {
   ValidationError,
 } from '../errors.ts'
 import { type Clock, sleep } from '../clock.ts'
-import { extraParamsOf } from '../internal/extra-params.ts'
+import { CLIENT_PARAMS, extraParamsOf } from '../internal/extra-params.ts'
 import { operation } from '../internal/operation.ts'
 import { parseRetryAfter } from '../internal/retry.ts'
 import { tokenRequest } from '../internal/token-request.ts'
@@ -116,7 +116,7 @@ export async function deviceAuthorization(
   core: ClientCore,
   options: DeviceAuthorizationOptions = {},
 ): Promise<DeviceAuthorization> {
-  const params = extraParamsOf(options.extraParams, { scope: 'scope' })
+  const params = extraParamsOf(options.extraParams, CLIENT_PARAMS, { scope: 'scope' })
   const scope = options.scope ?? core.options.scope
   if (typeof scope !== 'string') throw new InvalidArgumentError('scope must be a string')
   params.set('scope', scope)

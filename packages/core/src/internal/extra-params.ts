@@ -16,19 +16,22 @@ export const CLIENT_PARAMS = [
 ]
 
 /**
- * `extraParams` as request parameters. INVALID_ARGUMENT for a value that is no string, for a
- * parameter of {@link CLIENT_PARAMS} (a second client authentication, a replaced grant type),
- * and for one with an option of its own (`own`: parameter to option name), which would escape
- * that option's checks.
+ * `extraParams` as request parameters. INVALID_ARGUMENT for anything but an object of strings,
+ * for a parameter openrp sets itself (`reserved`: e.g. {@link CLIENT_PARAMS}, a second client
+ * authentication or a replaced grant type), and for one with an option of its own (`own`:
+ * parameter to option name), which would escape that option's checks.
  */
-export function extraParamsOf(extra: unknown, own: Record<string, string>): URLSearchParams {
+export function extraParamsOf(
+  extra: unknown,
+  reserved: readonly string[],
+  own: Record<string, string>,
+): URLSearchParams {
   const params = new URLSearchParams()
   if (extra === undefined) return params
-  if (typeof extra !== 'object' || extra === null)
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
     throw new InvalidArgumentError('extraParams must be an object of strings')
   for (const [key, value] of Object.entries(extra)) {
-    if (CLIENT_PARAMS.includes(key))
-      throw new InvalidArgumentError(`extraParams cannot set "${key}"`)
+    if (reserved.includes(key)) throw new InvalidArgumentError(`extraParams cannot set "${key}"`)
     if (Object.hasOwn(own, key))
       throw new InvalidArgumentError(`extraParams cannot set "${key}": use the ${own[key]} option`)
     if (typeof value !== 'string')
