@@ -284,6 +284,31 @@ declare class TokenManager {
     on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K], info: TokenEventInfo) => void): Unsubscribe;
     close(): void;
 }
+type ResponseType = 'code' | 'code id_token' | 'code token' | 'code id_token token' | 'id_token' | 'id_token token';
+type ResponseMode = 'query' | 'fragment' | 'form_post';
+declare const RESPONSE_TYPES: readonly ResponseType[];
+interface AuthTransaction {
+    state: string;
+    nonce?: string;
+    codeVerifier?: string;
+    responseType: ResponseType;
+    responseMode?: ResponseMode;
+    redirectUri: string;
+    maxAge?: number;
+    createdAt: number;
+    issuer: string;
+    scope?: string;
+    idTokenRequired?: boolean;
+}
+declare function assertTransaction(value: unknown): asserts value is AuthTransaction;
+type AuthorizationResponseInput = string | URL | URLSearchParams | Record<string, string>
+ | Request;
+interface HandleAuthorizationResponseOptions {
+    signal?: AbortSignal | undefined;
+    timeoutMs?: number | undefined;
+}
+declare function parseAuthorizationResponse(input: unknown, mode?: ResponseMode): URLSearchParams;
+declare function handleAuthorizationResponse(core: ClientCore, input: AuthorizationResponseInput, transaction: AuthTransaction, options?: HandleAuthorizationResponseOptions): Promise<TokenSet>;
 type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 interface RetryOptions {
     maxRetries?: number;
@@ -410,23 +435,6 @@ interface ServerMetadata {
     readonly mtls_endpoint_aliases?: MtlsEndpointAliases;
     readonly [member: string]: JsonValue | undefined;
 }
-type ResponseType = 'code' | 'code id_token' | 'code token' | 'code id_token token' | 'id_token' | 'id_token token';
-type ResponseMode = 'query' | 'fragment' | 'form_post';
-declare const RESPONSE_TYPES: readonly ResponseType[];
-interface AuthTransaction {
-    state: string;
-    nonce?: string;
-    codeVerifier?: string;
-    responseType: ResponseType;
-    responseMode?: ResponseMode;
-    redirectUri: string;
-    maxAge?: number;
-    createdAt: number;
-    issuer: string;
-    scope?: string;
-    idTokenRequired?: boolean;
-}
-declare function assertTransaction(value: unknown): asserts value is AuthTransaction;
 interface ClientCore {
     readonly metadata: ServerMetadata;
     readonly options: ResolvedOptions;
@@ -453,13 +461,6 @@ interface AuthorizationRequest {
     transaction: AuthTransaction;
 }
 declare function createAuthorizationRequest(core: ClientCore, options?: AuthorizationRequestOptions): Promise<AuthorizationRequest>;
-type AuthorizationResponseInput = string | URL | URLSearchParams | Record<string, string>
- | Request;
-interface HandleAuthorizationResponseOptions {
-    signal?: AbortSignal;
-}
-declare function parseAuthorizationResponse(input: unknown, mode?: ResponseMode): URLSearchParams;
-declare function handleAuthorizationResponse(core: ClientCore, input: AuthorizationResponseInput, transaction: AuthTransaction, options?: HandleAuthorizationResponseOptions): Promise<TokenSet>;
 interface EndSessionOptions {
     idTokenHint?: string | TokenSet;
     postLogoutRedirectUri?: string;
@@ -679,6 +680,7 @@ declare function dpopThumbprint(core: ClientCore): Promise<string | undefined>;
 declare function withDpop(core: ClientCore, keyPair: WebCryptoKeyPair): ClientCore;
 interface CodeExchangeOptions {
     signal?: AbortSignal | undefined;
+    timeoutMs?: number | undefined;
     subject?: string | undefined;
 }
 declare function exchangeAuthorizationCode(core: ClientCore, callbackParameters: URLSearchParams, transaction: AuthTransaction, options?: CodeExchangeOptions): Promise<TokenSet>;

@@ -24,6 +24,7 @@ import {
   refresh,
   revoke,
   systemClock,
+  TimeoutError,
   TokenManager,
   type TokenSet,
   type UserinfoClaims,
@@ -56,6 +57,13 @@ import {
 } from './url-cleanup.ts'
 
 const DEFAULT_SCOPE = 'openid profile email offline_access'
+
+/**
+ * How long a sent code exchange may wait for its answer (its caller waits only `timeoutMs`):
+ * TokenManager's `answerTimeoutMs` default, for the same reason. The code is spent when the
+ * request arrives, so a late answer holds the only tokens this login will give.
+ */
+const EXCHANGE_ANSWER_TIMEOUT_MS = 300_000
 
 /**
  * Creates the SPA client. Nothing is fetched until the first call that needs the provider.
@@ -200,12 +208,7 @@ export class SpaClient {
         `This response belongs to a ${pending.mode} login`,
       )
     const core = await this.#protocol()
-    const tokenSet = await handleAuthorizationResponse(
-      core,
-      url,
-      pending.transaction as AuthTransaction,
-    )
-    await this.#signedIn(tokenSet)
+    const tokenSet = await this.#completeLogin(core, url, pending.transaction as AuthTransaction)
     return { type: 'login', returnTo, tokenSet }
   }
 
@@ -247,13 +250,7 @@ export class SpaClient {
         'popup',
       )
       state = undefined
-      const tokenSet = await handleAuthorizationResponse(
-        core,
-        responseUrl,
-        pending.transaction as AuthTransaction,
-      )
-      await this.#signedIn(tokenSet)
-      return tokenSet
+      return await this.#completeLogin(core, responseUrl, pending.transaction as AuthTransaction)
     } catch (error) {
       popup.close()
       throw error
@@ -621,6 +618,40 @@ export class SpaClient {
     }
   }
 
+  /**
+   * Exchanges the code of a login's response and signs in. A sent exchange is never abandoned:
+   * its caller waits the client's `timeoutMs` (then `TIMEOUT`), the exchange itself up to
+   * {@link EXCHANGE_ANSWER_TIMEOUT_MS}, and a late answer still signs in (a `login` event; a late
+   * failure is an `error` event).
+   */
+  #completeLogin(core: ClientCore, url: string, transaction: AuthTransaction): Promise<TokenSet> {
+    const login = handleAuthorizationResponse(core, url, transaction, {
+      timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
+    }).then(async (tokenSet) => {
+      await this.#signedIn(tokenSet)
+      return tokenSet
+    })
+    const waitMs = core.options.timeoutMs
+    return new Promise((resolve, reject) => {
+      let waiting = true
+      const timer = this.#clock.setTimeout(() => {
+        waiting = false
+        reject(new TimeoutError(waitMs, 'The login'))
+      }, waitMs)
+      login.then(
+        (tokenSet) => {
+          this.#clock.clearTimeout(timer)
+          resolve(tokenSet)
+        },
+        (error: unknown) => {
+          this.#clock.clearTimeout(timer)
+          if (waiting) reject(error)
+          else this.#events.emit('error', asError(error))
+        },
+      )
+    })
+  }
+
   async #signedIn(tokenSet: TokenSet): Promise<void> {
     const manager = await this.#tokens()
     // Before the session is stored: other tabs render the login with the claims already kept.
@@ -656,7 +687,10 @@ export class SpaClient {
       this.#options.silent || undefined,
       this.#clock,
     )
-    const tokenSet = await handleAuthorizationResponse(core, responseUrl, transaction)
+    // Under TokenManager's renewal, whose callers wait only `timeoutMs`: a sent exchange is kept.
+    const tokenSet = await handleAuthorizationResponse(core, responseUrl, transaction, {
+      timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
+    })
     const before = previous.claims()?.sub
     const after = tokenSet.claims()?.sub
     if (before && after && before !== after)

@@ -35,7 +35,14 @@ export type AuthorizationResponseInput =
 
 /** Options of `client.handleAuthorizationResponse()`. */
 export interface HandleAuthorizationResponseOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
+  /**
+   * The code exchange's deadline instead of the client's `timeoutMs`. The provider spends the
+   * code when the request arrives, so an answer that comes late holds the only tokens this login
+   * will give: SpaClient gives the exchange far longer than its caller waits, and keeps a late
+   * answer.
+   */
+  timeoutMs?: number | undefined
 }
 
 /**
@@ -123,9 +130,9 @@ export async function handleAuthorizationResponse(
     throw invalid('has no access_token')
   // Types with a front-channel ID token are the opt-in's (withHybridAndImplicit).
   if (type.includes('id_token'))
-    return frontChannelHandler(core)(core, params, transaction, options.signal)
+    return frontChannelHandler(core)(core, params, transaction, options)
   if (params.get('id_token')) throw invalid('carries an id_token that was not asked for')
-  return exchangeAuthorizationResponseCode(core, params, transaction, undefined, options.signal)
+  return exchangeAuthorizationResponseCode(core, params, transaction, undefined, options)
 }
 
 /**
@@ -137,7 +144,7 @@ export async function handleAuthorizationResponse(
  * @example
  * ```ts
  * // The hybrid flow, once the front-channel ID token passed validateIdToken()
- * const tokens = await exchangeAuthorizationResponseCode(core, params, transaction, claims, signal)
+ * const tokens = await exchangeAuthorizationResponseCode(core, params, transaction, claims, { signal })
  * ```
  */
 export async function exchangeAuthorizationResponseCode(
@@ -145,7 +152,7 @@ export async function exchangeAuthorizationResponseCode(
   params: URLSearchParams,
   transaction: AuthTransaction,
   front: IdTokenClaims | undefined,
-  signal: AbortSignal | undefined,
+  options: HandleAuthorizationResponseOptions,
 ): Promise<TokenSet> {
   const callback = new URLSearchParams({ code: params.get('code') ?? '', state: transaction.state })
   const iss = params.get('iss')
@@ -160,7 +167,8 @@ export async function exchangeAuthorizationResponseCode(
     oauth.validateAuthResponse(metadata, core.client, callback, transaction.state),
   )
   return exchangeAuthorizationCode(core, await validated, transaction, {
-    signal,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
     subject: front?.sub,
   })
 }

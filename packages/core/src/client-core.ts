@@ -10,6 +10,7 @@ import { systemClock } from './clock.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { assertSecureUrl } from './internal/http.ts'
 import { lazySigningKey, type SigningKey } from './internal/private-key.ts'
+import type { HandleAuthorizationResponseOptions } from './authorization-response.ts'
 import { handleFrontChannelResponse } from './front-channel.ts'
 import { idTokenAlgPolicy } from './id-token-claims.ts'
 import { createJwksCache, type JwksCache } from './jwks.ts'
@@ -67,7 +68,7 @@ export type FrontChannelHandler = (
   core: ClientCore,
   params: URLSearchParams,
   transaction: AuthTransaction,
-  signal?: AbortSignal,
+  options?: HandleAuthorizationResponseOptions,
 ) => Promise<TokenSet>
 
 const ENDPOINTS = [

@@ -8,6 +8,7 @@
  */
 import {
   exchangeAuthorizationResponseCode,
+  type HandleAuthorizationResponseOptions,
   invalidAuthorizationResponse,
 } from './authorization-response.ts'
 import type { ClientCore } from './client-core.ts'
@@ -39,7 +40,7 @@ export async function handleFrontChannelResponse(
   core: ClientCore,
   params: URLSearchParams,
   transaction: AuthTransaction,
-  signal?: AbortSignal,
+  options: HandleAuthorizationResponseOptions = {},
 ): Promise<TokenSet> {
   const idToken = params.get('id_token')
   if (!idToken) throw invalidAuthorizationResponse('has no id_token')
@@ -47,7 +48,7 @@ export async function handleFrontChannelResponse(
   const accessToken = params.get('access_token') ?? undefined
   const claims = await operation(
     core,
-    { signal, retry: false, context: 'id_token' },
+    { signal: options.signal, retry: false, context: 'id_token' },
     (_http, deadline) =>
       validateIdToken(core, idToken, {
         nonce: transaction.nonce,
@@ -60,7 +61,7 @@ export async function handleFrontChannelResponse(
         signal: deadline.signal,
       }),
   )
-  if (code) return exchangeAuthorizationResponseCode(core, params, transaction, claims, signal)
+  if (code) return exchangeAuthorizationResponseCode(core, params, transaction, claims, options)
   if (accessToken) {
     const body: Record<string, string> = {}
     for (const name of TOKEN_MEMBERS) {

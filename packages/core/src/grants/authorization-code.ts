@@ -14,6 +14,11 @@ import { type AuthTransaction, idTokenRequired } from '../transaction.ts'
 export interface CodeExchangeOptions {
   /** Aborts the token request. */
   signal?: AbortSignal | undefined
+  /**
+   * This request's deadline instead of the client's `timeoutMs`: the code is spent when the
+   * request arrives, so a late answer holds the only tokens it will give.
+   */
+  timeoutMs?: number | undefined
   /** Hybrid flows: the front-channel ID token's `sub`, which the new ID token must repeat. */
   subject?: string | undefined
 }
@@ -35,6 +40,7 @@ export async function exchangeAuthorizationCode(
     core,
     {
       signal: options.signal,
+      timeoutMs: options.timeoutMs,
       nonce: transaction.nonce,
       maxAge: transaction.maxAge,
       subject: options.subject,
