@@ -15,7 +15,8 @@ export interface SpaEvents {
   /** New tokens (refresh token or silent renew), here or in another tab. */
   refreshed: { tokenSet: TokenSet | undefined; source: 'this-tab' | 'other-tab' }
   /**
-   * The session could not be renewed (refresh token refused, login required) and was cleared:
+   * The session could not be renewed (refresh token refused, login required, a silent renewal
+   * that answered for another user) and was cleared:
    * here, or in another tab (`other-tab`, also when another tab or process ended it in a shared
    * store).
    */

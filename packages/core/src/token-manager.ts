@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   OAuthError,
   OpenRpError,
+  ValidationError,
   StoreError,
   isOpenRpError,
 } from './errors.ts'
@@ -107,7 +108,9 @@ export interface TokenManagerOptions {
   answerTimeoutMs?: number
   /**
    * Renews a set that has no refresh token (e.g. a silent `prompt=none` request in an iframe).
-   * Without it, such a set ends the session when it expires.
+   * Without it, such a set ends the session when it expires. An answer about another user (its
+   * ID token's `sub` differs) ends the session too: `SESSION_EXPIRED`, caused by
+   * `ID_TOKEN_SUB_MISMATCH`.
    */
   renew?: (current: TokenSet) => Promise<TokenSet>
   /** Refresh ahead of expiry on a timer, not only when asked (default false). */
@@ -551,9 +554,11 @@ export class TokenManager {
       next =
         current.refreshToken !== undefined
           ? await this.#client.refresh(current, { timeoutMs: this.#answerTimeoutMs })
-          : await this.#renew!(current)
+          : await this.#renewed(current)
     } catch (error) {
-      if (endsSession(error)) {
+      // A renewal that answers for another user ends this one's session, like a refusal.
+      const otherUser = !current.refreshToken && isOpenRpError(error, 'ID_TOKEN_SUB_MISMATCH')
+      if (otherUser || endsSession(error)) {
         // A sibling without our lock may have rotated the token first: ours was then "reused".
         const sibling = await this.#read().catch(() => undefined)
         if (sibling && rotatedSince(current, sibling) && !sibling.isExpired(0, this.#nowSec()))
@@ -566,6 +571,19 @@ export class TokenManager {
       return { value: new TokenSet({ ...current.toJSON(), refreshToken: kept }), error }
     }
     return { value: next }
+  }
+
+  /**
+   * `renew`'s answer for `current`, which must be about the same user (`ID_TOKEN_SUB_MISMATCH`):
+   * a silent renewal answers for whoever is signed in at the provider now.
+   */
+  async #renewed(current: TokenSet): Promise<TokenSet> {
+    const next = await this.#renew!(current)
+    const before = current.claims()?.sub
+    const after = next.claims()?.sub
+    if (before && after && before !== after)
+      throw new ValidationError('ID_TOKEN_SUB_MISMATCH', 'The renewal returned another user')
+    return next
   }
 
   /** Emits `error` once per error. */
