@@ -263,4 +263,44 @@ test.describe('IndexedDbStore gets out of the way of other tabs', () => {
     expect(await idbGet(page)).toEqual({ ok: true, present: true, value: 'stored' })
     expect(await rawKeys(other)).toEqual(['app:session'])
   })
+
+  test('a connection closed without a close event (as WebKit loses one) is replaced on next use', async ({
+    page,
+    pages,
+  }) => {
+    await openPage(page, pages, 'stores')
+    // Every connection the page opens from now on, kept so the test can close it behind the
+    // store's back.
+    await page.evaluate(() => {
+      const opened: IDBDatabase[] = []
+      ;(window as unknown as { opened: IDBDatabase[] }).opened = opened
+      const open = IDBFactory.prototype.open
+      IDBFactory.prototype.open = function (this: IDBFactory, name: string, version?: number) {
+        const request = open.call(this, name, version)
+        request.addEventListener('success', () => opened.push(request.result))
+        return request
+      }
+    })
+    expect(await idbSet(page, { accessToken: 'before' })).toEqual({ ok: true })
+    // close() from a script fires no `close` event: the store keeps a closed connection, on which
+    // every transaction throws InvalidStateError (what WebKit's lost connections do).
+    const closed = await page.evaluate(() => {
+      const { opened } = window as unknown as { opened: IDBDatabase[] }
+      for (const db of opened) db.close()
+      return opened.length
+    })
+    expect(closed).toBe(1)
+
+    expect(await idbGet(page)).toEqual({
+      ok: true,
+      present: true,
+      value: { accessToken: 'before' },
+    })
+    expect(await idbSet(page, { accessToken: 'after' })).toEqual({ ok: true })
+    expect(await idbGet(page)).toEqual({ ok: true, present: true, value: { accessToken: 'after' } })
+    // One new connection, kept from then on.
+    expect(
+      await page.evaluate(() => (window as unknown as { opened: IDBDatabase[] }).opened.length),
+    ).toBe(2)
+  })
 })

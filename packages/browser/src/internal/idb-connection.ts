@@ -14,6 +14,9 @@ import type { UseStore } from 'idb-keyval'
  * one, creating the object store again if the database is gone, or by an upgrade to the next
  * version if the database exists without it (deleted, then opened empty by other code).
  *
+ * A connection that the browser closed without telling (no `close` event: every transaction on
+ * it throws `InvalidStateError`) is forgotten too, and the call opens a new one.
+ *
  * A failed open rejects with its error, and the next call tries again. When that upgrade waits
  * for a connection that does not close, calls reject at once with a `DOMException` named
  * `BlockedError` (no hang, and no more requests queued behind it) until the upgrade goes through.
@@ -22,7 +25,7 @@ import type { UseStore } from 'idb-keyval'
  */
 export function connectedStore(database: string, objectStore: string): UseStore {
   let connection: Promise<IDBDatabase> | undefined
-  return (mode, callback) => {
+  const connect = (): Promise<IDBDatabase> => {
     if (!connection) {
       const forget = () => {
         if (connection === opening) connection = undefined
@@ -34,9 +37,22 @@ export function connectedStore(database: string, objectStore: string): UseStore 
       })
       connection = opening
     }
-    return connection.then((db) =>
-      callback(db.transaction(objectStore, mode).objectStore(objectStore)),
-    )
+    return connection
+  }
+  return async (mode, callback) => {
+    const current = connect()
+    let transaction: IDBTransaction
+    try {
+      transaction = (await current).transaction(objectStore, mode)
+    } catch (error) {
+      // A connection closed without a `close` event (WebKit loses its connection to the
+      // IndexedDB server that way, e.g. after the page was in the background): every
+      // transaction on it throws InvalidStateError. Forget it and open a new one, once.
+      if ((error as Error | null)?.name !== 'InvalidStateError') throw error
+      if (connection === current) connection = undefined
+      transaction = (await connect()).transaction(objectStore, mode)
+    }
+    return callback(transaction.objectStore(objectStore))
   }
 }
 
