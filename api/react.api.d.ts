@@ -29,6 +29,7 @@ type AuthEvent = {
     type: 'resolved' | 'login' | 'refreshed';
     user: IdTokenClaims | undefined;
     signedIn?: boolean;
+    error?: OpenRpError;
 } | {
     type: 'failed';
     error: OpenRpError;

@@ -36,7 +36,9 @@ export interface AuthProviderBaseProps {
    * Called once after a redirect login (or the return from the provider's logout) was
    * finished, with the app path to go back to (`returnTo` of `loginWithRedirect`). Navigate
    * there with your router, e.g. `(returnTo) => navigate(returnTo, { replace: true })`.
-   * Default: `history.replaceState` to `returnTo` (fine without a router).
+   * Default: `history.replaceState` to `returnTo` (fine without a router). When it throws or
+   * its promise rejects, the provider shows that as `error` (an `OpenRpError`, e.g.
+   * `OAUTH_ERROR` whose `cause` is what was thrown) beside the session's status.
    */
   onRedirectCallback?: (returnTo: string, result: RedirectCallbackResult) => void
   /** Do not finish redirect callbacks here (another part of the app handles them). */
@@ -123,13 +125,14 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
     const apply = (event: AuthEvent, at: number) => {
       if (active && at === generation) dispatch(event)
     }
-    const readUser = async (type: 'resolved' | 'login' | 'refreshed') => {
+    const readUser = async (type: 'resolved' | 'login' | 'refreshed', hookError?: OpenRpError) => {
       const at = ++generation
       try {
         // A stored session that can no longer be used (expired, nothing to renew it) is nobody.
         const usable = await client.isAuthenticated()
         // No ID token (a scope without `openid`): signed in all the same, with no user.
-        apply({ type, user: usable ? await client.getUser() : undefined, signedIn: usable }, at)
+        const user = usable ? await client.getUser() : undefined
+        apply({ type, user, signedIn: usable, error: hookError }, at)
       } catch (error) {
         apply({ type: 'failed', error: asOpenRpError(error) }, at)
       }
@@ -149,7 +152,12 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       if (!active || pending.delivered) return readUser('resolved')
       pending.delivered = true
       if (outcome.ok) {
-        ;(latest.current.onRedirectCallback ?? restoreUrl)(outcome.result.returnTo, outcome.result)
+        const { result } = outcome
+        const onRedirectCallback = latest.current.onRedirectCallback ?? restoreUrl
+        // The app's hook failing (a throw or a rejection) is shown as `error` beside the session
+        // it left; the state is read now, not after the hook's promise (e.g. a navigation).
+        const hook = async () => onRedirectCallback(result.returnTo, result)
+        hook().catch((error: unknown) => readUser('resolved', asOpenRpError(error)))
         return readUser('resolved')
       }
       // A response whose state this tab no longer knows, while signed in: the provider answered

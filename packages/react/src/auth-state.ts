@@ -8,9 +8,13 @@
  * | `loading`       | `resolved` (a usable session)           | `signedIn`  |
  * | `loading`       | `resolved` (nobody)                     | `signedOut` |
  * | `loading`       | `failed` (callback refused, store down) | `error`     |
+ * | any             | `resolved` + `error` (app hook threw)   | as `resolved`, `error` = why |
  * | any             | `login` / `refreshed` (any tab)         | `signedIn`  |
  * | any             | `logout` (any tab)                      | `signedOut` |
  * | any             | `expired` (renewal refused)             | `signedOut`, `error` = why |
+ *
+ * The app hook is the provider's `onRedirectCallback`: when it throws or rejects, the session is
+ * read again and shown with that error.
  *
  * A server render never leaves `loading`: the session lives in the browser.
  *
@@ -50,8 +54,9 @@ export interface AuthState {
    */
   user: IdTokenClaims | undefined
   /**
-   * Why the status is `'error'`, or why a session ended (`'signedOut'` after `expired`: e.g.
-   * `SESSION_EXPIRED`, `INTERACTION_REQUIRED`). Undefined otherwise. Its `code` is stable.
+   * Why the status is `'error'`, why a session ended (`'signedOut'` after `expired`: e.g.
+   * `SESSION_EXPIRED`, `INTERACTION_REQUIRED`), or what the app's `onRedirectCallback` threw
+   * (beside the status the callback left). Undefined otherwise. Its `code` is stable.
    */
   error: OpenRpError | undefined
   /**
@@ -78,6 +83,8 @@ export type AuthEvent =
        * an ID token (a scope without `openid`) is signed in with no user.
        */
       signedIn?: boolean
+      /** Shown beside the status: e.g. what the app's `onRedirectCallback` threw. */
+      error?: OpenRpError
     }
   | { type: 'failed'; error: OpenRpError }
   | { type: 'logout' }
@@ -110,17 +117,14 @@ export function nextAuthState(state: AuthState, event: AuthEvent): AuthState {
   const version = state.version + 1
   switch (event.type) {
     case 'resolved':
-      return (event.signedIn ?? event.user !== undefined)
-        ? { status: 'signedIn', user: event.user, error: undefined, version }
-        : { status: 'signedOut', user: undefined, error: undefined, version }
-    case 'failed':
-      return { status: 'error', user: undefined, error: event.error, version }
     case 'login':
     case 'refreshed':
       // A refresh that finds no readable session (another tab logged out meanwhile) signs out.
       return (event.signedIn ?? event.user !== undefined)
-        ? { status: 'signedIn', user: event.user, error: undefined, version }
-        : { status: 'signedOut', user: undefined, error: undefined, version }
+        ? { status: 'signedIn', user: event.user, error: event.error, version }
+        : { status: 'signedOut', user: undefined, error: event.error, version }
+    case 'failed':
+      return { status: 'error', user: undefined, error: event.error, version }
     case 'logout':
       return { status: 'signedOut', user: undefined, error: undefined, version }
     case 'expired':
