@@ -19,7 +19,7 @@ import {
   type AuthInternals,
   AuthInternalsContext,
 } from './auth-context.ts'
-import { type AuthEvent, INITIAL_AUTH_STATE, nextAuthState } from './auth-state.ts'
+import { type AuthEvent, type AuthState, INITIAL_AUTH_STATE, nextAuthState } from './auth-state.ts'
 import { asOpenRpError, pendingRedirectCallback } from './redirect-callback.ts'
 
 /**
@@ -95,7 +95,14 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
   // A client made here belongs to this provider; one passed in belongs to the app.
   const [made, setMade] = useState(() => makeClient(props))
   const client = props.client ?? made.client
-  const [state, dispatch] = useReducer(nextAuthState, INITIAL_AUTH_STATE)
+  const [current, dispatch] = useReducer(nextClientState, {
+    client: props.client,
+    state: INITIAL_AUTH_STATE,
+  })
+  // Another client passed in: its state starts over, before anything renders with the old one
+  // (React renders again at once, without committing this render).
+  if (current.client !== props.client) dispatch({ client: props.client })
+  const { state } = current
   const latest = useRef(props)
   latest.current = props
   const redirecting = useRef<Promise<void> | undefined>(undefined)
@@ -109,10 +116,12 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
 
   useEffect(() => {
     if (!client) {
-      if (made.error) dispatch({ type: 'failed', error: made.error })
+      if (made.error) dispatch({ client: undefined, event: { type: 'failed', error: made.error } })
       return
     }
     const owned = client === made.client
+    /** Whose state this effect's events move: the client passed in, or none (the one made here). */
+    const owner = owned ? undefined : client
     if (owned && closed.current === client) {
       // Shown again after a longer absence (`<Activity>` hid it): make another from the options.
       setMade(makeClient(latest.current))
@@ -123,7 +132,7 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
     /** Bumped by every event: a slower read started earlier must not overwrite a newer state. */
     let generation = 0
     const apply = (event: AuthEvent, at: number) => {
-      if (active && at === generation) dispatch(event)
+      if (active && at === generation) dispatch({ client: owner, event })
     }
     const readUser = async (type: 'resolved' | 'login' | 'refreshed', hookError?: OpenRpError) => {
       const at = ++generation
@@ -199,6 +208,31 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
     </AuthInternalsContext.Provider>
   )
+}
+
+/** The sign-in state and the client it belongs to (`undefined`: the one the provider made). */
+interface ClientState {
+  client: SpaClient | undefined
+  state: AuthState
+}
+
+/** An event of `client`'s session, or (without `event`) the switch to `client`. */
+interface ClientEvent {
+  client: SpaClient | undefined
+  event?: AuthEvent
+}
+
+/**
+ * Applies the current client's events and drops the previous one's (sent before its effect was
+ * cleaned up). A switch starts over at `loading`; `version` goes on counting, so it never names
+ * two clients' states.
+ */
+function nextClientState(current: ClientState, { client, event }: ClientEvent): ClientState {
+  if (!event)
+    return { client, state: { ...INITIAL_AUTH_STATE, version: current.state.version + 1 } }
+  return client === current.client
+    ? { client, state: nextAuthState(current.state, event) }
+    : current
 }
 
 /**

@@ -61,7 +61,8 @@ export interface AuthState {
   error: OpenRpError | undefined
   /**
    * Counts the session changes seen (login, refresh, logout, expiry, in any tab), so effects
-   * can depend on "the tokens changed" (e.g. {@link useAccessToken}).
+   * can depend on "the tokens changed" (e.g. {@link useAccessToken}). It goes on counting when
+   * the provider is given another client, so one number never stands for two clients' states.
    */
   version: number
 }

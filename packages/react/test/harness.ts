@@ -92,8 +92,11 @@ export function referenceServerPerFile() {
       if (!server) throw new Error('the reference server is not started yet')
       return server
     },
-    /** A tab: a `spa` SpaClient on a scripted navigator, in-memory store, no timers. */
-    tab(shared: { store?: MemoryStore; lock?: Lock; scope?: string } = {}) {
+    /**
+     * A tab: a `spa` SpaClient on a scripted navigator, in-memory store, no timers. Another
+     * `storageKey` is another session (its own store key and cross-tab channel).
+     */
+    tab(shared: { store?: MemoryStore; lock?: Lock; scope?: string; storageKey?: string } = {}) {
       const navigator = new ScriptedNavigator()
       const client = new SpaClient({
         issuer: rp.server.issuer,
@@ -104,6 +107,7 @@ export function referenceServerPerFile() {
         store: shared.store ?? new MemoryStore(),
         lock: shared.lock ?? new InProcessLock(),
         navigator,
+        storageKey: shared.storageKey,
         autoRefresh: false,
         silent: false,
       })
