@@ -34,7 +34,7 @@ export interface AuthContextValue extends AuthState {
 
 /** Internal: the provider's one-at-a-time automatic login (for RequireAuth). */
 export interface AuthInternals {
-  /** Starts a redirect login unless one started by RequireAuth is already under way. */
+  /** Starts a redirect login unless one this client started for RequireAuth is under way. */
   redirectOnce(options?: RedirectLoginOptions): Promise<void>
 }
 

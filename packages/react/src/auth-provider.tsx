@@ -105,7 +105,6 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
   const { state } = current
   const latest = useRef(props)
   latest.current = props
-  const redirecting = useRef<Promise<void> | undefined>(undefined)
   /**
    * A client this provider made is closed a moment after its unmount, unless it mounts again
    * first: StrictMode unmounts and remounts at once, and a closed client cannot reopen.
@@ -188,18 +187,19 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
     }
   }, [client, made, skipRedirectCallback])
 
-  const internals = useMemo<AuthInternals>(
-    () => ({
+  const internals = useMemo<AuthInternals>(() => {
+    /** This client's automatic login under way: another client's is none of its business. */
+    let redirecting: Promise<void> | undefined
+    return {
       redirectOnce(options?: RedirectLoginOptions) {
         if (!client) return Promise.reject(notReady())
-        redirecting.current ??= client.loginWithRedirect(options).finally(() => {
-          redirecting.current = undefined
+        redirecting ??= client.loginWithRedirect(options).finally(() => {
+          redirecting = undefined
         })
-        return redirecting.current
+        return redirecting
       },
-    }),
-    [client],
-  )
+    }
+  }, [client])
   const actions = useMemo(() => actionsOf(client), [client])
   const value = useMemo<AuthContextValue>(() => ({ ...state, ...actions }), [state, actions])
 
