@@ -237,6 +237,11 @@ export interface TokenResponseParams {
   refreshX5t?: string
   /** Scope of the new refresh token when it differs from `scope` (a narrowed refresh). */
   refreshScope?: string[]
+  /**
+   * The grant's resources (RFC 8707), kept by the new refresh token when they differ from the
+   * access token's `audience` (a token narrowed to one of them).
+   */
+  refreshAudience?: string[]
   /** The provider session (`sid` claim), for code and refresh grants. */
   sid?: string
   extraClaims?: Record<string, unknown>
@@ -270,7 +275,7 @@ export async function tokenResponse(
       jkt: p.refreshJkt,
       x5t: p.refreshX5t,
       sid: p.sid,
-      audience: p.audience,
+      audience: p.refreshAudience ?? p.audience,
       extraClaims: p.extraClaims,
     })
     body.refresh_token = token

@@ -6,7 +6,7 @@ import { isPublic } from '../clients.ts'
 import { sha256 } from '../crypto-utils.ts'
 import { invalidGrant } from '../errors.ts'
 import { revokeGrant, tokenResponse } from '../tokens.ts'
-import { type GrantHandler, requireParam, wantsRefresh } from './grant.ts'
+import { type GrantHandler, grantedResources, requireParam, wantsRefresh } from './grant.ts'
 
 export const authorizationCodeGrant: GrantHandler = async ({
   state,
@@ -43,6 +43,12 @@ export const authorizationCodeGrant: GrantHandler = async ({
   if (request.dpopJkt && request.dpopJkt !== jkt) {
     throw invalidGrant('the DPoP proof key does not match dpop_jkt')
   }
+  // RFC 8707 §2.2: a resource here narrows the token to resources the authorization request named.
+  const resources = grantedResources(
+    client,
+    form,
+    request.resource.length ? request.resource : undefined,
+  )
   return tokenResponse(state, {
     client,
     sub: record.sub,
@@ -51,7 +57,8 @@ export const authorizationCodeGrant: GrantHandler = async ({
     grantId: record.grantId,
     jkt,
     x5t,
-    audience: request.resource,
+    audience: resources.audience,
+    refreshAudience: resources.grant,
     authTime: record.authTime,
     acr: record.acr,
     sid: record.sid,

@@ -52,6 +52,39 @@ export function requestedAudience(client: ClientConfig, form: URLSearchParams): 
   return [...new Set(values)]
 }
 
+/**
+ * The RFC 8707 `resource` values of a code or refresh token request, checked against the grant
+ * (§2.2): each one must be among `granted`, the resources the grant was given for. `granted`
+ * `undefined` stands for a grant whose authorization request named none: then any resource
+ * the client may request (`allowed_audiences`) goes, and becomes the grant's. A refused value
+ * is `invalid_target` (§2).
+ *
+ * Returns the access token's audience (the requested resources, or all of the grant's when none
+ * is requested) and the grant's resources, which the new refresh token keeps.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+ */
+export function grantedResources(
+  client: ClientConfig,
+  form: URLSearchParams,
+  granted: string[] | undefined,
+): { audience: string[]; grant: string[] } {
+  const requested = [...new Set(form.getAll('resource'))]
+  const allowed = granted ?? client.allowed_audiences ?? []
+  for (const r of requested) {
+    if (!allowed.includes(r)) {
+      throw new OAuthHttpError(
+        'invalid_target',
+        granted === undefined
+          ? `resource not allowed for this client: ${r}`
+          : `resource not part of the grant: ${r}`,
+      )
+    }
+  }
+  const grant = granted ?? requested
+  return { audience: requested.length ? requested : grant, grant }
+}
+
 /** Refresh tokens go only to clients registered for the refresh_token grant, with offline_access. */
 export function wantsRefresh(client: ClientConfig, scope: string[]): boolean {
   return scope.includes('offline_access') && client.grant_types.includes('refresh_token')

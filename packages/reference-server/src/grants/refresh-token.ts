@@ -19,7 +19,7 @@ import {
   type ServerState,
 } from '../state.ts'
 import { revokeGrant, tokenResponse } from '../tokens.ts'
-import { type GrantHandler, narrowScope, requireParam } from './grant.ts'
+import { type GrantHandler, grantedResources, narrowScope, requireParam } from './grant.ts'
 
 export const refreshTokenGrant: GrantHandler = async ({
   state,
@@ -48,6 +48,8 @@ export const refreshTokenGrant: GrantHandler = async ({
     throw invalidGrant('refresh token is bound to another client certificate')
   }
   const scope = narrowScope(form.get('scope'), record.scope)
+  // RFC 8707 §2.2: only resources of the original grant (checked before the token is spent).
+  const resources = grantedResources(client, form, record.audience ?? [])
   const now = state.shiftedNowMs()
   record.used = true
   record.usedAtMs ??= now
@@ -61,7 +63,8 @@ export const refreshTokenGrant: GrantHandler = async ({
     grantId: record.grantId,
     jkt,
     x5t,
-    audience: record.audience,
+    audience: resources.audience,
+    refreshAudience: resources.grant,
     authTime: record.authTime,
     acr: record.acr,
     sid: record.sid,
