@@ -29,6 +29,7 @@ interface ClientConfig {
     access_token_ttl?: number;
     refresh_token_reuse_interval?: number;
     allowed_audiences?: string[];
+    introspection_audiences?: string[];
     skip_consent?: boolean;
     backchannel_logout_uri?: string;
     id_token_signed_response_alg?: 'RS256' | 'ES256';

@@ -78,6 +78,26 @@ export interface ClientConfig {
   refresh_token_reuse_interval?: number
   /** Audiences (resource indicators) this client may request tokens for. */
   allowed_audiences?: string[]
+  /**
+   * The audiences (resource indicators, RFC 8707) this client serves as a resource server: it
+   * may introspect (RFC 7662) the access tokens whose `aud` names one of them. Without it a
+   * client introspects only the tokens issued to it; any other token is answered
+   * `{ "active": false }`. Not accepted by dynamic registration.
+   *
+   * @example
+   * ```ts
+   * const api: ClientConfig = {
+   *   client_id: 'orders-api',
+   *   client_secret: 'orders-api-secret',
+   *   token_endpoint_auth_method: 'client_secret_basic',
+   *   grant_types: [],
+   *   scope: '',
+   *   introspection_audiences: ['https://orders.example.test'],
+   * }
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
+   */
+  introspection_audiences?: string[]
   /** Skip the consent page for this client (first-party). */
   skip_consent?: boolean
   backchannel_logout_uri?: string

@@ -200,14 +200,25 @@ describe('PAR (RFC 9126)', () => {
 })
 
 describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
-  it('introspects active tokens for authenticated clients; public clients are refused', async () => {
-    const tokens = (await loginTokens(server.issuer, completeLogin)).body
+  /** alice's tokens through the confidential `web` client, which may introspect them. */
+  const webTokens = async () =>
+    (
+      await loginTokens(
+        server.issuer,
+        completeLogin,
+        { client_id: 'web', redirect_uri: 'http://127.0.0.1:4002/callback' },
+        web,
+      )
+    ).body
+
+  it('introspects the tokens of the authenticated client; public clients are refused', async () => {
+    const tokens = await webTokens()
     const active: Json = await (
       await post('/introspect', { token: tokens.access_token }, web)
     ).json()
     expect(active).toMatchObject({
       active: true,
-      client_id: 'spa',
+      client_id: 'web',
       username: 'alice',
       token_type: 'Bearer',
     })
@@ -233,7 +244,10 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       refresh_token: tokens.refresh_token,
     })
     expect(refreshed.body.error).toBe('invalid_grant')
-    expect(await (await post('/introspect', { token: tokens.access_token }, web)).json()).toEqual({
+    // Introspection says so too (to the client the tokens belong to).
+    const own = await webTokens()
+    expect((await post('/revoke', { token: own.refresh_token }, web)).status).toBe(200)
+    expect(await (await post('/introspect', { token: own.access_token }, web)).json()).toEqual({
       active: false,
     })
 
@@ -256,11 +270,15 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
     const other = await post('/revoke', { token: tokens.refresh_token }, web)
     expect(other.status).toBe(400)
     expect((await other.json()).error).toBe('unauthorized_client')
+    const own = await webTokens()
+    expect(
+      (await (await post('/introspect', { token: own.access_token }, web)).json()).active,
+    ).toBe(true)
     server.control.setClockOffset(7200)
     try {
-      expect(await (await post('/introspect', { token: tokens.access_token }, web)).json()).toEqual(
-        { active: false },
-      )
+      expect(await (await post('/introspect', { token: own.access_token }, web)).json()).toEqual({
+        active: false,
+      })
     } finally {
       server.control.setClockOffset(0)
     }

@@ -64,7 +64,7 @@ it('introspection shows DPoP binding (token_type DPoP, cnf.jkt)', async () => {
   const info: Json = await (
     await fetch(`${server.issuer}/introspect`, {
       method: 'POST',
-      headers: { ...form, authorization: basic('web', 'web-secret') },
+      headers: { ...form, authorization: basic('m2m', 'm2m-secret') },
       body: new URLSearchParams({ token: res.body.access_token }),
     })
   ).json()

@@ -1,11 +1,29 @@
-/** Token introspection (RFC 7662): authenticated clients only; revoked or expired means inactive. */
+/**
+ * Token introspection (RFC 7662): confidential clients only; revoked or expired means inactive,
+ * and so does a token the client may not introspect (§2.1, §4), so the answer never tells that
+ * such a token exists.
+ */
 import type { Hono } from 'hono'
 import { authenticateClient } from '../clients.ts'
 import { oauthErrorResponse } from '../errors.ts'
 import { requireParam } from '../grants/grant.ts'
 import { type AppEnv, readForm } from '../http.ts'
 import { findUser, type ServerState } from '../state.ts'
-import { lookupToken } from '../token-lookup.ts'
+import { type FoundToken, lookupToken } from '../token-lookup.ts'
+import type { ClientConfig } from '../types.ts'
+
+/**
+ * Whether `client` may introspect `found` (RFC 7662 §4: the server decides who sees what): a
+ * token issued to the client itself, or an access token meant for a resource server the client
+ * speaks for (its `aud` names one of the client's `introspection_audiences`). A refresh token
+ * only by its own client: no resource server ever holds one.
+ */
+function mayIntrospect(client: ClientConfig, found: FoundToken): boolean {
+  if (found.record.clientId === client.client_id) return true
+  if (found.kind !== 'access_token') return false
+  const served = client.introspection_audiences ?? []
+  return [found.claims.aud].flat().some((aud) => typeof aud === 'string' && served.includes(aud))
+}
 
 export function registerIntrospection(app: Hono<AppEnv>, state: ServerState): void {
   app.post('/introspect', async (c) => {
@@ -19,7 +37,8 @@ export function registerIntrospection(app: Hono<AppEnv>, state: ServerState): vo
         c.header('Content-Type', 'application/token-introspection+jwt')
         return c.body(forgedJwt(state.issuer, client.client_id, fault.forgedJwt))
       }
-      if (!found?.active) return c.json({ active: false, ...fault?.inactiveClaims })
+      if (!found?.active || !mayIntrospect(client, found))
+        return c.json({ active: false, ...fault?.inactiveClaims })
       const { record } = found
       const user = findUser(state, record.sub)
       const common = {
