@@ -1,7 +1,8 @@
 /**
  * JWT-secured authorization requests (JAR, RFC 9101) at /authorize and /par: the `request`
  * parameter is verified against the client's registered JWKS and replaces every other
- * parameter. A `request_uri` other than this server's own PAR URNs is refused.
+ * parameter. A request object whose `jti` was already taken is refused until it expires. A
+ * `request_uri` other than this server's own PAR URNs is refused.
  */
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose'
 import { AuthorizationError } from './authorization-request.ts'
@@ -33,6 +34,31 @@ export function requiresSignedRequestObject(state: ServerState, client: ClientCo
 
 const invalid = (description: string) =>
   new AuthorizationError('invalid_request_object', description)
+
+/**
+ * Takes the `jti` of a verified request object of `clientId` that is valid until `expiresAt`
+ * (seconds, tolerance included); false when that client's object with this `jti` was already
+ * taken: a replay (`jti` is what lets a JWT's replay be detected, RFC 7519 §4.1.7). The `jti`s of
+ * expired objects are forgotten first (an expired object is refused by its `exp`), so the memory
+ * holds only live ones.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.7
+ */
+export function takeRequestObjectJti(
+  state: ServerState,
+  clientId: string,
+  jti: string,
+  expiresAt: number,
+): boolean {
+  const now = state.now()
+  for (const [key, until] of state.requestObjectJtis) {
+    if (until < now) state.requestObjectJtis.delete(key)
+  }
+  const key = `${clientId} ${jti}`
+  if (state.requestObjectJtis.has(key)) return false
+  state.requestObjectJtis.set(key, expiresAt)
+  return true
+}
 
 /**
  * The authorization parameters of `params`: those of its verified request object when it has
@@ -102,6 +128,13 @@ async function verifyRequestObject(
     throw invalid('client_id of the request object does not match the request')
   if ('request' in payload || 'request_uri' in payload)
     throw invalid('a request object cannot contain request or request_uri')
+  // One use per jti (RFC 7519 §4.1.7); an object without one cannot be told from its replay.
+  if (payload.jti !== undefined) {
+    if (typeof payload.jti !== 'string' || payload.jti === '')
+      throw invalid('request object jti must be a non-empty string')
+    if (!takeRequestObjectJti(state, client.client_id, payload.jti, payload.exp! + TOLERANCE))
+      throw invalid('request object jti was already used')
+  }
 
   const params = new URLSearchParams()
   for (const [name, value] of Object.entries(payload)) {

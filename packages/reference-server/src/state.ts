@@ -174,6 +174,12 @@ export interface ServerState {
   par: Map<string, ParRecord>
   /** Seen `jti`s of client assertions, JWT bearer assertions, DPoP proofs, SAML IDs -> expiry. */
   seenJti: Map<string, number>
+  /**
+   * `jti`s of the request objects (RFC 9101) taken at /authorize and /par, as
+   * `${client_id} ${jti}` -> the second (server clock) after which the object is expired; each is
+   * forgotten once that has passed.
+   */
+  requestObjectJtis: Map<string, number>
   /** Valid DPoP nonces (current first). */
   dpopNonces: string[]
   /** Dynamically registered clients (RFC 7591): client_id -> registration access token etc. */
@@ -239,6 +245,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     devices: new Map(),
     par: new Map(),
     seenJti: new Map(),
+    requestObjectJtis: new Map(),
     dpopNonces: [],
     registrations: new Map(),
   }

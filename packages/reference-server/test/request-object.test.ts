@@ -1,7 +1,7 @@
 /**
  * JWT-secured authorization requests (JAR, RFC 9101) at /authorize and /par: signature against
  * the client's registered JWKS, iss / aud / exp / iat / nbf, client_id, no nesting, outer
- * parameters ignored, require_signed_request_object, and request_uri refused.
+ * parameters ignored, one use per jti, require_signed_request_object, and request_uri refused.
  */
 import { generateKeyPair, importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,9 @@ import {
   type ReferenceServer,
   startReferenceServer,
 } from '../src/index.ts'
-import { fixedKeyPairs } from '@openrp/testkit'
+import { fixedKeyPairs, ManualClock } from '@openrp/testkit'
+import { takeRequestObjectJti } from '../src/request-object.ts'
+import { createServerState } from '../src/state.ts'
 import { claims, type Json, pkce, tokenRequest } from './helpers.ts'
 
 const REDIRECT = 'http://127.0.0.1:4002/callback'
@@ -293,6 +295,91 @@ describe('request objects at /par (RFC 9126 §3)', () => {
       expect(res.status).toBe(400)
       expect(res.body.error).toBe('invalid_request_object')
     }
+  })
+})
+
+describe('replayed request objects (jti)', () => {
+  /** Where /authorize sends a request it took: the login page (303), or an error shown (400). */
+  async function authorize(jwt: string, issuer = server.issuer) {
+    const res = await fetch(`${issuer}/authorize?client_id=pkjwt&request=${jwt}`, {
+      redirect: 'manual',
+    })
+    const error = /data-openrp-error="([^"]*)"/.exec(await res.text())?.[1]
+    return { status: res.status, error }
+  }
+
+  it('refuses a request object whose jti was already used at /authorize', async () => {
+    const { jwt } = await requestObject()
+    expect(await authorize(jwt)).toEqual({ status: 303, error: undefined })
+    expect(await authorize(jwt)).toEqual({ status: 400, error: 'invalid_request_object' })
+    // Another object of the same client with that jti is the same request object again.
+    const jti = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).jti
+    const other = await requestObject({ jti, state: 'another' })
+    expect(await authorize(other.jwt)).toEqual({ status: 400, error: 'invalid_request_object' })
+    // A jti is the client's own: another client may use the same value.
+    const theirs = await requestObject({ jti, client_id: 'jar-only' })
+    const res = await fetch(authorizeUrl({ client_id: 'jar-only', request: theirs.jwt }), {
+      redirect: 'manual',
+    })
+    expect(res.status).toBe(303)
+  })
+
+  it('refuses a replay at /par, and across /par and /authorize', async () => {
+    const { jwt } = await requestObject()
+    expect((await push({ request: jwt })).status).toBe(201)
+    const again = await push({ request: jwt })
+    expect(again.status).toBe(400)
+    expect(again.body.error).toBe('invalid_request_object')
+    expect(await authorize(jwt)).toEqual({ status: 400, error: 'invalid_request_object' })
+
+    const used = await requestObject()
+    expect((await authorize(used.jwt)).status).toBe(303)
+    const pushed = await push({ request: used.jwt })
+    expect(pushed.status).toBe(400)
+    expect(pushed.body.error).toBe('invalid_request_object')
+  })
+
+  it('remembers a jti as long as its object is accepted: up to exp and the clock tolerance', async () => {
+    const clock = new ManualClock(Date.now())
+    const clocked = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      clients: [pkjwt],
+      clock,
+    })
+    try {
+      const t = Math.floor(clock.now() / 1000)
+      const { jwt } = await requestObject({ aud: clocked.issuer, iat: t, nbf: t, exp: t + 60 })
+      expect((await authorize(jwt, clocked.issuer)).status).toBe(303)
+      // 4 s past exp the object itself is still within the 5 s tolerance: only its jti refuses it.
+      await clock.advance(64_000)
+      const replay = await authorize(jwt, clocked.issuer)
+      expect(replay).toEqual({ status: 400, error: 'invalid_request_object' })
+      const fresh = await requestObject({ aud: clocked.issuer, iat: t, nbf: t, exp: t + 120 })
+      expect((await authorize(fresh.jwt, clocked.issuer)).status).toBe(303)
+    } finally {
+      await clocked.close()
+    }
+  })
+
+  it('forgets a jti once its object has expired (the memory holds live objects only)', async () => {
+    const clock = new ManualClock(Date.now())
+    const state = await createServerState({
+      issuer: 'http://127.0.0.1:1',
+      generateKeyPair: fixedKeyPairs(),
+      clock,
+    })
+    const t = state.now()
+    expect(takeRequestObjectJti(state, 'pkjwt', 'a', t + 60)).toBe(true)
+    expect(takeRequestObjectJti(state, 'pkjwt', 'a', t + 60)).toBe(false)
+    expect(takeRequestObjectJti(state, 'jar-only', 'a', t + 60)).toBe(true)
+    expect(takeRequestObjectJti(state, 'pkjwt', 'b', t + 600)).toBe(true)
+    await clock.advance(60_000)
+    expect(takeRequestObjectJti(state, 'pkjwt', 'c', t + 600)).toBe(true)
+    expect(state.requestObjectJtis.size).toBe(4)
+    await clock.advance(1_000)
+    expect(takeRequestObjectJti(state, 'pkjwt', 'd', t + 600)).toBe(true)
+    expect([...state.requestObjectJtis.keys()]).toEqual(['pkjwt b', 'pkjwt c', 'pkjwt d'])
   })
 })
 
