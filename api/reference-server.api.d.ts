@@ -78,6 +78,7 @@ interface ReferenceServerOptions {
     authorizationCodeTtl?: number;
     deviceCodeTtl?: number;
     deviceInterval?: number;
+    deviceUserCodeAttempts?: number;
     refreshTokenReuseInterval?: number;
     clock?: {
         now(): number;

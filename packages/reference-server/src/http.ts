@@ -1,5 +1,6 @@
 /** Hono environment and request helpers shared by the endpoints. */
 import type { X509Certificate } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import { invalidRequest } from './errors.ts'
 
@@ -65,4 +66,10 @@ export function readQuery(c: AppContext): URLSearchParams {
 /** Splits a space-separated list (scope, prompt, acr_values). */
 export function splitList(value: string | null | undefined): string[] {
   return (value ?? '').split(' ').filter(Boolean)
+}
+
+/** The address the request came from (the TCP peer), or `unknown`. */
+export function remoteAddress(c: AppContext): string {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  return incoming?.socket?.remoteAddress ?? 'unknown'
 }

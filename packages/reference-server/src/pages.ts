@@ -129,6 +129,23 @@ ${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
   )
 }
 
+/**
+ * The verification page's answer to a source that entered too many wrong codes (RFC 8628 §5.1):
+ * no form, only when to come back.
+ */
+export function deviceRateLimitedPage(p: { retryAfterSec: number }): Html {
+  const minutes = Math.ceil(p.retryAfterSec / 60)
+  const wait =
+    p.retryAfterSec < 60
+      ? `${p.retryAfterSec} seconds`
+      : `${minutes} minute${minutes === 1 ? '' : 's'}`
+  return layout(
+    'Too many attempts',
+    html`<h1>Too many attempts</h1>
+<p class="error" role="alert" data-openrp="device-rate-limited">Too many wrong codes were entered. Try again in ${wait}.</p>`,
+  )
+}
+
 export function deviceConfirmPage(p: {
   userCode: string
   clientName: string

@@ -14,6 +14,7 @@ import type {
   VendorGrantHandler,
 } from './types.ts'
 import type { ResponseType } from './types.ts'
+import { DEFAULT_USER_CODE_ATTEMPTS, UserCodeAttempts } from './user-code-attempts.ts'
 
 /** A validated authorization request waiting for login / consent. */
 export interface Interaction {
@@ -184,9 +185,11 @@ export interface ServerState {
   dpopNonces: string[]
   /** Dynamically registered clients (RFC 7591): client_id -> registration access token etc. */
   registrations: Map<string, RegistrationRecord>
+  /** Wrong user codes entered at the verification page, per source (RFC 8628 §5.1). */
+  userCodeAttempts: UserCodeAttempts
 }
 
-export const ttl = (state: ServerState) => ({
+export const ttl = (state: Pick<ServerState, 'options'>) => ({
   accessToken: state.options.accessTokenTtl ?? 3600,
   idToken: state.options.idTokenTtl ?? 3600,
   refreshToken: state.options.refreshTokenTtl ?? 86_400 * 14,
@@ -217,6 +220,12 @@ export function findUser(state: ServerState, sub: string): UserConfig | undefine
 
 /** Fresh state for `options` (the issuer is set once the port is known). */
 export async function createServerState(options: ReferenceServerOptions): Promise<ServerState> {
+  // First, so a bad option fails before any key is made. A wrong code counts for as long as a
+  // device code lives: the device-flow window.
+  const userCodeAttempts = new UserCodeAttempts(
+    options.deviceUserCodeAttempts ?? DEFAULT_USER_CODE_ATTEMPTS,
+    ttl({ options }).device * 1000,
+  )
   const state: ServerState = {
     issuer: options.issuer ?? '',
     options,
@@ -248,6 +257,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     requestObjectJtis: new Map(),
     dpopNonces: [],
     registrations: new Map(),
+    userCodeAttempts,
   }
   return state
 }

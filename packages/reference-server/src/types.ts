@@ -176,6 +176,17 @@ export interface ReferenceServerOptions {
   /** Device flow polling interval, seconds (5). */
   deviceInterval?: number
   /**
+   * Wrong user codes one source address may enter at the verification page (`/device`) within a
+   * device code's lifetime (`deviceCodeTtl`, sliding) before its code entries are refused with
+   * 429 and `Retry-After`, the right code too, until its oldest wrong one is that old (RFC 8628
+   * §5.1: short user codes must be rate-limited). A whole number, 5 by default; `Infinity` turns
+   * the limit off. The server listens on loopback only, so every browser of the machine shares
+   * one address: the limit is in effect server-wide.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+   */
+  deviceUserCodeAttempts?: number
+  /**
    * Refresh-token reuse interval, seconds (0, none): within it after a rotation, the rotated
    * refresh token may be exchanged again for a fresh token set of the same family (the one
    * issued before is superseded) as long as that earlier set's refresh token was not used yet;
