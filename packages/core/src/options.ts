@@ -225,8 +225,14 @@ function resolveClientAuth(options: ClientOptions): ClientAuthMethod {
   ]
   if (!methods.includes(clientAuth))
     throw new InvalidArgumentError(`options.clientAuth must be one of ${methods.join(', ')}`)
-  if (clientAuth.startsWith('client_secret') && typeof options.clientSecret !== 'string')
-    throw new InvalidArgumentError(`options.clientSecret is required for ${clientAuth}`)
+  // An empty secret is no secret (and oauth4webapi would refuse it with a bare TypeError).
+  if (
+    clientAuth.startsWith('client_secret') &&
+    (typeof options.clientSecret !== 'string' || options.clientSecret === '')
+  )
+    throw new InvalidArgumentError(
+      `options.clientSecret is required for ${clientAuth} (a non-empty string)`,
+    )
   if (clientAuth === 'private_key_jwt' && options.privateKey === undefined)
     throw new InvalidArgumentError('options.privateKey is required for private_key_jwt')
   return clientAuth
