@@ -18,7 +18,8 @@ export interface PasswordOptions {
 }
 
 /**
- * Legacy password grant.
+ * Legacy password grant. An empty `username` or `password` is INVALID_ARGUMENT, before any
+ * request.
  *
  * @example
  * ```ts
@@ -28,8 +29,14 @@ export interface PasswordOptions {
  * @deprecated Legacy grant; prefer the authorization code flow.
  */
 export async function password(core: ClientCore, options: PasswordOptions): Promise<TokenSet> {
-  if (typeof options?.username !== 'string' || typeof options.password !== 'string')
-    throw new InvalidArgumentError('password() needs username and password strings')
+  // RFC 6749 §4.3.2: both REQUIRED; §3.1 takes an empty one for a missing one.
+  if (
+    typeof options?.username !== 'string' ||
+    typeof options.password !== 'string' ||
+    options.username === '' ||
+    options.password === ''
+  )
+    throw new InvalidArgumentError('password() needs non-empty username and password strings')
   const params = toSearchParams({
     username: options.username,
     password: options.password,
