@@ -112,9 +112,11 @@ export function tokenSetFromResponse(
 
 /**
  * Token exchange (RFC 8693 §2.2.1) may issue something that is no access token: `token_type`
- * `N_A`, or an ID token or refresh token. Such a token is not DPoP-bound.
+ * `N_A`, or an ID token or refresh token. Such a token is not DPoP-bound. One whose
+ * `issued_token_type` says access token is one, whatever its `token_type`.
  */
 function notAnAccessToken(tokenType: string, issuedTokenType: unknown): boolean {
+  if (issuedTokenType === 'urn:ietf:params:oauth:token-type:access_token') return false
   return (
     tokenType === 'n_a' ||
     issuedTokenType === 'urn:ietf:params:oauth:token-type:id_token' ||
