@@ -28,6 +28,7 @@ export interface TokenExchangeOptions {
   actorToken?: string
   actorTokenType?: string
   requestedTokenType?: string
+  /** The target service(s) (RFC 8693 §2.1); an empty one is INVALID_ARGUMENT. */
   audience?: string | string[]
   resource?: string | string[]
   scope?: string
@@ -64,6 +65,9 @@ export async function tokenExchange(
     !(nonEmpty(options.actorToken) && nonEmpty(options.actorTokenType))
   )
     throw new InvalidArgumentError('actorToken and actorTokenType must be non-empty strings')
+  // An empty audience counts as none (RFC 6749 §3.1): a token for the provider's default one.
+  if ([options.audience ?? []].flat().includes(''))
+    throw new InvalidArgumentError('audience must be non-empty')
   const params = toSearchParams({
     subject_token: options.subjectToken,
     subject_token_type: options.subjectTokenType,
