@@ -46,6 +46,8 @@ export async function grant(
 ): Promise<TokenSet> {
   if (typeof grantType !== 'string' || grantType === '')
     throw new InvalidArgumentError('grantType must be a non-empty string')
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options must be an object')
   if (Object.hasOwn(OWN_METHOD, grantType))
     throw new InvalidArgumentError(
       `grant() does not send ${grantType}: use ${OWN_METHOD[grantType]}`,
@@ -85,9 +87,9 @@ export function genericGrant(
   )
 }
 
-/** Builds form parameters, refusing non-string values with INVALID_ARGUMENT. */
+/** Builds form parameters, refusing anything but an object of strings with INVALID_ARGUMENT. */
 export function toSearchParams(params: GrantParams): URLSearchParams {
-  if (typeof params !== 'object' || params === null)
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
     throw new InvalidArgumentError('params must be an object')
   const search = new URLSearchParams()
   for (const [key, value] of Object.entries(params)) {
