@@ -7,6 +7,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
+import { InvalidArgumentError } from '../errors.ts'
 import { CLIENT_PARAMS, extraParamsOf } from '../internal/extra-params.ts'
 import { appendCheckedResources, tokenRequest } from '../internal/token-request.ts'
 import type { TokenSet } from '../token-set.ts'
@@ -52,8 +53,15 @@ export async function clientCredentials(
     audience: 'audience',
     resource: 'resource',
   })
-  if (options.scope !== undefined) params.set('scope', options.scope)
-  if (options.audience !== undefined) params.set('audience', options.audience)
+  for (const name of ['scope', 'audience'] as const) {
+    const value = options[name]
+    if (value === undefined) continue
+    // An empty value counts as none (RFC 6749 §3.1): a token for the client's default, wider
+    // than asked for; an array would become "a,b".
+    if (typeof value !== 'string' || value === '')
+      throw new InvalidArgumentError(`${name} must be a non-empty string`)
+    params.set(name, value)
+  }
   appendCheckedResources(params, options.resource)
   return tokenRequest(
     core,
