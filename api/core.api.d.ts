@@ -127,7 +127,7 @@ interface RefreshCoordinatorOptions {
 interface RefreshTask<T> {
     key: string;
     lockName?: string;
-    decode(json: unknown): T;
+    decode(json: unknown): T | undefined;
     encode(value: T): {
         json: unknown;
         ttlSec?: number | undefined;

@@ -110,8 +110,12 @@ export interface RefreshTask<T> {
   key: string
   /** The lock name (default `key`). */
   lockName?: string
-  /** Parses a stored value; throws (STORE_ERROR) on a malformed one. */
-  decode(json: unknown): T
+  /**
+   * Parses a stored value. On a malformed one it throws (STORE_ERROR), or returns `undefined`
+   * to have it treated as absent: a cache (ClientCredentialsProvider) then sends the request
+   * under the lock as for any other miss, and the answer overwrites the malformed value.
+   */
+  decode(json: unknown): T | undefined
   /** The JSON to store for `value`, and its time to live. */
   encode(value: T): { json: unknown; ttlSec?: number | undefined }
   /**
@@ -446,7 +450,7 @@ export class RefreshCoordinator {
           delayMs = Math.min(delayMs * 2, 2_000)
           continue
         }
-        // A malformed value is no store failure to wait out: it throws.
+        // A malformed value is no store failure to wait out: decode throws, or reads it as absent.
         const latest = json === undefined ? undefined : task.decode(json)
         if (!task.same(latest, started)) return task.superseded(latest)
         const { json: next, ttlSec } = task.encode(value)

@@ -13,7 +13,6 @@ import {
   RefreshCoordinator,
   type RefreshTask,
   type Store,
-  StoreError,
   systemClock,
   TokenSet,
 } from '@openrp/core'
@@ -132,9 +131,12 @@ export interface ClientCredentialsProviderOptions {
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
  *   restarted), the request is not sent: the provider takes the lock again and re-reads the
  *   store once; lost a second time, it rejects with `LOCK_LOST`.
+ * - A store entry that cannot be read as a token (another writer's, or corrupt) counts as no
+ *   token: a new one is fetched (under the lock, like any other miss) and overwrites it.
  *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`), `TIMEOUT` for a wait.
+ * store's (`STORE_ERROR`, when it fails to read or write), the lock's (`LOCK_TIMEOUT`,
+ * `LOCK_LOST`), `TIMEOUT` for a wait.
  *
  * @example
  * ```ts
@@ -304,6 +306,7 @@ export class ClientCredentialsProvider {
   ): RefreshTask<TokenSet> {
     return {
       key,
+      // An entry that is no token is a miss: fetched again under the lock, then overwritten.
       decode: (json) => decode(json),
       encode: (tokens) => {
         const ttlSec = tokens.expiresIn(this.#nowSec())
@@ -393,10 +396,14 @@ export class ClientCredentialsProvider {
   }
 }
 
-function decode(json: unknown): TokenSet {
+/**
+ * The cached token in a store entry, or `undefined` when the entry cannot be read as one (written
+ * by something else, or corrupt): a cache miss, not a failure of the store.
+ */
+function decode(json: unknown): TokenSet | undefined {
   try {
     return TokenSet.fromJSON(json)
-  } catch (cause) {
-    throw new StoreError('The cached token is malformed', { cause })
+  } catch {
+    return undefined
   }
 }
