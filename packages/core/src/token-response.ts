@@ -65,7 +65,12 @@ export function tokenSetFromResponse(
   if (!isJsonObject(result))
     throw new ValidationError('TOKEN_RESPONSE_INVALID', 'The token response is not a JSON object')
   const r = result
-  if (typeof r.access_token !== 'string' || typeof r.token_type !== 'string' || r.token_type === '')
+  if (
+    typeof r.access_token !== 'string' ||
+    r.access_token === '' ||
+    typeof r.token_type !== 'string' ||
+    r.token_type === ''
+  )
     throw new ValidationError(
       'TOKEN_RESPONSE_INVALID',
       'The token response lacks access_token or token_type',

@@ -24,6 +24,7 @@ export interface IdTokenClaims {
 
 /** The JSON form of a {@link TokenSet} (what stores keep). */
 export interface TokenSetJSON {
+  /** Not empty, except in a set of `tokenType` `none` (an `id_token` response's): `''`. */
   accessToken: string
   tokenType: string
   /** Epoch seconds; `undefined` when the provider sent no `expires_in`. */
@@ -142,12 +143,17 @@ export class TokenSet {
 
   /**
    * Rebuilds a set from {@link TokenSet.toJSON} output (e.g. read back from a store).
-   * Throws a ValidationError with code `INVALID_ARGUMENT` on anything else.
+   * Throws a ValidationError with code `INVALID_ARGUMENT` on anything else, e.g. an empty
+   * `accessToken` (allowed only with `tokenType` `none`: the ID-token-only set of an `id_token`
+   * response).
    */
   static fromJSON(value: unknown): TokenSet {
     if (value instanceof TokenSet) return value
     if (!isJsonObject(value)) throw invalid('is not an object')
     if (typeof value.accessToken !== 'string') throw invalid('has no accessToken string')
+    // Only type `none` (the ID-token-only set of an `id_token` response) has no access token.
+    if (value.accessToken === '' && value.tokenType !== 'none')
+      throw invalid('has an empty accessToken')
     if (typeof value.tokenType !== 'string' || value.tokenType === '')
       throw invalid('has no tokenType')
     for (const name of ['expiresAt', 'issuedAt']) {

@@ -50,9 +50,18 @@ describe('TokenSet.fromJSON', () => {
     })
   })
 
+  it('round-trips the ID-token-only set of an id_token response (empty accessToken, type none)', () => {
+    const set = new TokenSet({ accessToken: '', tokenType: 'none', idToken: 'a.b.c' })
+    expect(TokenSet.fromJSON(set.toJSON()).toJSON()).toEqual(set.toJSON())
+  })
+
   it.each([
     [null, 'is not an object'],
     [{ tokenType: 'Bearer' }, 'has no accessToken string'],
+    [{ ...base, accessToken: '' }, 'has an empty accessToken'],
+    [{ ...base, accessToken: '', idToken: 'a.b.c' }, 'has an empty accessToken'],
+    [{ accessToken: '', tokenType: 'DPoP' }, 'has an empty accessToken'],
+    [{ accessToken: '', tokenType: 'None' }, 'has an empty accessToken'],
     [{ accessToken: 'a', tokenType: '' }, 'has no tokenType'],
     [{ ...base, expiresAt: '5' }, 'has a non-numeric expiresAt'],
     [{ ...base, expiresAt: Number.POSITIVE_INFINITY }, 'has a non-numeric expiresAt'],
