@@ -151,6 +151,7 @@ interface Faults {
         dropDpopBinding?: boolean;
         expiresIn?: unknown;
         tokenType?: string;
+        accessToken?: unknown;
         padBytes?: number;
         truncateBy?: number;
         times?: number;

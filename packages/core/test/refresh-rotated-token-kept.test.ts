@@ -33,6 +33,11 @@ const cases: [string, Faults, string][] = [
     { idToken: { badSignature: true, only: { grantType: 'refresh_token' }, times: 1 } },
     'JWT_SIGNATURE_INVALID',
   ],
+  [
+    'an empty access_token',
+    { tokenResponse: { accessToken: '', times: 1 } },
+    'TOKEN_RESPONSE_INVALID',
+  ],
   ['a truncated body', { tokenResponse: { truncateBy: 10, times: 1 } }, 'INVALID_RESPONSE'],
   [
     'an oversized body',

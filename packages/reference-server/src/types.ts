@@ -380,6 +380,8 @@ export interface Faults {
     expiresIn?: unknown
     /** Replace token_type with this raw value (e.g. `bearer` or `dpop` in lower case). */
     tokenType?: string
+    /** Replace access_token with this raw value (e.g. `''`, or a number). */
+    accessToken?: unknown
     /** Add a `padding` member of this many bytes after the real members (an oversized answer). */
     padBytes?: number
     /** Cut this many characters off the end of the real JSON (a truncated answer). */

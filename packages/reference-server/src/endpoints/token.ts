@@ -61,6 +61,7 @@ export function registerToken(app: Hono<AppEnv>, state: ServerState): void {
       if (fault?.omitScope) delete body.scope
       if (fault && 'expiresIn' in fault) body.expires_in = fault.expiresIn
       if (fault?.tokenType !== undefined) body.token_type = fault.tokenType
+      if (fault && 'accessToken' in fault) body.access_token = fault.accessToken
       if (fault?.padBytes) body.padding = 'x'.repeat(fault.padBytes)
       nonceHeaderForSuccess(state, c)
       c.header('Cache-Control', 'no-store')
