@@ -13,6 +13,64 @@ describe('Retry-After and backoff', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined()
   })
 
+  it('reads the three HTTP-date forms as GMT, also where the local zone is not (RFC 9110 §5.6.7)', () => {
+    const now = Date.UTC(2026, 10, 23, 8, 0, 0)
+    inTimeZone('America/New_York', () => {
+      expect(parseRetryAfter('Mon, 23 Nov 2026 08:00:05 GMT', now)).toBe(5000)
+      expect(parseRetryAfter('Monday, 23-Nov-26 08:00:05 GMT', now)).toBe(5000)
+      // asctime names no zone, and is GMT all the same.
+      expect(parseRetryAfter('Mon Nov 23 08:00:05 2026', now)).toBe(5000)
+      expect(parseRetryAfter('Mon Nov  2 08:00:00 2026', now)).toBe(0)
+      expect(parseRetryAfter('Mon Dec  7 08:00:00 2026', now)).toBe(14 * 86_400_000)
+    })
+  })
+
+  it('reads an RFC 850 two-digit year as at most 50 years ahead', () => {
+    const now = Date.UTC(2026, 10, 23, 8, 0, 0)
+    // 2076 is 50 years ahead: kept. 2077 would be more: 1977, in the past.
+    expect(parseRetryAfter('Monday, 23-Nov-76 08:00:00 GMT', now)).toBe(
+      Date.UTC(2076, 10, 23, 8, 0, 0) - now,
+    )
+    expect(parseRetryAfter('Tuesday, 23-Nov-77 08:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('Tuesday, 24-Nov-26 08:00:00 GMT', now)).toBe(86_400_000)
+  })
+
+  it.each([
+    // A zone other than GMT, or none where the form needs one.
+    'Mon, 23 Nov 2026 08:00:05',
+    'Mon, 23 Nov 2026 08:00:05 UTC',
+    'Mon, 23 Nov 2026 08:00:05 +0000',
+    'Mon, 23 Nov 2026 08:00:05 EST',
+    'Monday, 23-Nov-26 08:00:05',
+    'Mon Nov 23 08:00:05 2026 GMT',
+    // Not an HTTP-date at all, although Date.parse reads some of these.
+    'Mon, 23 Nov 2026',
+    'Mon Nov 23 2026',
+    'Monday',
+    'Mon 2026-11-23T08:00:05Z',
+    '2026-11-23T08:00:05Z',
+    'Mon, 23 Nov 2026 08:00:05 GMT trailing',
+    'mon, 23 nov 2026 08:00:05 gmt',
+    'Xyz, 23 Nov 2026 08:00:05 GMT',
+    'Mon, 3 Nov 2026 08:00:05 GMT',
+    'Mon, 23 Nov 26 08:00:05 GMT',
+    'Mon, 23-Nov-26 08:00:05 GMT',
+    'Mon Nov 23 08:00:05 26',
+    // Dates that do not exist.
+    'Sat, 31 Feb 2026 08:00:00 GMT',
+    'Mon, 23 Nov 2026 24:00:00 GMT',
+    'Mon, 23 Nov 2026 08:60:00 GMT',
+    'Mon, 23 Nov 2026 08:00:61 GMT',
+    'Mon, 00 Nov 2026 08:00:00 GMT',
+    'Sunday, 31-Feb-26 08:00:00 GMT',
+    'Mon Feb 31 08:00:00 2026',
+  ])('refuses %j (not an HTTP-date in GMT)', (value) => {
+    const now = Date.UTC(2026, 10, 23, 8, 0, 0)
+    inTimeZone('America/New_York', () => {
+      expect(parseRetryAfter(value, now)).toBeUndefined()
+    })
+  })
+
   it('caps backoff delays and backs off exponentially', () => {
     const policy = { baseDelayMs: 100, maxDelayMs: 1000 }
     expect(retryDelay(1, undefined, policy)).toBe(100)
@@ -33,3 +91,18 @@ describe('Retry-After and backoff', () => {
     expect([200, 400, 401, 404, 501, 505].some(isRetryableStatus)).toBe(false)
   })
 })
+
+/**
+ * Runs `fn` with the process's local time zone set to `zone`, then restores it. Synchronous, so
+ * no other test of the worker runs meanwhile.
+ */
+function inTimeZone(zone: string, fn: () => void): void {
+  const saved = process.env.TZ
+  process.env.TZ = zone
+  try {
+    fn()
+  } finally {
+    if (saved === undefined) delete process.env.TZ
+    else process.env.TZ = saved
+  }
+}
