@@ -45,6 +45,7 @@ export {
 export { InProcessLock, type InProcessLockOptions } from './in-process-lock.ts'
 export {
   type BackoffPolicy,
+  MAX_RETRY_AFTER_MS,
   RefreshCoordinator,
   type RefreshCoordinatorOptions,
   type RefreshFailureRecord,

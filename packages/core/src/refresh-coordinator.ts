@@ -12,10 +12,10 @@
  *   meanwhile), so siblings wait for it instead of sending the spent refresh token. Callers in
  *   this process get the new value at once.
  * - **A failure is remembered.** After a failed request, the key backs off (exponential, with
- *   jitter, at least the provider's `Retry-After`), for every caller in the process and, through
- *   a small record next to the value in the store, for every member of a fleet. Meanwhile
- *   callers get the stored value while it is still usable, else the remembered error, at once
- *   and without a request.
+ *   jitter, at least the provider's `Retry-After` up to {@link MAX_RETRY_AFTER_MS}), for every
+ *   caller in the process and, through a small record next to the value in the store, for every
+ *   member of a fleet. Meanwhile callers get the stored value while it is still usable, else the
+ *   remembered error, at once and without a request.
  *
  * @module
  */
@@ -44,6 +44,18 @@ import {
 const FRESH: StoreGetOptions = { fresh: true }
 
 /**
+ * The longest pause a provider's `Retry-After` imposes on a key (1 hour), or the backoff's
+ * `maxMs` if that is longer: a provider answering `Retry-After: 31536000` (a year) must not stop
+ * a fleet from refreshing for that long. The error keeps the provider's ask (`retryAfterMs`).
+ *
+ * @example
+ * ```ts
+ * MAX_RETRY_AFTER_MS // 3_600_000
+ * ```
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000
+
+/**
  * Delays of the backoff after failed requests.
  *
  * @example
@@ -54,7 +66,10 @@ const FRESH: StoreGetOptions = { fresh: true }
 export interface BackoffPolicy {
   /** Pause after the first failure, ms (default 1000); doubled after each further one. */
   baseMs?: number
-  /** The longest pause, ms (default 60000). A `Retry-After` may ask for longer. */
+  /**
+   * The longest pause, ms (default 60000). A `Retry-After` may ask for longer: it is honoured up
+   * to {@link MAX_RETRY_AFTER_MS} (1 hour), or up to `maxMs` if that is longer.
+   */
   maxMs?: number
 }
 
@@ -235,6 +250,8 @@ export class RefreshCoordinator {
   readonly #waitTimeoutMs: number
   readonly #baseMs: number
   readonly #maxMs: number
+  /** The longest pause a `Retry-After` imposes. */
+  readonly #maxRetryAfterMs: number
   readonly #storeRetryBaseMs: number
   /** The flight under way per key. */
   readonly #flights = new Map<string, Promise<unknown>>()
@@ -254,6 +271,7 @@ export class RefreshCoordinator {
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000
     this.#baseMs = options.backoff?.baseMs ?? 1_000
     this.#maxMs = options.backoff?.maxMs ?? 60_000
+    this.#maxRetryAfterMs = Math.max(this.#maxMs, MAX_RETRY_AFTER_MS)
     this.#storeRetryBaseMs = options.storeRetryBaseMs ?? 50
   }
 
@@ -494,7 +512,10 @@ export class RefreshCoordinator {
     return json === undefined ? undefined : task.decode(json)
   }
 
-  /** Remembers a failed request for `key`: backoff with jitter, at least `Retry-After`. */
+  /**
+   * Remembers a failed request for `key`: backoff with jitter, at least `Retry-After` (up to
+   * {@link MAX_RETRY_AFTER_MS}, or `maxMs` if longer).
+   */
   async #remember(key: string, error: unknown): Promise<void> {
     if (!isRemembered(error)) return
     const now = this.#clock.now()
@@ -503,8 +524,8 @@ export class RefreshCoordinator {
     const backoff = Math.min(this.#baseMs * 2 ** (attempt - 1), this.#maxMs)
     // "Equal jitter": between half the backoff and all of it, so members spread out.
     const jittered = backoff / 2 + this.#random() * (backoff / 2)
-    const retryAfterMs = retryAfterOf(error)
-    const untilMs = now + Math.max(jittered, retryAfterMs ?? 0)
+    const retryAfterMs = Math.min(retryAfterOf(error) ?? 0, this.#maxRetryAfterMs)
+    const untilMs = now + Math.max(jittered, retryAfterMs)
     const record: RefreshFailureRecord = { untilMs, attempt, error: describe(error) }
     this.#failures.set(key, { record, error })
     // Many keys (ClientCredentialsProvider): records long past their end count for nothing.

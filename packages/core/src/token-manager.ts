@@ -242,8 +242,8 @@ interface EndMarker {
  * - A 200 that fails its checks but carries a new refresh token: that refresh token is stored
  *   (nothing else of the answer is used) and the error reported.
  * - After a failed refresh (5xx, network, 429...) the session backs off (exponential, jitter,
- *   `Retry-After`), shared through the store: callers get the stored token while it is valid,
- *   else the remembered error, without a request.
+ *   `Retry-After` up to an hour), shared through the store: callers get the stored token while
+ *   it is valid, else the remembered error, without a request.
  * - `invalid_grant`: if the store meanwhile holds a set with another refresh token (a sibling
  *   rotated it), that set is used. Otherwise the session is deleted, an end marker is stored
  *   next to it, and `expired` is emitted once here and in every context that sees the marker

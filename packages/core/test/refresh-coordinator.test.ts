@@ -11,6 +11,7 @@ import { InProcessLock } from '../src/in-process-lock.ts'
 import { MemoryStore } from '../src/memory-store.ts'
 import {
   failureKey,
+  MAX_RETRY_AFTER_MS,
   RefreshCoordinator,
   type RefreshFailureRecord,
   type RefreshTask,
@@ -136,6 +137,52 @@ describe('RefreshCoordinator', () => {
     // A success clears the record for everyone.
     expect(await store.get(failureKey('k'))).toBeUndefined()
     expect(await a.failure('k')).toBeUndefined()
+  })
+
+  it('honours a Retry-After of a year for MAX_RETRY_AFTER_MS (1 hour) at most', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now() })
+    const coordinator = new RefreshCoordinator({ store, clock, random: () => 0 })
+    const yearMs = 365 * 86_400_000
+    let sent = 0
+    const t = task(clock, async () => {
+      if (++sent === 1) throw unavailable(yearMs)
+      return { n: sent, expiresAtMs: clock.now() + 1000 }
+    })
+    const start = clock.now()
+    // The error keeps the provider's ask; the pause is capped.
+    await expect(coordinator.run(t)).rejects.toMatchObject({ retryAfterMs: yearMs })
+    const record = (await store.get(failureKey('k'))) as RefreshFailureRecord
+    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000)
+    expect(record.untilMs - start).toBe(MAX_RETRY_AFTER_MS)
+    await clock.advance(MAX_RETRY_AFTER_MS - 1)
+    await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+    expect(sent).toBe(1)
+    await clock.advance(1)
+    expect((await coordinator.run(t)).n).toBe(2)
+  })
+
+  it('a backoff maxMs above an hour caps Retry-After instead, and a shorter Retry-After is honoured as asked', async () => {
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now() })
+    const maxMs = 2 * MAX_RETRY_AFTER_MS
+    const coordinator = new RefreshCoordinator({
+      store,
+      clock,
+      random: () => 0,
+      backoff: { maxMs },
+    })
+    const asks = [Number.POSITIVE_INFINITY, 30 * 60_000]
+    const t = task(clock, async () => {
+      throw unavailable(asks.shift())
+    })
+    for (const expectedMs of [maxMs, 30 * 60_000]) {
+      const start = clock.now()
+      await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+      const record = (await store.get(failureKey('k'))) as RefreshFailureRecord
+      expect(record.untilMs - start).toBe(expectedMs)
+      await clock.advance(expectedMs)
+    }
   })
 
   it('hands out a still-usable value while backing off', async () => {

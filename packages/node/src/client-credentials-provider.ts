@@ -120,11 +120,11 @@ export interface ClientCredentialsProviderOptions {
  *   fetched meanwhile), requests, writes the token with a TTL of its lifetime, and releases.
  *   A fleet therefore makes one request per key and expiry.
  * - A failed request is remembered per key (exponential backoff with jitter, at least the
- *   provider's `Retry-After`), in the process and, through the store, in the fleet: meanwhile
- *   callers get the cached token while it is still valid, else the remembered error at once,
- *   without a request. That backoff is the only retry policy: each attempt is one request (the
- *   client's `retry` option does not apply), so a fleet sends at most one request per backoff
- *   step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
+ *   provider's `Retry-After` up to an hour), in the process and, through the store, in the fleet:
+ *   meanwhile callers get the cached token while it is still valid, else the remembered error
+ *   at once, without a request. That backoff is the only retry policy: each attempt is one
+ *   request (the client's `retry` option does not apply), so a fleet sends at most one request
+ *   per backoff step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
  *   failure then is retried after the backoff while callers still get the valid token.
  * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
  *   cached when it comes.
