@@ -5,6 +5,7 @@
  */
 import { type Clock, systemClock } from './clock.ts'
 import { InvalidArgumentError } from './errors.ts'
+import { nonNegative, positive } from './internal/number-options.ts'
 import type { Jwk, WebCryptoKey, WebCryptoKeyPair } from './key-types.ts'
 
 /** RFC 7591 `token_endpoint_auth_method` values openrp speaks. */
@@ -307,19 +308,6 @@ function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'string') throw new InvalidArgumentError(`options.${name} must be a string`)
   return value
-}
-
-function nonNegative(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new InvalidArgumentError(`options.${name} must be a non-negative number`)
-  return value
-}
-
-function positive(value: unknown, name: string, fallback: number): number {
-  const n = nonNegative(value, name, fallback)
-  if (n === 0) throw new InvalidArgumentError(`options.${name} must be greater than 0`)
-  return n
 }
 
 function asymmetricAlg(value: unknown, name: string): string | undefined {

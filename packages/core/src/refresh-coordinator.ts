@@ -22,6 +22,7 @@
 import { type Clock, sleep, systemClock } from './clock.ts'
 import {
   HttpError,
+  InvalidArgumentError,
   isOpenRpError,
   OAuthError,
   type OAuthErrorCode,
@@ -29,6 +30,7 @@ import {
   type ErrorCode,
   TimeoutError,
 } from './errors.ts'
+import { nonNegative } from './internal/number-options.ts'
 import {
   assertLeaseHeld,
   type Lock,
@@ -56,7 +58,9 @@ const FRESH: StoreGetOptions = { fresh: true }
 export const MAX_RETRY_AFTER_MS = 3_600_000
 
 /**
- * Delays of the backoff after failed requests.
+ * Delays of the backoff after failed requests. Each is a finite number of ms, 0 or more, and
+ * `baseMs` is not above `maxMs` when both are given: anything else is refused with
+ * `INVALID_ARGUMENT` when the coordinator (TokenManager, ClientCredentialsProvider) is made.
  *
  * @example
  * ```ts
@@ -269,8 +273,11 @@ export class RefreshCoordinator {
     this.#random = options.random ?? Math.random
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 30_000
-    this.#baseMs = options.backoff?.baseMs ?? 1_000
-    this.#maxMs = options.backoff?.maxMs ?? 60_000
+    const { backoff } = options
+    this.#baseMs = nonNegative(backoff?.baseMs, 'backoff.baseMs', 1_000)
+    this.#maxMs = nonNegative(backoff?.maxMs, 'backoff.maxMs', 60_000)
+    if (backoff?.baseMs !== undefined && backoff.maxMs !== undefined && this.#baseMs > this.#maxMs)
+      throw new InvalidArgumentError('options.backoff.baseMs must not be above backoff.maxMs')
     this.#maxRetryAfterMs = Math.max(this.#maxMs, MAX_RETRY_AFTER_MS)
     this.#storeRetryBaseMs = options.storeRetryBaseMs ?? 50
   }

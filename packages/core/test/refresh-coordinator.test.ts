@@ -10,6 +10,7 @@ import { isOpenRpError, OAuthError } from '../src/errors.ts'
 import { InProcessLock } from '../src/in-process-lock.ts'
 import { MemoryStore } from '../src/memory-store.ts'
 import {
+  type BackoffPolicy,
   failureKey,
   MAX_RETRY_AFTER_MS,
   RefreshCoordinator,
@@ -183,6 +184,44 @@ describe('RefreshCoordinator', () => {
       expect(record.untilMs - start).toBe(expectedMs)
       await clock.advance(expectedMs)
     }
+  })
+
+  it.each<[string, BackoffPolicy]>([
+    ['a negative baseMs', { baseMs: -1 }],
+    ['a negative maxMs', { maxMs: -1 }],
+    ['a NaN baseMs', { baseMs: Number.NaN }],
+    ['a NaN maxMs', { maxMs: Number.NaN }],
+    ['an infinite baseMs', { baseMs: Number.POSITIVE_INFINITY }],
+    ['an infinite maxMs', { maxMs: Number.POSITIVE_INFINITY }],
+    ['a baseMs that is no number', { baseMs: '1000' as never }],
+    ['a baseMs above maxMs', { baseMs: 2_000, maxMs: 1_000 }],
+  ])('refuses a backoff with %s (INVALID_ARGUMENT), when it is made', (_name, backoff) => {
+    expect(
+      () => new RefreshCoordinator({ store: new MemoryStore(), clock: new ManualClock(), backoff }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
+  it('takes a backoff of zeros, equal bounds, or one bound with the default of the other', async () => {
+    const policies: BackoffPolicy[] = [
+      { baseMs: 0, maxMs: 0 },
+      { baseMs: 500, maxMs: 500 },
+      // Alone, a bound below the other's default caps it, as before.
+      { maxMs: 500 },
+      { baseMs: 120_000 },
+    ]
+    const pauses: number[] = []
+    for (const backoff of policies) {
+      const clock = new ManualClock()
+      const store = new MemoryStore({ now: () => clock.now() })
+      const coordinator = new RefreshCoordinator({ store, clock, random: () => 1, backoff })
+      const t = task(clock, async () => {
+        throw unavailable()
+      })
+      await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+      const record = (await store.get(failureKey('k'))) as RefreshFailureRecord | undefined
+      pauses.push((record?.untilMs ?? clock.now()) - clock.now())
+    }
+    expect(pauses).toEqual([0, 500, 500, 60_000])
   })
 
   it('hands out a still-usable value while backing off', async () => {

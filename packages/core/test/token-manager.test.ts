@@ -468,6 +468,8 @@ describe('TokenManager', () => {
       { client, store, key: '' },
       { client, key: KEY },
       { client, store, key: KEY, skewSec: -1 },
+      { client, store, key: KEY, backoff: { baseMs: -1 } },
+      { client, store, key: KEY, backoff: { baseMs: 5_000, maxMs: 1_000 } },
     ]
     for (const options of cases) {
       expect(() => new TokenManager(options as never)).toThrow(

@@ -316,6 +316,14 @@ describe('ClientCredentialsProvider (one process)', () => {
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     )
   })
+
+  it('rejects a bad backoff with INVALID_ARGUMENT', () => {
+    for (const backoff of [{ baseMs: -1 }, { maxMs: Number.NaN }, { baseMs: 10, maxMs: 5 }]) {
+      expect(() => new ClientCredentialsProvider({ client, backoff })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
+  })
 })
 
 describe('ClientCredentialsProvider on Redis when Redis is killed mid-run', () => {
