@@ -25,16 +25,6 @@ describe('Retry-After and backoff', () => {
     })
   })
 
-  it('reads an RFC 850 two-digit year as at most 50 years ahead', () => {
-    const now = Date.UTC(2026, 10, 23, 8, 0, 0)
-    // 2076 is 50 years ahead: kept. 2077 would be more: 1977, in the past.
-    expect(parseRetryAfter('Monday, 23-Nov-76 08:00:00 GMT', now)).toBe(
-      Date.UTC(2076, 10, 23, 8, 0, 0) - now,
-    )
-    expect(parseRetryAfter('Tuesday, 23-Nov-77 08:00:00 GMT', now)).toBe(0)
-    expect(parseRetryAfter('Tuesday, 24-Nov-26 08:00:00 GMT', now)).toBe(86_400_000)
-  })
-
   it.each([
     // A zone other than GMT, or none where the form needs one.
     'Mon, 23 Nov 2026 08:00:05',
@@ -51,19 +41,7 @@ describe('Retry-After and backoff', () => {
     '2026-11-23T08:00:05Z',
     'Mon, 23 Nov 2026 08:00:05 GMT trailing',
     'mon, 23 nov 2026 08:00:05 gmt',
-    'Xyz, 23 Nov 2026 08:00:05 GMT',
-    'Mon, 3 Nov 2026 08:00:05 GMT',
-    'Mon, 23 Nov 26 08:00:05 GMT',
-    'Mon, 23-Nov-26 08:00:05 GMT',
     'Mon Nov 23 08:00:05 26',
-    // Dates that do not exist.
-    'Sat, 31 Feb 2026 08:00:00 GMT',
-    'Mon, 23 Nov 2026 24:00:00 GMT',
-    'Mon, 23 Nov 2026 08:60:00 GMT',
-    'Mon, 23 Nov 2026 08:00:61 GMT',
-    'Mon, 00 Nov 2026 08:00:00 GMT',
-    'Sunday, 31-Feb-26 08:00:00 GMT',
-    'Mon Feb 31 08:00:00 2026',
   ])('refuses %j (not an HTTP-date in GMT)', (value) => {
     const now = Date.UTC(2026, 10, 23, 8, 0, 0)
     inTimeZone('America/New_York', () => {

@@ -14,59 +14,31 @@ export function isRetryableStatus(status: number): boolean {
  * Parses a Retry-After header (delay-seconds or HTTP-date, RFC 9110 §10.2.3) into ms; an
  * HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) is GMT, and counts from
  * `now` (the client's clock). `undefined` when absent or neither of the two; never negative.
+ * The forms are told apart, not validated in every detail: a date that does not exist is read
+ * as Date.parse reads it (the pause is capped anyway, see `MAX_RETRY_AFTER_MS`).
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = parseHttpDate(trimmed, now)
+  const date = parseHttpDate(trimmed)
   return date === undefined ? undefined : Math.max(0, date - now)
 }
 
-const DAY_NAME = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
-const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
-const TIME = '(\\d\\d:\\d\\d:\\d\\d)'
-/** The three forms of HTTP-date (RFC 9110 §5.6.7), case-sensitive; every one is in GMT. */
-const IMF_FIXDATE = new RegExp(`^${DAY_NAME}, \\d\\d ${MONTH} \\d{4} ${TIME} GMT$`)
-const RFC850_DATE = new RegExp(
-  `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-${MONTH}-(\\d\\d) ${TIME} GMT$`,
-)
-const ASCTIME_DATE = new RegExp(`^${DAY_NAME} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`)
-
 /**
- * The epoch ms of an HTTP-date, read as GMT whatever its form (an asctime date names no zone);
- * `undefined` for anything else, including dates that do not exist (31 Feb, 24:00).
+ * HTTP-dates (RFC 9110 §5.6.7) are GMT. IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) and the
+ * obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) say so, and Date.parse reads them
+ * right. The obsolete asctime form (`Sun Nov  6 08:49:37 1994`) names no zone: Date.parse would
+ * read it in the local time zone, so it is given its GMT first.
  */
-function parseHttpDate(value: string, now: number): number | undefined {
-  const imf = asImfFixdate(value, now)
-  if (imf === undefined) return undefined
-  const date = new Date(Date.parse(imf))
-  // toUTCString() writes IMF-fixdate: a date that does not exist (31 Feb rolls over to 3 Mar),
-  // or one the engine read otherwise, comes back different. The day name is not compared.
-  return date.toUTCString().slice(3) === imf.slice(3) ? date.getTime() : undefined
-}
+const GMT_DATE = /^[A-Z][a-z]{2,8}, [\w -]+ \d\d:\d\d:\d\d GMT$/
+const ASCTIME_DATE = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/
 
-/** An HTTP-date in the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`), or `undefined`. */
-function asImfFixdate(value: string, now: number): string | undefined {
-  if (IMF_FIXDATE.test(value)) return value
-  const dayName = value.slice(0, 3)
-  const rfc850 = RFC850_DATE.exec(value)
-  if (rfc850) {
-    // Sunday, 06-Nov-94 08:49:37 GMT: the latest year with these two digits that is not more
-    // than 50 years ahead.
-    const [, day, month, yy, time] = rfc850
-    const thisYear = new Date(now).getUTCFullYear()
-    let year = thisYear - (thisYear % 100) + Number(yy)
-    if (year > thisYear + 50) year -= 100
-    return `${dayName}, ${day} ${month} ${year} ${time} GMT`
-  }
-  const asctime = ASCTIME_DATE.exec(value)
-  if (asctime) {
-    // Sun Nov  6 08:49:37 1994
-    const [, month, day, time, year] = asctime
-    return `${dayName}, ${day!.replace(' ', '0')} ${month} ${year} ${time} GMT`
-  }
-  return undefined
+/** The epoch ms of an HTTP-date in any of its forms; `undefined` for anything else. */
+function parseHttpDate(value: string): number | undefined {
+  const gmt = GMT_DATE.test(value) ? value : ASCTIME_DATE.test(value) ? `${value} GMT` : undefined
+  const date = gmt === undefined ? Number.NaN : Date.parse(gmt)
+  return Number.isNaN(date) ? undefined : date
 }
 
 /**
