@@ -23,6 +23,7 @@ import {
   type ProtectedResourceInit,
   refresh,
   revoke,
+  sleep,
   systemClock,
   TimeoutError,
   TokenManager,
@@ -64,6 +65,9 @@ const DEFAULT_SCOPE = 'openid profile email offline_access'
  * request arrives, so a late answer holds the only tokens this login will give.
  */
 const EXCHANGE_ANSWER_TIMEOUT_MS = 300_000
+
+/** How often a login's tokens are offered to a failing store (after 0.25, 0.5, 1 and 2 s). */
+const STORE_ATTEMPTS = 5
 
 /**
  * Creates the SPA client. Nothing is fetched until the first call that needs the provider.
@@ -652,6 +656,22 @@ export class SpaClient {
     })
   }
 
+  /**
+   * Stores a login's tokens. The code is spent, so they cannot be had again: a store that fails
+   * (`STORE_ERROR`: an IndexedDB transaction aborted, a connection lost) is tried again, with
+   * backoff on the client's clock, {@link STORE_ATTEMPTS} times in all.
+   */
+  async #keep(manager: TokenManager, tokenSet: TokenSet): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await manager.setTokenSet(tokenSet)
+      } catch (error) {
+        if (attempt === STORE_ATTEMPTS || !isOpenRpError(error, 'STORE_ERROR')) throw error
+        await sleep(this.#clock, 250 * 2 ** (attempt - 1))
+      }
+    }
+  }
+
   async #signedIn(tokenSet: TokenSet): Promise<void> {
     const manager = await this.#tokens()
     // Before the session is stored: other tabs render the login with the claims already kept.
@@ -664,7 +684,7 @@ export class SpaClient {
         .then(async () => kept.fetch(await this.#protocol(), tokenSet, store, this.#key))
         .catch((error) => this.#events.emit('error', asError(error)))
     }
-    await manager.setTokenSet(tokenSet)
+    await this.#keep(manager, tokenSet)
     this.#signedInHere = true
     this.#user = tokenSet.claims()?.sub
     this.#events.emit('login', { tokenSet, source: 'this-tab' })

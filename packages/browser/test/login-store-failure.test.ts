@@ -1,0 +1,99 @@
+/**
+ * A login's tokens are offered to a failing store again. The code is spent once the exchange
+ * answered, so a store write that fails (an IndexedDB transaction aborted, a connection lost)
+ * must not lose them at the first try: handleRedirectCallback() tries again with backoff on the
+ * client's clock (0.25, 0.5, 1, 2 s), five times in all, and only then says STORE_ERROR.
+ * Before, the first failure lost the tokens and the user had to log in again.
+ */
+import {
+  isOpenRpError,
+  MemoryStore,
+  StoreError,
+  type StoreSetOptions,
+  type TokenSetJSON,
+} from '@openrp/core'
+import { completeLogin } from '@openrp/reference-server'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
+import { nextEvent, useSpaServer } from './spa-server.ts'
+
+const rp = useSpaServer()
+const KEY = 'openrp:spa'
+
+/** A MemoryStore whose next `failures` writes of the session fail with STORE_ERROR. */
+class FailingWrites extends MemoryStore {
+  failures = 0
+  attempts = 0
+  #failed: (() => void) | undefined
+
+  override async set(key: string, value: unknown, options?: StoreSetOptions): Promise<void> {
+    if (key === KEY) {
+      this.attempts++
+      if (this.failures > 0) {
+        this.failures--
+        this.#failed?.()
+        throw new StoreError('the write failed')
+      }
+    }
+    return super.set(key, value, options)
+  }
+
+  /** Resolves at the next failed write of the session. */
+  nextFailure(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#failed = resolve
+    })
+  }
+}
+
+async function callbackUrl(
+  spa: ReturnType<typeof rp.setup>['spa'],
+  navigator: ReturnType<typeof rp.setup>['navigator'],
+): Promise<void> {
+  await spa.loginWithRedirect()
+  navigator.url = (await completeLogin(navigator.assigned.at(-1)!)).url.toString()
+}
+
+describe('a store write that fails after the code exchange', () => {
+  it('is tried again with backoff, and the login goes through', async () => {
+    const clock = new ManualClock(Date.now())
+    const store = new FailingWrites()
+    const { spa, navigator } = rp.setup({ clock, store })
+    await callbackUrl(spa, navigator)
+    store.failures = 2
+    const signedIn = nextEvent(spa, 'login')
+    const failed = store.nextFailure()
+    const callback = spa.handleRedirectCallback()
+    await failed
+    const second = store.nextFailure()
+    await clock.advance(250)
+    await second
+    await clock.advance(500)
+    const { tokenSet } = await callback
+    expect((await signedIn).tokenSet?.accessToken).toBe(tokenSet?.accessToken)
+    expect(store.attempts).toBe(3)
+    expect(((await store.get(KEY)) as TokenSetJSON).accessToken).toBe(tokenSet?.accessToken)
+    expect(await spa.isAuthenticated()).toBe(true)
+  })
+
+  it('says STORE_ERROR after five attempts, and nobody is signed in', async () => {
+    const clock = new ManualClock(Date.now())
+    const store = new FailingWrites()
+    const { spa, navigator } = rp.setup({ clock, store })
+    await callbackUrl(spa, navigator)
+    store.failures = Number.POSITIVE_INFINITY
+    let logins = 0
+    spa.on('login', () => logins++)
+    let failed = store.nextFailure()
+    const callback = spa.handleRedirectCallback().catch((error: unknown) => error)
+    for (const pause of [250, 500, 1_000, 2_000]) {
+      await failed
+      failed = store.nextFailure()
+      await clock.advance(pause)
+    }
+    expect(isOpenRpError(await callback, 'STORE_ERROR')).toBe(true)
+    expect(store.attempts).toBe(5)
+    expect(logins).toBe(0)
+    expect(await spa.isAuthenticated()).toBe(false)
+  })
+})
