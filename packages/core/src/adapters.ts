@@ -6,12 +6,13 @@
  *
  * @example
  * ```ts
+ * import type { Store, StoreSetOptions } from '@openrp/core'
  * import { parseStoredJson, toStoredJson, ttlSecToMs } from '@openrp/core/adapters'
  *
  * class KvStore implements Store {
- *   async get(key: string) {
+ *   async get<T = unknown>(key: string) {
  *     const text = await kv.get(key)
- *     return text === null ? undefined : parseStoredJson(text, 'KvStore')
+ *     return text === null ? undefined : parseStoredJson<T>(text, 'KvStore')
  *   }
  *   async set(key: string, value: unknown, options?: StoreSetOptions) {
  *     await kv.put(key, toStoredJson(value), { ttlMs: ttlSecToMs(options?.ttlSec) })

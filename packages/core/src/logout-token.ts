@@ -63,17 +63,19 @@ const processReplayLock = new InProcessLock()
  *
  * @example
  * ```ts
- * try {
- *   const { sub, sid } = await validateLogoutToken(core, form.get('logout_token'), {
- *     replayStore: redisStore,
- *     replayLock: redisLock,
- *   })
- *   await endSessions({ sub, sid })
- *   return new Response(null, { status: 200 })
- * } catch (e) {
- *   if (isOpenRpError(e, 'LOGOUT_TOKEN_REPLAYED')) return new Response(null, { status: 200 })
- *   if (isOpenRpError(e, 'LOGOUT_TOKEN_INVALID')) return new Response(null, { status: 400 })
- *   throw e
+ * async function onBackchannelLogout(form: FormData): Promise<Response> {
+ *   try {
+ *     const { sub, sid } = await validateLogoutToken(core, form.get('logout_token'), {
+ *       replayStore: redisStore,
+ *       replayLock: redisLock,
+ *     })
+ *     await endSessions({ sub, sid })
+ *     return new Response(null, { status: 200 })
+ *   } catch (e) {
+ *     if (isOpenRpError(e, 'LOGOUT_TOKEN_REPLAYED')) return new Response(null, { status: 200 })
+ *     if (isOpenRpError(e, 'LOGOUT_TOKEN_INVALID')) return new Response(null, { status: 400 })
+ *     throw e
+ *   }
  * }
  * ```
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#Validation

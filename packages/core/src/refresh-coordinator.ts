@@ -178,12 +178,12 @@ export interface RefreshTask<T> {
 export type RefreshOutcome<T> = { value: T; error?: unknown } | { stored: T }
 
 /**
- * A failure remembered for a key, as kept next to its value in the store (under
- * `failureKey`).
+ * A failure remembered for a key, as kept next to its value in the store (under the key
+ * followed by `:failure`).
  *
  * @example
  * ```ts
- * const record = await store.get<RefreshFailureRecord>(failureKey('user:alice'))
+ * const record = await store.get<RefreshFailureRecord>('user:alice:failure')
  * if (record && record.untilMs > Date.now()) console.log('backing off', record.error.code)
  * ```
  */

@@ -14,8 +14,10 @@ import { InvalidArgumentError, StoreError } from './errors.ts'
  *   `undefined`, a function); check before writing, so nothing is overwritten.
  * @example
  * ```ts
- * async set(key: string, value: unknown) {
- *   await backend.write(key, toStoredJson(value))
+ * class MyStore {
+ *   async set(key: string, value: unknown) {
+ *     await backend.write(key, toStoredJson(value))
+ *   }
  * }
  * ```
  */
@@ -40,8 +42,10 @@ export function toStoredJson(value: unknown): string {
  *   or corrupt). The message never contains the text, which may be a token.
  * @example
  * ```ts
- * const text = await backend.read(key)
- * return text === undefined ? undefined : parseStoredJson<T>(text, 'MyStore')
+ * async function get<T>(key: string): Promise<T | undefined> {
+ *   const text = await backend.read(key)
+ *   return text === undefined ? undefined : parseStoredJson<T>(text, 'MyStore')
+ * }
  * ```
  */
 export function parseStoredJson<T = unknown>(

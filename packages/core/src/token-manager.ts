@@ -134,7 +134,7 @@ export interface TokenManagerOptions {
  *
  * @example
  * ```ts
- * tokens.on('expired', (error, { source }) => {
+ * manager.on('expired', (error, { source }) => {
  *   if (source === 'elsewhere') console.info('the session ended in another tab or process')
  *   showLogin()
  * })
@@ -175,7 +175,7 @@ export interface TokenManagerEvents {
  *
  * @example
  * ```ts
- * if (tokens.phase === 'expired') showLogin()
+ * if (manager.phase === 'expired') showLogin()
  * ```
  */
 export type TokenManagerPhase = 'signedOut' | 'active' | 'expired' | 'closed'

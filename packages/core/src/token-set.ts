@@ -55,7 +55,7 @@ export type TokenSetInit = TokenSetJSON
  * const tokens = await client.refresh(old)
  * await store.set('tokens', tokens.toJSON())
  * const again = TokenSet.fromJSON(await store.get('tokens'))
- * if (again.isExpired(30)) { ... }
+ * if (again.isExpired(30)) await client.refresh(again)
  * ```
  */
 export class TokenSet {
