@@ -64,7 +64,7 @@ export interface SpaNavigator {
  *
  * @example
  * ```ts
- * const spa = createSpaClient({ ..., navigator: browserNavigator(window) })
+ * const spa = createSpaClient({ issuer, clientId, redirectUri, navigator: browserNavigator(window) })
  * ```
  */
 export function browserNavigator(win: Window = window): SpaNavigator {
