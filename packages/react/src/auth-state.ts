@@ -27,8 +27,11 @@ import type { IdTokenClaims, OpenRpError } from '@openrp/core'
  *
  * @example
  * ```tsx
- * const { status } = useAuth()
- * if (status === 'loading') return <Spinner />
+ * function Header() {
+ *   const { status } = useAuth()
+ *   if (status === 'loading') return <Spinner />
+ *   return <Nav />
+ * }
  * ```
  */
 export type AuthStatus = 'loading' | 'signedIn' | 'signedOut' | 'error'
@@ -38,8 +41,11 @@ export type AuthStatus = 'loading' | 'signedIn' | 'signedOut' | 'error'
  *
  * @example
  * ```tsx
- * const { status, user, error } = useAuth()
- * if (status === 'signedOut' && error?.code === 'SESSION_EXPIRED') return <p>Session ended</p>
+ * function Greeting() {
+ *   const { status, user, error } = useAuth()
+ *   if (status === 'signedOut' && error?.code === 'SESSION_EXPIRED') return <p>Session ended</p>
+ *   return <p>Hello {user?.sub}</p>
+ * }
  * ```
  */
 export interface AuthState {
