@@ -237,7 +237,18 @@ export interface ReferenceServerOptions {
    * ```ts
    * const ca = createSelfSignedCertificate({ commonName: 'Test CA' })
    * const daemon = issueCertificate(ca, { commonName: 'daemon' }) // CN=daemon
-   * const server = await startReferenceServer({ mtlsCa: ca.cert, clients: [...] })
+   * const server = await startReferenceServer({
+   *   mtlsCa: ca.cert,
+   *   clients: [
+   *     {
+   *       client_id: 'daemon',
+   *       token_endpoint_auth_method: 'tls_client_auth',
+   *       tls_client_auth_subject_dn: 'CN=daemon',
+   *       grant_types: ['client_credentials'],
+   *       scope: 'api',
+   *     },
+   *   ],
+   * })
    * ```
    * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1
    */
