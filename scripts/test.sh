@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The one test command (README: `npm test`). Installs what it needs, then runs lint, type checks,
-# the build, every unit and integration test (real reference server, real redis-server), smoke
-# tests of the built packages, the Playwright suites in real Chromium, and the bundle-size budget.
+# The one test command (README: `npm test`). Installs what it needs, then runs lint, type checks
+# (of the code and of the examples in the docs), the build, every unit and integration test (real
+# reference server, real redis-server), smoke tests of the built packages, the Playwright suites
+# in real Chromium, and the bundle-size budget.
 # Every stage runs even when an earlier one fails; the exit code says whether all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ step() {
 
 step "lint" pnpm exec biome check .
 step "typecheck" pnpm -r --if-present run typecheck
+step "code examples in the docs and TSDoc type-check" node scripts/check-doc-examples.mjs
 step "build" pnpm run build
 step "public API report (api/*.api.d.ts)" node scripts/api-report.mjs --check
 step "API reference (typedoc: no warnings, no broken links, every export documented)" pnpm run docs
