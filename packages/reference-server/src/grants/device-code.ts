@@ -5,7 +5,7 @@
 import { OAuthHttpError, invalidGrant } from '../errors.ts'
 import { findUser } from '../state.ts'
 import { tokenResponse } from '../tokens.ts'
-import { type GrantHandler, requireParam, wantsRefresh } from './grant.ts'
+import { type GrantHandler, grantedResources, requireParam, wantsRefresh } from './grant.ts'
 
 export const deviceCodeGrant: GrantHandler = async ({
   state,
@@ -22,6 +22,8 @@ export const deviceCodeGrant: GrantHandler = async ({
   if (record.status === 'used') throw invalidGrant('device_code already used')
   if (record.expiresAt < state.now())
     throw new OAuthHttpError('expired_token', 'device_code expired')
+  // RFC 8707: a resource the client may not ask for is refused before the poll counts.
+  const resources = grantedResources(client, form, undefined)
   const now = state.shiftedNowMs() / 1000
   const tooFast = record.lastPoll !== undefined && now - record.lastPoll < record.interval
   record.lastPoll = now
@@ -46,6 +48,8 @@ export const deviceCodeGrant: GrantHandler = async ({
     grantType,
     jkt,
     x5t,
+    audience: resources.audience,
+    refreshAudience: resources.grant,
     authTime: record.authTime,
     idToken: isUser && record.scope.includes('openid') ? {} : undefined,
     refresh: wantsRefresh(client, record.scope),

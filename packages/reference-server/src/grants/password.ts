@@ -4,7 +4,13 @@ import { safeEqual } from '../crypto-utils.ts'
 import { invalidGrant } from '../errors.ts'
 import { splitList } from '../http.ts'
 import { tokenResponse } from '../tokens.ts'
-import { type GrantHandler, narrowScope, requireParam, wantsRefresh } from './grant.ts'
+import {
+  type GrantHandler,
+  grantedResources,
+  narrowScope,
+  requireParam,
+  wantsRefresh,
+} from './grant.ts'
 
 export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, x5t, grantType }) => {
   const username = requireParam(form, 'username')
@@ -14,6 +20,8 @@ export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, x5
     throw invalidGrant('wrong username or password')
   }
   const scope = narrowScope(form.get('scope'), splitList(client.scope))
+  // RFC 8707: each resource must be one the client may ask for; it narrows the token's audience.
+  const resources = grantedResources(client, form, undefined)
   return tokenResponse(state, {
     client,
     sub: user.sub,
@@ -21,6 +29,8 @@ export const passwordGrant: GrantHandler = async ({ state, client, form, jkt, x5
     grantType,
     jkt,
     x5t,
+    audience: resources.audience,
+    refreshAudience: resources.grant,
     authTime: state.now(),
     idToken: scope.includes('openid') ? {} : undefined,
     refresh: wantsRefresh(client, scope),
