@@ -165,20 +165,7 @@ export async function deviceLogin(
   const cleanups: (() => void)[] = []
   const onAbort = () => controller.abort(new AbortError('The sign-in was cancelled'))
   if (options.signal?.aborted) throw new AbortError('The sign-in was cancelled')
-  // A QR code needs the optional `qrcode` package: it is loaded before the device
-  // authorization is requested, so `qr: true` without it fails before anything is sent.
-  let wantsQr = options.qr !== false || options.onPrompt !== undefined
-  let qrMissing: OpenRpError | undefined
-  if (wantsQr) {
-    qrMissing = await loadQrcode().then(
-      () => undefined,
-      (error: unknown) => {
-        if (options.qr === true || !isOpenRpError(error, 'DEPENDENCY_MISSING')) throw error
-        return error
-      },
-    )
-    wantsQr = qrMissing === undefined
-  }
+  // Listened to before the first await: an abort while `qrcode` loads must not be missed.
   options.signal?.addEventListener('abort', onAbort, { once: true })
   cleanups.push(() => options.signal?.removeEventListener('abort', onAbort))
   if (options.cancelOnSigint ?? true) {
@@ -202,6 +189,21 @@ export async function deviceLogin(
   }
 
   try {
+    // A QR code needs the optional `qrcode` package: it is loaded before the device
+    // authorization is requested, so `qr: true` without it fails before anything is sent.
+    let wantsQr = options.qr !== false || options.onPrompt !== undefined
+    let qrMissing: OpenRpError | undefined
+    if (wantsQr) {
+      qrMissing = await loadQrcode().then(
+        () => undefined,
+        (error: unknown) => {
+          if (options.qr === true || !isOpenRpError(error, 'DEPENDENCY_MISSING')) throw error
+          return error
+        },
+      )
+      wantsQr = qrMissing === undefined
+    }
+    if (controller.signal.aborted) throw controller.signal.reason
     const warn = (error: OpenRpError, note: string) => {
       output?.write(`${note}\n`)
       options.onWarning?.(error)
