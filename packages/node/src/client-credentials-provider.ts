@@ -210,11 +210,10 @@ export class ClientCredentialsProvider {
 
   /** A valid token for these parameters (cached while it has more than `refreshSkewSec` left). */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
+    checkTokenOptions(options)
     const key = this.#keyOfCached(options)
     const cached = this.#memory.get(key)
     const { rejectedToken } = options
-    if (rejectedToken !== undefined && typeof rejectedToken !== 'string')
-      throw new InvalidArgumentError('rejectedToken must be a string')
     if (
       cached &&
       this.#fresh(cached) &&
@@ -251,7 +250,7 @@ export class ClientCredentialsProvider {
   }
 
   /**
-   * {@link keyOf}, remembered for the common call (string scope and audience, no resource):
+   * {@link keyOf}, remembered for the common call (no resource; scope and audience checked):
    * computing it is most of the work of a cached getToken(). Not when a subclass overrides
    * keyOf(), which may depend on more than the options and the client.
    */
@@ -259,8 +258,6 @@ export class ClientCredentialsProvider {
     const { scope = '', audience = '' } = options
     if (
       options.resource !== undefined ||
-      typeof scope !== 'string' ||
-      typeof audience !== 'string' ||
       this.keyOf !== ClientCredentialsProvider.prototype.keyOf
     ) {
       return this.keyOf(options)
@@ -394,6 +391,20 @@ export class ClientCredentialsProvider {
       this.#memory.delete(key)
     }
   }
+}
+
+/**
+ * Refuses options of the wrong type before a key is made of them: keyOf() would throw a bare
+ * TypeError on a scope that is not a string, or make a key of an audience no request may carry.
+ */
+function checkTokenOptions(options: GetTokenOptions): void {
+  for (const name of ['scope', 'audience'] as const) {
+    const value = options[name]
+    if (value !== undefined && typeof value !== 'string')
+      throw new InvalidArgumentError(`${name} must be a string`)
+  }
+  if (options.rejectedToken !== undefined && typeof options.rejectedToken !== 'string')
+    throw new InvalidArgumentError('rejectedToken must be a string')
 }
 
 /**

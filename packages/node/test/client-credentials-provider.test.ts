@@ -317,6 +317,23 @@ describe('ClientCredentialsProvider (one process)', () => {
     )
   })
 
+  it('refuses a scope or audience that is not a string with INVALID_ARGUMENT, not a TypeError', async () => {
+    const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+    await provider.getToken()
+    // A scope array (as some configs hold scopes) was a bare TypeError out of keyOf().
+    for (const options of [
+      { scope: ['api:read', 'api:write'] },
+      { scope: 42 },
+      { audience: [API] },
+      { audience: null },
+    ]) {
+      await expect(provider.getToken(options as never)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
+    expect(tokenRequests()).toHaveLength(1)
+  })
+
   it('rejects a bad backoff with INVALID_ARGUMENT', () => {
     for (const backoff of [{ baseMs: -1 }, { maxMs: Number.NaN }, { baseMs: 10, maxMs: 5 }]) {
       expect(() => new ClientCredentialsProvider({ client, backoff })).toThrow(
