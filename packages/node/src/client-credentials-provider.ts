@@ -187,6 +187,8 @@ export class ClientCredentialsProvider {
       throw new InvalidArgumentError('defaultLifetimeSec must be a positive number')
     if (!(Number.isInteger(this.#maxCachedTokens) && this.#maxCachedTokens >= 1))
       throw new InvalidArgumentError('maxCachedTokens must be a positive integer')
+    const lockTimeoutMs = waitMs(options.lockTimeoutMs, 'lockTimeoutMs')
+    const timeoutMs = waitMs(options.timeoutMs, 'timeoutMs')
     const clock = this.#clock
     // Bounded like the in-memory cache; failure records (backoff) count towards the cap too.
     this.#store =
@@ -197,8 +199,8 @@ export class ClientCredentialsProvider {
       lock: options.lock,
       clock: this.#clock,
       random: options.random,
-      lockTimeoutMs: options.lockTimeoutMs ?? 30_000,
-      waitTimeoutMs: options.timeoutMs ?? 30_000,
+      lockTimeoutMs,
+      waitTimeoutMs: timeoutMs,
       backoff: options.backoff,
     })
   }
@@ -391,6 +393,18 @@ export class ClientCredentialsProvider {
       this.#memory.delete(key)
     }
   }
+}
+
+/**
+ * A wait in ms (default 30000): a number, 0 or more (`Infinity` waits without end). A NaN (an
+ * unset environment variable through `Number()`) made every wait endless, a negative one
+ * failed every call at once.
+ */
+function waitMs(value: number | undefined, name: string): number {
+  if (value === undefined) return 30_000
+  if (!(typeof value === 'number' && value >= 0))
+    throw new InvalidArgumentError(`${name} must be a number, 0 or more`)
+  return value
 }
 
 /**

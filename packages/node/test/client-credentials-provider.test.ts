@@ -334,6 +334,20 @@ describe('ClientCredentialsProvider (one process)', () => {
     expect(tokenRequests()).toHaveLength(1)
   })
 
+  it('rejects a timeoutMs or lockTimeoutMs that is not a number, 0 or more, with INVALID_ARGUMENT', () => {
+    // A NaN timeoutMs (Number() of an unset variable) made every caller's wait endless.
+    for (const bad of [Number.NaN, -1, '5000']) {
+      for (const name of ['timeoutMs', 'lockTimeoutMs']) {
+        expect(() => new ClientCredentialsProvider({ client, [name]: bad })).toThrow(
+          expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+        )
+      }
+    }
+    expect(
+      () => new ClientCredentialsProvider({ client, timeoutMs: 0, lockTimeoutMs: Infinity }),
+    ).not.toThrow()
+  })
+
   it('rejects a bad backoff with INVALID_ARGUMENT', () => {
     for (const backoff of [{ baseMs: -1 }, { maxMs: Number.NaN }, { baseMs: 10, maxMs: 5 }]) {
       expect(() => new ClientCredentialsProvider({ client, backoff })).toThrow(
