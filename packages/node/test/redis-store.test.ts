@@ -77,6 +77,27 @@ describe('RedisStore', () => {
     }
   })
 
+  // Real time: the command timeout is the Redis connection's, and CLIENT PAUSE is Redis's.
+  it('close() does not wait for the reply to a command Redis holds (a stalled Redis)', async () => {
+    const store = new RedisStore({ url: redis.server.url, commandTimeoutMs: 200, prefix: 'stall:' })
+    try {
+      await store.set('warm-up', 1)
+      // Redis holds writes for 5 s: the SET times out for its caller, its reply still awaited.
+      await redis.raw.sendCommand(['CLIENT', 'PAUSE', '5000', 'WRITE'])
+      await expect(store.set('k', 1)).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        cause: { code: 'TIMEOUT' },
+      })
+      // node-redis's close() waits for every reply: it resolved only once Redis answered.
+      const started = Date.now()
+      await store.close()
+      expect(Date.now() - started).toBeLessThan(2000)
+    } finally {
+      await redis.raw.sendCommand(['CLIENT', 'UNPAUSE'])
+      await store.close()
+    }
+  })
+
   it('fails fast with STORE_ERROR when no Redis listens', async () => {
     const port = await freePort()
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 })

@@ -108,6 +108,8 @@ export class RedisConnection {
   #everReady = false
   /** The last connection error the client reported, given as `cause` to callers. */
   #lastError: unknown
+  /** Commands sent whose reply has not come yet (also those whose callers timed out). */
+  readonly #unanswered = new Set<Promise<unknown>>()
   /** One wait for the first connection, shared by every caller that arrives meanwhile. */
   #firstReady: Promise<void> | undefined
 
@@ -153,8 +155,12 @@ export class RedisConnection {
       )
     })
     try {
+      const sent = fn(client)
+      this.#unanswered.add(sent)
+      const answered = () => this.#unanswered.delete(sent)
+      sent.then(answered, answered)
       // A reply that comes after the timeout is read and dropped by the client.
-      return await Promise.race([fn(client), timeout])
+      return await Promise.race([sent, timeout])
     } catch (cause) {
       if (this.#owned && this.#options.cluster && !isReplyError(cause)) this.#rediscover(client)
       throw new StoreError(`Redis ${what} failed`, { cause })
@@ -163,15 +169,31 @@ export class RedisConnection {
     }
   }
 
-  /** Closes the client if openrp created it. */
+  /**
+   * Closes the client if openrp created it. node-redis's `close()` waits for the reply to every
+   * command sent, which a stalled Redis (or a network partition) may never give. The callers of
+   * those commands stopped waiting after `commandTimeoutMs`: close() waits for them no longer
+   * than that either, then drops the connection.
+   */
   async close(): Promise<void> {
     if (!this.#owned) return
     const client = this.#client ?? (await this.#creating?.catch(() => undefined))
     if (!client?.isOpen) return
+    if (this.#unanswered.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        Promise.allSettled(this.#unanswered),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.#commandTimeoutMs)
+        }),
+      ])
+      clearTimeout(timer)
+    }
     try {
-      await client.close()
+      if (this.#unanswered.size > 0) client.destroy()
+      else await client.close()
     } catch {
-      client.destroy()
+      if (client.isOpen) client.destroy()
     }
   }
 
