@@ -19,7 +19,7 @@ import {
   sleep,
   systemClock,
 } from '@openrp/core'
-import { holdLease, leaseTimeOf } from './internal/lease.ts'
+import { holdLease, leaseMsOf, leaseTimeOf } from './internal/lease.ts'
 
 /** Options of {@link FileLock}. */
 export interface FileLockOptions {
@@ -29,10 +29,11 @@ export interface FileLockOptions {
    */
   dir: string
   /**
-   * Lease of a held lock in ms (default 15000). While `fn` runs the lock file is touched every
-   * third of it; a lock file not touched for a whole lease belongs to a holder that crashed
-   * (or hangs) and is taken over by the next waiter. A holder that finds its lock file gone or
-   * another's, or cannot touch it for a whole lease, is told through `lease.signal` (LOCK_LOST).
+   * Lease of a held lock in whole ms, from 100 to 2^31 - 1 (default 15000). While `fn` runs
+   * the lock file is touched every third of it; a lock file not touched for a whole lease
+   * belongs to a holder that crashed (or hangs) and is taken over by the next waiter. A holder
+   * that finds its lock file gone or another's, or cannot touch it for a whole lease, is told
+   * through `lease.signal` (LOCK_LOST).
    */
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
@@ -118,10 +119,9 @@ export class FileLock implements Lock {
       throw new InvalidArgumentError('FileLock needs a dir')
     }
     this.dir = options.dir
-    this.#leaseMs = options.leaseMs ?? 15_000
+    this.#leaseMs = leaseMsOf(options.leaseMs)
     this.#timeoutMs = options.timeoutMs ?? 30_000
     this.#clock = options.clock ?? systemClock
-    if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
     if (!(this.#timeoutMs >= 0)) throw new InvalidArgumentError('timeoutMs must be >= 0')
   }
 

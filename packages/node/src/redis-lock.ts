@@ -14,7 +14,7 @@ import {
   sleep,
   systemClock,
 } from '@openrp/core'
-import { holdLease, leaseTimeOf } from './internal/lease.ts'
+import { holdLease, leaseMsOf, leaseTimeOf } from './internal/lease.ts'
 import { RedisConnection, type RedisConnectionOptions } from './internal/redis-connection.ts'
 
 /** Deletes the lock only if it still holds our token. */
@@ -26,10 +26,10 @@ export interface RedisLockOptions extends RedisConnectionOptions {
   /** Prepended to every lock name (default `openrp:lock:`). */
   prefix?: string
   /**
-   * Lease of a held lock in ms (default 15000). While `fn` runs the lease is extended every
-   * third of it; a holder that crashes stops extending, so the lock frees itself within one
-   * lease and cannot block the fleet forever. A holder that cannot extend it for a whole lease
-   * is told through `lease.signal` (LOCK_LOST).
+   * Lease of a held lock in whole ms, from 100 to 2^31 - 1 (default 15000). While `fn` runs
+   * the lease is extended every third of it; a holder that crashes stops extending, so the
+   * lock frees itself within one lease and cannot block the fleet forever. A holder that
+   * cannot extend it for a whole lease is told through `lease.signal` (LOCK_LOST).
    */
   leaseMs?: number
   /** Default wait before LockTimeoutError when `withLock` gets no `timeoutMs` (30000). */
@@ -84,12 +84,11 @@ export class RedisLock implements Lock {
   readonly #clock: Clock
 
   constructor(options: RedisLockOptions) {
+    this.#leaseMs = leaseMsOf(options.leaseMs)
     this.#connection = new RedisConnection(options)
     this.prefix = options.prefix ?? 'openrp:lock:'
-    this.#leaseMs = options.leaseMs ?? 15_000
     this.#timeoutMs = options.timeoutMs ?? 30_000
     this.#clock = options.clock ?? systemClock
-    if (!(this.#leaseMs >= 100)) throw new InvalidArgumentError('leaseMs must be at least 100')
   }
 
   async withLock<T>(

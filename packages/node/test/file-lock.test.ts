@@ -180,9 +180,12 @@ describe('FileLock', () => {
     expect(() => new FileLock({ dir: '' })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     )
-    expect(() => new FileLock({ dir, leaseMs: 10 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    )
+    // Past 2^31 - 1 ms, Infinity included, the renewal timer overflowed and fired every ms.
+    for (const leaseMs of [10, Number.NaN, 2 ** 31, Number.POSITIVE_INFINITY, 1500.5]) {
+      expect(() => new FileLock({ dir, leaseMs })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
     await mkdir(join(dir, '..'), { recursive: true })
     await writeFile(join(dir, '..', 'file'), 'not a directory')
     await expect(

@@ -184,6 +184,16 @@ describe('RedisLock', () => {
     }
   })
 
+  it('refuses a leaseMs Redis or a timer cannot take with INVALID_ARGUMENT', () => {
+    // A fraction failed every SET PX (not an integer); past 2^31 - 1 ms, Infinity included,
+    // the renewal timer overflowed and fired every ms.
+    for (const leaseMs of [10, Number.NaN, 1500.5, 2 ** 31, Number.POSITIVE_INFINITY]) {
+      expect(() => new RedisLock({ url: redis.server.url, leaseMs })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
+  })
+
   it('gives STORE_ERROR when Redis is unreachable', async () => {
     const lock = new RedisLock({
       url: `redis://127.0.0.1:${await freePort()}`,

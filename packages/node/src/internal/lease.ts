@@ -6,11 +6,27 @@
  */
 import {
   type Clock,
+  InvalidArgumentError,
   type LockLease,
   LockLostError,
   systemClock,
   type TimerHandle,
 } from '@openrp/core'
+
+/** The longest timer Node keeps (about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A lock's `leaseMs` (default 15000): whole milliseconds (Redis's `PX` takes nothing else), at
+ * least 100, and no longer than a timer can wait. A longer lease (`Infinity` for "never
+ * expires") made the renewal and watchdog timers overflow and fire every millisecond.
+ */
+export function leaseMsOf(value: number | undefined): number {
+  const leaseMs = value ?? 15_000
+  if (!(Number.isInteger(leaseMs) && leaseMs >= 100 && leaseMs <= MAX_TIMER_MS))
+    throw new InvalidArgumentError(`leaseMs must be an integer from 100 to ${MAX_TIMER_MS}`)
+  return leaseMs
+}
 
 /**
  * The time leases are measured in: `performance.now()` (which wall-clock changes do not move)
