@@ -320,8 +320,9 @@ export class ClientCredentialsProvider {
       request: async () => ({
         value: this.#withLifetime(
           await this.#client.clientCredentials({
-            scope: options.scope,
-            audience: options.audience,
+            // An empty scope or audience is keyed as none (keyOf), so it is sent as none.
+            scope: options.scope?.trim() || undefined,
+            audience: options.audience || undefined,
             resource: options.resource,
             // One request per attempt: the client's own retries would stack under the backoff
             // (three requests per attempt by default), hammering a provider that is down.

@@ -334,6 +334,17 @@ describe('ClientCredentialsProvider (one process)', () => {
     expect(tokenRequests()).toHaveLength(1)
   })
 
+  it('an empty scope or audience is none, cached or not: one token for all of them', async () => {
+    // Keyed as none (keyOf), so sent as none: clientCredentials() refuses an empty one.
+    for (const options of [{ scope: '' }, { scope: '  ' }, { audience: '' }, {}]) {
+      const provider = new ClientCredentialsProvider({ client, skewSec: 0 })
+      const set = await provider.getToken(options)
+      expect(set.accessToken).toBeTypeOf('string')
+      expect(await provider.getToken({})).toBe(set)
+    }
+    expect(tokenRequests()).toHaveLength(4)
+  })
+
   it('rejects a timeoutMs or lockTimeoutMs that is not a number, 0 or more, with INVALID_ARGUMENT', () => {
     // A NaN timeoutMs (Number() of an unset variable) made every caller's wait endless.
     for (const bad of [Number.NaN, -1, '5000']) {
