@@ -494,6 +494,9 @@ export class DeviceLogin {
   #pollFailed(run: number, poller: Poller, error: unknown): void {
     poller.requesting = false
     if (this.#poller === poller) this.#poller = undefined
+    // A poll of a code no longer shown (it expired while this poll was on the wire, and a new
+    // one followed) ends nothing: its late `expired_token` or denial is not the new code's.
+    if (poller.device !== this.#device) return
     if (isOpenRpError(error, 'ABORTED') || run !== this.#run || this.#closed) return
     if (isOpenRpError(error, 'DEVICE_CODE_EXPIRED')) {
       this.#expired(run, error)
