@@ -68,14 +68,16 @@ export function openLoginPopup(navigator: SpaNavigator, options: PopupOptions = 
 /**
  * Waits for the popup's callback page to post the authorization response URL. A response whose
  * `state` is not the popup's (another flow's) is ignored. Rejects with `POPUP_CLOSED` when the
- * popup closes first and `POPUP_TIMEOUT` after `timeoutMs`; the popup is closed in every case.
- * The closed check and the timeout run on `clock` (the client's).
+ * popup closes first, `POPUP_TIMEOUT` after `timeoutMs`, and `signal.reason` once `signal`
+ * aborts (the client was closed); the popup is closed in every case. The closed check and the
+ * timeout run on `clock` (the client's).
  */
 export function waitForPopupResponse(
   navigator: SpaNavigator,
   popup: PopupHandle | LoginPopup,
   options: PopupOptions = {},
   clock: Clock = systemClock,
+  signal?: AbortSignal,
 ): Promise<string> {
   const origin = navigator.origin()
   return new Promise<string>((resolve, reject) => {
@@ -85,6 +87,7 @@ export function waitForPopupResponse(
       settled = true
       unsubscribe()
       channel?.close()
+      signal?.removeEventListener('abort', abort)
       clock.clearTimeout(poll)
       clock.clearTimeout(timer)
       popup.close()
@@ -141,6 +144,9 @@ export function waitForPopupResponse(
         ),
       timeoutMs,
     )
+    const abort = () => finish(() => reject(signal!.reason))
+    signal?.addEventListener('abort', abort)
+    if (signal?.aborted) abort()
   })
 }
 

@@ -19,17 +19,20 @@ export interface SilentRenewOptions {
 /**
  * Loads `authorizationUrl` in a hidden iframe and resolves with the response URL the silent
  * callback page posts. Only a message from our own origin and from that iframe is accepted.
- * The timeout runs on `clock` (the client's).
+ * The timeout runs on `clock` (the client's). Once `signal` aborts (the client was closed) it
+ * rejects with `signal.reason` and the iframe is removed (or never made).
  */
 export function runSilentRequest(
   navigator: SpaNavigator,
   authorizationUrl: string,
   options: SilentRenewOptions = {},
   clock: Clock = systemClock,
+  signal?: AbortSignal,
 ): Promise<string> {
   const origin = navigator.origin()
   const timeoutMs = options.timeoutMs ?? 10_000
   return new Promise<string>((resolve, reject) => {
+    signal?.throwIfAborted()
     let frameWindow: unknown
     const unsubscribe = navigator.onMessage((message) => {
       if (message.origin !== origin || message.source !== frameWindow) return
@@ -49,10 +52,16 @@ export function runSilentRequest(
         ),
       )
     }, timeoutMs)
+    const abort = () => {
+      done()
+      reject(signal!.reason)
+    }
+    signal?.addEventListener('abort', abort)
     function done() {
       clock.clearTimeout(timer)
       unsubscribe()
       frame.remove()
+      signal?.removeEventListener('abort', abort)
     }
   })
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  AbortError,
   type AuthTransaction,
   type Clock,
   type ClientCore,
@@ -134,6 +135,8 @@ export class SpaClient {
   /** `sub` of the session last seen here: another tab's login as someone else is a `login`. */
   #user: string | undefined
   #closed = false
+  /** Aborted by close(): a popup login or silent renewal still waiting then ends (`ABORTED`). */
+  readonly #closing = new AbortController()
 
   constructor(options: SpaClientInit) {
     if (typeof options !== 'object' || options === null)
@@ -218,7 +221,8 @@ export class SpaClient {
 
   /**
    * Signs in in a popup. Call it directly in a click handler: the popup opens synchronously,
-   * before anything is awaited. Rejects with `POPUP_BLOCKED`, `POPUP_CLOSED` or `POPUP_TIMEOUT`.
+   * before anything is awaited. Rejects with `POPUP_BLOCKED`, `POPUP_CLOSED` or `POPUP_TIMEOUT`,
+   * and with `ABORTED` when the client is closed meanwhile.
    */
   loginWithPopup(options: LoginOptions = {}): Promise<TokenSet> {
     let popup: ReturnType<typeof openLoginPopup>
@@ -248,6 +252,7 @@ export class SpaClient {
         popup,
         this.#options.popup,
         this.#clock,
+        this.#closing.signal,
       )
       const pending = this.#transactions.take(
         authorizationResponseParams(responseUrl).get('state'),
@@ -447,9 +452,14 @@ export class SpaClient {
     return this.#events.on(event, listener)
   }
 
-  /** Stops timers and cross-tab listening (e.g. when a test or a micro-frontend unmounts). */
+  /**
+   * Stops timers and cross-tab listening (e.g. when a test or a micro-frontend unmounts). A
+   * popup login or silent renewal still waiting rejects with `ABORTED`, and its popup or
+   * iframe is closed.
+   */
   close(): void {
     this.#closed = true
+    this.#closing.abort(new AbortError('The SpaClient was closed'))
     void this.#manager?.then(
       (manager) => manager.close(),
       () => {},
@@ -706,6 +716,7 @@ export class SpaClient {
       url.toString(),
       this.#options.silent || undefined,
       this.#clock,
+      this.#closing.signal,
     )
     // Under TokenManager's renewal, whose callers wait only `timeoutMs`: a sent exchange is kept.
     // TokenManager checks that the answer is about the same user.
