@@ -377,8 +377,9 @@ export class SpaClient {
    * Signs out: clears the session in every tab first (so nothing is left behind if the provider
    * is down or the tab closes), then revokes the tokens (unless `revoke: false`; failures are
    * `error` events), then sends the browser to the provider's end_session endpoint with
-   * `id_token_hint`, `post_logout_redirect_uri` and `state` (unless `localOnly`, or the provider
-   * has none). With `localOnly`, it resolves even when the provider cannot be reached.
+   * `id_token_hint`, and `post_logout_redirect_uri` and `state` when there is a post-logout
+   * target (unless `localOnly`, or the provider has no such endpoint). With `localOnly`, it
+   * resolves even when the provider cannot be reached.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
     const target = options.localOnly
@@ -427,13 +428,17 @@ export class SpaClient {
       )
     }
     if (options.localOnly || !core.metadata.end_session_endpoint) return
-    const state = randomState()
-    this.#transactions.save(state, {
-      transaction: null,
-      mode: 'logout',
-      returnTo: postLogoutPath(target, this.#navigator.origin()),
-      createdAt: Date.now(),
-    })
+    // `state` comes back only with a post-logout redirect: without one, nothing to wait for.
+    let state: string | undefined
+    if (target !== undefined) {
+      state = randomState()
+      this.#transactions.save(state, {
+        transaction: null,
+        mode: 'logout',
+        returnTo: postLogoutPath(target, this.#navigator.origin()),
+        createdAt: Date.now(),
+      })
+    }
     const url = endSessionUrl(core, {
       idTokenHint: tokens?.idToken,
       postLogoutRedirectUri: target,
@@ -737,11 +742,11 @@ function sibling(page: string, options: SpaClientInit): string {
 
 /**
  * The app path of the page the provider sends the browser back to after logout (the callback's
- * `returnTo`): `/` when that page is not on this origin, or the provider picks it.
+ * `returnTo`): `/` when that page is not on this origin.
  */
-function postLogoutPath(target: string | undefined, origin: string): string {
+function postLogoutPath(target: string, origin: string): string {
   try {
-    return checkReturnTo(target ?? '/', origin, undefined)
+    return checkReturnTo(target, origin, undefined)
   } catch {
     return '/'
   }
