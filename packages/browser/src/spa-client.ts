@@ -379,7 +379,9 @@ export class SpaClient {
    * `error` events), then sends the browser to the provider's end_session endpoint with
    * `id_token_hint`, and `post_logout_redirect_uri` and `state` when there is a post-logout
    * target (unless `localOnly`, or the provider has no such endpoint). With `localOnly`, it
-   * resolves even when the provider cannot be reached.
+   * resolves even when the provider cannot be reached. When sessionStorage refuses the logout's
+   * transaction (`STORE_ERROR`, an `error` event), it goes on without `state`: the return is
+   * then a plain page load, not a callback.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
     const target = options.localOnly
@@ -431,13 +433,20 @@ export class SpaClient {
     // `state` comes back only with a post-logout redirect: without one, nothing to wait for.
     let state: string | undefined
     if (target !== undefined) {
-      state = randomState()
-      this.#transactions.save(state, {
-        transaction: null,
-        mode: 'logout',
-        returnTo: postLogoutPath(target, this.#navigator.origin()),
-        createdAt: Date.now(),
-      })
+      const pending = randomState()
+      try {
+        this.#transactions.save(pending, {
+          transaction: null,
+          mode: 'logout',
+          returnTo: postLogoutPath(target, this.#navigator.origin()),
+          createdAt: Date.now(),
+        })
+        state = pending
+      } catch (error) {
+        // Storage refused (blocked, full): the provider still ends its session, and sends the
+        // browser back without `state`, to a page load that is no callback.
+        this.#events.emit('error', asError(error))
+      }
     }
     const url = endSessionUrl(core, {
       idTokenHint: tokens?.idToken,

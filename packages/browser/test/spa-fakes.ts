@@ -7,10 +7,14 @@ import type { FrameHandle, PopupHandle, ReceivedMessage, SpaNavigator } from '..
 
 export class MemoryStorage {
   readonly items = new Map<string, string>()
+  /** Makes setItem throw, as a full (or blocked) sessionStorage does. */
+  refuseWrites = false
   getItem(key: string): string | null {
     return this.items.get(key) ?? null
   }
   setItem(key: string, value: string): void {
+    if (this.refuseWrites)
+      throw new DOMException('the quota has been exceeded', 'QuotaExceededError')
     this.items.set(key, value)
   }
   removeItem(key: string): void {
