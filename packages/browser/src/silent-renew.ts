@@ -8,7 +8,7 @@
  */
 import { type Clock, OpenRpError, systemClock } from '@openrp/core'
 import { isCallbackMessage } from './callback-message.ts'
-import type { SpaNavigator } from './navigator.ts'
+import type { FrameHandle, SpaNavigator } from './navigator.ts'
 
 /** Hidden-iframe options. */
 export interface SilentRenewOptions {
@@ -20,7 +20,8 @@ export interface SilentRenewOptions {
  * Loads `authorizationUrl` in a hidden iframe and resolves with the response URL the silent
  * callback page posts. Only a message from our own origin and from that iframe is accepted.
  * The timeout runs on `clock` (the client's). Once `signal` aborts (the client was closed) it
- * rejects with `signal.reason` and the iframe is removed (or never made).
+ * rejects with `signal.reason` and the iframe is removed (or never made). When the iframe cannot
+ * be made (no `document.body` yet) it rejects with `UNSUPPORTED`, leaving nothing behind.
  */
 export function runSilentRequest(
   navigator: SpaNavigator,
@@ -33,16 +34,22 @@ export function runSilentRequest(
   const timeoutMs = options.timeoutMs ?? 10_000
   return new Promise<string>((resolve, reject) => {
     signal?.throwIfAborted()
-    let frameWindow: unknown
+    let frame: FrameHandle
+    try {
+      frame = navigator.createHiddenFrame(authorizationUrl)
+    } catch (cause) {
+      throw new OpenRpError('UNSUPPORTED', 'Silent renewal could not add its iframe to the page', {
+        cause,
+      })
+    }
+    // Listening once the frame exists is in time: a posted message arrives in a later task.
     const unsubscribe = navigator.onMessage((message) => {
-      if (message.origin !== origin || message.source !== frameWindow) return
+      if (message.origin !== origin || message.source !== frame.window) return
       if (!isCallbackMessage(message.data)) return
       const { url } = message.data
       done()
       resolve(url)
     })
-    const frame = navigator.createHiddenFrame(authorizationUrl)
-    frameWindow = frame.window
     const timer = clock.setTimeout(() => {
       done()
       reject(
