@@ -14,7 +14,7 @@ import {
   InvalidArgumentError,
   isOpenRpError,
   OAuthError,
-  type OpenRpError,
+  OpenRpError,
   resumeDeviceAuthorization,
   type Store,
   StoreError,
@@ -56,7 +56,11 @@ export interface DeviceLoginOptions {
    * in `prompt.qr.svg`). The terminal prompt is still written to `output` unless it is `null`.
    */
   onPrompt?: (prompt: DeviceLoginPrompt) => void | Promise<void>
-  /** Called after every poll and at the end (waiting, slow_down, retrying, approved, ...). */
+  /**
+   * Called after every poll and at the end (waiting, slow_down, retrying, approved, ...). What
+   * it throws does not change how the login ends (told `approved`, it still resolves with the
+   * tokens): the first exception goes to `onWarning`.
+   */
   onStatus?: (status: DeviceLoginStatus) => void
   /** Cancels the login: polling stops and the call rejects with `ABORTED`. */
   signal?: AbortSignal
@@ -86,8 +90,9 @@ export interface DeviceLoginOptions {
    * Called when `store` fails (a `StoreError`, code `STORE_ERROR`): an entry that cannot be
    * read counts as nothing saved, a failed write only means this login cannot be resumed after
    * a restart; and when a QR code cannot be drawn for want of the `qrcode` package
-   * (`DEPENDENCY_MISSING`). The login carries on either way. A one-line note also goes to
-   * `output`.
+   * (`DEPENDENCY_MISSING`); and when `onStatus` throws (the first time: its exception, as
+   * `INVALID_ARGUMENT` with the exception as `cause` unless it is an openrp error). The login
+   * carries on either way. A one-line note also goes to `output`.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -178,10 +183,23 @@ export async function deviceLogin(
   const clock = client.core.options.clock
   const status: DeviceLoginStatus = { state: 'waiting', secondsLeft: 0, interval: 0, polls: 0 }
   let expiresAt = 0
+  const warn = (error: OpenRpError, note: string) => {
+    line?.release()
+    output?.write(`${note}\n`)
+    options.onWarning?.(error)
+  }
+  let statusFailed = false
   const show = (state: DeviceLoginState) => {
     status.state = state
     status.secondsLeft = Math.max(0, expiresAt - clock.now() / 1000)
-    options.onStatus?.({ ...status })
+    try {
+      options.onStatus?.({ ...status })
+    } catch (error) {
+      // The app's callback never decides how the login ends: told `approved`, the code is
+      // spent and the tokens about to be returned are the only ones. Reported once.
+      if (!statusFailed) warn(onStatusError(error), 'Note: the onStatus callback failed.')
+      statusFailed = true
+    }
     if (!line) return
     const text = formatDeviceStatus(status)
     if (['approved', 'denied', 'expired', 'cancelled'].includes(state)) line.finish(text)
@@ -204,10 +222,6 @@ export async function deviceLogin(
       wantsQr = qrMissing === undefined
     }
     if (controller.signal.aborted) throw controller.signal.reason
-    const warn = (error: OpenRpError, note: string) => {
-      output?.write(`${note}\n`)
-      options.onWarning?.(error)
-    }
     if (qrMissing) warn(qrMissing, '(No QR code: install the qrcode package to show one.)')
     const { authorization, resumed } = await startOrResume(
       client,
@@ -403,6 +417,13 @@ async function startOrResume(
     }
   }
   return { authorization, resumed: false }
+}
+
+/** What `onStatus` threw, as a warning: an openrp error as it is, else `INVALID_ARGUMENT`. */
+function onStatusError(error: unknown): OpenRpError {
+  if (isOpenRpError(error)) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new OpenRpError('INVALID_ARGUMENT', `options.onStatus threw: ${reason}`, { cause: error })
 }
 
 function asStoreError(error: unknown, message: string): OpenRpError {
