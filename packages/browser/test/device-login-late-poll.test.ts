@@ -40,13 +40,16 @@ describe("a late answer to an expired code's poll", () => {
   it('leaves the code shown after it alone', async () => {
     clock = new ManualClock(Date.now())
     const wire = new Wire()
-    /** The next token request once `held` is set waits for `release()`, as on a slow network. */
-    let held = false
+    /**
+     * The first token request from `holdFromMs` on (the clock's) waits for `release()`, as on a
+     * slow network.
+     */
+    let holdFromMs = Number.POSITIVE_INFINITY
     let release: (() => void) | undefined
     let answered: Promise<Response> | undefined
     const fetch: typeof globalThis.fetch = (input, init) => {
-      if (!held || !String(input).endsWith('/token')) return wire.fetch(input, init)
-      held = false
+      if (clock.now() < holdFromMs || release || !String(input).endsWith('/token'))
+        return wire.fetch(input, init)
       answered = new Promise<void>((resolve) => {
         release = resolve
       }).then(() => wire.fetch(input, init))
@@ -70,12 +73,11 @@ describe("a late answer to an expired code's poll", () => {
     const first = login.state
     expect(first.status).toBe('waiting')
 
-    // A poll of the first code is sent in its last second, and stays on the wire.
-    while (clock.now() < (first.expiresAt! - 1) * 1000) {
-      await clock.advance(250)
-      await wire.settled()
-    }
-    held = true
+    // A poll of the first code is sent in its last 1.5 s (it polls every second), and stays on
+    // the wire. (Holding "the next poll" from the last second on missed it when that second's
+    // poll had just gone: the next one came only at the expiry, as the clock started at a
+    // random millisecond.)
+    holdFromMs = (first.expiresAt! - 1.5) * 1000
     while (!release) {
       await clock.advance(250)
       await wire.settled()
