@@ -227,6 +227,8 @@ export class SpaClient {
   loginWithPopup(options: LoginOptions = {}): Promise<TokenSet> {
     let popup: ReturnType<typeof openLoginPopup>
     try {
+      // A closed client opens no window only to close it again.
+      this.#closing.signal.throwIfAborted()
       popup = openLoginPopup(this.#navigator, this.#options.popup)
     } catch (error) {
       return Promise.reject(error)

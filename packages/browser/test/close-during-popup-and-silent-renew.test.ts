@@ -36,6 +36,13 @@ describe('close()', () => {
     expect([...navigator.sessionStorage.items.keys()]).toEqual([])
   })
 
+  it('a popup login asked for after close() is ABORTED without opening a window', async () => {
+    const { spa, navigator } = rp.setup()
+    spa.close()
+    expect(await codeOf(spa.loginWithPopup())).toBe('ABORTED')
+    expect(navigator.popup).toBeUndefined()
+  })
+
   it('ends a silent renewal that is waiting: ABORTED, iframe removed, session kept', async () => {
     const jar = new CookieJar()
     const { spa, navigator } = rp.setup({
