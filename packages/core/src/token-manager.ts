@@ -14,6 +14,7 @@ import {
   isOpenRpError,
 } from './errors.ts'
 import { Emitter, type Unsubscribe } from './internal/events.ts'
+import { nonNegative } from './internal/number-options.ts'
 import {
   type BackoffPolicy,
   RefreshCoordinator,
@@ -310,10 +311,10 @@ export class TokenManager {
     this.#lock = options.lock
     this.#clock = options.clock ?? clientOptions?.clock ?? systemClock
     this.#random = options.random ?? Math.random
-    this.#skewSec = nonNegative(options.refreshSkewSec ?? options.skewSec ?? 60, 'refreshSkewSec')
-    this.#jitterSec = nonNegative(options.jitterSec ?? 5, 'jitterSec')
-    this.#lockTimeoutMs = nonNegative(options.lockTimeoutMs ?? 30_000, 'lockTimeoutMs')
-    this.#answerTimeoutMs = nonNegative(options.answerTimeoutMs ?? 300_000, 'answerTimeoutMs')
+    this.#skewSec = nonNegative(options.refreshSkewSec ?? options.skewSec, 'refreshSkewSec', 60)
+    this.#jitterSec = nonNegative(options.jitterSec, 'jitterSec', 5)
+    this.#lockTimeoutMs = nonNegative(options.lockTimeoutMs, 'lockTimeoutMs', 30_000)
+    this.#answerTimeoutMs = nonNegative(options.answerTimeoutMs, 'answerTimeoutMs', 300_000)
     this.#renew = options.renew
     this.#autoRefresh = options.autoRefresh ?? options.proactiveRefresh ?? false
     this.#visibility = options.visibility
@@ -325,8 +326,9 @@ export class TokenManager {
       random: this.#random,
       lockTimeoutMs: this.#lockTimeoutMs,
       waitTimeoutMs: nonNegative(
-        options.timeoutMs ?? clientOptions?.timeoutMs ?? 30_000,
+        options.timeoutMs ?? clientOptions?.timeoutMs,
         'timeoutMs',
+        30_000,
       ),
       backoff: options.backoff,
     })
@@ -791,11 +793,4 @@ function rotatedSince(used: TokenSet, stored: TokenSet): boolean {
   return used.refreshToken !== undefined
     ? stored.refreshToken !== used.refreshToken
     : stored.accessToken !== used.accessToken
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
-    throw new InvalidArgumentError(`${name} must be a non-negative number`)
-  }
-  return value
 }
