@@ -134,7 +134,6 @@ export class SpaClient {
   #signedInHere = false
   /** `sub` of the session last seen here: another tab's login as someone else is a `login`. */
   #user: string | undefined
-  #closed = false
   /** Aborted by close(): a popup login or silent renewal still waiting then ends (`ABORTED`). */
   readonly #closing = new AbortController()
 
@@ -474,7 +473,6 @@ export class SpaClient {
    * iframe is closed.
    */
   close(): void {
-    this.#closed = true
     this.#closing.abort(new AbortError('The SpaClient was closed'))
     void this.#manager?.then(
       (manager) => manager.close(),
@@ -623,7 +621,7 @@ export class SpaClient {
       this.#user = stored?.claims()?.sub
     }
     // Closed meanwhile (or before first use): the manager and the channel made here too.
-    if (this.#closed) this.close()
+    if (this.#closing.signal.aborted) this.close()
     return manager
   }
 
@@ -716,9 +714,8 @@ export class SpaClient {
     this.#events.emit('login', { tokenSet, source: 'this-tab' })
   }
 
+  /** TokenManager's `renew` (none with `silent: false`): a `prompt=none` login in an iframe. */
   async #silentRequest(): Promise<TokenSet> {
-    if (this.#options.silent === false)
-      throw new OpenRpError('LOGIN_REQUIRED', 'Nobody is signed in: call loginWithRedirect() first')
     const core = await this.#protocol()
     const { url, transaction } = await createAuthorizationRequest(core, {
       responseType: 'code',
