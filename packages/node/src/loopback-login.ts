@@ -7,6 +7,7 @@
  */
 import {
   AbortError,
+  type AuthTransaction,
   type Client,
   InvalidArgumentError,
   isOpenRpError,
@@ -15,6 +16,17 @@ import {
 import type { StatusOutput } from './internal/status-line.ts'
 import { startLoopbackListener } from './loopback-listener.ts'
 import { openBrowser } from './open-browser.ts'
+
+/**
+ * How long the code exchange, once sent, may wait for its answer (SpaClient's exchange and
+ * TokenManager's `answerTimeoutMs` wait as long): the provider spends the code when the request
+ * arrives, so a late answer holds the only tokens this login will give. A client `timeoutMs`
+ * longer than this is kept. The user can still give up (`signal`, Ctrl-C).
+ */
+const EXCHANGE_ANSWER_TIMEOUT_MS = 300_000
+
+/** After this long (the client's clock) without an answer, `output` says the provider is slow. */
+const SLOW_ANSWER_NOTICE_MS = 10_000
 
 /** Options of {@link loopbackLogin}. */
 export interface LoopbackLoginOptions {
@@ -36,10 +48,11 @@ export interface LoopbackLoginOptions {
   path?: string
   /**
    * How long to wait for the browser to come back, ms of the client's `clock` (default 300 000
-   * = 5 minutes).
+   * = 5 minutes). The code exchange that follows has a deadline of its own: 5 minutes, or the
+   * client's `timeoutMs` when that is longer.
    */
   timeoutMs?: number
-  /** Cancels the login (`ABORTED`); the listener is closed. */
+  /** Cancels the login (`ABORTED`), the code exchange included; the listener is closed. */
   signal?: AbortSignal
   /**
    * Open the system browser (default `true`), not at all (`false`), or with your own function
@@ -60,6 +73,10 @@ export interface LoopbackLoginOptions {
  * URL in any case, waits for the one callback whose `state` matches, redeems the code, and
  * answers the browser with a small page saying whether it worked. The listener is closed when
  * the call settles; `timeoutMs` ends the wait with `TIMEOUT`, `signal` with `ABORTED`.
+ *
+ * The provider spends the code when the token request arrives, so the exchange is not cut
+ * short at the client's `timeoutMs`: it waits up to 5 minutes for a slow provider (saying so on
+ * `output` after 10 seconds), and only `signal` ends it sooner.
  *
  * The provider must register the client as native with a loopback redirect URI
  * (`http://127.0.0.1/callback`), which matches any port (RFC 8252 §7.3).
@@ -115,7 +132,7 @@ export async function loopbackLogin(
     )
     const callback = await waiting
     try {
-      const tokens = await client.handleAuthorizationResponse(callback.url, transaction)
+      const tokens = await redeem(client, callback.url, transaction, options.signal, output)
       await callback.respond({ ok: true })
       output?.write('Signed in.\n')
       return tokens
@@ -125,6 +142,32 @@ export async function loopbackLogin(
     }
   } finally {
     await listener.close()
+  }
+}
+
+/**
+ * Redeems the code of the callback under the exchange's own deadline, telling `output` when
+ * the answer is slow to come.
+ */
+async function redeem(
+  client: Client,
+  callbackUrl: URL,
+  transaction: AuthTransaction,
+  signal: AbortSignal | undefined,
+  output: StatusOutput | null,
+): Promise<TokenSet> {
+  const { clock, timeoutMs } = client.core.options
+  const notice = clock.setTimeout(
+    () => output?.write('The provider is slow to answer; still waiting for the tokens...\n'),
+    SLOW_ANSWER_NOTICE_MS,
+  )
+  try {
+    return await client.handleAuthorizationResponse(callbackUrl, transaction, {
+      signal,
+      timeoutMs: Math.max(timeoutMs, EXCHANGE_ANSWER_TIMEOUT_MS),
+    })
+  } finally {
+    clock.clearTimeout(notice)
   }
 }
 
