@@ -91,8 +91,10 @@ export interface DeviceLoginOptions {
    * read counts as nothing saved, a failed write only means this login cannot be resumed after
    * a restart; and when a QR code cannot be drawn for want of the `qrcode` package
    * (`DEPENDENCY_MISSING`); and when `onStatus` throws (the first time: its exception, as
-   * `INVALID_ARGUMENT` with the exception as `cause` unless it is an openrp error). The login
-   * carries on either way. A one-line note also goes to `output`.
+   * `INVALID_ARGUMENT` with the exception as `cause` unless it is an openrp error); and when a
+   * resumed device code is refused at its first poll (the provider's `INVALID_GRANT` or
+   * `DEVICE_CODE_EXPIRED`), after which a new code is asked for. The login carries on either
+   * way. A one-line note also goes to `output`.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -148,7 +150,9 @@ const RESUME_MARGIN_SEC = 5
  * before, and its answer then carries the tokens. Time is the client's `clock`.
  *
  * With a `store`, the pending authorization survives a restart: the next call before the code
- * expires shows the same code and keeps polling it.
+ * expires shows the same code and keeps polling it. A kept code the provider refuses at once
+ * (spent by a run whose store could not forget it, or expired) is dropped and a new one asked
+ * for.
  *
  * @example
  * ```ts
@@ -223,71 +227,89 @@ export async function deviceLogin(
     }
     if (controller.signal.aborted) throw controller.signal.reason
     if (qrMissing) warn(qrMissing, '(No QR code: install the qrcode package to show one.)')
-    const { authorization, resumed } = await startOrResume(
-      client,
-      options,
-      storeKey,
-      controller.signal,
-      warn,
-    ).catch((error) => {
-      throw controller.signal.aborted && controller.signal.reason instanceof AbortError
-        ? controller.signal.reason
-        : error
-    })
-    expiresAt = authorization.expiresAt
-    status.interval = authorization.interval
-    const qr =
-      wantsQr && authorization.verificationUriComplete
-        ? await qrCodeOf(authorization.verificationUriComplete, output?.isTTY === true)
-        : undefined
-    const prompt: DeviceLoginPrompt = {
-      userCode: authorization.userCode,
-      verificationUri: authorization.verificationUri,
-      verificationUriComplete: authorization.verificationUriComplete,
-      expiresAt: authorization.expiresAt,
-      interval: authorization.interval,
-      qr,
-      resumed,
-    }
-    await options.onPrompt?.(prompt)
-    output?.write(
-      formatDevicePrompt({ ...prompt, qr: options.qr === false ? undefined : qr?.terminal }),
-    )
-    show('waiting')
-
-    // The countdown: redrawn every second (of the client's clock) on a terminal; its timer
-    // dies with the login.
-    if (line?.interactive) {
-      let ticker: TimerHandle | undefined
-      const tick = () => {
-        ticker = clock.setTimeout(() => {
-          show(status.state)
-          tick()
-        }, 1000)
-      }
-      tick()
-      cleanups.push(() => clock.clearTimeout(ticker))
-    }
-    // Expiry ends polling inside poll(): it sends no poll past the code's life, and a poll
-    // already sent is waited for (it may carry the tokens of a code the provider has spent).
-
-    try {
-      const tokens = await authorization.poll({
-        signal: controller.signal,
-        onPending: (progress: DevicePollProgress) => {
-          status.polls++
-          status.interval = progress.interval
-          show(STATE_OF[progress.reason])
-        },
+    let mayResume = true
+    let ticking = false
+    for (;;) {
+      const { authorization, resumed } = await startOrResume(
+        client,
+        options,
+        storeKey,
+        controller.signal,
+        warn,
+        mayResume,
+      ).catch((error) => {
+        throw controller.signal.aborted && controller.signal.reason instanceof AbortError
+          ? controller.signal.reason
+          : error
       })
-      status.polls++
-      await forget(options.store, storeKey)
-      show('approved')
-      return tokens
-    } catch (error) {
-      if (isOpenRpError(error) && error.code !== 'ABORTED' && !controller.signal.aborted)
+      expiresAt = authorization.expiresAt
+      status.interval = authorization.interval
+      status.polls = 0
+      const qr =
+        wantsQr && authorization.verificationUriComplete
+          ? await qrCodeOf(authorization.verificationUriComplete, output?.isTTY === true)
+          : undefined
+      const prompt: DeviceLoginPrompt = {
+        userCode: authorization.userCode,
+        verificationUri: authorization.verificationUri,
+        verificationUriComplete: authorization.verificationUriComplete,
+        expiresAt: authorization.expiresAt,
+        interval: authorization.interval,
+        qr,
+        resumed,
+      }
+      await options.onPrompt?.(prompt)
+      output?.write(
+        formatDevicePrompt({ ...prompt, qr: options.qr === false ? undefined : qr?.terminal }),
+      )
+      show('waiting')
+
+      // The countdown: redrawn every second (of the client's clock) on a terminal; its timer
+      // dies with the login.
+      if (line?.interactive && !ticking) {
+        ticking = true
+        let ticker: TimerHandle | undefined
+        const tick = () => {
+          ticker = clock.setTimeout(() => {
+            show(status.state)
+            tick()
+          }, 1000)
+        }
+        tick()
+        cleanups.push(() => clock.clearTimeout(ticker))
+      }
+      // Expiry ends polling inside poll(): it sends no poll past the code's life, and a poll
+      // already sent is waited for (it may carry the tokens of a code the provider has spent).
+
+      // Whether the provider has told this run the code is still pending (so it was usable).
+      let pending = false
+      try {
+        const tokens = await authorization.poll({
+          signal: controller.signal,
+          onPending: (progress: DevicePollProgress) => {
+            status.polls++
+            status.interval = progress.interval
+            if (progress.reason !== 'backoff') pending = true
+            show(STATE_OF[progress.reason])
+          },
+        })
         status.polls++
-      throw await settleFailure(error, controller.signal, options.store, storeKey, show)
+        await forget(options.store, storeKey)
+        show('approved')
+        return tokens
+      } catch (error) {
+        if (isOpenRpError(error) && error.code !== 'ABORTED' && !controller.signal.aborted)
+          status.polls++
+        // A kept code refused at once was spent (approved in a run whose store could not
+        // forget it) or has expired: this run starts a new sign-in rather than failing.
+        if (resumed && !pending && !controller.signal.aborted && unusable(error)) {
+          await forget(options.store, storeKey)
+          warn(error, 'Note: the saved sign-in can no longer be used; starting a new one.')
+          mayResume = false
+          continue
+        }
+        throw await settleFailure(error, controller.signal, options.store, storeKey, show)
+      }
     }
   } finally {
     for (const cleanup of cleanups.reverse()) cleanup()
@@ -359,12 +381,13 @@ async function startOrResume(
   storeKey: string,
   signal: AbortSignal,
   warn: (error: OpenRpError, note: string) => void,
+  mayResume: boolean,
 ): Promise<{ authorization: DeviceAuthorization; resumed: boolean }> {
   const { store } = options
   const scope = options.scope
   const issuer = client.metadata.issuer
   const clientId = client.core.options.clientId
-  if (store) {
+  if (store && mayResume) {
     // An entry that cannot be read (a damaged file, an unreachable Redis) is nothing saved.
     const saved = await store.get<PendingDeviceLogin>(storeKey).catch(async (error: unknown) => {
       warn(
@@ -417,6 +440,11 @@ async function startOrResume(
     }
   }
   return { authorization, resumed: false }
+}
+
+/** The provider's answer that a device code cannot be polled any more: spent, unknown, expired. */
+function unusable(error: unknown): error is OpenRpError {
+  return isOpenRpError(error, 'INVALID_GRANT') || isOpenRpError(error, 'DEVICE_CODE_EXPIRED')
 }
 
 /** What `onStatus` threw, as a warning: an openrp error as it is, else `INVALID_ARGUMENT`. */
