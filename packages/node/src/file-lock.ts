@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { Stats } from 'node:fs'
-import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { link, lstat, mkdir, open, readFile, rename, unlink, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -69,7 +69,8 @@ interface LockFileContent {
  * aside, checks that what it moved is the very file it found expired (same inode, same
  * modification time), and otherwise puts it back with `link` (which never replaces a file),
  * then competes for the lock like any other waiter. Release compares the token first, so a
- * holder whose lease ran out never deletes the lock of the process that took over.
+ * holder whose lease ran out never deletes the lock of the process that took over. Whatever
+ * takes the path is a lock file: a symlink (even one to nowhere) by its own modification time.
  *
  * The lease can be lost while `fn` runs: the lock file was deleted, replaced by another
  * process's, or not touched for a whole lease (file system errors, an event loop stalled past
@@ -207,12 +208,12 @@ export class FileLock implements Lock {
 }
 
 /**
- * Removes the expired lock file at `path` that `expired` describes (a stat of it). It is renamed
- * aside first (one process wins the rename) and removed only if what was moved is that very
- * file, unchanged (same device, inode and modification time). Anything else (a fresh lock another
- * waiter created after taking the expired one over, or the expired one renewed by a holder that
- * was only slow) is put back, unless a lock was created at `path` meanwhile: `link` never
- * replaces a file. Exported for tests only; not part of the package's API.
+ * Removes the expired lock file at `path` that `expired` describes (an lstat of it). It is
+ * renamed aside first (one process wins the rename) and removed only if what was moved is that
+ * very file, unchanged (same device, inode and modification time). Anything else (a fresh lock
+ * another waiter created after taking the expired one over, or the expired one renewed by a
+ * holder that was only slow) is put back, unless a lock was created at `path` meanwhile: `link`
+ * never replaces a file. Exported for tests only; not part of the package's API.
  *
  * @internal
  */
@@ -225,7 +226,7 @@ export async function takeOverExpired(path: string, expired: Stats): Promise<voi
     throw new StoreError('FileLock could not take over an expired lock', { cause: error })
   }
   try {
-    const moved = await stat(aside)
+    const moved = await lstat(aside)
     const same =
       moved.dev === expired.dev && moved.ino === expired.ino && moved.mtimeMs === expired.mtimeMs
     if (!same) await link(aside, path).catch(() => {})
@@ -292,9 +293,14 @@ async function readToken(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The lock file itself, not what it may link to: anything at the path holds the lock, so a
+ * symlink (even a dangling one, which `open(path, 'wx')` finds taken) is a lock file whose
+ * lease is its own modification time, taken over once that is a lease old.
+ */
 async function statOrUndefined(path: string) {
   try {
-    return await stat(path)
+    return await lstat(path)
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined
     throw new StoreError(`FileLock could not read ${path}`, { cause: error })
