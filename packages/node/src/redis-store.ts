@@ -76,7 +76,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
  *
  * Reads are served from a local copy while Redis vouches for it (see `localCache`), so the hot
  * path of a TokenManager or ClientCredentialsProvider makes no round trip while its token is
- * valid. Values read are **frozen** (deeply), as MemoryStore's are: copy one to edit it.
+ * valid. Values read are **frozen** (deeply), as MemoryStore's are, with or without the local
+ * cache: copy one to edit it.
  *
  * `compareAndSet` is atomic in Redis (one Lua script on one key, so it holds on a cluster too).
  *
@@ -132,9 +133,11 @@ export class RedisStore implements Store {
     const cache = this.#cache
     if (!cache) {
       const text = await this.#connection.run('GET', (c) => c.get(this.prefix + key))
+      // Frozen as the cached copies are: what a caller may do with a value read does not
+      // depend on whether the cache is on (which a client of yours decides).
       return text === null || text === undefined
         ? undefined
-        : parseStoredJson<T>(String(text), 'RedisStore')
+        : parseStoredJson<T>(String(text), 'RedisStore', { frozen: true })
     }
     const hit = options?.fresh ? undefined : cache.read(key)
     if (hit) return hit.value as T

@@ -132,6 +132,28 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
     }
   })
 
+  it('hands out deeply frozen values without the cache too (localCache: false, a client without clientSideCache)', async () => {
+    const own = createClient({ url: redis.server.url })
+    own.on('error', () => {})
+    const stores = [
+      new RedisStore({ url: redis.server.url, prefix: 'lc-frozen:', localCache: false }),
+      new RedisStore({ client: own, prefix: 'lc-frozen:' }),
+    ]
+    try {
+      await stores[0]?.set('k', { tokens: { accessToken: 'at' }, scopes: ['a'] })
+      for (const store of stores) {
+        expect(store.localCacheStats).toBeUndefined()
+        const value = (await store.get('k')) as { tokens: object; scopes: string[] }
+        expect(value).toEqual({ tokens: { accessToken: 'at' }, scopes: ['a'] })
+        for (const part of [value, value.tokens, value.scopes])
+          expect(Object.isFrozen(part)).toBe(true)
+      }
+    } finally {
+      for (const store of stores) await store.close()
+      own.destroy()
+    }
+  })
+
   it('get(key, { fresh: true }) reads Redis past its copy, and keeps what it found', async () => {
     const client = createClient({
       url: redis.server.url,
