@@ -18,7 +18,8 @@ export interface RevokeOptions {
 
 /**
  * Revokes a token (`refresh_token` revokes the grant at most providers). Idempotent, so it is
- * retried on 5xx / 429.
+ * retried on 5xx / 429. The body of a 200 is ignored (RFC 7009 §2.2), also one larger than
+ * `maxResponseBytes`: the token is revoked.
  *
  * @example
  * ```ts
@@ -47,7 +48,8 @@ export async function revoke(
     throw new InvalidArgumentError('revoke() needs a token')
   return operation(
     core,
-    { signal: options.signal, retry: true, context: 'revocation' },
+    // RFC 7009 §2.2: the client ignores the body of a 200, an oversized one too.
+    { signal: options.signal, retry: true, ignoreOkBody: true, context: 'revocation' },
     async (http) => {
       const response = await oauth.revocationRequest(
         core.metadata,

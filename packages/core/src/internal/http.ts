@@ -18,6 +18,11 @@ export type FetchLike = (url: string, init: any) => Promise<Response>
 export interface RequestPolicy {
   /** Retry on network errors, 5xx and 429 (only for idempotent requests). */
   retry: boolean
+  /**
+   * Nobody reads the body of a 200 (revocation, RFC 7009 §2.2): one larger than the cap is
+   * dropped (read no further, its stream cancelled) instead of refused with RESPONSE_TOO_LARGE.
+   */
+  ignoreOkBody?: boolean | undefined
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
@@ -73,7 +78,8 @@ export async function withRetries<T>(
 ): Promise<T> {
   const maxRetries = policy.retry ? options.retry.maxRetries : 0
   for (let retries = 0; ; retries++) {
-    const fetch = createFetch(options, deadline, retries < maxRetries ? retries + 1 : undefined)
+    const retry = retries < maxRetries ? retries + 1 : undefined
+    const fetch = createFetch(options, deadline, retry, policy.ignoreOkBody === true)
     try {
       return await attempt(fetch)
     } catch (error) {
@@ -85,12 +91,14 @@ export async function withRetries<T>(
 
 /**
  * The fetch of one attempt: follows the deadline and caps the body. `retry` is the number of
- * the retry that may follow (1-based), `undefined` when none may.
+ * the retry that may follow (1-based), `undefined` when none may; `ignoreOkBody` as in
+ * {@link RequestPolicy}.
  */
 function createFetch(
   options: ResolvedOptions,
   deadline: Deadline,
   retry: number | undefined,
+  ignoreOkBody: boolean,
 ): FetchLike {
   const fetch: FetchLike = async (url, init) => {
     // An https: URL passes the policy as it is; only other schemes need a parse.
@@ -116,7 +124,8 @@ function createFetch(
     }
     // Browsers answer redirect: 'manual' with an opaque redirect (status 0, no body).
     if (response.status < 200 || response.status > 599) return response
-    return readCapped(response, url, options.maxResponseBytes, deadline)
+    const droppable = ignoreOkBody && response.status === 200
+    return readCapped(response, url, options.maxResponseBytes, deadline, droppable)
   }
   return fetch
 }
@@ -129,17 +138,24 @@ async function wait(ms: number, deadline: Deadline, options: ResolvedOptions): P
   }
 }
 
-/** Reads the body into memory (at most `maxBytes`) and returns it as a buffered response. */
+/**
+ * Reads the body into memory (at most `maxBytes`) and returns it as a buffered response. A body
+ * over the cap is RESPONSE_TOO_LARGE, unless `droppable`: the response then comes back with an
+ * empty body.
+ */
 async function readCapped(
   response: Response,
   url: string,
   maxBytes: number,
   deadline: Deadline,
+  droppable: boolean,
 ): Promise<Response> {
   const declared = Number(response.headers.get('content-length'))
-  // A 200 is read up to the cap anyway: its start may hold a rotated refresh token.
-  if (Number.isFinite(declared) && declared > maxBytes && response.status !== 200) {
+  // A 200 is read up to the cap anyway (its start may hold a rotated refresh token), unless
+  // nobody reads it.
+  if (Number.isFinite(declared) && declared > maxBytes && (response.status !== 200 || droppable)) {
     await response.body?.cancel().catch(() => {})
+    if (droppable) return bufferedResponse(new Uint8Array(0), response, url)
     throw tooLarge(maxBytes)
   }
   const chunks: Uint8Array[] = []
@@ -153,6 +169,7 @@ async function readCapped(
         size += value.byteLength
         if (size > maxBytes) {
           await reader.cancel().catch(() => {})
+          if (droppable) return bufferedResponse(new Uint8Array(0), response, url)
           // A 200 cut off here may still hold a rotated refresh token (see refresh()).
           const error = tooLarge(maxBytes)
           if (response.status === 200)

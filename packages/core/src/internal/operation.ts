@@ -22,6 +22,8 @@ export interface OperationSettings {
    * builds its request anew).
    */
   retry: boolean
+  /** A 200's body is unused: one over the size cap is dropped, not refused (see RequestPolicy). */
+  ignoreOkBody?: boolean
   context: ErrorContext
   /** This operation's deadline instead of the client's `timeoutMs`. */
   timeoutMs?: number | undefined
