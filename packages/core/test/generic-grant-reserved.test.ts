@@ -4,9 +4,11 @@
  * the transaction (its ID token's nonce unchecked, so a forged nonce was taken), a refresh token
  * without the rotation rescue. Its params could also carry `grant_type` (silently replaced) and
  * client authentication (a second method beside the client's own, which RFC 6749 §2.3 forbids).
- * All of these are now INVALID_ARGUMENT before any request.
+ * A token exchange through it took an answer without `issued_token_type`, which tokenExchange()
+ * refuses (RFC 8693 §2.2.1). All of these are now INVALID_ARGUMENT before any request.
  */
 import { describe, expect, it } from 'vitest'
+import { TOKEN_TYPES } from '../src/index.ts'
 import { login, SPA_REDIRECT, useReferenceServer } from './helpers/reference.ts'
 
 const h = useReferenceServer()
@@ -39,6 +41,31 @@ describe('grant() keeps to grants without a checked path of their own', () => {
       client.grant('refresh_token', { refresh_token: 'a-refresh-token' }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(tokenRequests()).toHaveLength(0)
+  })
+
+  it('refuses token exchange: tokenExchange() requires issued_token_type', async () => {
+    const client = await h.client({
+      clientId: 'exchange',
+      clientSecret: 'exchange-secret',
+      clientAuth: 'client_secret_post',
+    })
+    const subject = await client.clientCredentials({ scope: 'api:read' })
+    h.server.control.setFaults({ tokenResponse: { omitIssuedTokenType: true } })
+    h.server.control.clearRequests()
+    await expect(
+      client.grant('urn:ietf:params:oauth:grant-type:token-exchange', {
+        subject_token: subject.accessToken,
+        subject_token_type: TOKEN_TYPES.accessToken,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /tokenExchange\(\)/ })
+    expect(tokenRequests()).toHaveLength(0)
+    // The method it names refuses the answer grant() took.
+    await expect(
+      client.tokenExchange({
+        subjectToken: subject.accessToken,
+        subjectTokenType: TOKEN_TYPES.accessToken,
+      }),
+    ).rejects.toMatchObject({ code: 'TOKEN_RESPONSE_INVALID' })
   })
 
   it.each<Record<string, string>>([

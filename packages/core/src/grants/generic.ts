@@ -22,13 +22,15 @@ export type GrantParams = Record<string, string | string[] | undefined>
 const OWN_METHOD: Record<string, string> = {
   authorization_code: 'handleAuthorizationResponse()',
   refresh_token: 'refresh()',
+  'urn:ietf:params:oauth:grant-type:token-exchange': 'tokenExchange()',
 }
 
 /**
  * Sends `grant_type=grantType` with `params` and validates the answer like any token response
- * (an ID token in it is fully validated). Not retried. `authorization_code` and `refresh_token`
- * are refused (INVALID_ARGUMENT): they go through handleAuthorizationResponse() and refresh(),
- * which check the transaction and keep a rotated refresh token. So are params named
+ * (an ID token in it is fully validated). Not retried. `authorization_code`, `refresh_token` and
+ * token exchange are refused (INVALID_ARGUMENT): they go through handleAuthorizationResponse(),
+ * refresh() and tokenExchange(), which check the transaction, keep a rotated refresh token and
+ * require `issued_token_type` (RFC 8693 §2.2.1). So are params named
  * `grant_type` or carrying client authentication (`client_id`, `client_secret`,
  * `client_assertion`, `client_assertion_type`): the client options authenticate, with one method.
  *
