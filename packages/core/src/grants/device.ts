@@ -12,7 +12,10 @@
  *   is told (`backoff`, the interval doubled) and polling waits for that poll's answer, sending
  *   no other, up to the code's expiry. A poll whose wait is aborted by the signal is kept too:
  *   the next `poll()` of the same authorization takes its answer instead of sending a new one.
- *   When several `poll()` calls take one answer, the first counts it (`slow_down`, backoff).
+ * - The `poll()` calls of one authorization share one polling loop: a `poll()` made while
+ *   another waits joins it (its `onPending` hears the same reports, it gets the same outcome),
+ *   so the provider sees one poll per interval, and each answer is counted once (`slow_down`,
+ *   backoff). A caller's signal ends its own wait; the loop stops when no `poll()` waits.
  * - A poll that fails on the network or gets 429 / 5xx doubles the interval (at most 60 s) or
  *   waits Retry-After when given; polling goes on until the device code expires.
  * - Time (the interval, `slow_down`, expiry, the `timeoutMs` wait) comes from the client's
@@ -185,15 +188,15 @@ export function resumeDeviceAuthorization(core: ClientCore, json: unknown): Devi
     !(interval >= 1)
   )
     throw new InvalidArgumentError('not a pending device authorization (DeviceAuthorizationJSON)')
-  // The poll on its way to the provider, shared by every poll() of this authorization.
-  const sent: SentPoll = {}
+  // One polling loop and the poll on its way, shared by every poll() of this authorization.
+  const polling: Polling = { waiters: new Set() }
   const device: DeviceAuthorization = {
     userCode,
     verificationUri,
     ...(verificationUriComplete !== undefined && { verificationUriComplete }),
     expiresAt,
     interval,
-    poll: (pollOptions = {}) => pollDeviceCode(core, deviceCode, device, sent, pollOptions),
+    poll: (pollOptions = {}) => pollDeviceCode(core, deviceCode, device, polling, pollOptions),
     toJSON: () => ({
       deviceCode,
       userCode: device.userCode,
@@ -288,62 +291,157 @@ function toSeconds(value: unknown): number | undefined {
 /** What a sent poll ended with: tokens, or the error and the response behind it. */
 type PollOutcome = { tokens: TokenSet } | { error: unknown; response: Response | undefined }
 
+/** A `poll()` call waiting for the polling loop's outcome. */
+interface Waiter {
+  onPending: DevicePollOptions['onPending']
+  resolve: (tokens: TokenSet) => void
+  reject: (error: unknown) => void
+}
+
 /**
- * The poll on its way, if any: kept until its answer has been handed to a caller. A poll()
- * started while it is on its way waits for it too.
+ * The polling of one device authorization, shared by its `poll()` calls: one loop, one schedule.
  */
-interface SentPoll {
+interface Polling {
+  /** The `poll()` calls waiting now. */
+  waiters: Set<Waiter>
+  /** Stops the running loop (its sleep, its wait for an answer); none when no loop runs. */
+  loop?: AbortController
+  /** The poll on its way, if any: kept until its answer has been counted by a loop. */
   inFlight?: Promise<PollOutcome>
-  /** The poll whose slowness has doubled the interval: once, whatever the number of callers. */
+  /** The poll whose slowness has doubled the interval: once, whatever the number of loops. */
   slowed?: Promise<PollOutcome>
 }
 
-async function pollDeviceCode(
+/**
+ * One `poll()`: joins the loop that runs for this authorization, or starts it. Its signal ends
+ * its own wait; the loop stops when no `poll()` waits any more.
+ */
+function pollDeviceCode(
   core: ClientCore,
   deviceCode: string,
   device: DeviceAuthorization,
-  sent: SentPoll,
-  options: DevicePollOptions,
+  polling: Polling,
+  { signal, onPending }: DevicePollOptions,
 ): Promise<TokenSet> {
-  const { signal, onPending } = options
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      leave(polling, waiter)
+      reject(new AbortError(undefined, { cause: signal?.reason }))
+    }
+    const waiter: Waiter = {
+      onPending,
+      resolve: (tokens) => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(tokens)
+      },
+      reject: (error) => {
+        signal?.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    }
+    if (signal?.aborted) return reject(new AbortError(undefined, { cause: signal.reason }))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    polling.waiters.add(waiter)
+    if (polling.loop) return
+    const loop = new AbortController()
+    polling.loop = loop
+    void pollLoop(core, deviceCode, device, polling, loop.signal)
+  })
+}
+
+/** Takes `waiter` out of the loop's audience; the loop stops with the last one. */
+function leave(polling: Polling, waiter: Waiter): void {
+  polling.waiters.delete(waiter)
+  if (polling.waiters.size > 0) return
+  polling.loop?.abort()
+  polling.loop = undefined
+}
+
+/** Ends the loop with `result` for every waiting `poll()`. */
+function settle(polling: Polling, result: { tokens: TokenSet } | { error: unknown }): void {
+  const waiters = [...polling.waiters]
+  polling.waiters.clear()
+  polling.loop = undefined
+  for (const waiter of waiters) {
+    if ('tokens' in result) waiter.resolve(result.tokens)
+    else waiter.reject(result.error)
+  }
+}
+
+/** Tells every waiting `poll()`; one whose `onPending` throws rejects with what it threw. */
+function report(polling: Polling, progress: DevicePollProgress): void {
+  for (const waiter of [...polling.waiters]) {
+    if (!polling.waiters.has(waiter)) continue
+    try {
+      waiter.onPending?.(progress)
+    } catch (error) {
+      leave(polling, waiter)
+      waiter.reject(error)
+    }
+  }
+}
+
+/**
+ * Polls until the user answers or the code expires, for whoever waits; `stopped` ends it
+ * (no `poll()` waits any more) without touching the shared state, and a poll then on its way
+ * is left for the next loop.
+ */
+async function pollLoop(
+  core: ClientCore,
+  deviceCode: string,
+  device: DeviceAuthorization,
+  polling: Polling,
+  stopped: AbortSignal,
+): Promise<void> {
   const clock = core.options.clock
   let wait = device.interval
   for (;;) {
-    if (!sent.inFlight) {
-      if (clock.now() / 1000 + wait >= device.expiresAt) throw expiredError()
+    if (stopped.aborted) return
+    if (!polling.inFlight) {
+      if (clock.now() / 1000 + wait >= device.expiresAt)
+        return settle(polling, { error: expiredError() })
       try {
-        await sleep(clock, wait * 1000, signal)
-      } catch (error) {
-        throw new AbortError(undefined, { cause: error })
+        await sleep(clock, wait * 1000, stopped)
+      } catch {
+        return
       }
-      sent.inFlight = sendPoll(core, deviceCode, device)
+      if (stopped.aborted) return
+      polling.inFlight = sendPoll(core, deviceCode, device)
     }
-    const inFlight = sent.inFlight
-    const outcome = await answerOf(clock, inFlight, core.options.timeoutMs, signal, () => {
-      // Slower than timeoutMs: the caller hears of it; the poll goes on.
-      if (sent.slowed !== inFlight) {
-        sent.slowed = inFlight
-        device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
-      }
-      onPending?.({ reason: 'backoff', interval: device.interval, expiresAt: device.expiresAt })
-    })
-    // The first poll() to take this answer counts it (slow_down, backoff); the others follow.
-    const first = sent.inFlight === inFlight
-    if (first) sent.inFlight = undefined
-    if ('tokens' in outcome) return outcome.tokens
+    const inFlight = polling.inFlight
+    let outcome: PollOutcome
+    try {
+      outcome = await answerOf(clock, inFlight, core.options.timeoutMs, stopped, () => {
+        // Slower than timeoutMs: the callers hear of it; the poll goes on.
+        if (polling.slowed !== inFlight) {
+          polling.slowed = inFlight
+          device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
+        }
+        report(polling, {
+          reason: 'backoff',
+          interval: device.interval,
+          expiresAt: device.expiresAt,
+        })
+      })
+    } catch {
+      return
+    }
+    if (stopped.aborted) return
+    polling.inFlight = undefined
+    if ('tokens' in outcome) return settle(polling, outcome)
     const { error, response } = outcome
-    if (!(error instanceof OpenRpError)) throw error
+    if (!(error instanceof OpenRpError)) return settle(polling, { error })
     let reason: DevicePollProgress['reason']
     if (error instanceof OAuthError && error.error === 'authorization_pending') {
       reason = 'authorization_pending'
       wait = device.interval
     } else if (error instanceof OAuthError && error.error === 'slow_down') {
       reason = 'slow_down'
-      if (first) device.interval += 5
+      device.interval += 5
       wait = device.interval
     } else if (error.code === 'TIMEOUT') {
       // The poll outlived the device code: nothing more can come of it.
-      throw expiredError()
+      return settle(polling, { error: expiredError() })
     } else if (isTransient(error, response)) {
       reason = 'backoff'
       const retryAfter = parseRetryAfter(response?.headers.get('retry-after'), clock.now())
@@ -351,14 +449,14 @@ async function pollDeviceCode(
         wait = Math.max(device.interval, Math.min(retryAfter / 1000, MAX_BACKOFF))
       } else {
         // A slow answer has already doubled the interval once for this poll.
-        if (first && sent.slowed !== inFlight)
+        if (polling.slowed !== inFlight)
           device.interval = Math.min(device.interval * 2, MAX_BACKOFF)
         wait = device.interval
       }
     } else {
-      throw error
+      return settle(polling, { error })
     }
-    onPending?.({ reason, interval: wait, expiresAt: device.expiresAt })
+    report(polling, { reason, interval: wait, expiresAt: device.expiresAt })
   }
 }
 
@@ -408,7 +506,7 @@ function sendPoll(
 /**
  * Waits for a sent poll's outcome. `onSlow` runs once if it takes longer than `timeoutMs` (of
  * `clock`); the wait goes on. An aborted `signal` ends the wait with `ABORTED` and leaves the
- * poll running (the caller keeps it for the next `poll()`).
+ * poll running (the caller keeps it for the next loop).
  */
 function answerOf(
   clock: Clock,
