@@ -555,6 +555,7 @@ interface TokenExchangeOptions {
     audience?: string | string[];
     resource?: string | string[];
     scope?: string;
+    extraParams?: Record<string, string>;
     signal?: AbortSignal;
 }
 declare function tokenExchange(core: ClientCore, options: TokenExchangeOptions): Promise<TokenSet>;

@@ -22,7 +22,8 @@ export type GrantParams = Record<string, string | string[] | undefined>
 const OWN_METHOD: Record<string, string> = {
   authorization_code: 'handleAuthorizationResponse()',
   refresh_token: 'refresh()',
-  'urn:ietf:params:oauth:grant-type:token-exchange': 'tokenExchange()',
+  'urn:ietf:params:oauth:grant-type:token-exchange':
+    "tokenExchange() (a provider's own parameters go in its extraParams)",
 }
 
 /**

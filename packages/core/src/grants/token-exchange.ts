@@ -8,6 +8,7 @@ import type * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
 import { InvalidArgumentError, ValidationError } from '../errors.ts'
 import type { TokenSet } from '../token-set.ts'
+import { CLIENT_PARAMS, extraParamsOf } from '../internal/extra-params.ts'
 import { appendCheckedResources } from '../internal/token-request.ts'
 import { genericGrant, toSearchParams } from './generic.ts'
 
@@ -32,6 +33,12 @@ export interface TokenExchangeOptions {
   audience?: string | string[]
   resource?: string | string[]
   scope?: string
+  /**
+   * Further parameters, e.g. a provider's own (Keycloak's `requested_subject`,
+   * `subject_issuer`). Not the ones openrp sets (`grant_type`, client authentication) or that
+   * have an option here (`subject_token`, `audience`, `resource`, ...): INVALID_ARGUMENT.
+   */
+  extraParams?: Record<string, string>
   signal?: AbortSignal
 }
 
@@ -68,7 +75,8 @@ export async function tokenExchange(
   // An empty audience counts as none (RFC 6749 §3.1): a token for the provider's default one.
   if ([options.audience ?? []].flat().includes(''))
     throw new InvalidArgumentError('audience must be non-empty')
-  const params = toSearchParams({
+  const params = extraParamsOf(options.extraParams, CLIENT_PARAMS, OWN_PARAMS)
+  const standard = toSearchParams({
     subject_token: options.subjectToken,
     subject_token_type: options.subjectTokenType,
     actor_token: options.actorToken,
@@ -77,6 +85,7 @@ export async function tokenExchange(
     audience: options.audience,
     scope: options.scope,
   })
+  for (const [name, value] of standard) params.append(name, value)
   appendCheckedResources(params, options.resource)
   const exchanged = await genericGrant(
     core,
@@ -92,6 +101,18 @@ export async function tokenExchange(
       'The token exchange response has no issued_token_type',
     )
   return exchanged
+}
+
+/** The request parameters that have an option of their own (parameter to option name). */
+const OWN_PARAMS: Record<string, string> = {
+  subject_token: 'subjectToken',
+  subject_token_type: 'subjectTokenType',
+  actor_token: 'actorToken',
+  actor_token_type: 'actorTokenType',
+  requested_token_type: 'requestedTokenType',
+  audience: 'audience',
+  resource: 'resource',
+  scope: 'scope',
 }
 
 /**
