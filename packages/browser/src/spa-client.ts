@@ -124,6 +124,8 @@ export class SpaClient {
   readonly #navigator: SpaNavigator
   readonly #transactions: TransactionStore
   readonly #events = new Emitter<SpaEvents>()
+  /** The issuer, as discovery compares it: transactions are this issuer's. */
+  readonly #issuer: string
   readonly #key: string
   readonly #popupRedirectUri: string
   readonly #silentRedirectUri: string
@@ -158,8 +160,13 @@ export class SpaClient {
         'createSpaClient() runs in a browser; elsewhere pass options.navigator',
       )
     this.#navigator = options.navigator ?? browserNavigator()
+    this.#issuer = issuerId(options.metadata?.issuer ?? options.issuer)
     this.#key = options.storageKey ?? `openrp:${options.clientId}`
-    this.#transactions = new TransactionStore(this.#navigator.sessionStorage, options.clientId)
+    this.#transactions = new TransactionStore(
+      this.#navigator.sessionStorage,
+      options.clientId,
+      this.#issuer,
+    )
     this.#popupRedirectUri = options.popupRedirectUri ?? sibling('popup-callback.html', options)
     this.#silentRedirectUri = options.silentRedirectUri ?? sibling('silent-callback.html', options)
     this.#clock = options.clock ?? systemClock
@@ -736,6 +743,15 @@ export class SpaClient {
     return handleAuthorizationResponse(core, responseUrl, transaction, {
       timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
     })
+  }
+}
+
+/** `issuer` as discovery compares it (`https://op` and `https://op/` are one). */
+function issuerId(issuer: string | URL | undefined): string {
+  try {
+    return new URL(issuer!).href
+  } catch {
+    return String(issuer)
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * Login transactions (PKCE verifier, nonce, state, where to go afterwards) between the redirect
  * to the provider and its answer. Kept in sessionStorage, keyed by `state`, and removed the
- * moment they are read: a replayed or unknown `state` finds nothing and is refused.
+ * moment they are taken: a replayed or unknown `state` finds nothing and is refused. Each names
+ * the issuer it was started with: another issuer's client (same clientId, another tenant) is
+ * refused it and leaves it for its own.
  *
  * @module
  */
@@ -18,6 +20,11 @@ export interface PendingLogin<T = unknown> {
   returnTo?: string
   /** Epoch milliseconds. */
   createdAt: number
+  /**
+   * The issuer of the client that started it (set by {@link TransactionStore.save}). Pending
+   * logins kept by earlier versions have none, and are taken by any issuer's client.
+   */
+  issuer?: string
 }
 
 /** Pending logins older than this are refused (the user took too long or left). */
@@ -29,16 +36,24 @@ const PREFIX = 'openrp.tx.'
 export class TransactionStore {
   readonly #storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
   readonly #prefix: string
+  readonly #issuer: string | undefined
 
-  constructor(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, namespace = '') {
+  /** `issuer`: whose pending logins these are; others' are refused and left in place. */
+  constructor(
+    storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+    namespace = '',
+    issuer?: string,
+  ) {
     this.#storage = storage
     this.#prefix = `${PREFIX}${namespace}${namespace ? '.' : ''}`
+    this.#issuer = issuer
   }
 
   /** Keeps `pending` under `state`. Throws StoreError when storage refuses (quota, disabled). */
   save(state: string, pending: PendingLogin): void {
     try {
-      this.#storage.setItem(this.#prefix + state, JSON.stringify(pending))
+      const value: PendingLogin = { ...pending, issuer: this.#issuer }
+      this.#storage.setItem(this.#prefix + state, JSON.stringify(value))
     } catch (cause) {
       throw new StoreError('Could not keep the login transaction in sessionStorage', { cause })
     }
@@ -47,21 +62,22 @@ export class TransactionStore {
   /**
    * Takes the pending login for `state` out of storage (it can be used once). Throws
    * ValidationError `STATE_MISSING` when the response has no state and `STATE_MISMATCH` when
-   * no unexpired login is waiting for it (unknown, replayed, expired, or of another mode).
+   * no unexpired login of this issuer is waiting for it (unknown, replayed, expired, or of
+   * another mode); what was refused stays in storage.
    */
   take(state: string | null | undefined, mode?: LoginMode): PendingLogin {
     if (!state) {
       throw new ValidationError('STATE_MISSING', 'The authorization response carries no state')
     }
     const key = this.#prefix + state
-    let raw: string | null
     try {
-      raw = this.#storage.getItem(key)
+      const pending = this.#usable(this.#storage.getItem(key), mode)
       this.#storage.removeItem(key)
+      return pending
     } catch (cause) {
+      if (cause instanceof ValidationError) throw cause
       throw new StoreError('Could not read the login transaction from sessionStorage', { cause })
     }
-    return usable(raw, mode)
   }
 
   /**
@@ -71,7 +87,7 @@ export class TransactionStore {
    */
   isPending(state: string, mode?: LoginMode): boolean {
     try {
-      usable(this.#storage.getItem(this.#prefix + state), mode)
+      this.#usable(this.#storage.getItem(this.#prefix + state), mode)
       return true
     } catch {
       return false
@@ -85,6 +101,15 @@ export class TransactionStore {
     } catch {
       // Nothing to keep consistent: the entry is unusable either way.
     }
+  }
+
+  /** The stored login, if it is this issuer's, unexpired and of `mode`; else `STATE_MISMATCH`. */
+  #usable(raw: string | null, mode: LoginMode | undefined): PendingLogin {
+    const pending = usable(raw, mode)
+    if (pending.issuer !== undefined && pending.issuer !== this.#issuer) {
+      throw new ValidationError('STATE_MISMATCH', 'This response belongs to another issuer')
+    }
+    return pending
   }
 }
 

@@ -107,6 +107,17 @@ describe('TransactionStore', () => {
     ).toBe('STATE_MISMATCH')
   })
 
+  it("leaves another issuer's pending login to it; one kept before issuers were named, to anyone", () => {
+    const storage = new MemoryStorage()
+    new TransactionStore(storage, 'spa', 'https://a.test/').save('s4', pending)
+    const other = new TransactionStore(storage, 'spa', 'https://b.test/')
+    expect(codeOf(rejectionSync(() => other.take('s4')))).toBe('STATE_MISMATCH')
+    expect(new TransactionStore(storage, 'spa', 'https://a.test/').take('s4').mode).toBe('redirect')
+    // As an earlier version kept it (no issuer): a login under way when the app was updated.
+    storage.setItem('openrp.tx.spa.s5', JSON.stringify(pending))
+    expect(other.take('s5').mode).toBe('redirect')
+  })
+
   it('reports a storage that refuses writes as STORE_ERROR', () => {
     const storage = new MemoryStorage()
     storage.setItem = () => {
