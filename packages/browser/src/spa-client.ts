@@ -28,7 +28,8 @@ import {
   systemClock,
   TimeoutError,
   TokenManager,
-  type TokenSet,
+  TokenSet,
+  type TokenSetJSON,
   type UserinfoClaims,
   ValidationError,
 } from '@openrp/core'
@@ -124,7 +125,7 @@ export class SpaClient {
   readonly #navigator: SpaNavigator
   readonly #transactions: TransactionStore
   readonly #events = new Emitter<SpaEvents>()
-  /** The issuer, as discovery compares it: transactions are this issuer's. */
+  /** The issuer, as discovery compares it: sessions and transactions are this issuer's. */
   readonly #issuer: string
   readonly #key: string
   readonly #popupRedirectUri: string
@@ -161,7 +162,8 @@ export class SpaClient {
       )
     this.#navigator = options.navigator ?? browserNavigator()
     this.#issuer = issuerId(options.metadata?.issuer ?? options.issuer)
-    this.#key = options.storageKey ?? `openrp:${options.clientId}`
+    // Per issuer: a multi-tenant app has one clientId and an issuer per tenant.
+    this.#key = options.storageKey ?? `${legacyKey(options.clientId)}@${this.#issuer}`
     this.#transactions = new TransactionStore(
       this.#navigator.sessionStorage,
       options.clientId,
@@ -558,7 +560,9 @@ export class SpaClient {
     const metadata = o.metadata ?? (await discoverMetadata(o.issuer!, clientOptions))
     const publicCore = createPublicClientCore(metadata, clientOptions)
     const core = o.hybridAndImplicit ? o.hybridAndImplicit(publicCore) : publicCore
-    return o.dpop ? o.dpop.attach(core, this.#key, o.lock) : core
+    // The key pair keeps the name it had before sessions were kept per issuer: the tokens of a
+    // session kept then (and moved since) are bound to it.
+    return o.dpop ? o.dpop.attach(core, o.storageKey ?? legacyKey(o.clientId), o.lock) : core
   }
 
   #tokens(): Promise<TokenManager> {
@@ -622,6 +626,7 @@ export class SpaClient {
       this.#events.emit('logout', { source: 'other-tab' })
     })
     manager.on('error', (error) => this.#events.emit('error', asError(error)))
+    await this.#adoptLegacySession().catch((error) => this.#events.emit('error', asError(error)))
     const stored = await manager.getTokenSet().catch(() => undefined)
     if (!heard) {
       this.#signedInHere = stored !== undefined
@@ -630,6 +635,32 @@ export class SpaClient {
     // Closed meanwhile (or before first use): the manager and the channel made here too.
     if (this.#closing.signal.aborted) this.close()
     return manager
+  }
+
+  /**
+   * Moves a session kept by an earlier version under `openrp:<clientId>` (one key for every
+   * issuer) to this issuer's key, with its userinfo claims, when its ID token is this issuer's.
+   * Another issuer's (or one without an ID token to tell) stays where it was, unused; an older
+   * one of this issuer's, when a newer is stored here, is deleted. Under that session's refresh
+   * lock, where a tab of the earlier version renews it. A failure leaves it for the next start.
+   */
+  async #adoptLegacySession(): Promise<void> {
+    const { store, lock, clientId } = this.#options
+    const legacy = legacyKey(clientId)
+    if (this.#options.storageKey !== undefined || (await store.get(legacy)) === undefined) return
+    await lock.withLock(`${legacy}:refresh`, async () => {
+      const json = await store.get<TokenSetJSON>(legacy)
+      const iss = json === undefined ? undefined : TokenSet.fromJSON(json).claims()?.iss
+      if (iss === undefined || issuerId(iss) !== this.#issuer) return
+      const moving = (await store.get(this.#key)) === undefined
+      // The session last, on both sides: a failure before leaves it to be moved again.
+      for (const suffix of [':userinfo', '']) {
+        const value = await store.get(legacy + suffix)
+        if (moving && value !== undefined) await store.set(this.#key + suffix, value)
+      }
+      await store.delete(`${legacy}:userinfo`)
+      await store.delete(legacy)
+    })
   }
 
   /** A store of this tab's own still holds the session another tab ended: delete it too. */
@@ -744,6 +775,11 @@ export class SpaClient {
       timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
     })
   }
+}
+
+/** The store key of sessions before they were kept per issuer (and the DPoP key's name). */
+function legacyKey(clientId: string): string {
+  return `openrp:${clientId}`
 }
 
 /** `issuer` as discovery compares it (`https://op` and `https://op/` are one). */

@@ -62,8 +62,10 @@ export interface SpaClientOptions {
    */
   storeScope?: 'shared' | 'tab'
   /**
-   * Key of the session in the store (default `openrp:<clientId>`); `TokenManager`'s
-   * `storageKey`.
+   * Key of the session in the store (default `openrp:<clientId>@<issuer>`: one per issuer, so
+   * a multi-tenant app's clients of one clientId keep their sessions apart); `TokenManager`'s
+   * `storageKey`. A session kept by an earlier version under `openrp:<clientId>` moves to the
+   * default key when its ID token is this issuer's.
    */
   storageKey?: string
   /**

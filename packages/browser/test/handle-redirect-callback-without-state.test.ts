@@ -65,7 +65,7 @@ describe('handleRedirectCallback on a response without state', () => {
       expect(spa.isRedirectCallback()).toBe(false)
       expect(await codeOf(spa.handleRedirectCallback())).toBe('STATE_MISSING')
       expect(navigator.url).toBe(`${ORIGIN}/orders?tab=2#/cart`)
-      expect(await store.get('openrp:spa')).toBeUndefined()
+      expect(await store.get(rp.key)).toBeUndefined()
       expect(await spa.isAuthenticated()).toBe(false)
       expect(await rp.server.control.requests({ endpoint: 'token' })).toEqual([])
     })

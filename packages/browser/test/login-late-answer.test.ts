@@ -47,13 +47,13 @@ describe('a code exchange that answers after timeoutMs', () => {
       await clock.advance(1)
       await Promise.resolve()
       expect(isOpenRpError(callback.value, 'TIMEOUT')).toBe(true)
-      expect(await store.get('openrp:spa')).toBeUndefined()
+      expect(await store.get(rp.key)).toBeUndefined()
     } finally {
       hold.release()
     }
     const { tokenSet, source } = await signedIn
     expect(source).toBe('this-tab')
-    const stored = (await store.get('openrp:spa')) as TokenSetJSON
+    const stored = (await store.get(rp.key)) as TokenSetJSON
     expect(stored.accessToken).toBe(tokenSet?.accessToken)
     expect(await spa.getAccessToken()).toBe(tokenSet?.accessToken)
     expect(tokenRequests()).toBe(1)
@@ -85,7 +85,7 @@ describe('a code exchange that answers after timeoutMs', () => {
     const error: OpenRpError = await failed
     expect(error.code).toBe('ID_TOKEN_NONCE_MISMATCH')
     expect(logins).toBe(0)
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 
   it('gives a popup login TIMEOUT, then signs in with the late answer', async () => {
@@ -110,9 +110,7 @@ describe('a code exchange that answers after timeoutMs', () => {
       hold.release()
     }
     const { tokenSet } = await signedIn
-    expect(((await store.get('openrp:spa')) as TokenSetJSON).accessToken).toBe(
-      tokenSet?.accessToken,
-    )
+    expect(((await store.get(rp.key)) as TokenSetJSON).accessToken).toBe(tokenSet?.accessToken)
     expect(tokenRequests()).toBe(1)
   })
 })

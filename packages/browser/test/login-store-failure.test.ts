@@ -18,7 +18,6 @@ import { describe, expect, it } from 'vitest'
 import { nextEvent, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer()
-const KEY = 'openrp:spa'
 
 /** A MemoryStore whose next `failures` writes of the session fail with STORE_ERROR. */
 class FailingWrites extends MemoryStore {
@@ -27,7 +26,7 @@ class FailingWrites extends MemoryStore {
   #failed: (() => void) | undefined
 
   override async set(key: string, value: unknown, options?: StoreSetOptions): Promise<void> {
-    if (key === KEY) {
+    if (key === rp.key) {
       this.attempts++
       if (this.failures > 0) {
         this.failures--
@@ -72,7 +71,7 @@ describe('a store write that fails after the code exchange', () => {
     const { tokenSet } = await callback
     expect((await signedIn).tokenSet?.accessToken).toBe(tokenSet?.accessToken)
     expect(store.attempts).toBe(3)
-    expect(((await store.get(KEY)) as TokenSetJSON).accessToken).toBe(tokenSet?.accessToken)
+    expect(((await store.get(rp.key)) as TokenSetJSON).accessToken).toBe(tokenSet?.accessToken)
     expect(await spa.isAuthenticated()).toBe(true)
   })
 

@@ -24,7 +24,7 @@ describe('a logout whose transaction sessionStorage refuses', () => {
     const reported = nextEvent(spa, 'error')
     await spa.logout()
     expect((await reported).code).toBe('STORE_ERROR')
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
     const endSession = new URL(navigator.assigned.at(-1)!)
     expect(endSession.pathname).toBe('/end_session')

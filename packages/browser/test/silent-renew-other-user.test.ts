@@ -54,6 +54,6 @@ describe('a silent renewal that returns another user', () => {
     expect(expired).toHaveLength(1)
     expect(await spa.isAuthenticated()).toBe(false)
     expect(await spa.getUser()).toBeUndefined()
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 })

@@ -159,7 +159,7 @@ describe('the error event', () => {
     expect(expired).toEqual([])
     // A server fault is not the end of the session: the tokens are still there.
     expect((await spa.getTokenSet())?.refreshToken).toBe(before?.refreshToken)
-    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await store.get(rp.key)).toBeDefined()
     expect(await spa.isAuthenticated()).toBe(true)
     expect(
       rp.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' }),
@@ -169,15 +169,15 @@ describe('the error event', () => {
   it('fires for getAccessToken() when the due refresh fails; the still-valid token is used', async () => {
     const { spa, navigator, store } = setup()
     await signIn(spa, navigator)
-    await makeDue(store)
-    const due = (await store.get('openrp:spa')) as { accessToken: string; expiresAt: number }
+    await makeDue(store, rp.key)
+    const due = (await store.get(rp.key)) as { accessToken: string; expiresAt: number }
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
     rp.server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await spa.getAccessToken()).toBe(due.accessToken)
     expect(errors).toEqual(['OAUTH_ERROR'])
     // Once it has expired, the remembered failure is the answer, at once and without a request.
-    await store.set('openrp:spa', { ...due, expiresAt: Math.floor(Date.now() / 1000) - 1 })
+    await store.set(rp.key, { ...due, expiresAt: Math.floor(Date.now() / 1000) - 1 })
     rp.server.control.clearRequests()
     const error = await errorOf(spa.getAccessToken())
     expect(isOpenRpError(error) && error.code).toBe('OAUTH_ERROR')
@@ -191,7 +191,7 @@ describe('the error event', () => {
     const first = setup({ store })
     await signIn(first.spa, first.navigator)
     first.spa.close()
-    await makeDue(store)
+    await makeDue(store, rp.key)
     rp.server.control.setFaults({ http: { token: { status: 500 } } })
 
     // The next page load finds tokens that are due and refreshes them on its own.
@@ -206,7 +206,7 @@ describe('the error event', () => {
     expect(errors[0]).toBeInstanceOf(OAuthError)
     expect(errors[0]?.code).toBe('OAUTH_ERROR')
     expect((errors[0] as OAuthError).status).toBe(500)
-    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await store.get(rp.key)).toBeDefined()
   })
 })
 
@@ -242,7 +242,7 @@ describe('logout is local first', () => {
     const hold = rp.server.control.hold({ endpoint: 'revocation', stage: 'request' })
     const done = spa.logout({ localOnly: true })
     await hold.waitUntilHeld(2)
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     hold.release()
     await done
     // Both tokens were revoked, side by side.
@@ -263,7 +263,7 @@ describe('logout is local first', () => {
     const { spa, navigator, store } = setup({ fetch: recording })
     await signIn(spa, navigator)
     const signedIn = issued.at(-1)
-    await makeDue(store)
+    await makeDue(store, rp.key)
     // The refresh is sent and the provider rotates; its answer waits while the user logs out.
     const hold = rp.server.control.hold({ endpoint: 'token', grantType: 'refresh_token' })
     const refreshing = spa.getAccessToken().catch((error: unknown) => error)
@@ -275,7 +275,7 @@ describe('logout is local first', () => {
     expect(rotated).toBeTypeOf('string')
     expect(rotated).not.toBe(signedIn)
     expect(revoked).toContain(rotated)
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 
   it('a local logout succeeds with the provider down; the failure is an error event', async () => {
@@ -292,14 +292,14 @@ describe('logout is local first', () => {
     const logouts: string[] = []
     spa.on('logout', ({ source }) => logouts.push(source))
     await drive(spa.logout({ localOnly: true }))
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     expect(logouts).toEqual(['this-tab'])
     expect(errors.length).toBeGreaterThanOrEqual(1)
     // A logout that must reach end_session still clears first, then rejects.
     const again = setup({ store })
     await signInWithStore(store)
     await expect(drive(again.spa.logout())).rejects.toMatchObject({ code: expect.any(String) })
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 
   async function signInWithStore(store: MemoryStore): Promise<void> {
@@ -314,7 +314,7 @@ describe('logout is local first', () => {
 describe('an unreadable stored session', () => {
   it('counts as signed out (an error event says why), and logout still clears it', async () => {
     const store = new MemoryStore()
-    await store.set('openrp:spa', { not: 'a token set' })
+    await store.set(rp.key, { not: 'a token set' })
     const { spa } = setup({ store })
     const errors: string[] = []
     spa.on('error', (error) => errors.push(error.code))
@@ -323,7 +323,7 @@ describe('an unreadable stored session', () => {
     expect(errors).toContain('STORE_ERROR')
     await expect(spa.getAccessToken()).rejects.toMatchObject({ code: 'STORE_ERROR' })
     await spa.logout({ localOnly: true })
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 })
 
@@ -339,7 +339,7 @@ describe('tabs', () => {
     await tabA.spa.logout({ localOnly: true, revoke: false })
     await heard
     await wire.settled()
-    expect(await tabB.store.get('openrp:spa')).toBeUndefined()
+    expect(await tabB.store.get(rp.key)).toBeUndefined()
     expect(logouts).toEqual(['other-tab'])
     expect(await tabB.spa.isAuthenticated()).toBe(false)
   })
@@ -358,7 +358,7 @@ describe('tabs', () => {
     // The shared store was cleared by tab A; tab B signs in again and keeps that session.
     await signIn(tabB.spa, tabB.navigator)
     await wire.settled()
-    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await store.get(rp.key)).toBeDefined()
   })
 
   it('another tab signing in as someone else is a login here, not a refresh', async () => {

@@ -94,7 +94,7 @@ describe('createSpaClient', () => {
     })
     rp.track(spa)
     await spa.handleRedirectCallback(await redirectLogin(spa, navigator))
-    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await store.get(rp.key)).toBeDefined()
     expect(await spa.isAuthenticated()).toBe(true)
   })
 })
@@ -116,7 +116,7 @@ describe('redirect login', () => {
     expect(navigator.url).toBe(`${ORIGIN}/`)
     expect(await spa.isAuthenticated()).toBe(true)
     expect((await spa.getUser())?.sub).toBe(DEMO_USERS[0]!.sub)
-    expect(await store.get('openrp:spa')).toBeDefined()
+    expect(await store.get(rp.key)).toBeDefined()
     expect(events).toEqual(['login:this-tab'])
 
     // The same response again: its transaction was used up.
@@ -129,7 +129,7 @@ describe('redirect login', () => {
     const { spa, store } = setup()
     const url = `${ORIGIN}/?code=forged&state=unknown&iss=${encodeURIComponent(rp.server.issuer)}`
     expect(await codeOf(spa.handleRedirectCallback(url))).toBe('STATE_MISMATCH')
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     expect(await spa.isAuthenticated()).toBe(false)
   })
 
@@ -139,7 +139,7 @@ describe('redirect login', () => {
     await redirectLogin(spa, navigator)
     expect(await codeOf(spa.handleRedirectCallback())).toBe('ISS_MISMATCH')
     expect(new URL(navigator.url).search).toBe('')
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
   })
 
   it('refuses a returnTo on another origin before leaving the page', async () => {
@@ -240,7 +240,7 @@ describe('tokens', () => {
     const { spa, navigator, store } = setup()
     await redirectLogin(spa, navigator)
     const { tokenSet } = await spa.handleRedirectCallback()
-    await makeDue(store)
+    await makeDue(store, rp.key)
     rp.server.control.clearRequests()
     const tokens = await Promise.all(Array.from({ length: 20 }, () => spa.getAccessToken()))
     expect(new Set(tokens).size).toBe(1)
@@ -363,7 +363,7 @@ describe('session end', () => {
     // Asking again answers from memory: no second refresh request.
     expect(await codeOf(spa.getAccessToken())).toBe('SESSION_EXPIRED')
     expect(expired).toEqual(['SESSION_EXPIRED:this-tab'])
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     // The other tab ends it too, once, saying where it came from, without a request.
     expect(await codeOf(other.spa.getAccessToken())).toBe('SESSION_EXPIRED')
     await otherEnded
@@ -382,7 +382,7 @@ describe('logout', () => {
     rp.server.control.clearRequests()
     await spa.logout()
     expect(rp.server.control.requests({ endpoint: 'revocation' })).toHaveLength(2)
-    expect(await store.get('openrp:spa')).toBeUndefined()
+    expect(await store.get(rp.key)).toBeUndefined()
     const endSession = new URL(navigator.assigned.at(-1)!)
     expect(endSession.searchParams.get('id_token_hint')).toBe(tokenSet?.idToken)
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${ORIGIN}/`)

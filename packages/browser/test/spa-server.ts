@@ -25,6 +25,8 @@ export const ORIGIN = 'http://127.0.0.1:4001'
 export interface SpaServer {
   /** The file's reference server (set once `beforeAll` ran). */
   readonly server: ReferenceServer
+  /** The store key of the session of setup()'s clients (clientId `spa`, this server's issuer). */
+  readonly key: string
   /**
    * A `spa` client over the scripted navigator; `options` override the file's defaults. The
    * store is `options.store` or a new MemoryStore.
@@ -70,6 +72,9 @@ export function useSpaServer(
       if (!server) throw new Error('the reference server is not started yet')
       return server
     },
+    get key() {
+      return `openrp:spa@${new URL(harness.server.issuer).href}`
+    },
     setup(options = {}) {
       const navigator = new ScriptedNavigator()
       const store = options.store ?? new MemoryStore()
@@ -107,7 +112,7 @@ export function postCallback(navigator: ScriptedNavigator, source: object, url: 
  * Rewrites the session stored under `key` so its access token is due for renewal: issued an
  * hour ago, expiring in 30 s (inside the default 60 s skew; a fresh token would not be due).
  */
-export async function makeDue(store: Store, key = 'openrp:spa'): Promise<void> {
+export async function makeDue(store: Store, key: string): Promise<void> {
   const json = (await store.get(key)) as TokenSetJSON | undefined
   if (json === undefined) throw new Error(`nothing stored under ${key}`)
   const now = Math.floor(Date.now() / 1000)

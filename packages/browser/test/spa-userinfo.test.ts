@@ -14,7 +14,8 @@ import { ORIGIN, useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer({}, { postLogoutRedirectUri: `${ORIGIN}/` })
 const alice = DEMO_USERS[0]!
-const KEY = 'openrp:spa:userinfo'
+/** Where the claims are kept: next to the session. */
+const claimsKey = () => `${rp.key}:userinfo`
 
 async function signIn(spa: SpaClient, navigator: ScriptedNavigator): Promise<void> {
   await spa.loginWithRedirect()
@@ -62,7 +63,7 @@ describe('SpaClient userinfo', () => {
     rp.server.control.setFaults({ userinfo: { sub: 'someone-else' } })
     expect(await codeOf(spa.userinfo())).toBe('USERINFO_SUB_MISMATCH')
     expect(await spa.getUser()).toMatchObject({ sub: alice.sub, name: alice.claims.name })
-    expect(await store.get(KEY)).toMatchObject({ sub: alice.sub })
+    expect(await store.get(claimsKey())).toMatchObject({ sub: alice.sub })
   })
 
   it('a userinfo failure at login is an error event; the login stands', async () => {
@@ -81,16 +82,19 @@ describe('SpaClient userinfo', () => {
   it('logout clears the kept claims', async () => {
     const { spa, navigator, store } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
-    expect(await store.get(KEY)).toBeDefined()
+    expect(await store.get(claimsKey())).toBeDefined()
     await spa.logout({ localOnly: true })
-    expect(await store.get(KEY)).toBeUndefined()
+    expect(await store.get(claimsKey())).toBeUndefined()
     expect(await spa.getUser()).toBeUndefined()
   })
 
   it('kept claims of another user are not merged', async () => {
     const { spa, navigator, store } = rp.setup({ userinfo: spaUserinfo })
     await signIn(spa, navigator)
-    await store.set(KEY, { sub: 'someone-else', claims: { sub: 'someone-else', name: 'Mallory' } })
+    await store.set(claimsKey(), {
+      sub: 'someone-else',
+      claims: { sub: 'someone-else', name: 'Mallory' },
+    })
     expect((await spa.getUser())?.name).toBeUndefined()
   })
 

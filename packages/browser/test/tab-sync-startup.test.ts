@@ -11,21 +11,31 @@ import { useSpaServer } from './spa-server.ts'
 
 const rp = useSpaServer()
 
-/** A shared MemoryStore whose next `get` after `hold()` waits until `release()`. */
+/**
+ * A shared MemoryStore whose next `get` of the session after `hold()` waits until `release()`;
+ * `reached` resolves once that read has begun.
+ */
 class HeldStore extends MemoryStore {
   #held: Promise<void> | undefined
   #release = () => {}
+  #reached = () => {}
+  reached: Promise<void> = Promise.resolve()
   hold(): void {
     this.#held = new Promise((resolve) => {
       this.#release = resolve
+    })
+    this.reached = new Promise((resolve) => {
+      this.#reached = resolve
     })
   }
   release(): void {
     this.#release()
   }
   override async get<T = unknown>(key: string): Promise<T | undefined> {
+    if (key !== rp.key) return super.get<T>(key)
     const held = this.#held
     this.#held = undefined
+    this.#reached()
     const value = await super.get<T>(key)
     await held
     return value
@@ -46,10 +56,11 @@ describe('a tab starting up', () => {
     const seen: string[] = []
     b.spa.on('logout', ({ source }) => seen.push(source))
     // Created after b's channel, this one hears a's message after b did (creation order).
-    const probe = new BroadcastChannel('openrp:openrp:spa')
+    const probe = new BroadcastChannel(`openrp:${rp.key}`)
     const heard = new Promise((resolve) => {
       probe.onmessage = resolve
     })
+    await store.reached
     await a.spa.logout({ localOnly: true })
     await heard
     probe.close()

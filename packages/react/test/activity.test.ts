@@ -59,7 +59,7 @@ describe('AuthProvider: a client made from options', () => {
     // The same provider (its state kept, never loading again), not a new mount.
     expect(r.statuses().slice(seen)).not.toContain('loading')
     await expect(r.last.getAccessToken()).resolves.toBe(
-      (await store.get<TokenSetJSON>('openrp:spa'))?.accessToken,
+      (await store.get<TokenSetJSON>(rp.key))?.accessToken,
     )
   })
 })

@@ -184,9 +184,9 @@ describe('AuthProvider: session events', () => {
     const { client, navigator } = rp.tab({ store })
     await loginAtProvider(client, navigator)
     await client.handleRedirectCallback()
-    const json = (await store.get('openrp:spa')) as TokenSetJSON
+    const json = (await store.get(rp.key)) as TokenSetJSON
     const now = Math.floor(Date.now() / 1000)
-    await store.set('openrp:spa', { ...json, refreshToken: undefined, expiresAt: now - 10 })
+    await store.set(rp.key, { ...json, refreshToken: undefined, expiresAt: now - 10 })
     const r = new Rendered()
     await rp.render(
       createElement(AuthProvider, { client }, createElement(AuthProbe, { rendered: r })),
@@ -264,7 +264,7 @@ describe('AuthProvider: session events', () => {
     })
     other.navigator.url = done.url.toString()
     await act(() => other.client.handleRedirectCallback())
-    const bobToken = (await store.get<TokenSetJSON>('openrp:spa'))?.accessToken
+    const bobToken = (await store.get<TokenSetJSON>(rp.key))?.accessToken
     await until(() => seen.at(-1)?.[1] === bobToken, "Bob's token")
     const bob = seen.at(-1)![0]
     expect(bob).not.toBe(alice)

@@ -92,6 +92,10 @@ export function referenceServerPerFile() {
       if (!server) throw new Error('the reference server is not started yet')
       return server
     },
+    /** The store key of tab()'s sessions without a `storageKey` (clientId `spa`, this issuer). */
+    get key(): string {
+      return `openrp:spa@${new URL(rp.server.issuer).href}`
+    },
     /**
      * A tab: a `spa` SpaClient on a scripted navigator, in-memory store, no timers. Another
      * `storageKey` is another session (its own store key and cross-tab channel).
