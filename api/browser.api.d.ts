@@ -175,6 +175,8 @@ interface SessionStorageStoreOptions {
     prefix?: string;
     storage?: Storage;
     now?: () => number;
+    detectCopies?: boolean;
+    clock?: Clock;
 }
 declare class SessionStorageStore implements Store {
     #private;

@@ -7,6 +7,7 @@ import type { Clock, ClientCore, Lock, ResponseType, ServerMetadata, Store } fro
 import type { indexedDbDpop, SpaDpop } from './dpop-key.ts'
 import type { SpaNavigator } from './navigator.ts'
 import type { PopupOptions } from './popup.ts'
+import type { SessionStorageStore } from './session-storage-store.ts'
 import type { SilentRenewOptions } from './silent-renew.ts'
 import type { SpaUserinfo } from './spa-userinfo.ts'
 
@@ -17,7 +18,11 @@ import type { SpaUserinfo } from './spa-userinfo.ts'
  *   non-extractable key. Survives reloads and is shared by tabs; a copied database file or a
  *   browser-extension dump shows ciphertext only.
  * - `'indexeddb'`: IndexedDB in clear; survives reloads, shared by tabs.
- * - `'session'`: sessionStorage; this tab only, gone when it closes (no cross-tab login).
+ * - `'session'`: sessionStorage; this tab only, gone when it closes (no cross-tab login). A
+ *   duplicated tab (or a page opened with `window.open` without `noopener`) starts with a copy
+ *   of it: the copy keeps the access and ID tokens but drops the refresh token, which stays the
+ *   original tab's, and renews on its own (silently, unless `silent: false`). See
+ *   {@link SessionStorageStore}.
  * - `'memory'`: this page only, gone on reload (the user signs in again).
  * - any {@link Store}.
  *

@@ -1,10 +1,12 @@
 /**
  * SessionStorageStore with an injected Web Storage area (Node has no `sessionStorage`): round
  * trips, key prefixes, TTL expiry, JSON-only values, and storage failures that must become
- * `STORE_ERROR` without changing what was stored. The real `sessionStorage` in Chromium is
- * exercised by the e2e suite.
+ * `STORE_ERROR` without changing what was stored; a copy of a live tab's storage told from the
+ * tab that wrote it, over real BroadcastChannels (Node has them). The real `sessionStorage` in
+ * Chromium, and a real copied tab, are exercised by the e2e suite.
  */
 import { isOpenRpError, StoreError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
 import { describe, expect, it } from 'vitest'
 import { SessionStorageStore } from '../src/index.ts'
 
@@ -29,6 +31,13 @@ class MapStorage implements Storage {
   clear(): void {
     this.items.clear()
   }
+}
+
+/** What a duplicated tab (or a page opened with `window.open`) starts with: a copy of `storage`. */
+function copyOf(storage: MapStorage): MapStorage {
+  const copy = new MapStorage()
+  for (const [key, value] of storage.items) copy.items.set(key, value)
+  return copy
 }
 
 /** A full storage area: every write throws what browsers throw when the quota is used up. */
@@ -199,4 +208,97 @@ describe('SessionStorageStore', () => {
       expect(storage.items.get('openrp:k')).toBe(text)
     },
   )
+})
+
+describe('SessionStorageStore in a copy of a tab', () => {
+  /** Each test's own prefix: channels of earlier tests' stores stay open in this process. */
+  let tests = 0
+  function tab(storage: MapStorage, clock = new ManualClock()) {
+    const prefix = `copy-test-${++tests}:`
+    return (copied = storage) =>
+      new SessionStorageStore({ storage: copied, prefix, detectCopies: true, clock })
+  }
+
+  it('drops the refresh tokens it copied from a live tab, before its first read; the original keeps them', async () => {
+    const original = new MapStorage()
+    const open = tab(original)
+    const first = open()
+    await first.set('session', TOKENS)
+    await first.set('other', { note: 'kept' })
+
+    const copied = copyOf(original)
+    const copy = open(copied)
+    const { refreshToken: _, ...withoutRefreshToken } = TOKENS
+    // Answered by the original tab's store at once: no time passes on the clock.
+    expect(await copy.get('session')).toEqual(withoutRefreshToken)
+    expect(await copy.get('other')).toEqual({ note: 'kept' })
+    expect(await first.get('session')).toEqual(TOKENS)
+    expect(JSON.stringify([...copied.items])).not.toContain(TOKENS.refreshToken)
+    // The copy holds an id of its own now: a copy of the copy is told from it, not from the
+    // original.
+    const idKey = `${first.prefix}#tab`
+    expect(copied.items.get(idKey)).toEqual(expect.any(String))
+    expect(copied.items.get(idKey)).not.toBe(original.items.get(idKey))
+    await copy.set('session', { ...TOKENS, refreshToken: 'rt-of-the-copy' })
+    const copyOfCopy = open(copyOf(copied))
+    expect(await copyOfCopy.get('session')).toEqual(withoutRefreshToken)
+    expect(await copy.get('session')).toEqual({ ...TOKENS, refreshToken: 'rt-of-the-copy' })
+    expect(await first.get('session')).toEqual(TOKENS)
+  })
+
+  it('a write before the question is settled is not touched by it', async () => {
+    const original = new MapStorage()
+    const open = tab(original)
+    await open().set('session', TOKENS)
+    const copy = open(copyOf(original))
+    // The copy signs in anew at once: its own refresh token stays.
+    await copy.set('session', { ...TOKENS, refreshToken: 'rt-of-the-copy' })
+    expect(await copy.get('session')).toEqual({ ...TOKENS, refreshToken: 'rt-of-the-copy' })
+  })
+
+  it('keeps everything when no tab answers (a reload), after a wait of 100 ms on its clock', async () => {
+    const clock = new ManualClock()
+    const storage = new MapStorage()
+    const open = tab(storage, clock)
+    await open().set('session', TOKENS)
+    // The tab that wrote it is gone (the page was reloaded): its id is one nobody holds now.
+    const reloaded = new MapStorage()
+    for (const [key, value] of storage.items)
+      reloaded.items.set(key, key.endsWith('#tab') ? 'a page that is gone' : value)
+    const store = open(reloaded)
+    let read: unknown = 'pending'
+    const reading = store.get('session').then((value) => {
+      read = value
+    })
+    await clock.advance(99)
+    expect(read).toBe('pending')
+    await clock.advance(1)
+    await reading
+    expect(read).toEqual(TOKENS)
+    expect(reloaded.items.get(`${store.prefix}#tab`)).toBe('a page that is gone')
+  })
+
+  it('more stores on the same storage (the same tab) are no copy, and are answered at once', async () => {
+    const storage = new MapStorage()
+    const open = tab(storage)
+    await open().set('session', TOKENS)
+    // Two more start together: each asker's probe is its own.
+    expect(await Promise.all([open().get('session'), open().get('session')])).toEqual([
+      TOKENS,
+      TOKENS,
+    ])
+    expect([...storage.items.keys()].sort()).toEqual([
+      `${open().prefix}#tab`,
+      `${open().prefix}session`,
+    ])
+  })
+
+  it('asks nothing with a storage of its own (e.g. localStorage, shared by every tab) unless told', async () => {
+    const storage = new MapStorage()
+    const shared = new SessionStorageStore({ storage, prefix: 'shared-test:' })
+    await shared.set('session', TOKENS)
+    const otherTab = new SessionStorageStore({ storage: copyOf(storage), prefix: 'shared-test:' })
+    expect(await otherTab.get('session')).toEqual(TOKENS)
+    expect([...storage.items.keys()]).toEqual(['shared-test:session'])
+  })
 })
