@@ -574,7 +574,8 @@ export class SpaClient {
   }
 
   async #createManager(): Promise<TokenManager> {
-    this.#sync = new TabSync(`openrp:${this.#key}`)
+    const sync = new TabSync(`openrp:${this.#key}`)
+    this.#sync = sync
     // One renewal strategy, chosen by TokenManager: the refresh token grant when the set has a
     // refresh token, else (unless turned off) a silent `prompt=none` request.
     const manager = new TokenManager({
@@ -590,7 +591,19 @@ export class SpaClient {
       refreshSkewSec: this.#options.refreshSkewSec ?? this.#options.skewSec,
       autoRefresh: this.#options.autoRefresh ?? this.#options.proactiveRefresh ?? true,
       visibility: pageVisibility(),
-      notifier: this.#sync,
+      // With a store per tab, each tab's session is its own (a copied tab drops the refresh
+      // token it copied): another tab's expiry says nothing about this one. Its logout still
+      // ends this one too.
+      notifier:
+        this.#options.storeScope === 'tab'
+          ? {
+              publish: (message) => sync.publish(message),
+              subscribe: (listener) =>
+                sync.subscribe((message) => {
+                  if (message.type !== 'expired') listener(message)
+                }),
+            }
+          : sync,
       clock: this.#clock,
     })
     // Listening before the first read: another tab's news may arrive while it runs, and then

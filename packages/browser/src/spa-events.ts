@@ -18,7 +18,7 @@ export interface SpaEvents {
    * The session could not be renewed (refresh token refused, login required, a silent renewal
    * that answered for another user) and was cleared:
    * here, or in another tab (`other-tab`, also when another tab or process ended it in a shared
-   * store).
+   * store; with a store per tab, another tab's expiry is not this tab's).
    */
   expired: { error: OpenRpError; source: 'this-tab' | 'other-tab' }
   /** Something failed in the background (proactive refresh, revocation during logout). */

@@ -61,7 +61,8 @@ export interface SpaClientOptions {
   store?: StoreChoice
   /**
    * `'tab'` when every tab has a store of its own (sessionStorage, memory): a logout in another
-   * tab then also deletes this tab's session. Default: `'tab'` for the `'session'` and
+   * tab then also deletes this tab's session, while another tab's expired session (its refresh
+   * token refused) leaves this one's alone. Default: `'tab'` for the `'session'` and
    * `'memory'` choices, else `'shared'` (IndexedDB: one session for all tabs). Give it with a
    * Store instance of your own that is per tab.
    */

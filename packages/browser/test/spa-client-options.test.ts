@@ -344,6 +344,34 @@ describe('tabs', () => {
     expect(await tabB.spa.isAuthenticated()).toBe(false)
   })
 
+  it("with a store per tab, another tab's expired session leaves this tab's alone", async () => {
+    // Each tab signed in on its own (or a copied tab dropped the refresh token it copied): the
+    // provider refusing one tab's refresh token says nothing about the other's.
+    const tabA = setup({ storeScope: 'tab' })
+    const tabB = setup({ storeScope: 'tab' })
+    await signIn(tabA.spa, tabA.navigator)
+    await signIn(tabB.spa, tabB.navigator)
+    const eventsA: string[] = []
+    for (const event of ['expired', 'logout'] as const)
+      tabA.spa.on(event, ({ source }) => eventsA.push(`${event}:${source}`))
+    const ownB = (await tabB.spa.getTokenSet())!.refreshToken!
+    const revoked = await fetch(`${rp.server.issuer}/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: ownB, client_id: 'spa' }),
+    })
+    expect(revoked.status).toBe(200)
+    const endedB = nextEvent(tabB.spa, 'expired')
+    await expect(drive(tabB.spa.refresh())).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    expect((await endedB).source).toBe('this-tab')
+    await wire.settled()
+    expect(eventsA).toEqual([])
+    expect(await tabA.store.get('openrp:spa')).toBeDefined()
+    expect(await tabA.spa.isAuthenticated()).toBe(true)
+    const before = (await tabA.spa.getTokenSet())!.refreshToken
+    expect((await drive(tabA.spa.refresh())).refreshToken).not.toBe(before)
+    expect(eventsA).toEqual([])
+  })
+
   it("with a shared store (the default), another tab's logout leaves a newer session alone", async () => {
     const store = new MemoryStore()
     const tabA = setup({ store })
