@@ -365,7 +365,7 @@ describe('tabs', () => {
     expect((await endedB).source).toBe('this-tab')
     await wire.settled()
     expect(eventsA).toEqual([])
-    expect(await tabA.store.get('openrp:spa')).toBeDefined()
+    expect(await tabA.store.get(rp.key)).toBeDefined()
     expect(await tabA.spa.isAuthenticated()).toBe(true)
     const before = (await tabA.spa.getTokenSet())!.refreshToken
     expect((await drive(tabA.spa.refresh())).refreshToken).not.toBe(before)
