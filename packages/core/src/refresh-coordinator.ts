@@ -528,7 +528,8 @@ export class RefreshCoordinator {
     const now = this.#clock.now()
     const previous = this.#failures.get(key)?.record
     const attempt = (previous?.attempt ?? 0) + 1
-    const backoff = Math.min(this.#baseMs * 2 ** (attempt - 1), this.#maxMs)
+    // The exponent stops at 1023: 2 ** 1024 is Infinity, and 0 * Infinity NaN (baseMs 0).
+    const backoff = Math.min(this.#baseMs * 2 ** Math.min(attempt - 1, 1023), this.#maxMs)
     // "Equal jitter": between half the backoff and all of it, so members spread out.
     const jittered = backoff / 2 + this.#random() * (backoff / 2)
     const retryAfterMs = Math.min(retryAfterOf(error) ?? 0, this.#maxRetryAfterMs)

@@ -224,6 +224,35 @@ describe('RefreshCoordinator', () => {
     expect(pauses).toEqual([0, 500, 500, 60_000])
   })
 
+  it('with a baseMs of 0, still honours Retry-After after more than 1024 failures in a row', async () => {
+    // 2 ** 1024 is Infinity, and 0 * Infinity is NaN: the pause became NaN, Retry-After with it.
+    const clock = new ManualClock()
+    const store = new MemoryStore({ now: () => clock.now() })
+    const coordinator = new RefreshCoordinator({
+      store,
+      clock,
+      random: () => 1,
+      backoff: { baseMs: 0 },
+    })
+    let sent = 0
+    let retryAfterMs: number | undefined
+    const t = task(clock, async () => {
+      sent++
+      throw unavailable(retryAfterMs)
+    })
+    // No pause at all: each call sends again at once.
+    for (let i = 0; i < 1_100; i++)
+      await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+    expect(sent).toBe(1_100)
+    retryAfterMs = 30_000
+    const start = clock.now()
+    await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+    const record = (await store.get(failureKey('k'))) as RefreshFailureRecord
+    expect(record.untilMs - start).toBe(30_000)
+    await expect(coordinator.run(t)).rejects.toMatchObject({ status: 503 })
+    expect(sent).toBe(1_101)
+  })
+
   it('hands out a still-usable value while backing off', async () => {
     const clock = new ManualClock()
     const store = new MemoryStore()
