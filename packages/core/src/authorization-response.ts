@@ -40,7 +40,7 @@ export interface HandleAuthorizationResponseOptions {
    * The code exchange's deadline instead of the client's `timeoutMs`. The provider spends the
    * code when the request arrives, so an answer that comes late holds the only tokens this login
    * will give: SpaClient gives the exchange far longer than its caller waits, and keeps a late
-   * answer.
+   * answer. A NaN, negative or non-number one is INVALID_ARGUMENT, before the request.
    */
   timeoutMs?: number | undefined
 }

@@ -52,4 +52,31 @@ describe('the code exchange deadline', () => {
     const tokens = await exchange
     expect(tokens.claims()?.sub).toBeTypeOf('string')
   })
+
+  it('refuses a timeoutMs that is NaN, negative or no number before sending: the code stays good', async () => {
+    // A NaN or negative deadline fires at once: the code was sent, spent, and its answer dropped.
+    const client = await h.client({ ...SPA_CLIENT })
+    const { url, transaction } = await login(client)
+    for (const timeoutMs of [Number.NaN, -1, '60000' as never]) {
+      const error = await client
+        .handleAuthorizationResponse(url, transaction, { timeoutMs })
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' })
+    }
+    expect(
+      h.server.control.requests({ endpoint: 'token', grantType: 'authorization_code' }),
+    ).toEqual([])
+    const tokens = await client.handleAuthorizationResponse(url, transaction)
+    expect(tokens.claims()?.sub).toBeTypeOf('string')
+  })
+
+  it('refresh() refuses such a timeoutMs too, before sending: the refresh token stays good', async () => {
+    const client = await h.client({ ...SPA_CLIENT })
+    const { url, transaction } = await login(client)
+    const tokens = await client.handleAuthorizationResponse(url, transaction)
+    const error = await client.refresh(tokens, { timeoutMs: Number.NaN }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(h.server.control.requests({ endpoint: 'token', grantType: 'refresh_token' })).toEqual([])
+    expect((await client.refresh(tokens)).refreshToken).toBeTypeOf('string')
+  })
 })

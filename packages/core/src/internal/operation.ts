@@ -5,6 +5,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from '../client-core.ts'
+import { InvalidArgumentError } from '../errors.ts'
 import { type Deadline, withDeadline } from './deadline.ts'
 import { type FetchLike, withRetries } from './http.ts'
 import { type ErrorContext, mapErrorAsync } from './map-error.ts'
@@ -35,8 +36,13 @@ export function operation<T>(
   settings: OperationSettings,
   fn: (http: HttpOptions, deadline: Deadline) => Promise<T>,
 ): Promise<T> {
+  const { timeoutMs = core.options.timeoutMs } = settings
+  // A NaN or negative deadline fires at once, after the request went out (a code or refresh
+  // token spent, its answer dropped): refused before anything is sent.
+  if (!(typeof timeoutMs === 'number' && timeoutMs >= 0))
+    return Promise.reject(new InvalidArgumentError('timeoutMs must be a number, 0 or more'))
   return withDeadline(
-    settings.timeoutMs ?? core.options.timeoutMs,
+    timeoutMs,
     settings.signal,
     async (deadline) => {
       try {
