@@ -93,7 +93,8 @@ export interface DeviceLoginOptions {
    * (`DEPENDENCY_MISSING`); and when `onStatus` throws (the first time: its exception, as
    * `INVALID_ARGUMENT` with the exception as `cause` unless it is an openrp error); and when a
    * resumed device code is refused at its first poll (the provider's `INVALID_GRANT` or
-   * `DEVICE_CODE_EXPIRED`), after which a new code is asked for. The login carries on either
+   * `DEVICE_CODE_EXPIRED`) or runs out before the provider answered any poll of it
+   * (`DEVICE_CODE_EXPIRED`), after which a new code is asked for. The login carries on either
    * way. A one-line note also goes to `output`.
    */
   onWarning?: (error: OpenRpError) => void
@@ -151,8 +152,8 @@ const RESUME_MARGIN_SEC = 5
  *
  * With a `store`, the pending authorization survives a restart: the next call before the code
  * expires shows the same code and keeps polling it. A kept code the provider refuses at once
- * (spent by a run whose store could not forget it, or expired) is dropped and a new one asked
- * for.
+ * (spent by a run whose store could not forget it, or expired), or that runs out before any
+ * poll of it was answered, is dropped and a new one asked for.
  *
  * @example
  * ```ts
