@@ -14,8 +14,9 @@
  * - **A failure is remembered.** After a failed request, the key backs off (exponential, with
  *   jitter, at least the provider's `Retry-After` up to {@link MAX_RETRY_AFTER_MS}), for every
  *   caller in the process and, through a small record next to the value in the store, for every
- *   member of a fleet. Meanwhile callers get the stored value while it is still usable, else the
- *   remembered error, at once and without a request.
+ *   member of a fleet (unless the failure is this process's own, e.g. `UNSUPPORTED`). Meanwhile
+ *   callers get the stored value while it is still usable, else the remembered error, at once and
+ *   without a request.
  *
  * @module
  */
@@ -212,6 +213,12 @@ const NOT_REMEMBERED = new Set<ErrorCode>([
   'ABORTED',
   'INVALID_ARGUMENT',
 ])
+
+/**
+ * Codes that tell of this context alone (its page or runtime, its DPoP key), not of the provider:
+ * remembered here, never written to the store, so the tabs and members that share it still renew.
+ */
+const NOT_SHARED = new Set<ErrorCode>(['UNSUPPORTED', 'DPOP_KEY_MISMATCH'])
 
 /**
  * The store key of the failure record of `key`.
@@ -521,7 +528,8 @@ export class RefreshCoordinator {
 
   /**
    * Remembers a failed request for `key`: backoff with jitter, at least `Retry-After` (up to
-   * {@link MAX_RETRY_AFTER_MS}, or `maxMs` if longer).
+   * {@link MAX_RETRY_AFTER_MS}, or `maxMs` if longer). In the store too, for the other members,
+   * unless the code is one of {@link NOT_SHARED}.
    */
   async #remember(key: string, error: unknown): Promise<void> {
     if (!isRemembered(error)) return
@@ -542,6 +550,7 @@ export class RefreshCoordinator {
         if (r.untilMs + this.#maxMs < now) this.#failures.delete(k)
       }
     }
+    if (error instanceof OpenRpError && NOT_SHARED.has(error.code)) return
     const ttlSec = Math.ceil((untilMs - now) / 1000) + 1
     await this.#store.set(failureKey(key), record, { ttlSec }).catch(() => {})
   }

@@ -6,6 +6,7 @@ import {
   discoverMetadata,
   handleAuthorizationResponse,
   dpopThumbprint,
+  InProcessLock,
   isOpenRpError,
   MemoryStore,
   refresh,
@@ -199,5 +200,24 @@ describe('DPoP', () => {
     await manager.setTokenSet(new TokenSet({ ...tokens.toJSON(), expiresAt: now - 5 }))
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'DPOP_KEY_MISMATCH' })
     expect(TokenSet.fromJSON(await store.get('session')).refreshToken).toBe(tokens.refreshToken)
+  })
+
+  it('a member with another key backs off alone: the member with the right key still refreshes', async () => {
+    // Its DPOP_KEY_MISMATCH says nothing about the provider. It was kept in the failure record
+    // shared through the store, and the right member then got it too, without a request.
+    const { client, tokens } = await dpopLogin()
+    const store = new MemoryStore()
+    const lock = new InProcessLock()
+    const restarted = await h.client({ clientId: 'spa', redirectUri: SPA_REDIRECT, dpop: true })
+    const wrong = new TokenManager({ client: restarted, store, lock, key: 'session' })
+    const right = new TokenManager({ client, store, lock, key: 'session' })
+    for (const manager of [wrong, right]) manager.on('error', () => {})
+    const now = Math.floor(Date.now() / 1000)
+    await wrong.setTokenSet(new TokenSet({ ...tokens.toJSON(), expiresAt: now - 5 }))
+    await expect(wrong.getAccessToken()).rejects.toMatchObject({ code: 'DPOP_KEY_MISMATCH' })
+    h.server.control.clearRequests()
+    const renewed = await right.getAccessToken()
+    expect(renewed).not.toBe(tokens.accessToken)
+    expect(h.server.control.requests({ endpoint: 'token' })).toHaveLength(1)
   })
 })
