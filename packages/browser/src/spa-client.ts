@@ -139,6 +139,8 @@ export class SpaClient {
   #user: string | undefined
   /** Aborted by close(): a popup login or silent renewal still waiting then ends (`ABORTED`). */
   readonly #closing = new AbortController()
+  /** Logouts here or heard from other tabs: a login whose tokens wait for the store yields. */
+  #logouts = 0
 
   constructor(options: SpaClientInit) {
     if (typeof options !== 'object' || options === null)
@@ -204,7 +206,8 @@ export class SpaClient {
    *
    * Throws ValidationError `STATE_MISSING` for a response without state and `STATE_MISMATCH` for
    * an unknown or replayed state (nothing stored either way), `ISS_MISMATCH`, `ID_TOKEN_*`,
-   * OAuthError for error responses, `INVALID_ARGUMENT` for a `url` that is no absolute URL.
+   * OAuthError for error responses, `INVALID_ARGUMENT` for a `url` that is no absolute URL,
+   * `LOGIN_REQUIRED` when a logout came while a failing store held up the tokens (revoked then).
    */
   async handleRedirectCallback(
     url: string = this.#navigator.currentUrl(),
@@ -405,6 +408,7 @@ export class SpaClient {
     }
     const manager = await this.#tokens()
     const before = await this.#readableTokenSet()
+    this.#logouts++
     // What clear() deleted was read under the refresh lock: after a rotation that finished
     // meanwhile, it holds the refresh token that is still good.
     const tokens = (await manager.clear()) ?? before
@@ -424,21 +428,7 @@ export class SpaClient {
       this.#events.emit('error', asError(error))
       return
     }
-    if (revoking && core.metadata.revocation_endpoint) {
-      const revocations = [
-        [tokens.refreshToken, 'refresh_token'],
-        [tokens.accessToken, 'access_token'],
-      ] as const
-      await Promise.all(
-        revocations.map(([token, hint]) =>
-          token
-            ? revoke(core, token, { tokenTypeHint: hint }).catch((error) =>
-                this.#events.emit('error', asError(error)),
-              )
-            : undefined,
-        ),
-      )
-    }
+    if (revoking) await this.#revoke(core, tokens)
     if (options.localOnly || !core.metadata.end_session_endpoint) return
     // `state` comes back only with a post-logout redirect: without one, nothing to wait for.
     let state: string | undefined
@@ -633,6 +623,7 @@ export class SpaClient {
     manager.on('logout', () => {
       // Another tab logged out (this tab's own logout() emits its event itself).
       heard = true
+      this.#logouts++
       this.#signedInHere = false
       this.#user = undefined
       this.#forgetTabCopy()
@@ -734,17 +725,48 @@ export class SpaClient {
   /**
    * Stores a login's tokens. The code is spent, so they cannot be had again: a store that fails
    * (`STORE_ERROR`: an IndexedDB transaction aborted, a connection lost) is tried again, with
-   * backoff on the client's clock, {@link STORE_ATTEMPTS} times in all.
+   * backoff on the client's clock, {@link STORE_ATTEMPTS} times in all. A logout meanwhile (here
+   * or in another tab) wins, as does close() (after which no other tab's logout is heard): the
+   * tokens are revoked instead, and the login fails with `LOGIN_REQUIRED` (`ABORTED`).
    */
   async #keep(manager: TokenManager, tokenSet: TokenSet): Promise<void> {
+    const logouts = this.#logouts
     for (let attempt = 1; ; attempt++) {
       try {
         return await manager.setTokenSet(tokenSet)
       } catch (error) {
         if (attempt === STORE_ATTEMPTS || !isOpenRpError(error, 'STORE_ERROR')) throw error
-        await sleep(this.#clock, 250 * 2 ** (attempt - 1))
+      }
+      await sleep(this.#clock, 250 * 2 ** (attempt - 1))
+      const { signal } = this.#closing
+      if (signal.aborted || this.#logouts !== logouts) {
+        await this.#revoke(await this.#protocol(), tokenSet)
+        throw signal.aborted
+          ? signal.reason
+          : new OpenRpError('LOGIN_REQUIRED', 'A logout came before the login could be stored')
       }
     }
+  }
+
+  /**
+   * Revokes the refresh and access tokens of `tokens` if the provider has a revocation endpoint;
+   * failures are `error` events.
+   */
+  async #revoke(core: ClientCore, tokens: TokenSet): Promise<void> {
+    if (!core.metadata.revocation_endpoint) return
+    const revocations = [
+      [tokens.refreshToken, 'refresh_token'],
+      [tokens.accessToken, 'access_token'],
+    ] as const
+    await Promise.all(
+      revocations.map(([token, hint]) =>
+        token
+          ? revoke(core, token, { tokenTypeHint: hint }).catch((error) =>
+              this.#events.emit('error', asError(error)),
+            )
+          : undefined,
+      ),
+    )
   }
 
   async #signedIn(tokenSet: TokenSet): Promise<void> {
