@@ -118,8 +118,10 @@ export interface DeviceLoginOptions {
   /** Cross-tab lock (default: WebLocksLock where the Web Locks API exists, else in-page). */
   lock?: Lock
   /**
-   * Key of the session in the store (default `openrp:<clientId>`); the pending device code is
-   * kept under `<storageKey>:device`.
+   * Key of the session in the store (default `openrp:<clientId>@<issuer>`, one per issuer, as
+   * for SpaClient); the pending device code is kept under `<storageKey>:device`. A session kept
+   * by an earlier version under `openrp:<clientId>` moves to the default key when its ID token is
+   * this issuer's.
    */
   storageKey?: string
   /** Ask for a new code when one expires instead of stopping on `expired` (default true). */

@@ -39,7 +39,7 @@ import type {
 } from './device-login-options.ts'
 import { qrCodeSvg, type QrRenderer } from './device-qr.ts'
 import { browserNetwork, type NetworkStatus } from './network-status.ts'
-import { SpaClient } from './spa-client.ts'
+import { SpaClient, sessionKey } from './spa-client.ts'
 import type { SpaEvents } from './spa-events.ts'
 import { defaultLock, resolveStore } from './spa-store.ts'
 import { TabSync } from './tab-sync.ts'
@@ -141,7 +141,8 @@ export class DeviceLogin {
     this.#options = options
     this.#store = resolveStore(options.store)
     this.#lock = options.lock ?? defaultLock()
-    this.#key = options.storageKey ?? `openrp:${options.clientId}`
+    // The session's key, as SpaClient's: per issuer unless `storageKey` is given.
+    this.#key = sessionKey(options)
     this.#pendingKey = `${this.#key}:device`
     this.#clock = options.clock ?? systemClock
     this.#network = options.network ?? browserNetwork()
@@ -151,7 +152,8 @@ export class DeviceLogin {
       options.store === 'memory' ||
       (options.store === undefined && typeof indexedDB === 'undefined')
     // The session after sign-in is an SpaClient's: renewal by refresh token only (a TV has no
-    // redirect to come back to), and logout never leaves the app for the provider's pages.
+    // redirect to come back to), and logout never leaves the app for the provider's pages. It
+    // moves a session kept under the key of earlier versions (see SpaClientOptions.storageKey).
     this.#session = new SpaClient({
       issuer: options.issuer,
       metadata: options.metadata,
@@ -161,7 +163,7 @@ export class DeviceLogin {
       store: this.#store,
       storeScope: perTab ? 'tab' : 'shared',
       lock: this.#lock,
-      storageKey: this.#key,
+      storageKey: options.storageKey,
       silent: false,
       refreshSkewSec: options.refreshSkewSec,
       autoRefresh: options.autoRefresh,

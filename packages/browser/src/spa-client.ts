@@ -164,8 +164,7 @@ export class SpaClient {
       )
     this.#navigator = options.navigator ?? browserNavigator()
     this.#issuer = issuerId(options.metadata?.issuer ?? options.issuer)
-    // Per issuer: a multi-tenant app has one clientId and an issuer per tenant.
-    this.#key = options.storageKey ?? `${legacyKey(options.clientId)}@${this.#issuer}`
+    this.#key = sessionKey(options)
     this.#transactions = new TransactionStore(
       this.#navigator.sessionStorage,
       options.clientId,
@@ -810,6 +809,18 @@ export class SpaClient {
       timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
     })
   }
+}
+
+/**
+ * The store key of the session of `options` (an SpaClient's, a DeviceLogin's): `storageKey`,
+ * else per issuer, `openrp:<clientId>@<issuer>`: a multi-tenant app has one clientId and an
+ * issuer per tenant.
+ */
+export function sessionKey(
+  options: Pick<SpaClientOptions, 'clientId' | 'issuer' | 'metadata' | 'storageKey'>,
+): string {
+  const issuer = issuerId(options.metadata?.issuer ?? options.issuer)
+  return options.storageKey ?? `${legacyKey(options.clientId)}@${issuer}`
 }
 
 /** The store key of sessions before they were kept per issuer (and the DPoP key's name). */

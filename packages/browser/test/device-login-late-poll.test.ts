@@ -95,7 +95,8 @@ describe("a late answer to an expired code's poll", () => {
     await answered
     await wire.settled()
     expect(login.state).toMatchObject({ status: 'waiting', userCode: second.userCode })
-    expect(await store.get('openrp:tv:device')).toMatchObject({ userCode: second.userCode })
+    const pendingKey = `openrp:tv@${new URL(server.issuer).href}:device`
+    expect(await store.get(pendingKey)).toMatchObject({ userCode: second.userCode })
     expect(server.control.requests({ endpoint: 'device_authorization' })).toHaveLength(2)
   })
 })

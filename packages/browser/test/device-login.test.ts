@@ -118,6 +118,9 @@ async function pass(ms: number, stepMs = 250): Promise<void> {
   }
 }
 
+/** The store key of the session of setup()'s logins (clientId `tv`, this file's issuer). */
+const sessionKey = () => `openrp:tv@${new URL(server.issuer).href}`
+
 const tokenPolls = () =>
   server.control
     .requests({ endpoint: 'token' })
@@ -143,13 +146,13 @@ describe('createDeviceLogin', () => {
     expect(shown.verificationUriComplete).toContain(encodeURIComponent(shown.userCode!))
     expect(rendered).toEqual([shown.verificationUriComplete])
     expect(shown.secondsLeft).toBeGreaterThan(TTL_SEC - 3)
-    expect(await store.get('openrp:tv:device')).toMatchObject({ userCode: shown.userCode })
+    expect(await store.get(`${sessionKey()}:device`)).toMatchObject({ userCode: shown.userCode })
 
     server.control.approveDevice(shown.userCode!, 'alice')
     await pass(INTERVAL_SEC * 1000)
     await until(login, (s) => s.status === 'signed-in')
-    expect(await store.get('openrp:tv:device')).toBeUndefined()
-    expect(await store.get('openrp:tv')).toMatchObject({ accessToken: expect.any(String) })
+    expect(await store.get(`${sessionKey()}:device`)).toBeUndefined()
+    expect(await store.get(sessionKey())).toMatchObject({ accessToken: expect.any(String) })
     expect(logins).toEqual(['this-tab'])
     const accessToken = await login.getAccessToken()
     expect(accessToken).toBe((await login.getTokenSet())?.accessToken)
@@ -191,7 +194,7 @@ describe('createDeviceLogin', () => {
 
   it('ignores a stored code that has expired and asks for a new one', async () => {
     const store = new MemoryStore()
-    await store.set('openrp:tv:device', {
+    await store.set(`${sessionKey()}:device`, {
       deviceCode: 'stale',
       userCode: 'BCDF-GHJK',
       verificationUri: `${server.issuer}/device`,
@@ -215,8 +218,8 @@ describe('createDeviceLogin', () => {
     expect(denied.error?.code).toBe('ACCESS_DENIED')
     expect(denied.error).toBeInstanceOf(OAuthError)
     expect(denied.userCode).toBeUndefined()
-    expect(await store.get('openrp:tv')).toBeUndefined()
-    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    expect(await store.get(sessionKey())).toBeUndefined()
+    expect(await store.get(`${sessionKey()}:device`)).toBeUndefined()
     await expect(login.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
   })
 
@@ -241,7 +244,7 @@ describe('createDeviceLogin', () => {
     expect(login.state).toMatchObject({ status: 'expired', secondsLeft: 0 })
     expect(login.state.error?.code).toBe('DEVICE_CODE_EXPIRED')
     expect(login.state.userCode).toBeUndefined()
-    expect(await store.get('openrp:tv:device')).toBeUndefined()
+    expect(await store.get(`${sessionKey()}:device`)).toBeUndefined()
     expect(codeRequests()).toHaveLength(1)
 
     // `expired` shows for renewDelayMs, then a new code is asked for.
@@ -310,7 +313,7 @@ describe('createDeviceLogin', () => {
     await pass(INTERVAL_SEC * 1000)
     const slowed = await until(login, (s) => s.status === 'slowed-down')
     expect(slowed.interval).toBe(INTERVAL_SEC + 5)
-    await expect(store.get('openrp:tv:device')).resolves.toMatchObject({
+    await expect(store.get(`${sessionKey()}:device`)).resolves.toMatchObject({
       interval: INTERVAL_SEC + 5,
     })
   })
@@ -367,7 +370,7 @@ describe('createDeviceLogin', () => {
     await tab2.login.start()
     expect(tab2.login.state.status).toBe('signed-in')
     const before = (await tab1.login.getTokenSet())!.accessToken
-    await makeDue(tab1.store, 'openrp:tv')
+    await makeDue(tab1.store, sessionKey())
     server.control.clearRequests()
 
     const [a, b] = await Promise.all([tab1.login.getAccessToken(), tab2.login.getAccessToken()])
@@ -377,7 +380,7 @@ describe('createDeviceLogin', () => {
       .requests({ endpoint: 'token' })
       .filter((r) => r.grantType === 'refresh_token')
     expect(refreshes).toHaveLength(1)
-    expect(await tab1.store.get('openrp:tv')).toMatchObject({ accessToken: a })
+    expect(await tab1.store.get(sessionKey())).toMatchObject({ accessToken: a })
   })
 
   it('logout clears the session, revokes the tokens and goes back to idle', async () => {
@@ -392,9 +395,87 @@ describe('createDeviceLogin', () => {
     await login.logout()
     expect(login.state.status).toBe('idle')
     expect(events).toEqual(['this-tab'])
-    expect(await store.get('openrp:tv')).toBeUndefined()
+    expect(await store.get(sessionKey())).toBeUndefined()
     expect(server.control.requests({ endpoint: 'revocation' }).length).toBeGreaterThan(0)
     await login.start()
     expect(login.state.status).toBe('waiting')
+  })
+})
+
+/**
+ * Regression: two device logins with one clientId and two issuers kept their sessions (and
+ * pending codes) under one key, `openrp:<clientId>`. The login of issuer B then resumed A's
+ * code (showing A's verification page, polling A's device code at B), heard A's sign-in as its
+ * own, and used, renewed at B and revoked at B the session of A. Now kept per issuer, as
+ * SpaClient does; a session kept under the old key moves when its ID token is this issuer's.
+ */
+describe('two device logins with one clientId and two issuers', () => {
+  let other: ReferenceServer
+  beforeAll(async () => {
+    other = await startReferenceServer({
+      port: 0,
+      clients: DEMO_CLIENTS,
+      generateKeyPair: fixedKeyPairs(),
+      deviceInterval: INTERVAL_SEC,
+      deviceCodeTtl: TTL_SEC,
+      clock: { now: () => clock.now() },
+    })
+  })
+  afterAll(async () => {
+    await other.close()
+  })
+  afterEach(() => {
+    other.control.clearRequests()
+  })
+
+  it('each shows its own code and signs in alone; neither uses the other’s session', async () => {
+    const lock = new InProcessLock()
+    const a = setup({ lock })
+    const b = setup({ lock, store: a.store, issuer: other.issuer })
+    await b.login.start()
+    const shownB = await until(b.login, (s) => s.status === 'waiting')
+    expect(shownB.verificationUri).toBe(`${other.issuer}/device`)
+    await a.login.start()
+    const shownA = await until(a.login, (s) => s.status === 'waiting')
+    expect(shownA.verificationUri).toBe(`${server.issuer}/device`)
+
+    server.control.approveDevice(shownA.userCode!)
+    await pass(INTERVAL_SEC * 1000)
+    await until(a.login, (s) => s.status === 'signed-in')
+    const tokensA = (await a.login.getTokenSet())!
+    expect(b.login.state.status).toBe('waiting')
+    expect(await b.login.getTokenSet()).toBeUndefined()
+    expect(
+      (await b.login.getAccessToken().catch((error: OpenRpError) => error)) as OpenRpError,
+    ).toMatchObject({ code: 'LOGIN_REQUIRED' })
+    await b.login.logout()
+    expect(other.control.requests({ endpoint: 'revocation' })).toEqual([])
+    expect(await a.login.getAccessToken()).toBe(tokensA.accessToken)
+  })
+
+  it('a session kept under the old key moves to its issuer’s login only', async () => {
+    const first = setup()
+    await first.login.start()
+    const { userCode } = await until(first.login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
+    await until(first.login, (s) => s.status === 'signed-in')
+    const session = (await first.login.getTokenSet())!.toJSON()
+    // As an earlier version kept it: under `openrp:<clientId>`, whatever the issuer.
+    const store = new MemoryStore()
+    await store.set('openrp:tv', session)
+    const lock = new InProcessLock()
+
+    const b = setup({ lock, store, issuer: other.issuer })
+    await b.login.start()
+    expect(b.login.state.status).not.toBe('signed-in')
+    expect(await store.get('openrp:tv')).toEqual(session)
+
+    const a = setup({ lock, store })
+    await a.login.start()
+    expect(a.login.state.status).toBe('signed-in')
+    expect(await a.login.getAccessToken()).toBe(session.accessToken)
+    expect(await store.get('openrp:tv')).toBeUndefined()
+    expect(await b.login.getTokenSet()).toBeUndefined()
   })
 })
