@@ -29,7 +29,8 @@ const REPEATABLE = new Set(['resource', 'audience'])
 
 /**
  * Reads an `application/x-www-form-urlencoded` body with hono's parser. Refuses other content
- * types and repeated parameters (RFC 6749 §3.1: "parameters MUST NOT be included more than once").
+ * types and repeated parameters (RFC 6749 §3.1: "parameters MUST NOT be included more than once");
+ * a parameter without a value is left out, as if omitted (RFC 6749 §3.1, §3.2).
  */
 export async function readForm(c: AppContext): Promise<URLSearchParams> {
   const type = c.req.header('content-type') ?? ''
@@ -39,7 +40,7 @@ export async function readForm(c: AppContext): Promise<URLSearchParams> {
   const body = await c.req.parseBody({ all: true })
   const form = new URLSearchParams()
   for (const [name, value] of Object.entries(body)) {
-    const values = Array.isArray(value) ? value : [value]
+    const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== '')
     if (values.length > 1 && !REPEATABLE.has(name)) {
       throw invalidRequest(`parameter ${name} is repeated`)
     }
@@ -51,11 +52,12 @@ export async function readForm(c: AppContext): Promise<URLSearchParams> {
   return form
 }
 
-/** The query parameters, refusing repeated ones. */
+/** The query parameters, refusing repeated ones and leaving out those without a value. */
 export function readQuery(c: AppContext): URLSearchParams {
   const params = new URL(c.req.url).searchParams
   const out = new URLSearchParams()
   for (const [name, value] of params) {
+    if (value === '') continue
     if (out.has(name) && !REPEATABLE.has(name))
       throw invalidRequest(`parameter ${name} is repeated`)
     out.append(name, value)
