@@ -76,9 +76,10 @@ async function tokenExchange(provider: Provider, ctx: KoaContextWithOIDC): Promi
     throw new errors.InvalidRequest('unsupported subject_token_type')
   if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE)
     throw new errors.InvalidRequest('unsupported requested_token_type')
+  // RFC 8693 §2.2.2: a subject or actor token refused for any reason is invalid_request.
   const subject = await provider.AccessToken.find(String(params.subject_token))
   if (!subject?.accountId || subject.isExpired)
-    throw new errors.InvalidGrant('subject_token is invalid')
+    throw new errors.InvalidRequest('subject_token is invalid')
   let act: { sub: string } | undefined
   if (params.actor_token !== undefined) {
     if (params.actor_token_type !== ACCESS_TOKEN_TYPE)
@@ -87,7 +88,7 @@ async function tokenExchange(provider: Provider, ctx: KoaContextWithOIDC): Promi
     const actor =
       (await provider.AccessToken.find(params.actor_token)) ??
       (await provider.ClientCredentials.find(params.actor_token))
-    if (!actor || actor.isExpired) throw new errors.InvalidGrant('actor_token is invalid')
+    if (!actor || actor.isExpired) throw new errors.InvalidRequest('actor_token is invalid')
     act = {
       sub: 'accountId' in actor && actor.accountId ? actor.accountId : String(actor.clientId),
     }

@@ -104,12 +104,13 @@ describe('token exchange against node-oidc-provider (registerGrantType)', () => 
     })
   })
 
-  it('is refused an unknown subject token (invalid_grant)', async () => {
+  it('is refused an unknown subject token (invalid_request, RFC 8693 §2.2.2)', async () => {
     const service = await clientOf(op, 'service')
     const refused = await service
       .tokenExchange({ subjectToken: 'forged', subjectTokenType: TOKEN_TYPES.accessToken })
       .catch((e) => e)
-    expect(isOpenRpError(refused, 'INVALID_GRANT')).toBe(true)
+    expect(isOpenRpError(refused, 'OAUTH_ERROR')).toBe(true)
+    expect(refused.error).toBe('invalid_request')
   })
 })
 

@@ -95,12 +95,13 @@ describe('exchangeOnBehalfOf against the reference server', () => {
     expect(decodeJwt(token.accessToken).sub).toBe(alice.sub)
   })
 
-  it('gives INVALID_GRANT for a subject token the provider does not accept', async () => {
+  it('gives OAUTH_ERROR invalid_request for a subject token the provider does not accept (RFC 8693 §2.2.2)', async () => {
     const error = await exchangeOnBehalfOf(gateway, {
       subjectToken: `${userToken.slice(0, -4)}AAAA`,
       actor: new ClientCredentialsProvider({ client: m2m }),
     }).catch((e) => e)
-    expect(isOpenRpError(error, 'INVALID_GRANT')).toBe(true)
+    expect(isOpenRpError(error, 'OAUTH_ERROR')).toBe(true)
+    expect(error.error).toBe('invalid_request')
   })
 
   it('gives OAUTH_ERROR for an audience the client may not ask for', async () => {

@@ -187,7 +187,7 @@ describe('token exchange (RFC 8693)', () => {
     expect(
       (await tokenRequest(server.issuer, { ...base, subject_token: `${access_token}x` })).body
         .error,
-    ).toBe('invalid_grant')
+    ).toBe('invalid_request')
     expect(
       (await tokenRequest(server.issuer, { ...base, subject_token_type: 'urn:x' })).body.error,
     ).toBe('invalid_request')
@@ -197,6 +197,19 @@ describe('token exchange (RFC 8693)', () => {
     expect(
       (await tokenRequest(server.issuer, { ...base, actor_token: access_token })).body.error,
     ).toBe('invalid_request')
+  })
+
+  it('answers invalid_request, not invalid_grant, for a subject or actor token it refuses (RFC 8693 §2.2.2)', async () => {
+    const { access_token } = await userToken()
+    const badSubject = await exchange(`${access_token}x`, AT)
+    expect(badSubject.status).toBe(400)
+    expect(badSubject.body.error).toBe('invalid_request')
+    const badActor = await exchange(access_token, AT, {
+      actor_token: 'not-a-token',
+      actor_token_type: AT,
+    })
+    expect(badActor.status).toBe(400)
+    expect(badActor.body.error).toBe('invalid_request')
   })
 
   it('refuses an empty actor_token instead of ignoring it (a delegation is no impersonation)', async () => {

@@ -1,10 +1,11 @@
 /**
  * Token exchange (RFC 8693): impersonation (subject_token only) and delegation (with an
  * actor_token, giving an `act` claim); requested_token_type access_token / jwt / id_token;
- * audience, resource and scope narrowing.
+ * audience, resource and scope narrowing. A subject or actor token it refuses is `invalid_request`
+ * (§2.2.2).
  */
 import { createLocalJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose'
-import { invalidRequest, OAuthHttpError } from '../errors.ts'
+import { invalidRequest } from '../errors.ts'
 import { splitList } from '../http.ts'
 import type { ServerState } from '../state.ts'
 import { ttl } from '../state.ts'
@@ -72,9 +73,9 @@ async function readToken(
   } else {
     throw invalidRequest(`unsupported ${role}_token_type`)
   }
-  if (!subject) {
-    throw new OAuthHttpError('invalid_grant', `${role}_token is invalid, expired or revoked`)
-  }
+  // RFC 8693 §2.2.2: a subject or actor token that is invalid "for any reason" is
+  // `invalid_request` (not `invalid_grant`: the grant is the token exchange itself).
+  if (!subject) throw invalidRequest(`${role}_token is invalid, expired or revoked`)
   return subject
 }
 
