@@ -416,7 +416,10 @@ export interface Faults {
    */
   registrationResponse?: { omit?: string[]; set?: Record<string, unknown>; times?: number }
   device?: {
-    /** Answer `slow_down` to this many polls, whatever their spacing. */
+    /**
+     * Answer `slow_down` to this many polls, whatever their spacing; each one adds 5 s to the
+     * interval the server then enforces, as a `slow_down` it earned does (RFC 8628 §3.5).
+     */
     slowDown?: number
     /** Raw `interval` in the device authorization response (e.g. 0, '5', or undefined to drop). */
     interval?: unknown

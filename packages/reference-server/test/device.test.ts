@@ -61,6 +61,24 @@ it('pending, then slow_down when polled too fast (interval + 5 s), then tokens a
   expect(log.filter((r) => r.userCode === d.user_code).length).toBe(4)
 })
 
+it('enforces the raised interval after an injected slow_down too (RFC 8628 §3.5: + 5 s)', async () => {
+  const d = await start()
+  server.control.approveDevice(d.user_code)
+  server.control.setFaults({ device: { slowDown: 1 } })
+  try {
+    expect((await poll(d.device_code)).body.error).toBe('slow_down')
+    // A client that kept polling every second (the old interval) must slow down again.
+    await clock.advance(1_100)
+    const early = await poll(d.device_code)
+    expect(early.body.error).toBe('slow_down')
+    expect(early.body.error_description).toContain('11 s')
+    await clock.advance(11_100)
+    expect((await poll(d.device_code)).status).toBe(200)
+  } finally {
+    server.control.resetFaults()
+  }
+})
+
 it('access_denied after denial, expired_token after expiry', async () => {
   const denied = await start()
   server.control.denyDevice(denied.user_code)

@@ -1,6 +1,6 @@
 /**
  * The device_code grant (RFC 8628 §3.4–3.5): authorization_pending, slow_down (the interval
- * grows by 5 seconds when polled too fast), expired_token, access_denied.
+ * grows by 5 seconds with every slow_down, injected ones too), expired_token, access_denied.
  */
 import { OAuthHttpError, invalidGrant } from '../errors.ts'
 import { findUser } from '../state.ts'
@@ -27,8 +27,10 @@ export const deviceCodeGrant: GrantHandler = async ({
   const now = state.shiftedNowMs() / 1000
   const tooFast = record.lastPoll !== undefined && now - record.lastPoll < record.interval
   record.lastPoll = now
+  // RFC 8628 §3.5: after a slow_down, this and every later poll must wait 5 s more, whether
+  // the answer was earned or injected: the client is held to what it was told.
   if (state.faults.deviceSlowDown() || tooFast) {
-    if (tooFast) record.interval += 5
+    record.interval += 5
     throw new OAuthHttpError('slow_down', `polling too fast; interval is now ${record.interval} s`)
   }
   if (record.status === 'pending') {
