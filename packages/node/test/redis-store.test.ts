@@ -98,6 +98,33 @@ describe('RedisStore', () => {
     }
   })
 
+  it('close() while the first connection is being made leaves no connection open', async () => {
+    const connections = async () =>
+      String(await redis.raw.sendCommand(['CLIENT', 'LIST']))
+        .trim()
+        .split('\n').length
+    const before = await connections()
+    for (const Kind of [RedisStore, RedisLock] as const) {
+      const user = new Kind({ url: redis.server.url })
+      // The first command starts the connection; close() comes while its socket connects.
+      const first =
+        user instanceof RedisStore ? user.get('k') : user.withLock('k', async () => undefined)
+      const settled = first.then(
+        () => 'done',
+        (error: { code?: string }) => error.code,
+      )
+      await user.close()
+      expect(['done', 'STORE_ERROR']).toContain(await settled)
+      // node-redis's close() dropped no socket while it was connecting: that connection opened
+      // after it and stayed open for good, keeping the process alive.
+      const deadline = Date.now() + 2000
+      while ((await connections()) > before && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(await connections()).toBe(before)
+    }
+  })
+
   it('fails fast with STORE_ERROR when no Redis listens', async () => {
     const port = await freePort()
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 })

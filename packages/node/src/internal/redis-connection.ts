@@ -112,6 +112,11 @@ export class RedisConnection {
   readonly #unanswered = new Set<Promise<unknown>>()
   /** One wait for the first connection, shared by every caller that arrives meanwhile. */
   #firstReady: Promise<void> | undefined
+  /**
+   * A socket of the single-server client is connecting (from `connect()` or `'reconnecting'`
+   * until `'ready'`, `'error'` or `'end'`): node-redis's close() cannot drop it then.
+   */
+  #connecting = false
 
   readonly #tracking: TrackingListener | undefined
 
@@ -179,6 +184,9 @@ export class RedisConnection {
     if (!this.#owned) return
     const client = this.#client ?? (await this.#creating?.catch(() => undefined))
     if (!client?.isOpen) return
+    // node-redis's close() drops the socket it has, and none is kept while one connects: that
+    // one would open after close() and stay open for good. Let the attempt end first.
+    if (this.#connecting) await this.#attemptOver(client)
     if (this.#unanswered.size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([
@@ -298,6 +306,16 @@ export class RedisConnection {
       this.#everReady = true
       this.#lastError = undefined
     })
+    if (!this.#pooled) {
+      client.on('reconnecting', () => {
+        this.#connecting = true
+      })
+      for (const event of ['ready', 'error', 'end'] as const) {
+        client.on(event, () => {
+          this.#connecting = false
+        })
+      }
+    }
     const tracking = this.#tracking
     const cache = client.clientSideCache
     if (!tracking || !cache) return
@@ -313,6 +331,7 @@ export class RedisConnection {
     if (client.isReady) return client
     if (!this.#started && !client.isOpen) {
       this.#started = true
+      this.#connecting = true
       client.connect().catch((error: unknown) => {
         this.#lastError = error
       })
@@ -362,6 +381,23 @@ export class RedisConnection {
     })
     await this.#firstReady
     return client
+  }
+
+  /**
+   * Resolves once the connection attempt under way has ended (connected or failed), at most
+   * after the connect timeout and the handshake's command timeout.
+   */
+  #attemptOver(client: RedisClient): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const events = ['ready', 'error'] as const
+      const over = () => {
+        clearTimeout(timer)
+        for (const event of events) client.off(event, over)
+        resolve()
+      }
+      const timer = setTimeout(over, this.#connectTimeoutMs + this.#commandTimeoutMs)
+      for (const event of events) client.on(event, over)
+    })
   }
 
   #waitForReady(client: RedisClient): Promise<void> {
