@@ -5,6 +5,7 @@
  */
 import {
   type Clock,
+  InvalidArgumentError,
   type Store,
   type StoreGetOptions,
   type StoreSetOptions,
@@ -48,7 +49,10 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
    * configured (and RESP 3).
    */
   localCache?: boolean
-  /** Most keys kept in the local cache (default 10 000; least recently used go first). */
+  /**
+   * Most keys kept in the local cache (default 10 000; least recently used go first): a whole
+   * number (or `Infinity`); 0 keeps none, like `localCache: false`.
+   */
   localCacheMaxEntries?: number
   /**
    * Where time comes from (default: the system clock): a local copy is served only until the
@@ -106,11 +110,20 @@ export class RedisStore implements Store {
     // without them would be served after another member changed the key.
     const hearsInvalidations =
       options.client === undefined || options.client.clientSideCache !== undefined
-    const localCache = (options.localCache ?? true) && hearsInvalidations
+    const maxEntries = options.localCacheMaxEntries ?? 10_000
+    // NaN bounded nothing (`size >= NaN` never holds), 0 kept one copy.
+    if (
+      !(
+        (Number.isInteger(maxEntries) || maxEntries === Number.POSITIVE_INFINITY) &&
+        maxEntries >= 0
+      )
+    )
+      throw new InvalidArgumentError('localCacheMaxEntries must be a whole number, 0 or more')
+    const localCache = (options.localCache ?? true) && hearsInvalidations && maxEntries > 0
     const prefix = options.prefix ?? 'openrp:'
     this.prefix = prefix
     const cache = localCache
-      ? new RedisLocalCache(options.localCacheMaxEntries ?? 10_000, options.clock ?? systemClock)
+      ? new RedisLocalCache(maxEntries, options.clock ?? systemClock)
       : undefined
     this.#cache = cache
     this.#connection = new RedisConnection(

@@ -132,6 +132,31 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
     }
   })
 
+  it('keeps no copies with localCacheMaxEntries: 0, and refuses a bound that is no whole number', async () => {
+    // 0 kept one copy; NaN bounded nothing (the cache grew with every key read).
+    for (const localCacheMaxEntries of [Number.NaN, -1, 2.5]) {
+      expect(() => new RedisStore({ url: redis.server.url, localCacheMaxEntries })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      )
+    }
+    const store = new RedisStore({
+      url: redis.server.url,
+      prefix: 'lc-zero:',
+      localCacheMaxEntries: 0,
+    })
+    try {
+      await store.set('k', { v: 1 })
+      await store.get('k')
+      const before = await allCalls()
+      for (let i = 0; i < 10; i++) await store.get('k')
+      // The INFO call that measures counts itself once.
+      expect((await allCalls()) - before - 1).toBe(10)
+      expect(store.localCacheStats?.hits ?? 0).toBe(0)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('hands out deeply frozen values without the cache too (localCache: false, a client without clientSideCache)', async () => {
     const own = createClient({ url: redis.server.url })
     own.on('error', () => {})

@@ -125,6 +125,28 @@ describe('RedisStore', () => {
     }
   })
 
+  it('refuses a commandTimeoutMs, connectTimeoutMs or maxReconnectDelayMs a timer cannot take with INVALID_ARGUMENT', () => {
+    // Past 2^31 - 1 ms (Infinity included) a timer fires after 1 ms: every command failed with
+    // STORE_ERROR at once. A NaN or negative maxReconnectDelayMs reconnected every ms or so
+    // during an outage (hundreds of connections a second to a Redis coming back).
+    const wrong = [Number.NaN, -1, 2 ** 31, Number.POSITIVE_INFINITY]
+    for (const Kind of [RedisStore, RedisLock] as const) {
+      for (const value of wrong) {
+        for (const name of ['commandTimeoutMs', 'connectTimeoutMs', 'maxReconnectDelayMs']) {
+          expect(
+            () => new Kind({ url: redis.server.url, [name]: value }),
+            `${name}: ${value}`,
+          ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+        }
+      }
+      // What a timer takes is still taken: a pause of 0 between reconnections too.
+      for (const name of ['commandTimeoutMs', 'connectTimeoutMs', 'maxReconnectDelayMs']) {
+        expect(() => new Kind({ url: redis.server.url, [name]: 2 ** 31 - 1 })).not.toThrow()
+      }
+      expect(() => new Kind({ url: redis.server.url, maxReconnectDelayMs: 0 })).not.toThrow()
+    }
+  })
+
   it('fails fast with STORE_ERROR when no Redis listens', async () => {
     const port = await freePort()
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 })

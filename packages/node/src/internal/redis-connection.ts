@@ -58,12 +58,12 @@ export interface RedisConnectionOptions {
   /**
    * How long one command may take, from the call to the reply (default 2000 ms); then
    * StoreError. node-redis's own timeout stops counting once a command is written, so a Redis
-   * that stops answering would otherwise hang the caller.
+   * that stops answering would otherwise hang the caller. At most 2^31 - 1 (a timer's limit).
    */
   commandTimeoutMs?: number
-  /** How long the first connection may take before StoreError (default 2000 ms). */
+  /** How long the first connection may take before StoreError (default 2000 ms, at most 2^31 - 1). */
   connectTimeoutMs?: number
-  /** Longest pause between reconnection attempts (default 1000 ms). */
+  /** Longest pause between reconnection attempts (default 1000 ms; 0 to 2^31 - 1). */
   maxReconnectDelayMs?: number
 }
 
@@ -76,6 +76,9 @@ export interface TrackingListener {
   invalidated(redisKey: string | null): void
   connectionLost(): void
 }
+
+/** The longest wait a timer takes (about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Connection events after which Redis no longer vouches for what this process read. */
 const LOST_EVENTS = [
@@ -130,8 +133,15 @@ export class RedisConnection {
     this.#tracking = tracking
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000
-    if (!(this.#commandTimeoutMs > 0 && this.#connectTimeoutMs > 0))
-      throw new InvalidArgumentError('commandTimeoutMs and connectTimeoutMs must be > 0')
+    // A timer fires a longer wait (Infinity too) after 1 ms: every command would time out. A
+    // NaN or negative pause between reconnections made node-redis reconnect every ms or so.
+    if (!(this.#commandTimeoutMs > 0 && this.#commandTimeoutMs <= MAX_TIMER_MS))
+      throw new InvalidArgumentError(`commandTimeoutMs must be > 0 and <= ${MAX_TIMER_MS}`)
+    if (!(this.#connectTimeoutMs > 0 && this.#connectTimeoutMs <= MAX_TIMER_MS))
+      throw new InvalidArgumentError(`connectTimeoutMs must be > 0 and <= ${MAX_TIMER_MS}`)
+    const maxDelay = options.maxReconnectDelayMs
+    if (maxDelay !== undefined && !(maxDelay >= 0 && maxDelay <= MAX_TIMER_MS))
+      throw new InvalidArgumentError(`maxReconnectDelayMs must be from 0 to ${MAX_TIMER_MS}`)
     const given = [options.url, options.cluster, options.sentinel, options.client].filter(
       (o) => o !== undefined,
     ).length
