@@ -121,7 +121,10 @@ export class RedisLock implements Lock {
     )
   }
 
-  /** Closes the Redis connection this lock opened (not a `client` you passed in). */
+  /**
+   * Closes the Redis connection this lock opened (not a `client` you passed in), once a
+   * connection being made is made; calls after it fail with `STORE_ERROR`.
+   */
   close(): Promise<void> {
     return this.#connection.close()
   }

@@ -215,7 +215,10 @@ export class RedisStore implements Store {
     return this.#cache?.stats()
   }
 
-  /** Closes the Redis connection this store opened (not a `client` you passed in). */
+  /**
+   * Closes the Redis connection this store opened (not a `client` you passed in), once a
+   * connection being made is made; calls after it fail with `STORE_ERROR`.
+   */
   close(): Promise<void> {
     return this.#connection.close()
   }

@@ -4,7 +4,7 @@ import {
   startRedisCluster,
   startRedisSentinel,
 } from '@openrp/testkit'
-import { createCluster, createSentinel } from 'redis'
+import { createClient, createCluster, createSentinel } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
@@ -88,6 +88,46 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
     } finally {
       await store.close()
       await own.close()
+    }
+  })
+
+  it('close() while the cluster client discovers the slots leaves no node connection open', async () => {
+    // Connections each node has open (CLIENT LIST, the asking connection included).
+    const connections = () =>
+      Promise.all(
+        cluster.nodes.map(async ({ url }) => {
+          const plain = createClient({ url })
+          plain.on('error', () => {})
+          await plain.connect()
+          try {
+            return String(await plain.sendCommand(['CLIENT', 'LIST']))
+              .trim()
+              .split('\n').length
+          } finally {
+            plain.destroy()
+          }
+        }),
+      )
+    const before = await connections()
+    for (const Kind of [RedisStore, RedisLock] as const) {
+      const user = new Kind({ cluster: { rootNodes: rootNodes() } })
+      const first =
+        user instanceof RedisStore ? user.get('k') : user.withLock('k', async () => undefined)
+      const settled = first.then(
+        () => 'done',
+        (error: { code?: string }) => error.code,
+      )
+      await user.close()
+      expect(['done', 'STORE_ERROR']).toContain(await settled)
+      // The cluster's close() came while it discovered the slots, before it had any node
+      // connection: the ones it opened next (one per primary) stayed open for good.
+      const deadline = Date.now() + 2000
+      let now = await connections()
+      while (now.some((n, i) => n > (before[i] ?? 0)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        now = await connections()
+      }
+      expect(now).toEqual(before)
     }
   })
 

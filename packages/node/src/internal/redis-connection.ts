@@ -120,6 +120,13 @@ export class RedisConnection {
    * until `'ready'`, `'error'` or `'end'`): node-redis's close() cannot drop it then.
    */
   #connecting = false
+  /**
+   * The `connect()` of a cluster or Sentinel client under way: a cluster's close() then finds
+   * none of the node connections its discovery is about to open.
+   */
+  #pooledConnect: Promise<unknown> | undefined
+  /** close() was called (on a client openrp made): commands fail at once from then on. */
+  #closed = false
 
   readonly #tracking: TrackingListener | undefined
 
@@ -161,6 +168,8 @@ export class RedisConnection {
 
   /** Runs `fn` on a ready client; any failure (offline, timeout, reply error) is a StoreError. */
   async run<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    // A closed connection opens nothing again (a cluster client would be made anew).
+    if (this.#closed) throw new StoreError(`Redis ${what} failed: the connection was closed`)
     const client = await this.#ready()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
@@ -177,7 +186,8 @@ export class RedisConnection {
       // A reply that comes after the timeout is read and dropped by the client.
       return await Promise.race([sent, timeout])
     } catch (cause) {
-      if (this.#owned && this.#options.cluster && !isReplyError(cause)) this.#rediscover(client)
+      if (this.#owned && this.#options.cluster && !this.#closed && !isReplyError(cause))
+        this.#rediscover(client)
       throw new StoreError(`Redis ${what} failed`, { cause })
     } finally {
       clearTimeout(timer)
@@ -192,11 +202,14 @@ export class RedisConnection {
    */
   async close(): Promise<void> {
     if (!this.#owned) return
+    this.#closed = true
     const client = this.#client ?? (await this.#creating?.catch(() => undefined))
     if (!client?.isOpen) return
-    // node-redis's close() drops the socket it has, and none is kept while one connects: that
-    // one would open after close() and stay open for good. Let the attempt end first.
+    // node-redis's close() drops the sockets it has, and none is kept while one connects (nor
+    // a cluster's node connections while it discovers the slots): those would open after
+    // close() and stay open for good. Let the attempt end first.
     if (this.#connecting) await this.#attemptOver(client)
+    else if (this.#pooledConnect) await this.#within(this.#pooledConnect)
     if (this.#unanswered.size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([
@@ -374,13 +387,16 @@ export class RedisConnection {
         )
       }, this.#connectTimeoutMs)
       const connecting = client.isOpen ? Promise.resolve() : client.connect()
+      this.#pooledConnect = connecting
       connecting.then(
         () => {
+          if (this.#pooledConnect === connecting) this.#pooledConnect = undefined
           clearTimeout(timer)
           this.#everReady = true
           resolve()
         },
         (error: unknown) => {
+          if (this.#pooledConnect === connecting) this.#pooledConnect = undefined
           clearTimeout(timer)
           this.#lastError = error
           reject(new StoreError(`Redis did not connect${this.#reason()}`, { cause: error }))
@@ -391,6 +407,20 @@ export class RedisConnection {
     })
     await this.#firstReady
     return client
+  }
+
+  /** Resolves when `work` settles, or after the connect and command timeouts at most. */
+  #within(work: Promise<unknown>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    return Promise.race([
+      work.then(
+        () => {},
+        () => {},
+      ),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#connectTimeoutMs + this.#commandTimeoutMs)
+      }),
+    ]).finally(() => clearTimeout(timer))
   }
 
   /**
