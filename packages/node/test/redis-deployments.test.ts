@@ -91,23 +91,24 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
     }
   })
 
+  // Connections each node has open (CLIENT LIST, the asking connection included).
+  const connections = () =>
+    Promise.all(
+      cluster.nodes.map(async ({ url }) => {
+        const plain = createClient({ url })
+        plain.on('error', () => {})
+        await plain.connect()
+        try {
+          return String(await plain.sendCommand(['CLIENT', 'LIST']))
+            .trim()
+            .split('\n').length
+        } finally {
+          plain.destroy()
+        }
+      }),
+    )
+
   it('close() while the cluster client discovers the slots leaves no node connection open', async () => {
-    // Connections each node has open (CLIENT LIST, the asking connection included).
-    const connections = () =>
-      Promise.all(
-        cluster.nodes.map(async ({ url }) => {
-          const plain = createClient({ url })
-          plain.on('error', () => {})
-          await plain.connect()
-          try {
-            return String(await plain.sendCommand(['CLIENT', 'LIST']))
-              .trim()
-              .split('\n').length
-          } finally {
-            plain.destroy()
-          }
-        }),
-      )
     const before = await connections()
     for (const Kind of [RedisStore, RedisLock] as const) {
       const user = new Kind({ cluster: { rootNodes: rootNodes() } })
@@ -130,6 +131,46 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
       expect(now).toEqual(before)
     }
   })
+
+  // Real time: CLIENT PAUSE is Redis's, the connect timeout the connection's.
+  it('a call after a slow discovery timed out waits for it, and no node connection is left behind', async () => {
+    const before = await connections()
+    const root = cluster.nodes[0]
+    if (!root) throw new Error('no node')
+    const paused = createClient({ url: root.url })
+    paused.on('error', () => {})
+    await paused.connect()
+    // The root node holds every command for 1.5 s: the discovery outlives connectTimeoutMs.
+    await paused.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL'])
+    paused.destroy()
+    const store = new RedisStore({
+      cluster: { rootNodes: [root.url] },
+      connectTimeoutMs: 300,
+      prefix: 'slow-discovery:',
+    })
+    try {
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'STORE_ERROR' })
+      // The cluster client was open (its connect() under way) but knew no slot yet: the next
+      // call took it for connected and failed on a TypeError, which replaced the client and
+      // left the first one's discovery to open a connection to every primary, for good.
+      const second = await store.get('k').then(
+        () => undefined,
+        (error: Error) => error,
+      )
+      if (second) expect(second.cause).not.toBeInstanceOf(TypeError)
+      await eventually(() => store.set('k', 1))
+      expect(await store.get('k')).toBe(1)
+    } finally {
+      await store.close()
+    }
+    const deadline = Date.now() + 2000
+    let now = await connections()
+    while (now.some((n, i) => n > (before[i] ?? 0)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      now = await connections()
+    }
+    expect(now).toEqual(before)
+  }, 20_000)
 
   it('survives the failover of a killed primary to its replica', async () => {
     const store = new RedisStore({

@@ -386,7 +386,10 @@ export class RedisConnection {
           ),
         )
       }, this.#connectTimeoutMs)
-      const connecting = client.isOpen ? Promise.resolve() : client.connect()
+      // A connect() that outlived an earlier caller's timeout is waited for again: the client
+      // is open from its start, long before it knows a node (a cluster, its slots).
+      const connecting =
+        this.#pooledConnect ?? (client.isOpen ? Promise.resolve() : client.connect())
       this.#pooledConnect = connecting
       connecting.then(
         () => {
