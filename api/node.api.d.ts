@@ -45,12 +45,13 @@ interface RedisClient {
     destroy(): unknown;
     on(event: string, listener: (error?: unknown) => void): unknown;
     once(event: 'ready', listener: () => void): unknown;
-    off(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown;
+    off(event: string, listener: (error?: unknown) => void): unknown;
     get(key: string): Promise<unknown>;
     set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
     del(key: string): Promise<unknown>;
     readonly clientSideCache?: {
         on(event: 'invalidate', listener: (key: unknown) => void): unknown;
+        off?(event: 'invalidate', listener: (key: unknown) => void): unknown;
     };
     eval(script: string, options: {
         keys: string[];

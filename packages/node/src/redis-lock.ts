@@ -122,8 +122,9 @@ export class RedisLock implements Lock {
   }
 
   /**
-   * Closes the Redis connection this lock opened (not a `client` you passed in), once a
-   * connection being made is made; calls after it fail with `STORE_ERROR`.
+   * Closes the Redis connection this lock opened, once a connection being made is made; a
+   * `client` you passed in stays open, and the lock stops listening to it. Calls after it fail
+   * with `STORE_ERROR`.
    */
   close(): Promise<void> {
     return this.#connection.close()

@@ -216,8 +216,9 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Closes the Redis connection this store opened (not a `client` you passed in), once a
-   * connection being made is made; calls after it fail with `STORE_ERROR`.
+   * Closes the Redis connection this store opened, once a connection being made is made; a
+   * `client` you passed in stays open, and the store stops listening to it. Calls after it fail
+   * with `STORE_ERROR`.
    */
   close(): Promise<void> {
     return this.#connection.close()

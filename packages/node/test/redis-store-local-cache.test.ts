@@ -2,6 +2,7 @@ import { ManualClock } from '@openrp/testkit'
 import { createClient } from 'redis'
 import { describe, expect, it } from 'vitest'
 import { RedisLocalCache } from '../src/internal/redis-local-cache.ts'
+import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
 
@@ -220,6 +221,42 @@ describe('RedisStore local cache (server-assisted client-side caching)', () => {
       client.destroy()
     }
   })
+  it('close() of a store or lock on a client of yours takes back every listener it added', async () => {
+    const client = createClient({
+      url: redis.server.url,
+      RESP: 3,
+      clientSideCache: { maxEntries: 100 },
+    })
+    client.on('error', () => {})
+    await client.connect()
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    const listeners = () =>
+      client.eventNames().reduce((n, event) => n + client.listenerCount(event), 0) +
+      (client.clientSideCache?.listenerCount('invalidate') ?? 0)
+    try {
+      const before = listeners()
+      // A store per tenant over one shared client: every one closed kept its listeners (and
+      // with them itself, its copies included) on the client for as long as the client lived.
+      for (let i = 0; i < 12; i++) {
+        const store = new RedisStore({ client, prefix: `lc-tenant-${i}:` })
+        const lock = new RedisLock({ client, prefix: `lc-tenant-${i}:lock:` })
+        await lock.withLock('k', () => store.set('k', i))
+        expect(await store.get('k')).toBe(i)
+        await store.close()
+        await lock.close()
+      }
+      expect(listeners()).toBe(before)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+      expect(client.isReady).toBe(true)
+    } finally {
+      process.off('warning', onWarning)
+      client.destroy()
+    }
+  })
+
   it('is on with a client of yours that has clientSideCache (RESP 3), and hears its invalidations', async () => {
     const client = createClient({
       url: redis.server.url,

@@ -50,8 +50,8 @@ export interface RedisClient {
   on(event: string, listener: (error?: unknown) => void): unknown
   /** Listens once. */
   once(event: 'ready', listener: () => void): unknown
-  /** Stops listening. */
-  off(event: 'ready' | 'error', listener: (error?: unknown) => void): unknown
+  /** Stops listening (to any event `on` listened to). */
+  off(event: string, listener: (error?: unknown) => void): unknown
   /** `GET key`. */
   get(key: string): Promise<unknown>
   /** `SET key value [NX] [PX ms]`; `'OK'` when set, `null` when `NX` found the key. */
@@ -65,6 +65,8 @@ export interface RedisClient {
   readonly clientSideCache?: {
     /** Hears each key Redis reports changed (`null`: every key). */
     on(event: 'invalidate', listener: (key: unknown) => void): unknown
+    /** Stops hearing them (a RedisStore's `close()`). */
+    off?(event: 'invalidate', listener: (key: unknown) => void): unknown
   }
   /** `EVAL script numkeys keys... args...`. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>

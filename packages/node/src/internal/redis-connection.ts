@@ -125,8 +125,10 @@ export class RedisConnection {
    * none of the node connections its discovery is about to open.
    */
   #pooledConnect: Promise<unknown> | undefined
-  /** close() was called (on a client openrp made): commands fail at once from then on. */
+  /** close() was called: commands fail at once from then on. */
   #closed = false
+  /** Takes back each listener this connection added to its client. */
+  readonly #listening: (() => void)[] = []
 
   readonly #tracking: TrackingListener | undefined
 
@@ -201,8 +203,13 @@ export class RedisConnection {
    * than that either, then drops the connection.
    */
   async close(): Promise<void> {
-    if (!this.#owned) return
     this.#closed = true
+    if (!this.#owned) {
+      // A client of yours stays open; what this store or lock hung on it goes (a store per
+      // tenant over one client kept every closed one, and its copies, alive through them).
+      for (const stop of this.#listening.splice(0)) stop()
+      return
+    }
     const client = this.#client ?? (await this.#creating?.catch(() => undefined))
     if (!client?.isOpen) return
     // node-redis's close() drops the sockets it has, and none is kept while one connects (nor
@@ -319,22 +326,26 @@ export class RedisConnection {
 
   #adopt(client: RedisClient): void {
     this.#client = client
+    const listen = (event: string, listener: (error?: unknown) => void) => {
+      client.on(event, listener)
+      this.#listening.push(() => client.off(event, listener))
+    }
     // node-redis emits 'error' for every failed (re)connection; without a listener an
     // EventEmitter 'error' would crash the process. Failures reach callers as StoreError.
     // The last one is kept as the `cause` of the StoreError callers get (e.g. WRONGPASS).
-    client.on('error', (error: unknown) => {
+    listen('error', (error: unknown) => {
       this.#lastError = error
     })
-    client.on('ready', () => {
+    listen('ready', () => {
       this.#everReady = true
       this.#lastError = undefined
     })
-    if (!this.#pooled) {
-      client.on('reconnecting', () => {
+    if (this.#owned && !this.#pooled) {
+      listen('reconnecting', () => {
         this.#connecting = true
       })
-      for (const event of ['ready', 'error', 'end'] as const) {
-        client.on(event, () => {
+      for (const event of ['ready', 'error', 'end']) {
+        listen(event, () => {
           this.#connecting = false
         })
       }
@@ -342,10 +353,12 @@ export class RedisConnection {
     const tracking = this.#tracking
     const cache = client.clientSideCache
     if (!tracking || !cache) return
-    cache.on('invalidate', (key: unknown) => {
+    const invalidated = (key: unknown) => {
       tracking.invalidated(key === null || key === undefined ? null : String(key))
-    })
-    for (const event of LOST_EVENTS) client.on(event, () => tracking.connectionLost())
+    }
+    cache.on('invalidate', invalidated)
+    this.#listening.push(() => cache.off?.('invalidate', invalidated))
+    for (const event of LOST_EVENTS) listen(event, () => tracking.connectionLost())
   }
 
   async #ready(): Promise<RedisClient> {
