@@ -48,7 +48,8 @@ export interface AuthProviderBaseProps {
 /**
  * Props of {@link AuthProvider}: a `client` you made, or the `options` to make one with
  * `createSpaClient` (read once, at the first render in the browser; change them by remounting
- * the provider with another `key`).
+ * the provider with another `key`). A switch from one to the other without a remount is a
+ * change of client: `loading` until the new one's session is read; a client made here is closed.
  *
  * @example
  * ```tsx
@@ -116,6 +117,8 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
   useEffect(() => {
     if (!client) {
       if (made.error) dispatch({ client: undefined, event: { type: 'failed', error: made.error } })
+      // Given options after a client of the app's: make one from them now.
+      else if (made.untried) setMade(makeClient(latest.current))
       return
     }
     const owned = client === made.client
@@ -126,7 +129,8 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       setMade(makeClient(latest.current))
       return
     }
-    clearTimeout(closeTimer.current)
+    // Only a client made here stops its own closing: one passed in lets the made one close.
+    if (owned) clearTimeout(closeTimer.current)
     let active = true
     /** Bumped by every event: a slower read started earlier must not overwrite a newer state. */
     let generation = 0
@@ -235,12 +239,20 @@ function nextClientState(current: ClientState, { client, event }: ClientEvent): 
     : current
 }
 
+/** What the provider made from `options`: a client, the error that refused them, or none. */
+interface Made {
+  client?: SpaClient
+  error?: OpenRpError
+  /** Not tried: a client was passed in (options given later make one then). */
+  untried?: true
+}
+
 /**
  * The client for `options` in a browser (or wherever a `navigator` is injected); none on the
  * server, where nothing runs.
  */
-function makeClient(props: AuthProviderProps): { client?: SpaClient; error?: OpenRpError } {
-  if (props.client) return {}
+function makeClient(props: AuthProviderProps): Made {
+  if (props.client) return { untried: true }
   if (typeof window === 'undefined' && !props.options.navigator) return {}
   try {
     return { client: createSpaClient(props.options) }
