@@ -157,6 +157,7 @@ interface ClientCredentialsProviderOptions {
     clock?: Clock;
     random?: () => number;
     backoff?: BackoffPolicy;
+    onWarning?: (error: OpenRpError) => void;
 }
 declare class ClientCredentialsProvider {
     #private;

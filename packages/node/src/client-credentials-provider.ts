@@ -10,6 +10,7 @@ import {
   isOpenRpError,
   type Lock,
   MemoryStore,
+  type OpenRpError,
   RefreshCoordinator,
   type RefreshTask,
   type Store,
@@ -104,6 +105,12 @@ export interface ClientCredentialsProviderOptions {
   random?: () => number
   /** Pauses after failed token requests, shared by the fleet through the store. */
   backoff?: BackoffPolicy
+  /**
+   * Called when the store (or the lock on it) fails (`STORE_ERROR`) while this provider holds a
+   * token for the key that has not expired: that token is handed out instead of the error.
+   * What it throws does not change the answer.
+   */
+  onWarning?: (error: OpenRpError) => void
 }
 
 /**
@@ -126,6 +133,10 @@ export interface ClientCredentialsProviderOptions {
  *   request (the client's `retry` option does not apply), so a fleet sends at most one request
  *   per backoff step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
  *   failure then is retried after the backoff while callers still get the valid token.
+ * - The same goes for the store (e.g. Redis failing over): when it fails to read, or its lock
+ *   fails, callers get the token held in memory while it has not expired, and `onWarning` the
+ *   store's error. Nothing is requested without the store, so a fleet whose store is down does
+ *   not turn on the provider; without a valid token held, callers get `STORE_ERROR`.
  * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
  *   cached when it comes.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
@@ -135,7 +146,7 @@ export interface ClientCredentialsProviderOptions {
  *   token: a new one is fetched (under the lock, like any other miss) and overwrites it.
  *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`, when it fails to read or write), the lock's (`LOCK_TIMEOUT`,
+ * store's (`STORE_ERROR`, when it fails with no valid token held), the lock's (`LOCK_TIMEOUT`,
  * `LOCK_LOST`), `TIMEOUT` for a wait.
  *
  * @example
@@ -159,6 +170,7 @@ export class ClientCredentialsProvider {
   readonly #defaultLifetimeSec: number
   readonly #maxCachedTokens: number
   readonly #coordinator: RefreshCoordinator
+  readonly #onWarning: ((error: OpenRpError) => void) | undefined
   /** Tokens by key, oldest fetch first (a Map keeps insertion order). */
   readonly #memory = new Map<string, TokenSet>()
   /**
@@ -182,6 +194,7 @@ export class ClientCredentialsProvider {
     this.#keyPrefix = options.storageKeyPrefix ?? options.keyPrefix ?? 'openrp:cc:'
     this.#defaultLifetimeSec = options.defaultLifetimeSec ?? 300
     this.#maxCachedTokens = options.maxCachedTokens ?? 1000
+    this.#onWarning = options.onWarning
     if (!(this.#skewSec >= 0)) throw new InvalidArgumentError('refreshSkewSec must be >= 0')
     if (!(this.#defaultLifetimeSec > 0 && Number.isFinite(this.#defaultLifetimeSec)))
       throw new InvalidArgumentError('defaultLifetimeSec must be a positive number')
@@ -234,7 +247,9 @@ export class ClientCredentialsProvider {
         })
       if (tokens && tokens.accessToken !== (rejectedToken ?? cached?.accessToken)) return tokens
     }
-    return this.#obtain(key, options, cached)
+    return this.#obtain(key, options, cached).catch((error: unknown) =>
+      this.#heldDespite(error, key, options),
+    )
   }
 
   /** The store key of a token for these parameters (scopes and resources order-insensitive). */
@@ -295,6 +310,28 @@ export class ClientCredentialsProvider {
     if (seen && this.#fresh(seen) && seen.accessToken !== replaced) return this.#remember(key, seen)
     const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
     return this.#remember(key, tokens)
+  }
+
+  /**
+   * The store or its lock failed: the token held for `key` all the same while it has not
+   * expired (unless it is the one to replace), with the error to `onWarning`; else the error.
+   */
+  #heldDespite(error: unknown, key: string, options: GetTokenOptions): TokenSet {
+    const held = this.#memory.get(key)
+    if (
+      !isOpenRpError(error, 'STORE_ERROR') ||
+      !held ||
+      held.isExpired(0, this.#nowSec()) ||
+      options.forceRefresh ||
+      held.accessToken === options.rejectedToken
+    )
+      throw error
+    try {
+      this.#onWarning?.(error)
+    } catch {
+      // The app's warning hook failing does not take the token away from its caller.
+    }
+    return held
   }
 
   /** What the coordinator does for one key. */
