@@ -68,8 +68,10 @@ interface LockFileContent {
  * A lock whose lease ran out (its holder crashed) is taken over: the waiter renames the file
  * aside, checks that what it moved is the very file it found expired (same inode, same
  * modification time), and otherwise puts it back with `link` (which never replaces a file),
- * then competes for the lock like any other waiter. Release compares the token first, so a
- * holder whose lease ran out never deletes the lock of the process that took over. Whatever
+ * then competes for the lock like any other waiter. Release compares the token, then renames
+ * the file aside and compares again before removing it (putting back with `link` a file that is
+ * not its own), so a holder whose lease ran out never deletes the lock of the process that took
+ * over, even one created between its check and its removal. Whatever
  * takes the path is a lock file: a symlink (even one to nowhere) by its own modification time.
  *
  * The lease can be lost while `fn` runs: the lock file was deleted, replaced by another
@@ -85,8 +87,10 @@ interface LockFileContent {
  * link fails and the fresh lock is gone: its holder and the third process both believe they
  * hold the lock. The holder learns it at its next renewal (its file is gone or another's) and
  * its signal aborts; until then both may be inside `fn`. A renewal that runs while the file is
- * aside (before it is linked back) also reports the lock lost, which is safe. Where exclusion
- * must be stronger than this, use RedisLock.
+ * aside (before it is linked back) also reports the lock lost, which is safe. A release has the
+ * same window, narrower still: only when a waiter took the lock over between the release's check
+ * and its rename, and a third process creates a lock while that waiter's file is aside. Where
+ * exclusion must be stronger than this, use RedisLock.
  *
  * Pair it with a {@link FileStore} for a `TokenManager` shared by the processes of one host
  * (several runs of a CLI): only one process refreshes, the others read the rotated tokens.
@@ -272,9 +276,28 @@ async function renew(path: string, token: string, now: Date): Promise<boolean> {
   return true
 }
 
-/** Deletes the lock file only if it still holds our token. */
+/**
+ * Deletes the lock file only if it still holds our token. Once the token is seen, the file is
+ * renamed aside and its token read again there: a waiter that took the lock over in between (our
+ * lease ran out) created a new lock file, which was moved instead. That one is put back with
+ * `link`, which never replaces a file, and only our own is removed.
+ */
 async function release(path: string, token: string): Promise<void> {
-  if ((await readToken(path)) === token) await unlink(path)
+  if ((await readToken(path)) !== token) return
+  const aside = `${path}.${randomUUID()}.tmp`
+  try {
+    await rename(path, aside)
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return
+    throw error
+  }
+  try {
+    // Unreadable: not known to be ours, so put back (a lock of ours then runs out on its own).
+    const ours = (await readToken(aside).catch(() => undefined)) === token
+    if (!ours) await link(aside, path).catch(() => {})
+  } finally {
+    await unlink(aside).catch(() => {})
+  }
 }
 
 async function readToken(path: string): Promise<string | undefined> {
