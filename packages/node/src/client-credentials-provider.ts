@@ -6,6 +6,7 @@
 import {
   type BackoffPolicy,
   type Clock,
+  type ErrorCode,
   InvalidArgumentError,
   isOpenRpError,
   type Lock,
@@ -106,9 +107,11 @@ export interface ClientCredentialsProviderOptions {
   /** Pauses after failed token requests, shared by the fleet through the store. */
   backoff?: BackoffPolicy
   /**
-   * Called when the store (or the lock on it) fails (`STORE_ERROR`) while this provider holds a
-   * token for the key that has not expired: that token is handed out instead of the error.
-   * What it throws does not change the answer.
+   * Called with an error that a caller was spared: getting a token failed for a while only
+   * while this provider held a token for the key that has not expired, and that token was
+   * handed out instead. These are the store or its lock failing (`STORE_ERROR`, `LOCK_LOST`)
+   * and a wait that ran out while a renewal is under way here or in the fleet (`TIMEOUT`,
+   * `LOCK_TIMEOUT`). What it throws does not change the answer.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -133,10 +136,14 @@ export interface ClientCredentialsProviderOptions {
  *   request (the client's `retry` option does not apply), so a fleet sends at most one request
  *   per backoff step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
  *   failure then is retried after the backoff while callers still get the valid token.
- * - The same goes for the store (e.g. Redis failing over): when it fails to read, or its lock
- *   fails, callers get the token held in memory while it has not expired, and `onWarning` the
- *   store's error. Nothing is requested without the store, so a fleet whose store is down does
- *   not turn on the provider; without a valid token held, callers get `STORE_ERROR`.
+ * - The same goes for the store (e.g. Redis failing over) and for waits: when the store fails to
+ *   read or its lock fails (`STORE_ERROR`, `LOCK_LOST`), or a caller's wait runs out while a
+ *   renewal is under way in this process or in the fleet (`TIMEOUT` after `timeoutMs`,
+ *   `LOCK_TIMEOUT` after `lockTimeoutMs`), callers get the token held in memory while it has not
+ *   expired, and `onWarning` the error. Nothing is requested without the store, so a fleet whose
+ *   store is down does not turn on the provider; a renewal under way goes on. Without a valid
+ *   token held, or for a token to replace (`forceRefresh`, `rejectedToken`), callers get the
+ *   error.
  * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
  *   cached when it comes.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
@@ -146,8 +153,8 @@ export interface ClientCredentialsProviderOptions {
  *   token: a new one is fetched (under the lock, like any other miss) and overwrites it.
  *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`, when it fails with no valid token held), the lock's (`LOCK_TIMEOUT`,
- * `LOCK_LOST`), `TIMEOUT` for a wait.
+ * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`), `TIMEOUT` for a wait; the
+ * last four only when no valid token is held (see above).
  *
  * @example
  * ```ts
@@ -313,13 +320,14 @@ export class ClientCredentialsProvider {
   }
 
   /**
-   * The store or its lock failed: the token held for `key` all the same while it has not
-   * expired (unless it is the one to replace), with the error to `onWarning`; else the error.
+   * Getting a token failed for a while only ({@link isTemporary}): the token held for `key` all
+   * the same while it has not expired (unless it is the one to replace), with the error to
+   * `onWarning`; else the error.
    */
   #heldDespite(error: unknown, key: string, options: GetTokenOptions): TokenSet {
     const held = this.#memory.get(key)
     if (
-      !isOpenRpError(error, 'STORE_ERROR') ||
+      !isTemporary(error) ||
       !held ||
       held.isExpired(0, this.#nowSec()) ||
       options.forceRefresh ||
@@ -443,6 +451,18 @@ function waitMs(value: number | undefined, name: string): number {
   if (!(typeof value === 'number' && value >= 0))
     throw new InvalidArgumentError(`${name} must be a number, 0 or more`)
   return value
+}
+
+/**
+ * Failures that say nothing about the token held and may pass by themselves: the store or its
+ * lock failing (`STORE_ERROR`, `LOCK_LOST`), a wait that ran out while another caller or fleet
+ * member holds the lock (`LOCK_TIMEOUT`, `TIMEOUT`).
+ */
+const TEMPORARY = new Set<ErrorCode>(['STORE_ERROR', 'LOCK_LOST', 'LOCK_TIMEOUT', 'TIMEOUT'])
+
+/** Whether a held token that has not expired is handed out despite `error` ({@link TEMPORARY}). */
+function isTemporary(error: unknown): error is OpenRpError {
+  return isOpenRpError(error) && TEMPORARY.has(error.code)
 }
 
 /**

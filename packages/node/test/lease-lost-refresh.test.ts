@@ -287,4 +287,37 @@ describe('ClientCredentialsProvider on RedisLock, lease lost before the token re
     await expect(provider.getToken(options)).resolves.toBeInstanceOf(TokenSet)
     expect(ccRequests()).toHaveLength(1)
   })
+
+  it('lost twice inside the renewal window: the token held, with LOCK_LOST to onWarning', async () => {
+    const a = member('cc3')
+    const slow = new SlowReadStore(a.store)
+    const warnings: unknown[] = []
+    const provider = new ClientCredentialsProvider({
+      client: m2m,
+      store: slow,
+      lock: a.lock,
+      clock: a.lock.clock,
+      refreshSkewSec: 60,
+      onWarning: (error) => warnings.push(error),
+    })
+    const key = provider.keyOf(options)
+    const held = await provider.getToken(options)
+    // 45 s left: inside the renewal window; each lost lease below moves the clock 10 s.
+    await a.lock.clock.advance((held.expiresAt! - 45) * 1000 - a.lock.clock.now())
+    server.control.clearRequests()
+
+    const first = slow.reads + 1
+    slow.onRead = async (n) => {
+      // Every read under the lock: the lease vanishes while it is slow.
+      if (n === first) return
+      await redis.raw.del(`cc3:lock:${key}`)
+      await a.lock.lost()
+    }
+
+    await expect(provider.getToken(options)).resolves.toBe(held)
+    expect(warnings).toHaveLength(1)
+    expect(isOpenRpError(warnings[0], 'LOCK_LOST')).toBe(true)
+    expect(slow.reads).toBe(first + 2)
+    expect(ccRequests()).toEqual([])
+  })
 })

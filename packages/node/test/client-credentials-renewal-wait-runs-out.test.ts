@@ -1,0 +1,157 @@
+/**
+ * Regression: a ClientCredentialsProvider renewing a token it holds inside its renewal window
+ * (less than `refreshSkewSec` left, not expired) gave callers `TIMEOUT` when their wait for the
+ * renewal ran out (the provider's token endpoint hanging), and `LOCK_TIMEOUT` when their wait for
+ * the lock ran out (another fleet member holding it while it renews), although the token they
+ * held was still valid. They now get that token, with the error to `onWarning`; the renewal under
+ * way goes on and its token is handed out once it comes. A token to replace (`forceRefresh`,
+ * `rejectedToken`) or one that has expired is never handed out: those callers get the error.
+ */
+import { type Client, discover, type OpenRpError } from '@openrp/core'
+import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+import { driveUntilSettled } from './helpers/clock.ts'
+import { member } from './helpers/fleet.ts'
+
+const TTL_SEC = 3600
+let server: ReferenceServer
+let redis: RedisServer
+let client: Client
+const clock = new ManualClock(Date.now())
+
+beforeAll(async () => {
+  redis = await startRedis()
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    accessTokenTtl: TTL_SEC,
+  })
+  // The client's own deadline is far off: the hung request stays under way as long as a test
+  // holds it.
+  client = await discover(server.issuer, {
+    clock,
+    timeoutMs: 600_000,
+    clientId: 'm2m',
+    clientSecret: 'm2m-secret',
+  })
+})
+afterAll(async () => {
+  await server?.close()
+  await redis?.stop()
+})
+
+const tokenRequests = () =>
+  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const options = { scope: 'api:read' }
+
+describe('ClientCredentialsProvider: a wait runs out inside the renewal window', () => {
+  it('the token endpoint hangs: TIMEOUT to onWarning, the held token to callers', async () => {
+    const { store, lock, close } = member(redis.url, 'hang', clock)
+    const warnings: OpenRpError[] = []
+    try {
+      const provider = new ClientCredentialsProvider({
+        client,
+        store,
+        lock,
+        clock,
+        refreshSkewSec: 60,
+        timeoutMs: 5_000,
+        onWarning: (error) => warnings.push(error),
+      })
+      const held = await provider.getToken(options)
+      const sent = tokenRequests().length
+      // 45 s left: inside the 60 s renewal window, still valid.
+      await clock.advance((TTL_SEC - 45) * 1000)
+      const hold = server.control.hold({
+        endpoint: 'token',
+        grantType: 'client_credentials',
+        stage: 'request',
+      })
+
+      expect(await driveUntilSettled(clock, provider.getToken(options))).toBe(held)
+      // The next caller joins the renewal under way, and is answered the same way.
+      expect(await driveUntilSettled(clock, provider.getToken(options))).toBe(held)
+      expect(warnings.map((w) => w.code)).toEqual(['TIMEOUT', 'TIMEOUT'])
+      expect(hold.total).toBe(1)
+
+      // A token to replace is not handed out again.
+      await expect(
+        driveUntilSettled(clock, provider.getToken({ ...options, forceRefresh: true })),
+      ).rejects.toMatchObject({ code: 'TIMEOUT' })
+      await expect(
+        driveUntilSettled(
+          clock,
+          provider.getToken({ ...options, rejectedToken: held.accessToken }),
+        ),
+      ).rejects.toMatchObject({ code: 'TIMEOUT' })
+      // Nor an expired one.
+      await clock.advance(30_000)
+      await expect(driveUntilSettled(clock, provider.getToken(options))).rejects.toMatchObject({
+        code: 'TIMEOUT',
+      })
+      expect(warnings).toHaveLength(2)
+
+      // The renewal was not abandoned: its token is handed out once it comes.
+      hold.release()
+      const renewed = await driveUntilSettled(clock, provider.getToken(options))
+      expect(renewed.accessToken).not.toBe(held.accessToken)
+      expect(tokenRequests()).toHaveLength(sent + 1)
+    } finally {
+      server.control.resetFaults()
+      await close()
+    }
+  }, 30_000)
+
+  it('a fleet member holds the lock while it renews: LOCK_TIMEOUT to onWarning, the held token to callers', async () => {
+    const a = member(redis.url, 'busy', clock)
+    const b = member(redis.url, 'busy', clock)
+    const warnings: OpenRpError[] = []
+    try {
+      const renewing = new ClientCredentialsProvider({
+        client,
+        store: a.store,
+        lock: a.lock,
+        clock,
+      })
+      const waiting = new ClientCredentialsProvider({
+        client,
+        store: b.store,
+        lock: b.lock,
+        clock,
+        lockTimeoutMs: 2_000,
+        onWarning: (error) => warnings.push(error),
+      })
+      await renewing.getToken(options)
+      const held = await waiting.getToken(options)
+      const sent = tokenRequests().length
+      await clock.advance((TTL_SEC - 45) * 1000)
+      const hold = server.control.hold({
+        endpoint: 'token',
+        grantType: 'client_credentials',
+        stage: 'request',
+      })
+      // The member renews under the lock; its request hangs at the provider.
+      const renewal = renewing.getToken(options).catch((error: unknown) => error)
+      await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+
+      expect(await driveUntilSettled(clock, waiting.getToken(options))).toBe(held)
+      expect(warnings.map((w) => w.code)).toEqual(['LOCK_TIMEOUT'])
+      await expect(
+        driveUntilSettled(clock, waiting.getToken({ ...options, forceRefresh: true })),
+      ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' })
+
+      // Once the member has renewed, its token is handed out: one request for the fleet.
+      hold.release()
+      const renewed = await renewal
+      expect(renewed).toMatchObject({ accessToken: expect.any(String) })
+      expect(renewed).not.toMatchObject({ accessToken: held.accessToken })
+      expect(await driveUntilSettled(clock, waiting.getToken(options))).toEqual(renewed)
+      expect(tokenRequests()).toHaveLength(sent + 1)
+    } finally {
+      server.control.resetFaults()
+      await Promise.all([a.close(), b.close()])
+    }
+  }, 30_000)
+})
