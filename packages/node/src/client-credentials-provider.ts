@@ -6,7 +6,6 @@
 import {
   type BackoffPolicy,
   type Clock,
-  type ErrorCode,
   InvalidArgumentError,
   isOpenRpError,
   type Lock,
@@ -107,11 +106,11 @@ export interface ClientCredentialsProviderOptions {
   /** Pauses after failed token requests, shared by the fleet through the store. */
   backoff?: BackoffPolicy
   /**
-   * Called with an error that a caller was spared: getting a token failed for a while only
-   * while this provider held a token for the key that has not expired, and that token was
-   * handed out instead. These are the store or its lock failing (`STORE_ERROR`, `LOCK_LOST`)
-   * and a wait that ran out while a renewal is under way here or in the fleet (`TIMEOUT`,
-   * `LOCK_TIMEOUT`). What it throws does not change the answer.
+   * Called with an error a caller was spared, once per call answered so: getting a token failed
+   * (the token endpoint unavailable, out of reach or refusing the client, the store or its lock
+   * failing, a wait that ran out while a renewal is under way) while this provider held a token
+   * for the key that has not expired, and that token was handed out instead (see
+   * {@link ClientCredentialsProvider}). What it throws does not change the answer.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -131,19 +130,22 @@ export interface ClientCredentialsProviderOptions {
  *   A fleet therefore makes one request per key and expiry.
  * - A failed request is remembered per key (exponential backoff with jitter, at least the
  *   provider's `Retry-After` up to an hour), in the process and, through the store, in the fleet:
- *   meanwhile callers get the cached token while it is still valid, else the remembered error
- *   at once, without a request. That backoff is the only retry policy: each attempt is one
- *   request (the client's `retry` option does not apply), so a fleet sends at most one request
- *   per backoff step during an outage. A token is renewed `refreshSkewSec` before it expires, so a brief
- *   failure then is retried after the backoff while callers still get the valid token.
- * - The same goes for the store (e.g. Redis failing over) and for waits: when the store fails to
- *   read or its lock fails (`STORE_ERROR`, `LOCK_LOST`), or a caller's wait runs out while a
- *   renewal is under way in this process or in the fleet (`TIMEOUT` after `timeoutMs`,
- *   `LOCK_TIMEOUT` after `lockTimeoutMs`), callers get the token held in memory while it has not
- *   expired, and `onWarning` the error. Nothing is requested without the store, so a fleet whose
- *   store is down does not turn on the provider; a renewal under way goes on. Without a valid
- *   token held, or for a token to replace (`forceRefresh`, `rejectedToken`), callers get the
- *   error.
+ *   meanwhile callers get the remembered error at once, without a request. That backoff is the
+ *   only retry policy: each attempt is one request (the client's `retry` option does not apply),
+ *   so a fleet sends at most one request per backoff step during an outage.
+ * - A failure to renew spares the callers while the provider holds a token for the key that
+ *   has not expired (in memory, or just read from the store): a token is renewed
+ *   `refreshSkewSec` before it expires, and a renewal that fails then gives callers that token,
+ *   and `onWarning` the error; the first call after the backoff tries again. That goes for any
+ *   failure, since none makes the held token less valid: the token endpoint out of reach or
+ *   unavailable; the store or its lock failing (`STORE_ERROR`, `LOCK_LOST`: nothing is
+ *   requested without the store, so a fleet whose store is down does not turn on the provider);
+ *   a caller's wait running out while a renewal is under way in this process or in the fleet
+ *   (`TIMEOUT` after `timeoutMs`, `LOCK_TIMEOUT` after `lockTimeoutMs`; the renewal goes on);
+ *   and the provider refusing the client (`invalid_client` for bad credentials or a revoked
+ *   client, ...) or answering badly, which `onWarning` is there to tell the operator of while
+ *   callers go on until the token expires. A token to replace (`forceRefresh`, `rejectedToken`)
+ *   or an expired one is never handed out so.
  * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
  *   cached when it comes.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
@@ -153,8 +155,8 @@ export interface ClientCredentialsProviderOptions {
  *   token: a new one is fetched (under the lock, like any other miss) and overwrites it.
  *
  * Errors keep their codes: the token endpoint's (`OAUTH_ERROR`, `NETWORK_ERROR`, ...), the
- * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`), `TIMEOUT` for a wait; the
- * last four only when no valid token is held (see above).
+ * store's (`STORE_ERROR`), the lock's (`LOCK_TIMEOUT`, `LOCK_LOST`), `TIMEOUT` for a wait; any of
+ * them only when no valid token is held, or for a token to replace (see above).
  *
  * @example
  * ```ts
@@ -254,9 +256,7 @@ export class ClientCredentialsProvider {
         })
       if (tokens && tokens.accessToken !== (rejectedToken ?? cached?.accessToken)) return tokens
     }
-    return this.#obtain(key, options, cached).catch((error: unknown) =>
-      this.#heldDespite(error, key, options),
-    )
+    return this.#obtain(key, options, cached)
   }
 
   /** The store key of a token for these parameters (scopes and resources order-insensitive). */
@@ -309,31 +309,43 @@ export class ClientCredentialsProvider {
   }
 
   async #obtain(key: string, options: GetTokenOptions, cached: TokenSet | undefined) {
-    // Fast path for a fleet: another process may have fetched a token already.
-    const seen = await this.#read(key)
-    // The token to replace: the one the resource refused, or (forced) the one cached now.
-    const replaced =
-      options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
-    if (seen && this.#fresh(seen) && seen.accessToken !== replaced) return this.#remember(key, seen)
-    const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
-    return this.#remember(key, tokens)
+    let seen: TokenSet | undefined
+    try {
+      // Fast path for a fleet: another process may have fetched a token already.
+      seen = await this.#read(key)
+      // The token to replace: the one the resource refused, or (forced) the one cached now.
+      const replaced =
+        options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
+      if (seen && this.#fresh(seen) && seen.accessToken !== replaced)
+        return this.#remember(key, seen)
+      const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
+      return this.#remember(key, tokens)
+    } catch (error) {
+      return this.#heldDespite(error, key, options, seen)
+    }
   }
 
   /**
-   * Getting a token failed for a while only ({@link isTemporary}): the token held for `key` all
-   * the same while it has not expired (unless it is the one to replace), with the error to
-   * `onWarning`; else the error.
+   * Getting a token failed ({@link spares}): the token held for `key` (in memory, else the one
+   * just read from the store) all the same while it has not expired and is not the one to
+   * replace, with the error to `onWarning`; else the error. The one place that decides: the
+   * coordinator hands out no stored token on a failure of its own (`fallBack`), so none is
+   * handed out without `onWarning` hearing why.
    */
-  #heldDespite(error: unknown, key: string, options: GetTokenOptions): TokenSet {
-    const held = this.#memory.get(key)
-    if (
-      !isTemporary(error) ||
-      !held ||
-      held.isExpired(0, this.#nowSec()) ||
-      options.forceRefresh ||
-      held.accessToken === options.rejectedToken
-    )
-      throw error
+  #heldDespite(
+    error: unknown,
+    key: string,
+    options: GetTokenOptions,
+    seen: TokenSet | undefined,
+  ): TokenSet {
+    if (!spares(error) || options.forceRefresh) throw error
+    const valid = (tokens: TokenSet | undefined): tokens is TokenSet =>
+      tokens !== undefined &&
+      !tokens.isExpired(0, this.#nowSec()) &&
+      tokens.accessToken !== options.rejectedToken
+    const memory = this.#memory.get(key)
+    const held = valid(memory) ? memory : valid(seen) ? this.#remember(key, seen) : undefined
+    if (!held) throw error
     try {
       this.#onWarning?.(error)
     } catch {
@@ -383,6 +395,9 @@ export class ClientCredentialsProvider {
         tokens !== undefined &&
         !tokens.isExpired(0, this.#nowSec()) &&
         tokens.accessToken !== replaced,
+      // Whether a failure spares callers a valid token is decided in #heldDespite alone, which
+      // tells onWarning.
+      fallBack: false,
     }
   }
 
@@ -454,15 +469,15 @@ function waitMs(value: number | undefined, name: string): number {
 }
 
 /**
- * Failures that say nothing about the token held and may pass by themselves: the store or its
- * lock failing (`STORE_ERROR`, `LOCK_LOST`), a wait that ran out while another caller or fleet
- * member holds the lock (`LOCK_TIMEOUT`, `TIMEOUT`).
+ * Whether a token held that has not expired is handed out despite `error`, which then goes to
+ * `onWarning`: any failure to renew it, since none makes that token less valid (an outage, the
+ * store or its lock failing, a wait that ran out, the provider refusing the client or answering
+ * badly); callers would only fail before they must. Not a caller's mistake (`INVALID_ARGUMENT`),
+ * nor an error that is no OpenRpError (a bug, or a store or lock of the app's own throwing
+ * something else).
  */
-const TEMPORARY = new Set<ErrorCode>(['STORE_ERROR', 'LOCK_LOST', 'LOCK_TIMEOUT', 'TIMEOUT'])
-
-/** Whether a held token that has not expired is handed out despite `error` ({@link TEMPORARY}). */
-function isTemporary(error: unknown): error is OpenRpError {
-  return isOpenRpError(error) && TEMPORARY.has(error.code)
+function spares(error: unknown): error is OpenRpError {
+  return isOpenRpError(error) && error.code !== 'INVALID_ARGUMENT'
 }
 
 /**
