@@ -9,6 +9,7 @@
 import * as oauth from 'oauth4webapi'
 import { frontChannelHandler } from './authorization-response.ts'
 import type { ClientCore } from './client-core.ts'
+import { withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
 import { extraParamsOf } from './internal/extra-params.ts'
 import { operation } from './internal/operation.ts'
@@ -205,7 +206,8 @@ async function pushAuthorizationRequest(
 ): Promise<string> {
   return operation(core, { signal, retry: false, context: 'par' }, async (http) => {
     const dpop = await core.dpop()
-    const send = async () => {
+    // One retry on use_dpop_nonce, a second demand DPOP_NONCE_LOOP, as for every DPoP request.
+    const result = await withDpopNonceRetry(core, async () => {
       const response = await oauth.pushedAuthorizationRequest(
         core.metadata,
         core.client,
@@ -217,14 +219,7 @@ async function pushAuthorizationRequest(
         },
       )
       return oauth.processPushedAuthorizationResponse(core.metadata, core.client, response)
-    }
-    let result: oauth.PushedAuthorizationResponse
-    try {
-      result = await send()
-    } catch (error) {
-      if (!oauth.isDPoPNonceError(error)) throw error
-      result = await send()
-    }
+    })
     return result.request_uri
   })
 }

@@ -53,6 +53,34 @@ describe('a server that challenges every DPoP nonce (dpop.rejectEveryNonce)', ()
     expect(h.server.control.requests({ endpoint: 'api' }).map((r) => r.status)).toEqual([401, 401])
   })
 
+  it('pushed authorization request: DPOP_NONCE_LOOP after exactly 2 pushes, no URL', async () => {
+    const client = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      dpop: true,
+      par: true,
+    })
+    h.server.control.setFaults({ dpop: { rejectEveryNonce: true } })
+    const { result, failure } = await outcome(() => client.createAuthorizationRequest())
+    expect(result).toBeUndefined()
+    expect(failure).toBeInstanceOf(ValidationError)
+    expect(failure).toMatchObject({ code: 'DPOP_NONCE_LOOP' })
+    expect(h.server.control.requests({ endpoint: 'par' }).map((r) => r.status)).toEqual([400, 400])
+
+    // A single demand is still met with one retry.
+    const fresh = await h.client({
+      clientId: 'spa',
+      redirectUri: SPA_REDIRECT,
+      dpop: true,
+      par: true,
+    })
+    h.server.control.setFaults({ dpop: { nonceEveryRequest: true } })
+    h.server.control.clearRequests()
+    const { url } = await fresh.createAuthorizationRequest()
+    expect(url.searchParams.get('request_uri')).toEqual(expect.any(String))
+    expect(h.server.control.requests({ endpoint: 'par' }).map((r) => r.status)).toEqual([400, 201])
+  })
+
   it('without the fault the same client gets its tokens with a single request', async () => {
     const client = await h.client({ clientId: 'm2m', clientSecret: 'm2m-secret', dpop: true })
     const tokens = await client.clientCredentials({ scope: 'api:read' })
