@@ -165,8 +165,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   })
 }
 
-/** Whether a JWKS fetch failed for network reasons: no answer in time, or 408/425/429/5xx. */
-function isTransient(error: unknown): boolean {
+/**
+ * Whether a JWKS fetch failed for network reasons: no answer in time, or 408/425/429/5xx. A
+ * JWT that could not be checked for such a reason was not refused: asking again later can pass.
+ */
+export function isTransient(error: unknown): boolean {
   if (error instanceof NetworkError || error instanceof TimeoutError) return true
   const status = (error as { cause?: { status?: unknown } } | undefined)?.cause?.status
   return error instanceof ValidationError && typeof status === 'number' && isRetryableStatus(status)

@@ -7,6 +7,7 @@ import type { ProtectedHeaderParameters } from 'jose'
 import type { ClientCore } from './client-core.ts'
 import { InvalidArgumentError, OpenRpError, ValidationError } from './errors.ts'
 import { allowedIdTokenAlgs } from './id-token-claims.ts'
+import { isTransient } from './jwks.ts'
 import { verifyJwt } from './verify-jwt.ts'
 import { InProcessLock } from './in-process-lock.ts'
 import { assertLeaseHeld, type Lock, type LockLease, type Store } from './store.ts'
@@ -58,8 +59,9 @@ const processReplayLock = new InProcessLock()
  * Validates a logout token posted to your `backchannel_logout_uri`. Every refusal is a
  * ValidationError `LOGOUT_TOKEN_INVALID` (answer 400); the underlying check is the `cause`. A
  * token issued more than `maxTokenAgeSec` ago is refused too. With `replayStore`, a token seen
- * before is refused with `LOGOUT_TOKEN_REPLAYED`. Network failures fetching the JWKS, and a
- * failing replay store, keep their own codes (answer 5xx, the provider retries).
+ * before is refused with `LOGOUT_TOKEN_REPLAYED`. Network failures fetching the JWKS (no answer,
+ * or a 5xx / 429 one: `JWKS_INVALID` with the status in `cause`), and a failing replay store,
+ * keep their own codes (answer 5xx, the provider retries).
  *
  * @example
  * ```ts
@@ -114,10 +116,9 @@ export async function validateLogoutToken(
     )
     claims = result.payload as Record<string, unknown>
   } catch (error) {
-    if (
-      error instanceof OpenRpError &&
-      ['TIMEOUT', 'NETWORK_ERROR', 'ABORTED'].includes(error.code)
-    )
+    // The key set could not be fetched (no answer, or a 5xx / 429 answer): the token was not
+    // judged, so no 400; the provider retries the delivery.
+    if (error instanceof OpenRpError && (error.code === 'ABORTED' || isTransient(error)))
       throw error
     refuse('failed signature or claim checks', error)
   }

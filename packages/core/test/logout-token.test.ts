@@ -9,6 +9,7 @@ import {
 } from '../src/index.ts'
 import { signJwt, type TestKey, testKey, unsignedJwt } from './helpers/keys.ts'
 import { type StaticProvider, startStaticProvider } from './helpers/provider.ts'
+import { json } from './helpers/tiny-server.ts'
 
 let provider: StaticProvider
 let key: TestKey
@@ -104,6 +105,24 @@ describe('validateLogoutToken', () => {
     await expect(validateLogoutToken(core, recent, { maxTokenAgeSec: 0 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     })
+  })
+
+  it('passes a jwks_uri outage (5xx, 429) on with its own code (the provider retries), not as a refusal', async () => {
+    const token = await signJwt(claims(), { key })
+    const core = provider.core({ retry: { maxRetries: 0 } }) // no key set loaded yet
+    try {
+      for (const status of [503, 429]) {
+        provider.server.route('/jwks', (_req, res) => json(res, status, { error: 'down' }))
+        const failure = await validateLogoutToken(core, token).catch((e: unknown) => e)
+        expect(failure).toMatchObject({ code: 'JWKS_INVALID', cause: { status } })
+      }
+    } finally {
+      provider.server.route('/jwks', (_req, res) =>
+        json(res, 200, { keys: provider.keys.map((k) => k.publicJwk) }),
+      )
+    }
+    // The provider's retry, once the jwks_uri answers again, is accepted.
+    await expect(validateLogoutToken(core, token)).resolves.toMatchObject({ sub: 'user-1' })
   })
 
   describe('with a replay store', () => {
