@@ -90,7 +90,15 @@ async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob)
       try {
         return await jose.jwtVerify(jwt, key, options)
       } catch (inner) {
-        if (!(inner instanceof jose.errors.JWSSignatureVerificationFailed)) throw inner
+        // A key jose will not verify with (a TypeError: e.g. RSA under 2048 bits, which the
+        // token endpoint path leaves out) verifies nothing: the next one is tried.
+        if (
+          !(
+            inner instanceof jose.errors.JWSSignatureVerificationFailed ||
+            inner instanceof TypeError
+          )
+        )
+          throw inner
       }
     }
     throw new jose.errors.JWSSignatureVerificationFailed()

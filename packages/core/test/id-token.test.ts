@@ -1,6 +1,6 @@
 import { ManualClock } from '@openrp/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { base64url } from 'jose'
+import { base64url, exportJWK } from 'jose'
 import { validateIdToken } from '../src/index.ts'
 import { idTokenClaims, signJwt, type TestKey, testKey, unsignedJwt } from './helpers/keys.ts'
 import { type StaticProvider, startStaticProvider } from './helpers/provider.ts'
@@ -178,6 +178,37 @@ describe('JWKS cache', () => {
   it('accepts a token without kid when the set has one key', async () => {
     const token = await signJwt(claims(), { key, noKid: true })
     await expect(validateIdToken(provider.core(), token, { nonce: 'n-1' })).resolves.toBeDefined()
+  })
+
+  it('a token without kid passes when a key jose will not use (RSA under 2048 bits) is listed first', async () => {
+    // The token endpoint path leaves such keys out; the front channel tries the next key.
+    const { publicKey, privateKey } = await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    )
+    const weak: TestKey = {
+      kid: 'weak',
+      alg: 'RS256',
+      privateKey,
+      publicJwk: { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig' },
+    }
+    const { kid: _, ...withoutKid } = key.publicJwk
+    const published = provider.keys
+    provider.keys = [weak, { ...key, publicJwk: withoutKid }]
+    try {
+      const token = await signJwt(claims(), { key, noKid: true })
+      await expect(
+        validateIdToken(provider.core(), token, { nonce: 'n-1' }),
+      ).resolves.toMatchObject({ sub: 'user-1' })
+    } finally {
+      provider.keys = published
+    }
   })
 
   it('refetches once on an unknown kid (rotation), merging concurrent validations', async () => {
