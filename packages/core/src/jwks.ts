@@ -62,7 +62,8 @@ export interface JwksCache {
   /**
    * A newer key set after `seen` named no key for a token: someone else's refetch if there
    * was one since, else a new fetch, unless `seen` was itself fetched for this validation or the
-   * cooldown (`jwksCooldownMs`) since the last refetch has not passed (`undefined`).
+   * cooldown (`jwksCooldownMs`) since the last refetch has not passed (`undefined`; when that
+   * refetch failed and no fetch succeeded since, its error: the key may be published).
    */
   refetch(
     seen: LoadedJwks,
@@ -78,6 +79,8 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
   let loaded: LoadedJwks | undefined
   let inflight: Promise<LoadedJwks> | undefined
   let lastRefetchAt = Number.NEGATIVE_INFINITY
+  /** What the last refetch failed with, until a fetch succeeds. */
+  let refetchFailure: unknown
   /** After a stale set's refresh failed on the network: no new attempt before this time. */
   let staleUntil = Number.NEGATIVE_INFINITY
   let fetchCount = 0
@@ -102,6 +105,7 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
         fetchCount++
         loaded = { jwks, generation: (loaded?.generation ?? 0) + 1, at: now() }
         staleUntil = Number.NEGATIVE_INFINITY
+        refetchFailure = undefined
         return loaded
       })
       .finally(() => {
@@ -138,9 +142,18 @@ export function createJwksCache(getCore: () => ClientCore): JwksCache {
       // Someone else refetched since: try their set before fetching again.
       if (loaded && loaded.generation !== seen.generation) return loaded
       if (inflight) return untilAborted(inflight, signal)
-      if (now() - lastRefetchAt < getCore().options.jwksCooldownMs) return undefined
+      if (now() - lastRefetchAt < getCore().options.jwksCooldownMs) {
+        // The refetch failed: whether the provider has the key is unknown, so no "no key" (a
+        // logout token refused with 400 is not delivered again).
+        if (refetchFailure !== undefined) throw refetchFailure
+        return undefined
+      }
       lastRefetchAt = now()
-      return untilAborted(load(), signal)
+      const refetched = load()
+      refetched.catch((error: unknown) => {
+        refetchFailure = error
+      })
+      return untilAborted(refetched, signal)
     },
   }
 }

@@ -137,3 +137,33 @@ describe('a stale key set while the jwks_uri is down', () => {
     })
   })
 })
+
+describe('a refetch for a new kid that failed', () => {
+  it('until the cooldown is over the new kid gets that failure again, not JWKS_NO_MATCHING_KEY; then one refetch', async () => {
+    const clock = new ManualClock(Date.now())
+    const client = await spa({ jwksCooldownMs: 1000, retry: { maxRetries: 0 }, clock })
+    await validateIdToken(client.core, await idToken()) // loads the set
+    await h.server.control.rotateKeys({ dropOld: true })
+    const rotated = await idToken()
+    h.server.control.clearRequests()
+    h.server.control.setFaults({ http: { jwks: { status: 503, times: 1 } } })
+    await expect(validateIdToken(client.core, rotated)).rejects.toMatchObject({
+      code: 'JWKS_INVALID',
+      cause: { status: 503 },
+    })
+    expect(jwksHits()).toBe(1)
+    // The jwks_uri answers again, but the cooldown holds: no request, and nothing says the key
+    // is not the provider's (a logout token refused with 400 would not be delivered again).
+    await clock.advance(999)
+    await expect(validateIdToken(client.core, rotated)).rejects.toMatchObject({
+      code: 'JWKS_INVALID',
+      cause: { status: 503 },
+    })
+    expect(jwksHits()).toBe(1)
+    await clock.advance(1)
+    await expect(validateIdToken(client.core, rotated)).resolves.toMatchObject({
+      iss: h.server.issuer,
+    })
+    expect(jwksHits()).toBe(2)
+  })
+})
