@@ -6,7 +6,8 @@
  * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving. Its ages and
  * cooldowns are read from the core's `clock` (`ClientOptions.clock`).
  *
- * The cache is openrp's own: jose gets each set through `createLocalJWKSet`
+ * The cache is openrp's own, and holds the set's keys only (entries that are no JSON object are
+ * left out): jose gets each set through `createLocalJWKSet`
  * ({@link LoadedJwks.joseKeys}); token endpoint ID tokens are verified with the keys imported
  * from it ({@link LoadedJwks.verificationKeys}). Neither library keeps a key set of its own.
  *
@@ -16,6 +17,7 @@ import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
+import { isJsonObject } from './internal/json-object.ts'
 import { operation } from './internal/operation.ts'
 import { isRetryableStatus } from './internal/retry.ts'
 import type { WebCryptoKey } from './key-types.ts'
@@ -208,13 +210,12 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
     } catch {
       throw new ValidationError('JWKS_INVALID', 'The JWKS is not valid JSON')
     }
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      !Array.isArray((body as { keys?: unknown }).keys)
-    )
+    const keys = isJsonObject(body) ? body.keys : undefined
+    if (!Array.isArray(keys))
       throw new ValidationError('JWKS_INVALID', 'The JWKS has no "keys" array')
-    return body as JSONWebKeySet
+    // An entry that is no JSON object is no key: jose would refuse the whole set for it, so the
+    // set both verification paths see holds the others only.
+    return { keys: keys.filter(isJsonObject) } as JSONWebKeySet
   })
 }
 

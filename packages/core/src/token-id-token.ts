@@ -193,7 +193,8 @@ const CURVE: Record<string, string> = {
 }
 
 function fits(jwk: JwkMembers, alg: string, kid: unknown): boolean {
-  if (typeof jwk !== 'object' || jwk === null || jwk.kty !== KTY[alg.slice(0, 2)]) return false
+  // The JWKS cache keeps JSON objects only.
+  if (jwk.kty !== KTY[alg.slice(0, 2)]) return false
   if (kid !== undefined && jwk.kid !== kid) return false
   if (jwk.alg !== undefined && jwk.alg !== alg) return false
   if (jwk.use !== undefined && jwk.use !== 'sig') return false
