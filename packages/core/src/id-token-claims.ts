@@ -50,11 +50,21 @@ export function idTokenAlgPolicy(
   metadata: Pick<ServerMetadata, 'id_token_signing_alg_values_supported'>,
   options: Pick<ResolvedOptions, 'idTokenSignedResponseAlg'>,
 ): string[] {
-  const registered = options.idTokenSignedResponseAlg
+  return jwtAlgPolicy(
+    options.idTokenSignedResponseAlg,
+    metadata.id_token_signing_alg_values_supported,
+  )
+}
+
+/**
+ * The algorithm policy of every JWT openrp verifies (ID tokens, signed userinfo): the client's
+ * `registered` alg when set, else the provider's `advertised` ones that are strings, minus
+ * `none` and HMAC; RS256 when none is left (OpenID Connect Discovery's default).
+ */
+export function jwtAlgPolicy(registered: string | undefined, advertised: unknown): string[] {
   if (registered !== undefined) return [registered]
-  const advertised = metadata.id_token_signing_alg_values_supported
-  const algs = (Array.isArray(advertised) ? advertised : ['RS256']).filter(
-    (alg) => typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS'),
+  const algs = (Array.isArray(advertised) ? advertised : []).filter(
+    (alg): alg is string => typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS'),
   )
   return algs.length > 0 ? algs : ['RS256']
 }

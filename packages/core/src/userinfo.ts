@@ -8,6 +8,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { assertDpopKey, withDpopNonceRetry } from './dpop.ts'
 import { InvalidArgumentError, ValidationError } from './errors.ts'
+import { jwtAlgPolicy } from './id-token-claims.ts'
 import { mapError } from './internal/map-error.ts'
 import { operation } from './internal/operation.ts'
 import { TokenSet } from './token-set.ts'
@@ -107,14 +108,10 @@ async function verifySignedUserinfo(
   expectedSubject: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<UserinfoClaims> {
-  const registered = core.options.userinfoSignedResponseAlg
-  const advertised = core.metadata.userinfo_signing_alg_values_supported
-  const algorithms =
-    registered !== undefined
-      ? [registered]
-      : (Array.isArray(advertised) ? advertised : ['RS256']).filter(
-          (alg) => alg !== 'none' && !alg.startsWith('HS'),
-        )
+  const algorithms = jwtAlgPolicy(
+    core.options.userinfoSignedResponseAlg,
+    core.metadata.userinfo_signing_alg_values_supported,
+  )
   const { decodeProtectedHeader } = await import('jose')
   try {
     decodeProtectedHeader(jwt)
