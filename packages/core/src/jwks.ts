@@ -6,8 +6,9 @@
  * `jwksMaxAgeMs` fails for network reasons, the last good set keeps serving. Its ages and
  * cooldowns are read from the core's `clock` (`ClientOptions.clock`).
  *
- * The cache is openrp's own, and holds the set's keys only (entries that are no JSON object are
- * left out): jose gets each set through `createLocalJWKSet`
+ * The cache is openrp's own, and holds the keys openrp may verify with only (entries that are no
+ * JSON object, and RSA keys under 2048 bits, are left out): jose gets each set through
+ * `createLocalJWKSet`
  * ({@link LoadedJwks.joseKeys}); token endpoint ID tokens are verified with the keys imported
  * from it ({@link LoadedJwks.verificationKeys}). Neither library keeps a key set of its own.
  *
@@ -17,6 +18,7 @@ import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import * as oauth from 'oauth4webapi'
 import type { ClientCore } from './client-core.ts'
 import { AbortError, NetworkError, TimeoutError, ValidationError } from './errors.ts'
+import { decodeBase64Url } from './internal/base64url.ts'
 import { isJsonObject } from './internal/json-object.ts'
 import { operation } from './internal/operation.ts'
 import { isRetryableStatus } from './internal/retry.ts'
@@ -213,10 +215,28 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
     const keys = isJsonObject(body) ? body.keys : undefined
     if (!Array.isArray(keys))
       throw new ValidationError('JWKS_INVALID', 'The JWKS has no "keys" array')
-    // An entry that is no JSON object is no key: jose would refuse the whole set for it, so the
-    // set both verification paths see holds the others only.
-    return { keys: keys.filter(isJsonObject) } as JSONWebKeySet
+    // An entry that is no JSON object is no key (jose would refuse the whole set for it), nor is
+    // an RSA key under 2048 bits (jose refuses to verify with one): the set both verification
+    // paths see holds the others only, so such a key is "no key" (and refetched) on both.
+    return { keys: keys.filter(isUsableKey) } as JSONWebKeySet
   })
+}
+
+/** Whether a JWKS entry may be a verification key: a JSON object, and no RSA key under 2048 bits. */
+function isUsableKey(jwk: unknown): boolean {
+  if (!isJsonObject(jwk)) return false
+  return jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || modulusBits(jwk.n) >= 2048
+}
+
+/** The bit length of a base64url RSA modulus (0 when it is not base64url). */
+function modulusBits(n: string): number {
+  try {
+    const bytes = decodeBase64Url(n)
+    const first = bytes.findIndex((byte) => byte !== 0)
+    return first < 0 ? 0 : (bytes.length - first) * 8 + 24 - Math.clz32(bytes[first] as number)
+  } catch {
+    return 0
+  }
 }
 
 /**

@@ -171,7 +171,8 @@ async function verificationKeys(set: LoadedJwks, job: SignatureJob): Promise<Cry
 /**
  * The keys that may verify a JWT of `alg` naming `kid` (RFC 7517 §4: `kty` of the alg, `kid`
  * when the JWT names one, `alg`, `use` and `key_ops` when the key names them, the curve of the
- * alg). Keys that cannot be imported, and RSA keys under 2048 bits, are left out.
+ * alg). Keys that cannot be imported are left out (and RSA keys under 2048 bits are not in the
+ * set: `jwks.ts`).
  */
 async function importKeys(jwks: JwkMembers[], alg: string, kid: unknown): Promise<CryptoKey[]> {
   const keys: CryptoKey[] = []
@@ -207,15 +208,10 @@ function fits(jwk: JwkMembers, alg: string, kid: unknown): boolean {
 async function importKey(jwk: JwkMembers, alg: string): Promise<CryptoKey | undefined> {
   const { ext, key_ops, use, ...material } = jwk
   try {
-    const key = await crypto.subtle.importKey(
-      'jwk',
-      material as JsonWebKey,
-      importParams(alg),
-      false,
-      ['verify'],
-    )
-    const { modulusLength } = key.algorithm as { modulusLength?: number }
-    return modulusLength !== undefined && modulusLength < 2048 ? undefined : key
+    // RSA keys under 2048 bits never reach here: the JWKS cache leaves them out.
+    return await crypto.subtle.importKey('jwk', material as JsonWebKey, importParams(alg), false, [
+      'verify',
+    ])
   } catch {
     return undefined
   }

@@ -90,8 +90,8 @@ async function verifyWithSet(set: LoadedJwks, { jwt, options, jose }: VerifyJob)
       try {
         return await jose.jwtVerify(jwt, key, options)
       } catch (inner) {
-        // A key jose will not verify with (a TypeError: e.g. RSA under 2048 bits, which the
-        // token endpoint path leaves out) verifies nothing: the next one is tried.
+        // A key jose will not verify with (a TypeError; RSA keys under 2048 bits are not even
+        // in the set, see jwks.ts) verifies nothing: the next one is tried.
         if (
           !(
             inner instanceof jose.errors.JWSSignatureVerificationFailed ||
