@@ -21,7 +21,7 @@ export interface LogoutTokenClaims {
   aud: string | string[]
   iat: number
   jti: string
-  /** At least one of `sub` and `sid` is present. */
+  /** At least one of `sub` and `sid` is present; neither is empty. */
   sub?: string
   sid?: string
   events: Record<string, unknown>
@@ -134,10 +134,10 @@ export async function validateLogoutToken(
   if (typeof event !== 'object' || event === null || Array.isArray(event))
     refuse('has no back-channel logout event')
   if (claims.nonce !== undefined) refuse('carries a nonce')
-  if (typeof claims.sub !== 'string' && typeof claims.sid !== 'string')
-    refuse('has neither sub nor sid')
-  if (claims.sub !== undefined && typeof claims.sub !== 'string') refuse('has a bad sub')
-  if (claims.sid !== undefined && typeof claims.sid !== 'string') refuse('has a bad sid')
+  if (claims.sub === undefined && claims.sid === undefined) refuse('has neither sub nor sid')
+  // An empty one names no user or session: the app would end none, or every one it keys by it.
+  if (claims.sub !== undefined && !nonEmptyString(claims.sub)) refuse('has a bad sub')
+  if (claims.sid !== undefined && !nonEmptyString(claims.sid)) refuse('has a bad sid')
   const aud = claims.aud
   if (
     Array.isArray(aud) &&
@@ -179,4 +179,8 @@ function refuse(what: string, cause?: unknown): never {
     `The logout token ${what}`,
     cause === undefined ? undefined : { cause },
   )
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
 }

@@ -52,6 +52,10 @@ describe('validateLogoutToken', () => {
     ['no jti', { jti: undefined }],
     ['no iat', { iat: undefined }],
     ['neither sub nor sid', { sub: undefined, sid: undefined }],
+    ['an empty sub with no sid', { sub: '', sid: undefined }],
+    ['an empty sid with no sub', { sub: undefined, sid: '' }],
+    ['an empty sid beside a sub', { sid: '' }],
+    ['a sub that is no string', { sub: 42 }],
     ['an expired exp', { exp: Math.floor(Date.now() / 1000) - 600 }],
   ])('refuses %s', async (_name, extra) => {
     const token = await signJwt(claims(extra), { key })
