@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  ANSWER_TIMEOUT_MS,
   AbortError,
   type AuthTransaction,
   type Clock,
@@ -60,13 +61,6 @@ import {
 } from './url-cleanup.ts'
 
 const DEFAULT_SCOPE = 'openid profile email offline_access'
-
-/**
- * How long a sent code exchange may wait for its answer (its caller waits only `timeoutMs`):
- * TokenManager's `answerTimeoutMs` default, for the same reason. The code is spent when the
- * request arrives, so a late answer holds the only tokens this login will give.
- */
-const EXCHANGE_ANSWER_TIMEOUT_MS = 300_000
 
 /** How often a login's tokens are offered to a failing store (after 0.25, 0.5, 1 and 2 s). */
 const STORE_ATTEMPTS = 5
@@ -690,12 +684,12 @@ export class SpaClient {
   /**
    * Exchanges the code of a login's response and signs in. A sent exchange is never abandoned:
    * its caller waits the client's `timeoutMs` (then `TIMEOUT`), the exchange itself up to
-   * {@link EXCHANGE_ANSWER_TIMEOUT_MS}, and a late answer still signs in (a `login` event; a late
+   * {@link ANSWER_TIMEOUT_MS}, and a late answer still signs in (a `login` event; a late
    * failure is an `error` event).
    */
   #completeLogin(core: ClientCore, url: string, transaction: AuthTransaction): Promise<TokenSet> {
     const login = handleAuthorizationResponse(core, url, transaction, {
-      timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
+      timeoutMs: ANSWER_TIMEOUT_MS,
     }).then(async (tokenSet) => {
       await this.#signedIn(tokenSet)
       return tokenSet
@@ -806,7 +800,7 @@ export class SpaClient {
     // Under TokenManager's renewal, whose callers wait only `timeoutMs`: a sent exchange is kept.
     // TokenManager checks that the answer is about the same user.
     return handleAuthorizationResponse(core, responseUrl, transaction, {
-      timeoutMs: EXCHANGE_ANSWER_TIMEOUT_MS,
+      timeoutMs: ANSWER_TIMEOUT_MS,
     })
   }
 }

@@ -53,6 +53,7 @@ export {
   type RefreshTask,
 } from './refresh-coordinator.ts'
 export {
+  ANSWER_TIMEOUT_MS,
   TokenManager,
   type RefreshingClient,
   type TokenChangeMessage,

@@ -25,6 +25,20 @@ import { rotatedRefreshToken } from './rotated-refresh-token.ts'
 import type { Lock, Store, StoreGetOptions } from './store.ts'
 import { TokenSet, type TokenSetJSON } from './token-set.ts'
 
+/**
+ * How long a request that spends a one-time grant waits for its answer once sent (5 minutes):
+ * a refresh with a refresh token the provider rotates (TokenManager's `answerTimeoutMs`
+ * default), a code exchange (SpaClient's, `loopbackLogin`'s). Its caller waits only
+ * `timeoutMs`; the answer, however late, holds the only tokens there will be, so it is awaited
+ * and kept.
+ *
+ * @example
+ * ```ts
+ * ANSWER_TIMEOUT_MS // 300_000
+ * ```
+ */
+export const ANSWER_TIMEOUT_MS = 300_000
+
 /** What TokenManager needs from a client: `Client` satisfies it. */
 export interface RefreshingClient {
   /**
@@ -102,9 +116,10 @@ export interface TokenManagerOptions {
    */
   timeoutMs?: number
   /**
-   * How long a refresh request, once sent, waits for its answer (default 300000 ms). The
-   * provider may have rotated the refresh token already: the answer, however late, is then the
-   * only valid set, so it is awaited under the lock and stored.
+   * How long a refresh request, once sent, waits for its answer (default
+   * {@link ANSWER_TIMEOUT_MS}, 300000 ms). The provider may have rotated the refresh token
+   * already: the answer, however late, is then the only valid set, so it is awaited under the
+   * lock and stored.
    */
   answerTimeoutMs?: number
   /**
@@ -314,7 +329,11 @@ export class TokenManager {
     this.#skewSec = nonNegative(options.refreshSkewSec ?? options.skewSec, 'refreshSkewSec', 60)
     this.#jitterSec = nonNegative(options.jitterSec, 'jitterSec', 5)
     this.#lockTimeoutMs = nonNegative(options.lockTimeoutMs, 'lockTimeoutMs', 30_000)
-    this.#answerTimeoutMs = nonNegative(options.answerTimeoutMs, 'answerTimeoutMs', 300_000)
+    this.#answerTimeoutMs = nonNegative(
+      options.answerTimeoutMs,
+      'answerTimeoutMs',
+      ANSWER_TIMEOUT_MS,
+    )
     this.#renew = options.renew
     this.#autoRefresh = options.autoRefresh ?? options.proactiveRefresh ?? false
     this.#visibility = options.visibility

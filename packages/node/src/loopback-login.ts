@@ -7,6 +7,7 @@
  */
 import {
   AbortError,
+  ANSWER_TIMEOUT_MS,
   type AuthTransaction,
   type Client,
   InvalidArgumentError,
@@ -16,14 +17,6 @@ import {
 import type { StatusOutput } from './internal/status-line.ts'
 import { startLoopbackListener } from './loopback-listener.ts'
 import { openBrowser } from './open-browser.ts'
-
-/**
- * How long the code exchange, once sent, may wait for its answer (SpaClient's exchange and
- * TokenManager's `answerTimeoutMs` wait as long): the provider spends the code when the request
- * arrives, so a late answer holds the only tokens this login will give. A client `timeoutMs`
- * longer than this is kept. The user can still give up (`signal`, Ctrl-C).
- */
-const EXCHANGE_ANSWER_TIMEOUT_MS = 300_000
 
 /** After this long (the client's clock) without an answer, `output` says the provider is slow. */
 const SLOW_ANSWER_NOTICE_MS = 10_000
@@ -164,7 +157,7 @@ async function redeem(
   try {
     return await client.handleAuthorizationResponse(callbackUrl, transaction, {
       signal,
-      timeoutMs: Math.max(timeoutMs, EXCHANGE_ANSWER_TIMEOUT_MS),
+      timeoutMs: Math.max(timeoutMs, ANSWER_TIMEOUT_MS),
     })
   } finally {
     clock.clearTimeout(notice)
