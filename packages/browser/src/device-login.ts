@@ -181,8 +181,9 @@ export class DeviceLogin {
         if (payload.tokenSet?.accessToken === this.#handedOver) return
         this.#forward('login', payload)
         if (!POLLING.has(this.#state.status)) return
-        // Another tab of the app finished a device login: this one is signed in too.
-        this.#stopPolling()
+        // Another tab of the app finished a device login: this one is signed in too, and its
+        // code (countdown, renewal) is over.
+        this.#begin()
         void this.#store.delete(this.#pendingKey).catch((error) => this.#reportError(error))
         this.#set({ status: 'signed-in' })
       }),

@@ -479,3 +479,24 @@ describe('two device logins with one clientId and two issuers', () => {
     expect(await b.login.getTokenSet()).toBeUndefined()
   })
 })
+
+describe('createDeviceLogin, ends and overlaps', () => {
+  it('signed in by another tab, it stops its countdown: no expiry, no new code', async () => {
+    const lock = new InProcessLock()
+    const tab1 = setup({ lock })
+    const tab2 = setup({ lock, store: tab1.store })
+    // Both start before either has stored a code: each shows its own.
+    await Promise.all([tab1.login.start(), tab2.login.start()])
+    const shown1 = await until(tab1.login, (s) => s.status === 'waiting')
+    const shown2 = await until(tab2.login, (s) => s.status === 'waiting')
+    expect(shown2.userCode).not.toBe(shown1.userCode)
+    server.control.approveDevice(shown1.userCode!)
+    await pass(INTERVAL_SEC * 1000)
+    await until(tab1.login, (s) => s.status === 'signed-in')
+    await until(tab2.login, (s) => s.status === 'signed-in')
+
+    await pass((shown2.expiresAt! + 10) * 1000 - clock.now(), 1_000)
+    expect(tab2.login.state).toEqual({ status: 'signed-in' })
+    expect(codeRequests()).toHaveLength(2)
+  })
+})
