@@ -230,7 +230,9 @@ export class DeviceLogin {
       const pending = await this.#store.get(this.#pendingKey)
       if (run !== this.#run) return
       if (isUnexpired(pending, this.#clock)) {
-        this.#show(run, resumeDeviceAuthorization(await this.#protocol(), pending))
+        const core = await this.#protocol()
+        // stop(), close() or restart() meanwhile: this resume is over.
+        if (run === this.#run) this.#show(run, resumeDeviceAuthorization(core, pending))
         return
       }
     } catch (error) {

@@ -499,4 +499,27 @@ describe('createDeviceLogin, ends and overlaps', () => {
     expect(tab2.login.state).toEqual({ status: 'signed-in' })
     expect(codeRequests()).toHaveLength(2)
   })
+
+  it.each(['stop', 'close'] as const)(
+    '%s() while start() resumes a stored code: no code shown, no poll, no timer left',
+    async (end) => {
+      const first = setup()
+      await first.login.start()
+      await until(first.login, (s) => s.status === 'waiting')
+      first.login.close() // the page is reloaded
+      server.control.clearRequests()
+
+      const { login } = setup({ store: first.store })
+      const started = login.start()
+      // The provider's metadata is on its way when the user leaves the screen.
+      while (wire.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      login[end]()
+      await started
+      await wire.settled()
+      expect(login.state).toEqual({ status: 'idle' })
+      expect(clock.pendingTimers).toBe(0)
+      await pass(3 * INTERVAL_SEC * 1000)
+      expect(tokenPolls()).toHaveLength(0)
+    },
+  )
 })
