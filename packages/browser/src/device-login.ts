@@ -493,7 +493,7 @@ export class DeviceLogin {
       manager.close()
     }
     await this.#store.delete(this.#pendingKey).catch((error) => this.#reportError(error))
-    this.#events.emit('login', { tokenSet: tokens, source: 'this-tab' })
+    this.#forward('login', { tokenSet: tokens, source: 'this-tab' })
   }
 
   #pollFailed(run: number, poller: Poller, error: unknown): void {
@@ -609,12 +609,13 @@ export class DeviceLogin {
     }
   }
 
+  /** Emits `name`, unless closed: a poll answered after close() keeps its tokens silently. */
   #forward<K extends keyof SpaEvents>(name: K, payload: SpaEvents[K]): void {
-    this.#events.emit(name, payload)
+    if (!this.#closed) this.#events.emit(name, payload)
   }
 
   #reportError(error: unknown): void {
-    this.#events.emit('error', asError(error))
+    this.#forward('error', asError(error))
   }
 
   #protocol(): Promise<ClientCore> {

@@ -480,6 +480,16 @@ describe('two device logins with one clientId and two issuers', () => {
   })
 })
 
+/** Resolves once `key` holds a value (the hand-over of tokens runs on after the answer). */
+async function stored(store: MemoryStore, key: string): Promise<unknown> {
+  for (let tries = 0; tries < 500; tries++) {
+    const value = await store.get(key)
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error(`nothing was stored under ${key}`)
+}
+
 describe('createDeviceLogin, ends and overlaps', () => {
   it('signed in by another tab, it stops its countdown: no expiry, no new code', async () => {
     const lock = new InProcessLock()
@@ -498,6 +508,25 @@ describe('createDeviceLogin, ends and overlaps', () => {
     await pass((shown2.expiresAt! + 10) * 1000 - clock.now(), 1_000)
     expect(tab2.login.state).toEqual({ status: 'signed-in' })
     expect(codeRequests()).toHaveLength(2)
+  })
+
+  it('emits no event after close(), also when a poll sent before it is approved', async () => {
+    const { login, store } = setup()
+    const events: string[] = []
+    login.on('login', () => events.push('login'))
+    login.on('error', (error) => events.push(`error ${error.code}`))
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    await wire.settled()
+    await clock.advance(INTERVAL_SEC * 1000)
+    expect(wire.inFlight).toBe(1) // the poll is on its way
+    login.close()
+    await wire.settled()
+    // The approved tokens are kept; nobody is told after close().
+    await stored(store, sessionKey())
+    await pass(1_000)
+    expect(events).toEqual([])
   })
 
   it.each(['stop', 'close'] as const)(
