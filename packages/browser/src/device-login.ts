@@ -62,11 +62,15 @@ const PROGRESS_STATUS: Record<DevicePollProgress['reason'], DeviceLoginStatus> =
   backoff: 'retrying',
 }
 
-/** One `poll()` of one code; `requesting` while its token request may be on the wire. */
+/**
+ * One `poll()` of one code; `requesting` while its token request may be on the wire or its
+ * answer not yet reported, `onWire` while the request itself is unanswered.
+ */
 interface Poller {
   device: DeviceAuthorization
   controller: AbortController
   requesting: boolean
+  onWire: number
 }
 
 /**
@@ -410,13 +414,19 @@ export class DeviceLogin {
   /** Polls `device` until it ends; offline, nothing is sent until the network is back. */
   #poll(run: number, device: DeviceAuthorization): void {
     if (!this.#network.isOnline()) return
-    const poller: Poller = { device, controller: new AbortController(), requesting: false }
+    const poller: Poller = {
+      device,
+      controller: new AbortController(),
+      requesting: false,
+      onWire: 0,
+    }
     this.#poller = poller
     device
       .poll({
         signal: poller.controller.signal,
         onPending: (progress) => {
-          poller.requesting = false
+          // A poll slower than timeoutMs is reported (`backoff`) while it is still on the wire.
+          poller.requesting = poller.onWire > 0
           // Let go of a poll nobody wants any more, now that no request of it is on the wire.
           if (!this.#wants(run, poller)) {
             poller.controller.abort()
@@ -650,7 +660,11 @@ export class DeviceLogin {
       const poller = this.#poller
       if (poller && (init?.method ?? 'GET').toUpperCase() === 'POST' && this.#tokenEndpoint) {
         const url = input instanceof Request ? input.url : String(input)
-        if (sameEndpoint(url, this.#tokenEndpoint)) poller.requesting = true
+        if (sameEndpoint(url, this.#tokenEndpoint)) {
+          poller.requesting = true
+          poller.onWire++
+          return (inner ?? globalThis.fetch)(input, init).finally(() => poller.onWire--)
+        }
       }
       return (inner ?? globalThis.fetch)(input, init)
     }

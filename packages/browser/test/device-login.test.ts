@@ -552,3 +552,24 @@ describe('createDeviceLogin, ends and overlaps', () => {
     },
   )
 })
+
+describe('createDeviceLogin, a slow poll', () => {
+  it('stop() after a slow poll was reported (`retrying`) keeps that poll and its tokens', async () => {
+    const { login, store } = setup({ timeoutMs: 2_000 })
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    // The provider answers the next poll late (real time): after timeoutMs on the TV's clock.
+    server.control.setFaults({ http: { token: { delayMs: 300, times: 1 } } })
+    await wire.settled()
+    await clock.advance(INTERVAL_SEC * 1000)
+    expect(wire.inFlight).toBe(1)
+    await clock.advance(2_000)
+    expect(login.state.status).toBe('retrying')
+    expect(wire.inFlight).toBe(1) // the approved poll is still on its way
+    login.stop()
+    await wire.settled()
+    expect(await stored(store, sessionKey())).toMatchObject({ accessToken: expect.any(String) })
+    expect(tokenPolls()).toHaveLength(1)
+  })
+})
