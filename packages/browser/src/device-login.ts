@@ -231,13 +231,20 @@ export class DeviceLogin {
         if (run === this.#run) this.#set({ status: 'signed-in' })
         return
       }
-      const pending = await this.#store.get(this.#pendingKey)
+      // A pending code the store cannot give back (a failed read, a damaged value) is reported
+      // and replaced by a new one.
+      const pending = await this.#store.get(this.#pendingKey).catch((e) => this.#reportError(e))
       if (run !== this.#run) return
       if (isUnexpired(pending, this.#clock)) {
         const core = await this.#protocol()
         // stop(), close() or restart() meanwhile: this resume is over.
-        if (run === this.#run) this.#show(run, resumeDeviceAuthorization(core, pending))
-        return
+        if (run !== this.#run) return
+        try {
+          this.#show(run, resumeDeviceAuthorization(core, pending))
+          return
+        } catch (error) {
+          this.#reportError(error)
+        }
       }
     } catch (error) {
       if (run === this.#run) this.#fail(error)

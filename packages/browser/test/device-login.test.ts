@@ -573,3 +573,40 @@ describe('createDeviceLogin, a slow poll', () => {
     expect(tokenPolls()).toHaveLength(1)
   })
 })
+
+describe('createDeviceLogin, a store that fails', () => {
+  it('a pending code it cannot read is reported (`error` event); a new code is shown', async () => {
+    class PendingUnreadable extends MemoryStore {
+      override get<T = unknown>(key: string): Promise<T | undefined> {
+        if (key.endsWith(':device')) return Promise.reject(new Error('IndexedDB: read failed'))
+        return super.get<T>(key)
+      }
+    }
+    const { login } = setup({ store: new PendingUnreadable() })
+    const errors: string[] = []
+    login.on('error', (error) => errors.push(error.message))
+    await login.start()
+    expect(login.state.status).toBe('waiting')
+    expect(login.state.userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/)
+    expect(errors).toEqual(['IndexedDB: read failed'])
+  })
+
+  it('a stored pending code that is no DeviceAuthorizationJSON is reported and replaced', async () => {
+    const store = new MemoryStore()
+    // Unexpired, but without its device code (damaged, or written by something else).
+    await store.set(`${sessionKey()}:device`, {
+      userCode: 'BCDF-GHJK',
+      expiresAt: Math.floor(clock.now() / 1000) + 60,
+    })
+    const { login } = setup({ store })
+    const errors: string[] = []
+    login.on('error', (error) => errors.push(error.code))
+    await login.start()
+    expect(login.state.status).toBe('waiting')
+    expect(login.state.userCode).not.toBe('BCDF-GHJK')
+    expect(errors).toEqual(['INVALID_ARGUMENT'])
+    expect(await store.get(`${sessionKey()}:device`)).toMatchObject({
+      userCode: login.state.userCode,
+    })
+  })
+})
