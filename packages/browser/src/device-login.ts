@@ -434,6 +434,10 @@ export class DeviceLogin {
         onPending: (progress) => {
           // A poll slower than timeoutMs is reported (`backoff`) while it is still on the wire.
           poller.requesting = poller.onWire > 0
+          // slow_down and backoff grow the interval for good: a reload must not poll faster,
+          // also when the answer comes while polling is paused (offline) for this code.
+          if (progress.reason !== 'authorization_pending' && device === this.#device)
+            void this.#savePending(device)
           // Let go of a poll nobody wants any more, now that no request of it is on the wire.
           if (!this.#wants(run, poller)) {
             poller.controller.abort()
@@ -445,8 +449,6 @@ export class DeviceLogin {
             interval: progress.interval,
             error: undefined,
           })
-          // slow_down and backoff grow the interval for good: a reload must not poll faster.
-          if (progress.reason !== 'authorization_pending') void this.#savePending(device)
         },
       })
       .then(

@@ -610,3 +610,30 @@ describe('createDeviceLogin, a store that fails', () => {
     })
   })
 })
+
+describe('createDeviceLogin, slow_down and a reload', () => {
+  it('keeps a slow_down that answers a poll sent before the network went down, for a reload', async () => {
+    const { login, store, network } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    // The answer to the next poll takes a moment (real time): the network drops meanwhile.
+    server.control.setFaults({
+      device: { slowDown: 1 },
+      http: { token: { delayMs: 200, times: 1 } },
+    })
+    await wire.settled()
+    await clock.advance(INTERVAL_SEC * 1000)
+    expect(wire.inFlight).toBe(1)
+    network.set(false) // the poll is on its way; its answer is slow_down
+    await wire.settled()
+    expect(tokenPolls()).toHaveLength(1)
+    await expect(store.get(`${sessionKey()}:device`)).resolves.toMatchObject({
+      interval: INTERVAL_SEC + 5,
+    })
+    login.close() // the page is reloaded
+
+    const reloaded = setup({ store })
+    await reloaded.login.start()
+    expect(reloaded.login.state).toMatchObject({ userCode, interval: INTERVAL_SEC + 5 })
+  })
+})
