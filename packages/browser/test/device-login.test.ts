@@ -518,6 +518,8 @@ describe('createDeviceLogin, ends and overlaps', () => {
     await login.start()
     const { userCode } = await until(login, (s) => s.status === 'waiting')
     server.control.approveDevice(userCode!)
+    // The answer takes a moment (real time): close() comes while the poll is on its way.
+    server.control.setFaults({ http: { token: { delayMs: 200, times: 1 } } })
     await wire.settled()
     await clock.advance(INTERVAL_SEC * 1000)
     expect(wire.inFlight).toBe(1) // the poll is on its way
