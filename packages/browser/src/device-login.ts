@@ -480,6 +480,9 @@ export class DeviceLogin {
 
   async #approved(run: number, poller: Poller, tokens: TokenSet): Promise<void> {
     if (this.#poller === poller) this.#poller = undefined
+    // Two poll() calls of one code (offline and back while a poll was on its way) share its
+    // answer: the tokens are handed over once.
+    if (tokens.accessToken === this.#handedOver) return
     // Approved tokens are kept whatever happened meanwhile: the user did approve.
     try {
       await this.#handOver(tokens)

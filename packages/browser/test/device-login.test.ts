@@ -639,3 +639,26 @@ describe('createDeviceLogin, slow_down and a reload', () => {
     expect(reloaded.login.state).toMatchObject({ userCode, interval: INTERVAL_SEC + 5 })
   })
 })
+
+describe('createDeviceLogin, offline and back while a poll is on its way', () => {
+  it('signs in once: one login event, one hand-over of the tokens', async () => {
+    const { login, store, network } = setup()
+    const logins: string[] = []
+    login.on('login', (event) => logins.push(event.source))
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.approveDevice(userCode!)
+    server.control.setFaults({ http: { token: { delayMs: 200, times: 1 } } })
+    await wire.settled()
+    await clock.advance(INTERVAL_SEC * 1000)
+    expect(wire.inFlight).toBe(1)
+    network.set(false)
+    network.set(true) // the approved poll is still on its way
+    await wire.settled()
+    await until(login, (s) => s.status === 'signed-in')
+    await stored(store, sessionKey())
+    await pass(1_000)
+    expect(logins).toEqual(['this-tab'])
+    expect(tokenPolls()).toHaveLength(1)
+  })
+})
