@@ -259,7 +259,8 @@ export class DeviceLogin {
     if (this.#state.status === 'signed-in') return
     const run = this.#begin()
     await this.#store.delete(this.#pendingKey).catch((error) => this.#reportError(error))
-    await this.#newCode(run)
+    // stop() or close() meanwhile: no new code.
+    if (run === this.#run) await this.#newCode(run)
   }
 
   /**

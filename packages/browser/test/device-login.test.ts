@@ -662,3 +662,19 @@ describe('createDeviceLogin, offline and back while a poll is on its way', () =>
     expect(tokenPolls()).toHaveLength(1)
   })
 })
+
+describe('createDeviceLogin, stop() right after restart()', () => {
+  it('stays stopped (`idle`, no code asked for), and start() still starts', async () => {
+    const { login } = setup()
+    await login.start()
+    await until(login, (s) => s.status === 'waiting')
+    const restarted = login.restart()
+    login.stop() // while restart() drops the stored code
+    await restarted
+    await wire.settled()
+    expect(login.state).toEqual({ status: 'idle' })
+    expect(codeRequests()).toHaveLength(1)
+    await login.start()
+    expect(login.state.status).toBe('waiting')
+  })
+})
