@@ -125,6 +125,8 @@ export class DeviceLogin {
   /** Bumped whenever the flow starts over or stops: late results of an older run are ignored. */
   #run = 0
   #device: DeviceAuthorization | undefined
+  /** The code shown last, kept after stop() so that start() continues its polling. */
+  #last: DeviceAuthorization | undefined
   #poller: Poller | undefined
   #tick: TimerHandle | undefined
   #renewTimer: TimerHandle | undefined
@@ -240,7 +242,11 @@ export class DeviceLogin {
         // stop(), close() or restart() meanwhile: this resume is over.
         if (run !== this.#run) return
         try {
-          this.#show(run, resumeDeviceAuthorization(core, pending))
+          // The code shown before stop() is polled on (a poll of it may be on its way), not anew.
+          const last = this.#last
+          const same =
+            last?.toJSON().deviceCode === (pending as { deviceCode?: unknown }).deviceCode
+          this.#show(run, (same && last) || resumeDeviceAuthorization(core, pending))
           return
         } catch (error) {
           this.#reportError(error)
@@ -375,6 +381,7 @@ export class DeviceLogin {
   /** Shows `device`'s code, starts the countdown and polling. */
   #show(run: number, device: DeviceAuthorization): void {
     this.#device = device
+    this.#last = device
     this.#set({
       status: this.#network.isOnline() ? 'waiting' : 'offline',
       userCode: device.userCode,

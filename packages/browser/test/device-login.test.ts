@@ -678,3 +678,26 @@ describe('createDeviceLogin, stop() right after restart()', () => {
     expect(login.state.status).toBe('waiting')
   })
 })
+
+describe('createDeviceLogin, stop() and start() while a poll is on its way', () => {
+  it('resumes the same polling: no second poll of the code while the first is unanswered', async () => {
+    const { login } = setup()
+    await login.start()
+    const { userCode } = await until(login, (s) => s.status === 'waiting')
+    server.control.setFaults({ http: { token: { delayMs: 300, times: 1 } } })
+    await wire.settled()
+    await clock.advance(INTERVAL_SEC * 1000)
+    expect(wire.inFlight).toBe(1)
+    login.stop()
+    await login.start() // the same code again, its poll still on the wire
+    expect(login.state).toMatchObject({ status: 'waiting', userCode })
+    await clock.advance(INTERVAL_SEC * 1000)
+    await wire.settled()
+    // One poll answered, and no slow_down for a second one sent too soon.
+    expect(tokenPolls()).toHaveLength(1)
+    expect(login.state).toMatchObject({ status: 'waiting', interval: INTERVAL_SEC })
+    server.control.approveDevice(userCode!)
+    await pass(2 * INTERVAL_SEC * 1000)
+    await until(login, (s) => s.status === 'signed-in')
+  })
+})
