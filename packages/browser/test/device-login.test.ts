@@ -541,8 +541,10 @@ describe('createDeviceLogin, ends and overlaps', () => {
       server.control.clearRequests()
 
       const { login } = setup({ store: first.store })
+      // The provider's metadata is on its way when the user leaves the screen: held there (real
+      // time) so the wait below sees it on the wire even on a loaded machine.
+      server.control.setFaults({ http: { discovery: { delayMs: 1_000, times: 1 } } })
       const started = login.start()
-      // The provider's metadata is on its way when the user leaves the screen.
       while (wire.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 1))
       login[end]()
       await started
