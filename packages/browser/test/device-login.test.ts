@@ -25,8 +25,9 @@ let clock: ManualClock
 /** Each test's fetch: tells when every answer so far has been handled. */
 let wire: Wire
 
-beforeAll(async () => {
-  server = await startReferenceServer({
+/** A reference server on the test's clock, with the device flow's interval and lifetime. */
+const startServer = () =>
+  startReferenceServer({
     port: 0,
     clients: DEMO_CLIENTS,
     generateKeyPair: fixedKeyPairs(),
@@ -34,6 +35,9 @@ beforeAll(async () => {
     deviceCodeTtl: TTL_SEC,
     clock: { now: () => clock.now() },
   })
+
+beforeAll(async () => {
+  server = await startServer()
 })
 beforeEach(() => {
   clock = new ManualClock(Date.now())
@@ -412,14 +416,7 @@ describe('createDeviceLogin', () => {
 describe('two device logins with one clientId and two issuers', () => {
   let other: ReferenceServer
   beforeAll(async () => {
-    other = await startReferenceServer({
-      port: 0,
-      clients: DEMO_CLIENTS,
-      generateKeyPair: fixedKeyPairs(),
-      deviceInterval: INTERVAL_SEC,
-      deviceCodeTtl: TTL_SEC,
-      clock: { now: () => clock.now() },
-    })
+    other = await startServer()
   })
   afterAll(async () => {
     await other.close()
