@@ -7,7 +7,8 @@
  * cooldowns are read from the core's `clock` (`ClientOptions.clock`).
  *
  * The cache is openrp's own, and holds the keys openrp may verify with only (entries that are no
- * JSON object, and RSA keys under 2048 bits, are left out): jose gets each set through
+ * JSON object, private keys, RSA keys under 2048 bits and EC keys WebCrypto refuses are left
+ * out): jose gets each set through
  * `createLocalJWKSet`
  * ({@link LoadedJwks.joseKeys}); token endpoint ID tokens are verified with the keys imported
  * from it ({@link LoadedJwks.verificationKeys}). Neither library keeps a key set of its own.
@@ -216,16 +217,35 @@ async function fetchJwks(core: ClientCore): Promise<JSONWebKeySet> {
     if (!Array.isArray(keys))
       throw new ValidationError('JWKS_INVALID', 'The JWKS has no "keys" array')
     // An entry that is no JSON object is no key (jose would refuse the whole set for it), nor is
-    // an RSA key under 2048 bits (jose refuses to verify with one): the set both verification
-    // paths see holds the others only, so such a key is "no key" (and refetched) on both.
-    return { keys: keys.filter(isUsableKey) } as JSONWebKeySet
+    // a private key, an RSA key under 2048 bits or an EC key that is no point of its curve (jose
+    // refuses to verify with them, the token endpoint path cannot import them): the set both
+    // verification paths see holds the others only, so such a key is "no key" (and refetched)
+    // on both.
+    const usable = await Promise.all(keys.map(isUsableKey))
+    return { keys: keys.filter((_, i) => usable[i]) } as JSONWebKeySet
   })
 }
 
-/** Whether a JWKS entry may be a verification key: a JSON object, and no RSA key under 2048 bits. */
-function isUsableKey(jwk: unknown): boolean {
-  if (!isJsonObject(jwk)) return false
-  return jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || modulusBits(jwk.n) >= 2048
+/** The curves of the EC keys openrp verifies with (ES256, ES384, ES512). */
+const EC_CURVES: unknown[] = ['P-256', 'P-384', 'P-521']
+
+/**
+ * Whether a JWKS entry may be a verification key: a JSON object without a private part (`d`),
+ * no RSA key under 2048 bits, and no EC key of these curves that WebCrypto refuses to import
+ * (a point off the curve, or coordinates of another length).
+ */
+async function isUsableKey(jwk: unknown): Promise<boolean> {
+  if (!isJsonObject(jwk) || jwk.d !== undefined) return false
+  const { kty, crv, n, x, y } = jwk
+  if (kty === 'RSA') return typeof n !== 'string' || modulusBits(n) >= 2048
+  if (kty !== 'EC' || !EC_CURVES.includes(crv)) return true
+  const params = { name: 'ECDSA', namedCurve: crv as string }
+  return crypto.subtle
+    .importKey('jwk', { kty, crv, x, y } as JsonWebKey, params, false, ['verify'])
+    .then(
+      () => true,
+      () => false,
+    )
 }
 
 /** The bit length of a base64url RSA modulus (0 when it is not base64url). */
