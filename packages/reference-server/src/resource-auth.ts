@@ -21,10 +21,10 @@ export type ResourceAuth =
   | { ok: true; claims: JWTPayload; record: AccessTokenRecord; scheme: 'Bearer' | 'DPoP' }
   | { ok: false; response: Response }
 
-/** Answers 401/403 with both challenges (the client may use either scheme). */
+/** Answers 400/401/403 with both challenges (the client may use either scheme). */
 export function challenge(
   c: AppContext,
-  status: 401 | 403,
+  status: 400 | 401 | 403,
   scheme: 'Bearer' | 'DPoP',
   error?: string,
   description?: string,
@@ -45,22 +45,27 @@ export async function authenticateResource(
   options: { formToken?: string } = {},
 ): Promise<ResourceAuth> {
   const header = c.req.header('authorization')
-  const match = header?.match(/^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i)
   let scheme: 'Bearer' | 'DPoP' = 'Bearer'
   let token: string | undefined
   if (header !== undefined) {
+    const named = header.match(/^(Bearer|DPoP)(?: |$)/i)
+    // RFC 6750 §3.1: another scheme is no credentials for this resource (no error code).
+    if (!named) return { ok: false, response: challenge(c, 401, 'Bearer') }
+    scheme = named[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'
+    // One token68 after the scheme; anything else (none, two, other characters) is a
+    // malformed request (RFC 6750 §2.1, §3.1).
+    const match = header.match(/^\S+ ([A-Za-z0-9._~+/-]+=*)$/)
     if (!match) {
       return {
         ok: false,
-        response: challenge(c, 401, 'Bearer', 'invalid_request', 'malformed Authorization header'),
+        response: challenge(c, 400, scheme, 'invalid_request', 'malformed Authorization header'),
       }
     }
-    scheme = match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'
-    token = match[2]!
+    token = match[1]!
     if (options.formToken) {
       return {
         ok: false,
-        response: challenge(c, 400 as 401, scheme, 'invalid_request', 'token sent twice'),
+        response: challenge(c, 400, scheme, 'invalid_request', 'token sent twice'),
       }
     }
   } else if (options.formToken) {
