@@ -6,6 +6,7 @@ import { organizationSwitchGrant } from './grants/organization-switch.ts'
 import { KeyRing } from './keys.ts'
 import type { RegistrationRecord } from './registration.ts'
 import { RequestLog } from './request-log.ts'
+import { SWEEP_GRACE } from './sweep.ts'
 import type {
   ClientConfig,
   ReferenceServerOptions,
@@ -173,8 +174,13 @@ export interface ServerState {
   refreshTokens: Map<string, RefreshTokenRecord>
   devices: Map<string, DeviceRecord>
   par: Map<string, ParRecord>
-  /** Seen `jti`s of client assertions, JWT bearer assertions, DPoP proofs, SAML IDs -> expiry. */
+  /**
+   * Seen `jti`s of client assertions, JWT bearer assertions, DPoP proofs, SAML IDs -> expiry
+   * (server clock seconds); swept by {@link rememberJti}, on the server's clock.
+   */
   seenJti: Map<string, number>
+  /** When {@link rememberJti} last swept `seenJti` (server clock seconds). */
+  seenJtiSweptAt: number
   /**
    * `jti`s of the request objects (RFC 9101) taken at /authorize and /par, as
    * `${client_id} ${jti}` -> the second (server clock) after which the object is expired; each is
@@ -207,8 +213,20 @@ export function refreshTokenReuseInterval(
   return Number.isFinite(value) && value > 0 ? value : 0
 }
 
-/** Records a one-time identifier; false when it was already seen (a replay). */
+/** Server clock seconds between two sweeps of `seenJti`. */
+const JTI_SWEEP_EVERY = 60
+
+/**
+ * Records a one-time identifier; false when it was already seen (a replay). Identifiers expired
+ * for longer than the sweep grace are forgotten first, at most once a minute, by the server's
+ * clock (an injected one too): what they identified is refused as expired by then.
+ */
 export function rememberJti(state: ServerState, key: string, expiresAt: number): boolean {
+  const now = state.now()
+  if (now - state.seenJtiSweptAt >= JTI_SWEEP_EVERY) {
+    state.seenJtiSweptAt = now
+    for (const [k, exp] of state.seenJti) if (exp < now - SWEEP_GRACE) state.seenJti.delete(k)
+  }
   if (state.seenJti.has(key)) return false
   state.seenJti.set(key, expiresAt)
   return true
@@ -254,6 +272,7 @@ export async function createServerState(options: ReferenceServerOptions): Promis
     devices: new Map(),
     par: new Map(),
     seenJti: new Map(),
+    seenJtiSweptAt: Number.NEGATIVE_INFINITY,
     requestObjectJtis: new Map(),
     dpopNonces: [],
     registrations: new Map(),

@@ -199,7 +199,9 @@ export interface ReferenceServerOptions {
    * code and PAR expiry, the device polling interval and `slow_down`, `iat` / `exp` of what it
    * signs, the request log. Structurally `@openrp/core`'s `Clock` (only `now` is used), e.g. a
    * testkit `ManualClock`, so a test moves time instead of waiting. `setClockOffset` adds to it.
-   * With a clock given, expired records are not swept (a test that moves time still sees them).
+   * With a clock given, expired records are not swept (a test that moves time still sees them),
+   * except seen one-time identifiers (assertion, DPoP proof and SAML `jti`s / IDs): they are
+   * forgotten by this clock, 5 minutes after they expire.
    */
   clock?: {
     /** Milliseconds since the Unix epoch, like `Date.now()`. */
