@@ -186,9 +186,10 @@ export class DeviceLogin {
       this.#session.on('login', (payload) => {
         if (payload.tokenSet?.accessToken === this.#handedOver) return
         this.#forward('login', payload)
-        if (!POLLING.has(this.#state.status)) return
-        // Another tab of the app finished a device login: this one is signed in too, and its
-        // code (countdown, renewal) is over.
+        if (this.#state.status !== 'starting' && !POLLING.has(this.#state.status)) return
+        // Another tab of the app signed in: this one is signed in too, and its code (on its way
+        // from the provider, never shown nor polled; or shown, with its countdown and renewal)
+        // is over.
         this.#begin()
         void this.#store.delete(this.#pendingKey).catch((error) => this.#reportError(error))
         this.#set({ status: 'signed-in' })

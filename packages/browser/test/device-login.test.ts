@@ -700,3 +700,41 @@ describe('createDeviceLogin, stop() and start() while a poll is on its way', () 
     await until(login, (s) => s.status === 'signed-in')
   })
 })
+
+/**
+ * Regression: another tab's sign-in while this device login was asking the provider for its
+ * first code was heard (a `login` event) but ended nothing: the code came and was shown, with
+ * its countdown and polling, under a session that already existed.
+ */
+describe('createDeviceLogin, signed in by another tab while asking for its first code', () => {
+  it('shows no code and goes to `signed-in`; the code it was given is never polled', async () => {
+    const lock = new InProcessLock()
+    // Both tabs ask for a code (none is stored yet); the provider holds both answers, the
+    // second tab's on a wire of its own so that the first tab's polls can be settled alone.
+    const hold = server.control.hold({ endpoint: 'device_authorization' })
+    const tab1 = setup({ lock })
+    const started1 = tab1.login.start()
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
+    const tab2 = setup({ lock, store: tab1.store, fetch: new Wire().fetch })
+    const heard = new Promise((resolve) => tab2.login.on('login', resolve))
+    const started2 = tab2.login.start()
+    await hold.waitUntilHeld(2, { timeoutMs: 10_000 })
+    hold.releaseNext() // the first tab's code
+    await started1
+    const { userCode } = await until(tab1.login, (s) => s.status === 'waiting')
+    expect(tab2.login.state.status).toBe('starting')
+
+    server.control.approveDevice(userCode!)
+    await pass(INTERVAL_SEC * 1000)
+    await until(tab1.login, (s) => s.status === 'signed-in')
+    await heard
+    hold.release() // the second tab's code comes after the sign-in
+    await started2
+    expect(tab2.login.state).toEqual({ status: 'signed-in' })
+    expect(await tab2.login.getAccessToken()).toBe((await tab1.login.getTokenSet())!.accessToken)
+    expect(codeRequests()).toHaveLength(2)
+    await pass(3 * INTERVAL_SEC * 1000)
+    expect(tab2.login.state).toEqual({ status: 'signed-in' })
+    expect(tokenPolls()).toHaveLength(1)
+  })
+})
