@@ -32,7 +32,7 @@ import type { StoreChoice } from './spa-options.ts'
  * | any polling state | the user denied | `denied` |
  * | any polling state | the provider answered with another error | `error` |
  * | any polling state | the user approved | `signed-in` |
- * | `starting`, any polling state | another tab signed in | `signed-in` (a code on its way is dropped) |
+ * | any but `idle` and `signed-in` | another tab signed in | `signed-in` (a code on its way is dropped) |
  * | `signed-in` | `logout()`, or the session ended (refresh refused) | `idle` |
  */
 export type DeviceLoginStatus =

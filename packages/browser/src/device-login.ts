@@ -186,10 +186,11 @@ export class DeviceLogin {
       this.#session.on('login', (payload) => {
         if (payload.tokenSet?.accessToken === this.#handedOver) return
         this.#forward('login', payload)
-        if (this.#state.status !== 'starting' && !POLLING.has(this.#state.status)) return
-        // Another tab of the app signed in: this one is signed in too, and its code (on its way
-        // from the provider, never shown nor polled; or shown, with its countdown and renewal)
-        // is over.
+        if (this.#state.status === 'idle' || this.#state.status === 'signed-in') return
+        // Another tab of the app signed in: this one is signed in too, and what its screen was
+        // at is over: a code on its way from the provider (never shown nor polled), a code shown
+        // (its countdown and renewal), or the end of a code, e.g. the `invalid_grant` its poll
+        // got for a code that the other tab, polling it too, had just spent.
         this.#begin()
         void this.#store.delete(this.#pendingKey).catch((error) => this.#reportError(error))
         this.#set({ status: 'signed-in' })

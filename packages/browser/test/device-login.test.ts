@@ -738,3 +738,52 @@ describe('createDeviceLogin, signed in by another tab while asking for its first
     expect(tokenPolls()).toHaveLength(1)
   })
 })
+
+/**
+ * Regression: two tabs showing one code (the second resumed it from the store) both poll it.
+ * When the approval's tokens went to one tab and the other tab's poll was answered
+ * `invalid_grant` (the code was spent) before that tab heard of the sign-in, the other tab
+ * ended on `error` and stayed there, though the session was stored and shared.
+ */
+describe('createDeviceLogin, a code resumed by another tab and approved', () => {
+  it('the tab whose poll finds the code spent is signed in with the other’s tokens', async () => {
+    const lock = new InProcessLock()
+    const tab1 = setup({ lock })
+    await tab1.login.start()
+    const shown = await until(tab1.login, (s) => s.status === 'waiting')
+    // Half an interval later, a second tab resumes the code: it polls half an interval after
+    // the first tab, each on a wire of its own.
+    await clock.advance(INTERVAL_SEC * 500)
+    const tab2 = setup({ lock, store: tab1.store, fetch: new Wire().fetch })
+    await tab2.login.start()
+    expect(tab2.login.state).toMatchObject({ status: 'waiting', userCode: shown.userCode })
+    const statuses: string[] = []
+    tab2.login.subscribe(({ status }) => {
+      if (status !== statuses.at(-1)) statuses.push(status)
+    })
+    const heard = new Promise((resolve) => tab2.login.on('login', resolve))
+
+    // The user approves. The first tab's poll spends the code; its answer (the tokens) is held
+    // at the provider while the second tab's poll is answered `invalid_grant`.
+    server.control.approveDevice(shown.userCode!)
+    const hold = server.control.hold({
+      endpoint: 'token',
+      grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+      times: 1,
+    })
+    await clock.advance(INTERVAL_SEC * 500)
+    await hold.waitUntilHeld(1, { timeoutMs: 10_000 })
+    await clock.advance(INTERVAL_SEC * 500)
+    const refused = await until(tab2.login, (s) => s.status === 'error')
+    expect(refused.error?.code).toBe('INVALID_GRANT')
+    hold.release()
+    await until(tab1.login, (s) => s.status === 'signed-in')
+    await heard
+    expect(tab2.login.state).toEqual({ status: 'signed-in' })
+    expect(await tab2.login.getAccessToken()).toBe((await tab1.login.getTokenSet())!.accessToken)
+    expect(tokenPolls()).toHaveLength(2)
+    // It cannot tell a code spent by another tab from one refused for good until that tab
+    // stores and announces the tokens: `error` shows until then.
+    expect(statuses).toEqual(['waiting', 'error', 'signed-in'])
+  })
+})
