@@ -125,7 +125,7 @@ describe('RedisStore', () => {
     }
   })
 
-  it('refuses a commandTimeoutMs, connectTimeoutMs or maxReconnectDelayMs a timer cannot take with INVALID_ARGUMENT', () => {
+  it('refuses a commandTimeoutMs, connectTimeoutMs or maxReconnectDelayMs a timer cannot take, or a maxReconnectDelayMs under 25 ms, with INVALID_ARGUMENT', () => {
     // Past 2^31 - 1 ms (Infinity included) a timer fires after 1 ms: every command failed with
     // STORE_ERROR at once. A NaN or negative maxReconnectDelayMs reconnected every ms or so
     // during an outage (hundreds of connections a second to a Redis coming back).
@@ -139,11 +139,19 @@ describe('RedisStore', () => {
           ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
         }
       }
-      // What a timer takes is still taken: a pause of 0 between reconnections too.
+      // What a timer takes is still taken.
       for (const name of ['commandTimeoutMs', 'connectTimeoutMs', 'maxReconnectDelayMs']) {
         expect(() => new Kind({ url: redis.server.url, [name]: 2 ** 31 - 1 })).not.toThrow()
       }
-      expect(() => new Kind({ url: redis.server.url, maxReconnectDelayMs: 0 })).not.toThrow()
+      // A cap below the backoff's first pause (25 ms) only shortens every pause: 0 (or 1, a
+      // timer of 0 waits 1 ms) reconnected hundreds of times a second while Redis refused.
+      for (const maxReconnectDelayMs of [0, 1, 24.9]) {
+        expect(
+          () => new Kind({ url: redis.server.url, maxReconnectDelayMs }),
+          `maxReconnectDelayMs: ${maxReconnectDelayMs}`,
+        ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+      }
+      expect(() => new Kind({ url: redis.server.url, maxReconnectDelayMs: 25 })).not.toThrow()
     }
   })
 

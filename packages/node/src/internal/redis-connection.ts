@@ -63,7 +63,10 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number
   /** How long the first connection may take before StoreError (default 2000 ms, at most 2^31 - 1). */
   connectTimeoutMs?: number
-  /** Longest pause between reconnection attempts (default 1000 ms; 0 to 2^31 - 1). */
+  /**
+   * Longest pause between reconnection attempts (default 1000 ms; from 25, the first pause of
+   * the backoff, to 2^31 - 1).
+   */
   maxReconnectDelayMs?: number
 }
 
@@ -79,6 +82,13 @@ export interface TrackingListener {
 
 /** The longest wait a timer takes (about 24.8 days); a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * The first pause of the reconnection backoff (it doubles from there up to maxReconnectDelayMs).
+ * A smaller cap only shortens every pause: 0 or 1 ms reconnected every millisecond or so while
+ * Redis refused connections (hundreds a second).
+ */
+const FIRST_RECONNECT_DELAY_MS = 25
 
 /** Connection events after which Redis no longer vouches for what this process read. */
 const LOST_EVENTS = [
@@ -149,8 +159,13 @@ export class RedisConnection {
     if (!(this.#connectTimeoutMs > 0 && this.#connectTimeoutMs <= MAX_TIMER_MS))
       throw new InvalidArgumentError(`connectTimeoutMs must be > 0 and <= ${MAX_TIMER_MS}`)
     const maxDelay = options.maxReconnectDelayMs
-    if (maxDelay !== undefined && !(maxDelay >= 0 && maxDelay <= MAX_TIMER_MS))
-      throw new InvalidArgumentError(`maxReconnectDelayMs must be from 0 to ${MAX_TIMER_MS}`)
+    if (
+      maxDelay !== undefined &&
+      !(maxDelay >= FIRST_RECONNECT_DELAY_MS && maxDelay <= MAX_TIMER_MS)
+    )
+      throw new InvalidArgumentError(
+        `maxReconnectDelayMs must be from ${FIRST_RECONNECT_DELAY_MS} to ${MAX_TIMER_MS}`,
+      )
     const given = [options.url, options.cluster, options.sentinel, options.client].filter(
       (o) => o !== undefined,
     ).length
@@ -287,7 +302,8 @@ export class RedisConnection {
       disableOfflineQueue: true,
       socket: {
         connectTimeout: this.#connectTimeoutMs,
-        reconnectStrategy: (retries: number) => Math.min(25 * 2 ** retries, maxDelay),
+        reconnectStrategy: (retries: number) =>
+          Math.min(FIRST_RECONNECT_DELAY_MS * 2 ** retries, maxDelay),
       },
     }
     // Tracking needs RESP3; node-redis's cache only carries the invalidations: RedisStore reads
