@@ -25,7 +25,8 @@ import { holdLease, leaseMsOf, leaseTimeOf } from './internal/lease.ts'
 export interface FileLockOptions {
   /**
    * Directory of the lock files; created with mode 0700 when missing. It may be the directory
-   * of a {@link FileStore}: lock files end in `.lock`, store files in `.json`.
+   * of a {@link FileStore}: lock files end in `.lock` (`.aside` while one is moved aside to be
+   * removed), store files in `.json` (`.tmp` while written), so neither touches the other's.
    */
   dir: string
   /**
@@ -222,7 +223,7 @@ export class FileLock implements Lock {
  * @internal
  */
 export async function takeOverExpired(path: string, expired: Stats): Promise<void> {
-  const aside = `${path}.${randomUUID()}.tmp`
+  const aside = asideOf(path)
   try {
     await rename(path, aside)
   } catch (error) {
@@ -237,6 +238,15 @@ export async function takeOverExpired(path: string, expired: Stats): Promise<voi
   } finally {
     await unlink(aside).catch(() => {})
   }
+}
+
+/**
+ * A unique name for the lock file at `path` moved aside. Never `.tmp`: a FileStore sharing the
+ * directory removes `.tmp` files a minute old as a crashed writer's leftovers, and a lock file
+ * moved aside may be a lock to put back, or look that old (its holder's clock, a file server's).
+ */
+function asideOf(path: string): string {
+  return `${path}.${randomUUID()}.aside`
 }
 
 /** Creates the lock file, modified at `now`; false when it exists already. */
@@ -284,7 +294,7 @@ async function renew(path: string, token: string, now: Date): Promise<boolean> {
  */
 async function release(path: string, token: string): Promise<void> {
   if ((await readToken(path)) !== token) return
-  const aside = `${path}.${randomUUID()}.tmp`
+  const aside = asideOf(path)
   try {
     await rename(path, aside)
   } catch (error) {

@@ -130,7 +130,7 @@ describe('FileLock takeover of an expired lock', () => {
     return stat(path)
   }
 
-  const leftovers = async () => (await readdir(dir)).filter((n) => n.endsWith('.tmp'))
+  const leftovers = async () => (await readdir(dir)).filter((n) => n.endsWith('.aside'))
 
   it('removes the expired file it saw', async () => {
     const path = new FileLock({ dir, leaseMs: LEASE_MS }).pathOf('k')
