@@ -83,6 +83,7 @@ interface LocalCacheStats {
 interface RedisStoreOptions extends RedisConnectionOptions {
     prefix?: string;
     localCache?: boolean;
+    localCacheCheckMs?: number;
     localCacheMaxEntries?: number;
     clock?: Clock;
 }

@@ -44,11 +44,32 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
    * node-redis's `clientSideCache`): Redis tells this process the moment a key it read changes
    * anywhere in the fleet (a refresh, a logout, a session ended, an expiry), and the copy is
    * dropped. A lost connection drops every copy until Redis is read again, so a member never
-   * serves a value it could have missed a change of. Needs Redis 6 or newer; `false` turns it
-   * off. With a `client` of your own it is on only when that client has `clientSideCache`
-   * configured (and RESP 3).
+   * serves a value it could have missed a change of. A connection that breaks without a word
+   * (half-open) is caught by a check: see `localCacheCheckMs`. Needs Redis 6 or newer; `false`
+   * turns it off. With a `client` of your own it is on only when that client has
+   * `clientSideCache` configured (and RESP 3).
    */
   localCache?: boolean
+  /**
+   * Longest time, in ms on `clock`, the local cache serves copies without its connection having
+   * proved that it still delivers Redis's reports (default 2000; more than 0, at most
+   * 2^31 - 1).
+   *
+   * A connection can break without a word: Redis's host or a NAT / firewall on the way gone,
+   * the socket still open. Nothing is sent while reads are answered locally, so nothing would
+   * notice for minutes (TCP keepalive, on for the sockets openrp opens, takes that long and
+   * never sees a middlebox that answers its probes), and the copies would be served while
+   * another member rotated a refresh token or ended the session. Redis sends a connection its
+   * reports in line with its replies, so each reply of this store's own commands (a read, a
+   * write) proves that every change before that command was heard. When the last proof is half
+   * this old, the next read sends a check (a one-line `EVAL`, to every primary of a cluster) and
+   * is answered from its copy meanwhile; once it is this old, reads wait for the check (at most
+   * `commandTimeoutMs`) before any copy is served. A check that fails or gets no answer drops
+   * every copy, and a connection openrp made is dropped and made anew, as after a disconnect
+   * (a `client` of yours is left as it is); the read then goes to Redis. A process that reads
+   * more often than every half of it never waits for a check; no timer runs.
+   */
+  localCacheCheckMs?: number
   /**
    * Most keys kept in the local cache (default 10 000; least recently used go first): a whole
    * number (or `Infinity`); 0 keeps none, like `localCache: false`.
@@ -80,8 +101,9 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
  *
  * Reads are served from a local copy while Redis vouches for it (see `localCache`), so the hot
  * path of a TokenManager or ClientCredentialsProvider makes no round trip while its token is
- * valid. Values read are **frozen** (deeply), as MemoryStore's are, with or without the local
- * cache: copy one to edit it.
+ * valid; a connection that broke without a word is caught by a check of it, so copies are never
+ * served longer than `localCacheCheckMs` after it last answered. Values read are **frozen**
+ * (deeply), as MemoryStore's are, with or without the local cache: copy one to edit it.
  *
  * `compareAndSet` is atomic in Redis (one Lua script on one key, so it holds on a cluster too).
  *
@@ -104,6 +126,8 @@ export class RedisStore implements Store {
   readonly prefix: string
   readonly #connection: RedisConnection
   readonly #cache: RedisLocalCache | undefined
+  /** The check of the connection under way, shared by the reads that wait for it. */
+  #checking: Promise<void> | undefined
 
   constructor(options: RedisStoreOptions) {
     // A client of yours vouches for nothing unless it hears Redis's invalidations: a copy
@@ -119,11 +143,15 @@ export class RedisStore implements Store {
       )
     )
       throw new InvalidArgumentError('localCacheMaxEntries must be a whole number, 0 or more')
+    const checkMs = options.localCacheCheckMs ?? 2000
+    // 0 or less would check before every read (no cache at all); NaN would never serve a copy.
+    if (!(checkMs > 0 && checkMs <= 2 ** 31 - 1))
+      throw new InvalidArgumentError('localCacheCheckMs must be > 0 and <= 2^31 - 1')
     const localCache = (options.localCache ?? true) && hearsInvalidations && maxEntries > 0
     const prefix = options.prefix ?? 'openrp:'
     this.prefix = prefix
     const cache = localCache
-      ? new RedisLocalCache(maxEntries, options.clock ?? systemClock)
+      ? new RedisLocalCache(maxEntries, options.clock ?? systemClock, checkMs)
       : undefined
     this.#cache = cache
     this.#connection = new RedisConnection(
@@ -152,11 +180,19 @@ export class RedisStore implements Store {
         ? undefined
         : parseStoredJson<T>(String(text), 'RedisStore', { frozen: true })
     }
-    const hit = options?.fresh ? undefined : cache.read(key)
-    if (hit) return hit.value as T
+    if (!options?.fresh) {
+      // The hot path: a clock read and a comparison, unless a check is due.
+      const due = cache.checkDue()
+      if (due !== 'no') {
+        const check = this.#check(cache)
+        if (due === 'now') await check
+      }
+      const hit = cache.read(key)
+      if (hit) return hit.value as T
+    }
     const read = cache.begin(key)
     try {
-      const reply = (await this.#connection.run('GET', (c) =>
+      const reply = (await this.#run('GET', (c) =>
         c.eval(READ, { keys: [this.prefix + key], arguments: [] }),
       )) as [unknown, unknown] | []
       const value =
@@ -175,7 +211,7 @@ export class RedisStore implements Store {
     const text = toStoredJson(value)
     const ttlMs = ttlSecToMs(options.ttlSec)
     this.#cache?.forget(key)
-    await this.#connection.run('SET', (c) =>
+    await this.#run('SET', (c) =>
       ttlMs === undefined
         ? c.set(this.prefix + key, text)
         : c.set(this.prefix + key, text, { expiration: { type: 'PX', value: pxOf(ttlMs) } }),
@@ -191,7 +227,7 @@ export class RedisStore implements Store {
     const text = toStoredJson(value)
     const ttlMs = ttlSecToMs(options.ttlSec)
     this.#cache?.forget(key)
-    const written = await this.#connection.run('compare-and-set', (c: RedisClient) =>
+    const written = await this.#run('compare-and-set', (c: RedisClient) =>
       c.eval(COMPARE_AND_SET, {
         keys: [this.prefix + key],
         arguments: [
@@ -207,7 +243,37 @@ export class RedisStore implements Store {
 
   async delete(key: string): Promise<void> {
     this.#cache?.forget(key)
-    await this.#connection.run('DEL', (c) => c.del(this.prefix + key))
+    await this.#run('DEL', (c) => c.del(this.prefix + key))
+  }
+
+  /**
+   * Runs a command. With the local cache on one connection, its reply confirms the copies: every
+   * invalidation Redis sent before the command has been heard (see `localCacheCheckMs`).
+   */
+  async #run<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    const mark = this.#cache?.mark()
+    const reply = await this.#connection.run(what, fn)
+    if (mark && this.#connection.oneConnection) this.#cache?.confirm(mark)
+    return reply
+  }
+
+  /**
+   * One check of the connection at a time (see `localCacheCheckMs`): confirms the copies when
+   * every connection answers, drops them when one does not. Never rejects.
+   */
+  #check(cache: RedisLocalCache): Promise<void> {
+    this.#checking ??= (async () => {
+      const mark = cache.mark()
+      try {
+        await this.#connection.check()
+        cache.confirm(mark)
+      } catch {
+        cache.distrust()
+      } finally {
+        this.#checking = undefined
+      }
+    })()
+    return this.#checking
   }
 
   /** What the local cache did: reads answered locally, reads that went to Redis, drops. */

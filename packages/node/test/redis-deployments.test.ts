@@ -1,4 +1,5 @@
 import {
+  ManualClock,
   type RedisCluster,
   type RedisSentinelSetup,
   startRedisCluster,
@@ -75,6 +76,24 @@ describe('RedisStore and RedisLock on a Redis Cluster (3 primaries, a replica ea
       expect(order[1]?.slice(0, 1)).toBe(order[0]?.slice(0, 1))
     } finally {
       await Promise.all([a.close(), b.close(), lock.close()])
+    }
+  })
+
+  it('checks the connection to every primary before serving copies past localCacheCheckMs', async () => {
+    const clock = new ManualClock()
+    const store = new RedisStore({ cluster: { rootNodes: rootNodes() }, prefix: 'c-check:', clock })
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `session-${i}`)
+      for (const key of keys) await store.set(key, { key })
+      for (const key of keys) expect(await store.get(key)).toEqual({ key })
+      // A reply from one node vouches for that node's connection only: the copies read from
+      // all three are served once a check has reached every primary.
+      const { hits, misses } = store.localCacheStats!
+      await clock.advance(60_000)
+      for (const key of keys) expect(await store.get(key)).toEqual({ key })
+      expect(store.localCacheStats).toMatchObject({ hits: hits + keys.length, misses })
+    } finally {
+      await store.close()
     }
   })
 

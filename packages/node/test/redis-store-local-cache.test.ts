@@ -5,8 +5,12 @@ import { RedisLocalCache } from '../src/internal/redis-local-cache.ts'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
 import { useRedis } from './helpers/redis.ts'
+import { startTcpProxy } from './helpers/tcp-proxy.ts'
 
 const redis = useRedis()
+
+/** localCacheCheckMs of the RedisLocalCache unit tests: longer than any of them advances. */
+const CHECK_MS = 2 ** 31 - 1
 
 /** Commands of `name` that the server has run so far (INFO commandstats). */
 async function commandCalls(name: string): Promise<number> {
@@ -313,16 +317,160 @@ describe('RedisStore local cache when the connection is lost', () => {
   })
 })
 
+describe('RedisStore local cache over a connection broken without a word (half-open)', () => {
+  // The store's clock drives when a check is due; the check's deadline is commandTimeoutMs,
+  // the connection's real-time timer (the store has no clock for it).
+  it('serves no copy past localCacheCheckMs once the connection stops answering, and reconnects', async () => {
+    const clock = new ManualClock()
+    const proxy = await startTcpProxy(redis.server.port)
+    const store = new RedisStore({
+      url: proxy.url,
+      prefix: 'lc-half:',
+      clock,
+      commandTimeoutMs: 300,
+      localCacheCheckMs: 2000,
+    })
+    try {
+      await store.set('s', { refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      // The path to Redis dies; neither end hears of it. Another member rotates the refresh
+      // token, and the invalidation Redis sends this store is lost on the way.
+      proxy.stall()
+      await redis.raw.set('lc-half:s', JSON.stringify({ refreshToken: 'rt-2' }))
+      // Within half the bound the copy is served as before, with no check (the hot path).
+      await clock.advance(999)
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      const invalidations = store.localCacheStats!.invalidations
+      // Past the bound the read waits for a check, which gets no answer: the copy is dropped,
+      // the connection made anew, and the read goes to Redis. It served rt-1 until TCP noticed.
+      await clock.advance(1001)
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-2' })
+      expect(store.localCacheStats!.invalidations).toBe(invalidations + 1)
+      expect(proxy.connections).toBe(2)
+      // The new connection hears the next change.
+      await redis.raw.set('lc-half:s', JSON.stringify({ refreshToken: 'rt-3' }))
+      expect(await seenWithin(() => store.get('s'), { refreshToken: 'rt-3' }, 2000)).toBeLessThan(
+        2000,
+      )
+    } finally {
+      await store.close()
+      await proxy.close()
+    }
+  })
+
+  it('from half of localCacheCheckMs, answers from its copy and checks meanwhile; after an idle spell, a read waits for one check', async () => {
+    const clock = new ManualClock()
+    const store = new RedisStore({
+      url: redis.server.url,
+      prefix: 'lc-check:',
+      clock,
+      localCacheCheckMs: 2000,
+    })
+    try {
+      await store.set('k', { v: 1 })
+      expect(await store.get('k')).toEqual({ v: 1 })
+      const misses = store.localCacheStats!.misses
+      const evals = await commandCalls('eval')
+      await clock.advance(999)
+      expect(await store.get('k')).toEqual({ v: 1 })
+      expect(await commandCalls('eval')).toBe(evals) // nothing sent
+      await clock.advance(501)
+      expect(await store.get('k')).toEqual({ v: 1 }) // from the copy; a check goes out
+      const deadline = Date.now() + 2000
+      while ((await commandCalls('eval')) === evals && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(await commandCalls('eval')).toBe(evals + 1)
+      // Idle far past the bound: the read waits for a check that succeeds, then is a hit.
+      await clock.advance(60_000)
+      expect(await store.get('k')).toEqual({ v: 1 })
+      expect(await commandCalls('eval')).toBe(evals + 2)
+      expect(store.localCacheStats!.misses).toBe(misses)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('with a client of yours, a read fails with STORE_ERROR instead of serving the copy, and the client is left open', async () => {
+    const proxy = await startTcpProxy(redis.server.port)
+    const clock = new ManualClock()
+    const client = createClient({ url: proxy.url, RESP: 3, clientSideCache: { maxEntries: 100 } })
+    client.on('error', () => {})
+    const store = new RedisStore({
+      client,
+      prefix: 'lc-half-own:',
+      clock,
+      commandTimeoutMs: 300,
+      localCacheCheckMs: 2000,
+    })
+    try {
+      await store.set('s', { refreshToken: 'rt-1' })
+      expect(await store.get('s')).toEqual({ refreshToken: 'rt-1' })
+      proxy.stall()
+      await redis.raw.set('lc-half-own:s', JSON.stringify({ refreshToken: 'rt-2' }))
+      await clock.advance(2000)
+      await expect(store.get('s')).rejects.toMatchObject({ code: 'STORE_ERROR' })
+      expect(client.isOpen).toBe(true)
+    } finally {
+      client.destroy()
+      await proxy.close()
+    }
+  })
+
+  it('refuses a localCacheCheckMs that is not more than 0 or that a clock cannot count', () => {
+    for (const localCacheCheckMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      expect(
+        () => new RedisStore({ url: redis.server.url, localCacheCheckMs }),
+        `localCacheCheckMs: ${localCacheCheckMs}`,
+      ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    }
+  })
+})
+
 describe('RedisLocalCache', () => {
-  /** A read of `key` that came back with `value` (and `ttlMs`). */
+  /** A read of `key` that came back with `value` (and `ttlMs`), confirming the copies. */
   const keepRead = (cache: RedisLocalCache, key: string, value: unknown, ttlMs?: number) => {
+    const mark = cache.mark()
     const read = cache.begin(key)
     cache.keep(read, value, ttlMs)
     cache.end(read)
+    cache.confirm(mark)
   }
 
+  it('serves copies for checkMs after the connection last confirmed them, and asks for a check from half of it', async () => {
+    const clock = new ManualClock()
+    const cache = new RedisLocalCache(10, clock, 2000)
+    expect(cache.checkDue()).toBe('no') // no copies, nothing to check
+    keepRead(cache, 'k', 'v')
+    await clock.advance(999)
+    expect(cache.checkDue()).toBe('no')
+    await clock.advance(1)
+    expect(cache.checkDue()).toBe('soon')
+    expect(cache.read('k')?.value).toBe('v')
+    const check = cache.mark()
+    await clock.advance(1000)
+    expect(cache.checkDue()).toBe('now')
+    expect(cache.read('k')).toBeUndefined()
+    cache.confirm(check) // the check sent at 1000 was answered
+    expect(cache.checkDue()).toBe('soon')
+    expect(cache.read('k')?.value).toBe('v')
+  })
+
+  it('a check sent before the connection was lost confirms nothing', () => {
+    const cache = new RedisLocalCache(10, new ManualClock(), CHECK_MS)
+    keepRead(cache, 'k', 'v')
+    const check = cache.mark()
+    cache.distrust()
+    const read = cache.begin('k')
+    cache.keep(read, 'v2')
+    cache.end(read)
+    cache.confirm(check)
+    expect(cache.read('k')).toBeUndefined()
+    cache.confirm(cache.mark())
+    expect(cache.read('k')?.value).toBe('v2')
+  })
+
   it('does not keep what a read found when the key changed while the read was in flight', () => {
-    const cache = new RedisLocalCache(10, new ManualClock())
+    const cache = new RedisLocalCache(10, new ManualClock(), CHECK_MS)
     const read = cache.begin('k')
     cache.forget('k') // an invalidation arrives before the reply is handled
     cache.keep(read, 'stale')
@@ -333,17 +481,18 @@ describe('RedisLocalCache', () => {
   })
 
   it('keeps a read that started after the change it missed', () => {
-    const cache = new RedisLocalCache(10, new ManualClock())
+    const cache = new RedisLocalCache(10, new ManualClock(), CHECK_MS)
     const before = cache.begin('k')
     cache.forget('k')
     const after = cache.begin('k')
     cache.keep(after, 'new')
     cache.keep(before, 'old')
+    cache.confirm(cache.mark())
     expect(cache.read('k')?.value).toBe('new')
   })
 
   it('does not keep a read sent before the connection was lost', () => {
-    const cache = new RedisLocalCache(10, new ManualClock())
+    const cache = new RedisLocalCache(10, new ManualClock(), CHECK_MS)
     keepRead(cache, 'k', 'v')
     const read = cache.begin('other')
     cache.distrust()
@@ -353,7 +502,7 @@ describe('RedisLocalCache', () => {
   })
 
   it('holds nothing for keys without a read in flight, however many were written', () => {
-    const cache = new RedisLocalCache(10, new ManualClock())
+    const cache = new RedisLocalCache(10, new ManualClock(), CHECK_MS)
     for (let i = 0; i < 10_000; i++) cache.forget(`key-${i}`)
     const failed = cache.begin('k')
     const answered = cache.begin('k')
@@ -366,7 +515,7 @@ describe('RedisLocalCache', () => {
 
   it('stops serving a copy once its TTL has passed on the clock', async () => {
     const clock = new ManualClock()
-    const cache = new RedisLocalCache(10, clock)
+    const cache = new RedisLocalCache(10, clock, CHECK_MS)
     keepRead(cache, 'k', 'v', 1_000)
     keepRead(cache, 'forever', 'w')
     await clock.advance(999)
@@ -378,7 +527,7 @@ describe('RedisLocalCache', () => {
   })
 
   it('holds at most maxEntries copies, dropping the least recently used', () => {
-    const cache = new RedisLocalCache(2, new ManualClock())
+    const cache = new RedisLocalCache(2, new ManualClock(), CHECK_MS)
     for (const key of ['a', 'b', 'c']) keepRead(cache, key, key)
     expect(cache.read('a')).toBeUndefined()
     expect(cache.read('b')?.value).toBe('b') // b is now the most recently used
@@ -389,7 +538,7 @@ describe('RedisLocalCache', () => {
   })
 
   it('a key kept again (a fresh read) replaces its own copy and evicts no other', () => {
-    const cache = new RedisLocalCache(2, new ManualClock())
+    const cache = new RedisLocalCache(2, new ManualClock(), CHECK_MS)
     keepRead(cache, 'a', 'a')
     keepRead(cache, 'b', 'b')
     keepRead(cache, 'b', 'b2')

@@ -90,6 +90,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  */
 const FIRST_RECONNECT_DELAY_MS = 25
 
+/** The check's round trip: a script of no key, which RedisStore's reads already need EVAL for. */
+const PING = 'return 1'
+
 /** Connection events after which Redis no longer vouches for what this process read. */
 const LOST_EVENTS = [
   'error',
@@ -181,6 +184,43 @@ export class RedisConnection {
       ? !('isReady' in client) || 'getMasterNode' in client
       : options.url === undefined
     if (client) this.#adopt(client)
+  }
+
+  /**
+   * One connection carries every invalidation and every reply (one server, a Sentinel's
+   * primary): a reply proves the invalidations sent before it were heard. A cluster has a
+   * connection per node.
+   */
+  get oneConnection(): boolean {
+    const client = this.#options.client
+    return client ? !('masters' in client) : this.#options.cluster === undefined
+  }
+
+  /**
+   * A round trip on every connection that reports invalidations (each primary of a cluster),
+   * within commandTimeoutMs; StoreError when one gets no answer. A client openrp made is then
+   * dropped and made anew, as after a lost connection (a half-open connection never reports
+   * itself lost); a client of yours is left as it is.
+   */
+  async check(): Promise<void> {
+    let used: RedisClient | undefined
+    const ping = (client: RedisClient) => client.eval(PING, { keys: [], arguments: [] })
+    try {
+      await this.run('check', async (client) => {
+        used = client
+        const cluster = client as unknown as Partial<ClusterNodes>
+        if (cluster.masters && cluster.nodeClient) {
+          const { masters, nodeClient } = cluster as ClusterNodes
+          await Promise.all(masters.map(async (node) => ping(await nodeClient.call(client, node))))
+        } else await ping(client)
+      })
+    } catch (error) {
+      // A cluster client that failed a command is replaced by run() already.
+      const cause = error instanceof StoreError ? error.cause : error
+      if (used && this.#owned && !this.#options.cluster && !this.#closed && !isReplyError(cause))
+        this.#replace(used)
+      throw error
+    }
   }
 
   /** Runs `fn` on a ready client; any failure (offline, timeout, reply error) is a StoreError. */
@@ -288,6 +328,26 @@ export class RedisConnection {
     failed.destroy()
   }
 
+  /**
+   * Drops the single-server or Sentinel client openrp made, whose connection failed a check
+   * without saying so, for a new one, connected on the next command (within connectTimeoutMs,
+   * as the first connection was). Commands waiting on the old one fail with StoreError.
+   */
+  #replace(failed: RedisClient): void {
+    if (this.#client !== failed) return
+    this.#client = undefined
+    this.#everReady = false
+    this.#started = false
+    this.#connecting = false
+    this.#creating = this.#create().catch((cause: unknown) => {
+      this.#creating = undefined
+      throw cause
+    })
+    try {
+      failed.destroy()
+    } catch {}
+  }
+
   async #create(seenNodes: string[] = []): Promise<RedisClient> {
     let redis: typeof import('redis')
     try {
@@ -302,6 +362,10 @@ export class RedisConnection {
       disableOfflineQueue: true,
       socket: {
         connectTimeout: this.#connectTimeoutMs,
+        // node-redis's default, said here: the OS probes an idle connection and closes it when
+        // the peer is gone. It takes minutes (the OS's probe intervals), and a middlebox that
+        // answers the probes hides a dead path: RedisStore's local cache checks on its own.
+        keepAlive: true,
         reconnectStrategy: (retries: number) =>
           Math.min(FIRST_RECONNECT_DELAY_MS * 2 ** retries, maxDelay),
       },
@@ -508,6 +572,12 @@ export class RedisConnection {
     const error = this.#lastError
     return error instanceof Error && error.message ? `: ${error.message}` : ''
   }
+}
+
+/** What the check uses of a node-redis cluster client: its primaries and a client of each. */
+interface ClusterNodes {
+  masters: unknown[]
+  nodeClient(node: unknown): Promise<RedisClient>
 }
 
 type RedisModule = typeof import('redis')

@@ -9,6 +9,13 @@
  * are tracked, so memory follows the copies and the reads under way, never the number of keys
  * ever seen.
  *
+ * A connection can also break without a word (half-open: a peer or a middlebox gone, its socket
+ * still open), and the reports it should carry never come. So copies are served only for
+ * `checkMs` after the connection last proved it was delivering them: Redis sends a connection
+ * its reports in line with its replies, so a reply to a command sent at time t means every
+ * report of a change before t has been heard. Past half of `checkMs` the store asks for such a
+ * reply (a check) without waiting for it; past all of it a read waits for the check first.
+ *
  * @module
  */
 import type { Clock } from '@openrp/core'
@@ -29,6 +36,15 @@ interface Copy {
   expiresAtMs: number | undefined
 }
 
+/**
+ * When a command was sent, to {@link RedisLocalCache.confirm} the copies with once its reply
+ * comes. A mark taken before trust was lost confirms nothing.
+ */
+export interface ConfirmationMark {
+  readonly at: number
+  readonly generation: number
+}
+
 /** A read sent to Redis, from {@link RedisLocalCache.begin} until {@link RedisLocalCache.end}. */
 export interface PendingRead {
   readonly key: string
@@ -36,27 +52,65 @@ export interface PendingRead {
   dropped: boolean
 }
 
+/** Whether the copies need a check before they are served: {@link RedisLocalCache.checkDue}. */
+export type CheckDue = 'no' | 'soon' | 'now'
+
 export class RedisLocalCache {
   readonly #maxEntries: number
   readonly #clock: Clock
   /** Least recently used first (a Map keeps insertion order; a hit moves its copy last). */
   readonly #copies = new Map<string, Copy>()
   readonly #reads = new Map<string, Set<PendingRead>>()
-  /** Whether Redis is currently vouching (a live connection with tracking on). */
-  #trusted = false
+  readonly #checkMs: number
+  /**
+   * When (clock ms) the commands were sent whose replies last proved every report before them
+   * was heard; copies are served until `checkMs` after it. `-Infinity`: trust was lost.
+   */
+  #confirmedAt = Number.NEGATIVE_INFINITY
+  /** Counts the times trust was lost: a mark of an earlier generation confirms nothing. */
+  #generation = 0
   #hits = 0
   #misses = 0
   #invalidations = 0
 
-  /** `clock` tells when a copy's TTL has passed. */
-  constructor(maxEntries: number, clock: Clock) {
+  /**
+   * `clock` tells when a copy's TTL has passed, and how long ago the copies were confirmed;
+   * `checkMs` is how long a confirmation lasts.
+   */
+  constructor(maxEntries: number, clock: Clock, checkMs: number) {
     this.#maxEntries = maxEntries
     this.#clock = clock
+    this.#checkMs = checkMs
+  }
+
+  /**
+   * Whether the copies need the connection checked: `'no'` (none held, or confirmed less than
+   * half of `checkMs` ago), `'soon'` (check, and serve them meanwhile), `'now'` (serve none
+   * until a check confirms them).
+   */
+  checkDue(): CheckDue {
+    if (this.#copies.size === 0) return 'no'
+    const age = this.#clock.now() - this.#confirmedAt
+    return age < this.#checkMs / 2 ? 'no' : age < this.#checkMs ? 'soon' : 'now'
+  }
+
+  /** Now, to {@link confirm} the copies with once a command sent now is answered. */
+  mark(): ConfirmationMark {
+    return { at: this.#clock.now(), generation: this.#generation }
+  }
+
+  /**
+   * A command sent at `mark` was answered on every connection that reports changes: every
+   * report sent before it has been heard, and the copies are trusted for `checkMs` from then.
+   */
+  confirm(mark: ConfirmationMark): void {
+    if (mark.generation === this.#generation && mark.at > this.#confirmedAt)
+      this.#confirmedAt = mark.at
   }
 
   /** The local copy of `key`, if one is trusted now. */
   read(key: string): Copy | undefined {
-    if (!this.#trusted) {
+    if (this.#clock.now() - this.#confirmedAt >= this.#checkMs) {
       this.#misses++
       return undefined
     }
@@ -92,8 +146,6 @@ export class RedisLocalCache {
 
   /** Keeps what a read found, unless its key changed (or trust was lost) while it was sent. */
   keep(read: PendingRead, value: unknown, ttlMs?: number): void {
-    // The read came back over a live connection with tracking on: Redis vouches from now on.
-    this.#trusted = true
     if (read.dropped) return
     // A key kept again moves to the most recently used end, and never evicts another.
     this.#copies.delete(read.key)
@@ -111,9 +163,13 @@ export class RedisLocalCache {
     if (this.#copies.delete(key)) this.#invalidations++
   }
 
-  /** Drops every copy and stops serving any until a read comes back from Redis. */
+  /**
+   * Drops every copy and serves none until the connection is confirmed again by a command sent
+   * after now.
+   */
   distrust(): void {
-    this.#trusted = false
+    this.#confirmedAt = Number.NEGATIVE_INFINITY
+    this.#generation++
     for (const reads of this.#reads.values()) for (const read of reads) read.dropped = true
     this.#invalidations += this.#copies.size
     this.#copies.clear()
