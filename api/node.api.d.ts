@@ -166,6 +166,7 @@ declare class ClientCredentialsProvider {
     get cachedTokens(): number;
     getToken(options?: GetTokenOptions): Promise<TokenSet>;
     keyOf(options?: GetTokenOptions): string;
+    close(): Promise<void>;
 }
 interface DeviceQrCode {
     terminal: string;

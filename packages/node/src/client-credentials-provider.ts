@@ -72,7 +72,10 @@ export interface ClientCredentialsProviderOptions {
    * RedisLock, a whole fleet shares one token per key.
    */
   lock?: Lock
-  /** Get a new token when the cached one has less than this many seconds left (default 60). */
+  /**
+   * Renew a token when it has less than this many seconds left (default 60). Until it expires,
+   * callers get it at once while the renewal runs in the background.
+   */
   refreshSkewSec?: number
   /** @deprecated Use `refreshSkewSec` (same meaning); kept for one release. */
   skewSec?: number
@@ -84,7 +87,9 @@ export interface ClientCredentialsProviderOptions {
   lockTimeoutMs?: number
   /**
    * How long a caller waits for a token request (default 30000 ms); then it gets `TIMEOUT`.
-   * The request goes on, and its token is cached when it comes.
+   * The request goes on, and its token is cached when it comes. Only a caller that holds no
+   * valid token, or asks for a token to replace, waits: a token due for renewal is renewed in
+   * the background.
    */
   timeoutMs?: number
   /**
@@ -106,11 +111,12 @@ export interface ClientCredentialsProviderOptions {
   /** Pauses after failed token requests, shared by the fleet through the store. */
   backoff?: BackoffPolicy
   /**
-   * Called with an error a caller was spared, once per call answered so: getting a token failed
-   * (the token endpoint unavailable, out of reach or refusing the client, the store or its lock
-   * failing, a wait that ran out while a renewal is under way) while this provider held a token
-   * for the key that has not expired, and that token was handed out instead (see
-   * {@link ClientCredentialsProvider}). What it throws does not change the answer.
+   * Called with an error callers were spared: a renewal failed (the token endpoint unavailable,
+   * out of reach, refusing the client or answering badly, the store or its lock failing) while
+   * this provider held a token for the key that has not expired, and that token was handed out
+   * instead (see {@link ClientCredentialsProvider}). Once per background renewal that fails
+   * (during the backoff, the one a call starts fails at once, without a request), and once per
+   * call answered so after its own wait failed. What it throws does not change anything.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -118,6 +124,9 @@ export interface ClientCredentialsProviderOptions {
 /**
  * Gives a valid client-credentials access token for each (scope, audience, resource), asking
  * the provider only when the cached one is missing or has less than `refreshSkewSec` left.
+ * Callers wait for that request only when no valid token is held: a token inside its renewal
+ * window (less than `refreshSkewSec` left, not expired) is handed out at once while it is
+ * renewed in the background.
  *
  * It runs on the same {@link RefreshCoordinator} as `TokenManager`:
  * - In-process: tokens are kept in memory (at most `maxCachedTokens`, expired ones evicted
@@ -133,21 +142,26 @@ export interface ClientCredentialsProviderOptions {
  *   meanwhile callers get the remembered error at once, without a request. That backoff is the
  *   only retry policy: each attempt is one request (the client's `retry` option does not apply),
  *   so a fleet sends at most one request per backoff step during an outage.
- * - A failure to renew spares the callers while the provider holds a token for the key that
- *   has not expired (in memory, or just read from the store): a token is renewed
- *   `refreshSkewSec` before it expires, and a renewal that fails then gives callers that token,
- *   and `onWarning` the error; the first call after the backoff tries again. That goes for any
- *   failure, since none makes the held token less valid: the token endpoint out of reach or
- *   unavailable; the store or its lock failing (`STORE_ERROR`, `LOCK_LOST`: nothing is
- *   requested without the store, so a fleet whose store is down does not turn on the provider);
- *   a caller's wait running out while a renewal is under way in this process or in the fleet
- *   (`TIMEOUT` after `timeoutMs`, `LOCK_TIMEOUT` after `lockTimeoutMs`; the renewal goes on);
- *   and the provider refusing the client (`invalid_client` for bad credentials or a revoked
- *   client, ...) or answering badly, which `onWarning` is there to tell the operator of while
- *   callers go on until the token expires. A token to replace (`forceRefresh`, `rejectedToken`)
- *   or an expired one is never handed out so.
- * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs`, the token is
- *   cached when it comes.
+ * - A token inside its renewal window is renewed in the background: while the provider holds
+ *   a token for the key that has not expired (in memory, or just read from the store), callers
+ *   get it at once, and the first of them starts one renewal (one per key in the process; the
+ *   store, lock and backoff as above, so a fleet renews once). Its token is handed out once it
+ *   comes. A renewal that fails gives `onWarning` the error and callers the held token; a call
+ *   after the backoff tries again. That goes for any failure, since none makes the held token
+ *   less valid: the token endpoint out of reach, unavailable or slower than its client's
+ *   timeout; the store or its lock failing (`STORE_ERROR`, `LOCK_TIMEOUT`, `LOCK_LOST`: nothing
+ *   is requested without the store, so a fleet whose store is down does not turn on the
+ *   provider); the provider refusing the client (`invalid_client` for bad credentials or a
+ *   revoked client, ...) or answering badly (nothing of such an answer is stored), which
+ *   `onWarning` is there to tell the operator of while callers go on until the token expires.
+ *   An error that is no `OpenRpError` (a store of the app's own throwing something else) goes to
+ *   the next caller instead: it renews in the foreground. A token to replace (`forceRefresh`,
+ *   `rejectedToken`) or an expired one is never handed out so: those callers wait for the
+ *   renewal (joining the one under way), and get its error.
+ * - A request once sent is not abandoned: a caller's wait ends after `timeoutMs` (then, should
+ *   it hold a valid token after all, it gets that token, the `TIMEOUT` to `onWarning`), the
+ *   token is cached when it comes; {@link ClientCredentialsProvider.close} waits for background
+ *   renewals to end.
  * - If the lock's lease is lost before the token request is sent (`lease.signal`, e.g. Redis
  *   restarted), the request is not sent: the provider takes the lock again and re-reads the
  *   store once; lost a second time, it rejects with `LOCK_LOST`.
@@ -167,6 +181,8 @@ export interface ClientCredentialsProviderOptions {
  *   lock: new RedisLock({ url: process.env.REDIS_URL }),
  * })
  * const { accessToken } = await tokens.getToken({ scope: 'api:read', audience: 'https://api.example.com' })
+ * // on shutdown: background renewals end (their tokens stored) before the store closes
+ * await tokens.close()
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
@@ -192,6 +208,15 @@ export class ClientCredentialsProvider {
   #earliestExpiry = Number.POSITIVE_INFINITY
   #keysIssuer: string | undefined
   #keysClientId: string | undefined
+  /** The background renewal under way per key: at most one. */
+  readonly #renewals = new Map<string, Promise<void>>()
+  /**
+   * Keys whose last background renewal failed with an error `onWarning` does not take (no
+   * OpenRpError): the next caller renews in the foreground, and gets it.
+   */
+  readonly #unreported = new Set<string>()
+  /** close() was called: nothing is renewed in the background any more. */
+  #closed = false
 
   constructor(options: ClientCredentialsProviderOptions) {
     if (typeof options?.client?.clientCredentials !== 'function') {
@@ -232,18 +257,24 @@ export class ClientCredentialsProvider {
     return this.#memory.size
   }
 
-  /** A valid token for these parameters (cached while it has more than `refreshSkewSec` left). */
+  /**
+   * A valid token for these parameters: the cached one while it has more than `refreshSkewSec`
+   * left; inside that window, still the cached one while it has not expired, renewed in the
+   * background.
+   */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
     checkTokenOptions(options)
     const key = this.#keyOfCached(options)
     const cached = this.#memory.get(key)
     const { rejectedToken } = options
-    if (
-      cached &&
-      this.#fresh(cached) &&
+    const kept =
+      cached !== undefined &&
       (rejectedToken !== undefined ? cached.accessToken !== rejectedToken : !options.forceRefresh)
-    )
-      return cached
+    if (kept && this.#fresh(cached)) return cached
+    // A background renewal failed with an error no one was told of: this caller renews, and
+    // gets it.
+    const background = !options.forceRefresh && !this.#unreported.delete(key)
+    if (kept && background && this.#renewingInBackground(key, options, cached)) return cached
     const running = this.#coordinator.running(key) as Promise<TokenSet> | undefined
     if (running && (rejectedToken !== undefined || options.forceRefresh)) {
       // A request under way may end with the refused token itself (read from the store).
@@ -256,7 +287,7 @@ export class ClientCredentialsProvider {
         })
       if (tokens && tokens.accessToken !== (rejectedToken ?? cached?.accessToken)) return tokens
     }
-    return this.#obtain(key, options, cached)
+    return this.#obtain(key, options, cached, background)
   }
 
   /** The store key of a token for these parameters (scopes and resources order-insensitive). */
@@ -308,7 +339,12 @@ export class ClientCredentialsProvider {
     return key
   }
 
-  async #obtain(key: string, options: GetTokenOptions, cached: TokenSet | undefined) {
+  async #obtain(
+    key: string,
+    options: GetTokenOptions,
+    cached: TokenSet | undefined,
+    background: boolean,
+  ) {
     let seen: TokenSet | undefined
     try {
       // Fast path for a fleet: another process may have fetched a token already.
@@ -316,8 +352,12 @@ export class ClientCredentialsProvider {
       // The token to replace: the one the resource refused, or (forced) the one cached now.
       const replaced =
         options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
-      if (seen && this.#fresh(seen) && seen.accessToken !== replaced)
-        return this.#remember(key, seen)
+      if (seen && seen.accessToken !== replaced) {
+        if (this.#fresh(seen)) return this.#remember(key, seen)
+        // A member that holds nothing yet: the stored token, renewed in the background.
+        if (background && this.#renewingInBackground(key, options, seen))
+          return this.#remember(key, seen)
+      }
       const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
       return this.#remember(key, tokens)
     } catch (error) {
@@ -328,7 +368,8 @@ export class ClientCredentialsProvider {
   /**
    * Getting a token failed ({@link spares}): the token held for `key` (in memory, else the one
    * just read from the store) all the same while it has not expired and is not the one to
-   * replace, with the error to `onWarning`; else the error. The one place that decides: the
+   * replace, with the error to `onWarning`; else the error. The one place that decides for a
+   * caller's own wait (a background renewal's failure goes through {@link spares} too): the
    * coordinator hands out no stored token on a failure of its own (`fallBack`), so none is
    * handed out without `onWarning` hearing why.
    */
@@ -346,12 +387,74 @@ export class ClientCredentialsProvider {
     const memory = this.#memory.get(key)
     const held = valid(memory) ? memory : valid(seen) ? this.#remember(key, seen) : undefined
     if (!held) throw error
+    this.#warn(error)
+    return held
+  }
+
+  #warn(error: OpenRpError): void {
     try {
       this.#onWarning?.(error)
     } catch {
       // The app's warning hook failing does not take the token away from its caller.
     }
-    return held
+  }
+
+  /**
+   * Whether `held` is handed out while it is renewed in the background: it has not expired and
+   * the provider is not closed. Starts the renewal unless one is under way for `key`.
+   */
+  #renewingInBackground(key: string, options: GetTokenOptions, held: TokenSet): boolean {
+    if (this.#closed || held.isExpired(0, this.#nowSec())) return false
+    if (this.#renewals.has(key)) return true
+    const renewal = this.#renew(key, options)
+      .catch((error: unknown) => {
+        if (spares(error)) this.#warn(error)
+        else this.#unreported.add(key)
+      })
+      .finally(() => {
+        if (this.#renewals.get(key) === renewal) this.#renewals.delete(key)
+      })
+    this.#renewals.set(key, renewal)
+    return true
+  }
+
+  /** One background renewal: as a caller's (#obtain), but waited for to its end. */
+  async #renew(key: string, options: GetTokenOptions): Promise<void> {
+    // Another process may have renewed already.
+    const seen = await this.#read(key)
+    if (seen && this.#fresh(seen)) {
+      this.#remember(key, seen)
+      return
+    }
+    if (this.#closed) return
+    const waiting = this.#coordinator.run(this.#task(key, options, undefined))
+    // Nobody waits for it but close(): its end, not a caller's wait of `timeoutMs`, which is
+    // dropped (it would only say that the renewal takes long).
+    waiting.catch(() => {})
+    const flight = (this.#coordinator.running(key) as Promise<TokenSet> | undefined) ?? waiting
+    this.#remember(key, await flight)
+  }
+
+  /**
+   * Stops renewing in the background: from now on a call whose token is due for renewal waits
+   * for it, as one that holds no valid token does. Resolves once the background renewals under
+   * way have ended: a request already sent is finished and its token stored (one not yet sent
+   * is not sent). Call it before closing `store` and `lock`.
+   *
+   * @example
+   * ```ts
+   * import { ClientCredentialsProvider, RedisLock, RedisStore } from '@openrp/node'
+   * const store = new RedisStore({ url: process.env.REDIS_URL })
+   * const lock = new RedisLock({ url: process.env.REDIS_URL })
+   * const m2m = new ClientCredentialsProvider({ client, store, lock })
+   * // ... on shutdown
+   * await m2m.close()
+   * await Promise.all([store.close(), lock.close()])
+   * ```
+   */
+  async close(): Promise<void> {
+    this.#closed = true
+    await Promise.all(this.#renewals.values())
   }
 
   /** What the coordinator does for one key. */

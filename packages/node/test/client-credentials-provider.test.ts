@@ -161,6 +161,9 @@ describe('ClientCredentialsProvider (one process)', () => {
     await clock.advance(dueMs - 1)
     expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
     await clock.advance(1)
+    // Due, not expired: still that token, at once, while it is renewed in the background.
+    expect(await provider.getToken({ scope: 'api:read' })).toBe(first)
+    await provider.close()
     const second = await provider.getToken({ scope: 'api:read' })
     expect(second.accessToken).not.toBe(first.accessToken)
     expect(tokenRequests()).toHaveLength(2)

@@ -5,7 +5,8 @@
  * client) went unseen until the token expired, then failed every caller at once. Now the held
  * token is still handed out, with the error to `onWarning` (on every fleet member, during the
  * backoff too), and the key backs off (the next call after the pause tries again, one request
- * for the fleet); callers get the error once no valid token is held.
+ * for the fleet); callers get the error once no valid token is held. (The token is now handed out
+ * at once, and the error is its background renewal's: the tests wait for each warning.)
  */
 import { type Client, discover, type OpenRpError, TokenSet } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
@@ -13,7 +14,7 @@ import { fixedKeyPairs, ManualClock, type RedisServer, startRedis } from '@openr
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { driveUntilSettled } from './helpers/clock.ts'
-import { type Member, member } from './helpers/fleet.ts'
+import { advanceUntil, type Member, member } from './helpers/fleet.ts'
 
 const TTL_SEC = 3600
 let server: ReferenceServer
@@ -69,6 +70,10 @@ const leave = (tokens: TokenSet, leftSec: number) =>
 const get = (p: ClientCredentialsProvider, extra = {}) =>
   driveUntilSettled(clock, p.getToken({ ...options, ...extra }))
 
+/** Until `warnings` holds `count` (the background renewal failed), the clock moving by ms. */
+const warned = (warnings: OpenRpError[], count: number) =>
+  advanceUntil(clock, () => warnings.length >= count, 1)
+
 describe('ClientCredentialsProvider: the token endpoint fails inside the renewal window', () => {
   it('503, then a 502 page: the held token, the error to onWarning, one request per backoff step', async () => {
     const { provider: p, warnings } = provider('cc5xx')
@@ -78,8 +83,10 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
 
     server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await get(p)).toBe(held)
+    await warned(warnings, 1)
     // During the backoff: the held token again, without a request.
     expect(await get(p)).toBe(held)
+    await warned(warnings, 2)
     expect(warnings.map((w) => [w.code, (w as { status?: number }).status])).toEqual([
       ['OAUTH_ERROR', 503],
       ['OAUTH_ERROR', 503],
@@ -90,6 +97,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     server.control.setFaults({ http: { token: { status: 502, body: 'html' } } })
     await clock.advance(1_000)
     expect(await get(p)).toBe(held)
+    await warned(warnings, 3)
     expect(warnings.at(-1)).toMatchObject({ code: 'HTTP_ERROR', status: 502 })
     expect(tokenRequests()).toHaveLength(sent + 2)
 
@@ -117,6 +125,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     const late = provider('ccnew')
     const token = await get(late.provider)
     expect(token.accessToken).toBe(held.accessToken)
+    await warned(late.warnings, 1)
     expect(late.warnings).toMatchObject([{ code: 'OAUTH_ERROR', status: 500 }])
   }, 30_000)
 
@@ -137,6 +146,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     await gone.close()
 
     expect(await get(p)).toBe(held)
+    await warned(warnings, 1)
     expect(warnings.map((w) => w.code)).toEqual(['NETWORK_ERROR'])
   }, 30_000)
 
@@ -150,9 +160,12 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
 
     server.control.setFaults({ http: { token: { status: 401 } } })
     expect(await get(a.provider)).toBe(held)
+    await warned(a.warnings, 1)
     // During the backoff, without a request: here, and on the member that shares the store.
     expect(await get(a.provider)).toBe(held)
+    await warned(a.warnings, 2)
     expect((await get(b.provider)).accessToken).toBe(held.accessToken)
+    await warned(b.warnings, 1)
     expect(tokenRequests()).toHaveLength(sent + 1)
     const refused = { code: 'OAUTH_ERROR', error: 'invalid_client', status: 401 }
     expect(a.warnings).toEqual([expect.objectContaining(refused), expect.objectContaining(refused)])

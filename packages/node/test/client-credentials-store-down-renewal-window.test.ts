@@ -4,7 +4,8 @@
  * callers `STORE_ERROR`: the read of the shared cache before renewing failed, and the token it
  * held was not handed out. It is now, with the store's error to `onWarning`; nothing is sent to
  * the provider meanwhile (a fleet whose Redis is down does not turn on the provider), and once
- * the token has expired, or for a token to replace, callers get `STORE_ERROR` as before.
+ * the token has expired, or for a token to replace, callers get `STORE_ERROR` as before. (The
+ * token is now handed out at once, and the error is its background renewal's.)
  */
 import { type Client, discover, type OpenRpError } from '@openrp/core'
 import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
+import { advanceUntil } from './helpers/fleet.ts'
 
 let server: ReferenceServer
 let redis: RedisServer
@@ -60,7 +62,9 @@ describe('ClientCredentialsProvider: the store fails inside the renewal window',
       await redis.stop(true)
 
       expect(await provider.getToken({ scope: 'api:read' })).toBe(held)
+      await advanceUntil(clock, () => warnings.length === 1)
       expect(await provider.getToken({ scope: 'api:read' })).toBe(held)
+      await advanceUntil(clock, () => warnings.length === 2)
       expect(warnings.map((w) => w.code)).toEqual(['STORE_ERROR', 'STORE_ERROR'])
 
       // A token to replace is not handed out again.

@@ -292,13 +292,18 @@ describe('ClientCredentialsProvider on RedisLock, lease lost before the token re
     const a = member('cc3')
     const slow = new SlowReadStore(a.store)
     const warnings: unknown[] = []
+    let onWarned = () => {}
+    const warned = new Promise<void>((resolve) => (onWarned = resolve))
     const provider = new ClientCredentialsProvider({
       client: m2m,
       store: slow,
       lock: a.lock,
       clock: a.lock.clock,
       refreshSkewSec: 60,
-      onWarning: (error) => warnings.push(error),
+      onWarning: (error) => {
+        warnings.push(error)
+        onWarned()
+      },
     })
     const key = provider.keyOf(options)
     const held = await provider.getToken(options)
@@ -315,6 +320,8 @@ describe('ClientCredentialsProvider on RedisLock, lease lost before the token re
     }
 
     await expect(provider.getToken(options)).resolves.toBe(held)
+    // Renewed in the background: its failure reaches onWarning.
+    await warned
     expect(warnings).toHaveLength(1)
     expect(isOpenRpError(warnings[0], 'LOCK_LOST')).toBe(true)
     expect(slow.reads).toBe(first + 2)

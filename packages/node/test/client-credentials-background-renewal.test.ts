@@ -1,0 +1,283 @@
+/**
+ * Regression: a ClientCredentialsProvider renewing a token inside its renewal window (less than
+ * `refreshSkewSec` left, not expired) made every caller wait for the renewal: behind a slow token
+ * endpoint each call stalled up to `timeoutMs` (or `lockTimeoutMs`) although the process held a
+ * valid token. Such a token is now handed out at once while one renewal per key runs in the
+ * background (under the store and lock, so a fleet renews once); its failures go to `onWarning`
+ * and the backoff decides when a later call tries again. Callers wait only when no valid token is
+ * held. close() lets a background renewal under way finish (its token stored) and starts none.
+ */
+import {
+  type Client,
+  discover,
+  type OpenRpError,
+  type Store,
+  type StoreGetOptions,
+  type StoreSetOptions,
+  TokenSet,
+} from '@openrp/core'
+import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs, flush, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
+import { driveUntilSettled } from './helpers/clock.ts'
+import { type Member, member } from './helpers/fleet.ts'
+
+const TTL_SEC = 3600
+let server: ReferenceServer
+let redis: RedisServer
+let client: Client
+const clock = new ManualClock(Date.now())
+const members: Member[] = []
+
+beforeAll(async () => {
+  redis = await startRedis()
+  server = await startReferenceServer({
+    port: 0,
+    generateKeyPair: fixedKeyPairs(),
+    accessTokenTtl: TTL_SEC,
+  })
+  // The client's own deadline is far off: a held request stays under way as long as a test
+  // holds it.
+  client = await discover(server.issuer, {
+    clock,
+    timeoutMs: 600_000,
+    clientId: 'm2m',
+    clientSecret: 'm2m-secret',
+  })
+})
+afterEach(async () => {
+  server.control.resetFaults()
+  await Promise.all(members.splice(0).map((m) => m.close()))
+})
+afterAll(async () => {
+  await server?.close()
+  await redis?.stop()
+})
+
+const options = { scope: 'api:read' }
+const tokenRequests = () =>
+  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const holdTokenRequests = () =>
+  server.control.hold({ endpoint: 'token', grantType: 'client_credentials', stage: 'request' })
+
+/** A fleet member's provider on the shared Redis; its warnings in `warnings`. */
+function provider(prefix: string, wrap: (store: Store) => Store = (store) => store) {
+  const m = member(redis.url, prefix, clock)
+  members.push(m)
+  const warnings: OpenRpError[] = []
+  const p = new ClientCredentialsProvider({
+    client,
+    store: wrap(m.store),
+    lock: m.lock,
+    clock,
+    refreshSkewSec: 60,
+    timeoutMs: 5_000,
+    // The longest pause of each backoff step: 1 s, then 2 s.
+    random: () => 0.999,
+    onWarning: (error) => warnings.push(error),
+  })
+  return { provider: p, warnings, store: m.store }
+}
+
+/** Into the renewal window of `tokens`: `leftSec` left. */
+const leave = (tokens: TokenSet, leftSec: number) =>
+  clock.advance((tokens.expiresAt! - leftSec) * 1000 - clock.now())
+
+/** Whether `work` has settled once the jobs pending now ran (the clock standing still). */
+async function settledNow(work: Promise<unknown>): Promise<boolean> {
+  let settled = false
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  await flush()
+  return settled
+}
+
+/** Lets real I/O run, the clock standing still, until `done()` holds. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 5_000 && !done(); i++) await new Promise((r) => setTimeout(r, 1))
+  if (!done()) throw new Error('the condition never held')
+}
+
+/** Calls `p` (the clock moving a little between calls) until it hands out a token other than `held`. */
+async function renewed(p: ClientCredentialsProvider, held: TokenSet): Promise<TokenSet> {
+  for (let i = 0; i < 2_000; i++) {
+    const tokens = await p.getToken(options)
+    if (tokens.accessToken !== held.accessToken) return tokens
+    await new Promise((r) => setTimeout(r, 1))
+    await clock.advance(25)
+  }
+  throw new Error('never renewed')
+}
+
+describe('ClientCredentialsProvider: a token inside its renewal window is renewed in the background', () => {
+  it('a slow renewal does not delay callers holding a valid token; one request for the fleet', async () => {
+    const a = provider('slow')
+    const b = provider('slow')
+    const held = await a.provider.getToken(options)
+    const heldByB = await b.provider.getToken(options)
+    expect(heldByB.accessToken).toBe(held.accessToken)
+    await leave(held, 45)
+    const sent = tokenRequests().length
+    const hold = holdTokenRequests()
+
+    // Many concurrent callers on both members: the held token at once, the clock standing still.
+    const calls = [a, b].flatMap(({ provider: p }) =>
+      Array.from({ length: 10 }, () => p.getToken(options)),
+    )
+    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+    expect(await settledNow(Promise.all(calls))).toBe(true)
+    for (const [i, tokens] of (await Promise.all(calls)).entries())
+      expect(tokens).toBe(i < 10 ? held : heldByB)
+
+    // Still so while the renewal hangs for longer than timeoutMs (and member b waits for the
+    // lock): nobody waits, nothing is wrong yet.
+    await clock.advance(10_000)
+    expect(await settledNow(a.provider.getToken(options))).toBe(true)
+    expect(await a.provider.getToken(options)).toBe(held)
+    expect(await b.provider.getToken(options)).toBe(heldByB)
+    expect(hold.total).toBe(1)
+    expect([...a.warnings, ...b.warnings]).toEqual([])
+
+    // Once the provider answers, both members hand out the one new token.
+    hold.release()
+    const next = await renewed(a.provider, held)
+    expect((await renewed(b.provider, heldByB)).accessToken).toBe(next.accessToken)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+    expect([...a.warnings, ...b.warnings]).toEqual([])
+  }, 30_000)
+
+  it('a failing background renewal goes to onWarning; the next call after the backoff tries again; a bad answer is not stored', async () => {
+    const { provider: p, warnings, store } = provider('fails')
+    const held = await p.getToken(options)
+    await leave(held, 50)
+    const sent = tokenRequests().length
+
+    server.control.setFaults({ http: { token: { status: 503 } } })
+    expect(await p.getToken(options)).toBe(held)
+    await until(() => warnings.length === 1)
+    expect(warnings[0]).toMatchObject({ code: 'OAUTH_ERROR', status: 503 })
+    expect(tokenRequests()).toHaveLength(sent + 1)
+
+    // During the backoff: the held token, no request (each call's renewal fails at once).
+    for (let i = 0; i < 5; i++) expect(await p.getToken(options)).toBe(held)
+    await until(() => warnings.length >= 2)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+
+    // After the pause the next call tries again; a 200 without a usable access token this time.
+    server.control.setFaults({ tokenResponse: { accessToken: '' } })
+    await clock.advance(1_000)
+    const before = warnings.length
+    expect(await p.getToken(options)).toBe(held)
+    await until(() => warnings.length > before)
+    expect(warnings.at(-1)).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID' })
+    expect(tokenRequests()).toHaveLength(sent + 2)
+    // Nothing of that answer was stored.
+    expect(TokenSet.fromJSON(await store.get(p.keyOf(options)))).toEqual(held)
+
+    // After the next pause, the provider answers well: the renewal's token is handed out.
+    server.control.resetFaults()
+    await clock.advance(2_000)
+    expect(await p.getToken(options)).toBe(held)
+    const next = await renewed(p, held)
+    expect(TokenSet.fromJSON(await store.get(p.keyOf(options)))).toEqual(next)
+    expect(tokenRequests()).toHaveLength(sent + 3)
+  }, 30_000)
+
+  it('an expired token makes callers wait for the renewal, joining the one under way', async () => {
+    const { provider: p } = provider('expired')
+    const held = await p.getToken(options)
+    await leave(held, 0)
+    const sent = tokenRequests().length
+    const hold = holdTokenRequests()
+
+    const waiting = Promise.all(Array.from({ length: 5 }, () => p.getToken(options)))
+    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+    expect(await settledNow(waiting)).toBe(false)
+    hold.release()
+    const [first, ...rest] = await driveUntilSettled(clock, waiting)
+    expect(first!.accessToken).not.toBe(held.accessToken)
+    for (const tokens of rest) expect(tokens).toBe(first)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+
+    // A background renewal hangs, and the token expires meanwhile: callers now wait for it.
+    await leave(first!, 30)
+    const hung = holdTokenRequests()
+    expect(await p.getToken(options)).toBe(first)
+    await hung.waitUntilHeld(1, { timeoutMs: 5_000 })
+    await leave(first!, 0)
+    const late = p.getToken(options)
+    expect(await settledNow(late)).toBe(false)
+    hung.release()
+    const next = await driveUntilSettled(clock, late)
+    expect(next.accessToken).not.toBe(first!.accessToken)
+    expect(hung.total).toBe(1)
+    expect(tokenRequests()).toHaveLength(sent + 2)
+  }, 30_000)
+
+  it('close() during a background renewal: the request sent is finished and its token stored; nothing more in the background', async () => {
+    const { provider: p, warnings, store } = provider('close')
+    const held = await p.getToken(options)
+    await leave(held, 45)
+    const sent = tokenRequests().length
+    const hold = holdTokenRequests()
+    expect(await p.getToken(options)).toBe(held)
+    await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+
+    const closing = p.close()
+    expect(await settledNow(closing)).toBe(false)
+    hold.release()
+    await driveUntilSettled(clock, closing)
+    // The renewal was not abandoned: its token is stored and handed out.
+    const stored = TokenSet.fromJSON(await store.get(p.keyOf(options)))
+    expect(stored.accessToken).not.toBe(held.accessToken)
+    expect((await p.getToken(options)).accessToken).toBe(stored.accessToken)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+    expect(warnings).toEqual([])
+
+    // Closed: a token due for renewal is renewed while its caller waits, nothing in the
+    // background, and close() has nothing to wait for.
+    await leave(stored, 45)
+    const again = holdTokenRequests()
+    const call = p.getToken(options)
+    await again.waitUntilHeld(1, { timeoutMs: 5_000 })
+    expect(await settledNow(call)).toBe(false)
+    expect(await settledNow(p.close())).toBe(true)
+    again.release()
+    expect((await driveUntilSettled(clock, call)).accessToken).not.toBe(stored.accessToken)
+  }, 30_000)
+
+  it('an error that is no OpenRpError (a store of the app) reaches the next caller, who renews', async () => {
+    const failing = { reads: 0 }
+    const broke = new Error('the app store broke')
+    const { provider: p, warnings } = provider(
+      'foreign',
+      (inner): Store => ({
+        get: <T>(key: string, o?: StoreGetOptions) => {
+          if (failing.reads > 0) {
+            failing.reads--
+            return Promise.reject(broke)
+          }
+          return inner.get<T>(key, o)
+        },
+        set: (key: string, value: unknown, o?: StoreSetOptions) => inner.set(key, value, o),
+        delete: (key: string) => inner.delete(key),
+      }),
+    )
+    const held = await p.getToken(options)
+    await leave(held, 45)
+    failing.reads = 2
+    // The background renewal fails without a word to onWarning (it takes OpenRpErrors).
+    expect(await p.getToken(options)).toBe(held)
+    await until(() => failing.reads === 1)
+    await flush()
+    // The next caller renews itself, and gets the error.
+    await expect(p.getToken(options)).rejects.toBe(broke)
+    // Then it is back to the background.
+    expect(await p.getToken(options)).toBe(held)
+    expect((await renewed(p, held)).accessToken).not.toBe(held.accessToken)
+    expect(warnings).toEqual([])
+  }, 30_000)
+})
