@@ -66,6 +66,8 @@ async function run(issuer: string): Promise<void> {
     // One cache entry per provider and client, so several demos can share the store.
     keyPrefix: `openrp-demo:daemon:${issuer}:${clientId}:`,
   })
+  // Closed before the store and lock (closers run in reverse): a background renewal ends first.
+  closers.push(() => tokens.close())
   const scope = setting(env, 'SCOPE', 'api:read')
   const audience = setting(env, 'AUDIENCE')
   const tokenOptions = { scope, ...(audience !== undefined && { audience }) }

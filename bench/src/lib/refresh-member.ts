@@ -236,7 +236,7 @@ export async function runRefreshMember(config: RefreshMemberConfig): Promise<Ref
     clientAuth: 'client_secret_post',
   })
   const store = new FaultySessionStore(redis)
-  let manager: { close(): void }
+  let manager: { close(): void | Promise<void> }
   let storeRetries = 0
   let call: () => Promise<unknown>
   if (config.subject === 'client-credentials') {
@@ -247,7 +247,7 @@ export async function runRefreshMember(config: RefreshMemberConfig): Promise<Ref
       refreshSkewSec: 1,
       timeoutMs: config.timeoutMs,
     })
-    manager = { close() {} }
+    manager = provider
     call = () => provider.getToken({ scope: 'api:read' })
   } else {
     const tokens = new TokenManager({
@@ -296,7 +296,7 @@ export async function runRefreshMember(config: RefreshMemberConfig): Promise<Ref
       }),
     )
   } finally {
-    manager.close()
+    await manager.close()
     await Promise.all([redis.close(), lock.close()])
   }
   return { calls, errors, storeRetries }

@@ -42,6 +42,7 @@ await Promise.all(
     }
   }),
 )
+await provider.close()
 await store.close()
 await lock.close()
 console.log(JSON.stringify({ calls }))
