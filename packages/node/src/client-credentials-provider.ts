@@ -124,9 +124,9 @@ export interface ClientCredentialsProviderOptions {
 /**
  * Gives a valid client-credentials access token for each (scope, audience, resource), asking
  * the provider only when the cached one is missing or has less than `refreshSkewSec` left.
- * Callers wait for that request only when no valid token is held: a token inside its renewal
- * window (less than `refreshSkewSec` left, not expired) is handed out at once while it is
- * renewed in the background.
+ * Callers wait for that request only when no token with time to spare is held: a token in the
+ * first half of its renewal window (less than `refreshSkewSec` left, more than half of that) is
+ * handed out at once while it is renewed in the background.
  *
  * It runs on the same {@link RefreshCoordinator} as `TokenManager`:
  * - In-process: tokens are kept in memory (at most `maxCachedTokens`, expired ones evicted
@@ -143,8 +143,8 @@ export interface ClientCredentialsProviderOptions {
  *   only retry policy: each attempt is one request (the client's `retry` option does not apply),
  *   so a fleet sends at most one request per backoff step during an outage.
  * - A token inside its renewal window is renewed in the background: while the provider holds
- *   a token for the key that has not expired (in memory, or just read from the store), callers
- *   get it at once, and the first of them starts one renewal (one per key in the process; the
+ *   a token for the key with more than half the window left (in memory, or just read from the
+ *   store), callers get it at once, and the first of them starts one renewal (one per key in the process; the
  *   store, lock and backoff as above, so a fleet renews once). Its token is handed out once it
  *   comes. A renewal that fails gives `onWarning` the error and callers the held token; a call
  *   after the backoff tries again. That goes for any failure, since none makes the held token
@@ -259,8 +259,7 @@ export class ClientCredentialsProvider {
 
   /**
    * A valid token for these parameters: the cached one while it has more than `refreshSkewSec`
-   * left; inside that window, still the cached one while it has not expired, renewed in the
-   * background.
+   * left; in the first half of that window, still the cached one, renewed in the background.
    */
   async getToken(options: GetTokenOptions = {}): Promise<TokenSet> {
     checkTokenOptions(options)
@@ -400,11 +399,16 @@ export class ClientCredentialsProvider {
   }
 
   /**
-   * Whether `held` is handed out while it is renewed in the background: it has not expired and
-   * the provider is not closed. Starts the renewal unless one is under way for `key`.
+   * Whether `held` is handed out while it is renewed in the background: it is in the first half
+   * of its renewal window (more than half of `refreshSkewSec`, or of the window
+   * {@link TokenSet.renewalSkew} gives a short-lived token, left) and the provider is not closed.
+   * In the last half a caller waits for the renewal, as one that holds nothing does: a token
+   * handed out seconds before it expires would fail at the resource server it is sent to.
+   * Starts the renewal unless one is under way for `key`.
    */
   #renewingInBackground(key: string, options: GetTokenOptions, held: TokenSet): boolean {
-    if (this.#closed || held.isExpired(0, this.#nowSec())) return false
+    if (this.#closed || held.isExpired(held.renewalSkew(this.#skewSec) / 2, this.#nowSec()))
+      return false
     if (this.#renewals.has(key)) return true
     const renewal = this.#renew(key, options)
       .catch((error: unknown) => {

@@ -4,8 +4,8 @@
  * endpoint each call stalled up to `timeoutMs` (or `lockTimeoutMs`) although the process held a
  * valid token. Such a token is now handed out at once while one renewal per key runs in the
  * background (under the store and lock, so a fleet renews once); its failures go to `onWarning`
- * and the backoff decides when a later call tries again. Callers wait only when no valid token is
- * held. close() lets a background renewal under way finish (its token stored) and starts none.
+ * and the backoff decides when a later call tries again. Callers wait only when no token with time
+ * to spare is held (none, one in the last half of its window, or an expired one). close() lets a background renewal under way finish (its token stored) and starts none.
  */
 import {
   type Client,
@@ -186,7 +186,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(tokenRequests()).toHaveLength(sent + 3)
   }, 30_000)
 
-  it('an expired token makes callers wait for the renewal, joining the one under way', async () => {
+  it('an expired token, or one in the last half of its renewal window, makes callers wait for the renewal, joining the one under way', async () => {
     const { provider: p } = provider('expired')
     const held = await p.getToken(options)
     await leave(held, 0)
@@ -202,12 +202,14 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     for (const tokens of rest) expect(tokens).toBe(first)
     expect(tokenRequests()).toHaveLength(sent + 1)
 
-    // A background renewal hangs, and the token expires meanwhile: callers now wait for it.
-    await leave(first!, 30)
+    // A background renewal hangs, and the token passes into the last half of its renewal
+    // window meanwhile (20 s of 60 left; a token handed out so close to its end would fail
+    // where it is sent): callers now wait for the renewal.
+    await leave(first!, 31)
     const hung = holdTokenRequests()
     expect(await p.getToken(options)).toBe(first)
     await hung.waitUntilHeld(1, { timeoutMs: 5_000 })
-    await leave(first!, 0)
+    await leave(first!, 20)
     const late = p.getToken(options)
     expect(await settledNow(late)).toBe(false)
     hung.release()
