@@ -159,14 +159,15 @@ export class SpaClient {
     this.#navigator = options.navigator ?? browserNavigator()
     this.#issuer = issuerId(options.metadata?.issuer ?? options.issuer)
     this.#key = sessionKey(options)
+    this.#clock = options.clock ?? systemClock
     this.#transactions = new TransactionStore(
       this.#navigator.sessionStorage,
       options.clientId,
       this.#issuer,
+      this.#clock,
     )
     this.#popupRedirectUri = options.popupRedirectUri ?? sibling('popup-callback.html', options)
     this.#silentRedirectUri = options.silentRedirectUri ?? sibling('silent-callback.html', options)
-    this.#clock = options.clock ?? systemClock
   }
 
   /**
@@ -432,7 +433,7 @@ export class SpaClient {
           transaction: null,
           mode: 'logout',
           returnTo: postLogoutPath(target, this.#navigator.origin()),
-          createdAt: Date.now(),
+          createdAt: this.#clock.now(),
         })
         state = pending
       } catch (error) {
@@ -515,7 +516,7 @@ export class SpaClient {
       transaction,
       mode,
       returnTo,
-      createdAt: Date.now(),
+      createdAt: this.#clock.now(),
     })
     return { core, url, transaction }
   }

@@ -116,8 +116,8 @@ export interface SpaClientOptions {
   timeoutMs?: number
   /**
    * Where time comes from (default: the system clock): token expiry and the renewal timer,
-   * request timeouts, the popup's closed check and `timeoutMs`, the silent-renewal timeout.
-   * Tests pass a clock they move by hand instead of waiting.
+   * request timeouts, the popup's closed check and `timeoutMs`, the silent-renewal timeout, the
+   * lifetime of a pending login. Tests pass a clock they move by hand instead of waiting.
    *
    * @example
    * ```ts

@@ -5,9 +5,13 @@
  * the issuer it was started with: another issuer's client (same clientId, another tenant) is
  * refused it and leaves it for its own.
  *
+ * An abandoned login (the user went back from the provider, or closed its page) is never taken:
+ * an index of the pending states of this client and issuer (storage cannot list its keys) lets
+ * each later save or take remove the ones past their lifetime.
+ *
  * @module
  */
-import { StoreError, ValidationError } from '@openrp/core'
+import { type Clock, StoreError, systemClock, ValidationError } from '@openrp/core'
 
 /** How a login (or logout) was started; the callback must finish it the same way. */
 export type LoginMode = 'redirect' | 'popup' | 'silent' | 'logout'
@@ -31,26 +35,42 @@ export interface PendingLogin<T = unknown> {
 export const TRANSACTION_TTL_MS = 15 * 60 * 1000
 
 const PREFIX = 'openrp.tx.'
+/** No `openrp.tx.` key (no state, whatever the namespace) can be an index. */
+const INDEX_PREFIX = 'openrp.tx-index.'
 
 /** Pending logins in a Storage (sessionStorage: per tab, gone when the tab closes). */
 export class TransactionStore {
   readonly #storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
   readonly #prefix: string
   readonly #issuer: string | undefined
+  /** Key of the index: `[state, createdAt]` of each pending login of this client and issuer. */
+  readonly #indexKey: string
+  readonly #clock: Pick<Clock, 'now'>
 
-  /** `issuer`: whose pending logins these are; others' are refused and left in place. */
+  /**
+   * `issuer`: whose pending logins these are; others' are refused and left in place. `clock`
+   * tells when a pending login is past {@link TRANSACTION_TTL_MS}.
+   */
   constructor(
     storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
     namespace = '',
     issuer?: string,
+    clock: Pick<Clock, 'now'> = systemClock,
   ) {
     this.#storage = storage
     this.#prefix = `${PREFIX}${namespace}${namespace ? '.' : ''}`
     this.#issuer = issuer
+    this.#indexKey = `${INDEX_PREFIX}${namespace}@${issuer ?? ''}`
+    this.#clock = clock
   }
 
-  /** Keeps `pending` under `state`. Throws StoreError when storage refuses (quota, disabled). */
+  /**
+   * Keeps `pending` under `state`, after removing this client's pending logins past their
+   * lifetime. Throws StoreError when storage refuses (quota, disabled).
+   */
   save(state: string, pending: PendingLogin): void {
+    // First: what the abandoned ones took is free for this one.
+    this.#index(state, pending.createdAt)
     try {
       const value: PendingLogin = { ...pending, issuer: this.#issuer }
       this.#storage.setItem(this.#prefix + state, JSON.stringify(value))
@@ -63,7 +83,8 @@ export class TransactionStore {
    * Takes the pending login for `state` out of storage (it can be used once). Throws
    * ValidationError `STATE_MISSING` when the response has no state and `STATE_MISMATCH` when
    * no unexpired login of this issuer is waiting for it (unknown, replayed, expired, or of
-   * another mode); what was refused stays in storage.
+   * another mode); what was refused stays in storage. Once taken, this client's pending logins
+   * past their lifetime are removed too.
    */
   take(state: string | null | undefined, mode?: LoginMode): PendingLogin {
     if (!state) {
@@ -73,6 +94,7 @@ export class TransactionStore {
     try {
       const pending = this.#usable(this.#storage.getItem(key), mode)
       this.#storage.removeItem(key)
+      this.#index(state)
       return pending
     } catch (cause) {
       if (cause instanceof ValidationError) throw cause
@@ -101,11 +123,36 @@ export class TransactionStore {
     } catch {
       // Nothing to keep consistent: the entry is unusable either way.
     }
+    this.#index(state)
+  }
+
+  /**
+   * Removes the pending logins of the index that are past their lifetime (refused anyway), then
+   * records `state` as created at `createdAt`, or forgets it when there is none. Storage failures
+   * are ignored: the index only serves this clean-up, and must not fail a login.
+   */
+  #index(state: string, createdAt?: number): void {
+    try {
+      const index = parseIndex(this.#storage.getItem(this.#indexKey))
+      const now = this.#clock.now()
+      for (const [pending, at] of index) {
+        if (now - at > TRANSACTION_TTL_MS) {
+          this.#storage.removeItem(this.#prefix + pending)
+          index.delete(pending)
+        }
+      }
+      if (createdAt === undefined) index.delete(state)
+      else index.set(state, createdAt)
+      if (index.size > 0) this.#storage.setItem(this.#indexKey, JSON.stringify([...index]))
+      else this.#storage.removeItem(this.#indexKey)
+    } catch {
+      // A login that is not indexed is merely not cleaned up after its lifetime.
+    }
   }
 
   /** The stored login, if it is this issuer's, unexpired and of `mode`; else `STATE_MISMATCH`. */
   #usable(raw: string | null, mode: LoginMode | undefined): PendingLogin {
-    const pending = usable(raw, mode)
+    const pending = usable(raw, mode, this.#clock.now())
     if (pending.issuer !== undefined && pending.issuer !== this.#issuer) {
       throw new ValidationError('STATE_MISMATCH', 'This response belongs to another issuer')
     }
@@ -114,7 +161,7 @@ export class TransactionStore {
 }
 
 /** The stored login, if it is unexpired and of `mode`; otherwise `STATE_MISMATCH`. */
-function usable(raw: string | null, mode: LoginMode | undefined): PendingLogin {
+function usable(raw: string | null, mode: LoginMode | undefined, now: number): PendingLogin {
   const pending = parse(raw)
   if (!pending) {
     throw new ValidationError(
@@ -122,7 +169,7 @@ function usable(raw: string | null, mode: LoginMode | undefined): PendingLogin {
       'No login is waiting for this response (unknown or already used state)',
     )
   }
-  if (Date.now() - pending.createdAt > TRANSACTION_TTL_MS) {
+  if (now - pending.createdAt > TRANSACTION_TTL_MS) {
     throw new ValidationError('STATE_MISMATCH', 'The login that matches this state has expired')
   }
   if (mode && pending.mode !== mode) {
@@ -145,4 +192,19 @@ function parse(raw: string | null): PendingLogin | undefined {
   } catch {
     return undefined
   }
+}
+
+/** The index as kept (`[state, createdAt]` pairs); anything else counts as empty. */
+function parseIndex(raw: string | null): Map<string, number> {
+  try {
+    const entries: unknown = JSON.parse(raw ?? '[]')
+    if (
+      Array.isArray(entries) &&
+      entries.every(([state, at]) => typeof state === 'string' && typeof at === 'number')
+    )
+      return new Map(entries)
+  } catch {
+    // Not JSON, or a pair that is no pair: as if there were no index.
+  }
+  return new Map()
 }

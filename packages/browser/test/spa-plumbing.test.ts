@@ -5,7 +5,7 @@ import { CALLBACK_MESSAGE_TYPE } from '../src/callback-message.ts'
 import { openLoginPopup, waitForPopupResponse } from '../src/popup.ts'
 import { checkPostLogoutTarget, checkReturnTo } from '../src/return-to.ts'
 import { runSilentRequest } from '../src/silent-renew.ts'
-import { TRANSACTION_TTL_MS, TransactionStore } from '../src/transaction-store.ts'
+import { type LoginMode, TRANSACTION_TTL_MS, TransactionStore } from '../src/transaction-store.ts'
 import {
   authorizationResponseParams,
   hasAuthorizationResponse,
@@ -116,6 +116,102 @@ describe('TransactionStore', () => {
     // As an earlier version kept it (no issuer): a login under way when the app was updated.
     storage.setItem('openrp.tx.spa.s5', JSON.stringify(pending))
     expect(other.take('s5').mode).toBe('redirect')
+  })
+
+  describe('removes pending logins past their lifetime', () => {
+    const A = 'https://a.test/'
+    const keys = (storage: MemoryStorage) =>
+      [...storage.items.keys()].filter((key) => key.startsWith('openrp.tx.')).sort()
+    const at = (clock: ManualClock, mode: LoginMode = 'redirect') => ({
+      transaction: null,
+      mode,
+      createdAt: clock.now(),
+    })
+
+    it('when another is saved or taken; nothing within its lifetime, a popup login neither', async () => {
+      const clock = new ManualClock()
+      const storage = new MemoryStorage()
+      const store = new TransactionStore(storage, 'spa', A, clock)
+      store.save('abandoned', at(clock))
+      await clock.advance(TRANSACTION_TTL_MS - 60_000)
+      store.save('popup', at(clock, 'popup'))
+      // At its very lifetime a login is still taken, so still kept.
+      await clock.advance(60_000)
+      store.save('next', at(clock))
+      expect(keys(storage)).toEqual([
+        'openrp.tx.spa.abandoned',
+        'openrp.tx.spa.next',
+        'openrp.tx.spa.popup',
+      ])
+      await clock.advance(1)
+      store.save('last', at(clock))
+      expect(keys(storage)).toEqual([
+        'openrp.tx.spa.last',
+        'openrp.tx.spa.next',
+        'openrp.tx.spa.popup',
+      ])
+
+      // A take cleans up too: the popup login is past its lifetime now, `next` is not.
+      await clock.advance(TRANSACTION_TTL_MS - 60_000)
+      expect(store.take('last').mode).toBe('redirect')
+      expect(keys(storage)).toEqual(['openrp.tx.spa.next'])
+      expect(store.take('next', 'redirect').mode).toBe('redirect')
+      // Nothing pending, nothing left: not even the index.
+      expect([...storage.items.keys()]).toEqual([])
+    })
+
+    it("leaves another client's and another issuer's pending logins to them", async () => {
+      const clock = new ManualClock()
+      const storage = new MemoryStorage()
+      const store = new TransactionStore(storage, 'spa', A, clock)
+      const otherIssuer = new TransactionStore(storage, 'spa', 'https://b.test/', clock)
+      const otherClient = new TransactionStore(storage, 'admin', A, clock)
+      store.save('mine', at(clock))
+      otherIssuer.save('tenant-b', at(clock))
+      otherClient.save('admin', at(clock))
+      await clock.advance(TRANSACTION_TTL_MS + 1)
+      store.save('new', at(clock))
+      expect(keys(storage)).toEqual([
+        'openrp.tx.admin.admin',
+        'openrp.tx.spa.new',
+        'openrp.tx.spa.tenant-b',
+      ])
+      otherIssuer.discard('none')
+      otherClient.save('admin-new', at(clock))
+      expect(keys(storage)).toEqual(['openrp.tx.admin.admin-new', 'openrp.tx.spa.new'])
+    })
+
+    it('saves and takes when the index cannot be read or written, or is corrupt', async () => {
+      const clock = new ManualClock()
+      const storage = new MemoryStorage()
+      const isIndex = (key: string) => !key.startsWith('openrp.tx.')
+      const { getItem, setItem } = storage
+      storage.getItem = (key) => {
+        if (isIndex(key)) throw new DOMException('blocked', 'SecurityError')
+        return getItem.call(storage, key)
+      }
+      storage.setItem = (key, value) => {
+        if (isIndex(key)) throw new DOMException('full', 'QuotaExceededError')
+        setItem.call(storage, key, value)
+      }
+      const store = new TransactionStore(storage, 'spa', A, clock)
+      store.save('s', at(clock))
+      expect(store.take('s').mode).toBe('redirect')
+
+      // A corrupt index counts as empty: it removes nothing, and is replaced.
+      const index = 'openrp.tx-index.spa@https://a.test/'
+      storage.getItem = getItem
+      storage.setItem = setItem
+      for (const corrupt of ['not json', '{"kept":0}', '[["kept","0"]]', '[5]', '"kept"', 'null']) {
+        storage.items.clear()
+        storage.setItem('openrp.tx.spa.kept', JSON.stringify(at(clock)))
+        storage.items.set(index, corrupt)
+        await clock.advance(TRANSACTION_TTL_MS + 1)
+        store.save('new', at(clock))
+        expect(keys(storage), corrupt).toEqual(['openrp.tx.spa.kept', 'openrp.tx.spa.new'])
+        expect(JSON.parse(storage.getItem(index)!), corrupt).toEqual([['new', clock.now()]])
+      }
+    })
   })
 
   it('reports a storage that refuses writes as STORE_ERROR', () => {
