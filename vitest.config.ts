@@ -20,6 +20,8 @@ const RUNTIME_ISOLATED = [
   'packages/core/test/system-clock.test.ts',
 ]
 
+const REACT = ['packages/react/test/**/*.test.ts']
+
 // One runner for every package's unit and integration tests. Workspace packages resolve to
 // their sources through the "openrp-source" export condition, so tests need no build.
 export default defineConfig({
@@ -55,7 +57,7 @@ export default defineConfig({
           // Vitest ends a shared worker when the next file in its queue belongs to another project.
           name: 'shared',
           include: SHARED,
-          exclude: RUNTIME_ISOLATED,
+          exclude: [...RUNTIME_ISOLATED, ...REACT],
           isolate: false,
         },
       },
@@ -68,6 +70,19 @@ export default defineConfig({
           name: 'process-wide',
           include: RUNTIME_ISOLATED,
           isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // React keeps its hooks dispatcher in module state that react-test-renderer and
+          // react-dom/server both set: in a worker shared with other files, a server render once
+          // found the test renderer's dispatcher in the React its components used ("Invalid
+          // hook call"), depending on which files the worker had run before. Each React file
+          // gets a fresh worker.
+          name: 'react',
+          include: REACT,
+          isolate: true,
         },
       },
     ],
