@@ -181,13 +181,15 @@ export class RedisStore implements Store {
         : parseStoredJson<T>(String(text), 'RedisStore', { frozen: true })
     }
     if (!options?.fresh) {
-      // The hot path: a clock read and a comparison, unless a check is due.
-      const due = cache.checkDue()
+      // The hot path: one clock read and a comparison, unless a check is due.
+      const now = cache.now()
+      const due = cache.checkDue(now)
       if (due !== 'no') {
         const check = this.#check(cache)
         if (due === 'now') await check
       }
-      const hit = cache.read(key)
+      // After waiting for a check, the clock is read again.
+      const hit = cache.read(key, due === 'now' ? undefined : now)
       if (hit) return hit.value as T
     }
     const read = cache.begin(key)

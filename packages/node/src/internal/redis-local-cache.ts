@@ -88,9 +88,9 @@ export class RedisLocalCache {
    * half of `checkMs` ago), `'soon'` (check, and serve them meanwhile), `'now'` (serve none
    * until a check confirms them).
    */
-  checkDue(): CheckDue {
+  checkDue(now = this.#clock.now()): CheckDue {
     if (this.#copies.size === 0) return 'no'
-    const age = this.#clock.now() - this.#confirmedAt
+    const age = now - this.#confirmedAt
     return age < this.#checkMs / 2 ? 'no' : age < this.#checkMs ? 'soon' : 'now'
   }
 
@@ -108,9 +108,14 @@ export class RedisLocalCache {
       this.#confirmedAt = mark.at
   }
 
-  /** The local copy of `key`, if one is trusted now. */
-  read(key: string): Copy | undefined {
-    if (this.#clock.now() - this.#confirmedAt >= this.#checkMs) {
+  /** The clock's time: one reading serves {@link checkDue} and {@link read} of one hit. */
+  now(): number {
+    return this.#clock.now()
+  }
+
+  /** The local copy of `key`, if one is trusted at `now`. */
+  read(key: string, now = this.#clock.now()): Copy | undefined {
+    if (now - this.#confirmedAt >= this.#checkMs) {
       this.#misses++
       return undefined
     }
@@ -120,7 +125,7 @@ export class RedisLocalCache {
       return undefined
     }
     this.#copies.delete(key)
-    if (copy.expiresAtMs !== undefined && copy.expiresAtMs <= this.#clock.now()) {
+    if (copy.expiresAtMs !== undefined && copy.expiresAtMs <= now) {
       this.#misses++
       return undefined
     }
