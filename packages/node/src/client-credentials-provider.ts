@@ -114,9 +114,13 @@ export interface ClientCredentialsProviderOptions {
    * Called with an error callers were spared: a renewal failed (the token endpoint unavailable,
    * out of reach, refusing the client or answering badly, the store or its lock failing) while
    * this provider held a token for the key that has not expired, and that token was handed out
-   * instead (see {@link ClientCredentialsProvider}). Once per background renewal that fails
-   * (during the backoff, the one a call starts fails at once, without a request), and once per
-   * call answered so after its own wait failed. What it throws does not change anything.
+   * instead (see {@link ClientCredentialsProvider}). Once per failure, however many calls it
+   * spares: a request that failed, a read or write of the store, a wait for the lock or for the
+   * request that ran out (the callers of one request whose wait runs out share one `TIMEOUT`).
+   * During the backoff that follows, calls get the held token, their renewals failing at once
+   * with the remembered error, without a request: that error is not told again. A fleet member
+   * that reads another member's failure from the store tells of it once. What it throws does not
+   * change anything.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -215,6 +219,11 @@ export class ClientCredentialsProvider {
    * OpenRpError): the next caller renews in the foreground, and gets it.
    */
   readonly #unreported = new Set<string>()
+  /**
+   * Errors told to onWarning already: the coordinator hands out one error object per failure (the
+   * remembered error of a backoff step, the shared TIMEOUT of a flight), told once.
+   */
+  readonly #warned = new WeakSet<OpenRpError>()
   /** close() was called: nothing is renewed in the background any more. */
   #closed = false
 
@@ -391,6 +400,8 @@ export class ClientCredentialsProvider {
   }
 
   #warn(error: OpenRpError): void {
+    if (this.#warned.has(error)) return
+    this.#warned.add(error)
     try {
       this.#onWarning?.(error)
     } catch {

@@ -161,9 +161,9 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(warnings[0]).toMatchObject({ code: 'OAUTH_ERROR', status: 503 })
     expect(tokenRequests()).toHaveLength(sent + 1)
 
-    // During the backoff: the held token, no request (each call's renewal fails at once).
+    // During the backoff: the held token, no request (each call's renewal fails at once, with
+    // the error onWarning heard already).
     for (let i = 0; i < 5; i++) expect(await p.getToken(options)).toBe(held)
-    await until(() => warnings.length >= 2)
     expect(tokenRequests()).toHaveLength(sent + 1)
 
     // After the pause the next call tries again; a 200 without a usable access token this time.
@@ -183,6 +183,54 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(await p.getToken(options)).toBe(held)
     const next = await renewed(p, held)
     expect(TokenSet.fromJSON(await store.get(p.keyOf(options)))).toEqual(next)
+    expect(tokenRequests()).toHaveLength(sent + 3)
+  }, 30_000)
+
+  it('onWarning hears each failure once: not for every call of one backoff step (in the background or waiting), once more after the next failed attempt', async () => {
+    const a = provider('once')
+    const b = provider('once')
+    const held = await a.provider.getToken(options)
+    expect((await b.provider.getToken(options)).accessToken).toBe(held.accessToken)
+    await leave(held, 50)
+    const sent = tokenRequests().length
+
+    // A revoked client: every call of a busy process during the backoff renews in the
+    // background, each renewal failing at once with the remembered refusal.
+    server.control.setFaults({ http: { token: { status: 401 } } })
+    expect(await a.provider.getToken(options)).toBe(held)
+    await until(() => a.warnings.length >= 1)
+    const refused = { code: 'OAUTH_ERROR', error: 'invalid_client', status: 401 }
+    expect(a.warnings[0]).toMatchObject(refused)
+    for (let i = 0; i < 50; i++) {
+      expect(await a.provider.getToken(options)).toBe(held)
+      expect((await b.provider.getToken(options)).accessToken).toBe(held.accessToken)
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    await until(() => b.warnings.length >= 1)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(a.warnings).toHaveLength(1)
+    // The member that shares the store hears of the fleet's failure once too.
+    expect(b.warnings).toEqual([expect.objectContaining(refused)])
+    expect(tokenRequests()).toHaveLength(sent + 1)
+
+    // The next attempt, after the pause, fails again: one more warning, then quiet again.
+    await clock.advance(1_000)
+    expect(await a.provider.getToken(options)).toBe(held)
+    await until(() => a.warnings.length === 2)
+    for (let i = 0; i < 50; i++) {
+      expect(await a.provider.getToken(options)).toBe(held)
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    expect(a.warnings).toHaveLength(2)
+    expect(tokenRequests()).toHaveLength(sent + 2)
+
+    // In the last half of the window callers wait for the renewal: one failed attempt, one
+    // warning, however many calls get the held token during its backoff.
+    await leave(held, 25)
+    for (let i = 0; i < 50; i++)
+      expect(await driveUntilSettled(clock, a.provider.getToken(options))).toBe(held)
+    expect(a.warnings).toHaveLength(3)
+    expect(a.warnings.at(-1)).toMatchObject(refused)
     expect(tokenRequests()).toHaveLength(sent + 3)
   }, 30_000)
 

@@ -3,8 +3,8 @@
  * `refreshSkewSec` left, not expired) failed at the token endpoint handed out the token it held
  * and told no one: a provider refusing the client (`invalid_client`: bad credentials, a revoked
  * client) went unseen until the token expired, then failed every caller at once. Now the held
- * token is still handed out, with the error to `onWarning` (on every fleet member, during the
- * backoff too), and the key backs off (the next call after the pause tries again, one request
+ * token is still handed out, with the error to `onWarning` (once per failure, on every fleet
+ * member), and the key backs off (the next call after the pause tries again, one request
  * for the fleet); callers get the error once no valid token is held. (The token is now handed out
  * at once, and the error is its background renewal's: the tests wait for each warning.)
  */
@@ -84,11 +84,9 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await get(p)).toBe(held)
     await warned(warnings, 1)
-    // During the backoff: the held token again, without a request.
+    // During the backoff: the held token again, without a request (nor a second warning).
     expect(await get(p)).toBe(held)
-    await warned(warnings, 2)
     expect(warnings.map((w) => [w.code, (w as { status?: number }).status])).toEqual([
-      ['OAUTH_ERROR', 503],
       ['OAUTH_ERROR', 503],
     ])
     expect(tokenRequests()).toHaveLength(sent + 1)
@@ -97,7 +95,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     server.control.setFaults({ http: { token: { status: 502, body: 'html' } } })
     await clock.advance(1_000)
     expect(await get(p)).toBe(held)
-    await warned(warnings, 3)
+    await warned(warnings, 2)
     expect(warnings.at(-1)).toMatchObject({ code: 'HTTP_ERROR', status: 502 })
     expect(tokenRequests()).toHaveLength(sent + 2)
 
@@ -161,14 +159,14 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     server.control.setFaults({ http: { token: { status: 401 } } })
     expect(await get(a.provider)).toBe(held)
     await warned(a.warnings, 1)
-    // During the backoff, without a request: here, and on the member that shares the store.
+    // During the backoff, without a request: here (told once), and on the member that shares
+    // the store.
     expect(await get(a.provider)).toBe(held)
-    await warned(a.warnings, 2)
     expect((await get(b.provider)).accessToken).toBe(held.accessToken)
     await warned(b.warnings, 1)
     expect(tokenRequests()).toHaveLength(sent + 1)
     const refused = { code: 'OAUTH_ERROR', error: 'invalid_client', status: 401 }
-    expect(a.warnings).toEqual([expect.objectContaining(refused), expect.objectContaining(refused)])
+    expect(a.warnings).toEqual([expect.objectContaining(refused)])
     expect(b.warnings).toEqual([expect.objectContaining(refused)])
     expect(TokenSet.fromJSON(await members[0]!.store.get(a.provider.keyOf(options)))).toEqual(held)
 
