@@ -215,6 +215,13 @@ export class ClientCredentialsProvider {
   /** The background renewal under way per key: at most one. */
   readonly #renewals = new Map<string, Promise<void>>()
   /**
+   * The holds of `lock` under way (by lock name, the key), each settled once released. A flight
+   * hands its token out before it ends (its failure record forgotten, the lock released): a
+   * background renewal waits for these too, or a store and lock closed right after close() left
+   * the lock held for a whole lease.
+   */
+  readonly #holds = new Set<{ name: string; released: Promise<void> }>()
+  /**
    * Keys whose last background renewal failed with an error `onWarning` does not take (no
    * OpenRpError): the next caller renews in the foreground, and gets it.
    */
@@ -252,7 +259,7 @@ export class ClientCredentialsProvider {
       new MemoryStore({ now: () => clock.now(), maxEntries: this.#maxCachedTokens })
     this.#coordinator = new RefreshCoordinator({
       store: this.#store,
-      lock: options.lock,
+      lock: options.lock && this.#tracked(options.lock),
       clock: this.#clock,
       random: options.random,
       lockTimeoutMs,
@@ -447,14 +454,19 @@ export class ClientCredentialsProvider {
     // dropped (it would only say that the renewal takes long).
     waiting.catch(() => {})
     const flight = (this.#coordinator.running(key) as Promise<TokenSet> | undefined) ?? waiting
-    this.#remember(key, await flight)
+    try {
+      this.#remember(key, await flight)
+    } finally {
+      // Until the flight has ended: its lock released, its failure record forgotten.
+      await Promise.all([...this.#holds].filter((h) => h.name === key).map((h) => h.released))
+    }
   }
 
   /**
    * Stops renewing in the background: from now on a call whose token is due for renewal waits
    * for it, as one that holds no valid token does. Resolves once the background renewals under
-   * way have ended: a request already sent is finished and its token stored (one not yet sent
-   * is not sent). Call it before closing `store` and `lock`.
+   * way have ended: a request already sent is finished, its token stored and the lock released
+   * (one not yet sent is not sent). Call it before closing `store` and `lock`.
    *
    * @example
    * ```ts
@@ -470,6 +482,19 @@ export class ClientCredentialsProvider {
   async close(): Promise<void> {
     this.#closed = true
     await Promise.all(this.#renewals.values())
+  }
+
+  /** `lock`, its holds kept in {@link #holds} until released. */
+  #tracked(lock: Lock): Lock {
+    return {
+      withLock: (name, fn, options) => {
+        const held = lock.withLock(name, fn, options)
+        const hold = { name, released: held.then(noop, noop) }
+        this.#holds.add(hold)
+        hold.released.then(() => this.#holds.delete(hold))
+        return held
+      },
+    }
   }
 
   /** What the coordinator does for one key. */
@@ -573,6 +598,9 @@ export class ClientCredentialsProvider {
     }
   }
 }
+
+/** Settles a promise without a value, whatever its outcome. */
+function noop(): void {}
 
 /**
  * A wait in ms (default 30000): a number, 0 or more (`Infinity` waits without end). A NaN (an

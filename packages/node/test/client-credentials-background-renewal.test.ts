@@ -101,6 +101,23 @@ async function until(done: () => boolean): Promise<void> {
   if (!done()) throw new Error('the condition never held')
 }
 
+/**
+ * Calls `p` (each call handed `held`, the clock standing still) until `warnings` holds `count`: a
+ * renewal of the backoff still under way takes the turn of the call that follows the pause.
+ */
+async function warnedAfterCalls(
+  p: ClientCredentialsProvider,
+  held: TokenSet,
+  warnings: OpenRpError[],
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < 2_000 && warnings.length < count; i++) {
+    expect(await p.getToken(options)).toBe(held)
+    await new Promise((r) => setTimeout(r, 1))
+  }
+  expect(warnings).toHaveLength(count)
+}
+
 /** Calls `p` (the clock moving a little between calls) until it hands out a token other than `held`. */
 async function renewed(p: ClientCredentialsProvider, held: TokenSet): Promise<TokenSet> {
   for (let i = 0; i < 2_000; i++) {
@@ -169,9 +186,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     // After the pause the next call tries again; a 200 without a usable access token this time.
     server.control.setFaults({ tokenResponse: { accessToken: '' } })
     await clock.advance(1_000)
-    const before = warnings.length
-    expect(await p.getToken(options)).toBe(held)
-    await until(() => warnings.length > before)
+    await warnedAfterCalls(p, held, warnings, 2)
     expect(warnings.at(-1)).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID' })
     expect(tokenRequests()).toHaveLength(sent + 2)
     // Nothing of that answer was stored.
@@ -215,8 +230,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
 
     // The next attempt, after the pause, fails again: one more warning, then quiet again.
     await clock.advance(1_000)
-    expect(await a.provider.getToken(options)).toBe(held)
-    await until(() => a.warnings.length === 2)
+    await warnedAfterCalls(a.provider, held, a.warnings, 2)
     for (let i = 0; i < 50; i++) {
       expect(await a.provider.getToken(options)).toBe(held)
       await new Promise((r) => setTimeout(r, 2))
@@ -297,6 +311,36 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(await settledNow(p.close())).toBe(true)
     again.release()
     expect((await driveUntilSettled(clock, call)).accessToken).not.toBe(stored.accessToken)
+  }, 30_000)
+
+  it('close() resolves once the background renewal has released its lock: the store and lock closed right after leave no lock behind', async () => {
+    const m = member(redis.url, 'release', clock)
+    const p = new ClientCredentialsProvider({
+      client,
+      store: m.store,
+      lock: m.lock,
+      clock,
+      refreshSkewSec: 60,
+    })
+    try {
+      const held = await p.getToken(options)
+      await leave(held, 45)
+      const hold = holdTokenRequests()
+      expect(await p.getToken(options)).toBe(held)
+      await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
+      const closing = p.close()
+      hold.release()
+      // As the docs say: the provider first, then (at once) its store and lock.
+      await closing.then(() => Promise.all([m.store.close(), m.lock.close()]))
+    } finally {
+      server.control.resetFaults()
+    }
+    // The lock was released before they closed: another member takes it at once.
+    const other = member(redis.url, 'release', clock)
+    members.push(other)
+    await expect(
+      other.lock.withLock(p.keyOf(options), async () => 'taken', { timeoutMs: 0 }),
+    ).resolves.toBe('taken')
   }, 30_000)
 
   it('an error that is no OpenRpError (a store of the app) reaches the next caller, who renews', async () => {
