@@ -77,6 +77,8 @@ describe('ClientCredentialsProvider: a wait runs out inside the renewal window',
       await clock.advance(10_000)
       expect(await driveUntilSettled(clock, provider.getToken(options))).toBe(held)
       expect(warnings).toEqual([])
+      // (The background renewal's request may still be on its way: nobody waited for it.)
+      await hold.waitUntilHeld(1, { timeoutMs: 5_000 })
       expect(hold.total).toBe(1)
 
       // A token to replace is not handed out again.
