@@ -390,6 +390,46 @@ describe('RedisStore local cache over a connection broken without a word (half-o
     }
   })
 
+  it('a check cut short by a connection the client is already making anew leaves no connection behind', async () => {
+    const clock = new ManualClock()
+    const proxy = await startTcpProxy(redis.server.port)
+    const store = new RedisStore({
+      url: proxy.url,
+      prefix: 'lc-cut:',
+      clock,
+      commandTimeoutMs: 1000,
+      localCacheCheckMs: 2000,
+    })
+    const clients = async () =>
+      String(await redis.raw.sendCommand(['CLIENT', 'LIST']))
+        .trim()
+        .split('\n').length
+    const before = await clients()
+    try {
+      await store.set('k', { v: 1 })
+      expect(await store.get('k')).toEqual({ v: 1 })
+      // A check goes out and is held on the wire; then the connection closes (Redis restarted
+      // behind a proxy, say), and node-redis at once connects again: the check fails.
+      proxy.stall()
+      await clock.advance(1000)
+      expect(await store.get('k')).toEqual({ v: 1 })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const { invalidations } = store.localCacheStats!
+      proxy.drop()
+      const dropped = async () => store.localCacheStats!.invalidations > invalidations
+      expect(await seenWithin(dropped, true, 2000)).toBeLessThan(2000)
+      // The store reads on over the connection made anew.
+      const read = () => store.get('k').catch(() => undefined)
+      expect(await seenWithin(read, { v: 1 }, 2000)).toBeLessThan(2000)
+    } finally {
+      await store.close()
+    }
+    // Every connection the store opened is closed with it.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await clients()).toBe(before)
+    await proxy.close()
+  })
+
   it('with a client of yours, a read fails with STORE_ERROR instead of serving the copy, and the client is left open', async () => {
     const proxy = await startTcpProxy(redis.server.port)
     const clock = new ManualClock()

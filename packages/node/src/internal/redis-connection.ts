@@ -332,9 +332,11 @@ export class RedisConnection {
    * Drops the single-server or Sentinel client openrp made, whose connection failed a check
    * without saying so, for a new one, connected on the next command (within connectTimeoutMs,
    * as the first connection was). Commands waiting on the old one fail with StoreError.
+   * A client that is connecting anew already heard its connection end (the check failed for
+   * that): it is kept, as a destroy() then would leave the socket it is opening open for good.
    */
   #replace(failed: RedisClient): void {
-    if (this.#client !== failed) return
+    if (this.#client !== failed || this.#connecting) return
     this.#client = undefined
     this.#everReady = false
     this.#started = false

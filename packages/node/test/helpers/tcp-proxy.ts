@@ -11,6 +11,11 @@ export interface TcpProxy {
    * then on are dropped, and a close is not passed on. Connections made later are forwarded.
    */
   stall(): void
+  /**
+   * Closes the connections open now (a stalled one too), as a peer that went away would: the
+   * client hears of it. Connections made later are forwarded.
+   */
+  drop(): void
   /** Closes every connection and the proxy. */
   close(): Promise<void>
 }
@@ -46,6 +51,10 @@ export async function startTcpProxy(port: number): Promise<TcpProxy> {
     },
     stall() {
       for (const pair of pairs) pair.stalled = true
+    },
+    drop() {
+      for (const pair of pairs) for (const socket of pair.sockets) socket.destroy()
+      pairs.clear()
     },
     async close() {
       for (const pair of pairs) for (const socket of pair.sockets) socket.destroy()
