@@ -93,9 +93,11 @@ for (const mode of REACT_MODES) {
       await tabs[3]!.getByTestId('logout').click()
       for (const tab of tabs) await expectStatus(tab, 'signedOut')
       for (const tab of tabs) {
-        expect(
-          await tab.evaluate(async () => Boolean(await window.openrpDemo?.spa.getTokenSet())),
-        ).toBe(false)
+        // Polled: the tab that logged out goes to the provider's end_session and back, and a
+        // look during that navigation finds its page gone.
+        await expect
+          .poll(() => tab.evaluate(async () => Boolean(await window.openrpDemo?.spa.getTokenSet())))
+          .toBe(false)
       }
       expect(await reactDemo.control.requests({ endpoint: 'end_session' })).toHaveLength(1)
       for (const tab of tabs) await expect(tab.getByTestId('error')).toHaveCount(0)
