@@ -118,9 +118,11 @@ export interface ClientCredentialsProviderOptions {
    * spares: a request that failed, a read or write of the store, a wait for the lock or for the
    * request that ran out (the callers of one request whose wait runs out share one `TIMEOUT`).
    * During the backoff that follows, calls get the held token, their renewals failing at once
-   * with the remembered error, without a request: that error is not told again. A fleet member
-   * that reads another member's failure from the store tells of it once. What it throws does not
-   * change anything.
+   * with the remembered error, without a request: that error is not told again. After a failure
+   * of the store or its lock, which no backoff remembers, no renewal starts in the background for
+   * a pause as long as a backoff step: a store outage is told once per pause, not once per call.
+   * A fleet member that reads another member's failure from the store tells of it once. What it
+   * throws does not change anything.
    */
   onWarning?: (error: OpenRpError) => void
 }
@@ -155,8 +157,11 @@ export interface ClientCredentialsProviderOptions {
  *   less valid: the token endpoint out of reach, unavailable or slower than its client's
  *   timeout; the store or its lock failing (`STORE_ERROR`, `LOCK_TIMEOUT`, `LOCK_LOST`: nothing
  *   is requested without the store, so a fleet whose store is down does not turn on the
- *   provider); the provider refusing the client (`invalid_client` for bad credentials or a
- *   revoked client, ...) or answering badly (nothing of such an answer is stored), which
+ *   provider; after such a failure no renewal of the key starts in the background for a pause
+ *   of the backoff's length, `backoff.baseMs` doubled after each one in a row up to `maxMs`, so
+ *   calls do not each read a store that is down, and warn); the provider refusing the client
+ *   (`invalid_client` for bad credentials or a revoked client, ...) or answering badly (nothing
+ *   of such an answer is stored), which
  *   `onWarning` is there to tell the operator of while callers go on until the token expires.
  *   An error that is no `OpenRpError` (a store of the app's own throwing something else) goes to
  *   the next caller instead: it renews in the foreground. A token to replace (`forceRefresh`,
@@ -223,9 +228,22 @@ export class ClientCredentialsProvider {
   readonly #holds = new Set<{ name: string; released: Promise<void> }>()
   /**
    * Keys whose last background renewal failed with an error `onWarning` does not take (no
-   * OpenRpError): the next caller renews in the foreground, and gets it.
+   * OpenRpError): the next caller renews in the foreground, and gets it. Only keys held in
+   * `#memory`, dropped with their token (#evict): bounded by `maxCachedTokens`.
    */
   readonly #unreported = new Set<string>()
+  /**
+   * Keys whose background renewal failed for a reason the coordinator remembers no backoff for
+   * ({@link PAUSED}: the store or its lock): no new background renewal before `untilMs`, or every
+   * call inside the renewal window would start one that reads the failing store again (and warns
+   * again). The pause grows with `attempt`, such failures in a row, as the backoff's does; a token
+   * renewed clears it. Only keys held in `#memory`, dropped with their token (#evict).
+   */
+  readonly #paused = new Map<string, { untilMs: number; attempt: number }>()
+  readonly #random: () => number
+  /** The backoff's first and longest pause, ms (`backoff`, as the coordinator reads it). */
+  readonly #pauseBaseMs: number
+  readonly #pauseMaxMs: number
   /**
    * Errors told to onWarning already: the coordinator hands out one error object per failure (the
    * remembered error of a backoff step, the shared TIMEOUT of a flight), told once.
@@ -266,6 +284,10 @@ export class ClientCredentialsProvider {
       waitTimeoutMs: timeoutMs,
       backoff: options.backoff,
     })
+    // Checked by the coordinator above.
+    this.#random = options.random ?? Math.random
+    this.#pauseBaseMs = options.backoff?.baseMs ?? 1_000
+    this.#pauseMaxMs = options.backoff?.maxMs ?? 60_000
   }
 
   /** How many tokens are kept in memory now (at most `maxCachedTokens`). */
@@ -368,16 +390,22 @@ export class ClientCredentialsProvider {
       const replaced =
         options.rejectedToken ?? (options.forceRefresh ? (cached ?? seen)?.accessToken : undefined)
       if (seen && seen.accessToken !== replaced) {
-        if (this.#fresh(seen)) return this.#remember(key, seen)
+        if (this.#fresh(seen)) return this.#renewed(key, seen)
         // A member that holds nothing yet: the stored token, renewed in the background.
         if (background && this.#renewingInBackground(key, options, seen))
           return this.#remember(key, seen)
       }
       const tokens = await this.#coordinator.run(this.#task(key, options, replaced))
-      return this.#remember(key, tokens)
+      return this.#renewed(key, tokens)
     } catch (error) {
       return this.#heldDespite(error, key, options, seen)
     }
+  }
+
+  /** As #remember, for a token just renewed (or read renewed): renewals of `key` pause no more. */
+  #renewed(key: string, tokens: TokenSet): TokenSet {
+    this.#paused.delete(key)
+    return this.#remember(key, tokens)
   }
 
   /**
@@ -427,17 +455,37 @@ export class ClientCredentialsProvider {
   #renewingInBackground(key: string, options: GetTokenOptions, held: TokenSet): boolean {
     if (this.#closed || held.isExpired(held.renewalSkew(this.#skewSec) / 2, this.#nowSec()))
       return false
-    if (this.#renewals.has(key)) return true
+    if (this.#renewals.has(key) || (this.#paused.get(key)?.untilMs ?? 0) > this.#clock.now())
+      return true
     const renewal = this.#renew(key, options)
-      .catch((error: unknown) => {
-        if (spares(error)) this.#warn(error)
-        else this.#unreported.add(key)
-      })
+      .then(
+        () => {
+          this.#paused.delete(key)
+        },
+        (error: unknown) => {
+          if (spares(error)) this.#warn(error)
+          // A key evicted meanwhile holds no token: its next caller waits for the renewal anyway.
+          if (!this.#memory.has(key)) return
+          if (!spares(error)) this.#unreported.add(key)
+          else if (PAUSED.has(error.code)) this.#pause(key)
+        },
+      )
       .finally(() => {
         if (this.#renewals.get(key) === renewal) this.#renewals.delete(key)
       })
     this.#renewals.set(key, renewal)
     return true
+  }
+
+  /**
+   * No background renewal of `key` for a while: the backoff's pause for as many failures in a
+   * row (`baseMs` doubled after each, up to `maxMs`, with the same jitter), on the clock.
+   */
+  #pause(key: string): void {
+    const attempt = (this.#paused.get(key)?.attempt ?? 0) + 1
+    const pauseMs = Math.min(this.#pauseBaseMs * 2 ** Math.min(attempt - 1, 1023), this.#pauseMaxMs)
+    const untilMs = this.#clock.now() + pauseMs / 2 + this.#random() * (pauseMs / 2)
+    this.#paused.set(key, { untilMs, attempt })
   }
 
   /** One background renewal: as a caller's (#obtain), but waited for to its end. */
@@ -587,17 +635,30 @@ export class ClientCredentialsProvider {
     if (now >= this.#earliestExpiry) {
       this.#earliestExpiry = Number.POSITIVE_INFINITY
       for (const [key, tokens] of this.#memory) {
-        if (tokens.isExpired(0, now)) this.#memory.delete(key)
+        if (tokens.isExpired(0, now)) this.#forget(key)
         else this.#earliestExpiry = Math.min(this.#earliestExpiry, tokens.expiresAt ?? Infinity)
       }
     }
     // Still too many: the least recently fetched go.
     for (const key of this.#memory.keys()) {
       if (this.#memory.size <= this.#maxCachedTokens) break
-      this.#memory.delete(key)
+      this.#forget(key)
     }
   }
+
+  /** Drops the token of `key` from memory, with what is kept about its background renewals. */
+  #forget(key: string): void {
+    this.#memory.delete(key)
+    this.#unreported.delete(key)
+    this.#paused.delete(key)
+  }
 }
+
+/**
+ * Failures of a background renewal after which the next waits for a pause: those the coordinator
+ * remembers no backoff for (the store or its lock failing), so renewals would not fail at once.
+ */
+const PAUSED = new Set<string>(['STORE_ERROR', 'LOCK_TIMEOUT', 'LOCK_LOST'])
 
 /** Settles a promise without a value, whatever its outcome. */
 function noop(): void {}

@@ -13,6 +13,7 @@ import {
   type OpenRpError,
   type Store,
   type StoreGetOptions,
+  StoreError,
   type StoreSetOptions,
   TokenSet,
 } from '@openrp/core'
@@ -341,6 +342,81 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     await expect(
       other.lock.withLock(p.keyOf(options), async () => 'taken', { timeoutMs: 0 }),
     ).resolves.toBe('taken')
+  }, 30_000)
+
+  it('the store down: one read and one warning per pause of the backoff, however many calls get the held token; a retry after each pause, the renewal once it is back', async () => {
+    const outage = { down: false, reads: 0 }
+    const { provider: p, warnings } = provider('store-down', (inner): Store => {
+      const up = () => {
+        if (outage.down) throw new StoreError('connect ECONNREFUSED')
+      }
+      return {
+        get: async <T>(key: string, o?: StoreGetOptions) => {
+          if (outage.down) outage.reads++
+          up()
+          return inner.get<T>(key, o)
+        },
+        set: async (key: string, value: unknown, o?: StoreSetOptions) => {
+          up()
+          return inner.set(key, value, o)
+        },
+        delete: async (key: string) => {
+          up()
+          return inner.delete(key)
+        },
+      }
+    })
+    /** 200 calls, each handed `held`, with real I/O between them, the clock standing still. */
+    const calls = async (held: TokenSet) => {
+      for (let i = 0; i < 200; i++) {
+        expect(await p.getToken(options)).toBe(held)
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1))
+      }
+    }
+    const held = await p.getToken(options)
+    await leave(held, 55)
+    const sent = tokenRequests().length
+
+    outage.down = true
+    await calls(held)
+    await until(() => warnings.length >= 1)
+    expect(outage.reads).toBe(1)
+    expect(warnings).toEqual([expect.objectContaining({ code: 'STORE_ERROR' })])
+    // The pauses grow as the backoff's (random 0.999: 1 s, then 2 s, then 4 s, less a hair).
+    await clock.advance(990)
+    await calls(held)
+    expect(outage.reads).toBe(1)
+    await clock.advance(10)
+    await calls(held)
+    await until(() => warnings.length === 2)
+    expect(outage.reads).toBe(2)
+    await clock.advance(1_990)
+    await calls(held)
+    expect(outage.reads).toBe(2)
+    await clock.advance(10)
+    await calls(held)
+    await until(() => warnings.length === 3)
+    expect(outage.reads).toBe(3)
+    expect(warnings.map((w) => w.code)).toEqual(['STORE_ERROR', 'STORE_ERROR', 'STORE_ERROR'])
+    expect(tokenRequests()).toHaveLength(sent)
+
+    // The store is back: the call after the pause renews, with one request.
+    outage.down = false
+    await clock.advance(4_000)
+    const next = await renewed(p, held)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+    expect(warnings).toHaveLength(3)
+
+    // That success cleared the pauses: the next outage starts again at the first step (1 s).
+    await leave(next, 55)
+    outage.down = true
+    outage.reads = 0
+    await calls(next)
+    await until(() => warnings.length === 4)
+    await clock.advance(1_000)
+    await calls(next)
+    await until(() => warnings.length === 5)
+    expect(outage.reads).toBe(2)
   }, 30_000)
 
   it('an error that is no OpenRpError (a store of the app) reaches the next caller, who renews', async () => {
