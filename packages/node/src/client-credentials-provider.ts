@@ -118,9 +118,10 @@ export interface ClientCredentialsProviderOptions {
    * spares: a request that failed, a read or write of the store, a wait for the lock or for the
    * request that ran out (the callers of one request whose wait runs out share one `TIMEOUT`).
    * During the backoff that follows, calls get the held token, their renewals failing at once
-   * with the remembered error, without a request: that error is not told again. After a failure
-   * of the store or its lock, which no backoff remembers, no renewal starts in the background for
-   * a pause as long as a backoff step: a store outage is told once per pause, not once per call.
+   * with the remembered error, without a request: that error is not told again. After any failed
+   * renewal no other starts in the background for a pause as long as a backoff step (the store or
+   * its lock failing, which no backoff remembers, included): a store outage is told once per
+   * pause, not once per call, and no call reads the store only to fail at once.
    * A fleet member that reads another member's failure from the store tells of it once. What it
    * throws does not change anything.
    */
@@ -157,12 +158,12 @@ export interface ClientCredentialsProviderOptions {
  *   less valid: the token endpoint out of reach, unavailable or slower than its client's
  *   timeout; the store or its lock failing (`STORE_ERROR`, `LOCK_TIMEOUT`, `LOCK_LOST`: nothing
  *   is requested without the store, so a fleet whose store is down does not turn on the
- *   provider; after such a failure no renewal of the key starts in the background for a pause
- *   of the backoff's length, `backoff.baseMs` doubled after each one in a row up to `maxMs`, so
- *   calls do not each read a store that is down, and warn); the provider refusing the client
- *   (`invalid_client` for bad credentials or a revoked client, ...) or answering badly (nothing
- *   of such an answer is stored), which
+ *   provider); the provider refusing the client (`invalid_client` for bad credentials or a
+ *   revoked client, ...) or answering badly (nothing of such an answer is stored), which
  *   `onWarning` is there to tell the operator of while callers go on until the token expires.
+ *   After a failed renewal no other starts in the background for a pause of the backoff's length
+ *   (`backoff.baseMs`, doubled after each failure in a row, up to `maxMs`): calls neither read a
+ *   store that is down, nor read the store only to fail at once with the remembered error.
  *   An error that is no `OpenRpError` (a store of the app's own throwing something else) goes to
  *   the next caller instead: it renews in the foreground. A token to replace (`forceRefresh`,
  *   `rejectedToken`) or an expired one is never handed out so: those callers wait for the
@@ -233,11 +234,12 @@ export class ClientCredentialsProvider {
    */
   readonly #unreported = new Set<string>()
   /**
-   * Keys whose background renewal failed for a reason the coordinator remembers no backoff for
-   * ({@link PAUSED}: the store or its lock): no new background renewal before `untilMs`, or every
-   * call inside the renewal window would start one that reads the failing store again (and warns
-   * again). The pause grows with `attempt`, such failures in a row, as the backoff's does; a token
-   * renewed clears it. Only keys held in `#memory`, dropped with their token (#evict).
+   * Keys whose background renewal failed: no new background renewal before `untilMs`, or every
+   * call inside the renewal window would start one that reads the store again, only to fail at
+   * once with the backoff's remembered error or, the store or its lock failing (no backoff
+   * remembers those), to read a store that is down and warn again. The pause grows with
+   * `attempt`, such failures in a row, as the backoff's does; a token renewed clears it. Only
+   * keys held in `#memory`, dropped with their token (#evict).
    */
   readonly #paused = new Map<string, { untilMs: number; attempt: number }>()
   readonly #random: () => number
@@ -467,7 +469,7 @@ export class ClientCredentialsProvider {
           // A key evicted meanwhile holds no token: its next caller waits for the renewal anyway.
           if (!this.#memory.has(key)) return
           if (!spares(error)) this.#unreported.add(key)
-          else if (PAUSED.has(error.code)) this.#pause(key)
+          else this.#pause(key)
         },
       )
       .finally(() => {
@@ -513,8 +515,10 @@ export class ClientCredentialsProvider {
   /**
    * Stops renewing in the background: from now on a call whose token is due for renewal waits
    * for it, as one that holds no valid token does. Resolves once the background renewals under
-   * way have ended: a request already sent is finished, its token stored and the lock released
-   * (one not yet sent is not sent). Call it before closing `store` and `lock`.
+   * way have ended: a request already sent is finished, its token stored and the lock released.
+   * One that has not read the store yet sends nothing; one already waiting for the lock sends its
+   * request once it holds it (so closing can take up to `lockTimeoutMs` and that request). Call
+   * it before closing `store` and `lock`.
    *
    * @example
    * ```ts
@@ -653,12 +657,6 @@ export class ClientCredentialsProvider {
     this.#paused.delete(key)
   }
 }
-
-/**
- * Failures of a background renewal after which the next waits for a pause: those the coordinator
- * remembers no backoff for (the store or its lock failing), so renewals would not fail at once.
- */
-const PAUSED = new Set<string>(['STORE_ERROR', 'LOCK_TIMEOUT', 'LOCK_LOST'])
 
 /** Settles a promise without a value, whatever its outcome. */
 function noop(): void {}

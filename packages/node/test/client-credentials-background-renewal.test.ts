@@ -419,6 +419,45 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(outage.reads).toBe(2)
   }, 30_000)
 
+  it('the provider down: during its backoff, calls that get the held token read the store no more (a pause after each failed renewal)', async () => {
+    const counted = { reads: 0 }
+    const { provider: p, warnings } = provider(
+      'provider-down',
+      (inner): Store => ({
+        get: async <T>(key: string, o?: StoreGetOptions) => {
+          counted.reads++
+          return inner.get<T>(key, o)
+        },
+        set: (key: string, value: unknown, o?: StoreSetOptions) => inner.set(key, value, o),
+        delete: (key: string) => inner.delete(key),
+      }),
+    )
+    const held = await p.getToken(options)
+    await leave(held, 55)
+    const sent = tokenRequests().length
+
+    server.control.setFaults({ http: { token: { status: 503 } } })
+    expect(await p.getToken(options)).toBe(held)
+    await until(() => warnings.length === 1)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+    // 200 calls inside the backoff step (the clock standing still): each gets the held token, and
+    // none starts a renewal that would read the store only to fail with the remembered error.
+    const reads = counted.reads
+    for (let i = 0; i < 200; i++) {
+      expect(await p.getToken(options)).toBe(held)
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1))
+    }
+    expect(counted.reads).toBe(reads)
+    expect(tokenRequests()).toHaveLength(sent + 1)
+    expect(warnings).toHaveLength(1)
+
+    // After the pause the next call renews, once the provider answers again.
+    server.control.resetFaults()
+    await clock.advance(1_000)
+    await renewed(p, held)
+    expect(tokenRequests()).toHaveLength(sent + 2)
+  }, 30_000)
+
   it('an error that is no OpenRpError (a store of the app) reaches the next caller, who renews', async () => {
     const failing = { reads: 0 }
     const broke = new Error('the app store broke')
