@@ -8,8 +8,6 @@
  * to spare is held (none, one in the last half of its window, or an expired one). close() lets a background renewal under way finish (its token stored) and starts none.
  */
 import {
-  type Client,
-  discover,
   type OpenRpError,
   type Store,
   type StoreGetOptions,
@@ -17,58 +15,39 @@ import {
   type StoreSetOptions,
   TokenSet,
 } from '@openrp/core'
-import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { fixedKeyPairs, flush, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { flush, ManualClock } from '@openrp/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { driveUntilSettled } from './helpers/clock.ts'
-import { type Member, member } from './helpers/fleet.ts'
+import { type Member, member, useClientCredentialsFleet } from './helpers/fleet.ts'
 
-const TTL_SEC = 3600
-let server: ReferenceServer
-let redis: RedisServer
-let client: Client
 const clock = new ManualClock(Date.now())
+// The client's own deadline is far off: a request held on the wire stays under way as long
+// as a test holds it.
+const fleet = useClientCredentialsFleet(clock, { timeoutMs: 600_000 })
 const members: Member[] = []
 
-beforeAll(async () => {
-  redis = await startRedis()
-  server = await startReferenceServer({
-    port: 0,
-    generateKeyPair: fixedKeyPairs(),
-    accessTokenTtl: TTL_SEC,
-  })
-  // The client's own deadline is far off: a held request stays under way as long as a test
-  // holds it.
-  client = await discover(server.issuer, {
-    clock,
-    timeoutMs: 600_000,
-    clientId: 'm2m',
-    clientSecret: 'm2m-secret',
-  })
-})
 afterEach(async () => {
-  server.control.resetFaults()
+  fleet.server.control.resetFaults()
   await Promise.all(members.splice(0).map((m) => m.close()))
-})
-afterAll(async () => {
-  await server?.close()
-  await redis?.stop()
 })
 
 const options = { scope: 'api:read' }
-const tokenRequests = () =>
-  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const { tokenRequests } = fleet
 const holdTokenRequests = () =>
-  server.control.hold({ endpoint: 'token', grantType: 'client_credentials', stage: 'request' })
+  fleet.server.control.hold({
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    stage: 'request',
+  })
 
 /** A fleet member's provider on the shared Redis; its warnings in `warnings`. */
 function provider(prefix: string, wrap: (store: Store) => Store = (store) => store) {
-  const m = member(redis.url, prefix, clock)
+  const m = member(fleet.redis.url, prefix, clock)
   members.push(m)
   const warnings: OpenRpError[] = []
   const p = new ClientCredentialsProvider({
-    client,
+    client: fleet.client,
     store: wrap(m.store),
     lock: m.lock,
     clock,
@@ -173,7 +152,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     await leave(held, 50)
     const sent = tokenRequests().length
 
-    server.control.setFaults({ http: { token: { status: 503 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await p.getToken(options)).toBe(held)
     await until(() => warnings.length === 1)
     expect(warnings[0]).toMatchObject({ code: 'OAUTH_ERROR', status: 503 })
@@ -185,7 +164,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(tokenRequests()).toHaveLength(sent + 1)
 
     // After the pause the next call tries again; a 200 without a usable access token this time.
-    server.control.setFaults({ tokenResponse: { accessToken: '' } })
+    fleet.server.control.setFaults({ tokenResponse: { accessToken: '' } })
     await clock.advance(1_000)
     await warnedAfterCalls(p, held, warnings, 2)
     expect(warnings.at(-1)).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID' })
@@ -194,7 +173,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(TokenSet.fromJSON(await store.get(p.keyOf(options)))).toEqual(held)
 
     // After the next pause, the provider answers well: the renewal's token is handed out.
-    server.control.resetFaults()
+    fleet.server.control.resetFaults()
     await clock.advance(2_000)
     expect(await p.getToken(options)).toBe(held)
     const next = await renewed(p, held)
@@ -212,7 +191,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
 
     // A revoked client: every call of a busy process during the backoff renews in the
     // background, each renewal failing at once with the remembered refusal.
-    server.control.setFaults({ http: { token: { status: 401 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 401 } } })
     expect(await a.provider.getToken(options)).toBe(held)
     await until(() => a.warnings.length >= 1)
     const refused = { code: 'OAUTH_ERROR', error: 'invalid_client', status: 401 }
@@ -315,9 +294,9 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
   }, 30_000)
 
   it('close() resolves once the background renewal has released its lock: the store and lock closed right after leave no lock behind', async () => {
-    const m = member(redis.url, 'release', clock)
+    const m = member(fleet.redis.url, 'release', clock)
     const p = new ClientCredentialsProvider({
-      client,
+      client: fleet.client,
       store: m.store,
       lock: m.lock,
       clock,
@@ -334,10 +313,10 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
       // As the docs say: the provider first, then (at once) its store and lock.
       await closing.then(() => Promise.all([m.store.close(), m.lock.close()]))
     } finally {
-      server.control.resetFaults()
+      fleet.server.control.resetFaults()
     }
     // The lock was released before they closed: another member takes it at once.
-    const other = member(redis.url, 'release', clock)
+    const other = member(fleet.redis.url, 'release', clock)
     members.push(other)
     await expect(
       other.lock.withLock(p.keyOf(options), async () => 'taken', { timeoutMs: 0 }),
@@ -436,7 +415,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     await leave(held, 55)
     const sent = tokenRequests().length
 
-    server.control.setFaults({ http: { token: { status: 503 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await p.getToken(options)).toBe(held)
     await until(() => warnings.length === 1)
     expect(tokenRequests()).toHaveLength(sent + 1)
@@ -452,7 +431,7 @@ describe('ClientCredentialsProvider: a token inside its renewal window is renewe
     expect(warnings).toHaveLength(1)
 
     // After the pause the next call renews, once the provider answers again.
-    server.control.resetFaults()
+    fleet.server.control.resetFaults()
     await clock.advance(1_000)
     await renewed(p, held)
     expect(tokenRequests()).toHaveLength(sent + 2)

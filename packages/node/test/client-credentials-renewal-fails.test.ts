@@ -9,45 +9,34 @@
  * at once, and the error is its background renewal's: the tests wait for each warning.)
  */
 import { type Client, discover, type OpenRpError, TokenSet } from '@openrp/core'
-import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { fixedKeyPairs, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs, ManualClock } from '@openrp/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { driveUntilSettled } from './helpers/clock.ts'
-import { advanceUntil, type Member, member } from './helpers/fleet.ts'
+import {
+  advanceUntil,
+  CC_TOKEN_TTL_SEC,
+  type Member,
+  member,
+  useClientCredentialsFleet,
+} from './helpers/fleet.ts'
 
-const TTL_SEC = 3600
-let server: ReferenceServer
-let redis: RedisServer
-let client: Client
 const clock = new ManualClock(Date.now())
+const fleet = useClientCredentialsFleet(clock)
 const members: Member[] = []
 
-beforeAll(async () => {
-  redis = await startRedis()
-  server = await startReferenceServer({
-    port: 0,
-    generateKeyPair: fixedKeyPairs(),
-    accessTokenTtl: TTL_SEC,
-  })
-  client = await discover(server.issuer, { clock, clientId: 'm2m', clientSecret: 'm2m-secret' })
-})
 afterEach(async () => {
-  server.control.resetFaults()
+  fleet.server.control.resetFaults()
   await Promise.all(members.splice(0).map((m) => m.close()))
-})
-afterAll(async () => {
-  await server?.close()
-  await redis?.stop()
 })
 
 const options = { scope: 'api:read' }
-const tokenRequests = () =>
-  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const { tokenRequests } = fleet
 
 /** A fleet member's provider on the shared Redis; its warnings in `warnings`. */
-function provider(prefix: string, on: Client = client) {
-  const m = member(redis.url, prefix, clock)
+function provider(prefix: string, on: Client = fleet.client) {
+  const m = member(fleet.redis.url, prefix, clock)
   members.push(m)
   const warnings: OpenRpError[] = []
   const p = new ClientCredentialsProvider({
@@ -81,7 +70,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     await leave(held, 50)
     const sent = tokenRequests().length
 
-    server.control.setFaults({ http: { token: { status: 503 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 503 } } })
     expect(await get(p)).toBe(held)
     await warned(warnings, 1)
     // During the backoff: the held token again, without a request (nor a second warning).
@@ -92,7 +81,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     expect(tokenRequests()).toHaveLength(sent + 1)
 
     // After the pause, the next call tries again.
-    server.control.setFaults({ http: { token: { status: 502, body: 'html' } } })
+    fleet.server.control.setFaults({ http: { token: { status: 502, body: 'html' } } })
     await clock.advance(1_000)
     // (A renewal of the backoff still under way may take a call's turn: calls until one tries.)
     for (let i = 0; i < 2_000 && warnings.length < 2; i++) {
@@ -107,11 +96,11 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     await expect(get(p, { rejectedToken: held.accessToken })).rejects.toMatchObject({
       code: 'HTTP_ERROR',
     })
-    server.control.setFaults({ http: { token: { status: 503 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 503 } } })
     await leave(held, 0)
     await expect(get(p)).rejects.toMatchObject({ code: 'OAUTH_ERROR', status: 503 })
 
-    server.control.resetFaults()
+    fleet.server.control.resetFaults()
     await clock.advance(5_000)
     const renewed = await get(p)
     expect(renewed.accessToken).not.toBe(held.accessToken)
@@ -121,7 +110,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     const first = provider('ccnew')
     const held = await first.provider.getToken(options)
     await leave(held, 50)
-    server.control.setFaults({ http: { token: { status: 500 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 500 } } })
 
     const late = provider('ccnew')
     const token = await get(late.provider)
@@ -134,7 +123,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     const gone = await startReferenceServer({
       port: 0,
       generateKeyPair: fixedKeyPairs(),
-      accessTokenTtl: TTL_SEC,
+      accessTokenTtl: CC_TOKEN_TTL_SEC,
     })
     const goneClient = await discover(gone.issuer, {
       clock,
@@ -159,7 +148,7 @@ describe('ClientCredentialsProvider: the token endpoint fails inside the renewal
     await leave(held, 50)
     const sent = tokenRequests().length
 
-    server.control.setFaults({ http: { token: { status: 401 } } })
+    fleet.server.control.setFaults({ http: { token: { status: 401 } } })
     expect(await get(a.provider)).toBe(held)
     await warned(a.warnings, 1)
     // During the backoff, without a request: here (told once), and on the member that shares

@@ -9,52 +9,33 @@
  * it comes. A token to replace (`forceRefresh`, `rejectedToken`) or one that has expired is never
  * handed out: those callers wait, and get the error when their wait runs out.
  */
-import { type Client, discover, type OpenRpError } from '@openrp/core'
-import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { fixedKeyPairs, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { driveUntilSettled } from './helpers/clock.ts'
-import { advanceUntil, member } from './helpers/fleet.ts'
+import {
+  advanceUntil,
+  CC_TOKEN_TTL_SEC,
+  member,
+  useClientCredentialsFleet,
+} from './helpers/fleet.ts'
 
-const TTL_SEC = 3600
-let server: ReferenceServer
-let redis: RedisServer
-let client: Client
 const clock = new ManualClock(Date.now())
+// The client's own deadline is far off: a request held on the wire stays under way as long
+// as a test holds it.
+const fleet = useClientCredentialsFleet(clock, { timeoutMs: 600_000 })
 
-beforeAll(async () => {
-  redis = await startRedis()
-  server = await startReferenceServer({
-    port: 0,
-    generateKeyPair: fixedKeyPairs(),
-    accessTokenTtl: TTL_SEC,
-  })
-  // The client's own deadline is far off: the hung request stays under way as long as a test
-  // holds it.
-  client = await discover(server.issuer, {
-    clock,
-    timeoutMs: 600_000,
-    clientId: 'm2m',
-    clientSecret: 'm2m-secret',
-  })
-})
-afterAll(async () => {
-  await server?.close()
-  await redis?.stop()
-})
-
-const tokenRequests = () =>
-  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const { tokenRequests } = fleet
 const options = { scope: 'api:read' }
 
 describe('ClientCredentialsProvider: a wait runs out inside the renewal window', () => {
   it('the token endpoint hangs: the held token to callers, who do not wait', async () => {
-    const { store, lock, close } = member(redis.url, 'hang', clock)
+    const { store, lock, close } = member(fleet.redis.url, 'hang', clock)
     const warnings: OpenRpError[] = []
     try {
       const provider = new ClientCredentialsProvider({
-        client,
+        client: fleet.client,
         store,
         lock,
         clock,
@@ -65,8 +46,8 @@ describe('ClientCredentialsProvider: a wait runs out inside the renewal window',
       const held = await provider.getToken(options)
       const sent = tokenRequests().length
       // 45 s left: inside the 60 s renewal window, still valid.
-      await clock.advance((TTL_SEC - 45) * 1000)
-      const hold = server.control.hold({
+      await clock.advance((CC_TOKEN_TTL_SEC - 45) * 1000)
+      const hold = fleet.server.control.hold({
         endpoint: 'token',
         grantType: 'client_credentials',
         stage: 'request',
@@ -104,24 +85,24 @@ describe('ClientCredentialsProvider: a wait runs out inside the renewal window',
       expect(renewed.accessToken).not.toBe(held.accessToken)
       expect(tokenRequests()).toHaveLength(sent + 1)
     } finally {
-      server.control.resetFaults()
+      fleet.server.control.resetFaults()
       await close()
     }
   }, 30_000)
 
   it('a fleet member holds the lock while it renews: the held token to callers, LOCK_TIMEOUT of the background renewal to onWarning', async () => {
-    const a = member(redis.url, 'busy', clock)
-    const b = member(redis.url, 'busy', clock)
+    const a = member(fleet.redis.url, 'busy', clock)
+    const b = member(fleet.redis.url, 'busy', clock)
     const warnings: OpenRpError[] = []
     try {
       const renewing = new ClientCredentialsProvider({
-        client,
+        client: fleet.client,
         store: a.store,
         lock: a.lock,
         clock,
       })
       const waiting = new ClientCredentialsProvider({
-        client,
+        client: fleet.client,
         store: b.store,
         lock: b.lock,
         clock,
@@ -131,8 +112,8 @@ describe('ClientCredentialsProvider: a wait runs out inside the renewal window',
       await renewing.getToken(options)
       const held = await waiting.getToken(options)
       const sent = tokenRequests().length
-      await clock.advance((TTL_SEC - 45) * 1000)
-      const hold = server.control.hold({
+      await clock.advance((CC_TOKEN_TTL_SEC - 45) * 1000)
+      const hold = fleet.server.control.hold({
         endpoint: 'token',
         grantType: 'client_credentials',
         stage: 'request',
@@ -160,7 +141,7 @@ describe('ClientCredentialsProvider: a wait runs out inside the renewal window',
       expect(await driveUntilSettled(clock, waiting.getToken(options))).toEqual(renewed)
       expect(tokenRequests()).toHaveLength(sent + 1)
     } finally {
-      server.control.resetFaults()
+      fleet.server.control.resetFaults()
       await Promise.all([a.close(), b.close()])
     }
   }, 30_000)

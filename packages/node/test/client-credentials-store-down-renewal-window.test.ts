@@ -7,45 +7,27 @@
  * the token has expired, or for a token to replace, callers get `STORE_ERROR` as before. (The
  * token is now handed out at once, and the error is its background renewal's.)
  */
-import { type Client, discover, type OpenRpError } from '@openrp/core'
-import { type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
-import { fixedKeyPairs, ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OpenRpError } from '@openrp/core'
+import { ManualClock } from '@openrp/testkit'
+import { describe, expect, it } from 'vitest'
 import { ClientCredentialsProvider } from '../src/client-credentials-provider.ts'
 import { RedisLock } from '../src/redis-lock.ts'
 import { RedisStore } from '../src/redis-store.ts'
-import { advanceUntil } from './helpers/fleet.ts'
+import { advanceUntil, useClientCredentialsFleet } from './helpers/fleet.ts'
 
-let server: ReferenceServer
-let redis: RedisServer
-let client: Client
 const clock = new ManualClock(Date.now())
+const fleet = useClientCredentialsFleet(clock)
 
-beforeAll(async () => {
-  redis = await startRedis()
-  server = await startReferenceServer({
-    port: 0,
-    generateKeyPair: fixedKeyPairs(),
-    accessTokenTtl: 3600,
-  })
-  client = await discover(server.issuer, { clock, clientId: 'm2m', clientSecret: 'm2m-secret' })
-})
-afterAll(async () => {
-  await server?.close()
-  await redis?.stop()
-})
-
-const tokenRequests = () =>
-  server.control.requests({ endpoint: 'token', grantType: 'client_credentials' })
+const { tokenRequests } = fleet
 
 describe('ClientCredentialsProvider: the store fails inside the renewal window', () => {
   it('hands out the still-valid token it holds, tells onWarning, and sends nothing', async () => {
-    const store = new RedisStore({ url: redis.url, prefix: 'window:' })
-    const lock = new RedisLock({ url: redis.url, prefix: 'window:lock:' })
+    const store = new RedisStore({ url: fleet.redis.url, prefix: 'window:' })
+    const lock = new RedisLock({ url: fleet.redis.url, prefix: 'window:lock:' })
     const warnings: OpenRpError[] = []
     try {
       const provider = new ClientCredentialsProvider({
-        client,
+        client: fleet.client,
         store,
         lock,
         refreshSkewSec: 60,
@@ -59,7 +41,7 @@ describe('ClientCredentialsProvider: the store fails inside the renewal window',
       const sent = tokenRequests().length
       // 30 s left: inside the 60 s renewal window, still valid.
       await clock.advance((3600 - 30) * 1000)
-      await redis.stop(true)
+      await fleet.redis.stop(true)
 
       expect(await provider.getToken({ scope: 'api:read' })).toBe(held)
       await advanceUntil(clock, () => warnings.length === 1)

@@ -4,18 +4,68 @@
  */
 import {
   type Client,
+  discover,
   type Store,
   type StoreSetOptions,
   StoreError,
   TokenManager,
   TokenSet,
 } from '@openrp/core'
-import { completeLogin } from '@openrp/reference-server'
-import type { ManualClock } from '@openrp/testkit'
+import { completeLogin, type ReferenceServer, startReferenceServer } from '@openrp/reference-server'
+import { fixedKeyPairs, type ManualClock, type RedisServer, startRedis } from '@openrp/testkit'
+import { afterAll, beforeAll } from 'vitest'
 import { RedisLock } from '../../src/redis-lock.ts'
 import { RedisStore } from '../../src/redis-store.ts'
 
 export const SESSION_KEY = 'user:alice'
+
+/** The access-token lifetime {@link useClientCredentialsFleet}'s provider gives (an hour). */
+export const CC_TOKEN_TTL_SEC = 3600
+
+/** What a client-credentials fleet test shares; filled in before the file's tests run. */
+export interface ClientCredentialsFleet {
+  redis: RedisServer
+  server: ReferenceServer
+  /** The `m2m` client, discovered with the test's clock. */
+  client: Client
+  /** The client-credentials requests the provider has seen. */
+  tokenRequests(): ReturnType<ReferenceServer['control']['requests']>
+}
+
+/**
+ * A real redis-server and the reference server (tokens valid {@link CC_TOKEN_TTL_SEC}) for a
+ * file's client-credentials fleet tests, started before its tests and stopped after them, with
+ * the `m2m` client discovered on `clock` (`timeoutMs`: the client's own deadline, for tests that
+ * hold a request on the wire).
+ */
+export function useClientCredentialsFleet(
+  clock: ManualClock,
+  options: { timeoutMs?: number } = {},
+): ClientCredentialsFleet {
+  const fleet = {
+    tokenRequests: () =>
+      fleet.server.control.requests({ endpoint: 'token', grantType: 'client_credentials' }),
+  } as ClientCredentialsFleet
+  beforeAll(async () => {
+    fleet.redis = await startRedis()
+    fleet.server = await startReferenceServer({
+      port: 0,
+      generateKeyPair: fixedKeyPairs(),
+      accessTokenTtl: CC_TOKEN_TTL_SEC,
+    })
+    fleet.client = await discover(fleet.server.issuer, {
+      clock,
+      clientId: 'm2m',
+      clientSecret: 'm2m-secret',
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+  })
+  afterAll(async () => {
+    await fleet.server?.close()
+    await fleet.redis?.stop()
+  })
+  return fleet
+}
 
 /** A store that fails the next `failWrites` writes of `key` with STORE_ERROR. */
 export class WriteFailingStore implements Store {
